@@ -1,0 +1,257 @@
+//! The vault's secret contents: accounts, FIDO2 PINs, TOTP seeds, notes (FORMAT.md §5).
+//!
+//! Only ever decoded from plaintext that authenticated, but still parsed strictly so a bug or a
+//! future writer cannot smuggle ambiguity in. Every secret field is a [`SecretString`].
+
+use crate::secret::{SecretBytes, SecretString};
+
+/// Plaintext format version this build writes.
+pub const CONTENTS_VERSION: u8 = 1;
+/// Largest single field in bytes.
+pub const MAX_FIELD_BYTES: usize = 8 * 1024;
+
+/// One secret the emergency needs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Entry {
+    /// An emergency account and its password.
+    Account {
+        upn: String,
+        display_name: String,
+        password: SecretString,
+    },
+    /// A FIDO2 security key (label and serial, and where it is kept) and its PIN.
+    Fido2 { label: String, pin: SecretString },
+    /// A TOTP seed as an `otpauth://` URI.
+    Totp { label: String, uri: SecretString },
+    /// Free text: recovery codes, instructions.
+    Note { label: String, text: SecretString },
+}
+
+impl Entry {
+    fn tag(&self) -> u8 {
+        match self {
+            Entry::Account { .. } => 1,
+            Entry::Fido2 { .. } => 2,
+            Entry::Totp { .. } => 3,
+            Entry::Note { .. } => 4,
+        }
+    }
+    /// A short non-secret description for listings.
+    pub fn title(&self) -> String {
+        match self {
+            Entry::Account { upn, .. } => format!("account {upn}"),
+            Entry::Fido2 { label, .. } => format!("FIDO2 key {label}"),
+            Entry::Totp { label, .. } => format!("TOTP {label}"),
+            Entry::Note { label, .. } => format!("note {label}"),
+        }
+    }
+}
+
+/// Everything sealed in the vault.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct VaultContents {
+    pub entries: Vec<Entry>,
+}
+
+/// Why plaintext was refused.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ContentsError {
+    #[error("the vault contents use format {found}, newer than this breakglass reads: upgrade it")]
+    NewerVersion { found: u8 },
+    #[error("the vault contents are malformed ({0})")]
+    Malformed(&'static str),
+    #[error("the vault holds an entry of unknown kind {0}: upgrade breakglass")]
+    UnknownEntry(u8),
+    #[error("a field is {len} bytes, above the maximum of {MAX_FIELD_BYTES}")]
+    FieldTooLong { len: usize },
+    #[error("the vault is empty: give it at least one account or secret")]
+    Empty,
+}
+
+impl VaultContents {
+    /// Encodes the contents (FORMAT.md §5).
+    ///
+    /// # Errors
+    /// [`ContentsError`] when empty or a field is too long.
+    pub fn to_bytes(&self) -> Result<SecretBytes, ContentsError> {
+        if self.entries.is_empty() {
+            return Err(ContentsError::Empty);
+        }
+        let mut out = SecretBytes::new(Vec::with_capacity(256));
+        let v = out.expose_secret_mut();
+        v.push(CONTENTS_VERSION);
+        let count = u16::try_from(self.entries.len()).map_err(|_| ContentsError::Malformed("too many entries"))?;
+        v.extend_from_slice(&count.to_be_bytes());
+        for e in &self.entries {
+            v.push(e.tag());
+            let fields: [&str; 3];
+            let used: &[&str] = match e {
+                Entry::Account {
+                    upn,
+                    display_name,
+                    password,
+                } => {
+                    fields = [upn, display_name, password.expose_secret()];
+                    &fields
+                }
+                Entry::Fido2 { label, pin } => {
+                    fields = [label, pin.expose_secret(), ""];
+                    &fields[..2]
+                }
+                Entry::Totp { label, uri } => {
+                    fields = [label, uri.expose_secret(), ""];
+                    &fields[..2]
+                }
+                Entry::Note { label, text } => {
+                    fields = [label, text.expose_secret(), ""];
+                    &fields[..2]
+                }
+            };
+            for f in used {
+                if f.len() > MAX_FIELD_BYTES {
+                    return Err(ContentsError::FieldTooLong { len: f.len() });
+                }
+                v.extend_from_slice(&(f.len() as u16).to_be_bytes());
+                v.extend_from_slice(f.as_bytes());
+            }
+        }
+        Ok(out)
+    }
+
+    /// Parses plaintext.
+    ///
+    /// # Errors
+    /// [`ContentsError`] for anything but the canonical encoding.
+    pub fn from_bytes(b: &SecretBytes) -> Result<Self, ContentsError> {
+        let b = b.expose_secret();
+        let mut at = 0usize;
+        let mut take = |len: usize| -> Result<&[u8], ContentsError> {
+            let end = at
+                .checked_add(len)
+                .filter(|&e| e <= b.len())
+                .ok_or(ContentsError::Malformed("truncated"))?;
+            let s = &b[at..end];
+            at = end;
+            Ok(s)
+        };
+        match take(1)?[0] {
+            CONTENTS_VERSION => {}
+            0 => return Err(ContentsError::Malformed("version 0")),
+            v => return Err(ContentsError::NewerVersion { found: v }),
+        }
+        let count = u16::from_be_bytes(take(2)?.try_into().expect("2 bytes"));
+        if count == 0 {
+            return Err(ContentsError::Empty);
+        }
+        let mut entries = Vec::new();
+        for _ in 0..count {
+            let tag = take(1)?[0];
+            let mut field = || -> Result<String, ContentsError> {
+                let len = u16::from_be_bytes(take(2)?.try_into().expect("2 bytes")) as usize;
+                if len > MAX_FIELD_BYTES {
+                    return Err(ContentsError::FieldTooLong { len });
+                }
+                let bytes = take(len)?;
+                String::from_utf8(bytes.to_vec()).map_err(|_| ContentsError::Malformed("not UTF-8"))
+            };
+            let e = match tag {
+                1 => Entry::Account {
+                    upn: field()?,
+                    display_name: field()?,
+                    password: SecretString::new(field()?),
+                },
+                2 => Entry::Fido2 {
+                    label: field()?,
+                    pin: SecretString::new(field()?),
+                },
+                3 => Entry::Totp {
+                    label: field()?,
+                    uri: SecretString::new(field()?),
+                },
+                4 => Entry::Note {
+                    label: field()?,
+                    text: SecretString::new(field()?),
+                },
+                t => return Err(ContentsError::UnknownEntry(t)),
+            };
+            entries.push(e);
+        }
+        if at != b.len() {
+            return Err(ContentsError::Malformed("trailing bytes"));
+        }
+        Ok(Self { entries })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn sample() -> VaultContents {
+        VaultContents {
+            entries: vec![
+                Entry::Account {
+                    upn: "breakglass1@contoso.onmicrosoft.com".into(),
+                    display_name: "Emergency admin 1".into(),
+                    password: SecretString::new("Pa$$w0rd-not-really".into()),
+                },
+                Entry::Fido2 {
+                    label: "YubiKey 5 NFC #12345678 (Safe A)".into(),
+                    pin: SecretString::new("48151623".into()),
+                },
+                Entry::Totp {
+                    label: "bg1".into(),
+                    uri: SecretString::new("otpauth://totp/x?secret=JBSWY3DPEHPK3PXP".into()),
+                },
+                Entry::Note {
+                    label: "recovery codes".into(),
+                    text: SecretString::new("1111-2222\n3333-4444".into()),
+                },
+            ],
+        }
+    }
+
+    #[test]
+    fn round_trip() {
+        let c = sample();
+        let b = c.to_bytes().unwrap();
+        assert_eq!(VaultContents::from_bytes(&b).unwrap(), c);
+        assert!(!format!("{c:?}").contains("48151623"));
+    }
+
+    #[test]
+    fn strictness() {
+        let b = sample().to_bytes().unwrap().expose_secret().to_vec();
+        let parse = |v: Vec<u8>| VaultContents::from_bytes(&SecretBytes::new(v));
+        let mut t = b.clone();
+        t.push(0);
+        assert_eq!(parse(t).unwrap_err(), ContentsError::Malformed("trailing bytes"));
+        assert_eq!(
+            parse(b[..b.len() - 1].to_vec()).unwrap_err(),
+            ContentsError::Malformed("truncated")
+        );
+        let mut v = b.clone();
+        v[0] = 2;
+        assert_eq!(parse(v).unwrap_err(), ContentsError::NewerVersion { found: 2 });
+        let mut k = b.clone();
+        k[3] = 9;
+        assert_eq!(parse(k).unwrap_err(), ContentsError::UnknownEntry(9));
+        assert_eq!(
+            VaultContents::default().to_bytes().unwrap_err(),
+            ContentsError::Empty
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn parse_write_round_trips(bytes in proptest::collection::vec(any::<u8>(), 0..200)) {
+            if let Ok(c) = VaultContents::from_bytes(&SecretBytes::new(bytes.clone())) {
+                let again = c.to_bytes().unwrap();
+                prop_assert_eq!(again.expose_secret(), &bytes[..]);
+            }
+        }
+    }
+}

@@ -1,0 +1,116 @@
+//! Microsoft Entra ID naming rules for emergency accounts (UPNs and tenant domains).
+//!
+//! Rules from "Password policies and account restrictions in Microsoft Entra ID": the user part
+//! of a UPN allows `A–Z a–z 0–9 ' . - _ ! # ^ ~`, at most 64 characters before `@`, 48 after,
+//! 113 in all, and no `.` right before `@`. This module validates; it never prints.
+
+/// Why a tenant or UPN was refused.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum NameError {
+    #[error(
+        "tenant name {0:?} is not valid: use the part before .onmicrosoft.com (letters and digits, at most 27)"
+    )]
+    BadTenant(String),
+    #[error("domain {0:?} is not a valid DNS name of at most 48 characters")]
+    BadDomain(String),
+    #[error(
+        "user name {0:?} is not valid for Entra ID: use letters, digits and ' . - _ ! # ^ ~, at most 64 characters, not ending in '.'"
+    )]
+    BadUserPart(String),
+}
+
+/// The tenant's initial domain for a tenant name: `contoso` → `contoso.onmicrosoft.com`.
+///
+/// # Errors
+/// [`NameError::BadTenant`] for anything but 1–27 ASCII letters and digits.
+pub fn onmicrosoft_domain(tenant: &str) -> Result<String, NameError> {
+    let t = tenant.trim().to_ascii_lowercase();
+    let t = t.strip_suffix(".onmicrosoft.com").unwrap_or(&t);
+    if t.is_empty() || t.len() > 27 || !t.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return Err(NameError::BadTenant(tenant.to_string()));
+    }
+    Ok(format!("{t}.onmicrosoft.com"))
+}
+
+/// True when the domain is a tenant's `*.onmicrosoft.com` domain, as Microsoft advises for
+/// emergency accounts (cloud-only, not federated).
+pub fn is_onmicrosoft(domain: &str) -> bool {
+    domain.to_ascii_lowercase().ends_with(".onmicrosoft.com")
+}
+
+/// Checks a custom domain's shape.
+///
+/// # Errors
+/// [`NameError::BadDomain`] when it is not a DNS name of at most 48 characters.
+pub fn validate_domain(domain: &str) -> Result<(), NameError> {
+    let ok = !domain.is_empty()
+        && domain.len() <= 48
+        && domain.contains('.')
+        && domain.split('.').all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+        });
+    if ok {
+        Ok(())
+    } else {
+        Err(NameError::BadDomain(domain.to_string()))
+    }
+}
+
+/// Builds and validates a UPN from a user part and a domain.
+///
+/// # Errors
+/// [`NameError`] naming the part that breaks Entra ID's rules.
+pub fn upn(user: &str, domain: &str) -> Result<String, NameError> {
+    validate_domain(domain)?;
+    let allowed = |b: u8| b.is_ascii_alphanumeric() || b"'.-_!#^~".contains(&b);
+    if user.is_empty()
+        || user.len() > 64
+        || !user.bytes().all(allowed)
+        || user.ends_with('.')
+        || user.len() + 1 + domain.len() > 113
+    {
+        return Err(NameError::BadUserPart(user.to_string()));
+    }
+    Ok(format!("{user}@{domain}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tenant_domains() {
+        assert_eq!(
+            onmicrosoft_domain("contoso").unwrap(),
+            "contoso.onmicrosoft.com"
+        );
+        assert_eq!(
+            onmicrosoft_domain("Contoso.onmicrosoft.com").unwrap(),
+            "contoso.onmicrosoft.com"
+        );
+        assert!(onmicrosoft_domain("con toso").is_err());
+        assert!(onmicrosoft_domain("").is_err());
+        assert!(onmicrosoft_domain(&"a".repeat(28)).is_err());
+        assert!(is_onmicrosoft("x.onmicrosoft.com"));
+        assert!(!is_onmicrosoft("contoso.com"));
+    }
+
+    #[test]
+    fn upn_rules() {
+        assert_eq!(
+            upn("breakglass1", "contoso.onmicrosoft.com").unwrap(),
+            "breakglass1@contoso.onmicrosoft.com"
+        );
+        assert!(upn("bg.", "contoso.com").is_err());
+        assert!(upn("b g", "contoso.com").is_err());
+        assert!(upn(&"a".repeat(65), "contoso.com").is_err());
+        assert!(upn("ok", &format!("{}.com", "a".repeat(45))).is_err());
+        assert!(upn("ok", "nodot").is_err());
+        assert!(upn("o'k_#~^!-", "contoso.com").is_ok());
+    }
+}

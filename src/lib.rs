@@ -1,0 +1,24 @@
+//! breakglass: an air-gapped vault for emergency-access credentials.
+//!
+//! The library is the core: formats, cryptography, Shamir splitting and the text codec. It does
+//! no file, terminal, environment or process work and never prompts; it takes bytes and an RNG
+//! and returns values or typed errors. The `breakglass` binary (the `cli` layer) is the only
+//! place that touches files and terminals. The byte layouts are specified in `FORMAT.md`.
+
+#![forbid(unsafe_code)]
+
+pub mod aead;
+pub mod contents;
+pub mod entra;
+pub mod kdf;
+pub mod password;
+pub mod recover;
+pub mod seal;
+pub mod secret;
+pub mod shamir;
+pub mod share;
+pub mod text;
+pub mod vault;
+
+/// The length of the random vault id that ties shares, sheets and vault copies together.
+pub const VAULT_ID_BYTES: usize = 16;

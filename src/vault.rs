@@ -1,0 +1,410 @@
+//! The vault envelope: a plaintext header (authenticated as associated data) and the sealed
+//! contents (FORMAT.md §3).
+//!
+//! The header is untrusted until the tag checks, yet it is read first (to show a sheet, to
+//! check shares against their commitments, to learn the KDF cost), so parsing is strict and
+//! bounded: canonical only, every length checked, KDF costs capped, labels free of control
+//! characters (they reach terminals and PDFs).
+
+use crate::VAULT_ID_BYTES;
+use crate::aead::{NONCE_BYTES, TAG_BYTES};
+use crate::kdf::{KdfError, KdfParams, SALT_BYTES};
+use crate::share::COMMITMENT_BYTES;
+
+/// Vault format version this build writes (and the newest it reads).
+pub const VAULT_VERSION: u8 = 1;
+/// Largest envelope accepted: keeps the typed and QR forms of a sheet printable.
+pub const MAX_VAULT_BYTES: usize = 12 * 1024;
+/// Largest label (tenant, location, custodian) in bytes of UTF-8.
+pub const MAX_LABEL_BYTES: usize = 255;
+
+const KDF_NONE: u8 = 0;
+const KDF_ARGON2ID: u8 = 1;
+
+/// Why vault bytes or a header were refused.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum VaultError {
+    #[error(
+        "this vault was made by a newer breakglass (vault format {found}, this version reads up to {VAULT_VERSION}): upgrade breakglass to read it"
+    )]
+    NewerVersion { found: u8 },
+    #[error("vault format version 0 does not exist: the vault text is damaged")]
+    BadVersion,
+    #[error("the vault ends early (at byte {at} while reading the {field}): the vault text is truncated")]
+    Truncated { at: usize, field: &'static str },
+    #[error("the vault has {extra} unexpected bytes after its end: it is damaged")]
+    TrailingBytes { extra: usize },
+    #[error("the vault is {found} bytes, above the {MAX_VAULT_BYTES}-byte maximum")]
+    TooLarge { found: usize },
+    #[error("the vault says {k} of {n}, which is impossible (need 2 ≤ k ≤ n ≤ 255)")]
+    BadThreshold { k: u8, n: u8 },
+    #[error("unknown key-derivation method {0} in the vault header: it is damaged or newer")]
+    UnknownKdf(u8),
+    #[error(transparent)]
+    Kdf(#[from] KdfError),
+    #[error("the {field} label is not valid UTF-8 text without control characters")]
+    BadLabel { field: &'static str },
+    #[error("the {field} label is {len} bytes, above the maximum of {MAX_LABEL_BYTES}")]
+    LabelTooLong { field: &'static str, len: usize },
+    #[error("the ciphertext is {found} bytes, shorter than the {TAG_BYTES}-byte tag")]
+    CiphertextTooShort { found: usize },
+}
+
+/// Where a share is kept; printed on its sheet and shown by `inspect`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ShareLabel {
+    pub location: String,
+    pub custodian: String,
+}
+
+/// Passphrase stretching recorded in the header.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PassphraseKdf {
+    pub params: KdfParams,
+    pub salt: [u8; SALT_BYTES],
+}
+
+/// The header: everything about the vault that is not secret.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VaultHeader {
+    pub vault_id: [u8; VAULT_ID_BYTES],
+    /// Starts at 1; a rekey or rotation makes the next one and retires the older sheets.
+    pub generation: u32,
+    /// Unix seconds, UTC; the only date ever printed on a sheet.
+    pub created: u64,
+    /// Days between drills (0: none scheduled).
+    pub drill_interval_days: u16,
+    pub threshold: u8,
+    pub passphrase: Option<PassphraseKdf>,
+    /// One per share, index 1 first.
+    pub commitments: Vec<[u8; COMMITMENT_BYTES]>,
+    /// The tenant's domain, e.g. `contoso.onmicrosoft.com`.
+    pub tenant: String,
+    /// One per share, index 1 first.
+    pub labels: Vec<ShareLabel>,
+}
+
+impl VaultHeader {
+    /// Number of shares issued (n).
+    pub fn share_count(&self) -> u8 {
+        u8::try_from(self.commitments.len()).expect("at most 255 shares by construction")
+    }
+
+    /// Encodes the header: these bytes are the AEAD's associated data.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut v = Vec::with_capacity(128);
+        v.push(VAULT_VERSION);
+        v.extend_from_slice(&self.vault_id);
+        v.extend_from_slice(&self.generation.to_be_bytes());
+        v.extend_from_slice(&self.created.to_be_bytes());
+        v.extend_from_slice(&self.drill_interval_days.to_be_bytes());
+        v.push(self.threshold);
+        v.push(self.share_count());
+        match &self.passphrase {
+            None => v.push(KDF_NONE),
+            Some(k) => {
+                v.push(KDF_ARGON2ID);
+                v.extend_from_slice(&k.params.memory_kib.to_be_bytes());
+                v.extend_from_slice(&k.params.iterations.to_be_bytes());
+                v.extend_from_slice(&k.params.parallelism.to_be_bytes());
+                v.extend_from_slice(&k.salt);
+            }
+        }
+        for c in &self.commitments {
+            v.extend_from_slice(c);
+        }
+        put_label(&mut v, &self.tenant);
+        for l in &self.labels {
+            put_label(&mut v, &l.location);
+            put_label(&mut v, &l.custodian);
+        }
+        v
+    }
+
+    /// Checks the invariants the encoder relies on (used before sealing, and by the parser).
+    ///
+    /// # Errors
+    /// [`VaultError`] for an impossible threshold, a KDF out of range or a bad label.
+    pub fn validate(&self) -> Result<(), VaultError> {
+        let n = self.commitments.len();
+        if self.threshold < 2 || n > 255 || usize::from(self.threshold) > n {
+            return Err(VaultError::BadThreshold {
+                k: self.threshold,
+                n: n.min(255) as u8,
+            });
+        }
+        if self.labels.len() != n {
+            return Err(VaultError::BadLabel { field: "share" });
+        }
+        if let Some(k) = &self.passphrase {
+            k.params.check()?;
+        }
+        check_label(&self.tenant, "tenant")?;
+        for l in &self.labels {
+            check_label(&l.location, "location")?;
+            check_label(&l.custodian, "custodian")?;
+        }
+        Ok(())
+    }
+}
+
+/// A complete envelope: header, nonce, ciphertext with tag.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Vault {
+    pub header: VaultHeader,
+    pub nonce: [u8; NONCE_BYTES],
+    pub ciphertext: Vec<u8>,
+}
+
+impl Vault {
+    /// Encodes the envelope (FORMAT.md §3).
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut v = self.header.to_bytes();
+        v.extend_from_slice(&self.nonce);
+        v.extend_from_slice(
+            &u16::try_from(self.ciphertext.len())
+                .expect("ciphertext bounded by MAX_VAULT_BYTES")
+                .to_be_bytes(),
+        );
+        v.extend_from_slice(&self.ciphertext);
+        v
+    }
+
+    /// Parses envelope bytes; returns the vault and the exact header bytes (the AAD).
+    ///
+    /// # Errors
+    /// [`VaultError`] naming the first rule the bytes break.
+    pub fn from_bytes(b: &[u8]) -> Result<Self, VaultError> {
+        match b.first() {
+            None => {
+                return Err(VaultError::Truncated {
+                    at: 0,
+                    field: "version",
+                });
+            }
+            Some(0) => return Err(VaultError::BadVersion),
+            Some(&v) if v > VAULT_VERSION => return Err(VaultError::NewerVersion { found: v }),
+            _ => {}
+        }
+        if b.len() > MAX_VAULT_BYTES {
+            return Err(VaultError::TooLarge { found: b.len() });
+        }
+        let mut r = Reader { b, at: 1 };
+        let vault_id = r.array::<VAULT_ID_BYTES>("vault id")?;
+        let generation = u32::from_be_bytes(r.array("generation")?);
+        let created = u64::from_be_bytes(r.array("creation date")?);
+        let drill_interval_days = u16::from_be_bytes(r.array("drill interval")?);
+        let [threshold, n] = r.array::<2>("threshold")?;
+        if threshold < 2 || threshold > n {
+            return Err(VaultError::BadThreshold { k: threshold, n });
+        }
+        let passphrase = match r.array::<1>("key derivation")?[0] {
+            KDF_NONE => None,
+            KDF_ARGON2ID => {
+                let params = KdfParams {
+                    memory_kib: u32::from_be_bytes(r.array("Argon2id memory")?),
+                    iterations: u32::from_be_bytes(r.array("Argon2id iterations")?),
+                    parallelism: u32::from_be_bytes(r.array("Argon2id parallelism")?),
+                };
+                params.check()?;
+                Some(PassphraseKdf {
+                    params,
+                    salt: r.array("Argon2id salt")?,
+                })
+            }
+            other => return Err(VaultError::UnknownKdf(other)),
+        };
+        let mut commitments = Vec::with_capacity(n as usize);
+        for _ in 0..n {
+            commitments.push(r.array("share commitments")?);
+        }
+        let tenant = r.label("tenant")?;
+        let mut labels = Vec::with_capacity(n as usize);
+        for _ in 0..n {
+            labels.push(ShareLabel {
+                location: r.label("location")?,
+                custodian: r.label("custodian")?,
+            });
+        }
+        let nonce = r.array("nonce")?;
+        let ct_len = u16::from_be_bytes(r.array("ciphertext length")?) as usize;
+        if ct_len < TAG_BYTES {
+            return Err(VaultError::CiphertextTooShort { found: ct_len });
+        }
+        let ciphertext = r.take(ct_len, "ciphertext")?.to_vec();
+        if r.at != b.len() {
+            return Err(VaultError::TrailingBytes {
+                extra: b.len() - r.at,
+            });
+        }
+        Ok(Self {
+            header: VaultHeader {
+                vault_id,
+                generation,
+                created,
+                drill_interval_days,
+                threshold,
+                passphrase,
+                commitments,
+                tenant,
+                labels,
+            },
+            nonce,
+            ciphertext,
+        })
+    }
+}
+
+fn put_label(v: &mut Vec<u8>, s: &str) {
+    v.push(u8::try_from(s.len()).expect("labels validated to at most 255 bytes"));
+    v.extend_from_slice(s.as_bytes());
+}
+
+/// Labels reach terminals and PDFs: no control characters (no escape sequences), bounded.
+pub fn check_label(s: &str, field: &'static str) -> Result<(), VaultError> {
+    if s.len() > MAX_LABEL_BYTES {
+        return Err(VaultError::LabelTooLong {
+            field,
+            len: s.len(),
+        });
+    }
+    if s.chars().any(char::is_control) {
+        return Err(VaultError::BadLabel { field });
+    }
+    Ok(())
+}
+
+struct Reader<'a> {
+    b: &'a [u8],
+    at: usize,
+}
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, len: usize, field: &'static str) -> Result<&'a [u8], VaultError> {
+        let end = self
+            .at
+            .checked_add(len)
+            .filter(|&e| e <= self.b.len())
+            .ok_or(VaultError::Truncated { at: self.at, field })?;
+        let s = &self.b[self.at..end];
+        self.at = end;
+        Ok(s)
+    }
+    fn array<const N: usize>(&mut self, field: &'static str) -> Result<[u8; N], VaultError> {
+        Ok(self.take(N, field)?.try_into().expect("took N bytes"))
+    }
+    fn label(&mut self, field: &'static str) -> Result<String, VaultError> {
+        let len = self.array::<1>(field)?[0] as usize;
+        let bytes = self.take(len, field)?;
+        let s = std::str::from_utf8(bytes).map_err(|_| VaultError::BadLabel { field })?;
+        check_label(s, field)?;
+        Ok(s.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    pub(crate) fn sample(passphrase: bool) -> Vault {
+        Vault {
+            header: VaultHeader {
+                vault_id: [1; 16],
+                generation: 1,
+                created: 1_764_000_000,
+                drill_interval_days: 90,
+                threshold: 2,
+                passphrase: passphrase.then_some(PassphraseKdf {
+                    params: KdfParams::default(),
+                    salt: [5; 16],
+                }),
+                commitments: vec![[2; 16], [3; 16], [4; 16]],
+                tenant: "contoso.onmicrosoft.com".into(),
+                labels: vec![
+                    ShareLabel {
+                        location: "Safe A (HQ)".into(),
+                        custodian: "Alice".into(),
+                    },
+                    ShareLabel {
+                        location: "Safe B (DR site)".into(),
+                        custodian: String::new(),
+                    },
+                    ShareLabel {
+                        location: "CISO home safe".into(),
+                        custodian: "Dana Müller".into(),
+                    },
+                ],
+            },
+            nonce: [6; 24],
+            ciphertext: vec![7; 40],
+        }
+    }
+
+    #[test]
+    fn round_trip() {
+        for p in [false, true] {
+            let v = sample(p);
+            v.header.validate().unwrap();
+            let b = v.to_bytes();
+            assert_eq!(Vault::from_bytes(&b).unwrap(), v);
+        }
+    }
+
+    #[test]
+    fn strict_parsing() {
+        let b = sample(true).to_bytes();
+        assert_eq!(
+            Vault::from_bytes(&[2]).unwrap_err(),
+            VaultError::NewerVersion { found: 2 }
+        );
+        assert!(matches!(
+            Vault::from_bytes(&b[..b.len() - 1]).unwrap_err(),
+            VaultError::Truncated { field: "ciphertext", .. }
+        ));
+        let mut long = b.clone();
+        long.push(0);
+        assert_eq!(
+            Vault::from_bytes(&long).unwrap_err(),
+            VaultError::TrailingBytes { extra: 1 }
+        );
+        // Memory cost at offset 34..38.
+        let mut huge = b.clone();
+        huge[34..38].copy_from_slice(&u32::MAX.to_be_bytes());
+        assert!(matches!(
+            Vault::from_bytes(&huge).unwrap_err(),
+            VaultError::Kdf(KdfError::TooExpensive { .. })
+        ));
+        let mut k = b.clone();
+        k[31] = 4; // k > n
+        assert_eq!(
+            Vault::from_bytes(&k).unwrap_err(),
+            VaultError::BadThreshold { k: 4, n: 3 }
+        );
+        let mut kdf = b.clone();
+        kdf[33] = 9;
+        assert_eq!(Vault::from_bytes(&kdf).unwrap_err(), VaultError::UnknownKdf(9));
+        let mut v = sample(false);
+        v.header.labels[0].location = "evil\x1b[2J".into();
+        assert!(v.header.validate().is_err());
+        assert!(Vault::from_bytes(&v.to_bytes()).is_err());
+    }
+
+    proptest! {
+        #[test]
+        fn parse_write_round_trips(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
+            if let Ok(v) = Vault::from_bytes(&bytes) {
+                prop_assert_eq!(v.to_bytes(), bytes);
+            }
+        }
+
+        #[test]
+        fn mutated_vaults_never_panic(i in 0usize..200, x: u8) {
+            let mut b = sample(true).to_bytes();
+            let i = i % b.len();
+            b[i] ^= x;
+            let _ = Vault::from_bytes(&b);
+        }
+    }
+}
