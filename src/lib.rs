@@ -9,6 +9,7 @@
 
 pub mod aead;
 pub mod contents;
+pub mod document;
 pub mod entra;
 pub mod kdf;
 pub mod password;

@@ -74,20 +74,33 @@ pub enum TextError {
     BadLineCount { kind: &'static str, count: usize },
     #[error("a line does not start with its {width}-digit line number")]
     BadLineNumber { width: usize },
-    #[error("line {line} is numbered beyond the {count} lines the header announces")]
-    LineOutOfRange { line: usize, count: usize },
-    #[error("line {line} has {found} characters between its number and check character, but should have {expected}: a character is missing or extra")]
+    #[error("{kind} line {line} is numbered beyond the {count} lines the header announces")]
+    LineOutOfRange {
+        kind: &'static str,
+        line: usize,
+        count: usize,
+    },
+    #[error("{kind} line {line} has {found} characters between its number and check character, but should have {expected}: a character is missing or extra")]
     BadLineLength {
+        kind: &'static str,
         line: usize,
         expected: String,
         found: usize,
     },
-    #[error("line {line}, group {group} has a character that never appears in breakglass text (only 0-9 and A-Z without U): check for a typo")]
-    BadCharacter { line: usize, group: usize },
-    #[error("line {line} has a typo{}: its check character does not match; retype it", group.map(|g| format!(" (probably in group {g})")).unwrap_or_default())]
-    LineCheck { line: usize, group: Option<usize> },
-    #[error("line {line} has a typo in its check character (the last one): retype it")]
-    CheckCharacterTypo { line: usize },
+    #[error("{kind} line {line}, group {group} has a character that never appears in breakglass text (only 0-9 and A-Z without U): check for a typo")]
+    BadCharacter {
+        kind: &'static str,
+        line: usize,
+        group: usize,
+    },
+    #[error("{kind} line {line} has a typo{}: its check character does not match; retype it", group.map(|g| format!(" (probably in group {g})")).unwrap_or_default())]
+    LineCheck {
+        kind: &'static str,
+        line: usize,
+        group: Option<usize>,
+    },
+    #[error("{kind} line {line} has a typo in its check character (the last one): retype it")]
+    CheckCharacterTypo { kind: &'static str, line: usize },
     #[error("line {line} appears twice with different contents")]
     ConflictingLine { line: usize },
     #[error("the {kind} text is incomplete: {} missing (of {count})", describe_missing(missing))]
@@ -274,6 +287,7 @@ impl Header {
             .expect("at most 3 digits");
         if number == 0 || number > self.line_count {
             return Err(TextError::LineOutOfRange {
+                kind: self.kind.noun(),
                 line: number,
                 count: self.line_count,
             });
@@ -287,6 +301,7 @@ impl Header {
         };
         if !ok_len {
             return Err(TextError::BadLineLength {
+                kind: self.kind.noun(),
                 line: number,
                 expected: if last {
                     format!("1 to {LINE_CHARS}")
@@ -298,12 +313,14 @@ impl Header {
         }
         if let Some(pos) = n[..n.len()].iter().position(|&c| symbol_value(c).is_none()) {
             return Err(TextError::BadCharacter {
+                kind: self.kind.noun(),
                 line: number,
                 group: pos.saturating_sub(w) / GROUP_CHARS + 1,
             });
         }
         if check_char(&n[..n.len() - 1]) != n[n.len() - 1] {
             return Err(TextError::LineCheck {
+                kind: self.kind.noun(),
                 line: number,
                 group: None,
             });
@@ -494,13 +511,19 @@ impl Block {
         let missing = self.missing();
         if let [only] = missing[..] {
             if let Some((line, data)) = self.bad.iter().find(|(l, _)| *l == only) {
+                let kind = self.header.kind.noun();
                 return Err(match self.locate_typo(*line, data) {
-                    Some(Typo::CheckCharacter) => TextError::CheckCharacterTypo { line: *line },
+                    Some(Typo::CheckCharacter) => TextError::CheckCharacterTypo {
+                        kind,
+                        line: *line,
+                    },
                     Some(Typo::Group(g)) => TextError::LineCheck {
+                        kind,
                         line: *line,
                         group: Some(g),
                     },
                     None => TextError::LineCheck {
+                        kind,
                         line: *line,
                         group: None,
                     },
@@ -509,6 +532,7 @@ impl Block {
         }
         if let (Some((line, _)), false) = (self.bad.first(), missing.is_empty()) {
             return Err(TextError::LineCheck {
+                kind: self.header.kind.noun(),
                 line: *line,
                 group: None,
             });
@@ -726,13 +750,13 @@ mod tests {
                         continue;
                     }
                     match err {
-                        TextError::LineCheck { line, group } => {
+                        TextError::LineCheck { line, group, .. } => {
                             assert_eq!(line, li, "substitution at {pos}");
                             if pos >= width && pos < compact.len() - 1 {
                                 assert_eq!(group, Some((pos - width) / 4 + 1));
                             }
                         }
-                        TextError::CheckCharacterTypo { line } => {
+                        TextError::CheckCharacterTypo { line, .. } => {
                             assert_eq!(line, li);
                             assert_eq!(pos, compact.len() - 1);
                         }
@@ -784,7 +808,7 @@ mod tests {
         u[1].replace_range(4..5, "U");
         assert_eq!(
             decode_one(&u.join("\n")).unwrap_err(),
-            TextError::BadCharacter { line: 1, group: 1 }
+            TextError::BadCharacter { kind: "vault", line: 1, group: 1 }
         );
         // Lines in any order are fine.
         let mut shuffled = lines.clone();

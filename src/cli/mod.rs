@@ -1,0 +1,133 @@
+//! Command-line definitions, exit codes and error reporting. One module per subcommand.
+
+mod ceremony;
+mod files;
+mod harden;
+mod inputs;
+mod inspect;
+mod prompt;
+mod recover;
+
+use clap::{Parser, Subcommand};
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+/// Documented exit codes (README "Exit codes").
+pub mod exit {
+    pub const OK: u8 = 0;
+    pub const FAILURE: u8 = 1;
+    pub const USAGE: u8 = 2;
+    pub const BAD_INPUT: u8 = 3;
+    pub const SHARES: u8 = 4;
+    pub const NOT_OPENED: u8 = 5;
+    pub const OUTPUT: u8 = 6;
+}
+
+/// An error with the exit code it maps to.
+pub struct Failure {
+    pub code: u8,
+    pub error: anyhow::Error,
+}
+
+pub type CliResult<T = ()> = Result<T, Failure>;
+
+/// Attaches an exit code to any error.
+pub trait WithCode<T> {
+    fn code(self, code: u8) -> CliResult<T>;
+}
+
+impl<T, E: Into<anyhow::Error>> WithCode<T> for Result<T, E> {
+    fn code(self, code: u8) -> CliResult<T> {
+        self.map_err(|e| Failure {
+            code,
+            error: e.into(),
+        })
+    }
+}
+
+pub fn fail<T>(code: u8, msg: impl Into<String>) -> CliResult<T> {
+    Err(Failure {
+        code,
+        error: anyhow::anyhow!(msg.into()),
+    })
+}
+
+const AFTER_HELP: &str = "\
+Examples:
+  breakglass ceremony --tenant contoso --threshold 2 \\
+      --share \"Safe A (HQ)\" --share \"Safe B (DR site)=Jane Doe\" --share \"CISO home safe\" \\
+      --out sheets/
+  breakglass inspect sheets/share-2.txt
+  breakglass recover sheets/share-1.txt sheets/share-3.txt
+  breakglass recover            # type the shares by hand, line by line
+
+Exit codes: 0 ok, 1 other failure, 2 usage, 3 unreadable or invalid input,
+4 shares missing or mismatched, 5 vault did not open (passphrase or tampering),
+6 output refused (files exist or cannot be written).";
+
+/// breakglass: an air-gapped vault for emergency-access credentials, split onto paper.
+#[derive(Parser, Debug)]
+#[command(name = "breakglass", version, about, after_help = AFTER_HELP)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Generate the emergency credentials, seal them and write one share sheet per custodian.
+    Ceremony(ceremony::Args),
+    /// Recombine shares from sheets (files, or typed) and show the credentials.
+    Recover(recover::Args),
+    /// Show what a sheet is (vault, generation, share i of n, location) without any other share.
+    Inspect(inspect::Args),
+}
+
+/// Runs the command line and maps failures to exit codes.
+pub fn main() -> ExitCode {
+    let hardening = harden::harden();
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { exit::USAGE } else { exit::OK });
+        }
+    };
+    let result = match cli.command {
+        Command::Ceremony(a) => ceremony::run(a, &hardening),
+        Command::Recover(a) => recover::run(a, &hardening),
+        Command::Inspect(a) => inspect::run(a),
+    };
+    match result {
+        Ok(()) => ExitCode::from(exit::OK),
+        Err(f) => {
+            if is_broken_pipe(&f.error) {
+                return ExitCode::from(exit::OK);
+            }
+            eprintln!("error: {}", f.error);
+            for cause in f.error.chain().skip(1) {
+                eprintln!("  because: {cause}");
+            }
+            ExitCode::from(f.code)
+        }
+    }
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// True when a person is at the keyboard (prompts allowed).
+pub fn interactive() -> bool {
+    std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
+}
+
+/// Warns once when memory could not be locked.
+pub fn warn_unlocked(h: &harden::Hardening) {
+    if let (false, Some(note)) = (h.memory_locked, &h.lock_note) {
+        eprintln!("note: secrets are not memory-locked: {note}.");
+    }
+}

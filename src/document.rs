@@ -1,0 +1,273 @@
+//! The share document: what one sheet says, as text (FORMAT.md §8).
+//!
+//! A share document is `#` comment lines for people, the share block (`BG1-S-…`, secret) and a
+//! copy of the vault block (`BG1-V-…`, not secret), so any k documents recover with no separate
+//! vault file to lose. The PDF sheet prints the same pieces. Decoding takes any mix of blocks
+//! (a file, typed text, QR payloads) through the one text parser.
+
+use crate::recover::{display_vault_id, fingerprint};
+use crate::secret::SecretBytes;
+use crate::share::{Share, ShareError};
+use crate::text::{self, Block, Kind, TextError, TextForm};
+use crate::vault::{Vault, VaultError, VaultHeader};
+use zeroize::Zeroizing;
+
+/// Lines per QR code for the vault: keeps each code at QR version 20 or below at level Q.
+pub const VAULT_LINES_PER_QR: usize = 20;
+
+/// Why a document could not be read.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum DocumentError {
+    #[error(transparent)]
+    Text(#[from] TextError),
+    #[error("the share text decodes, but the share inside is not valid: {0}")]
+    Share(#[from] ShareError),
+    #[error("the vault text decodes, but the vault inside is not valid: {0}")]
+    Vault(#[from] VaultError),
+}
+
+/// The human-facing facts of one share, computed once for the text file and the PDF.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SheetFacts {
+    pub title: String,
+    pub subtitle: String,
+    pub vault_id: String,
+    pub fingerprint: String,
+    pub generation: u32,
+    pub created: String,
+    pub next_drill_due: String,
+    pub location: String,
+    pub custodian: String,
+    pub index: u8,
+    pub threshold: u8,
+    pub count: u8,
+    pub passphrase: bool,
+}
+
+/// Formats Unix seconds as an ISO date (UTC).
+pub fn iso_date(unix_seconds: u64) -> String {
+    i64::try_from(unix_seconds)
+        .ok()
+        .and_then(|s| time::OffsetDateTime::from_unix_timestamp(s).ok())
+        .map(|t| t.date().to_string())
+        .unwrap_or_else(|| "(date out of range)".into())
+}
+
+impl SheetFacts {
+    pub fn new(header: &VaultHeader, index: u8) -> Self {
+        let label = header
+            .labels
+            .get(usize::from(index).wrapping_sub(1))
+            .cloned()
+            .unwrap_or_default();
+        let due = if header.drill_interval_days == 0 {
+            "not scheduled".to_string()
+        } else {
+            iso_date(
+                header
+                    .created
+                    .saturating_add(u64::from(header.drill_interval_days) * 86_400),
+            )
+        };
+        Self {
+            title: format!(
+                "BREAK-GLASS KEY SHARE {index} of {}",
+                header.share_count()
+            ),
+            subtitle: format!(
+                "any {} shares recover the emergency credentials of {}",
+                header.threshold, header.tenant
+            ),
+            vault_id: display_vault_id(&header.vault_id),
+            fingerprint: fingerprint(&header.vault_id),
+            generation: header.generation,
+            created: iso_date(header.created),
+            next_drill_due: due,
+            location: label.location,
+            custodian: label.custodian,
+            index,
+            threshold: header.threshold,
+            count: header.share_count(),
+            passphrase: header.passphrase.is_some(),
+        }
+    }
+}
+
+/// The text pieces of one sheet: share and vault in printable and QR forms.
+pub struct SheetText {
+    pub facts: SheetFacts,
+    pub share: TextForm,
+    pub vault: TextForm,
+}
+
+impl SheetText {
+    /// # Errors
+    /// [`TextError::TooLong`] when the vault cannot be written as text.
+    pub fn new(share: &Share, vault: &Vault) -> Result<Self, TextError> {
+        Ok(Self {
+            facts: SheetFacts::new(&vault.header, share.index()),
+            share: TextForm::encode(Kind::Share, share.to_bytes().expose_secret())?,
+            vault: TextForm::encode(Kind::Vault, &vault.to_bytes())?,
+        })
+    }
+
+    /// The vault's QR payloads (one or more parts).
+    pub fn vault_qr(&self) -> Vec<Zeroizing<String>> {
+        self.vault.qr_chunks(VAULT_LINES_PER_QR)
+    }
+
+    /// The share document as written to `share-N.txt`.
+    pub fn to_file(&self) -> Zeroizing<String> {
+        let f = &self.facts;
+        let mut s = Zeroizing::new(String::with_capacity(4096));
+        let mut line = |l: &str| {
+            s.push_str(l);
+            s.push('\n');
+        };
+        line(&format!("# {}", f.title));
+        line(&format!("# {}", f.subtitle));
+        line("#");
+        line(&format!("# Vault:        {}  (fingerprint {})", f.vault_id, f.fingerprint));
+        line(&format!("# Generation:   {}", f.generation));
+        line(&format!("# Created:      {}", f.created));
+        line(&format!("# Next drill:   {}", f.next_drill_due));
+        line(&format!("# Location:     {}", f.location));
+        if !f.custodian.is_empty() {
+            line(&format!("# Custodian:    {}", f.custodian));
+        }
+        if f.passphrase {
+            line("# Passphrase:   required as well (not on any sheet)");
+        }
+        line("#");
+        line("# KEEP SECRET. The BG1-S block below is this sheet's key share. Together with");
+        line(&format!(
+            "# {} more share(s) it opens the vault. Recover with:",
+            f.threshold - 1
+        ));
+        line("#     breakglass recover share-A.txt share-B.txt ...");
+        line("# or type the blocks by hand: breakglass recover (with no files).");
+        line("# Format: FORMAT.md in the breakglass source (text form BG1, share format 1).");
+        line("");
+        for l in self.share.display_lines() {
+            line(&l);
+        }
+        line("");
+        line("# The vault (not secret; the same on every sheet of this set):");
+        for l in self.vault.display_lines() {
+            line(&l);
+        }
+        drop(line);
+        s
+    }
+}
+
+/// Shares and vault copies found in some text.
+#[derive(Debug, Default)]
+pub struct Decoded {
+    pub shares: Vec<Share>,
+    pub vaults: Vec<Vault>,
+    /// Blocks that are still missing lines (e.g. one QR part of a two-part vault).
+    pub incomplete: Vec<Block>,
+}
+
+/// Decodes every block in `blocks`; a block still missing lines goes to `incomplete`.
+///
+/// # Errors
+/// The first block that is complete but does not decode.
+pub fn decode_blocks(blocks: Vec<Block>) -> Result<Decoded, DocumentError> {
+    let mut out = Decoded::default();
+    for b in text::merge_blocks(blocks)? {
+        if !b.is_complete() {
+            out.incomplete.push(b);
+            continue;
+        }
+        let bytes: SecretBytes = b.decode()?;
+        match b.header.kind {
+            Kind::Share => out.shares.push(Share::from_bytes(bytes.expose_secret())?),
+            Kind::Vault => out.vaults.push(Vault::from_bytes(bytes.expose_secret())?),
+        }
+    }
+    Ok(out)
+}
+
+/// Decodes a document, typed text or a QR payload.
+///
+/// # Errors
+/// [`DocumentError`] for text that does not parse, or blocks that do not decode. A block with
+/// lines missing is an error here too (use [`decode_blocks`] to gather pieces).
+pub fn decode_text(input: &str) -> Result<Decoded, DocumentError> {
+    let d = decode_blocks(text::parse_blocks(input)?)?;
+    if let Some(b) = d.incomplete.first() {
+        b.decode()?;
+    }
+    Ok(d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::contents::{Entry, VaultContents};
+    use crate::seal::{SealPlan, seal};
+    use crate::secret::SecretString;
+    use crate::vault::ShareLabel;
+    use rand::SeedableRng;
+
+    pub(crate) fn sealed() -> crate::seal::Sealed {
+        let mut rng = rand::rngs::ChaCha20Rng::seed_from_u64(5);
+        let plan = SealPlan {
+            vault_id: None,
+            generation: 1,
+            tenant: "contoso.onmicrosoft.com".into(),
+            created: 1_764_028_800,
+            drill_interval_days: 90,
+            threshold: 2,
+            labels: ["Safe A (HQ)", "Safe B (DR site)", "CISO home safe"]
+                .iter()
+                .map(|l| ShareLabel {
+                    location: l.to_string(),
+                    custodian: String::new(),
+                })
+                .collect(),
+            passphrase: None,
+        };
+        let contents = VaultContents {
+            entries: vec![Entry::Account {
+                upn: "breakglass1@contoso.onmicrosoft.com".into(),
+                display_name: "Emergency 1".into(),
+                password: SecretString::new("x".repeat(32)),
+            }],
+        };
+        seal(&plan, &contents, &mut rng).unwrap()
+    }
+
+    #[test]
+    fn file_round_trips_and_carries_the_facts() {
+        let s = sealed();
+        let doc = SheetText::new(&s.shares[1], &s.vault).unwrap();
+        assert_eq!(doc.facts.created, "2025-11-25");
+        assert_eq!(doc.facts.next_drill_due, "2026-02-23");
+        assert_eq!(doc.facts.title, "BREAK-GLASS KEY SHARE 2 of 3");
+        let file = doc.to_file();
+        assert!(file.contains("# Location:     Safe B (DR site)"));
+        let d = decode_text(&file).unwrap();
+        assert_eq!(d.shares.len(), 1);
+        assert_eq!(d.shares[0].to_bytes(), s.shares[1].to_bytes());
+        assert_eq!(d.vaults, vec![s.vault.clone()]);
+    }
+
+    #[test]
+    fn qr_parts_reassemble() {
+        let s = sealed();
+        let doc = SheetText::new(&s.shares[0], &s.vault).unwrap();
+        let mut blocks = Vec::new();
+        for q in doc.vault_qr().iter().rev() {
+            blocks.extend(text::parse_blocks(q).unwrap());
+        }
+        blocks.extend(text::parse_blocks(&doc.share.to_qr()).unwrap());
+        let d = decode_blocks(blocks).unwrap();
+        assert_eq!(d.vaults.len(), 1);
+        assert_eq!(d.shares.len(), 1);
+        assert!(d.incomplete.is_empty());
+    }
+}
