@@ -82,7 +82,8 @@ impl VaultContents {
         let mut out = SecretBytes::new(Vec::with_capacity(256));
         let v = out.expose_secret_mut();
         v.push(CONTENTS_VERSION);
-        let count = u16::try_from(self.entries.len()).map_err(|_| ContentsError::Malformed("too many entries"))?;
+        let count = u16::try_from(self.entries.len())
+            .map_err(|_| ContentsError::Malformed("too many entries"))?;
         v.extend_from_slice(&count.to_be_bytes());
         for e in &self.entries {
             v.push(e.tag());
@@ -228,14 +229,20 @@ mod tests {
         let parse = |v: Vec<u8>| VaultContents::from_bytes(&SecretBytes::new(v));
         let mut t = b.clone();
         t.push(0);
-        assert_eq!(parse(t).unwrap_err(), ContentsError::Malformed("trailing bytes"));
+        assert_eq!(
+            parse(t).unwrap_err(),
+            ContentsError::Malformed("trailing bytes")
+        );
         assert_eq!(
             parse(b[..b.len() - 1].to_vec()).unwrap_err(),
             ContentsError::Malformed("truncated")
         );
         let mut v = b.clone();
         v[0] = 2;
-        assert_eq!(parse(v).unwrap_err(), ContentsError::NewerVersion { found: 2 });
+        assert_eq!(
+            parse(v).unwrap_err(),
+            ContentsError::NewerVersion { found: 2 }
+        );
         let mut k = b.clone();
         k[3] = 9;
         assert_eq!(parse(k).unwrap_err(), ContentsError::UnknownEntry(9));

@@ -71,10 +71,7 @@ impl SheetFacts {
             )
         };
         Self {
-            title: format!(
-                "BREAK-GLASS KEY SHARE {index} of {}",
-                header.share_count()
-            ),
+            title: format!("BREAK-GLASS KEY SHARE {index} of {}", header.share_count()),
             subtitle: format!(
                 "any {} shares recover the emergency credentials of {}",
                 header.threshold, header.tenant
@@ -128,7 +125,10 @@ impl SheetText {
         line(&format!("# {}", f.title));
         line(&format!("# {}", f.subtitle));
         line("#");
-        line(&format!("# Vault:        {}  (fingerprint {})", f.vault_id, f.fingerprint));
+        line(&format!(
+            "# Vault:        {}  (fingerprint {})",
+            f.vault_id, f.fingerprint
+        ));
         line(&format!("# Generation:   {}", f.generation));
         line(&format!("# Created:      {}", f.created));
         line(&format!("# Next drill:   {}", f.next_drill_due));

@@ -129,7 +129,8 @@ impl KdfParams {
             Some(KEY_BYTES),
         )
         .map_err(|_| KdfError::Failed)?;
-        let argon = argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params);
+        let argon =
+            argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params);
         let mut out = Zeroizing::new([0u8; KEY_BYTES]);
         argon
             .hash_password_into(passphrase.expose_secret().as_bytes(), salt, &mut out[..])
@@ -201,7 +202,10 @@ mod tests {
         assert_ne!(
             *a,
             *SMALL
-                .stretch(&Passphrase::new("correct horse battery stapl".into()), &[1; 16])
+                .stretch(
+                    &Passphrase::new("correct horse battery stapl".into()),
+                    &[1; 16]
+                )
                 .unwrap()
         );
         let two = KdfParams {

@@ -231,7 +231,10 @@ mod tests {
         };
         assert_eq!(
             p(29, false).validate(),
-            Err(PolicyError::TooShort { length: 29, min: 30 })
+            Err(PolicyError::TooShort {
+                length: 29,
+                min: 30
+            })
         );
         assert!(p(30, false).validate().is_ok());
         assert!(p(12, true).validate().is_ok());
@@ -242,7 +245,10 @@ mod tests {
         assert!(p(256, false).validate().is_ok());
         assert_eq!(
             p(257, false).validate(),
-            Err(PolicyError::TooLong { length: 257, max: 256 })
+            Err(PolicyError::TooLong {
+                length: 257,
+                max: 256
+            })
         );
         assert!(p(257, false).generate(&mut rng()).is_err());
     }
@@ -297,7 +303,11 @@ mod tests {
         assert_eq!(pin.expose_secret().len(), 8);
         assert!(pin.expose_secret().chars().all(|c| c.is_ascii_digit()));
         let pin = generate_pin(&mut r, 12, true).unwrap();
-        assert!(pin.expose_secret().chars().all(|c| c.is_ascii_alphanumeric()));
+        assert!(
+            pin.expose_secret()
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric())
+        );
         assert_eq!(
             generate_pin(&mut r, 3, false),
             Err(PinError::BadLength { length: 3 })

@@ -74,7 +74,10 @@ pub enum RecoverError {
     NoVault,
     #[error("these sheets belong to different vaults: {}; use sheets of one vault only", describe_groups(.0))]
     MixedVaults(Vec<(String, Vec<String>)>),
-    #[error("{needed} of {count} shares are needed to recover, {given} usable given{}", list(rejected))]
+    #[error(
+        "{needed} of {count} shares are needed to recover, {given} usable given{}",
+        list(rejected)
+    )]
     NotEnoughShares {
         needed: u8,
         count: u8,
@@ -338,8 +341,8 @@ fn open_with(
         (Some(kdf), Some(p)) => Some(kdf.params.stretch(p, &kdf.salt)?),
     };
     let key = aead::derive_key(secret, &header.vault_id, stretched.as_deref());
-    let plaintext = aead::open(&key, &vault.nonce, &header.to_bytes(), &vault.ciphertext)
-        .map_err(|_| {
+    let plaintext =
+        aead::open(&key, &vault.nonce, &header.to_bytes(), &vault.ciphertext).map_err(|_| {
             if stretched.is_some() {
                 RecoverError::WrongPassphraseOrAltered
             } else {

@@ -49,7 +49,9 @@ pub enum SealError {
     Kdf(#[from] KdfError),
     #[error(transparent)]
     Contents(#[from] ContentsError),
-    #[error("the vault would be {size} bytes, above the {MAX_VAULT_BYTES}-byte limit that still prints: store less text")]
+    #[error(
+        "the vault would be {size} bytes, above the {MAX_VAULT_BYTES}-byte limit that still prints: store less text"
+    )]
     TooLarge { size: usize },
 }
 

@@ -27,10 +27,7 @@ impl core::fmt::Debug for SharePoint {
 impl SharePoint {
     pub fn new(x: u8, y: [u8; KEY_BYTES]) -> Self {
         let mut y = y;
-        let p = Self {
-            x,
-            y: Box::new(y),
-        };
+        let p = Self { x, y: Box::new(y) };
         y.zeroize();
         p
     }

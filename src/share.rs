@@ -28,11 +28,17 @@ pub enum ShareError {
     NewerVersion { found: u8 },
     #[error("share format version 0 does not exist: the share is damaged")]
     BadVersion,
-    #[error("the share has {found} bytes, but a share is exactly {SHARE_BYTES}: it is truncated or has extra data")]
+    #[error(
+        "the share has {found} bytes, but a share is exactly {SHARE_BYTES}: it is truncated or has extra data"
+    )]
     BadLength { found: usize },
-    #[error("the share says {k} of {n}, which is impossible (need 2 ≤ k ≤ n): the share is damaged")]
+    #[error(
+        "the share says {k} of {n}, which is impossible (need 2 ≤ k ≤ n): the share is damaged"
+    )]
     BadThreshold { k: u8, n: u8 },
-    #[error("the share has index {index}, which is not between 1 and {n}: the share is damaged or forged")]
+    #[error(
+        "the share has index {index}, which is not between 1 and {n}: the share is damaged or forged"
+    )]
     BadIndex { index: u8, n: u8 },
 }
 
@@ -154,12 +160,27 @@ mod tests {
             b[i] = v;
             Share::from_bytes(&b)
         };
-        assert_eq!(with(0, 2).unwrap_err(), ShareError::NewerVersion { found: 2 });
+        assert_eq!(
+            with(0, 2).unwrap_err(),
+            ShareError::NewerVersion { found: 2 }
+        );
         assert_eq!(with(0, 0).unwrap_err(), ShareError::BadVersion);
-        assert_eq!(with(21, 1).unwrap_err(), ShareError::BadThreshold { k: 1, n: 3 });
-        assert_eq!(with(21, 4).unwrap_err(), ShareError::BadThreshold { k: 4, n: 3 });
-        assert_eq!(with(23, 0).unwrap_err(), ShareError::BadIndex { index: 0, n: 3 });
-        assert_eq!(with(23, 4).unwrap_err(), ShareError::BadIndex { index: 4, n: 3 });
+        assert_eq!(
+            with(21, 1).unwrap_err(),
+            ShareError::BadThreshold { k: 1, n: 3 }
+        );
+        assert_eq!(
+            with(21, 4).unwrap_err(),
+            ShareError::BadThreshold { k: 4, n: 3 }
+        );
+        assert_eq!(
+            with(23, 0).unwrap_err(),
+            ShareError::BadIndex { index: 0, n: 3 }
+        );
+        assert_eq!(
+            with(23, 4).unwrap_err(),
+            ShareError::BadIndex { index: 4, n: 3 }
+        );
         assert_eq!(
             Share::from_bytes(&good[..55]).unwrap_err(),
             ShareError::BadLength { found: 55 }
@@ -170,7 +191,10 @@ mod tests {
             Share::from_bytes(&long).unwrap_err(),
             ShareError::BadLength { found: 57 }
         );
-        assert_eq!(Share::from_bytes(&[]).unwrap_err(), ShareError::BadLength { found: 0 });
+        assert_eq!(
+            Share::from_bytes(&[]).unwrap_err(),
+            ShareError::BadLength { found: 0 }
+        );
     }
 
     #[test]

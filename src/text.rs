@@ -62,13 +62,17 @@ impl Kind {
 #[derive(Debug, thiserror::Error, PartialEq, Eq, Clone)]
 #[non_exhaustive]
 pub enum TextError {
-    #[error("no breakglass text found: a share starts with a line like BG1-S-5-…, a vault with BG1-V-…")]
+    #[error(
+        "no breakglass text found: a share starts with a line like BG1-S-5-…, a vault with BG1-V-…"
+    )]
     NoHeader,
     #[error(
         "this text was made by a newer breakglass (text format BG{found}; this version reads BG1): upgrade breakglass to read it"
     )]
     NewerVersion { found: u32 },
-    #[error("the header line is not valid: it should look like BG1-S-5-ABCD123 (check it for a typo)")]
+    #[error(
+        "the header line is not valid: it should look like BG1-S-5-ABCD123 (check it for a typo)"
+    )]
     BadHeader,
     #[error("the {kind} text says it has {count} lines, which is impossible")]
     BadLineCount { kind: &'static str, count: usize },
@@ -80,14 +84,18 @@ pub enum TextError {
         line: usize,
         count: usize,
     },
-    #[error("{kind} line {line} has {found} characters between its number and check character, but should have {expected}: a character is missing or extra")]
+    #[error(
+        "{kind} line {line} has {found} characters between its number and check character, but should have {expected}: a character is missing or extra"
+    )]
     BadLineLength {
         kind: &'static str,
         line: usize,
         expected: String,
         found: usize,
     },
-    #[error("{kind} line {line}, group {group} has a character that never appears in breakglass text (only 0-9 and A-Z without U): check for a typo")]
+    #[error(
+        "{kind} line {line}, group {group} has a character that never appears in breakglass text (only 0-9 and A-Z without U): check for a typo"
+    )]
     BadCharacter {
         kind: &'static str,
         line: usize,
@@ -103,7 +111,10 @@ pub enum TextError {
     CheckCharacterTypo { kind: &'static str, line: usize },
     #[error("line {line} appears twice with different contents")]
     ConflictingLine { line: usize },
-    #[error("the {kind} text is incomplete: {} missing (of {count})", describe_missing(missing))]
+    #[error(
+        "the {kind} text is incomplete: {} missing (of {count})",
+        describe_missing(missing)
+    )]
     MissingLines {
         kind: &'static str,
         missing: Vec<usize>,
@@ -113,7 +124,9 @@ pub enum TextError {
         "every line checks, but together they do not match the header's checksum: check the header line for a typo, or lines may come from different sheets"
     )]
     Checksum,
-    #[error("the last line does not end the way an encoder would have written it: check it for a typo")]
+    #[error(
+        "the last line does not end the way an encoder would have written it: check it for a typo"
+    )]
     NonCanonical,
     #[error("the {kind} text is {len} bytes long, more than the form allows")]
     TooLong { kind: &'static str, len: usize },
@@ -133,7 +146,8 @@ fn base32() -> &'static Encoding {
     static ENC: OnceLock<Encoding> = OnceLock::new();
     ENC.get_or_init(|| {
         let mut spec = Specification::new();
-        spec.symbols.push_str(std::str::from_utf8(ALPHABET).expect("ASCII"));
+        spec.symbols
+            .push_str(std::str::from_utf8(ALPHABET).expect("ASCII"));
         spec.check_trailing_bits = true;
         spec.encoding().expect("a valid base32 specification")
     })
@@ -513,10 +527,9 @@ impl Block {
             if let Some((line, data)) = self.bad.iter().find(|(l, _)| *l == only) {
                 let kind = self.header.kind.noun();
                 return Err(match self.locate_typo(*line, data) {
-                    Some(Typo::CheckCharacter) => TextError::CheckCharacterTypo {
-                        kind,
-                        line: *line,
-                    },
+                    Some(Typo::CheckCharacter) => {
+                        TextError::CheckCharacterTypo { kind, line: *line }
+                    }
                     Some(Typo::Group(g)) => TextError::LineCheck {
                         kind,
                         line: *line,
@@ -624,10 +637,19 @@ pub fn parse_blocks(input: &str) -> Result<Vec<Block>, TextError> {
         .map(str::trim)
         .filter(|r| !r.is_empty() && !r.starts_with('#'))
         .collect();
-    let pieces: Vec<&str> = match rows[..] {
-        [one] => one.split_whitespace().collect(),
-        _ => rows,
-    };
+    // A row whose first word is a whole header and that has more words is the QR form.
+    let mut pieces: Vec<&str> = Vec::new();
+    for row in rows {
+        let mut words = row.split_whitespace();
+        let first = words.next().unwrap_or_default();
+        let rest: Vec<&str> = words.collect();
+        if !rest.is_empty() && Header::parse(first).is_ok() {
+            pieces.push(first);
+            pieces.extend(rest);
+        } else {
+            pieces.push(row);
+        }
+    }
     let mut blocks: Vec<Block> = Vec::new();
     let mut current: Option<Block> = None;
     let mut first_error = None;
@@ -686,11 +708,17 @@ mod tests {
     fn decode_one(s: &str) -> Result<(Kind, Vec<u8>), TextError> {
         let blocks = parse_blocks(s)?;
         assert_eq!(blocks.len(), 1);
-        Ok((blocks[0].header.kind, blocks[0].decode()?.expose_secret().to_vec()))
+        Ok((
+            blocks[0].header.kind,
+            blocks[0].decode()?.expose_secret().to_vec(),
+        ))
     }
 
     fn display(t: &TextForm) -> String {
-        t.display_lines().iter().map(|l| format!("{}\n", l.as_str())).collect()
+        t.display_lines()
+            .iter()
+            .map(|l| format!("{}\n", l.as_str()))
+            .collect()
     }
 
     #[test]
@@ -701,7 +729,12 @@ mod tests {
         }
         let t = TextForm::encode(Kind::Vault, &payload(300)).unwrap();
         for chunk in t.qr_chunks(8) {
-            assert!(chunk.bytes().all(|b| b.is_ascii_digit() || b.is_ascii_uppercase() || b == b' ' || b == b'-'));
+            assert!(
+                chunk.bytes().all(|b| b.is_ascii_digit()
+                    || b.is_ascii_uppercase()
+                    || b == b' '
+                    || b == b'-')
+            );
         }
     }
 
@@ -713,7 +746,10 @@ mod tests {
         assert!(lines[0].starts_with("BG1-S-5-"));
         assert_eq!(lines[1].len(), 2 + 2 + 24 + 2 + 1);
         assert!(lines[5].starts_with("05  "));
-        assert_eq!(decode_one(&display(&t)).unwrap(), (Kind::Share, payload(56)));
+        assert_eq!(
+            decode_one(&display(&t)).unwrap(),
+            (Kind::Share, payload(56))
+        );
         assert_eq!(decode_one(&t.to_qr()).unwrap().1, payload(56));
     }
 
@@ -725,7 +761,10 @@ mod tests {
             .replace('0', "o")
             .replace('1', "l")
             .replace(' ', " - ");
-        assert_eq!(decode_one(&format!("# a comment\n\n{messy}")).unwrap().1, payload(56));
+        assert_eq!(
+            decode_one(&format!("# a comment\n\n{messy}")).unwrap().1,
+            payload(56)
+        );
     }
 
     #[test]
@@ -790,11 +829,18 @@ mod tests {
         missing.remove(3);
         assert_eq!(
             decode_one(&missing.join("\n")).unwrap_err(),
-            TextError::MissingLines { kind: "vault", missing: vec![3], count: n }
+            TextError::MissingLines {
+                kind: "vault",
+                missing: vec![3],
+                count: n
+            }
         );
         // Truncated: only the first half.
         let half = lines[..4].join("\n");
-        assert!(matches!(decode_one(&half).unwrap_err(), TextError::MissingLines { .. }));
+        assert!(matches!(
+            decode_one(&half).unwrap_err(),
+            TextError::MissingLines { .. }
+        ));
         // A character dropped.
         let mut short = lines.clone();
         short[2] = short[2].replacen("  ", "", 1).replacen(' ', "", 1);
@@ -808,7 +854,11 @@ mod tests {
         u[1].replace_range(4..5, "U");
         assert_eq!(
             decode_one(&u.join("\n")).unwrap_err(),
-            TextError::BadCharacter { kind: "vault", line: 1, group: 1 }
+            TextError::BadCharacter {
+                kind: "vault",
+                line: 1,
+                group: 1
+            }
         );
         // Lines in any order are fine.
         let mut shuffled = lines.clone();
@@ -843,10 +893,16 @@ mod tests {
         }
         let merged = merge_blocks(blocks).unwrap();
         assert_eq!(merged.len(), 1);
-        assert_eq!(merged[0].decode().unwrap().expose_secret(), &payload(600)[..]);
+        assert_eq!(
+            merged[0].decode().unwrap().expose_secret(),
+            &payload(600)[..]
+        );
         // One part missing is reported as missing lines.
         let partial = merge_blocks(parse_blocks(&chunks[0]).unwrap()).unwrap();
-        assert!(matches!(partial[0].decode(), Err(TextError::MissingLines { .. })));
+        assert!(matches!(
+            partial[0].decode(),
+            Err(TextError::MissingLines { .. })
+        ));
     }
 
     #[test]

@@ -31,7 +31,9 @@ pub enum VaultError {
     NewerVersion { found: u8 },
     #[error("vault format version 0 does not exist: the vault text is damaged")]
     BadVersion,
-    #[error("the vault ends early (at byte {at} while reading the {field}): the vault text is truncated")]
+    #[error(
+        "the vault ends early (at byte {at} while reading the {field}): the vault text is truncated"
+    )]
     Truncated { at: usize, field: &'static str },
     #[error("the vault has {extra} unexpected bytes after its end: it is damaged")]
     TrailingBytes { extra: usize },
@@ -361,7 +363,10 @@ mod tests {
         );
         assert!(matches!(
             Vault::from_bytes(&b[..b.len() - 1]).unwrap_err(),
-            VaultError::Truncated { field: "ciphertext", .. }
+            VaultError::Truncated {
+                field: "ciphertext",
+                ..
+            }
         ));
         let mut long = b.clone();
         long.push(0);
@@ -384,7 +389,10 @@ mod tests {
         );
         let mut kdf = b.clone();
         kdf[33] = 9;
-        assert_eq!(Vault::from_bytes(&kdf).unwrap_err(), VaultError::UnknownKdf(9));
+        assert_eq!(
+            Vault::from_bytes(&kdf).unwrap_err(),
+            VaultError::UnknownKdf(9)
+        );
         let mut v = sample(false);
         v.header.labels[0].location = "evil\x1b[2J".into();
         assert!(v.header.validate().is_err());

@@ -197,11 +197,7 @@ fn share_with_index_zero_and_newer_versions() {
     zero[23] = 0;
     let f = dir.path().join("zero.txt");
     write_raw(&f, &zero, &vault.to_bytes());
-    expect_fail(
-        &run(&["recover", p(&f), p(&sheets[1])]),
-        3,
-        "index 0",
-    );
+    expect_fail(&run(&["recover", p(&f), p(&sheets[1])]), 3, "index 0");
     let mut newer = share.to_bytes().expose_secret().to_vec();
     newer[0] = 2;
     write_raw(&f, &newer, &vault.to_bytes());
@@ -210,7 +206,9 @@ fn share_with_index_zero_and_newer_versions() {
         3,
         "made by a newer breakglass",
     );
-    let text = fs::read_to_string(&sheets[0]).unwrap().replace("BG1-S-", "BG2-S-");
+    let text = fs::read_to_string(&sheets[0])
+        .unwrap()
+        .replace("BG1-S-", "BG2-S-");
     fs::write(&f, text).unwrap();
     expect_fail(&run(&["inspect", p(&f)]), 3, "made by a newer breakglass");
 }
@@ -296,11 +294,23 @@ fn passphrase_rules() {
             "1",
         ],
     );
-    let ok = run(&["recover", "--passphrase-file", p(&pass), p(&sheets[0]), p(&sheets[1])]);
+    let ok = run(&[
+        "recover",
+        "--passphrase-file",
+        p(&pass),
+        p(&sheets[0]),
+        p(&sheets[1]),
+    ]);
     assert_eq!(ok.code, 0, "{}", ok.all());
     assert!(ok.stdout.contains(passwords(&c.stdout)[0].as_str()));
     expect_fail(
-        &run(&["recover", "--passphrase-file", p(&wrong), p(&sheets[0]), p(&sheets[1])]),
+        &run(&[
+            "recover",
+            "--passphrase-file",
+            p(&wrong),
+            p(&sheets[0]),
+            p(&sheets[1]),
+        ]),
         5,
         "the passphrase is wrong",
     );
@@ -312,7 +322,13 @@ fn passphrase_rules() {
     let plain = tempfile::tempdir().unwrap();
     let (ps, _) = ceremony(plain.path(), &[]);
     expect_fail(
-        &run(&["recover", "--passphrase-file", p(&pass), p(&ps[0]), p(&ps[1])]),
+        &run(&[
+            "recover",
+            "--passphrase-file",
+            p(&pass),
+            p(&ps[0]),
+            p(&ps[1]),
+        ]),
         2,
         "this vault has no passphrase",
     );
@@ -325,7 +341,14 @@ fn absurd_kdf_parameters_are_refused_before_use() {
     fs::write(&pass, "pw").unwrap();
     let (sheets, _) = ceremony(
         dir.path(),
-        &["--passphrase-file", p(&pass), "--kdf-memory-mib", "8", "--kdf-iterations", "1"],
+        &[
+            "--passphrase-file",
+            p(&pass),
+            "--kdf-memory-mib",
+            "8",
+            "--kdf-iterations",
+            "1",
+        ],
     );
     for s in &sheets[..2] {
         let (share, vault) = read_sheet(s);
@@ -334,11 +357,33 @@ fn absurd_kdf_parameters_are_refused_before_use() {
         assert!(Vault::from_bytes(&b).is_err());
         write_raw(s, share.to_bytes().expose_secret(), &b);
     }
-    let r = run(&["recover", "--passphrase-file", p(&pass), p(&sheets[0]), p(&sheets[1])]);
+    let r = run(&[
+        "recover",
+        "--passphrase-file",
+        p(&pass),
+        p(&sheets[0]),
+        p(&sheets[1]),
+    ]);
     assert_ne!(r.code, 0);
     assert!(r.stderr.contains("above the maximum"), "{}", r.stderr);
     expect_fail(
-        &run(&["ceremony", "--tenant", "c", "-k", "2", "--share", "a", "--share", "b", "--out", p(&dir.path().join("x")), "--passphrase-file", p(&pass), "--kdf-memory-mib", "100000"]),
+        &run(&[
+            "ceremony",
+            "--tenant",
+            "c",
+            "-k",
+            "2",
+            "--share",
+            "a",
+            "--share",
+            "b",
+            "--out",
+            p(&dir.path().join("x")),
+            "--passphrase-file",
+            p(&pass),
+            "--kdf-memory-mib",
+            "100000",
+        ]),
         2,
         "above the maximum",
     );
@@ -349,7 +394,15 @@ fn impossible_ceremonies_write_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
     let base = |k: &str, shares: usize, extra: &[&str]| {
-        let mut a: Vec<String> = vec!["ceremony".into(), "--tenant".into(), "contoso".into(), "-k".into(), k.into(), "--out".into(), p(&out).into()];
+        let mut a: Vec<String> = vec![
+            "ceremony".into(),
+            "--tenant".into(),
+            "contoso".into(),
+            "-k".into(),
+            k.into(),
+            "--out".into(),
+            p(&out).into(),
+        ];
         for i in 0..shares {
             a.push("--share".into());
             a.push(format!("Safe {i}"));
@@ -358,12 +411,24 @@ fn impossible_ceremonies_write_nothing() {
         let refs: Vec<&str> = a.iter().map(String::as_str).collect();
         run(&refs)
     };
-    expect_fail(&base("4", 3, &[]), 2, "threshold 4 is more than the 3 shares");
+    expect_fail(
+        &base("4", 3, &[]),
+        2,
+        "threshold 4 is more than the 3 shares",
+    );
     expect_fail(&base("1", 3, &[]), 2, "threshold 1 is too low");
     expect_fail(&base("2", 256, &[]), 2, "at most 255");
     expect_fail(&base("2", 3, &["--password-length", "29"]), 2, "too short");
     expect_fail(&base("2", 3, &["--password-length", "257"]), 2, "too long");
-    assert!(base("2", 3, &["--password-length", "12", "--allow-short-passwords"]).code == 0);
+    assert!(
+        base(
+            "2",
+            3,
+            &["--password-length", "12", "--allow-short-passwords"]
+        )
+        .code
+            == 0
+    );
     // The folder now holds sheets: a second ceremony refuses and leaves them untouched.
     let before = fs::read(out.join("share-1.txt")).unwrap();
     expect_fail(&base("2", 3, &[]), 6, "already holds sheets");
@@ -375,12 +440,38 @@ fn impossible_ceremonies_write_nothing() {
 #[test]
 fn custom_domain_warns_and_bad_tenant_fails() {
     let dir = tempfile::tempdir().unwrap();
-    let r = run(&["ceremony", "--tenant", "contoso", "--domain", "contoso.com", "-k", "2", "--share", "a", "--share", "b", "--out", p(&dir.path().join("o"))]);
+    let r = run(&[
+        "ceremony",
+        "--tenant",
+        "contoso",
+        "--domain",
+        "contoso.com",
+        "-k",
+        "2",
+        "--share",
+        "a",
+        "--share",
+        "b",
+        "--out",
+        p(&dir.path().join("o")),
+    ]);
     assert_eq!(r.code, 0, "{}", r.all());
     assert!(r.stderr.contains("not an onmicrosoft.com domain"));
     assert!(r.stdout.contains("breakglass1@contoso.com"));
     expect_fail(
-        &run(&["ceremony", "--tenant", "con toso", "-k", "2", "--share", "a", "--share", "b", "--out", p(&dir.path().join("p"))]),
+        &run(&[
+            "ceremony",
+            "--tenant",
+            "con toso",
+            "-k",
+            "2",
+            "--share",
+            "a",
+            "--share",
+            "b",
+            "--out",
+            p(&dir.path().join("p")),
+        ]),
         2,
         "tenant name",
     );
@@ -393,18 +484,52 @@ fn totp_and_note_files_are_stored() {
     fs::write(&note, "AAAA-1111\nBBBB-2222\n").unwrap();
     let out = dir.path().join("s");
     let r = run_stdin(
-        &["ceremony", "--tenant", "contoso", "-k", "2", "--share", "a", "--share", "b", "--out", p(&out), "--totp-file", "-", "--note-file", p(&note)],
+        &[
+            "ceremony",
+            "--tenant",
+            "contoso",
+            "-k",
+            "2",
+            "--share",
+            "a",
+            "--share",
+            "b",
+            "--out",
+            p(&out),
+            "--totp-file",
+            "-",
+            "--note-file",
+            p(&note),
+        ],
         "otpauth://totp/Contoso:bg1?secret=JBSWY3DPEHPK3PXP&issuer=Contoso\n",
     );
     assert_eq!(r.code, 0, "{}", r.all());
     assert!(!r.stdout.contains("JBSWY3DPEHPK3PXP"));
-    let rec = run(&["recover", p(&out.join("share-1.txt")), p(&out.join("share-2.txt"))]);
+    let rec = run(&[
+        "recover",
+        p(&out.join("share-1.txt")),
+        p(&out.join("share-2.txt")),
+    ]);
     assert!(rec.stdout.contains("secret=JBSWY3DPEHPK3PXP"));
     assert!(rec.stdout.contains("BBBB-2222"));
     let bad = dir.path().join("bad.txt");
     fs::write(&bad, "not a uri\n").unwrap();
     expect_fail(
-        &run(&["ceremony", "--tenant", "contoso", "-k", "2", "--share", "a", "--share", "b", "--out", p(&dir.path().join("t")), "--totp-file", p(&bad)]),
+        &run(&[
+            "ceremony",
+            "--tenant",
+            "contoso",
+            "-k",
+            "2",
+            "--share",
+            "a",
+            "--share",
+            "b",
+            "--out",
+            p(&dir.path().join("t")),
+            "--totp-file",
+            p(&bad),
+        ]),
         3,
         "not an otpauth:// URI",
     );

@@ -151,7 +151,13 @@ pub fn run(args: Args, hardening: &Hardening) -> CliResult {
     policy.validate().code(exit::USAGE)?;
     let labels: Vec<ShareLabel> = args.shares.iter().map(|s| parse_share(s)).collect();
     if labels.len() > 255 {
-        return fail(exit::USAGE, format!("{} shares were asked for: at most 255 are possible", labels.len()));
+        return fail(
+            exit::USAGE,
+            format!(
+                "{} shares were asked for: at most 255 are possible",
+                labels.len()
+            ),
+        );
     }
     let kdf = KdfParams {
         memory_kib: args.kdf_memory_mib.saturating_mul(1024),
@@ -161,7 +167,9 @@ pub fn run(args: Args, hardening: &Hardening) -> CliResult {
     if args.passphrase || args.passphrase_file.is_some() {
         kdf.check().code(exit::USAGE)?;
     }
-    let names: Vec<String> = (1..=labels.len()).map(|i| format!("share-{i}.txt")).collect();
+    let names: Vec<String> = (1..=labels.len())
+        .map(|i| format!("share-{i}.txt"))
+        .collect();
     let name_refs: Vec<&str> = names.iter().map(String::as_str).collect();
     files::prepare_out_dir(&args.out, &name_refs, args.force).code(exit::OUTPUT)?;
 
@@ -189,7 +197,10 @@ pub fn run(args: Args, hardening: &Hardening) -> CliResult {
             if !line.starts_with("otpauth://") {
                 return fail(
                     exit::BAD_INPUT,
-                    format!("{}: a line is not an otpauth:// URI (one URI per line)", f.display()),
+                    format!(
+                        "{}: a line is not an otpauth:// URI (one URI per line)",
+                        f.display()
+                    ),
                 );
             }
             entries.push(Entry::Totp {
@@ -199,7 +210,10 @@ pub fn run(args: Args, hardening: &Hardening) -> CliResult {
             found = true;
         }
         if !found {
-            return fail(exit::BAD_INPUT, format!("{}: no otpauth:// URI in it", f.display()));
+            return fail(
+                exit::BAD_INPUT,
+                format!("{}: no otpauth:// URI in it", f.display()),
+            );
         }
     }
     for f in &args.note_files {
@@ -217,7 +231,10 @@ pub fn run(args: Args, hardening: &Hardening) -> CliResult {
         });
     }
     let passphrase = if args.passphrase || args.passphrase_file.is_some() {
-        Some((prompt::passphrase(args.passphrase_file.as_deref(), true)?, kdf))
+        Some((
+            prompt::passphrase(args.passphrase_file.as_deref(), true)?,
+            kdf,
+        ))
     } else {
         None
     };
@@ -255,20 +272,39 @@ pub fn run(args: Args, hardening: &Hardening) -> CliResult {
         h.tenant,
         h.threshold,
         h.share_count(),
-        if h.passphrase.is_some() { ", with the passphrase" } else { "" }
+        if h.passphrase.is_some() {
+            ", with the passphrase"
+        } else {
+            ""
+        }
     );
     for (p, l) in written.iter().zip(&h.labels) {
-        println!("  {}  ->  {}{}", p.display(), l.location, if l.custodian.is_empty() { String::new() } else { format!(" ({})", l.custodian) });
+        println!(
+            "  {}  ->  {}{}",
+            p.display(),
+            l.location,
+            if l.custodian.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", l.custodian)
+            }
+        );
     }
     println!();
-    println!("Enter these credentials into Entra ID now. They are shown once and are not in any file:");
+    println!(
+        "Enter these credentials into Entra ID now. They are shown once and are not in any file:"
+    );
     println!();
     for e in &contents.entries {
         match e {
             Entry::Account { upn, password, .. } => {
                 println!("  {upn}");
                 println!("    password: {}", password.expose_secret());
-                println!("    ({} characters, about {:.0} bits of entropy)", policy.length, policy.entropy_bits());
+                println!(
+                    "    ({} characters, about {:.0} bits of entropy)",
+                    policy.length,
+                    policy.entropy_bits()
+                );
             }
             Entry::Fido2 { label, pin } => {
                 println!("  FIDO2 key {label}");
@@ -280,6 +316,8 @@ pub fn run(args: Args, hardening: &Hardening) -> CliResult {
         }
     }
     println!();
-    println!("Next: print or copy each share file for its location, check them with `breakglass inspect`, then clear this screen.");
+    println!(
+        "Next: print or copy each share file for its location, check them with `breakglass inspect`, then clear this screen."
+    );
     Ok(())
 }

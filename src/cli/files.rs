@@ -113,7 +113,10 @@ pub fn write_all_atomically(dir: &Path, files: &[OutFile], force: bool) -> Resul
         }
         for (_, final_path) in &temps {
             if !force && final_path.exists() {
-                bail!("{} appeared while writing: not replacing it", final_path.display());
+                bail!(
+                    "{} appeared while writing: not replacing it",
+                    final_path.display()
+                );
             }
         }
         for (tmp, final_path) in &temps {

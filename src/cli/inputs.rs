@@ -106,7 +106,11 @@ pub fn typed() -> CliResult<Gathered> {
     }
     let (shares, vaults): (Vec<&Block>, Vec<&Block>) =
         blocks.iter().partition(|b| b.header.kind == Kind::Share);
-    eprintln!("read {} share(s) and {} vault block(s)", shares.len(), vaults.len());
+    eprintln!(
+        "read {} share(s) and {} vault block(s)",
+        shares.len(),
+        vaults.len()
+    );
     for (i, b) in blocks.into_iter().enumerate() {
         let source = format!("typed block {}", i + 1);
         match document::decode_blocks(vec![b]) {

@@ -18,7 +18,10 @@ pub fn run(args: Args) -> CliResult {
         eprintln!("error: {p}");
     }
     if g.shares.is_empty() && g.vaults.is_empty() {
-        return fail(exit::BAD_INPUT, "nothing to inspect: no readable share or vault text");
+        return fail(
+            exit::BAD_INPUT,
+            "nothing to inspect: no readable share or vault text",
+        );
     }
     for s in &g.shares {
         let share = &s.item;
@@ -37,19 +40,30 @@ pub fn run(args: Args) -> CliResult {
             Some(v) => {
                 let h = &v.item.header;
                 let f = SheetFacts::new(h, share.index());
-                println!("  vault:       {}  (fingerprint {})", f.vault_id, f.fingerprint);
+                println!(
+                    "  vault:       {}  (fingerprint {})",
+                    f.vault_id, f.fingerprint
+                );
                 println!("  tenant:      {}", h.tenant);
                 println!("  generation:  {}", share.generation);
                 println!("  location:    {}", f.location);
                 println!(
                     "  custodian:   {}",
-                    if f.custodian.is_empty() { "-" } else { &f.custodian }
+                    if f.custodian.is_empty() {
+                        "-"
+                    } else {
+                        &f.custodian
+                    }
                 );
                 println!("  created:     {}", f.created);
                 println!("  next drill:  {}", f.next_drill_due);
                 println!(
                     "  passphrase:  {}",
-                    if f.passphrase { "required as well" } else { "not used" }
+                    if f.passphrase {
+                        "required as well"
+                    } else {
+                        "not used"
+                    }
                 );
                 let ok = h
                     .commitments

@@ -28,7 +28,10 @@ pub fn passphrase(file: Option<&Path>, confirm: bool) -> CliResult<Passphrase> {
                     rpassword::prompt_password("Passphrase again: ").code(exit::FAILURE)?,
                 );
                 if *first != *again {
-                    return fail(exit::USAGE, "the two passphrases differ: nothing was written; run again");
+                    return fail(
+                        exit::USAGE,
+                        "the two passphrases differ: nothing was written; run again",
+                    );
                 }
             }
             Passphrase::new(first.to_string())
@@ -57,7 +60,10 @@ pub fn typed_block(what: &str) -> CliResult<Option<Block>> {
         Ok(Some(t))
     };
     let header = loop {
-        let Some(line) = ask(&format!("{what}: header line (BG1-…), or Enter to finish: "))? else {
+        let Some(line) = ask(&format!(
+            "{what}: header line (BG1-…), or Enter to finish: "
+        ))?
+        else {
             return Ok(None);
         };
         if line.is_empty() {
@@ -72,7 +78,10 @@ pub fn typed_block(what: &str) -> CliResult<Option<Block>> {
     while !block.is_complete() {
         let next = block.missing()[0];
         let width = block.header.number_width();
-        let Some(line) = ask(&format!("  line {next:0width$} of {}: ", block.header.line_count))?
+        let Some(line) = ask(&format!(
+            "  line {next:0width$} of {}: ",
+            block.header.line_count
+        ))?
         else {
             break;
         };
@@ -80,11 +89,12 @@ pub fn typed_block(what: &str) -> CliResult<Option<Block>> {
             continue;
         }
         // Let people type the line without its number: add the expected one.
-        let with_number = if line.len() >= width && line[..width].chars().all(|c| c.is_ascii_digit()) {
-            zeroize::Zeroizing::new(line.to_string())
-        } else {
-            zeroize::Zeroizing::new(format!("{next:0width$}{}", line.as_str()))
-        };
+        let with_number =
+            if line.len() >= width && line[..width].chars().all(|c| c.is_ascii_digit()) {
+                zeroize::Zeroizing::new(line.to_string())
+            } else {
+                zeroize::Zeroizing::new(format!("{next:0width$}{}", line.as_str()))
+            };
         if let Err(e) = block.add_line(&with_number) {
             eprintln!("  {e}");
         }

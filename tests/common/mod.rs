@@ -39,7 +39,12 @@ pub fn run_stdin(args: &[&str], input: &str) -> Run {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
     to_run(child.wait_with_output().unwrap())
 }
 
@@ -72,7 +77,9 @@ pub fn ceremony(dir: &Path, extra: &[&str]) -> (Vec<PathBuf>, Run) {
     args.extend_from_slice(extra);
     let r = run(&args);
     assert_eq!(r.code, 0, "ceremony failed: {}", r.all());
-    let paths = (1..=3).map(|i| out.join(format!("share-{i}.txt"))).collect();
+    let paths = (1..=3)
+        .map(|i| out.join(format!("share-{i}.txt")))
+        .collect();
     (paths, r)
 }
 
@@ -108,5 +115,9 @@ pub fn write_raw(path: &Path, share: &[u8], vault: &[u8]) {
 }
 
 pub fn write_sheet(path: &Path, share: &Share, vault: &Vault) {
-    std::fs::write(path, SheetText::new(share, vault).unwrap().to_file().as_bytes()).unwrap();
+    std::fs::write(
+        path,
+        SheetText::new(share, vault).unwrap().to_file().as_bytes(),
+    )
+    .unwrap();
 }

@@ -1,0 +1,908 @@
+//! Golden vectors in `tests/vectors/`: each file states what must happen when it is read.
+//!
+//! Released vectors are frozen: old paper must keep decoding. `generate_missing_vectors`
+//! (ignored) writes vectors that do not exist yet and never touches existing ones;
+//! `positive_vectors_are_reproduced` pins the encoder (fixed secret and RNG → fixed text).
+
+use breakglass::contents::{Entry, VaultContents};
+use breakglass::document::decode_text;
+use breakglass::kdf::KdfParams;
+use breakglass::recover::{self, Sourced};
+use breakglass::seal::{SealPlan, Sealed, seal_with_secret};
+use breakglass::secret::{Passphrase, SecretString, VaultSecret};
+use breakglass::share::Share;
+use breakglass::text::{Kind, TextForm};
+use breakglass::vault::{ShareLabel, Vault};
+use rand::SeedableRng;
+use rand::rngs::ChaCha20Rng;
+use std::path::{Path, PathBuf};
+
+const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors");
+const PASSPHRASE: &str = "correct horse battery staple";
+
+fn contents() -> VaultContents {
+    VaultContents {
+        entries: vec![
+            Entry::Account {
+                upn: "breakglass1@contoso.onmicrosoft.com".into(),
+                display_name: "Emergency access 1".into(),
+                password: SecretString::new("7hQ#nX2m$Kp9@Wz4&Rb8*Tc3+Vd6=Yf5".into()),
+            },
+            Entry::Account {
+                upn: "breakglass2@contoso.onmicrosoft.com".into(),
+                display_name: "Emergency access 2".into(),
+                password: SecretString::new("Jk4!Lm7?Np2_Qr9-St3#Uv8%Wx5&Yz6*".into()),
+            },
+            Entry::Fido2 {
+                label: "YubiKey 5 NFC #18273645 (Safe A)".into(),
+                pin: SecretString::new("40718293".into()),
+            },
+            Entry::Totp {
+                label: "Contoso:breakglass1".into(),
+                uri: SecretString::new(
+                    "otpauth://totp/Contoso:breakglass1?secret=JBSWY3DPEHPK3PXP&issuer=Contoso"
+                        .into(),
+                ),
+            },
+            Entry::Note {
+                label: "recovery codes".into(),
+                text: SecretString::new("1111-2222-3333\n4444-5555-6666".into()),
+            },
+        ],
+    }
+}
+
+fn entry_line(e: &Entry) -> String {
+    match e {
+        Entry::Account {
+            upn,
+            display_name,
+            password,
+        } => format!(
+            "account | {upn} | {display_name} | {}",
+            password.expose_secret()
+        ),
+        Entry::Fido2 { label, pin } => format!("fido2 | {label} | {}", pin.expose_secret()),
+        Entry::Totp { label, uri } => format!("totp | {label} | {}", uri.expose_secret()),
+        Entry::Note { label, text } => {
+            format!(
+                "note | {label} | {}",
+                text.expose_secret().replace('\n', "\\n")
+            )
+        }
+        _ => unreachable!(),
+    }
+}
+
+fn plan(k: u8, n: usize, passphrase: bool, generation: u32, id: Option<[u8; 16]>) -> SealPlan {
+    let names = [
+        "Safe A (HQ)",
+        "Safe B (DR site)",
+        "CISO home safe",
+        "Bank box",
+        "Auditor",
+    ];
+    SealPlan {
+        vault_id: id,
+        generation,
+        tenant: "contoso.onmicrosoft.com".into(),
+        created: 1_764_028_800, // 2025-11-25
+        drill_interval_days: 90,
+        threshold: k,
+        labels: (0..n)
+            .map(|i| ShareLabel {
+                location: names[i].into(),
+                custodian: if i == 1 {
+                    "Jane Doe".into()
+                } else {
+                    String::new()
+                },
+            })
+            .collect(),
+        passphrase: passphrase.then(|| {
+            (
+                Passphrase::new(PASSPHRASE.into()),
+                KdfParams {
+                    memory_kib: 8 * 1024,
+                    iterations: 1,
+                    parallelism: 1,
+                },
+            )
+        }),
+    }
+}
+
+fn sealed(seed: u64, k: u8, n: usize, passphrase: bool) -> Sealed {
+    sealed_gen(seed, k, n, passphrase, 1, None)
+}
+
+fn sealed_gen(
+    seed: u64,
+    k: u8,
+    n: usize,
+    pass: bool,
+    generation: u32,
+    id: Option<[u8; 16]>,
+) -> Sealed {
+    let mut rng = ChaCha20Rng::seed_from_u64(seed);
+    let secret = VaultSecret::from_bytes(core::array::from_fn(|i| {
+        (seed as u8).wrapping_mul(31).wrapping_add(i as u8)
+    }));
+    seal_with_secret(
+        &plan(k, n, pass, generation, id),
+        &contents(),
+        &secret,
+        &mut rng,
+    )
+    .unwrap()
+}
+
+fn block(kind: Kind, bytes: &[u8]) -> String {
+    TextForm::encode(kind, bytes)
+        .unwrap()
+        .display_lines()
+        .iter()
+        .map(|l| format!("{}\n", l.as_str()))
+        .collect()
+}
+
+fn share_block(s: &Share) -> String {
+    block(Kind::Share, s.to_bytes().expose_secret())
+}
+
+fn vault_block(v: &Vault) -> String {
+    block(Kind::Vault, &v.to_bytes())
+}
+
+struct Vector {
+    name: &'static str,
+    expect: String,
+    passphrase: bool,
+    comment: &'static str,
+    body: String,
+}
+
+fn ok(name: &'static str, passphrase: bool, comment: &'static str, body: String) -> Vector {
+    Vector {
+        name,
+        expect: "ok".into(),
+        passphrase,
+        comment,
+        body,
+    }
+}
+
+fn err(
+    name: &'static str,
+    kind: &str,
+    passphrase: bool,
+    comment: &'static str,
+    body: String,
+) -> Vector {
+    Vector {
+        name,
+        expect: format!("error {kind}"),
+        passphrase,
+        comment,
+        body,
+    }
+}
+
+/// Replaces the first line starting with `prefix` in a text block.
+fn edit_line(text: &str, prefix: &str, f: impl Fn(&str) -> String) -> String {
+    let mut done = false;
+    text.lines()
+        .map(|l| {
+            if !done && l.starts_with(prefix) {
+                done = true;
+                f(l)
+            } else {
+                l.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+        + "\n"
+}
+
+/// Recomputes a display line's check character after editing its data.
+fn recheck(line: &str) -> String {
+    let compact: String = line.chars().filter(|c| !c.is_whitespace()).collect();
+    let body = &compact[..compact.len() - 1];
+    let c = breakglass::text::check_char(body.as_bytes()) as char;
+    format!(
+        "{}  {}  {c}",
+        &body[..2],
+        body[2..]
+            .as_bytes()
+            .chunks(4)
+            .map(|g| std::str::from_utf8(g).unwrap())
+            .collect::<Vec<_>>()
+            .join(" ")
+    )
+}
+
+fn all_vectors() -> Vec<Vector> {
+    let a = sealed(1, 2, 3, false);
+    let p = sealed(2, 2, 3, true);
+    let c = sealed(3, 3, 5, false);
+    let other = sealed(4, 2, 3, false);
+    let g2 = sealed_gen(5, 2, 3, false, 2, Some(a.vault.header.vault_id));
+    let s = |x: &Sealed, i: usize| share_block(&x.shares[i]);
+    let v = |x: &Sealed| vault_block(&x.vault);
+    let sb = |x: &Sealed, i: usize| x.shares[i].to_bytes().expose_secret().to_vec();
+    let vb = |x: &Sealed| x.vault.to_bytes();
+    let with_share_byte = |i: usize, val: u8| {
+        let mut b = sb(&a, 0);
+        b[i] = val;
+        block(Kind::Share, &b) + &s(&a, 1) + &v(&a)
+    };
+    let with_vault = |f: &dyn Fn(&mut Vec<u8>)| {
+        let mut b = vb(&a);
+        f(&mut b);
+        s(&a, 0) + &s(&a, 1) + &block(Kind::Vault, &b)
+    };
+    let qr: String = c
+        .shares
+        .iter()
+        .take(3)
+        .map(|sh| {
+            TextForm::encode(Kind::Share, sh.to_bytes().expose_secret())
+                .unwrap()
+                .to_qr()
+                .to_string()
+                + "\n"
+        })
+        .collect::<String>();
+    let vault_qr = TextForm::encode(Kind::Vault, &vb(&c))
+        .unwrap()
+        .qr_chunks(20);
+    let mut ciphertext_at = vb(&a).len() - a.vault.ciphertext.len();
+    ciphertext_at += 3;
+    let mut v = vec![
+        ok(
+            "ok-2of3-plain",
+            false,
+            "2 of 3, no passphrase, all three shares and the vault",
+            s(&a, 0) + &s(&a, 1) + &s(&a, 2) + &v(&a),
+        ),
+        ok(
+            "ok-2of3-two-shares",
+            false,
+            "2 of 3: shares 3 and 1 in that order",
+            s(&a, 2) + &s(&a, 0) + &v(&a),
+        ),
+        ok(
+            "ok-2of3-passphrase",
+            true,
+            "2 of 3 with an Argon2id passphrase (8 MiB, 1 pass)",
+            s(&p, 0) + &s(&p, 2) + &v(&p),
+        ),
+        ok(
+            "ok-3of5-qr-form",
+            false,
+            "3 of 5 in the one-line QR form, vault in QR parts in reverse order",
+            qr + &vault_qr
+                .iter()
+                .rev()
+                .map(|q| q.to_string() + "\n")
+                .collect::<String>(),
+        ),
+        ok(
+            "ok-lowercase-lookalikes",
+            false,
+            "typed in lower case with o for 0 and l for 1, no spaces",
+            (s(&a, 0) + &s(&a, 1) + &v(&a))
+                .to_lowercase()
+                .replace('0', "o")
+                .replace('1', "l")
+                .replace(' ', ""),
+        ),
+        ok(
+            "ok-retired-share-ignored",
+            false,
+            "a generation-1 share next to two generation-2 shares: recovers generation 2",
+            s(&a, 0) + &s(&g2, 1) + &s(&g2, 2) + &vault_block(&g2.vault),
+        ),
+        err(
+            "text-no-header",
+            "Text/NoHeader",
+            false,
+            "no BG1 header at all",
+            "01  ABCD EFGH\n".into(),
+        ),
+        err(
+            "text-newer-version",
+            "Text/NewerVersion",
+            false,
+            "header says BG2",
+            (s(&a, 0) + &s(&a, 1) + &v(&a)).replacen("BG1-S", "BG2-S", 1),
+        ),
+        err(
+            "text-bad-header-kind",
+            "Text/BadHeader",
+            false,
+            "kind letter X",
+            (s(&a, 0) + &s(&a, 1) + &v(&a)).replacen("BG1-S", "BG1-X", 1),
+        ),
+        err(
+            "text-bad-header-checksum-length",
+            "Text/BadHeader",
+            false,
+            "header checksum one character short",
+            edit_line(&s(&a, 0), "BG1-S", |l| l[..l.len() - 1].to_string()) + &s(&a, 1) + &v(&a),
+        ),
+        err(
+            "text-header-checksum-mismatch",
+            "Text/Checksum",
+            false,
+            "header checksum of another payload",
+            {
+                let other_header = s(&other, 0).lines().next().unwrap().to_string();
+                edit_line(&s(&a, 0), "BG1-S", |_| other_header.clone()) + &s(&a, 1) + &v(&a)
+            },
+        ),
+        err(
+            "text-line-typo",
+            "Text/LineCheck",
+            false,
+            "one character of share line 2 changed",
+            edit_line(&s(&a, 0), "02", |l| {
+                let mut c: Vec<char> = l.chars().collect();
+                c[5] = if c[5] == 'A' { 'B' } else { 'A' };
+                c.into_iter().collect()
+            }) + &s(&a, 1)
+                + &v(&a),
+        ),
+        err(
+            "text-check-character-typo",
+            "Text/CheckCharacterTypo",
+            false,
+            "the check character of share line 1 changed",
+            edit_line(&s(&a, 0), "01", |l| {
+                let mut c: Vec<char> = l.chars().collect();
+                let n = c.len() - 1;
+                c[n] = if c[n] == 'A' { 'B' } else { 'A' };
+                c.into_iter().collect()
+            }) + &s(&a, 1)
+                + &v(&a),
+        ),
+        err(
+            "text-neighbour-swap",
+            "Text/LineCheck",
+            false,
+            "two neighbouring characters of share line 3 swapped",
+            edit_line(&s(&a, 0), "03", |l| {
+                let mut c: Vec<char> = l.chars().collect();
+                let (x, y) = (4..28)
+                    .map(|i| (i, i + 1))
+                    .find(|&(i, j)| c[i] != c[j] && c[i] != ' ' && c[j] != ' ')
+                    .unwrap();
+                c.swap(x, y);
+                c.into_iter().collect()
+            }) + &s(&a, 1)
+                + &v(&a),
+        ),
+        err(
+            "text-missing-line",
+            "Text/MissingLines",
+            false,
+            "share line 4 left out",
+            edit_line(&s(&a, 0), "04", |_| String::new()) + &s(&a, 1) + &v(&a),
+        ),
+        err(
+            "text-truncated-vault",
+            "Text/MissingLines",
+            false,
+            "the vault's last lines are missing",
+            s(&a, 0)
+                + &s(&a, 1)
+                + &v(&a)
+                    .lines()
+                    .take(10)
+                    .map(|l| format!("{l}\n"))
+                    .collect::<String>(),
+        ),
+        err(
+            "text-line-out-of-range",
+            "Text/LineOutOfRange",
+            false,
+            "a share line numbered 09 of 5",
+            s(&a, 0).replacen("\n05", "\n09", 1) + &s(&a, 1) + &v(&a),
+        ),
+        err(
+            "text-bad-character",
+            "Text/BadCharacter",
+            false,
+            "a U (never used) in share line 1",
+            edit_line(&s(&a, 0), "01", |l| {
+                let mut c: Vec<char> = l.chars().collect();
+                c[4] = 'U';
+                c.into_iter().collect()
+            }) + &s(&a, 1)
+                + &v(&a),
+        ),
+        err(
+            "text-bad-line-length",
+            "Text/BadLineLength",
+            false,
+            "share line 2 has one character too many",
+            edit_line(&s(&a, 0), "02", |l| {
+                recheck(&format!("{}A{}", &l[..8], &l[8..]))
+            }) + &s(&a, 1)
+                + &v(&a),
+        ),
+        err(
+            "text-conflicting-line",
+            "Text/ConflictingLine",
+            false,
+            "the same vault line twice with different data (both with good check characters)",
+            {
+                let vb = v(&a);
+                let l2 = vb.lines().nth(2).unwrap().to_string();
+                let alt = recheck(&l2.replacen(
+                    &l2[4..8],
+                    if &l2[4..8] == "AAAA" { "BBBB" } else { "AAAA" },
+                    1,
+                ));
+                s(&a, 0) + &s(&a, 1) + &vb + &alt + "\n"
+            },
+        ),
+        err(
+            "text-non-canonical",
+            "Text/NonCanonical",
+            false,
+            "last share line ends with non-zero padding bits",
+            edit_line(&s(&a, 0), "05", |l| {
+                let compact: String = l.chars().filter(|c| !c.is_whitespace()).collect();
+                let data = &compact[2..compact.len() - 1];
+                let last = data.chars().last().unwrap();
+                let pos = breakglass::text::ALPHABET
+                    .iter()
+                    .position(|&x| x as char == last)
+                    .unwrap();
+                let bumped = breakglass::text::ALPHABET[pos ^ 1] as char;
+                recheck(&format!("05{}{}X", &data[..data.len() - 1], bumped))
+            }) + &s(&a, 1)
+                + &v(&a),
+        ),
+        err(
+            "share-newer-version",
+            "Share/NewerVersion",
+            false,
+            "share format byte 2",
+            with_share_byte(0, 2),
+        ),
+        err(
+            "share-version-zero",
+            "Share/BadVersion",
+            false,
+            "share format byte 0",
+            with_share_byte(0, 0),
+        ),
+        err("share-too-long", "Share/BadLength", false, "57 bytes", {
+            let mut b = sb(&a, 0);
+            b.push(0);
+            block(Kind::Share, &b) + &s(&a, 1) + &v(&a)
+        }),
+        err("share-too-short", "Share/BadLength", false, "55 bytes", {
+            let b = sb(&a, 0);
+            block(Kind::Share, &b[..55]) + &s(&a, 1) + &v(&a)
+        }),
+        err(
+            "share-threshold-one",
+            "Share/BadThreshold",
+            false,
+            "k = 1",
+            with_share_byte(21, 1),
+        ),
+        err(
+            "share-threshold-above-count",
+            "Share/BadThreshold",
+            false,
+            "k = 4 > n = 3",
+            with_share_byte(21, 4),
+        ),
+        err(
+            "share-index-zero",
+            "Share/BadIndex",
+            false,
+            "x = 0 would be the secret itself",
+            with_share_byte(23, 0),
+        ),
+        err(
+            "share-index-above-count",
+            "Share/BadIndex",
+            false,
+            "x = 4 of 3",
+            with_share_byte(23, 4),
+        ),
+        err(
+            "vault-newer-version",
+            "Vault/NewerVersion",
+            false,
+            "vault format byte 2",
+            with_vault(&|b| b[0] = 2),
+        ),
+        err(
+            "vault-version-zero",
+            "Vault/BadVersion",
+            false,
+            "vault format byte 0",
+            with_vault(&|b| b[0] = 0),
+        ),
+        err(
+            "vault-truncated-header",
+            "Vault/Truncated",
+            false,
+            "only the first 30 bytes",
+            with_vault(&|b| b.truncate(30)),
+        ),
+        err(
+            "vault-truncated-ciphertext",
+            "Vault/Truncated",
+            false,
+            "last ciphertext byte missing",
+            with_vault(&|b| {
+                b.pop();
+            }),
+        ),
+        err(
+            "vault-trailing-bytes",
+            "Vault/TrailingBytes",
+            false,
+            "one byte after the ciphertext",
+            with_vault(&|b| b.push(0)),
+        ),
+        err(
+            "vault-threshold-above-count",
+            "Vault/BadThreshold",
+            false,
+            "k = 4 of 3 in the header",
+            with_vault(&|b| b[31] = 4),
+        ),
+        err(
+            "vault-threshold-one",
+            "Vault/BadThreshold",
+            false,
+            "k = 1 in the header",
+            with_vault(&|b| b[31] = 1),
+        ),
+        err(
+            "vault-unknown-kdf",
+            "Vault/UnknownKdf",
+            false,
+            "key-derivation id 7",
+            with_vault(&|b| b[33] = 7),
+        ),
+        err(
+            "vault-kdf-memory-above-cap",
+            "Vault/Kdf/TooExpensive",
+            true,
+            "Argon2id memory 4 GiB + 1 KiB",
+            {
+                let mut b = vb(&p);
+                b[34..38].copy_from_slice(&(4 * 1024 * 1024u32 + 1).to_be_bytes());
+                s(&p, 0) + &s(&p, 1) + &block(Kind::Vault, &b)
+            },
+        ),
+        err(
+            "vault-kdf-memory-below-floor",
+            "Vault/Kdf/TooWeak",
+            true,
+            "Argon2id memory 64 KiB",
+            {
+                let mut b = vb(&p);
+                b[34..38].copy_from_slice(&64u32.to_be_bytes());
+                s(&p, 0) + &s(&p, 1) + &block(Kind::Vault, &b)
+            },
+        ),
+        err(
+            "vault-kdf-iterations-above-cap",
+            "Vault/Kdf/TooExpensive",
+            true,
+            "Argon2id 65 passes",
+            {
+                let mut b = vb(&p);
+                b[38..42].copy_from_slice(&65u32.to_be_bytes());
+                s(&p, 0) + &s(&p, 1) + &block(Kind::Vault, &b)
+            },
+        ),
+        err(
+            "vault-kdf-parallelism-zero",
+            "Vault/Kdf/TooWeak",
+            true,
+            "Argon2id parallelism 0",
+            {
+                let mut b = vb(&p);
+                b[42..46].copy_from_slice(&0u32.to_be_bytes());
+                s(&p, 0) + &s(&p, 1) + &block(Kind::Vault, &b)
+            },
+        ),
+        err(
+            "vault-label-control-character",
+            "Vault/BadLabel",
+            false,
+            "an escape character in the tenant label",
+            {
+                let mut b = vb(&a);
+                let at = 34 + 3 * 16 + 1;
+                b[at] = 0x1b;
+                s(&a, 0) + &s(&a, 1) + &block(Kind::Vault, &b)
+            },
+        ),
+        err(
+            "vault-label-not-utf8",
+            "Vault/BadLabel",
+            false,
+            "a lone 0xFF byte in the tenant label",
+            {
+                let mut b = vb(&a);
+                let at = 34 + 3 * 16 + 1;
+                b[at] = 0xff;
+                s(&a, 0) + &s(&a, 1) + &block(Kind::Vault, &b)
+            },
+        ),
+        err(
+            "vault-ciphertext-shorter-than-tag",
+            "Vault/CiphertextTooShort",
+            false,
+            "ciphertext length field 15",
+            {
+                let mut b = vb(&a);
+                let at = b.len() - a.vault.ciphertext.len() - 2;
+                b[at..at + 2].copy_from_slice(&15u16.to_be_bytes());
+                b.truncate(at + 2 + 15);
+                s(&a, 0) + &s(&a, 1) + &block(Kind::Vault, &b)
+            },
+        ),
+        err(
+            "recover-no-vault",
+            "Recover/NoVault",
+            false,
+            "two shares, no vault text",
+            s(&a, 0) + &s(&a, 1),
+        ),
+        err(
+            "recover-no-share",
+            "Recover/NoShares",
+            false,
+            "vault text only",
+            v(&a),
+        ),
+        err(
+            "recover-not-enough",
+            "Recover/NotEnoughShares",
+            false,
+            "one share of a 2-of-3 vault",
+            s(&a, 0) + &v(&a),
+        ),
+        err(
+            "recover-duplicate",
+            "Recover/NotEnoughShares",
+            false,
+            "share 1 twice",
+            s(&a, 0) + &s(&a, 0).replace("BG1", "bg1") + &v(&a),
+        ),
+        err(
+            "recover-mixed-vaults",
+            "Recover/MixedVaults",
+            false,
+            "shares of two vaults",
+            s(&a, 0) + &s(&other, 1) + &v(&a),
+        ),
+        err(
+            "recover-retired-generation",
+            "Recover/NotEnoughShares",
+            false,
+            "a generation-1 share with a generation-2 share and vault",
+            s(&a, 0) + &s(&g2, 1) + &vault_block(&g2.vault),
+        ),
+        err(
+            "recover-commitment-mismatch",
+            "Recover/NotEnoughShares",
+            false,
+            "share 1 altered in its value (text checksums recomputed)",
+            {
+                let mut b = sb(&a, 0);
+                b[40] ^= 0x20;
+                block(Kind::Share, &b) + &s(&a, 1) + &v(&a)
+            },
+        ),
+        err(
+            "recover-tampered-ciphertext",
+            "Recover/Altered",
+            false,
+            "one ciphertext bit flipped",
+            with_vault(&|b| {
+                let n = b.len();
+                b[n - 20] ^= 1;
+            }),
+        ),
+        err(
+            "recover-tampered-nonce",
+            "Recover/Altered",
+            false,
+            "one nonce bit flipped",
+            with_vault(&|b| {
+                let n = b.len() - a.vault.ciphertext.len() - 2 - 24;
+                b[n] ^= 1;
+            }),
+        ),
+        err(
+            "recover-tampered-header",
+            "Recover/Altered",
+            false,
+            "the drill interval changed (header is authenticated)",
+            with_vault(&|b| b[30] ^= 1),
+        ),
+        err(
+            "recover-tampered-tag",
+            "Recover/Altered",
+            false,
+            "last tag byte flipped",
+            with_vault(&|b| {
+                let n = b.len();
+                b[n - 1] ^= 0x80;
+            }),
+        ),
+        err(
+            "recover-passphrase-required",
+            "Recover/PassphraseRequired",
+            false,
+            "a passphrase vault read without one",
+            s(&p, 0) + &s(&p, 1) + &v(&p),
+        ),
+        err(
+            "recover-passphrase-not-used",
+            "Recover/PassphraseNotUsed",
+            true,
+            "a passphrase given for a vault without one",
+            s(&a, 0) + &s(&a, 1) + &v(&a),
+        ),
+        err(
+            "recover-wrong-passphrase",
+            "Recover/WrongPassphraseOrAltered",
+            true,
+            "the vault of ok-2of3-passphrase with the header's salt changed",
+            {
+                let mut b = vb(&p);
+                b[46] ^= 1;
+                s(&p, 0) + &s(&p, 1) + &block(Kind::Vault, &b)
+            },
+        ),
+    ];
+    let _ = &mut ciphertext_at;
+    v.sort_by_key(|x| x.name);
+    v
+}
+
+fn render(v: &Vector) -> String {
+    let mut out = String::new();
+    out.push_str("# breakglass test vector (frozen: never edit; add a new file instead)\n");
+    out.push_str(&format!("# name: {}\n", v.name));
+    out.push_str(&format!("# expect: {}\n", v.expect));
+    out.push_str(&format!(
+        "# passphrase: {}\n",
+        if v.passphrase { PASSPHRASE } else { "(none)" }
+    ));
+    out.push_str(&format!("# comment: {}\n", v.comment));
+    if v.expect == "ok" {
+        for e in &contents().entries {
+            out.push_str(&format!("# entry: {}\n", entry_line(e)));
+        }
+    }
+    out.push_str(&v.body);
+    out
+}
+
+fn path(name: &str) -> PathBuf {
+    Path::new(DIR).join(format!("{name}.txt"))
+}
+
+/// `Text/LineCheck`-style name of an error: the chain of variant names in its Debug form.
+fn kind_of(debug: &str) -> String {
+    let mut parts = Vec::new();
+    let mut rest = debug;
+    loop {
+        let end = rest
+            .find(|c: char| !c.is_alphanumeric() && c != '_')
+            .unwrap_or(rest.len());
+        if end == 0 || !rest.starts_with(|c: char| c.is_ascii_uppercase()) {
+            break;
+        }
+        parts.push(&rest[..end]);
+        if rest[end..].starts_with('(') {
+            rest = &rest[end + 1..];
+        } else {
+            break;
+        }
+    }
+    parts.join("/")
+}
+
+fn header_value<'a>(text: &'a str, key: &str) -> Option<&'a str> {
+    text.lines()
+        .find_map(|l| l.strip_prefix(&format!("# {key}: ")))
+}
+
+/// Reads a vector the way `breakglass recover` does; returns the entries or the error kind.
+fn run_vector(text: &str) -> Result<Vec<String>, String> {
+    let pass = header_value(text, "passphrase").unwrap();
+    let pass = (pass != "(none)").then(|| Passphrase::new(pass.into()));
+    let d = decode_text(text).map_err(|e| match e {
+        breakglass::document::DocumentError::Text(t) => {
+            format!("Text/{}", kind_of(&format!("{t:?}")))
+        }
+        breakglass::document::DocumentError::Share(s) => {
+            format!("Share/{}", kind_of(&format!("{s:?}")))
+        }
+        breakglass::document::DocumentError::Vault(v) => {
+            format!("Vault/{}", kind_of(&format!("{v:?}")))
+        }
+        other => format!("{other:?}"),
+    })?;
+    let shares = d.shares.into_iter().map(|s| Sourced::new("v", s)).collect();
+    let vaults = d.vaults.into_iter().map(|v| Sourced::new("v", v)).collect();
+    let rec = |e: recover::RecoverError| format!("Recover/{}", kind_of(&format!("{e:?}")));
+    let set = recover::check(shares, vaults).map_err(rec)?;
+    let r = set.open(pass.as_ref()).map_err(rec)?;
+    Ok(r.contents.entries.iter().map(entry_line).collect())
+}
+
+#[test]
+fn every_vector_does_what_it_says() {
+    let mut files: Vec<_> = std::fs::read_dir(DIR)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "txt"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 50, "only {} vectors", files.len());
+    let mut negatives = 0;
+    for f in &files {
+        let text = std::fs::read_to_string(f).unwrap();
+        let expect = header_value(&text, "expect").expect("expect line");
+        let got = run_vector(&text);
+        if expect == "ok" {
+            let want: Vec<String> = text
+                .lines()
+                .filter_map(|l| l.strip_prefix("# entry: "))
+                .map(str::to_string)
+                .collect();
+            assert_eq!(got.as_ref().ok(), Some(&want), "{}", f.display());
+        } else {
+            negatives += 1;
+            let want = expect.strip_prefix("error ").unwrap();
+            assert_eq!(
+                got.as_ref().err().map(String::as_str),
+                Some(want),
+                "{}",
+                f.display()
+            );
+        }
+    }
+    assert!(negatives >= 40, "{negatives} negative vectors");
+}
+
+#[test]
+fn positive_vectors_are_reproduced_by_the_encoder() {
+    for v in all_vectors().iter().filter(|v| v.expect == "ok") {
+        let on_disk = std::fs::read_to_string(path(v.name)).unwrap();
+        assert_eq!(render(v), on_disk, "encoder output changed for {}", v.name);
+    }
+}
+
+/// `cargo test --test vectors -- --ignored` writes vectors that are missing; it never
+/// rewrites an existing one.
+#[test]
+#[ignore]
+fn generate_missing_vectors() {
+    for v in all_vectors() {
+        let p = path(v.name);
+        if !p.exists() {
+            std::fs::write(&p, render(&v)).unwrap();
+            println!("wrote {}", p.display());
+        }
+    }
+}
