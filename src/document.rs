@@ -157,7 +157,6 @@ impl SheetText {
         for l in self.vault.display_lines() {
             line(&l);
         }
-        drop(line);
         s
     }
 }

@@ -211,7 +211,7 @@ pub fn check(
             None => copies.push((v.item, 1)),
         }
     }
-    copies.sort_by(|a, b| b.1.cmp(&a.1));
+    copies.sort_by_key(|c| std::cmp::Reverse(c.1));
     let Some(((vault, _), rest)) = copies.split_first() else {
         // Only retired vault copies: the newest generation's vault text is needed.
         return Err(RecoverError::NoVault);

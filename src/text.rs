@@ -255,10 +255,29 @@ impl Header {
             .and_then(|&c| Kind::from_letter(c))
             .ok_or(TextError::BadHeader)?;
         let rest = &rest[1..];
-        if rest.len() <= CHECKSUM_CHARS || rest.len() > CHECKSUM_CHARS + 3 {
+        // Written with separators (`BG1-V-47-STCJZBQ`), the parts are read as written, so a
+        // checksum one character short cannot shift into the line count.
+        let parts: Vec<&str> = line
+            .split(|c: char| c == '-' || c.is_whitespace())
+            .filter(|p| !p.is_empty())
+            .collect();
+        let split_at = if parts.len() == 4 {
+            let sum_len = normalize(parts[3]).len();
+            if sum_len != CHECKSUM_CHARS {
+                return Err(TextError::BadHeader);
+            }
+            rest.len()
+                .checked_sub(sum_len)
+                .ok_or(TextError::BadHeader)?
+        } else {
+            rest.len()
+                .checked_sub(CHECKSUM_CHARS)
+                .ok_or(TextError::BadHeader)?
+        };
+        if split_at == 0 || split_at > 3 {
             return Err(TextError::BadHeader);
         }
-        let (count, sum) = rest.split_at(rest.len() - CHECKSUM_CHARS);
+        let (count, sum) = rest.split_at(split_at);
         if !count.iter().all(u8::is_ascii_digit) || count[0] == b'0' {
             return Err(TextError::BadHeader);
         }
@@ -471,12 +490,7 @@ impl Block {
     pub fn add_line(&mut self, line: &str) -> Result<usize, TextError> {
         match self.header.parse_line(line) {
             Ok((number, data)) => {
-                if let Some(old) = self.lines.get(&number) {
-                    if *old != data {
-                        return Err(TextError::ConflictingLine { line: number });
-                    }
-                }
-                self.lines.insert(number, data);
+                self.insert(number, data)?;
                 Ok(number)
             }
             Err(e @ TextError::LineCheck { line: number, .. }) => {
@@ -485,6 +499,14 @@ impl Block {
             }
             Err(e) => Err(e),
         }
+    }
+
+    fn insert(&mut self, number: usize, data: Zeroizing<Vec<u8>>) -> Result<(), TextError> {
+        if self.lines.get(&number).is_some_and(|old| *old != data) {
+            return Err(TextError::ConflictingLine { line: number });
+        }
+        self.lines.insert(number, data);
+        Ok(())
     }
 
     /// Line numbers still missing.
@@ -505,12 +527,7 @@ impl Block {
     pub fn merge(&mut self, other: Block) -> Result<(), TextError> {
         debug_assert_eq!(self.header, other.header);
         for (n, data) in other.lines {
-            if let Some(old) = self.lines.get(&n) {
-                if *old != data {
-                    return Err(TextError::ConflictingLine { line: n });
-                }
-            }
-            self.lines.insert(n, data);
+            self.insert(n, data)?;
         }
         self.bad.extend(other.bad);
         Ok(())
@@ -523,25 +540,23 @@ impl Block {
     /// `NonCanonical` or `Checksum`.
     pub fn decode(&self) -> Result<SecretBytes, TextError> {
         let missing = self.missing();
-        if let [only] = missing[..] {
-            if let Some((line, data)) = self.bad.iter().find(|(l, _)| *l == only) {
-                let kind = self.header.kind.noun();
-                return Err(match self.locate_typo(*line, data) {
-                    Some(Typo::CheckCharacter) => {
-                        TextError::CheckCharacterTypo { kind, line: *line }
-                    }
-                    Some(Typo::Group(g)) => TextError::LineCheck {
-                        kind,
-                        line: *line,
-                        group: Some(g),
-                    },
-                    None => TextError::LineCheck {
-                        kind,
-                        line: *line,
-                        group: None,
-                    },
-                });
-            }
+        if let [only] = missing[..]
+            && let Some((line, data)) = self.bad.iter().find(|(l, _)| *l == only)
+        {
+            let kind = self.header.kind.noun();
+            return Err(match self.locate_typo(*line, data) {
+                Some(Typo::CheckCharacter) => TextError::CheckCharacterTypo { kind, line: *line },
+                Some(Typo::Group(g)) => TextError::LineCheck {
+                    kind,
+                    line: *line,
+                    group: Some(g),
+                },
+                None => TextError::LineCheck {
+                    kind,
+                    line: *line,
+                    group: None,
+                },
+            });
         }
         if let (Some((line, _)), false) = (self.bad.first(), missing.is_empty()) {
             return Err(TextError::LineCheck {
@@ -882,6 +897,19 @@ mod tests {
     }
 
     #[test]
+    fn short_header_checksum_is_a_header_error_for_any_line_count() {
+        let t = TextForm::encode(Kind::Vault, &payload(300)).unwrap();
+        let h = t.header().render();
+        assert!(h.starts_with("BG1-V-24-"));
+        assert_eq!(Header::parse(&h).unwrap(), *t.header());
+        assert_eq!(Header::parse(&h[..h.len() - 1]), Err(TextError::BadHeader));
+        assert_eq!(Header::parse(&format!("{h}X")), Err(TextError::BadHeader));
+        // Typed without separators, the last 7 characters are the checksum.
+        let compact = h.replace('-', "");
+        assert_eq!(Header::parse(&compact).unwrap(), *t.header());
+    }
+
+    #[test]
     fn chunks_reassemble_in_any_order() {
         let t = TextForm::encode(Kind::Vault, &payload(600)).unwrap();
         let mut chunks: Vec<String> = t.qr_chunks(16).iter().map(|c| c.to_string()).collect();
@@ -927,7 +955,11 @@ mod tests {
 
         #[test]
         fn parser_never_panics(s in "[ -~\n]{0,300}") {
-            let _ = parse_blocks(&s).map(|b| b.iter().map(|b| b.decode().is_ok()).count());
+            if let Ok(blocks) = parse_blocks(&s) {
+                for b in blocks {
+                    let _ = b.decode();
+                }
+            }
         }
     }
 }

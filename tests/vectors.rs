@@ -116,6 +116,16 @@ fn sealed(seed: u64, k: u8, n: usize, passphrase: bool) -> Sealed {
     sealed_gen(seed, k, n, passphrase, 1, None)
 }
 
+fn secret_for(seed: u64) -> VaultSecret {
+    VaultSecret::from_bytes(core::array::from_fn(|i| {
+        (seed as u8).wrapping_mul(31).wrapping_add(i as u8)
+    }))
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
 fn sealed_gen(
     seed: u64,
     k: u8,
@@ -125,9 +135,7 @@ fn sealed_gen(
     id: Option<[u8; 16]>,
 ) -> Sealed {
     let mut rng = ChaCha20Rng::seed_from_u64(seed);
-    let secret = VaultSecret::from_bytes(core::array::from_fn(|i| {
-        (seed as u8).wrapping_mul(31).wrapping_add(i as u8)
-    }));
+    let secret = secret_for(seed);
     seal_with_secret(
         &plan(k, n, pass, generation, id),
         &contents(),
@@ -155,6 +163,8 @@ fn vault_block(v: &Vault) -> String {
 }
 
 struct Vector {
+    /// Seed of the sealed vault an `ok` vector opens (its secret and key go in the header).
+    seed: Option<u64>,
     name: &'static str,
     expect: String,
     passphrase: bool,
@@ -162,8 +172,15 @@ struct Vector {
     body: String,
 }
 
-fn ok(name: &'static str, passphrase: bool, comment: &'static str, body: String) -> Vector {
+fn ok(
+    seed: u64,
+    name: &'static str,
+    passphrase: bool,
+    comment: &'static str,
+    body: String,
+) -> Vector {
     Vector {
+        seed: Some(seed),
         name,
         expect: "ok".into(),
         passphrase,
@@ -180,6 +197,7 @@ fn err(
     body: String,
 ) -> Vector {
     Vector {
+        seed: None,
         name,
         expect: format!("error {kind}"),
         passphrase,
@@ -213,8 +231,7 @@ fn recheck(line: &str) -> String {
     format!(
         "{}  {}  {c}",
         &body[..2],
-        body[2..]
-            .as_bytes()
+        body.as_bytes()[2..]
             .chunks(4)
             .map(|g| std::str::from_utf8(g).unwrap())
             .collect::<Vec<_>>()
@@ -261,24 +278,28 @@ fn all_vectors() -> Vec<Vector> {
     ciphertext_at += 3;
     let mut v = vec![
         ok(
+            1,
             "ok-2of3-plain",
             false,
             "2 of 3, no passphrase, all three shares and the vault",
             s(&a, 0) + &s(&a, 1) + &s(&a, 2) + &v(&a),
         ),
         ok(
+            1,
             "ok-2of3-two-shares",
             false,
             "2 of 3: shares 3 and 1 in that order",
             s(&a, 2) + &s(&a, 0) + &v(&a),
         ),
         ok(
+            2,
             "ok-2of3-passphrase",
             true,
             "2 of 3 with an Argon2id passphrase (8 MiB, 1 pass)",
             s(&p, 0) + &s(&p, 2) + &v(&p),
         ),
         ok(
+            3,
             "ok-3of5-qr-form",
             false,
             "3 of 5 in the one-line QR form, vault in QR parts in reverse order",
@@ -289,6 +310,7 @@ fn all_vectors() -> Vec<Vector> {
                 .collect::<String>(),
         ),
         ok(
+            1,
             "ok-lowercase-lookalikes",
             false,
             "typed in lower case with o for 0 and l for 1, no spaces",
@@ -299,6 +321,7 @@ fn all_vectors() -> Vec<Vector> {
                 .replace(' ', ""),
         ),
         ok(
+            5,
             "ok-retired-share-ignored",
             false,
             "a generation-1 share next to two generation-2 shares: recovers generation 2",
@@ -787,6 +810,25 @@ fn render(v: &Vector) -> String {
         if v.passphrase { PASSPHRASE } else { "(none)" }
     ));
     out.push_str(&format!("# comment: {}\n", v.comment));
+    if let Some(seed) = v.seed {
+        let d = breakglass::document::decode_text(&v.body).unwrap();
+        let h = &d.vaults[0].header;
+        let secret = secret_for(seed);
+        let stretched = h.passphrase.map(|k| {
+            k.params
+                .stretch(&Passphrase::new(PASSPHRASE.into()), &k.salt)
+                .unwrap()
+        });
+        let key = breakglass::aead::derive_key(&secret, &h.vault_id, stretched.as_deref());
+        out.push_str(&format!(
+            "# vault-secret: {}\n",
+            hex(secret.expose_secret())
+        ));
+        if let Some(s) = &stretched {
+            out.push_str(&format!("# argon2id-output: {}\n", hex(&s[..])));
+        }
+        out.push_str(&format!("# encryption-key: {}\n", hex(key.expose_secret())));
+    }
     if v.expect == "ok" {
         for e in &contents().entries {
             out.push_str(&format!("# entry: {}\n", entry_line(e)));

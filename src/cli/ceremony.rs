@@ -103,23 +103,6 @@ fn parse_share(s: &str) -> ShareLabel {
     }
 }
 
-fn read_text(path: &PathBuf) -> CliResult<zeroize::Zeroizing<String>> {
-    let bytes = if path.as_os_str() == "-" {
-        let mut v = Vec::new();
-        std::io::Read::read_to_end(&mut std::io::stdin(), &mut v).code(exit::BAD_INPUT)?;
-        zeroize::Zeroizing::new(v)
-    } else {
-        zeroize::Zeroizing::new(files::read_bounded(path).code(exit::BAD_INPUT)?)
-    };
-    match std::str::from_utf8(&bytes) {
-        Ok(s) => Ok(zeroize::Zeroizing::new(s.to_string())),
-        Err(_) => fail(
-            exit::BAD_INPUT,
-            format!("{} is not UTF-8 text", path.display()),
-        ),
-    }
-}
-
 /// Label of an otpauth URI: its path after the type, percent-decoding left as is.
 fn totp_label(uri: &str) -> String {
     uri.split_once("://")
@@ -191,7 +174,7 @@ pub fn run(args: Args, hardening: &Hardening) -> CliResult {
         });
     }
     for f in &args.totp_files {
-        let text = read_text(f)?;
+        let text = files::read_text(f).code(exit::BAD_INPUT)?;
         let mut found = false;
         for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
             if !line.starts_with("otpauth://") {
@@ -217,7 +200,7 @@ pub fn run(args: Args, hardening: &Hardening) -> CliResult {
         }
     }
     for f in &args.note_files {
-        let text = read_text(f)?;
+        let text = files::read_text(f).code(exit::BAD_INPUT)?;
         if text.trim().is_empty() {
             return fail(exit::BAD_INPUT, format!("{} is empty", f.display()));
         }

@@ -29,20 +29,34 @@ pub fn read_bounded(path: &Path) -> Result<Vec<u8>> {
     Ok(buf)
 }
 
-/// Reads a secret file (passphrase), dropping one trailing newline.
-pub fn read_secret_line(path: &Path) -> Result<zeroize::Zeroizing<String>> {
-    let bytes = zeroize::Zeroizing::new(if path.as_os_str() == "-" {
-        let mut v = Vec::new();
-        std::io::stdin()
-            .take(64 * 1024)
-            .read_to_end(&mut v)
-            .context("cannot read the passphrase from standard input")?;
-        v
-    } else {
-        read_bounded(path)?
-    });
+/// Reads a named file, or standard input for `-`, bounded like [`read_bounded`].
+pub fn read_input(path: &Path) -> Result<zeroize::Zeroizing<Vec<u8>>> {
+    if path.as_os_str() != "-" {
+        return Ok(zeroize::Zeroizing::new(read_bounded(path)?));
+    }
+    let mut v = zeroize::Zeroizing::new(Vec::new());
+    std::io::stdin()
+        .take(MAX_INPUT_BYTES)
+        .read_to_end(&mut v)
+        .context("cannot read standard input")?;
+    if v.is_empty() {
+        bail!("standard input is empty");
+    }
+    Ok(v)
+}
+
+/// Reads a text input (`-` for standard input) as UTF-8.
+pub fn read_text(path: &Path) -> Result<zeroize::Zeroizing<String>> {
+    let bytes = read_input(path)?;
     let s = std::str::from_utf8(&bytes)
         .with_context(|| format!("{} is not UTF-8 text", path.display()))?;
+    Ok(zeroize::Zeroizing::new(s.to_string()))
+}
+
+/// Reads a secret file (passphrase), dropping one trailing newline.
+pub fn read_secret_line(path: &Path) -> Result<zeroize::Zeroizing<String>> {
+    let text = read_text(path)?;
+    let s = text.as_str();
     let s = s.strip_suffix('\n').unwrap_or(s);
     let s = s.strip_suffix('\r').unwrap_or(s);
     Ok(zeroize::Zeroizing::new(s.to_string()))

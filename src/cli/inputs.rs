@@ -9,7 +9,6 @@ use breakglass::recover::Sourced;
 use breakglass::share::Share;
 use breakglass::text::{Block, Kind};
 use breakglass::vault::Vault;
-use std::io::Read;
 use std::path::PathBuf;
 
 /// Everything read, with where each piece came from.
@@ -52,25 +51,11 @@ pub fn from_files(paths: &[PathBuf]) -> Gathered {
     let mut g = Gathered::default();
     for p in paths {
         let name = p.display().to_string();
-        let bytes = if p.as_os_str() == "-" {
-            let mut v = Vec::new();
-            match std::io::stdin()
-                .take(files::MAX_INPUT_BYTES)
-                .read_to_end(&mut v)
-            {
-                Ok(_) => zeroize::Zeroizing::new(v),
-                Err(e) => {
-                    g.problems.push(format!("standard input: {e}"));
-                    continue;
-                }
-            }
-        } else {
-            match files::read_bounded(p) {
-                Ok(b) => zeroize::Zeroizing::new(b),
-                Err(e) => {
-                    g.problems.push(format!("{e:#}"));
-                    continue;
-                }
+        let bytes = match files::read_input(p) {
+            Ok(b) => b,
+            Err(e) => {
+                g.problems.push(format!("{e:#}"));
+                continue;
             }
         };
         let Ok(text) = std::str::from_utf8(&bytes) else {

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Times the release binary: ceremony and recover without a passphrase, and the Argon2id step at
+# the default parameters (ceremony with passphrase minus ceremony without), with peak memory.
+# Usage: scripts/bench.sh [RUNS]     (default 10 runs each; prints medians)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo build --release --locked --quiet
+runs=${1:-10}
+exec python3 - "$runs" <<'PY'
+import os, resource, statistics, subprocess, sys, tempfile, time
+runs = int(sys.argv[1])
+bg = os.path.abspath("target/release/breakglass")
+work = tempfile.mkdtemp()
+passfile = os.path.join(work, "pass")
+open(passfile, "w").write("correct horse battery staple\n")
+
+def timed(args, n):
+    times, peak = [], 0
+    for i in range(n):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        t = time.perf_counter()
+        r = subprocess.run(args(i), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        times.append(time.perf_counter() - t)
+        if r.returncode != 0:
+            sys.exit(f"failed: {r.stderr.decode()}")
+        peak = max(peak, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+    return statistics.median(times), peak
+
+base = ["ceremony", "--tenant", "contoso", "-k", "2", "--share", "A", "--share", "B", "--share", "C"]
+plain, rss_plain = timed(lambda i: [bg, *base, "--out", f"{work}/p{i}"], runs)
+rec, rss_rec = timed(lambda i: [bg, "recover", f"{work}/p0/share-1.txt", f"{work}/p0/share-3.txt"], runs)
+withpass, rss_pass = timed(lambda i: [bg, *base, "--out", f"{work}/k{i}", "--passphrase-file", passfile], max(3, runs // 3))
+recpass, _ = timed(lambda i: [bg, "recover", "--passphrase-file", passfile, f"{work}/k0/share-1.txt", f"{work}/k0/share-2.txt"], max(3, runs // 3))
+print(f"ceremony, no passphrase (2 accounts, 2 of 3):  {plain*1000:8.1f} ms   peak RSS {rss_plain/1024:6.1f} MiB")
+print(f"recover, no passphrase:                        {rec*1000:8.1f} ms")
+print(f"ceremony with passphrase (Argon2id 512 MiB, t=3): {withpass*1000:8.1f} ms   peak RSS {rss_pass/1024:6.1f} MiB")
+print(f"recover with passphrase:                       {recpass*1000:8.1f} ms")
+print(f"Argon2id step at the defaults (difference):    {(withpass-plain)*1000:8.1f} ms")
+PY
