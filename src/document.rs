@@ -12,8 +12,8 @@ use crate::text::{self, Block, Kind, TextError, TextForm};
 use crate::vault::{Vault, VaultError, VaultHeader};
 use zeroize::Zeroizing;
 
-/// Lines per QR code for the vault: keeps each code at QR version 20 or below at level Q.
-pub const VAULT_LINES_PER_QR: usize = 20;
+/// Lines per QR code for the vault: at most ~790 characters, QR version 22 or below at level Q (4 parts fit a sheet).
+pub const VAULT_LINES_PER_QR: usize = 32;
 
 /// Why a document could not be read.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]

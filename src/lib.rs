@@ -18,6 +18,7 @@ pub mod seal;
 pub mod secret;
 pub mod shamir;
 pub mod share;
+pub mod sheet;
 pub mod text;
 pub mod vault;
 

@@ -48,8 +48,25 @@ fn output_is_private() {
         assert_eq!(mode(s), 0o600);
     }
     // No temporary files are left behind.
-    let names: Vec<_> = fs::read_dir(dir.path().join("sheets")).unwrap().collect();
-    assert_eq!(names.len(), 3);
+    let mut names: Vec<String> = fs::read_dir(dir.path().join("sheets"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "share-1-safe-a-hq.pdf",
+            "share-1.txt",
+            "share-2-safe-b-dr-site.pdf",
+            "share-2.txt",
+            "share-3-ciso-home-safe.pdf",
+            "share-3.txt"
+        ]
+    );
+    for n in &names {
+        assert_eq!(mode(&dir.path().join("sheets").join(n)), 0o600);
+    }
 }
 
 #[test]

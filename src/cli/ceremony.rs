@@ -11,6 +11,7 @@ use breakglass::password::{self, PasswordPolicy};
 use breakglass::recover::display_vault_id;
 use breakglass::seal::{self, SealPlan};
 use breakglass::secret::SecretString;
+use breakglass::sheet::{self, Paper, ShareSheet};
 use breakglass::vault::ShareLabel;
 use std::path::PathBuf;
 
@@ -76,9 +77,63 @@ pub struct Args {
     /// Argon2id passes for the passphrase (1–64).
     #[arg(long, default_value_t = breakglass::kdf::DEFAULT_ITERATIONS)]
     kdf_iterations: u32,
+    /// Paper size of the PDF sheets (default: from the locale, else A4).
+    #[arg(long, value_enum)]
+    paper: Option<PaperArg>,
     /// Days between drills (printed as "next drill due"; 0 for none).
     #[arg(long, default_value_t = 90)]
     drill_days: u16,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+pub enum PaperArg {
+    A4,
+    Letter,
+}
+
+/// Paper from `--paper`, else from the locale (Letter where it is the norm), else A4.
+pub fn paper(arg: Option<PaperArg>) -> Paper {
+    match arg {
+        Some(PaperArg::A4) => Paper::A4,
+        Some(PaperArg::Letter) => Paper::Letter,
+        None => {
+            let locale = ["LC_ALL", "LC_PAPER", "LANG"]
+                .iter()
+                .find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty()))
+                .unwrap_or_default();
+            let territory = locale
+                .split(['.', '@'])
+                .next()
+                .and_then(|l| l.split_once('_'))
+                .map(|(_, t)| t.to_ascii_uppercase())
+                .unwrap_or_default();
+            if [
+                "US", "CA", "MX", "PH", "CL", "CO", "VE", "CR", "GT", "PR", "SV", "NI", "DO", "PA",
+                "BZ",
+            ]
+            .contains(&territory.as_str())
+            {
+                Paper::Letter
+            } else {
+                Paper::A4
+            }
+        }
+    }
+}
+
+/// A file-name-safe form of a location label: `Safe A (HQ)` → `safe-a-hq`.
+pub fn slug(label: &str) -> String {
+    let mut s = String::new();
+    for c in label.chars() {
+        if c.is_ascii_alphanumeric() {
+            s.push(c.to_ascii_lowercase());
+        } else if !s.ends_with('-') {
+            s.push('-');
+        }
+    }
+    let s: String = s.trim_matches('-').chars().take(40).collect();
+    let s = s.trim_end_matches('-').to_string();
+    if s.is_empty() { "sheet".into() } else { s }
 }
 
 /// The OS random source, checked once so a broken source is an error, not a panic.
@@ -153,7 +208,13 @@ pub fn run(args: Args, hardening: &Hardening) -> CliResult {
     let names: Vec<String> = (1..=labels.len())
         .map(|i| format!("share-{i}.txt"))
         .collect();
-    let name_refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    let pdf_names: Vec<String> = labels
+        .iter()
+        .enumerate()
+        .map(|(i, l)| format!("share-{}-{}.pdf", i + 1, slug(&l.location)))
+        .collect();
+    let name_refs: Vec<&str> = names.iter().chain(&pdf_names).map(String::as_str).collect();
+    let paper = paper(args.paper);
     files::prepare_out_dir(&args.out, &name_refs, args.force).code(exit::OUTPUT)?;
 
     let mut rng = os_rng()?;
@@ -239,11 +300,18 @@ pub fn run(args: Args, hardening: &Hardening) -> CliResult {
     let sealed = seal::seal(&plan, &contents, &mut rng).code(exit::USAGE)?;
 
     let mut out = Vec::new();
-    for (share, name) in sealed.shares.iter().zip(&names) {
+    for ((share, name), pdf_name) in sealed.shares.iter().zip(&names).zip(&pdf_names) {
         let doc = SheetText::new(share, &sealed.vault).code(exit::FAILURE)?;
         out.push(OutFile {
             name: name.clone(),
             bytes: zeroize::Zeroizing::new(doc.to_file().as_bytes().to_vec()),
+        });
+        let pdf = sheet::render_share_sheet(&ShareSheet::from_document(&doc), paper)
+            .map_err(|e| anyhow::anyhow!("cannot lay out the sheet for {}: {e}", pdf_name))
+            .code(exit::USAGE)?;
+        out.push(OutFile {
+            name: pdf_name.clone(),
+            bytes: zeroize::Zeroizing::new(pdf),
         });
     }
     let written = files::write_all_atomically(&args.out, &out, args.force).code(exit::OUTPUT)?;
@@ -261,7 +329,7 @@ pub fn run(args: Args, hardening: &Hardening) -> CliResult {
             ""
         }
     );
-    for (p, l) in written.iter().zip(&h.labels) {
+    for (p, l) in written.chunks(2).map(|w| &w[1]).zip(&h.labels) {
         println!(
             "  {}  ->  {}{}",
             p.display(),
