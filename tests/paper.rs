@@ -1,0 +1,142 @@
+//! The printed sheet, checked with real external tools: qpdf validates the PDF, pdftoppm renders
+//! it like a scanner would, zbarimg decodes the codes independently of our own scanner, and the
+//! decoded payloads recover the vault through the real binary.
+
+mod common;
+
+use common::*;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn have(tool: &str) -> bool {
+    Command::new(tool).arg("--version").output().is_ok()
+        || Command::new(tool).arg("-v").output().is_ok()
+}
+
+/// External tools are required in CI (`.ci/run` installs them); elsewhere a missing tool skips.
+fn tools_or_skip() -> bool {
+    let missing: Vec<&str> = ["pdftoppm", "zbarimg", "qpdf"]
+        .into_iter()
+        .filter(|t| !have(t))
+        .collect();
+    if missing.is_empty() {
+        return true;
+    }
+    if std::env::var_os("CI").is_some() {
+        panic!("missing {missing:?}: apt-get install poppler-utils zbar-tools qpdf");
+    }
+    eprintln!("SKIPPED: missing {missing:?} (apt-get install poppler-utils zbar-tools qpdf)");
+    false
+}
+
+fn pdfs(dir: &Path) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "pdf"))
+        .collect();
+    v.sort();
+    v
+}
+
+fn render(pdf: &Path, dpi: u32, out_prefix: &Path) -> Vec<PathBuf> {
+    let st = Command::new("pdftoppm")
+        .args(["-r", &dpi.to_string(), "-png"])
+        .arg(pdf)
+        .arg(out_prefix)
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let dir = out_prefix.parent().unwrap();
+    let stem = out_prefix.file_name().unwrap().to_string_lossy().into_owned();
+    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.file_name().unwrap().to_string_lossy().starts_with(&stem)
+                && p.extension().is_some_and(|e| e == "png")
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+fn zbar(png: &Path) -> Vec<String> {
+    let o = Command::new("zbarimg")
+        .args(["--nodbus", "-q", "--raw"])
+        .arg(png)
+        .output()
+        .unwrap();
+    // Exit 4: no code on this page (the second page has none).
+    assert!(o.status.success() || o.status.code() == Some(4), "zbarimg failed");
+    String::from_utf8(o.stdout)
+        .unwrap()
+        .lines()
+        .filter(|l| !l.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn printed_sheets_validate_and_recover_through_an_independent_decoder() {
+    if !tools_or_skip() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (sheets, c) = ceremony(dir.path(), &["--fido2", "YubiKey 5 NFC #1234"]);
+    let pdf_files = pdfs(&dir.path().join("sheets"));
+    assert_eq!(pdf_files.len(), 3);
+    for pdf in &pdf_files {
+        let q = Command::new("qpdf").arg("--check").arg(pdf).output().unwrap();
+        assert!(q.status.success(), "qpdf: {}", String::from_utf8_lossy(&q.stdout));
+        let size = std::fs::metadata(pdf).unwrap().len();
+        assert!(size < 60_000, "{} is {size} bytes", pdf.display());
+        // No password on any sheet, in the PDF bytes or its text file.
+        let bytes = std::fs::read(pdf).unwrap();
+        for pw in passwords(&c.stdout) {
+            assert!(!bytes.windows(pw.len()).any(|w| w == pw.as_bytes()));
+        }
+    }
+    for dpi in [150, 300] {
+        // Sheets 1 and 3, scanned and decoded by zbarimg, piped into `breakglass recover`.
+        let mut payloads = Vec::new();
+        for (i, pdf) in [&pdf_files[0], &pdf_files[2]].into_iter().enumerate() {
+            let pngs = render(pdf, dpi, &dir.path().join(format!("scan{dpi}-{i}")));
+            assert_eq!(pngs.len(), 2, "two pages");
+            let codes: Vec<String> = pngs.iter().flat_map(|p| zbar(p)).collect();
+            // One share code and the vault parts, all on page 1.
+            let (share, vault): (Vec<&String>, Vec<&String>) =
+                codes.iter().partition(|c| c.starts_with("BG1-S-"));
+            assert_eq!(share.len(), 1, "{codes:?}");
+            assert!(!vault.is_empty() && vault.iter().all(|v| v.starts_with("BG1-V-")));
+            // The QR text is exactly the text form on the sheet's text file.
+            let text = std::fs::read_to_string(&sheets[if i == 0 { 0 } else { 2 }]).unwrap();
+            let share_header = share[0].split(' ').next().unwrap();
+            assert!(text.contains(share_header));
+            payloads.extend(codes);
+        }
+        let r = run_stdin(&["recover"], &(payloads.join("\n") + "\n"));
+        assert_eq!(r.code, 0, "{}", r.all());
+        for pw in passwords(&c.stdout) {
+            assert!(r.stdout.contains(pw.as_str()));
+        }
+    }
+}
+
+#[test]
+fn letter_paper_is_true_to_size() {
+    if !tools_or_skip() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    ceremony(dir.path(), &["--paper", "letter"]);
+    let pdf = &pdfs(&dir.path().join("sheets"))[0];
+    let bytes = std::fs::read(pdf).unwrap();
+    let text = String::from_utf8_lossy(&bytes);
+    assert!(text.contains("/MediaBox [0 0 612 792]") || text.contains("/MediaBox[0 0 612 792]"), "not Letter");
+    let dir2 = tempfile::tempdir().unwrap();
+    ceremony(dir2.path(), &["--paper", "a4"]);
+    let bytes = std::fs::read(&pdfs(&dir2.path().join("sheets"))[0]).unwrap();
+    let text = String::from_utf8_lossy(&bytes);
+    assert!(text.contains("595.2"), "not A4");
+}
