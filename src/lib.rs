@@ -13,6 +13,9 @@ pub mod document;
 pub mod entra;
 pub mod kdf;
 pub mod password;
+pub mod phonetic;
+pub mod plan;
+pub mod placement;
 pub mod recover;
 pub mod seal;
 pub mod secret;
@@ -20,6 +23,7 @@ pub mod shamir;
 pub mod share;
 pub mod sheet;
 pub mod text;
+pub mod totp;
 pub mod vault;
 
 /// The length of the random vault id that ties shares, sheets and vault copies together.

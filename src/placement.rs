@@ -1,0 +1,189 @@
+//! Where the shares are: can one place or one person recover alone, and does losing one place
+//! make recovery impossible? Pure arithmetic over labels; the CLI prints and decides.
+
+use crate::vault::ShareLabel;
+use std::collections::BTreeMap;
+
+/// One finding, in plain words.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Finding {
+    /// A location holds k or more shares: it can recover alone. Refused unless overridden.
+    LocationAlone { location: String, holds: usize },
+    /// A custodian holds k or more shares.
+    CustodianAlone { custodian: String, holds: usize },
+    /// Losing this location leaves fewer than k shares.
+    LossBlocks { location: String, left: usize },
+    /// Fewer than two distinct locations.
+    OneLocation,
+}
+
+/// The placement of a k-of-n set.
+#[derive(Clone, Debug)]
+pub struct Placement {
+    pub threshold: usize,
+    pub locations: BTreeMap<String, usize>,
+    pub custodians: BTreeMap<String, usize>,
+    pub total: usize,
+}
+
+impl Placement {
+    /// Locations and custodians are compared case-insensitively, trimmed.
+    pub fn new(threshold: u8, labels: &[ShareLabel]) -> Self {
+        let mut locations = BTreeMap::new();
+        let mut custodians = BTreeMap::new();
+        for l in labels {
+            *locations.entry(l.location.trim().to_lowercase()).or_insert(0) += 1;
+            if !l.custodian.trim().is_empty() {
+                *custodians
+                    .entry(l.custodian.trim().to_lowercase())
+                    .or_insert(0) += 1;
+            }
+        }
+        let names = |m: BTreeMap<String, usize>, src: &dyn Fn(&ShareLabel) -> &str| {
+            m.into_iter()
+                .map(|(k, v)| {
+                    let shown = labels
+                        .iter()
+                        .map(|l| src(l).trim())
+                        .find(|s| s.to_lowercase() == k)
+                        .unwrap_or(&k)
+                        .to_string();
+                    (shown, v)
+                })
+                .collect()
+        };
+        Self {
+            threshold: threshold.into(),
+            locations: names(locations, &|l| &l.location),
+            custodians: names(custodians, &|l| &l.custodian),
+            total: labels.len(),
+        }
+    }
+
+    pub fn findings(&self) -> Vec<Finding> {
+        let mut f = Vec::new();
+        if self.locations.len() < 2 {
+            f.push(Finding::OneLocation);
+        }
+        for (loc, &holds) in &self.locations {
+            if holds >= self.threshold {
+                f.push(Finding::LocationAlone {
+                    location: loc.clone(),
+                    holds,
+                });
+            }
+            let left = self.total - holds;
+            if left < self.threshold {
+                f.push(Finding::LossBlocks {
+                    location: loc.clone(),
+                    left,
+                });
+            }
+        }
+        for (c, &holds) in &self.custodians {
+            if holds >= self.threshold {
+                f.push(Finding::CustodianAlone {
+                    custodian: c.clone(),
+                    holds,
+                });
+            }
+        }
+        f
+    }
+
+    /// True when some location could recover alone: a ceremony refuses this unless overridden.
+    pub fn refused(&self) -> bool {
+        self.findings().iter().any(|f| {
+            matches!(
+                f,
+                Finding::LocationAlone { .. } | Finding::CustodianAlone { .. }
+            )
+        })
+    }
+
+    /// The report in plain words, one line per location, then warnings.
+    pub fn report(&self) -> Vec<String> {
+        let k = self.threshold;
+        let mut out = Vec::new();
+        for (loc, &holds) in &self.locations {
+            let alone = if holds >= k {
+                format!("{loc} ALONE CAN RECOVER ({holds} of the {k} needed)")
+            } else {
+                format!("{loc} alone cannot recover ({holds} of the {k} needed)")
+            };
+            let left = self.total - holds;
+            let loss = if left >= k {
+                format!("losing {loc} still leaves {left} of the {k} needed")
+            } else {
+                format!("LOSING {loc} LEAVES ONLY {left} OF THE {k} NEEDED: recovery would be impossible")
+            };
+            out.push(format!("{alone}; {loss}."));
+        }
+        for (c, &holds) in &self.custodians {
+            if holds >= k {
+                out.push(format!(
+                    "CUSTODIAN {c} HOLDS {holds} SHARES AND CAN RECOVER ALONE."
+                ));
+            }
+        }
+        if self.locations.len() < 2 {
+            out.push(
+                "All shares are in one location: Microsoft advises separate, secure locations."
+                    .into(),
+            );
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn labels(spec: &[(&str, &str)]) -> Vec<ShareLabel> {
+        spec.iter()
+            .map(|(l, c)| ShareLabel {
+                location: l.to_string(),
+                custodian: c.to_string(),
+            })
+            .collect()
+    }
+
+    /// A table of plans: (k, shares) → (refused, number of loss warnings).
+    #[test]
+    fn table_of_plans() {
+        let cases: &[(u8, &[(&str, &str)], bool, usize)] = &[
+            (2, &[("A", ""), ("B", ""), ("C", "")], false, 0),
+            (2, &[("A", ""), ("A", ""), ("B", "")], true, 1),
+            (3, &[("A", ""), ("A", ""), ("B", "")], false, 2),
+            (2, &[("A", "x"), ("B", "x"), ("C", "")], true, 0),
+            (2, &[("A", "x"), ("B", "y"), ("C", "z")], false, 0),
+            (3, &[("A", ""), ("B", ""), ("C", "")], false, 3),
+            (2, &[("Safe A", ""), ("safe a ", ""), ("B", "")], true, 1),
+            (3, &[("A", ""), ("A", ""), ("B", ""), ("B", ""), ("C", "")], false, 0),
+        ];
+        for (k, spec, refused, losses) in cases {
+            let p = Placement::new(*k, &labels(spec));
+            assert_eq!(p.refused(), *refused, "{spec:?}");
+            let n = p
+                .findings()
+                .iter()
+                .filter(|f| matches!(f, Finding::LossBlocks { .. }))
+                .count();
+            assert_eq!(n, *losses, "{spec:?}");
+        }
+    }
+
+    #[test]
+    fn plain_words() {
+        let p = Placement::new(2, &labels(&[("Safe A", ""), ("Safe B", ""), ("Safe B", "")]));
+        let r = p.report();
+        assert_eq!(
+            r[0],
+            "Safe A alone cannot recover (1 of the 2 needed); losing Safe A still leaves 2 of the 2 needed."
+        );
+        assert!(r[1].starts_with("Safe B ALONE CAN RECOVER (2 of the 2 needed); LOSING Safe B LEAVES ONLY 1"));
+        let one = Placement::new(2, &labels(&[("A", ""), ("A", "")]));
+        assert!(one.findings().contains(&Finding::OneLocation));
+    }
+}

@@ -1,0 +1,383 @@
+//! The ceremony plan (`plan.toml`): who, what and where, written down before the ceremony.
+//!
+//! Parsing and validation only; the CLI reads the file and runs the ceremony. Errors name the
+//! line and the field. Unknown fields are refused, so a typo never silently drops a share.
+
+use crate::entra;
+use crate::password::{self, PasswordPolicy};
+use crate::placement::Placement;
+use crate::vault::{ShareLabel, check_label};
+use serde::Deserialize;
+
+/// A commented template, written by `breakglass plan new`.
+pub const TEMPLATE: &str = r#"# breakglass ceremony plan. Check it with `breakglass plan check plan.toml`,
+# run it with `breakglass ceremony --plan plan.toml --out sheets/`.
+
+# The tenant: contoso for contoso.onmicrosoft.com. Microsoft advises cloud-only
+# emergency accounts on the *.onmicrosoft.com domain (set `domain` only if you must).
+tenant = "contoso"
+# domain = "contoso.onmicrosoft.com"
+
+# Shares needed to recover (k). Every location below must hold fewer than k shares,
+# and losing any one location should still leave k.
+threshold = 2
+
+# Paper for the PDF sheets: "a4" or "letter".
+paper = "a4"
+
+# Days between drills; each sheet prints the date the next drill is due.
+drill_interval_days = 90
+
+# Also protect the vault with a passphrase (asked twice at the ceremony; never stored).
+passphrase = false
+
+# Password length for the accounts (30 to 256).
+password_length = 32
+
+# Two or more emergency accounts, generated independently of each other.
+[[account]]
+user = "breakglass1"                # or a full UPN on the tenant's domain
+display_name = "Emergency access 1"
+role = "Global Administrator"       # assign it active and permanent, not through PIM
+# object_id = "00000000-0000-0000-0000-000000000000"   # for the sign-in alert, once known
+password = true
+# A FIDO2 security key for this account: a PIN is generated and stored.
+[[account.fido2]]
+label = "YubiKey 5 NFC"
+serial = "12345678"
+location = "Safe A (HQ)"
+pin_length = 8
+
+[[account]]
+user = "breakglass2"
+display_name = "Emergency access 2"
+role = "Global Administrator"
+password = true
+# totp_uri_file = "breakglass2-totp.txt"   # an otpauth:// URI to store (the file is read at the ceremony)
+
+# One entry per share sheet: where it is kept and who is responsible for it.
+[[share]]
+location = "Safe A (HQ)"
+custodian = "Alice Example"
+
+[[share]]
+location = "Safe B (DR site)"
+custodian = "Bob Example"
+
+[[share]]
+location = "CISO home safe"
+custodian = "Carol Example"
+"#;
+
+/// A FIDO2 key named in the plan.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct PlanFido2 {
+    pub label: String,
+    #[serde(default)]
+    pub serial: String,
+    #[serde(default)]
+    pub location: String,
+    #[serde(default = "default_pin_length")]
+    pub pin_length: usize,
+    #[serde(default)]
+    pub alphanumeric_pin: bool,
+}
+
+fn default_pin_length() -> usize {
+    8
+}
+fn yes() -> bool {
+    true
+}
+fn default_drill() -> u16 {
+    90
+}
+fn default_role() -> String {
+    "Global Administrator".into()
+}
+
+/// An emergency account.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct PlanAccount {
+    pub user: String,
+    #[serde(default)]
+    pub display_name: String,
+    #[serde(default = "default_role")]
+    pub role: String,
+    #[serde(default)]
+    pub object_id: Option<String>,
+    #[serde(default = "yes")]
+    pub password: bool,
+    #[serde(default)]
+    pub fido2: Vec<PlanFido2>,
+    #[serde(default)]
+    pub totp_uri_file: Option<String>,
+}
+
+/// A share sheet.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct PlanShare {
+    pub location: String,
+    #[serde(default)]
+    pub custodian: String,
+}
+
+/// The whole plan as written.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Plan {
+    pub tenant: String,
+    #[serde(default)]
+    pub domain: Option<String>,
+    pub threshold: u8,
+    #[serde(default)]
+    pub paper: Option<String>,
+    #[serde(default = "default_drill")]
+    pub drill_interval_days: u16,
+    #[serde(default)]
+    pub passphrase: bool,
+    #[serde(default)]
+    pub password_length: Option<usize>,
+    /// Accept a location or custodian that can recover alone (not advised).
+    #[serde(default)]
+    pub allow_single_location_recovery: bool,
+    #[serde(rename = "account", default)]
+    pub accounts: Vec<PlanAccount>,
+    #[serde(rename = "share", default)]
+    pub shares: Vec<PlanShare>,
+}
+
+/// Why a plan was refused.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PlanError {
+    #[error("line {line}: {message}")]
+    Syntax { line: usize, message: String },
+    #[error("{0}")]
+    Invalid(String),
+    #[error(
+        "the placement lets one place or person recover alone: {0}. Move shares, or set allow_single_location_recovery = true if you really mean it"
+    )]
+    Placement(String),
+}
+
+impl Plan {
+    /// Parses plan text.
+    ///
+    /// # Errors
+    /// [`PlanError::Syntax`] with the line of the problem.
+    pub fn parse(text: &str) -> Result<Self, PlanError> {
+        toml::from_str(text).map_err(|e| {
+            let line = e
+                .span()
+                .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1)
+                .unwrap_or(0);
+            PlanError::Syntax {
+                line,
+                message: e.message().to_string(),
+            }
+        })
+    }
+
+    /// The accounts' domain.
+    ///
+    /// # Errors
+    /// [`PlanError::Invalid`] for a bad tenant or domain.
+    pub fn domain(&self) -> Result<String, PlanError> {
+        match &self.domain {
+            Some(d) => {
+                entra::validate_domain(d).map_err(|e| PlanError::Invalid(e.to_string()))?;
+                Ok(d.to_ascii_lowercase())
+            }
+            None => entra::onmicrosoft_domain(&self.tenant)
+                .map_err(|e| PlanError::Invalid(e.to_string())),
+        }
+    }
+
+    /// The UPN of an account (a bare user name gets the plan's domain).
+    ///
+    /// # Errors
+    /// [`PlanError::Invalid`] when it breaks Entra ID's rules or names another domain.
+    pub fn upn(&self, a: &PlanAccount) -> Result<String, PlanError> {
+        let domain = self.domain()?;
+        let (user, dom) = match a.user.split_once('@') {
+            Some((u, d)) => (u, d.to_ascii_lowercase()),
+            None => (a.user.as_str(), domain.clone()),
+        };
+        if dom != domain {
+            return Err(PlanError::Invalid(format!(
+                "account {}: its domain is not the plan's domain {domain}",
+                a.user
+            )));
+        }
+        entra::upn(user, &dom).map_err(|e| PlanError::Invalid(e.to_string()))
+    }
+
+    pub fn labels(&self) -> Vec<ShareLabel> {
+        self.shares
+            .iter()
+            .map(|s| ShareLabel {
+                location: s.location.trim().to_string(),
+                custodian: s.custodian.trim().to_string(),
+            })
+            .collect()
+    }
+
+    pub fn password_policy(&self) -> PasswordPolicy {
+        PasswordPolicy {
+            length: self.password_length.unwrap_or(password::DEFAULT_PASSWORD_LEN),
+            ..PasswordPolicy::default()
+        }
+    }
+
+    pub fn placement(&self) -> Placement {
+        Placement::new(self.threshold, &self.labels())
+    }
+
+    /// Checks everything that can be checked before the ceremony. Returns warnings.
+    ///
+    /// # Errors
+    /// [`PlanError`] for the first rule broken.
+    pub fn validate(&self) -> Result<Vec<String>, PlanError> {
+        let bad = |m: String| Err(PlanError::Invalid(m));
+        let mut warnings = Vec::new();
+        let domain = self.domain()?;
+        if !entra::is_onmicrosoft(&domain) {
+            warnings.push(format!(
+                "{domain} is not an onmicrosoft.com domain: Microsoft advises cloud-only emergency accounts on the tenant's *.onmicrosoft.com domain"
+            ));
+        }
+        if self.accounts.is_empty() {
+            return bad("the plan has no [[account]]: add at least one (Microsoft advises two)".into());
+        }
+        if self.accounts.len() < 2 {
+            warnings.push("only one emergency account: Microsoft advises two or more".into());
+        }
+        let mut upns = Vec::new();
+        for a in &self.accounts {
+            let upn = self.upn(a)?;
+            if upns.contains(&upn) {
+                return bad(format!("account {upn} appears twice"));
+            }
+            if !a.password && a.fido2.is_empty() && a.totp_uri_file.is_none() {
+                return bad(format!("account {upn} has no credential: set password = true, or add a FIDO2 key"));
+            }
+            for k in &a.fido2 {
+                if k.label.trim().is_empty() {
+                    return bad(format!("account {upn}: a FIDO2 key has no label"));
+                }
+                if !(4..=63).contains(&k.pin_length) {
+                    return bad(format!(
+                        "account {upn}, key {}: pin_length must be 4 to 63",
+                        k.label
+                    ));
+                }
+            }
+            if let Some(id) = &a.object_id
+                && !is_guid(id)
+            {
+                return bad(format!("account {upn}: object_id {id:?} is not a GUID"));
+            }
+            if !a.role.eq_ignore_ascii_case("Global Administrator") {
+                warnings.push(format!(
+                    "account {upn} has role {:?}: emergency accounts are usually Global Administrators",
+                    a.role
+                ));
+            }
+            upns.push(upn);
+        }
+        self.password_policy()
+            .validate()
+            .map_err(|e| PlanError::Invalid(e.to_string()))?;
+        let n = self.shares.len();
+        if n < 2 || n > 255 {
+            return bad(format!("the plan has {n} [[share]] entries: 2 to 255 are possible"));
+        }
+        if self.threshold < 2 || usize::from(self.threshold) > n {
+            return bad(format!(
+                "threshold {} is impossible with {n} shares (need 2 ≤ threshold ≤ shares)",
+                self.threshold
+            ));
+        }
+        for s in &self.shares {
+            if s.location.trim().is_empty() {
+                return bad("a [[share]] has no location".into());
+            }
+            check_label(&s.location, "location").map_err(|e| PlanError::Invalid(e.to_string()))?;
+            check_label(&s.custodian, "custodian")
+                .map_err(|e| PlanError::Invalid(e.to_string()))?;
+        }
+        match self.paper.as_deref().map(str::to_ascii_lowercase).as_deref() {
+            None | Some("a4") | Some("letter") => {}
+            Some(other) => return bad(format!("paper {other:?}: use \"a4\" or \"letter\"")),
+        }
+        let placement = self.placement();
+        if placement.refused() && !self.allow_single_location_recovery {
+            let alone: Vec<String> = placement
+                .report()
+                .into_iter()
+                .filter(|l| l.contains("ALONE") || l.contains("CAN RECOVER ALONE"))
+                .collect();
+            return Err(PlanError::Placement(alone.join(" ")));
+        }
+        warnings.extend(
+            placement
+                .report()
+                .into_iter()
+                .filter(|l| l.contains("LOSING") || l.starts_with("All shares")),
+        );
+        Ok(warnings)
+    }
+}
+
+fn is_guid(s: &str) -> bool {
+    let parts: Vec<&str> = s.split('-').collect();
+    parts.iter().map(|p| p.len()).eq([8, 4, 4, 4, 12])
+        && parts.iter().all(|p| p.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn template_is_a_valid_plan() {
+        let p = Plan::parse(TEMPLATE).unwrap();
+        assert_eq!(p.accounts.len(), 2);
+        assert_eq!(p.shares.len(), 3);
+        assert_eq!(p.threshold, 2);
+        assert_eq!(p.accounts[0].fido2[0].serial, "12345678");
+        assert_eq!(p.upn(&p.accounts[1]).unwrap(), "breakglass2@contoso.onmicrosoft.com");
+        assert_eq!(p.validate().unwrap(), Vec::<String>::new());
+    }
+
+    #[test]
+    fn errors_name_the_line_and_rule() {
+        let typo = TEMPLATE.replace("threshold = 2", "treshold = 2");
+        match Plan::parse(&typo).unwrap_err() {
+            PlanError::Syntax { line, message } => {
+                assert_eq!(line, 11, "{message}");
+                assert!(message.contains("treshold"), "{message}");
+            }
+            e => panic!("{e:?}"),
+        }
+        let one_place = TEMPLATE.replace("Safe B (DR site)\"\ncustodian", "Safe A (HQ)\"\ncustodian");
+        assert!(matches!(
+            Plan::parse(&one_place).unwrap().validate(),
+            Err(PlanError::Placement(_))
+        ));
+        let mut override_ok = Plan::parse(&one_place).unwrap();
+        override_ok.allow_single_location_recovery = true;
+        let warnings = override_ok.validate().unwrap();
+        assert!(warnings.iter().any(|w| w.contains("LOSING Safe A")));
+        let k4 = TEMPLATE.replace("threshold = 2", "threshold = 4");
+        assert!(Plan::parse(&k4).unwrap().validate().unwrap_err().to_string().contains("threshold 4 is impossible"));
+        let bad_id = TEMPLATE.replace("# object_id = \"00000000-0000-0000-0000-000000000000\"", "object_id = \"nope\"");
+        assert!(Plan::parse(&bad_id).unwrap().validate().unwrap_err().to_string().contains("not a GUID"));
+        let other_domain = TEMPLATE.replace("user = \"breakglass2\"", "user = \"bg2@fabrikam.com\"");
+        assert!(Plan::parse(&other_domain).unwrap().validate().is_err());
+    }
+}
