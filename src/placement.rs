@@ -32,7 +32,9 @@ impl Placement {
         let mut locations = BTreeMap::new();
         let mut custodians = BTreeMap::new();
         for l in labels {
-            *locations.entry(l.location.trim().to_lowercase()).or_insert(0) += 1;
+            *locations
+                .entry(l.location.trim().to_lowercase())
+                .or_insert(0) += 1;
             if !l.custodian.trim().is_empty() {
                 *custodians
                     .entry(l.custodian.trim().to_lowercase())
@@ -115,7 +117,9 @@ impl Placement {
             let loss = if left >= k {
                 format!("losing {loc} still leaves {left} of the {k} needed")
             } else {
-                format!("LOSING {loc} LEAVES ONLY {left} OF THE {k} NEEDED: recovery would be impossible")
+                format!(
+                    "LOSING {loc} LEAVES ONLY {left} OF THE {k} NEEDED: recovery would be impossible"
+                )
             };
             out.push(format!("{alone}; {loss}."));
         }
@@ -160,7 +164,12 @@ mod tests {
             (2, &[("A", "x"), ("B", "y"), ("C", "z")], false, 0),
             (3, &[("A", ""), ("B", ""), ("C", "")], false, 3),
             (2, &[("Safe A", ""), ("safe a ", ""), ("B", "")], true, 1),
-            (3, &[("A", ""), ("A", ""), ("B", ""), ("B", ""), ("C", "")], false, 0),
+            (
+                3,
+                &[("A", ""), ("A", ""), ("B", ""), ("B", ""), ("C", "")],
+                false,
+                0,
+            ),
         ];
         for (k, spec, refused, losses) in cases {
             let p = Placement::new(*k, &labels(spec));
@@ -176,13 +185,18 @@ mod tests {
 
     #[test]
     fn plain_words() {
-        let p = Placement::new(2, &labels(&[("Safe A", ""), ("Safe B", ""), ("Safe B", "")]));
+        let p = Placement::new(
+            2,
+            &labels(&[("Safe A", ""), ("Safe B", ""), ("Safe B", "")]),
+        );
         let r = p.report();
         assert_eq!(
             r[0],
             "Safe A alone cannot recover (1 of the 2 needed); losing Safe A still leaves 2 of the 2 needed."
         );
-        assert!(r[1].starts_with("Safe B ALONE CAN RECOVER (2 of the 2 needed); LOSING Safe B LEAVES ONLY 1"));
+        assert!(r[1].starts_with(
+            "Safe B ALONE CAN RECOVER (2 of the 2 needed); LOSING Safe B LEAVES ONLY 1"
+        ));
         let one = Placement::new(2, &labels(&[("A", ""), ("A", "")]));
         assert!(one.findings().contains(&Finding::OneLocation));
     }

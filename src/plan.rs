@@ -228,7 +228,9 @@ impl Plan {
 
     pub fn password_policy(&self) -> PasswordPolicy {
         PasswordPolicy {
-            length: self.password_length.unwrap_or(password::DEFAULT_PASSWORD_LEN),
+            length: self
+                .password_length
+                .unwrap_or(password::DEFAULT_PASSWORD_LEN),
             ..PasswordPolicy::default()
         }
     }
@@ -251,7 +253,9 @@ impl Plan {
             ));
         }
         if self.accounts.is_empty() {
-            return bad("the plan has no [[account]]: add at least one (Microsoft advises two)".into());
+            return bad(
+                "the plan has no [[account]]: add at least one (Microsoft advises two)".into(),
+            );
         }
         if self.accounts.len() < 2 {
             warnings.push("only one emergency account: Microsoft advises two or more".into());
@@ -263,7 +267,9 @@ impl Plan {
                 return bad(format!("account {upn} appears twice"));
             }
             if !a.password && a.fido2.is_empty() && a.totp_uri_file.is_none() {
-                return bad(format!("account {upn} has no credential: set password = true, or add a FIDO2 key"));
+                return bad(format!(
+                    "account {upn} has no credential: set password = true, or add a FIDO2 key"
+                ));
             }
             for k in &a.fido2 {
                 if k.label.trim().is_empty() {
@@ -294,7 +300,9 @@ impl Plan {
             .map_err(|e| PlanError::Invalid(e.to_string()))?;
         let n = self.shares.len();
         if n < 2 || n > 255 {
-            return bad(format!("the plan has {n} [[share]] entries: 2 to 255 are possible"));
+            return bad(format!(
+                "the plan has {n} [[share]] entries: 2 to 255 are possible"
+            ));
         }
         if self.threshold < 2 || usize::from(self.threshold) > n {
             return bad(format!(
@@ -310,7 +318,12 @@ impl Plan {
             check_label(&s.custodian, "custodian")
                 .map_err(|e| PlanError::Invalid(e.to_string()))?;
         }
-        match self.paper.as_deref().map(str::to_ascii_lowercase).as_deref() {
+        match self
+            .paper
+            .as_deref()
+            .map(str::to_ascii_lowercase)
+            .as_deref()
+        {
             None | Some("a4") | Some("letter") => {}
             Some(other) => return bad(format!("paper {other:?}: use \"a4\" or \"letter\"")),
         }
@@ -336,7 +349,9 @@ impl Plan {
 fn is_guid(s: &str) -> bool {
     let parts: Vec<&str> = s.split('-').collect();
     parts.iter().map(|p| p.len()).eq([8, 4, 4, 4, 12])
-        && parts.iter().all(|p| p.bytes().all(|b| b.is_ascii_hexdigit()))
+        && parts
+            .iter()
+            .all(|p| p.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 #[cfg(test)]
@@ -350,7 +365,10 @@ mod tests {
         assert_eq!(p.shares.len(), 3);
         assert_eq!(p.threshold, 2);
         assert_eq!(p.accounts[0].fido2[0].serial, "12345678");
-        assert_eq!(p.upn(&p.accounts[1]).unwrap(), "breakglass2@contoso.onmicrosoft.com");
+        assert_eq!(
+            p.upn(&p.accounts[1]).unwrap(),
+            "breakglass2@contoso.onmicrosoft.com"
+        );
         assert_eq!(p.validate().unwrap(), Vec::<String>::new());
     }
 
@@ -364,7 +382,8 @@ mod tests {
             }
             e => panic!("{e:?}"),
         }
-        let one_place = TEMPLATE.replace("Safe B (DR site)\"\ncustodian", "Safe A (HQ)\"\ncustodian");
+        let one_place =
+            TEMPLATE.replace("Safe B (DR site)\"\ncustodian", "Safe A (HQ)\"\ncustodian");
         assert!(matches!(
             Plan::parse(&one_place).unwrap().validate(),
             Err(PlanError::Placement(_))
@@ -374,10 +393,28 @@ mod tests {
         let warnings = override_ok.validate().unwrap();
         assert!(warnings.iter().any(|w| w.contains("LOSING Safe A")));
         let k4 = TEMPLATE.replace("threshold = 2", "threshold = 4");
-        assert!(Plan::parse(&k4).unwrap().validate().unwrap_err().to_string().contains("threshold 4 is impossible"));
-        let bad_id = TEMPLATE.replace("# object_id = \"00000000-0000-0000-0000-000000000000\"", "object_id = \"nope\"");
-        assert!(Plan::parse(&bad_id).unwrap().validate().unwrap_err().to_string().contains("not a GUID"));
-        let other_domain = TEMPLATE.replace("user = \"breakglass2\"", "user = \"bg2@fabrikam.com\"");
+        assert!(
+            Plan::parse(&k4)
+                .unwrap()
+                .validate()
+                .unwrap_err()
+                .to_string()
+                .contains("threshold 4 is impossible")
+        );
+        let bad_id = TEMPLATE.replace(
+            "# object_id = \"00000000-0000-0000-0000-000000000000\"",
+            "object_id = \"nope\"",
+        );
+        assert!(
+            Plan::parse(&bad_id)
+                .unwrap()
+                .validate()
+                .unwrap_err()
+                .to_string()
+                .contains("not a GUID")
+        );
+        let other_domain =
+            TEMPLATE.replace("user = \"breakglass2\"", "user = \"bg2@fabrikam.com\"");
         assert!(Plan::parse(&other_domain).unwrap().validate().is_err());
     }
 }

@@ -131,15 +131,13 @@ fn crate_base32(b: &[u8]) -> String {
     spec.encoding().expect("valid spec").encode(b)
 }
 
-/// Shares checked against one vault copy, ready to combine.
+/// Shares checked against the vault copies, ready to combine.
 #[derive(Debug)]
 pub struct ShareSet {
-    vault: Vault,
-    shares: Vec<Sourced<Share>>,
-    /// Shares left out, with reasons (a recovery can still succeed without them).
-    pub rejected: Vec<Rejected>,
-    /// Other copies of the vault to try if this one fails to open.
-    alternatives: Vec<Vault>,
+    /// Shares of older generations.
+    retired: Vec<Rejected>,
+    /// Vault copies with at least k checked shares, best first.
+    candidates: Vec<Candidate>,
 }
 
 /// Checks untrusted shares and vault copies; nothing is combined yet.
@@ -211,52 +209,87 @@ pub fn check(
             None => copies.push((v.item, 1)),
         }
     }
-    copies.sort_by_key(|c| std::cmp::Reverse(c.1));
-    let Some(((vault, _), rest)) = copies.split_first() else {
+    if copies.is_empty() {
         // Only retired vault copies: the newest generation's vault text is needed.
         return Err(RecoverError::NoVault);
-    };
-    let header = &vault.header;
-    let mut usable: Vec<Sourced<Share>> = Vec::new();
-    for s in current {
-        let index = s.item.index();
-        let committed = header
-            .commitments
-            .get(usize::from(index) - 1)
-            .is_some_and(|c| *c == s.item.commitment())
-            && s.item.threshold == header.threshold;
-        if !committed {
-            rejected.push(Rejected {
-                source: s.source,
-                reason: Rejection::Altered { index },
-            });
-        } else if let Some(first) = usable.iter().find(|u| u.item.index() == index) {
-            rejected.push(Rejected {
-                reason: Rejection::Duplicate {
-                    index,
-                    first: first.source.clone(),
-                },
-                source: s.source,
-            });
-        } else {
-            usable.push(s);
-        }
     }
-    if usable.len() < usize::from(header.threshold) {
+    // Check the shares against every copy; the copy under which most shares check comes first
+    // (a sheet issued by `expand` carries a copy that also commits to the new share), then the
+    // most widely carried, then input order.
+    let mut candidates: Vec<Candidate> = copies
+        .into_iter()
+        .map(|(vault, carried)| Candidate::new(vault, carried, &current))
+        .collect();
+    candidates.sort_by_key(|c| {
+        (
+            std::cmp::Reverse(c.usable.len()),
+            std::cmp::Reverse(c.carried),
+        )
+    });
+    let best = &candidates[0];
+    if best.usable.len() < usize::from(best.vault.header.threshold) {
+        let mut all = rejected;
+        all.extend(best.rejected.iter().cloned());
         return Err(RecoverError::NotEnoughShares {
-            needed: header.threshold,
-            count: header.share_count(),
-            given: usable.len(),
-            rejected,
+            needed: best.vault.header.threshold,
+            count: best.vault.header.share_count(),
+            given: best.usable.len(),
+            rejected: all,
         });
     }
-    usable.sort_by_key(|s| s.item.index());
+    candidates.retain(|c| c.usable.len() >= usize::from(c.vault.header.threshold));
     Ok(ShareSet {
-        vault: vault.clone(),
-        shares: usable,
-        rejected,
-        alternatives: rest.iter().map(|(v, _)| v.clone()).collect(),
+        retired: rejected,
+        candidates,
     })
+}
+
+/// One distinct vault copy and the shares that check against it.
+#[derive(Debug)]
+struct Candidate {
+    vault: Vault,
+    carried: usize,
+    usable: Vec<Sourced<Share>>,
+    rejected: Vec<Rejected>,
+}
+
+impl Candidate {
+    fn new(vault: Vault, carried: usize, shares: &[Sourced<Share>]) -> Self {
+        let header = &vault.header;
+        let mut usable: Vec<Sourced<Share>> = Vec::new();
+        let mut rejected = Vec::new();
+        for s in shares {
+            let index = s.item.index();
+            let committed = header
+                .commitments
+                .get(usize::from(index) - 1)
+                .is_some_and(|c| *c == s.item.commitment())
+                && s.item.threshold == header.threshold;
+            if !committed {
+                rejected.push(Rejected {
+                    source: s.source.clone(),
+                    reason: Rejection::Altered { index },
+                });
+            } else if let Some(first) = usable.iter().find(|u| u.item.index() == index) {
+                rejected.push(Rejected {
+                    reason: Rejection::Duplicate {
+                        index,
+                        first: first.source.clone(),
+                    },
+                    source: s.source.clone(),
+                });
+            } else {
+                usable.push(s.clone());
+            }
+        }
+        usable.sort_by_key(|s| s.item.index());
+        Self {
+            vault,
+            carried,
+            usable,
+            rejected,
+        }
+    }
 }
 
 /// A vault that opened.
@@ -266,6 +299,8 @@ pub struct Recovered {
     pub contents: VaultContents,
     /// Sources of the shares that were combined, in index order.
     pub used: Vec<String>,
+    /// Indices of the shares that were combined.
+    pub indices: Vec<u8>,
     pub rejected: Vec<Rejected>,
     secret: VaultSecret,
     points: Vec<SharePoint>,
@@ -284,11 +319,18 @@ impl Recovered {
 
 impl ShareSet {
     pub fn header(&self) -> &VaultHeader {
-        &self.vault.header
+        &self.candidates[0].vault.header
     }
 
     pub fn needs_passphrase(&self) -> bool {
-        self.vault.header.passphrase.is_some()
+        self.header().passphrase.is_some()
+    }
+
+    /// Shares left out so far (older generations, or not matching the best vault copy).
+    pub fn rejected(&self) -> Vec<Rejected> {
+        let mut r = self.retired.clone();
+        r.extend(self.candidates[0].rejected.iter().cloned());
+        r
     }
 
     /// Combines k shares, derives the key and opens the vault.
@@ -297,24 +339,22 @@ impl ShareSet {
     /// [`RecoverError`] for a passphrase given or missing against the header, or a vault that
     /// does not authenticate.
     pub fn open(self, passphrase: Option<&Passphrase>) -> Result<Recovered, RecoverError> {
-        let k = self.vault.header.threshold;
-        let used = &self.shares[..usize::from(k)];
-        let points: Vec<&SharePoint> = used.iter().map(|s| s.item.point()).collect();
-        let secret = shamir::combine(&points, k).map_err(|_| RecoverError::NotEnoughShares {
-            needed: k,
-            count: self.vault.header.share_count(),
-            given: self.shares.len(),
-            rejected: self.rejected.clone(),
-        })?;
         let mut first_err = None;
-        for vault in std::iter::once(&self.vault).chain(&self.alternatives) {
-            match open_with(vault, &secret, passphrase) {
+        for c in &self.candidates {
+            let k = c.vault.header.threshold;
+            let used = &c.usable[..usize::from(k)];
+            let points: Vec<&SharePoint> = used.iter().map(|s| s.item.point()).collect();
+            let secret = shamir::combine(&points, k).expect("checked: k distinct non-zero shares");
+            match open_with(&c.vault, &secret, passphrase) {
                 Ok(contents) => {
+                    let mut rejected = self.retired.clone();
+                    rejected.extend(c.rejected.iter().cloned());
                     return Ok(Recovered {
-                        header: vault.header.clone(),
+                        header: c.vault.header.clone(),
                         contents,
                         used: used.iter().map(|s| s.source.clone()).collect(),
-                        rejected: self.rejected,
+                        indices: used.iter().map(|s| s.item.index()).collect(),
+                        rejected,
                         points: used.iter().map(|s| s.item.point().clone()).collect(),
                         secret,
                     });
@@ -324,7 +364,7 @@ impl ShareSet {
                 }
             }
         }
-        Err(first_err.expect("at least one vault copy"))
+        Err(first_err.expect("at least one candidate"))
     }
 }
 

@@ -7,6 +7,7 @@ use crate::VAULT_ID_BYTES;
 use crate::aead::{self, NONCE_BYTES};
 use crate::contents::{ContentsError, VaultContents};
 use crate::kdf::{KdfError, KdfParams, SALT_BYTES};
+use crate::recover::Recovered;
 use crate::secret::{Passphrase, VaultSecret};
 use crate::shamir::{self, ShamirError};
 use crate::share::Share;
@@ -53,6 +54,10 @@ pub enum SealError {
         "the vault would be {size} bytes, above the {MAX_VAULT_BYTES}-byte limit that still prints: store less text"
     )]
     TooLarge { size: usize },
+    #[error("this vault is protected by a passphrase: give it to reseal the vault")]
+    PassphraseNeeded,
+    #[error("this vault has no passphrase, but one was given")]
+    PassphraseUnused,
 }
 
 /// Seals `contents` under a fresh secret split `threshold`-of-`labels.len()`.
@@ -120,13 +125,33 @@ pub fn seal_with_secret<R: rand::CryptoRng + ?Sized>(
         tenant: plan.tenant.clone(),
         labels: plan.labels.clone(),
     };
+    let vault = encrypt(
+        header,
+        contents,
+        secret,
+        plan.passphrase.as_ref().map(|(p, _)| p),
+        rng,
+    )?;
+    Ok(Sealed { vault, shares })
+}
+
+/// Seals `contents` under a complete header (commitments and labels already in it).
+fn encrypt<R: rand::CryptoRng + ?Sized>(
+    header: VaultHeader,
+    contents: &VaultContents,
+    secret: &VaultSecret,
+    passphrase: Option<&Passphrase>,
+    rng: &mut R,
+) -> Result<Vault, SealError> {
     header.validate()?;
     let plaintext = contents.to_bytes()?;
-    let stretched = match (&plan.passphrase, &header.passphrase) {
-        (Some((pass, _)), Some(kdf)) => Some(kdf.params.stretch(pass, &kdf.salt)?),
-        _ => None,
+    let stretched = match (&header.passphrase, passphrase) {
+        (Some(kdf), Some(pass)) => Some(kdf.params.stretch(pass, &kdf.salt)?),
+        (None, None) => None,
+        (Some(_), None) => return Err(SealError::PassphraseNeeded),
+        (None, Some(_)) => return Err(SealError::PassphraseUnused),
     };
-    let key = aead::derive_key(secret, &vault_id, stretched.as_deref());
+    let key = aead::derive_key(secret, &header.vault_id, stretched.as_deref());
     let mut nonce = [0u8; NONCE_BYTES];
     rng.fill_bytes(&mut nonce);
     let ciphertext = aead::seal(&key, &nonce, &header.to_bytes(), &plaintext);
@@ -139,5 +164,144 @@ pub fn seal_with_secret<R: rand::CryptoRng + ?Sized>(
     if size > MAX_VAULT_BYTES || vault.ciphertext.len() > usize::from(u16::MAX) {
         return Err(SealError::TooLarge { size });
     }
-    Ok(Sealed { vault, shares })
+    Ok(vault)
+}
+
+/// Issues one more share of an opened vault, on the same polynomial (the key does not change),
+/// for a new custodian or to replace a lost sheet. The returned vault copy commits to every
+/// share, old and new; old sheets stay valid.
+///
+/// # Errors
+/// [`SealError`] when 255 shares exist already, or the passphrase is missing.
+pub fn expand<R: rand::CryptoRng + ?Sized>(
+    recovered: &Recovered,
+    label: ShareLabel,
+    passphrase: Option<&Passphrase>,
+    rng: &mut R,
+) -> Result<Sealed, SealError> {
+    let old = &recovered.header;
+    let n = old.commitments.len();
+    if n >= 255 {
+        return Err(SealError::BadShareCount { n: n + 1 });
+    }
+    let x = (n + 1) as u8;
+    let points: Vec<&crate::shamir::SharePoint> = recovered.points().iter().collect();
+    let point = shamir::evaluate_at(&points, old.threshold, x)?;
+    let share = Share::new(old.vault_id, old.generation, old.threshold, x, point);
+    let mut header = old.clone();
+    header.commitments.push(share.commitment());
+    header.labels.push(label);
+    let vault = encrypt(
+        header,
+        &recovered.contents,
+        recovered.secret(),
+        passphrase,
+        rng,
+    )?;
+    Ok(Sealed {
+        vault,
+        shares: vec![share],
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::contents::Entry;
+    use crate::recover::{self, Sourced};
+    use crate::secret::SecretString;
+    use rand::SeedableRng;
+    use rand::rngs::ChaCha20Rng;
+
+    fn plan(pass: bool) -> SealPlan {
+        SealPlan {
+            vault_id: None,
+            generation: 1,
+            tenant: "contoso.onmicrosoft.com".into(),
+            created: 0,
+            drill_interval_days: 90,
+            threshold: 2,
+            labels: ["A", "B", "C"]
+                .iter()
+                .map(|l| ShareLabel {
+                    location: l.to_string(),
+                    custodian: String::new(),
+                })
+                .collect(),
+            passphrase: pass.then(|| {
+                (
+                    Passphrase::new("pw".into()),
+                    KdfParams {
+                        memory_kib: 8192,
+                        iterations: 1,
+                        parallelism: 1,
+                    },
+                )
+            }),
+        }
+    }
+
+    fn contents() -> VaultContents {
+        VaultContents {
+            entries: vec![Entry::Note {
+                label: "n".into(),
+                text: SecretString::new("secret text".into()),
+            }],
+        }
+    }
+
+    fn open(
+        shares: Vec<&Share>,
+        vaults: Vec<&Vault>,
+        pass: Option<&Passphrase>,
+    ) -> Result<Recovered, recover::RecoverError> {
+        recover::check(
+            shares
+                .into_iter()
+                .map(|s| Sourced::new(format!("s{}", s.index()), s.clone()))
+                .collect(),
+            vaults
+                .into_iter()
+                .map(|v| Sourced::new("v", v.clone()))
+                .collect(),
+        )?
+        .open(pass)
+    }
+
+    #[test]
+    fn expand_issues_a_share_on_the_same_polynomial() {
+        for pass in [false, true] {
+            let mut rng = ChaCha20Rng::seed_from_u64(9);
+            let p = Passphrase::new("pw".into());
+            let pp = pass.then_some(&p);
+            let s = seal(&plan(pass), &contents(), &mut rng).unwrap();
+            let r = open(vec![&s.shares[0], &s.shares[2]], vec![&s.vault], pp).unwrap();
+            let label = ShareLabel {
+                location: "D".into(),
+                custodian: "Dana".into(),
+            };
+            let e = expand(&r, label, pp, &mut rng).unwrap();
+            let new = &e.shares[0];
+            assert_eq!(new.index(), 4);
+            assert_eq!(e.vault.header.share_count(), 4);
+            assert_eq!(e.vault.header.labels[3].custodian, "Dana");
+            // The new share recovers with an old one, whichever vault copies are presented.
+            let r2 = open(vec![&s.shares[1], new], vec![&s.vault, &e.vault], pp).unwrap();
+            assert_eq!(r2.contents, contents());
+            assert_eq!(r2.secret(), r.secret());
+            // Old sheets alone still work.
+            assert!(open(vec![&s.shares[0], &s.shares[1]], vec![&s.vault], pp).is_ok());
+            // Only the old vault copy: the new share is not committed there.
+            assert!(matches!(
+                open(vec![&s.shares[1], new], vec![&s.vault], pp),
+                Err(recover::RecoverError::NotEnoughShares { given: 1, .. })
+            ));
+            if pass {
+                assert_eq!(
+                    expand(&r, ShareLabel::default(), None, &mut rng).unwrap_err(),
+                    SealError::PassphraseNeeded
+                );
+            }
+        }
+    }
 }

@@ -52,9 +52,7 @@ impl Totp {
     /// # Errors
     /// [`TotpError`] naming what is wrong (never the secret).
     pub fn from_uri(uri: &str) -> Result<Self, TotpError> {
-        let rest = uri
-            .strip_prefix("otpauth://")
-            .ok_or(TotpError::NotTotp)?;
+        let rest = uri.strip_prefix("otpauth://").ok_or(TotpError::NotTotp)?;
         let (kind, rest) = rest.split_once('/').ok_or(TotpError::NotTotp)?;
         if !kind.eq_ignore_ascii_case("totp") {
             return Err(TotpError::NotTotp);
@@ -133,7 +131,8 @@ impl Totp {
         };
         // RFC 4226 §5.3 dynamic truncation.
         let offset = (mac[mac.len() - 1] & 0x0f) as usize;
-        let bin = u32::from_be_bytes(mac[offset..offset + 4].try_into().expect("4 bytes")) & 0x7fff_ffff;
+        let bin =
+            u32::from_be_bytes(mac[offset..offset + 4].try_into().expect("4 bytes")) & 0x7fff_ffff;
         let value = u64::from(bin) % 10u64.pow(self.digits);
         Code {
             code: format!("{value:0width$}", width = self.digits as usize),
@@ -167,9 +166,22 @@ mod tests {
             (20000000000, "65353130", "77737706", "47863826"),
         ];
         for (t, sha1, sha256, sha512) in cases {
-            assert_eq!(Totp::from_key(k1, Algorithm::Sha1, 8, 30).code_at(t).code, sha1);
-            assert_eq!(Totp::from_key(k256, Algorithm::Sha256, 8, 30).code_at(t).code, sha256);
-            assert_eq!(Totp::from_key(k512, Algorithm::Sha512, 8, 30).code_at(t).code, sha512);
+            assert_eq!(
+                Totp::from_key(k1, Algorithm::Sha1, 8, 30).code_at(t).code,
+                sha1
+            );
+            assert_eq!(
+                Totp::from_key(k256, Algorithm::Sha256, 8, 30)
+                    .code_at(t)
+                    .code,
+                sha256
+            );
+            assert_eq!(
+                Totp::from_key(k512, Algorithm::Sha512, 8, 30)
+                    .code_at(t)
+                    .code,
+                sha512
+            );
         }
     }
 
@@ -184,9 +196,18 @@ mod tests {
         assert_eq!(t.code_at(60).seconds_left, 30);
         let lower = "otpauth://totp/x?secret=gezdgnbvgy3tqojqgezdgnbvgy3tqojq";
         assert_eq!(Totp::from_uri(lower).unwrap().code_at(59).code, "287082");
-        assert_eq!(Totp::from_uri("otpauth://hotp/x?secret=AA").unwrap_err(), TotpError::NotTotp);
-        assert_eq!(Totp::from_uri("otpauth://totp/x?issuer=a").unwrap_err(), TotpError::NoSecret);
-        assert_eq!(Totp::from_uri("otpauth://totp/x?secret=1!").unwrap_err(), TotpError::BadSecret);
+        assert_eq!(
+            Totp::from_uri("otpauth://hotp/x?secret=AA").unwrap_err(),
+            TotpError::NotTotp
+        );
+        assert_eq!(
+            Totp::from_uri("otpauth://totp/x?issuer=a").unwrap_err(),
+            TotpError::NoSecret
+        );
+        assert_eq!(
+            Totp::from_uri("otpauth://totp/x?secret=1!").unwrap_err(),
+            TotpError::BadSecret
+        );
         assert_eq!(
             Totp::from_uri("otpauth://totp/x?secret=GEZDGNBV&algorithm=MD5").unwrap_err(),
             TotpError::BadAlgorithm

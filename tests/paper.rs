@@ -48,7 +48,11 @@ fn render(pdf: &Path, dpi: u32, out_prefix: &Path) -> Vec<PathBuf> {
         .unwrap();
     assert!(st.success());
     let dir = out_prefix.parent().unwrap();
-    let stem = out_prefix.file_name().unwrap().to_string_lossy().into_owned();
+    let stem = out_prefix
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .into_owned();
     let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -68,7 +72,10 @@ fn zbar(png: &Path) -> Vec<String> {
         .output()
         .unwrap();
     // Exit 4: no code on this page (the second page has none).
-    assert!(o.status.success() || o.status.code() == Some(4), "zbarimg failed");
+    assert!(
+        o.status.success() || o.status.code() == Some(4),
+        "zbarimg failed"
+    );
     String::from_utf8(o.stdout)
         .unwrap()
         .lines()
@@ -87,8 +94,16 @@ fn printed_sheets_validate_and_recover_through_an_independent_decoder() {
     let pdf_files = pdfs(&dir.path().join("sheets"));
     assert_eq!(pdf_files.len(), 3);
     for pdf in &pdf_files {
-        let q = Command::new("qpdf").arg("--check").arg(pdf).output().unwrap();
-        assert!(q.status.success(), "qpdf: {}", String::from_utf8_lossy(&q.stdout));
+        let q = Command::new("qpdf")
+            .arg("--check")
+            .arg(pdf)
+            .output()
+            .unwrap();
+        assert!(
+            q.status.success(),
+            "qpdf: {}",
+            String::from_utf8_lossy(&q.stdout)
+        );
         let size = std::fs::metadata(pdf).unwrap().len();
         assert!(size < 60_000, "{} is {size} bytes", pdf.display());
         // No password on any sheet, in the PDF bytes or its text file.
@@ -133,7 +148,10 @@ fn letter_paper_is_true_to_size() {
     let pdf = &pdfs(&dir.path().join("sheets"))[0];
     let bytes = std::fs::read(pdf).unwrap();
     let text = String::from_utf8_lossy(&bytes);
-    assert!(text.contains("/MediaBox [0 0 612 792]") || text.contains("/MediaBox[0 0 612 792]"), "not Letter");
+    assert!(
+        text.contains("/MediaBox [0 0 612 792]") || text.contains("/MediaBox[0 0 612 792]"),
+        "not Letter"
+    );
     let dir2 = tempfile::tempdir().unwrap();
     ceremony(dir2.path(), &["--paper", "a4"]);
     let bytes = std::fs::read(&pdfs(&dir2.path().join("sheets"))[0]).unwrap();
