@@ -81,8 +81,66 @@ pub fn upn(user: &str, domain: &str) -> Result<String, NameError> {
     Ok(format!("{user}@{domain}"))
 }
 
+/// The Microsoft Sentinel / Log Analytics query for an alert on any sign-in of the
+/// emergency accounts (by UPN, and by object id where known), ready for a scheduled rule.
+pub fn sentinel_query(upns: &[String], object_ids: &[String]) -> String {
+    let quote = |v: &[String]| {
+        v.iter()
+            .map(|s| format!("\"{}\"", s.replace('"', "")))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut filter = format!("UserPrincipalName in~ ({})", quote(upns));
+    if !object_ids.is_empty() {
+        filter = format!("{filter}\n    or UserId in ({})", quote(object_ids));
+    }
+    format!(
+        "// breakglass: alert on ANY sign-in of the emergency accounts.\n\
+         // Scheduled analytics rule: run every 5 minutes over the last 5 minutes,\n\
+         // alert when the number of results is greater than 0, severity High/Critical (Sev 0),\n\
+         // with an action group that emails, texts and calls the security team.\n\
+         SigninLogs\n\
+         | where {filter}\n\
+         | project TimeGenerated, UserPrincipalName, UserId, IPAddress, Location,\n\
+         \x20         AppDisplayName, ResultType, ConditionalAccessStatus\n"
+    )
+}
+
+/// The checklist that follows a ceremony (Microsoft's guidance for emergency access).
+pub fn ceremony_checklist(drill_interval_days: u16) -> Vec<String> {
+    vec![
+        "Create the accounts cloud-only on the *.onmicrosoft.com domain; assign Global Administrator active and permanent (not eligible through PIM).".into(),
+        "Register the FIDO2 keys (passkeys) with the PINs shown; use a different method from the normal admins'.".into(),
+        "Exclude the accounts (through one group) from Conditional Access policies that could lock them out; keep MFA: it cannot be bypassed for the portals.".into(),
+        "Set the passwords to never expire (DisablePasswordExpiration; tenants created before 2021 default to 90 days).".into(),
+        "Create the sign-in alert (`breakglass monitoring`), sign in once with each account, and check that the alert fires and reaches people.".into(),
+        "Put each sheet in a tamper-evident bag, record the bag serial on the sheet and in your records, and take it to its location.".into(),
+        format!("Drill at least every {drill_interval_days} days, after staff changes and when subscriptions change (`breakglass drill`)."),
+    ]
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn sentinel_query_filters_every_account() {
+        let q = super::sentinel_query(
+            &[
+                "bg1@c.onmicrosoft.com".into(),
+                "bg2@c.onmicrosoft.com".into(),
+            ],
+            &["11111111-2222-3333-4444-555555555555".into()],
+        );
+        assert!(q.contains("SigninLogs"));
+        assert!(q.contains(
+            "UserPrincipalName in~ (\"bg1@c.onmicrosoft.com\", \"bg2@c.onmicrosoft.com\")"
+        ));
+        assert!(q.contains("or UserId in (\"11111111-2222-3333-4444-555555555555\")"));
+        assert!(q.contains("greater than 0"));
+        assert!(q.contains("ConditionalAccessStatus"));
+        let no_ids = super::sentinel_query(&["a@b.c".into()], &[]);
+        assert!(!no_ids.contains("UserId in"));
+    }
+
     use super::*;
 
     #[test]

@@ -17,6 +17,7 @@ pub mod phonetic;
 pub mod placement;
 pub mod plan;
 pub mod recover;
+pub mod scan;
 pub mod seal;
 pub mod secret;
 pub mod shamir;

@@ -153,10 +153,13 @@ mod tests {
             .collect()
     }
 
+    /// (k, shares as (location, custodian), refused, number of loss warnings)
+    type Case<'a> = (u8, &'a [(&'a str, &'a str)], bool, usize);
+
     /// A table of plans: (k, shares) → (refused, number of loss warnings).
     #[test]
     fn table_of_plans() {
-        let cases: &[(u8, &[(&str, &str)], bool, usize)] = &[
+        let cases: &[Case] = &[
             (2, &[("A", ""), ("B", ""), ("C", "")], false, 0),
             (2, &[("A", ""), ("A", ""), ("B", "")], true, 1),
             (3, &[("A", ""), ("A", ""), ("B", "")], false, 2),

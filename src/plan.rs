@@ -299,7 +299,7 @@ impl Plan {
             .validate()
             .map_err(|e| PlanError::Invalid(e.to_string()))?;
         let n = self.shares.len();
-        if n < 2 || n > 255 {
+        if !(2..=255).contains(&n) {
             return bad(format!(
                 "the plan has {n} [[share]] entries: 2 to 255 are possible"
             ));

@@ -81,8 +81,14 @@ fn recover_json_and_inspect() {
     let entries = j["entries"].as_array().unwrap();
     assert_eq!(entries.len(), 3);
     assert_eq!(entries[0]["password"], passwords(&c.stdout)[0].as_str());
-    assert_eq!(entries[2]["kind"], "fido2");
-    let pin = entries[2]["pin"].as_str().unwrap();
+    let fido = entries.iter().find(|e| e["kind"] == "fido2").unwrap();
+    assert!(
+        fido["label"]
+            .as_str()
+            .unwrap()
+            .starts_with("YubiKey 5 NFC #1234")
+    );
+    let pin = fido["pin"].as_str().unwrap();
     assert_eq!(pin.len(), 8);
     assert!(c.stdout.contains(&format!("PIN: {pin}")));
 
@@ -386,6 +392,7 @@ fn absurd_kdf_parameters_are_refused_before_use() {
     expect_fail(
         &run(&[
             "ceremony",
+            "--allow-online",
             "--tenant",
             "c",
             "-k",
@@ -413,6 +420,7 @@ fn impossible_ceremonies_write_nothing() {
     let base = |k: &str, shares: usize, extra: &[&str]| {
         let mut a: Vec<String> = vec![
             "ceremony".into(),
+            "--allow-online".into(),
             "--tenant".into(),
             "contoso".into(),
             "-k".into(),
@@ -459,6 +467,7 @@ fn custom_domain_warns_and_bad_tenant_fails() {
     let dir = tempfile::tempdir().unwrap();
     let r = run(&[
         "ceremony",
+        "--allow-online",
         "--tenant",
         "contoso",
         "--domain",
@@ -478,6 +487,7 @@ fn custom_domain_warns_and_bad_tenant_fails() {
     expect_fail(
         &run(&[
             "ceremony",
+            "--allow-online",
             "--tenant",
             "con toso",
             "-k",
@@ -503,6 +513,7 @@ fn totp_and_note_files_are_stored() {
     let r = run_stdin(
         &[
             "ceremony",
+            "--allow-online",
             "--tenant",
             "contoso",
             "-k",
@@ -534,6 +545,7 @@ fn totp_and_note_files_are_stored() {
     expect_fail(
         &run(&[
             "ceremony",
+            "--allow-online",
             "--tenant",
             "contoso",
             "-k",

@@ -1,39 +1,49 @@
 //! `breakglass ceremony`: generate credentials, seal, split, write one sheet per share.
 
-use super::files::{self, OutFile};
 use super::harden::Hardening;
-use super::{CliResult, WithCode, exit, fail, prompt, warn_unlocked};
+use super::{
+    CliResult, WithCode, enroll, exit, fail, files, preflight, prompt, sheets, warn_unlocked,
+};
 use breakglass::contents::{Entry, VaultContents};
-use breakglass::document::SheetText;
 use breakglass::entra;
 use breakglass::kdf::KdfParams;
 use breakglass::password::{self, PasswordPolicy};
+use breakglass::placement::Placement;
+use breakglass::plan::Plan;
 use breakglass::recover::display_vault_id;
 use breakglass::seal::{self, SealPlan};
 use breakglass::secret::SecretString;
-use breakglass::sheet::{self, Paper, ShareSheet};
+use breakglass::sheet::Paper;
+use breakglass::totp::Totp;
 use breakglass::vault::ShareLabel;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
+    /// A ceremony plan (see `breakglass plan new`); replaces the quick flags below.
+    #[arg(long, value_name = "PLAN.toml", conflicts_with_all = ["tenant", "domain", "threshold", "shares", "accounts"])]
+    plan: Option<PathBuf>,
     /// The tenant: `contoso` for contoso.onmicrosoft.com.
-    #[arg(long)]
-    tenant: String,
+    #[arg(long, required_unless_present = "plan")]
+    tenant: Option<String>,
     /// Put the accounts on this domain instead of the tenant's onmicrosoft.com domain (not advised).
     #[arg(long)]
     domain: Option<String>,
     /// How many emergency accounts to create (Microsoft advises two or more).
-    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u8).range(1..=20))]
-    accounts: u8,
+    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=20))]
+    accounts: Option<u8>,
     /// User name prefix: accounts are PREFIX1, PREFIX2, …
     #[arg(long, default_value = "breakglass")]
     account_prefix: String,
     /// Shares needed to recover (k).
-    #[arg(long, short = 'k')]
-    threshold: u8,
+    #[arg(long, short = 'k', required_unless_present = "plan")]
+    threshold: Option<u8>,
     /// One per share, in order: `LOCATION` or `LOCATION=CUSTODIAN`.
-    #[arg(long = "share", value_name = "LOCATION[=CUSTODIAN]", required = true)]
+    #[arg(
+        long = "share",
+        value_name = "LOCATION[=CUSTODIAN]",
+        required_unless_present = "plan"
+    )]
     shares: Vec<String>,
     /// Folder for the sheets (created with mode 0700).
     #[arg(long)]
@@ -42,8 +52,8 @@ pub struct Args {
     #[arg(long)]
     force: bool,
     /// Password length (30–256).
-    #[arg(long, default_value_t = password::DEFAULT_PASSWORD_LEN)]
-    password_length: usize,
+    #[arg(long)]
+    password_length: Option<usize>,
     /// Permit passwords shorter than 30 characters (never below 8).
     #[arg(long)]
     allow_short_passwords: bool,
@@ -77,12 +87,18 @@ pub struct Args {
     /// Argon2id passes for the passphrase (1–64).
     #[arg(long, default_value_t = breakglass::kdf::DEFAULT_ITERATIONS)]
     kdf_iterations: u32,
-    /// Paper size of the PDF sheets (default: from the locale, else A4).
+    /// Paper size of the PDF sheets (default: from the plan or the locale, else A4).
     #[arg(long, value_enum)]
     paper: Option<PaperArg>,
     /// Days between drills (printed as "next drill due"; 0 for none).
-    #[arg(long, default_value_t = 90)]
-    drill_days: u16,
+    #[arg(long)]
+    drill_days: Option<u16>,
+    /// Accept a placement where one location or custodian can recover alone (not advised).
+    #[arg(long)]
+    allow_single_location_recovery: bool,
+    /// Run even though a network interface is up (not advised for a real ceremony).
+    #[arg(long)]
+    allow_online: bool,
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug)]
@@ -91,12 +107,12 @@ pub enum PaperArg {
     Letter,
 }
 
-/// Paper from `--paper`, else from the locale (Letter where it is the norm), else A4.
-pub fn paper(arg: Option<PaperArg>) -> Paper {
-    match arg {
-        Some(PaperArg::A4) => Paper::A4,
-        Some(PaperArg::Letter) => Paper::Letter,
-        None => {
+/// Paper from `--paper`, else the plan, else the locale (Letter where it is the norm), else A4.
+pub fn paper(arg: Option<PaperArg>, plan: Option<&str>) -> Paper {
+    match (arg, plan.map(str::to_ascii_lowercase).as_deref()) {
+        (Some(PaperArg::A4), _) | (None, Some("a4")) => Paper::A4,
+        (Some(PaperArg::Letter), _) | (None, Some("letter")) => Paper::Letter,
+        _ => {
             let locale = ["LC_ALL", "LC_PAPER", "LANG"]
                 .iter()
                 .find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty()))
@@ -107,33 +123,17 @@ pub fn paper(arg: Option<PaperArg>) -> Paper {
                 .and_then(|l| l.split_once('_'))
                 .map(|(_, t)| t.to_ascii_uppercase())
                 .unwrap_or_default();
-            if [
+            let letter = [
                 "US", "CA", "MX", "PH", "CL", "CO", "VE", "CR", "GT", "PR", "SV", "NI", "DO", "PA",
                 "BZ",
-            ]
-            .contains(&territory.as_str())
-            {
+            ];
+            if letter.contains(&territory.as_str()) {
                 Paper::Letter
             } else {
                 Paper::A4
             }
         }
     }
-}
-
-/// A file-name-safe form of a location label: `Safe A (HQ)` → `safe-a-hq`.
-pub fn slug(label: &str) -> String {
-    let mut s = String::new();
-    for c in label.chars() {
-        if c.is_ascii_alphanumeric() {
-            s.push(c.to_ascii_lowercase());
-        } else if !s.ends_with('-') {
-            s.push('-');
-        }
-    }
-    let s: String = s.trim_matches('-').chars().take(40).collect();
-    let s = s.trim_end_matches('-').to_string();
-    if s.is_empty() { "sheet".into() } else { s }
 }
 
 /// The OS random source, checked once so a broken source is an error, not a panic.
@@ -158,17 +158,92 @@ fn parse_share(s: &str) -> ShareLabel {
     }
 }
 
-/// Label of an otpauth URI: its path after the type, percent-decoding left as is.
-fn totp_label(uri: &str) -> String {
-    uri.split_once("://")
-        .and_then(|(_, rest)| rest.split_once('/'))
-        .map(|(_, path)| path.split('?').next().unwrap_or("").to_string())
-        .filter(|l| !l.is_empty())
-        .unwrap_or_else(|| "TOTP".into())
+/// One account to create.
+struct AccountSpec {
+    upn: String,
+    display_name: String,
+    password: bool,
+    fido2: Vec<(String, usize, bool)>,
+    totp_files: Vec<PathBuf>,
 }
 
-pub fn run(args: Args, hardening: &Hardening) -> CliResult {
-    warn_unlocked(hardening);
+/// Everything the ceremony will do, from a plan or from the quick flags.
+struct Spec {
+    domain: String,
+    accounts: Vec<AccountSpec>,
+    threshold: u8,
+    labels: Vec<ShareLabel>,
+    paper: Paper,
+    drill_days: u16,
+    policy: PasswordPolicy,
+    passphrase: bool,
+    allow_single_location: bool,
+}
+
+fn spec_from_plan(path: &Path, args: &Args) -> CliResult<Spec> {
+    let text = files::read_text(path).code(exit::BAD_INPUT)?;
+    let plan = Plan::parse(&text)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+        .code(exit::USAGE)?;
+    let mut plan = plan;
+    plan.allow_single_location_recovery |= args.allow_single_location_recovery;
+    if let Some(l) = args.password_length {
+        plan.password_length = Some(l);
+    }
+    let warnings = plan
+        .validate()
+        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+        .code(exit::USAGE)?;
+    for w in warnings {
+        eprintln!("warning: {w}");
+    }
+    let base = path.parent().unwrap_or(Path::new("."));
+    let mut accounts = Vec::new();
+    for a in &plan.accounts {
+        accounts.push(AccountSpec {
+            upn: plan.upn(a).code(exit::USAGE)?,
+            display_name: if a.display_name.is_empty() {
+                a.user.clone()
+            } else {
+                a.display_name.clone()
+            },
+            password: a.password,
+            fido2: a
+                .fido2
+                .iter()
+                .map(|k| {
+                    let mut label = k.label.clone();
+                    if !k.serial.is_empty() {
+                        label.push_str(&format!(" #{}", k.serial));
+                    }
+                    if !k.location.is_empty() {
+                        label.push_str(&format!(" ({})", k.location));
+                    }
+                    (label, k.pin_length, k.alphanumeric_pin)
+                })
+                .collect(),
+            totp_files: a.totp_uri_file.iter().map(|f| base.join(f)).collect(),
+        });
+    }
+    Ok(Spec {
+        domain: plan.domain().code(exit::USAGE)?,
+        accounts,
+        threshold: plan.threshold,
+        labels: plan.labels(),
+        paper: paper(args.paper, plan.paper.as_deref()),
+        drill_days: args.drill_days.unwrap_or(plan.drill_interval_days),
+        policy: PasswordPolicy {
+            include_ambiguous: args.include_ambiguous,
+            allow_short: args.allow_short_passwords,
+            ..plan.password_policy()
+        },
+        passphrase: plan.passphrase || args.passphrase || args.passphrase_file.is_some(),
+        allow_single_location: plan.allow_single_location_recovery,
+    })
+}
+
+fn spec_from_flags(args: &Args) -> CliResult<Spec> {
+    let tenant = args.tenant.as_deref().unwrap_or_default();
     let domain = match &args.domain {
         Some(d) => {
             entra::validate_domain(d).code(exit::USAGE)?;
@@ -179,14 +254,30 @@ pub fn run(args: Args, hardening: &Hardening) -> CliResult {
             }
             d.to_ascii_lowercase()
         }
-        None => entra::onmicrosoft_domain(&args.tenant).code(exit::USAGE)?,
+        None => entra::onmicrosoft_domain(tenant).code(exit::USAGE)?,
     };
-    let policy = PasswordPolicy {
-        length: args.password_length,
-        include_ambiguous: args.include_ambiguous,
-        allow_short: args.allow_short_passwords,
-    };
-    policy.validate().code(exit::USAGE)?;
+    let count = args.accounts.unwrap_or(2);
+    let mut accounts = Vec::new();
+    for i in 1..=count {
+        accounts.push(AccountSpec {
+            upn: entra::upn(&format!("{}{i}", args.account_prefix), &domain).code(exit::USAGE)?,
+            display_name: format!("Emergency access {i}"),
+            password: true,
+            fido2: if i == 1 {
+                args.fido2
+                    .iter()
+                    .map(|l| (l.clone(), args.pin_length, args.alphanumeric_pins))
+                    .collect()
+            } else {
+                Vec::new()
+            },
+            totp_files: if i == 1 {
+                args.totp_files.clone()
+            } else {
+                Vec::new()
+            },
+        });
+    }
     let labels: Vec<ShareLabel> = args.shares.iter().map(|s| parse_share(s)).collect();
     if labels.len() > 255 {
         return fail(
@@ -197,84 +288,167 @@ pub fn run(args: Args, hardening: &Hardening) -> CliResult {
             ),
         );
     }
+    Ok(Spec {
+        domain,
+        accounts,
+        threshold: args.threshold.unwrap_or(0),
+        labels,
+        paper: paper(args.paper, None),
+        drill_days: args.drill_days.unwrap_or(90),
+        policy: PasswordPolicy {
+            length: args
+                .password_length
+                .unwrap_or(password::DEFAULT_PASSWORD_LEN),
+            include_ambiguous: args.include_ambiguous,
+            allow_short: args.allow_short_passwords,
+        },
+        passphrase: args.passphrase || args.passphrase_file.is_some(),
+        allow_single_location: args.allow_single_location_recovery,
+    })
+}
+
+/// Reads TOTP URIs (one per line) and checks each one parses.
+pub fn read_totp(path: &Path) -> CliResult<Vec<Entry>> {
+    let text = files::read_text(path).code(exit::BAD_INPUT)?;
+    let mut out = Vec::new();
+    for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        if !line.starts_with("otpauth://") {
+            return fail(
+                exit::BAD_INPUT,
+                format!(
+                    "{}: a line is not an otpauth:// URI (one URI per line)",
+                    path.display()
+                ),
+            );
+        }
+        Totp::from_uri(line)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+            .code(exit::BAD_INPUT)?;
+        let label = line
+            .split_once("://")
+            .and_then(|(_, rest)| rest.split_once('/'))
+            .map(|(_, path)| path.split('?').next().unwrap_or("").to_string())
+            .map(|l| {
+                percent_encoding::percent_decode_str(&l)
+                    .decode_utf8_lossy()
+                    .into_owned()
+            })
+            .filter(|l| !l.is_empty())
+            .unwrap_or_else(|| "TOTP".into());
+        out.push(Entry::Totp {
+            label,
+            uri: SecretString::new(line.to_string()),
+        });
+    }
+    if out.is_empty() {
+        return fail(
+            exit::BAD_INPUT,
+            format!("{}: no otpauth:// URI in it", path.display()),
+        );
+    }
+    Ok(out)
+}
+
+/// Reads a note file: its name is the label.
+pub fn read_note(path: &Path) -> CliResult<Entry> {
+    let text = files::read_text(path).code(exit::BAD_INPUT)?;
+    if text.trim().is_empty() {
+        return fail(exit::BAD_INPUT, format!("{} is empty", path.display()));
+    }
+    let label = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "note".into());
+    Ok(Entry::Note {
+        label,
+        text: SecretString::new(text.to_string()),
+    })
+}
+
+/// Prints the placement in plain words; refuses one that lets a place or person recover alone.
+pub fn check_placement(threshold: u8, labels: &[ShareLabel], allow: bool) -> CliResult {
+    let p = Placement::new(threshold, labels);
+    if usize::from(threshold) > labels.len() || threshold < 2 {
+        return Ok(()); // reported by the threshold rules with their own message
+    }
+    println!(
+        "Placement of the {} shares (any {threshold} recover):",
+        labels.len()
+    );
+    for line in p.report() {
+        println!("  {line}");
+    }
+    if p.refused() && !allow {
+        return fail(
+            exit::USAGE,
+            "one location or custodian could recover alone: spread the shares, or pass --allow-single-location-recovery",
+        );
+    }
+    Ok(())
+}
+
+pub fn run(args: Args, hardening: &Hardening) -> CliResult {
+    warn_unlocked(hardening);
+    let spec = match &args.plan {
+        Some(p) => spec_from_plan(p, &args)?,
+        None => spec_from_flags(&args)?,
+    };
+    spec.policy.validate().code(exit::USAGE)?;
     let kdf = KdfParams {
         memory_kib: args.kdf_memory_mib.saturating_mul(1024),
         iterations: args.kdf_iterations,
         parallelism: 1,
     };
-    if args.passphrase || args.passphrase_file.is_some() {
+    if spec.passphrase {
         kdf.check().code(exit::USAGE)?;
     }
-    let names: Vec<String> = (1..=labels.len())
-        .map(|i| format!("share-{i}.txt"))
+    if spec.labels.len() < 2
+        || spec.threshold < 2
+        || usize::from(spec.threshold) > spec.labels.len()
+    {
+        // The core's error says exactly what is impossible.
+        let shamir_err = breakglass::shamir::split(
+            &breakglass::secret::VaultSecret::from_bytes([0; 32]),
+            spec.threshold,
+            spec.labels.len().min(255) as u8,
+            &mut os_rng()?,
+        );
+        if let Err(e) = shamir_err {
+            return Err(e).code(exit::USAGE);
+        }
+        return fail(exit::USAGE, "at least 2 shares are needed");
+    }
+    check_placement(spec.threshold, &spec.labels, spec.allow_single_location)?;
+    let planned: Vec<(u8, &str)> = (1u8..)
+        .zip(spec.labels.iter().map(|l| l.location.as_str()))
         .collect();
-    let pdf_names: Vec<String> = labels
-        .iter()
-        .enumerate()
-        .map(|(i, l)| format!("share-{}-{}.pdf", i + 1, slug(&l.location)))
-        .collect();
-    let name_refs: Vec<&str> = names.iter().chain(&pdf_names).map(String::as_str).collect();
-    let paper = paper(args.paper);
-    files::prepare_out_dir(&args.out, &name_refs, args.force).code(exit::OUTPUT)?;
+    sheets::prepare(&args.out, &planned, args.force)?;
+    preflight::before_secrets(hardening, args.allow_online)?;
 
     let mut rng = os_rng()?;
     let mut entries = Vec::new();
-    for i in 1..=args.accounts {
-        let upn = entra::upn(&format!("{}{i}", args.account_prefix), &domain).code(exit::USAGE)?;
-        entries.push(Entry::Account {
-            upn,
-            display_name: format!("Emergency access {i}"),
-            password: policy.generate(&mut rng).code(exit::USAGE)?,
-        });
-    }
-    for label in &args.fido2 {
-        entries.push(Entry::Fido2 {
-            label: label.clone(),
-            pin: password::generate_pin(&mut rng, args.pin_length, args.alphanumeric_pins)
-                .code(exit::USAGE)?,
-        });
-    }
-    for f in &args.totp_files {
-        let text = files::read_text(f).code(exit::BAD_INPUT)?;
-        let mut found = false;
-        for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
-            if !line.starts_with("otpauth://") {
-                return fail(
-                    exit::BAD_INPUT,
-                    format!(
-                        "{}: a line is not an otpauth:// URI (one URI per line)",
-                        f.display()
-                    ),
-                );
-            }
-            entries.push(Entry::Totp {
-                label: totp_label(line),
-                uri: SecretString::new(line.to_string()),
+    for a in &spec.accounts {
+        if a.password {
+            entries.push(Entry::Account {
+                upn: a.upn.clone(),
+                display_name: a.display_name.clone(),
+                password: spec.policy.generate(&mut rng).code(exit::USAGE)?,
             });
-            found = true;
         }
-        if !found {
-            return fail(
-                exit::BAD_INPUT,
-                format!("{}: no otpauth:// URI in it", f.display()),
-            );
+        for (label, len, alnum) in &a.fido2 {
+            entries.push(Entry::Fido2 {
+                label: format!("{label} for {}", a.upn),
+                pin: password::generate_pin(&mut rng, *len, *alnum).code(exit::USAGE)?,
+            });
+        }
+        for f in &a.totp_files {
+            entries.extend(read_totp(f)?);
         }
     }
     for f in &args.note_files {
-        let text = files::read_text(f).code(exit::BAD_INPUT)?;
-        if text.trim().is_empty() {
-            return fail(exit::BAD_INPUT, format!("{} is empty", f.display()));
-        }
-        let label = f
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "note".into());
-        entries.push(Entry::Note {
-            label,
-            text: SecretString::new(text.to_string()),
-        });
+        entries.push(read_note(f)?);
     }
-    let passphrase = if args.passphrase || args.passphrase_file.is_some() {
+    let passphrase = if spec.passphrase {
         Some((
             prompt::passphrase(args.passphrase_file.as_deref(), true)?,
             kdf,
@@ -289,32 +463,22 @@ pub fn run(args: Args, hardening: &Hardening) -> CliResult {
     let plan = SealPlan {
         vault_id: None,
         generation: 1,
-        tenant: domain.clone(),
+        tenant: spec.domain.clone(),
         created,
-        drill_interval_days: args.drill_days,
-        threshold: args.threshold,
-        labels,
+        drill_interval_days: spec.drill_days,
+        threshold: spec.threshold,
+        labels: spec.labels.clone(),
         passphrase,
     };
     let contents = VaultContents { entries };
     let sealed = seal::seal(&plan, &contents, &mut rng).code(exit::USAGE)?;
-
-    let mut out = Vec::new();
-    for ((share, name), pdf_name) in sealed.shares.iter().zip(&names).zip(&pdf_names) {
-        let doc = SheetText::new(share, &sealed.vault).code(exit::FAILURE)?;
-        out.push(OutFile {
-            name: name.clone(),
-            bytes: zeroize::Zeroizing::new(doc.to_file().as_bytes().to_vec()),
-        });
-        let pdf = sheet::render_share_sheet(&ShareSheet::from_document(&doc), paper)
-            .map_err(|e| anyhow::anyhow!("cannot lay out the sheet for {}: {e}", pdf_name))
-            .code(exit::USAGE)?;
-        out.push(OutFile {
-            name: pdf_name.clone(),
-            bytes: zeroize::Zeroizing::new(pdf),
-        });
-    }
-    let written = files::write_all_atomically(&args.out, &out, args.force).code(exit::OUTPUT)?;
+    let pdfs = sheets::write(
+        &args.out,
+        &sealed.shares,
+        &sealed.vault,
+        spec.paper,
+        args.force,
+    )?;
 
     let h = &sealed.vault.header;
     println!(
@@ -329,46 +493,24 @@ pub fn run(args: Args, hardening: &Hardening) -> CliResult {
             ""
         }
     );
-    for (p, l) in written.chunks(2).map(|w| &w[1]).zip(&h.labels) {
-        println!(
-            "  {}  ->  {}{}",
-            p.display(),
-            l.location,
-            if l.custodian.is_empty() {
-                String::new()
-            } else {
-                format!(" ({})", l.custodian)
-            }
-        );
+    sheets::print_written(&sealed.vault, &pdfs, &sealed.shares);
+    println!();
+    enroll::show(&contents.entries, spec.policy.entropy_bits()).code(exit::FAILURE)?;
+    let upns: Vec<String> = spec.accounts.iter().map(|a| a.upn.clone()).collect();
+    println!("Sign-in alert for Microsoft Sentinel / Log Analytics (also: breakglass monitoring):");
+    println!();
+    print!("{}", entra::sentinel_query(&upns, &[]));
+    println!();
+    println!("Checklist:");
+    for (i, item) in entra::ceremony_checklist(spec.drill_days)
+        .iter()
+        .enumerate()
+    {
+        println!("  {}. {item}", i + 1);
     }
     println!();
     println!(
-        "Enter these credentials into Entra ID now. They are shown once and are not in any file:"
-    );
-    println!();
-    for e in &contents.entries {
-        match e {
-            Entry::Account { upn, password, .. } => {
-                println!("  {upn}");
-                println!("    password: {}", password.expose_secret());
-                println!(
-                    "    ({} characters, about {:.0} bits of entropy)",
-                    policy.length,
-                    policy.entropy_bits()
-                );
-            }
-            Entry::Fido2 { label, pin } => {
-                println!("  FIDO2 key {label}");
-                println!("    PIN: {}", pin.expose_secret());
-            }
-            Entry::Totp { label, .. } => println!("  TOTP {label}: stored"),
-            Entry::Note { label, .. } => println!("  note {label}: stored"),
-            _ => {}
-        }
-    }
-    println!();
-    println!(
-        "Next: print or copy each share file for its location, check them with `breakglass inspect`, then clear this screen."
+        "Next: print each PDF for its location and check the printouts with `breakglass verify-print`, then clear this screen."
     );
     Ok(())
 }

@@ -23,6 +23,9 @@ pub fn harden() -> Hardening {
             rlim_max: 0,
         };
         h.core_dumps_disabled = libc::setrlimit(libc::RLIMIT_CORE, &zero) == 0;
+        // A closed pipe (`breakglass monitoring | head`) ends the process quietly, as in other
+        // command-line tools, instead of a panic in `println!`.
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
         #[cfg(target_os = "linux")]
         {
             h.non_dumpable = libc::prctl(libc::PR_SET_DUMPABLE, 0, 0, 0, 0) == 0;

@@ -1,12 +1,19 @@
 //! Command-line definitions, exit codes and error reporting. One module per subcommand.
 
 mod ceremony;
+mod drill;
+mod enroll;
 mod files;
 mod harden;
 mod inputs;
 mod inspect;
+mod plan;
+mod preflight;
 mod prompt;
 mod recover;
+mod rekey;
+mod sheets;
+mod verify;
 
 use clap::{Parser, Subcommand};
 use std::io::IsTerminal;
@@ -21,6 +28,7 @@ pub mod exit {
     pub const SHARES: u8 = 4;
     pub const NOT_OPENED: u8 = 5;
     pub const OUTPUT: u8 = 6;
+    pub const OVERDUE: u8 = 7;
 }
 
 /// An error with the exit code it maps to.
@@ -63,7 +71,7 @@ Examples:
 
 Exit codes: 0 ok, 1 other failure, 2 usage, 3 unreadable or invalid input,
 4 shares missing or mismatched, 5 vault did not open (passphrase or tampering),
-6 output refused (files exist or cannot be written).";
+6 output refused (files exist or cannot be written), 7 a drill is overdue.";
 
 /// breakglass: an air-gapped vault for emergency-access credentials, split onto paper.
 #[derive(Parser, Debug)]
@@ -81,6 +89,25 @@ enum Command {
     Recover(recover::Args),
     /// Show what a sheet is (vault, generation, share i of n, location) without any other share.
     Inspect(inspect::Args),
+    /// With k sheets: new shares and a new generation, same credentials; old sheets retire.
+    Rekey(rekey::Args),
+    /// With k sheets: new passwords and PINs, new shares, new generation (after use or a departure).
+    Rotate(rekey::Args),
+    /// With k sheets: one more share of the same key, for a new custodian or a lost sheet.
+    Expand(rekey::Args),
+    /// Read back printed-and-scanned sheets and confirm each belongs to this vault.
+    VerifyPrint(verify::Args),
+    /// Prove k sheets still open the vault, showing no secret; log the drill.
+    Drill(drill::DrillArgs),
+    /// Say when the next drill is due (from a sheet, or the drill log); exit 7 when overdue.
+    Status(drill::StatusArgs),
+    /// Ceremony plans: `plan new FILE` writes a template, `plan check FILE` validates it.
+    #[command(subcommand)]
+    Plan(plan::PlanCommand),
+    /// Print the Sentinel / Log Analytics alert query for the emergency accounts, and a checklist.
+    Monitoring(plan::MonitoringArgs),
+    /// Check that this machine is fit for a ceremony: offline, no swap, no core dumps, clock, RNG.
+    Preflight,
 }
 
 /// Runs the command line and maps failures to exit codes.
@@ -101,6 +128,15 @@ pub fn main() -> ExitCode {
         Command::Ceremony(a) => ceremony::run(a, &hardening),
         Command::Recover(a) => recover::run(a, &hardening),
         Command::Inspect(a) => inspect::run(a),
+        Command::Rekey(a) => rekey::run(a, rekey::Mode::Rekey, &hardening),
+        Command::Rotate(a) => rekey::run(a, rekey::Mode::Rotate, &hardening),
+        Command::Expand(a) => rekey::run(a, rekey::Mode::Expand, &hardening),
+        Command::VerifyPrint(a) => verify::run(a),
+        Command::Drill(a) => drill::run_drill(a, &hardening),
+        Command::Status(a) => drill::run_status(a),
+        Command::Plan(c) => plan::run(c),
+        Command::Monitoring(a) => plan::monitoring(a),
+        Command::Preflight => preflight::run(&hardening),
     };
     match result {
         Ok(()) => ExitCode::from(exit::OK),

@@ -89,12 +89,11 @@ pub fn typed_block(what: &str) -> CliResult<Option<Block>> {
             continue;
         }
         // Let people type the line without its number: add the expected one.
-        let with_number =
-            if line.len() >= width && line[..width].chars().all(|c| c.is_ascii_digit()) {
-                zeroize::Zeroizing::new(line.to_string())
-            } else {
-                zeroize::Zeroizing::new(format!("{next:0width$}{}", line.as_str()))
-            };
+        let with_number = if line.starts_with(&format!("{next:0width$}")) {
+            zeroize::Zeroizing::new(line.to_string())
+        } else {
+            zeroize::Zeroizing::new(format!("{next:0width$}{}", line.as_str()))
+        };
         if let Err(e) = block.add_line(&with_number) {
             eprintln!("  {e}");
         }
@@ -103,4 +102,52 @@ pub fn typed_block(what: &str) -> CliResult<Option<Block>> {
         eprintln!("  {e}");
     }
     Ok(Some(block))
+}
+
+/// Asks only for the missing lines of a partly read block.
+pub fn complete_block(mut block: Block) -> CliResult<Block> {
+    let stdin = std::io::stdin();
+    let mut input = stdin.lock();
+    let width = block.header.number_width();
+    while let Some(&next) = block.missing().first() {
+        eprint!("  line {next:0width$} of {}: ", block.header.line_count);
+        std::io::stderr().flush().ok();
+        let mut s = zeroize::Zeroizing::new(String::new());
+        if input.read_line(&mut s).code(exit::FAILURE)? == 0 {
+            break;
+        }
+        let line = s.trim();
+        if line.is_empty() {
+            continue;
+        }
+        let with_number = if line.starts_with(&format!("{next:0width$}")) {
+            zeroize::Zeroizing::new(line.to_string())
+        } else {
+            zeroize::Zeroizing::new(format!("{next:0width$}{line}"))
+        };
+        if let Err(e) = block.add_line(&with_number) {
+            eprintln!("  {e}");
+        }
+    }
+    Ok(block)
+}
+
+/// Asks why the vault is being opened.
+pub fn purpose() -> CliResult<super::recover::Purpose> {
+    use super::recover::Purpose;
+    let stdin = std::io::stdin();
+    loop {
+        eprint!("Why is the vault being opened? [d]rill, [e]mergency, [i]nvestigation of misuse: ");
+        std::io::stderr().flush().ok();
+        let mut s = String::new();
+        if stdin.lock().read_line(&mut s).code(exit::FAILURE)? == 0 {
+            return Ok(Purpose::Unstated);
+        }
+        match s.trim().to_ascii_lowercase().chars().next() {
+            Some('d') => return Ok(Purpose::Drill),
+            Some('e') => return Ok(Purpose::Emergency),
+            Some('i') | Some('m') => return Ok(Purpose::Investigation),
+            _ => eprintln!("  please answer d, e or i"),
+        }
+    }
 }

@@ -1,16 +1,19 @@
 //! `breakglass recover`: recombine shares and show the credentials.
 
 use super::harden::Hardening;
-use super::{CliResult, WithCode, exit, fail, inputs, prompt, warn_unlocked};
+use super::{CliResult, WithCode, drill, exit, inputs, prompt, warn_unlocked};
 use breakglass::contents::Entry;
 use breakglass::recover::{self, RecoverError, Recovered, display_vault_id};
+use breakglass::secret::Passphrase;
+use breakglass::totp::Totp;
 use serde::Serialize;
 use std::io::Write;
 use std::path::PathBuf;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// Share files (share-N.txt). With none, the shares are typed (or read from a pipe).
+    /// Sheets: share files (share-N.txt), scans or photos (PNG, JPEG). With none, the shares
+    /// are typed (or read from a pipe).
     files: Vec<PathBuf>,
     /// Read the vault passphrase from this file (`-` for standard input) instead of asking.
     #[arg(long, value_name = "FILE")]
@@ -18,18 +21,27 @@ pub struct Args {
     /// Print the result as JSON (for scripts). It contains the secrets.
     #[arg(long)]
     json: bool,
+    /// Why the vault is opened (asked when at a terminal).
+    #[arg(long, value_enum)]
+    purpose: Option<Purpose>,
+    /// Append a record of this opening (no secrets) to this JSON-lines log.
+    #[arg(long, value_name = "FILE")]
+    log: Option<PathBuf>,
 }
 
-pub fn run(args: Args, hardening: &Hardening) -> CliResult {
-    warn_unlocked(hardening);
-    let g = if args.files.is_empty() {
+/// Reads sheets (or typed blocks), checks them and opens the vault: the one path every
+/// command that needs the key takes. Prints warnings about skipped inputs and shares.
+pub fn open_sheets(
+    files: &[PathBuf],
+    passphrase_file: Option<&std::path::Path>,
+) -> CliResult<(Recovered, Option<Passphrase>)> {
+    let mut g = if files.is_empty() {
         inputs::typed()?
     } else {
-        inputs::from_files(&args.files)
+        inputs::from_files(files)
     };
-    for p in &g.problems {
-        eprintln!("warning: skipped {p}");
-    }
+    inputs::fill_gaps(&mut g)?;
+    inputs::report(&g);
     let shortage = inputs::shortage_code(&g);
     let set = recover::check(g.shares, g.vaults).map_err(|e| {
         let code = match e {
@@ -44,8 +56,8 @@ pub fn run(args: Args, hardening: &Hardening) -> CliResult {
         }
     })?;
     let passphrase = if set.needs_passphrase() {
-        Some(prompt::passphrase(args.passphrase_file.as_deref(), false)?)
-    } else if args.passphrase_file.is_some() {
+        Some(prompt::passphrase(passphrase_file, false)?)
+    } else if passphrase_file.is_some() {
         return Err(RecoverError::PassphraseNotUsed).code(exit::USAGE);
     } else {
         None
@@ -64,6 +76,32 @@ pub fn run(args: Args, hardening: &Hardening) -> CliResult {
     for rej in &r.rejected {
         eprintln!("warning: {rej}");
     }
+    Ok((r, passphrase))
+}
+
+pub fn run(args: Args, hardening: &Hardening) -> CliResult {
+    warn_unlocked(hardening);
+    let purpose = match args.purpose {
+        Some(p) => p,
+        None if super::interactive() => prompt::purpose()?,
+        None => Purpose::Unstated,
+    };
+    let r = match open_sheets(&args.files, args.passphrase_file.as_deref()) {
+        Ok((r, _)) => r,
+        Err(f) => {
+            if let Some(log) = &args.log {
+                let _ = drill::append(log, &drill::failed_record(purpose.name(), &f.error));
+            }
+            return Err(f);
+        }
+    };
+    if let Some(log) = &args.log {
+        drill::append(
+            log,
+            &drill::record(&r, purpose.name(), "opened: credentials shown"),
+        )
+        .code(exit::OUTPUT)?;
+    }
     let mut out = std::io::stdout().lock();
     if args.json {
         print_json(&mut out, &r).code(exit::FAILURE)?;
@@ -71,10 +109,49 @@ pub fn run(args: Args, hardening: &Hardening) -> CliResult {
         print_text(&mut out, &r).code(exit::FAILURE)?;
     }
     out.flush().code(exit::FAILURE)?;
-    if r.contents.entries.is_empty() {
-        return fail(exit::FAILURE, "the vault opened but holds nothing");
+    match purpose {
+        Purpose::Emergency => eprintln!(
+            "After this emergency: record what happened, then rotate. With the same sheets run\n  \
+             breakglass rotate SHEETS... --out new-sheets/\n\
+             enter the new credentials into Entra ID, distribute the new sheets, and destroy the old ones."
+        ),
+        Purpose::Investigation => eprintln!(
+            "Misuse investigation: compare the sign-in logs with the drill log; rotate (breakglass rotate) if the use was not authorised."
+        ),
+        Purpose::Drill => eprintln!(
+            "Drill: for a drill that shows nothing, use `breakglass drill`. If the credentials were used to sign in, confirm the alert fired."
+        ),
+        Purpose::Unstated => {}
     }
     Ok(())
+}
+
+/// Why the vault is being opened (recorded in the log; after an emergency, rotate).
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Purpose {
+    Drill,
+    Emergency,
+    Investigation,
+    #[value(skip)]
+    Unstated,
+}
+
+impl Purpose {
+    pub fn name(self) -> &'static str {
+        match self {
+            Purpose::Drill => "drill",
+            Purpose::Emergency => "real emergency",
+            Purpose::Investigation => "misuse investigation",
+            Purpose::Unstated => "not stated",
+        }
+    }
+}
+
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
 }
 
 fn print_text(out: &mut impl Write, r: &Recovered) -> std::io::Result<()> {
@@ -107,6 +184,17 @@ fn print_text(out: &mut impl Write, r: &Recovered) -> std::io::Result<()> {
             Entry::Totp { label, uri } => {
                 writeln!(out, "TOTP:      {label}")?;
                 writeln!(out, "URI:       {}", uri.expose_secret())?;
+                match Totp::from_uri(uri.expose_secret()) {
+                    Ok(t) => {
+                        let c = t.code_at(unix_now());
+                        writeln!(
+                            out,
+                            "Code now:  {}  (valid {} s more; computed from this computer's clock, which must be right)",
+                            c.code, c.seconds_left
+                        )?;
+                    }
+                    Err(e) => writeln!(out, "Code now:  cannot compute ({e})")?,
+                }
             }
             Entry::Note { label, text } => {
                 writeln!(out, "Note:      {label}")?;
@@ -149,6 +237,8 @@ enum JsonEntry<'a> {
     Totp {
         label: &'a str,
         uri: &'a str,
+        code: Option<String>,
+        seconds_left: Option<u64>,
     },
     Note {
         label: &'a str,
@@ -176,10 +266,17 @@ fn print_json(out: &mut impl Write, r: &Recovered) -> std::io::Result<()> {
                     label,
                     pin: pin.expose_secret(),
                 },
-                Entry::Totp { label, uri } => JsonEntry::Totp {
-                    label,
-                    uri: uri.expose_secret(),
-                },
+                Entry::Totp { label, uri } => {
+                    let code = Totp::from_uri(uri.expose_secret())
+                        .ok()
+                        .map(|t| t.code_at(unix_now()));
+                    JsonEntry::Totp {
+                        label,
+                        uri: uri.expose_secret(),
+                        seconds_left: code.as_ref().map(|c| c.seconds_left),
+                        code: code.map(|c| c.code),
+                    }
+                }
                 Entry::Note { label, text } => JsonEntry::Note {
                     label,
                     text: text.expose_secret(),

@@ -1,0 +1,302 @@
+//! `breakglass drill` and `breakglass status`: prove the quorum still works without showing any
+//! secret, keep a log of it, and say when the next drill is due.
+
+use super::harden::Hardening;
+use super::{CliResult, WithCode, exit, fail, inputs, recover};
+use breakglass::document::iso_date;
+use breakglass::recover::{Recovered, display_vault_id};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+#[derive(clap::Args, Debug)]
+pub struct DrillArgs {
+    /// Sheets of k custodians: share files, scans or photos. With none, typed.
+    files: Vec<PathBuf>,
+    /// Read the vault passphrase from this file (`-` for standard input) instead of asking.
+    #[arg(long, value_name = "FILE")]
+    passphrase_file: Option<PathBuf>,
+    /// Append the drill record to this JSON-lines log (created 0600).
+    #[arg(long, value_name = "FILE")]
+    log: Option<PathBuf>,
+    /// Who took part, for the record (e.g. "Alice, Bob").
+    #[arg(long)]
+    people: Option<String>,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct StatusArgs {
+    /// Sheets (share files, scans) whose vault to report on; no other share is needed.
+    files: Vec<PathBuf>,
+    /// The drill log written by `breakglass drill --log`.
+    #[arg(long, value_name = "FILE")]
+    log: Option<PathBuf>,
+}
+
+/// One line of the drill log. Never holds a secret.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+pub struct Record {
+    pub date: String,
+    pub unix: u64,
+    pub purpose: String,
+    pub result: String,
+    #[serde(default)]
+    pub vault_id: String,
+    #[serde(default)]
+    pub tenant: String,
+    #[serde(default)]
+    pub generation: u32,
+    #[serde(default)]
+    pub shares: Vec<RecordShare>,
+    #[serde(default)]
+    pub people: String,
+    #[serde(default)]
+    pub drill_interval_days: u16,
+    #[serde(default)]
+    pub next_due: String,
+}
+
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+pub struct RecordShare {
+    pub index: u8,
+    pub location: String,
+    pub custodian: String,
+    pub source: String,
+}
+
+fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+fn due(from: u64, days: u16) -> String {
+    if days == 0 {
+        "not scheduled".into()
+    } else {
+        iso_date(from + u64::from(days) * 86_400)
+    }
+}
+
+/// The record of a vault that opened.
+pub fn record(r: &Recovered, purpose: &str, result: &str) -> Record {
+    let h = &r.header;
+    let t = now();
+    Record {
+        date: iso_date(t),
+        unix: t,
+        purpose: purpose.into(),
+        result: result.into(),
+        vault_id: display_vault_id(&h.vault_id),
+        tenant: h.tenant.clone(),
+        generation: h.generation,
+        shares: r
+            .indices
+            .iter()
+            .zip(&r.used)
+            .map(|(&i, src)| {
+                let l = h
+                    .labels
+                    .get(usize::from(i) - 1)
+                    .cloned()
+                    .unwrap_or_default();
+                RecordShare {
+                    index: i,
+                    location: l.location,
+                    custodian: l.custodian,
+                    source: src.clone(),
+                }
+            })
+            .collect(),
+        people: String::new(),
+        drill_interval_days: h.drill_interval_days,
+        next_due: due(t, h.drill_interval_days),
+    }
+}
+
+/// The record of an attempt that failed (the error text never holds a secret).
+pub fn failed_record(purpose: &str, error: &anyhow::Error) -> Record {
+    let t = now();
+    Record {
+        date: iso_date(t),
+        unix: t,
+        purpose: purpose.into(),
+        result: format!("FAILED: {error}"),
+        vault_id: String::new(),
+        tenant: String::new(),
+        generation: 0,
+        shares: Vec::new(),
+        people: String::new(),
+        drill_interval_days: 0,
+        next_due: String::new(),
+    }
+}
+
+/// Appends one JSON line to the log (created 0600).
+pub fn append(path: &Path, rec: &Record) -> anyhow::Result<()> {
+    use anyhow::Context;
+    let mut o = std::fs::OpenOptions::new();
+    o.append(true).create(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
+    let mut f = o
+        .open(path)
+        .with_context(|| format!("cannot open the log {}", path.display()))?;
+    let mut line = serde_json::to_vec(rec).context("cannot encode the record")?;
+    line.push(b'\n');
+    f.write_all(&line)
+        .and_then(|_| f.sync_all())
+        .with_context(|| format!("cannot write the log {}", path.display()))
+}
+
+fn print_record(rec: &Record) {
+    println!("DRILL RECORD");
+    println!("  date:        {}", rec.date);
+    println!("  vault:       {} ({})", rec.vault_id, rec.tenant);
+    println!("  generation:  {}", rec.generation);
+    for s in &rec.shares {
+        let who = if s.custodian.is_empty() {
+            String::new()
+        } else {
+            format!(", {}", s.custodian)
+        };
+        println!(
+            "  share {}:     {}{who} (from {})",
+            s.index, s.location, s.source
+        );
+    }
+    if !rec.people.is_empty() {
+        println!("  present:     {}", rec.people);
+    }
+    println!("  result:      {}", rec.result);
+    println!("  next drill:  {}", rec.next_due);
+}
+
+pub fn run_drill(args: DrillArgs, hardening: &Hardening) -> CliResult {
+    super::warn_unlocked(hardening);
+    match recover::open_sheets(&args.files, args.passphrase_file.as_deref()) {
+        Ok((r, _)) => {
+            let mut rec = record(
+                &r,
+                "drill",
+                "PASSED: the shares recombined and the vault authenticated; no secret was shown",
+            );
+            rec.people = args.people.clone().unwrap_or_default();
+            drop(r);
+            print_record(&rec);
+            if let Some(log) = &args.log {
+                append(log, &rec).code(exit::OUTPUT)?;
+                println!("  logged to:   {}", log.display());
+            }
+            Ok(())
+        }
+        Err(f) => {
+            let mut rec = failed_record("drill", &f.error);
+            rec.people = args.people.clone().unwrap_or_default();
+            print_record(&rec);
+            if let Some(log) = &args.log {
+                append(log, &rec).code(exit::OUTPUT)?;
+            }
+            Err(f)
+        }
+    }
+}
+
+/// What is known of a vault's drill schedule.
+struct Schedule {
+    tenant: String,
+    generation: u32,
+    interval: u16,
+    last: u64,
+    last_what: String,
+}
+
+pub fn run_status(args: StatusArgs) -> CliResult {
+    if args.files.is_empty() && args.log.is_none() {
+        return fail(exit::USAGE, "give a sheet, or --log with the drill log");
+    }
+    let mut vaults: BTreeMap<String, Schedule> = BTreeMap::new();
+    if !args.files.is_empty() {
+        let g = inputs::from_files(&args.files);
+        inputs::report(&g);
+        for v in &g.vaults {
+            let h = &v.item.header;
+            vaults
+                .entry(display_vault_id(&h.vault_id))
+                .or_insert(Schedule {
+                    tenant: h.tenant.clone(),
+                    generation: h.generation,
+                    interval: h.drill_interval_days,
+                    last: h.created,
+                    last_what: "created".into(),
+                });
+        }
+        if vaults.is_empty() {
+            return fail(exit::BAD_INPUT, "no vault could be read from these sheets");
+        }
+    }
+    if let Some(log) = &args.log {
+        let text = super::files::read_text(log).code(exit::BAD_INPUT)?;
+        for (n, line) in text
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| !l.trim().is_empty())
+        {
+            let rec: Record = serde_json::from_str(line)
+                .map_err(|e| {
+                    anyhow::anyhow!("{} line {}: not a drill record ({e})", log.display(), n + 1)
+                })
+                .code(exit::BAD_INPUT)?;
+            if !rec.result.starts_with("PASSED") && !rec.result.starts_with("opened") {
+                continue;
+            }
+            let known = args.files.is_empty() || vaults.contains_key(&rec.vault_id);
+            if !known {
+                continue;
+            }
+            let s = vaults.entry(rec.vault_id.clone()).or_insert(Schedule {
+                tenant: rec.tenant.clone(),
+                generation: rec.generation,
+                interval: rec.drill_interval_days,
+                last: 0,
+                last_what: String::new(),
+            });
+            if rec.unix >= s.last {
+                s.last = rec.unix;
+                s.last_what = format!("{} ({})", rec.purpose, rec.date);
+                s.generation = s.generation.max(rec.generation);
+            }
+        }
+    }
+    let t = now();
+    let mut overdue = false;
+    for (id, s) in &vaults {
+        println!("vault {id} ({}), generation {}", s.tenant, s.generation);
+        println!("  last:        {} ({})", iso_date(s.last), s.last_what);
+        if s.interval == 0 {
+            println!("  next drill:  not scheduled");
+            continue;
+        }
+        let due_at = s.last + u64::from(s.interval) * 86_400;
+        if t > due_at {
+            overdue = true;
+            println!(
+                "  next drill:  OVERDUE since {} ({} days): run `breakglass drill` with k sheets",
+                iso_date(due_at),
+                (t - due_at) / 86_400
+            );
+        } else {
+            println!(
+                "  next drill:  {} (in {} days)",
+                iso_date(due_at),
+                (due_at - t) / 86_400
+            );
+        }
+    }
+    if overdue {
+        return fail(exit::OVERDUE, "a drill is overdue");
+    }
+    Ok(())
+}

@@ -1,0 +1,121 @@
+//! `breakglass plan new|check` and `breakglass monitoring`.
+
+use super::{CliResult, WithCode, exit, fail, files};
+use breakglass::entra;
+use breakglass::plan::{Plan, TEMPLATE};
+use std::path::{Path, PathBuf};
+
+#[derive(clap::Subcommand, Debug)]
+pub enum PlanCommand {
+    /// Write a commented plan template to FILE (never over an existing file).
+    New { file: PathBuf },
+    /// Validate a plan: names, threshold, placement of the shares.
+    Check { file: PathBuf },
+}
+
+#[derive(clap::Args, Debug)]
+pub struct MonitoringArgs {
+    /// Take the accounts (and object ids) from a ceremony plan.
+    #[arg(long, value_name = "PLAN.toml")]
+    plan: Option<PathBuf>,
+    /// An emergency account's UPN. Repeatable.
+    #[arg(long = "upn")]
+    upns: Vec<String>,
+    /// An emergency account's object id (more robust than the UPN). Repeatable.
+    #[arg(long = "object-id")]
+    object_ids: Vec<String>,
+}
+
+fn load(path: &Path) -> CliResult<Plan> {
+    let text = files::read_text(path).code(exit::BAD_INPUT)?;
+    Plan::parse(&text)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+        .code(exit::USAGE)
+}
+
+pub fn run(cmd: PlanCommand) -> CliResult {
+    match cmd {
+        PlanCommand::New { file } => {
+            if file.exists() {
+                return fail(
+                    exit::OUTPUT,
+                    format!("{} exists: not replacing it", file.display()),
+                );
+            }
+            let dir = file
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(Path::new("."));
+            let name = file
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "plan.toml".into());
+            files::write_all_atomically(
+                dir,
+                &[files::OutFile {
+                    name,
+                    bytes: zeroize::Zeroizing::new(TEMPLATE.as_bytes().to_vec()),
+                }],
+                false,
+            )
+            .code(exit::OUTPUT)?;
+            println!(
+                "Wrote {}: edit it, then `breakglass plan check {}`.",
+                file.display(),
+                file.display()
+            );
+            Ok(())
+        }
+        PlanCommand::Check { file } => {
+            let plan = load(&file)?;
+            let placement = plan.placement();
+            println!(
+                "Plan {}: {} account(s) on {}, {} of {} shares recover.",
+                file.display(),
+                plan.accounts.len(),
+                plan.domain().unwrap_or_else(|_| "(invalid domain)".into()),
+                plan.threshold,
+                plan.shares.len()
+            );
+            for line in placement.report() {
+                println!("  {line}");
+            }
+            let warnings = plan
+                .validate()
+                .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))
+                .code(exit::USAGE)?;
+            for w in &warnings {
+                println!("  warning: {w}");
+            }
+            println!("The plan is valid.");
+            Ok(())
+        }
+    }
+}
+
+pub fn monitoring(args: MonitoringArgs) -> CliResult {
+    let mut upns = args.upns.clone();
+    let mut ids = args.object_ids.clone();
+    let mut drill = 90;
+    if let Some(p) = &args.plan {
+        let plan = load(p)?;
+        for a in &plan.accounts {
+            upns.push(plan.upn(a).code(exit::USAGE)?);
+            ids.extend(a.object_id.clone());
+        }
+        drill = plan.drill_interval_days;
+    }
+    if upns.is_empty() && ids.is_empty() {
+        return fail(
+            exit::USAGE,
+            "name the accounts: --plan PLAN.toml, or --upn UPN (repeatable)",
+        );
+    }
+    print!("{}", entra::sentinel_query(&upns, &ids));
+    println!();
+    println!("// Checklist:");
+    for (i, item) in entra::ceremony_checklist(drill).iter().enumerate() {
+        println!("//  {}. {item}", i + 1);
+    }
+    Ok(())
+}

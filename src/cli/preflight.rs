@@ -1,0 +1,215 @@
+//! `breakglass preflight`: is this machine fit for a ceremony? Network, swap, core dumps,
+//! clock, random source. Also run at the start of the commands that handle secrets.
+
+use super::harden::Hardening;
+use super::{CliResult, exit, fail};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Level {
+    Pass,
+    Warn,
+    Fail,
+}
+
+pub struct Check {
+    pub level: Level,
+    pub name: &'static str,
+    pub detail: String,
+}
+
+/// Non-loopback network interfaces that are up (Linux: /sys/class/net/*/operstate).
+pub fn interfaces_up() -> Vec<String> {
+    let Ok(dir) = std::fs::read_dir("/sys/class/net") else {
+        return Vec::new();
+    };
+    let mut up: Vec<String> = dir
+        .filter_map(|e| e.ok())
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            if name == "lo" {
+                return None;
+            }
+            let state = std::fs::read_to_string(e.path().join("operstate")).unwrap_or_default();
+            let flags = std::fs::read_to_string(e.path().join("flags")).unwrap_or_default();
+            let flags = u32::from_str_radix(flags.trim().trim_start_matches("0x"), 16).unwrap_or(0);
+            // IFF_UP is 0x1; "unknown" operstate is common for virtual links that carry traffic.
+            let is_up = state.trim() == "up" || (state.trim() == "unknown" && flags & 1 != 0);
+            is_up.then_some(name)
+        })
+        .collect();
+    up.sort();
+    up
+}
+
+fn swap_active() -> Option<bool> {
+    let s = std::fs::read_to_string("/proc/swaps").ok()?;
+    Some(s.lines().skip(1).any(|l| !l.trim().is_empty()))
+}
+
+/// Runs every check.
+pub fn checks(h: &Hardening) -> Vec<Check> {
+    let mut v = Vec::new();
+    let up = interfaces_up();
+    v.push(if up.is_empty() {
+        Check {
+            level: Level::Pass,
+            name: "network",
+            detail: "no network interface is up besides loopback".into(),
+        }
+    } else {
+        Check {
+            level: Level::Fail,
+            name: "network",
+            detail: format!(
+                "interfaces up: {} (a ceremony machine must be offline: unplug, disable Wi-Fi)",
+                up.join(", ")
+            ),
+        }
+    });
+    v.push(match swap_active() {
+        Some(false) => Check {
+            level: Level::Pass,
+            name: "swap",
+            detail: "no swap is active".into(),
+        },
+        Some(true) => Check {
+            level: Level::Warn,
+            name: "swap",
+            detail: "swap is active: secrets could be written to disk (swapoff -a)".into(),
+        },
+        None => Check {
+            level: Level::Warn,
+            name: "swap",
+            detail: "cannot tell whether swap is active".into(),
+        },
+    });
+    v.push(Check {
+        level: if h.core_dumps_disabled && h.non_dumpable {
+            Level::Pass
+        } else {
+            Level::Warn
+        },
+        name: "core dumps",
+        detail: format!(
+            "core dumps {}, process {}",
+            if h.core_dumps_disabled {
+                "disabled"
+            } else {
+                "NOT disabled"
+            },
+            if h.non_dumpable {
+                "non-dumpable"
+            } else {
+                "dumpable"
+            }
+        ),
+    });
+    v.push(Check {
+        level: if h.memory_locked {
+            Level::Pass
+        } else {
+            Level::Warn
+        },
+        name: "memory lock",
+        detail: if h.memory_locked {
+            "all memory is locked (no swapping)".into()
+        } else {
+            h.lock_note
+                .clone()
+                .unwrap_or_else(|| "memory is not locked".into())
+        },
+    });
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    // 2025-01-01 .. 2100-01-01: a clock outside is surely wrong (dates on sheets, TOTP codes).
+    v.push(if (1_735_689_600..4_102_444_800).contains(&now) {
+        Check {
+            level: Level::Pass,
+            name: "clock",
+            detail: format!(
+                "{} UTC (check it against a watch: sheets and TOTP codes use it)",
+                breakglass::document::iso_date(now)
+            ),
+        }
+    } else {
+        Check {
+            level: Level::Fail,
+            name: "clock",
+            detail: format!(
+                "the clock says {}: set the date before a ceremony",
+                breakglass::document::iso_date(now)
+            ),
+        }
+    });
+    let mut probe = [0u8; 64];
+    let rng_ok = rand::TryRng::try_fill_bytes(&mut rand::rngs::SysRng, &mut probe).is_ok()
+        && probe.iter().any(|&b| b != 0);
+    v.push(Check {
+        level: if rng_ok { Level::Pass } else { Level::Fail },
+        name: "random source",
+        detail: if rng_ok {
+            "the operating system's random source works".into()
+        } else {
+            "the operating system's random source failed".into()
+        },
+    });
+    v
+}
+
+pub fn print(checks: &[Check], stdout: bool) {
+    for c in checks {
+        let tag = match c.level {
+            Level::Pass => "pass",
+            Level::Warn => "WARN",
+            Level::Fail => "FAIL",
+        };
+        let line = format!("  [{tag}] {:<13} {}", c.name, c.detail);
+        if stdout {
+            println!("{line}");
+        } else {
+            eprintln!("{line}");
+        }
+    }
+}
+
+/// Before a command that creates secrets: print the checks; refuse a network unless allowed.
+pub fn before_secrets(h: &Hardening, allow_online: bool) -> CliResult {
+    let c = checks(h);
+    let worst = c.iter().map(|c| c.level).max().unwrap_or(Level::Pass);
+    if worst > Level::Pass {
+        eprintln!("preflight:");
+        print(&c, false);
+    }
+    let online = c
+        .iter()
+        .any(|c| c.name == "network" && c.level == Level::Fail);
+    if online && !allow_online {
+        return fail(
+            exit::USAGE,
+            "a network interface is up: run the ceremony offline, or pass --allow-online to accept the risk",
+        );
+    }
+    if let Some(f) = c
+        .iter()
+        .find(|c| c.level == Level::Fail && c.name != "network")
+    {
+        return fail(exit::FAILURE, format!("preflight failed: {}", f.detail));
+    }
+    Ok(())
+}
+
+/// `breakglass preflight`: exit 0 when everything passes, 1 when anything fails.
+pub fn run(h: &Hardening) -> CliResult {
+    let c = checks(h);
+    println!("preflight:");
+    print(&c, true);
+    if c.iter().any(|c| c.level == Level::Fail) {
+        return fail(
+            exit::FAILURE,
+            "this machine is not ready for a ceremony (see FAIL above)",
+        );
+    }
+    Ok(())
+}

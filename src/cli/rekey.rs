@@ -1,0 +1,199 @@
+//! `breakglass rekey`, `rotate` and `expand`: new sheets from k old ones.
+//!
+//! rekey: a new vault secret and new shares (next generation, same credentials); the old
+//! generation's sheets are then refused as retired. rotate: the same, plus new passwords and
+//! PINs, shown for enrollment. expand: one more share of the same secret for a new custodian or
+//! a lost sheet; every old sheet stays valid.
+
+use super::ceremony::{PaperArg, check_placement, os_rng, paper};
+use super::harden::Hardening;
+use super::{CliResult, WithCode, enroll, exit, fail, preflight, recover, sheets, warn_unlocked};
+use breakglass::contents::{Entry, VaultContents};
+use breakglass::kdf::KdfParams;
+use breakglass::password::{self, PasswordPolicy};
+use breakglass::recover::display_vault_id;
+use breakglass::seal::{self, SealPlan};
+use breakglass::vault::ShareLabel;
+use std::path::PathBuf;
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Sheets of k custodians: share files, scans or photos. With none, typed.
+    files: Vec<PathBuf>,
+    /// Folder for the new sheets (created 0700).
+    #[arg(long)]
+    out: PathBuf,
+    /// Replace sheets already in the output folder.
+    #[arg(long)]
+    force: bool,
+    /// Read the vault passphrase from this file (`-` for standard input); kept for the new vault.
+    #[arg(long, value_name = "FILE")]
+    passphrase_file: Option<PathBuf>,
+    /// New threshold k (default: unchanged). Not for `expand`.
+    #[arg(long, short = 'k')]
+    threshold: Option<u8>,
+    /// New share list, in order: `LOCATION` or `LOCATION=CUSTODIAN` (default: unchanged).
+    /// For `expand`: the one new share.
+    #[arg(long = "share", value_name = "LOCATION[=CUSTODIAN]")]
+    shares: Vec<String>,
+    /// Paper size of the PDF sheets.
+    #[arg(long, value_enum)]
+    paper: Option<PaperArg>,
+    /// Password length for `rotate` (30–256).
+    #[arg(long, default_value_t = password::DEFAULT_PASSWORD_LEN)]
+    password_length: usize,
+    /// Accept a placement where one location or custodian can recover alone.
+    #[arg(long)]
+    allow_single_location_recovery: bool,
+    /// Run even though a network interface is up.
+    #[arg(long)]
+    allow_online: bool,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Rekey,
+    Rotate,
+    Expand,
+}
+
+fn parse_share(s: &str) -> ShareLabel {
+    let (l, c) = s.split_once('=').unwrap_or((s, ""));
+    ShareLabel {
+        location: l.trim().to_string(),
+        custodian: c.trim().to_string(),
+    }
+}
+
+fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+/// New passwords and PINs; TOTP seeds and notes are kept (they are not ours to change).
+fn rotated<R: rand::CryptoRng + ?Sized>(
+    c: &VaultContents,
+    policy: &PasswordPolicy,
+    rng: &mut R,
+) -> CliResult<VaultContents> {
+    let mut entries = Vec::new();
+    for e in &c.entries {
+        entries.push(match e {
+            Entry::Account {
+                upn, display_name, ..
+            } => Entry::Account {
+                upn: upn.clone(),
+                display_name: display_name.clone(),
+                password: policy.generate(rng).code(exit::USAGE)?,
+            },
+            Entry::Fido2 { label, pin } => {
+                let old = pin.expose_secret();
+                let digits = old.chars().all(|c| c.is_ascii_digit());
+                Entry::Fido2 {
+                    label: label.clone(),
+                    pin: password::generate_pin(rng, old.len().clamp(4, 63), !digits)
+                        .code(exit::USAGE)?,
+                }
+            }
+            other => other.clone(),
+        });
+    }
+    Ok(VaultContents { entries })
+}
+
+pub fn run(args: Args, mode: Mode, hardening: &Hardening) -> CliResult {
+    warn_unlocked(hardening);
+    if mode == Mode::Expand && (args.shares.len() != 1 || args.threshold.is_some()) {
+        return fail(
+            exit::USAGE,
+            "expand issues exactly one new share: give one --share LOCATION[=CUSTODIAN] (and no --threshold)",
+        );
+    }
+    let policy = PasswordPolicy {
+        length: args.password_length,
+        ..PasswordPolicy::default()
+    };
+    policy.validate().code(exit::USAGE)?;
+    preflight::before_secrets(hardening, args.allow_online)?;
+    let (r, passphrase) = recover::open_sheets(&args.files, args.passphrase_file.as_deref())?;
+    let old = r.header.clone();
+    let mut rng = os_rng()?;
+    let paper = paper(args.paper, None);
+
+    if mode == Mode::Expand {
+        let label = parse_share(&args.shares[0]);
+        let index = old.share_count() + 1;
+        sheets::prepare(&args.out, &[(index, label.location.as_str())], args.force)?;
+        let mut labels = old.labels.clone();
+        labels.push(label.clone());
+        check_placement(old.threshold, &labels, args.allow_single_location_recovery)?;
+        let sealed = seal::expand(&r, label, passphrase.as_ref(), &mut rng).code(exit::USAGE)?;
+        let pdfs = sheets::write(&args.out, &sealed.shares, &sealed.vault, paper, args.force)?;
+        println!(
+            "Vault {}: issued share {index} (generation {}, same key). Any {} of the {} shares recover it.",
+            display_vault_id(&old.vault_id),
+            old.generation,
+            old.threshold,
+            index
+        );
+        sheets::print_written(&sealed.vault, &pdfs, &sealed.shares);
+        println!();
+        println!(
+            "Every old sheet stays valid. If this replaces a LOST sheet, the lost one still counts as a share for whoever finds it: when a sheet is lost or a custodian leaves on bad terms, run `breakglass rekey` instead, which retires every old sheet."
+        );
+        return Ok(());
+    }
+
+    let labels: Vec<ShareLabel> = if args.shares.is_empty() {
+        old.labels.clone()
+    } else {
+        args.shares.iter().map(|s| parse_share(s)).collect()
+    };
+    let threshold = args.threshold.unwrap_or(old.threshold);
+    check_placement(threshold, &labels, args.allow_single_location_recovery)?;
+    let planned: Vec<(u8, &str)> = (1u8..)
+        .zip(labels.iter().map(|l| l.location.as_str()))
+        .collect();
+    sheets::prepare(&args.out, &planned, args.force)?;
+    let contents = if mode == Mode::Rotate {
+        rotated(&r.contents, &policy, &mut rng)?
+    } else {
+        r.contents.clone()
+    };
+    let kdf = old
+        .passphrase
+        .map(|k| k.params)
+        .unwrap_or_else(KdfParams::default);
+    let plan = SealPlan {
+        vault_id: Some(old.vault_id),
+        generation: old.generation + 1,
+        tenant: old.tenant.clone(),
+        created: now(),
+        drill_interval_days: old.drill_interval_days,
+        threshold,
+        labels,
+        passphrase: passphrase.map(|p| (p, kdf)),
+    };
+    let sealed = seal::seal(&plan, &contents, &mut rng).code(exit::USAGE)?;
+    let pdfs = sheets::write(&args.out, &sealed.shares, &sealed.vault, paper, args.force)?;
+    let h = &sealed.vault.header;
+    println!(
+        "Vault {}: generation {} written; {} of {} shares recover it. Generation {} is retired: destroy its sheets once the new ones are in place.",
+        display_vault_id(&h.vault_id),
+        h.generation,
+        h.threshold,
+        h.share_count(),
+        old.generation
+    );
+    sheets::print_written(&sealed.vault, &pdfs, &sealed.shares);
+    println!();
+    if mode == Mode::Rotate {
+        enroll::show(&contents.entries, policy.entropy_bits()).code(exit::FAILURE)?;
+        println!(
+            "The old passwords and PINs stop working only once you change them in Entra ID and on the keys."
+        );
+    }
+    Ok(())
+}
