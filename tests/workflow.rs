@@ -1,0 +1,451 @@
+//! End-to-end tests of the break-glass workflow through the real binary: plans and placement,
+//! drills that show nothing, status, rekey/rotate/expand, purpose logging, preflight and
+//! monitoring, and read-back of printed sheets.
+
+mod common;
+
+use common::*;
+use std::fs;
+use std::path::Path;
+
+fn plan_file(dir: &Path, edit: impl Fn(String) -> String) -> std::path::PathBuf {
+    let p = dir.join("plan.toml");
+    let r = run(&["plan", "new", p.to_str().unwrap()]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    let text = fs::read_to_string(&p).unwrap();
+    fs::write(&p, edit(text)).unwrap();
+    p
+}
+
+fn pins(out: &str) -> Vec<String> {
+    out.lines()
+        .filter_map(|l| l.trim().strip_prefix("PIN: "))
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn plan_new_check_and_ceremony_from_a_plan() {
+    let dir = tempfile::tempdir().unwrap();
+    let plan = plan_file(dir.path(), |t| t);
+    let r = run(&["plan", "check", p(&plan)]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(r.stdout.contains(
+        "Safe A (HQ) alone cannot recover (1 of the 2 needed); losing Safe A (HQ) still leaves 2 of the 2 needed."
+    ));
+    // plan new never overwrites.
+    let again = run(&["plan", "new", p(&plan)]);
+    assert_eq!(again.code, 6);
+    let out = dir.path().join("sheets");
+    let c = run(&[
+        "ceremony",
+        "--allow-online",
+        "--plan",
+        p(&plan),
+        "--out",
+        p(&out),
+    ]);
+    assert_eq!(c.code, 0, "{}", c.all());
+    assert_eq!(passwords(&c.stdout).len(), 2);
+    let pin = &pins(&c.stdout)[0];
+    assert_eq!(pin.len(), 8);
+    assert!(c.stdout.contains("Alice Example"));
+    assert!(c.stdout.contains("SigninLogs"));
+    let rec = run(&[
+        "recover",
+        p(&out.join("share-1.txt")),
+        p(&out.join("share-3.txt")),
+    ]);
+    assert!(
+        rec.stdout.contains(
+            "YubiKey 5 NFC #12345678 (Safe A (HQ)) for breakglass1@contoso.onmicrosoft.com"
+        )
+    );
+    assert!(rec.stdout.contains(pin.as_str()));
+}
+
+#[test]
+fn a_plan_where_one_location_can_recover_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let plan = plan_file(dir.path(), |t| {
+        t.replace(
+            "location = \"Safe B (DR site)\"",
+            "location = \"Safe A (HQ)\"",
+        )
+    });
+    let r = run(&["plan", "check", p(&plan)]);
+    assert_eq!(r.code, 2, "{}", r.all());
+    assert!(
+        r.stdout
+            .contains("Safe A (HQ) ALONE CAN RECOVER (2 of the 2 needed)")
+    );
+    assert!(r.stderr.contains("one place or person recover alone"));
+    let out = dir.path().join("sheets");
+    let c = run(&[
+        "ceremony",
+        "--allow-online",
+        "--plan",
+        p(&plan),
+        "--out",
+        p(&out),
+    ]);
+    assert_eq!(c.code, 2, "{}", c.all());
+    assert!(!out.exists() || fs::read_dir(&out).unwrap().next().is_none());
+    assert!(passwords(&c.stdout).is_empty());
+    // Quick flags: the same rule.
+    let q = run(&[
+        "ceremony",
+        "--allow-online",
+        "--tenant",
+        "contoso",
+        "-k",
+        "2",
+        "--share",
+        "Vault",
+        "--share",
+        "vault",
+        "--share",
+        "B",
+        "--out",
+        p(&dir.path().join("q")),
+    ]);
+    assert_eq!(q.code, 2, "{}", q.all());
+    assert!(q.stderr.contains("--allow-single-location-recovery"));
+    // Explicit override: allowed, with the warning printed.
+    let o = run(&[
+        "ceremony",
+        "--allow-online",
+        "--plan",
+        p(&plan),
+        "--out",
+        p(&out),
+        "--allow-single-location-recovery",
+    ]);
+    assert_eq!(o.code, 0, "{}", o.all());
+    assert!(
+        o.stdout
+            .contains("LOSING Safe A (HQ) LEAVES ONLY 1 OF THE 2 NEEDED")
+    );
+}
+
+#[test]
+fn drill_shows_no_secret_and_status_follows_the_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let (sheets, c) = ceremony(dir.path(), &["--fido2", "YubiKey"]);
+    let secrets: Vec<String> = passwords(&c.stdout)
+        .into_iter()
+        .chain(pins(&c.stdout))
+        .collect();
+    assert_eq!(secrets.len(), 3);
+    let log = dir.path().join("drills.jsonl");
+    let d = run(&[
+        "drill",
+        p(&sheets[0]),
+        p(&sheets[2]),
+        "--log",
+        p(&log),
+        "--people",
+        "Alice, Carol",
+    ]);
+    assert_eq!(d.code, 0, "{}", d.all());
+    assert!(d.stdout.contains("PASSED"));
+    assert!(d.stdout.contains("share 1:     Safe A (HQ)"));
+    assert!(d.stdout.contains("next drill:"));
+    let logged = fs::read_to_string(&log).unwrap();
+    for s in &secrets {
+        assert!(!d.all().contains(s.as_str()), "the drill printed a secret");
+        assert!(!logged.contains(s.as_str()), "the log holds a secret");
+    }
+    let rec: serde_json::Value = serde_json::from_str(logged.lines().next().unwrap()).unwrap();
+    assert_eq!(rec["purpose"], "drill");
+    assert_eq!(rec["people"], "Alice, Carol");
+    assert_eq!(rec["shares"].as_array().unwrap().len(), 2);
+    // A failed drill is logged too, and fails.
+    let f = run(&["drill", p(&sheets[0]), "--log", p(&log)]);
+    assert_eq!(f.code, 4);
+    assert!(
+        fs::read_to_string(&log)
+            .unwrap()
+            .lines()
+            .nth(1)
+            .unwrap()
+            .contains("FAILED")
+    );
+
+    let s = run(&["status", p(&sheets[1]), "--log", p(&log)]);
+    assert_eq!(s.code, 0, "{}", s.all());
+    assert!(
+        s.stdout.contains("(in 90 days)") || s.stdout.contains("(in 89 days)"),
+        "{}",
+        s.stdout
+    );
+    // A log whose last drill was long ago: overdue, exit 7.
+    let old = logged.replace(&format!("\"unix\":{}", rec["unix"]), "\"unix\":1600000000");
+    let old_log = dir.path().join("old.jsonl");
+    fs::write(&old_log, old).unwrap();
+    let s = run(&["status", "--log", p(&old_log)]);
+    assert_eq!(s.code, 7, "{}", s.all());
+    assert!(
+        s.stdout.contains("OVERDUE since 2020-12-12"),
+        "{}",
+        s.stdout
+    );
+}
+
+#[test]
+fn recover_records_its_purpose_and_advises_rotation_after_an_emergency() {
+    let dir = tempfile::tempdir().unwrap();
+    let (sheets, c) = ceremony(dir.path(), &[]);
+    let log = dir.path().join("log.jsonl");
+    let r = run(&[
+        "recover",
+        "--purpose",
+        "emergency",
+        "--log",
+        p(&log),
+        p(&sheets[0]),
+        p(&sheets[1]),
+    ]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(r.stderr.contains("breakglass rotate"));
+    let logged = fs::read_to_string(&log).unwrap();
+    assert!(logged.contains("\"purpose\":\"real emergency\""));
+    for pw in passwords(&c.stdout) {
+        assert!(!logged.contains(pw.as_str()));
+    }
+}
+
+#[test]
+fn rekey_retires_the_old_generation() {
+    let dir = tempfile::tempdir().unwrap();
+    let (old, c) = ceremony(dir.path(), &[]);
+    let g2 = dir.path().join("g2");
+    let r = run(&[
+        "rekey",
+        p(&old[0]),
+        p(&old[1]),
+        "--out",
+        p(&g2),
+        "--allow-online",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(r.stdout.contains("generation 2 written"));
+    assert!(
+        passwords(&r.stdout).is_empty(),
+        "rekey shows no credentials"
+    );
+    let new = |i: u32| g2.join(format!("share-{i}.txt"));
+    // Same credentials, new shares.
+    let ok = run(&["recover", p(&new(1)), p(&new(3))]);
+    assert_eq!(ok.code, 0, "{}", ok.all());
+    for pw in passwords(&c.stdout) {
+        assert!(ok.stdout.contains(pw.as_str()));
+    }
+    assert_ne!(
+        fs::read_to_string(&old[0]).unwrap(),
+        fs::read_to_string(new(1)).unwrap()
+    );
+    // Old sheet with a new one: retired.
+    let mixed = run(&["recover", p(&old[2]), p(&new(2))]);
+    assert_eq!(mixed.code, 4, "{}", mixed.all());
+    assert!(
+        mixed
+            .stderr
+            .contains("this sheet is generation 1; it was retired by generation 2")
+    );
+    // Old sheets among themselves still agree (nobody can know of generation 2 from them).
+    assert_eq!(run(&["recover", p(&old[0]), p(&old[2])]).code, 0);
+}
+
+#[test]
+fn rotate_makes_new_credentials_and_expand_adds_a_share() {
+    let dir = tempfile::tempdir().unwrap();
+    let (old, c) = ceremony(dir.path(), &["--fido2", "YubiKey"]);
+    let g2 = dir.path().join("g2");
+    let r = run(&[
+        "rotate",
+        p(&old[0]),
+        p(&old[2]),
+        "--out",
+        p(&g2),
+        "--allow-online",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    let new_pw = passwords(&r.stdout);
+    assert_eq!(new_pw.len(), 2);
+    for pw in passwords(&c.stdout) {
+        assert!(!new_pw.contains(&pw));
+    }
+    assert_ne!(pins(&r.stdout), pins(&c.stdout));
+    assert_eq!(pins(&r.stdout)[0].len(), 8);
+    let ok = run(&[
+        "recover",
+        p(&g2.join("share-2.txt")),
+        p(&g2.join("share-3.txt")),
+    ]);
+    for pw in &new_pw {
+        assert!(ok.stdout.contains(pw.as_str()));
+    }
+
+    let ex = dir.path().join("ex");
+    let e = run(&[
+        "expand",
+        p(&g2.join("share-1.txt")),
+        p(&g2.join("share-2.txt")),
+        "--share",
+        "Bank box=Dana",
+        "--out",
+        p(&ex),
+        "--allow-online",
+    ]);
+    assert_eq!(e.code, 0, "{}", e.all());
+    assert!(e.stdout.contains("issued share 4"));
+    assert!(e.stdout.contains("Every old sheet stays valid"));
+    assert!(e.stdout.contains("rekey"));
+    let four = ex.join("share-4.txt");
+    for other in ["share-1.txt", "share-3.txt"] {
+        let r = run(&["recover", p(&four), p(&g2.join(other))]);
+        assert_eq!(r.code, 0, "{}", r.all());
+        assert!(r.stdout.contains(new_pw[0].as_str()));
+    }
+    let i = run(&["inspect", p(&four)]);
+    assert!(i.stdout.contains("share 4 of 4; any 2 recover"));
+    assert!(i.stdout.contains("custodian:   Dana"));
+    // expand takes exactly one --share.
+    assert_eq!(
+        run(&[
+            "expand",
+            p(&four),
+            p(&g2.join("share-1.txt")),
+            "--out",
+            p(&dir.path().join("x")),
+            "--allow-online"
+        ])
+        .code,
+        2
+    );
+}
+
+#[test]
+fn totp_code_is_shown_on_recovery() {
+    let dir = tempfile::tempdir().unwrap();
+    let totp = dir.path().join("totp.txt");
+    fs::write(
+        &totp,
+        "otpauth://totp/Contoso:bg1?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&issuer=Contoso\n",
+    )
+    .unwrap();
+    let (sheets, _) = ceremony(dir.path(), &["--totp-file", p(&totp)]);
+    let r = run(&["recover", "--json", p(&sheets[0]), p(&sheets[1])]);
+    let j: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let t = j["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"] == "totp")
+        .unwrap();
+    let code = t["code"].as_str().unwrap();
+    assert_eq!(code.len(), 6);
+    // The same code from the RFC 6238 implementation, unless the 30 s window just turned.
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let key = b"12345678901234567890";
+    let candidates: Vec<String> = [now - 30, now, now + 30]
+        .iter()
+        .map(|&s| {
+            breakglass::totp::Totp::from_key(key, breakglass::totp::Algorithm::Sha1, 6, 30)
+                .code_at(s)
+                .code
+        })
+        .collect();
+    assert!(candidates.contains(&code.to_string()));
+    let text = run(&["recover", p(&sheets[0]), p(&sheets[1])]);
+    assert!(text.stdout.contains("Code now:"));
+    assert!(text.stdout.contains("clock, which must be right"));
+    let bad = dir.path().join("bad.txt");
+    fs::write(&bad, "otpauth://totp/x?secret=not*base32\n").unwrap();
+    let r = run(&[
+        "ceremony",
+        "--allow-online",
+        "--tenant",
+        "c",
+        "-k",
+        "2",
+        "--share",
+        "a",
+        "--share",
+        "b",
+        "--out",
+        p(&dir.path().join("o")),
+        "--totp-file",
+        p(&bad),
+    ]);
+    assert_eq!(r.code, 3);
+    assert!(r.stderr.contains("not valid base32"));
+    assert!(!r.stderr.contains("not*base32"), "the secret was echoed");
+}
+
+#[test]
+fn preflight_and_network_refusal() {
+    let r = run(&["preflight"]);
+    for check in [
+        "network",
+        "swap",
+        "core dumps",
+        "memory lock",
+        "clock",
+        "random source",
+    ] {
+        assert!(r.stdout.contains(check), "{}", r.stdout);
+    }
+    assert!(r.stdout.contains("[pass] core dumps"));
+    assert!(r.stdout.contains("[pass] random source"));
+    let online = r.stdout.contains("[FAIL] network");
+    assert_eq!(r.code, if online { 1 } else { 0 }, "{}", r.all());
+    if online {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("s");
+        let c = run(&[
+            "ceremony",
+            "--tenant",
+            "c",
+            "-k",
+            "2",
+            "--share",
+            "a",
+            "--share",
+            "b",
+            "--out",
+            p(&out),
+        ]);
+        assert_eq!(c.code, 2, "{}", c.all());
+        assert!(c.stderr.contains("--allow-online"));
+        assert!(passwords(&c.stdout).is_empty());
+        assert!(!out.exists() || fs::read_dir(&out).unwrap().next().is_none());
+    }
+}
+
+#[test]
+fn monitoring_query() {
+    let dir = tempfile::tempdir().unwrap();
+    let plan = plan_file(dir.path(), |t| {
+        t.replace(
+            "# object_id = \"00000000-0000-0000-0000-000000000000\"",
+            "object_id = \"11111111-2222-3333-4444-555555555555\"",
+        )
+    });
+    let r = run(&["monitoring", "--plan", p(&plan)]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(r.stdout.contains("SigninLogs"));
+    assert!(r.stdout.contains(
+        "\"breakglass1@contoso.onmicrosoft.com\", \"breakglass2@contoso.onmicrosoft.com\""
+    ));
+    assert!(
+        r.stdout
+            .contains("UserId in (\"11111111-2222-3333-4444-555555555555\")")
+    );
+    assert!(r.stdout.contains("DisablePasswordExpiration"));
+    assert_eq!(run(&["monitoring"]).code, 2);
+}
