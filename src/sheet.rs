@@ -167,7 +167,108 @@ pub fn render_share_sheet(sheet: &ShareSheet, paper: Paper) -> Result<Vec<u8>, S
         .collect::<Result<Vec<_>, _>>()?;
 
     let pages = layout(sheet, paper, &share_code, &vault_codes)?;
-    to_pdf(sheet, paper, created, pages)
+    to_pdf(
+        &sheet.title,
+        document_id(sheet, paper),
+        paper,
+        created,
+        pages,
+    )
+}
+
+/// One credential on the enrollment sheet: a heading and its (secret) lines.
+pub struct EnrollmentItem {
+    pub heading: String,
+    pub lines: Vec<String>,
+}
+
+impl Drop for EnrollmentItem {
+    fn drop(&mut self) {
+        use zeroize::Zeroize;
+        for l in &mut self.lines {
+            l.zeroize();
+        }
+    }
+}
+
+/// The optional enrollment sheet: the new credentials printed for entering into Entra ID and
+/// onto security keys, marked on every page to be destroyed afterwards. Made only on request.
+///
+/// # Errors
+/// [`SheetError`] for text the built-in fonts cannot print, or a bad date.
+pub fn render_enrollment_sheet(
+    tenant: &str,
+    created: &str,
+    items: &[EnrollmentItem],
+    paper: Paper,
+) -> Result<Vec<u8>, SheetError> {
+    let date = parse_date("created", created)?;
+    check_printable("tenant", tenant)?;
+    for (i, it) in items.iter().enumerate() {
+        check_printable(&format!("items[{i}].heading"), &it.heading)?;
+        for (j, l) in it.lines.iter().enumerate() {
+            check_printable(&format!("items[{i}].lines[{j}]"), l)?;
+        }
+    }
+    const BANNER: &str = "DESTROY AFTER ENROLLMENT";
+    let mut c = Canvas::new(paper);
+    let (x, w) = (c.left(), c.width());
+    let banner = |c: &mut Canvas| {
+        let size = 20.0;
+        let bw = Face::SansBold.width(BANNER, size);
+        let top = c.y;
+        c.stroke_rect(x, top, w, 34.0, 2.0);
+        c.text(x + (w - bw) / 2.0, top + 24.0, Face::SansBold, size, BANNER);
+        c.y = top + 44.0;
+    };
+    banner(&mut c);
+    let title = format!("Break-glass credentials to enroll: {tenant}");
+    let tsize = fit_size("title", Face::SansBold, &title, 14.0, w)?;
+    c.text(x, c.y + 12.0, Face::SansBold, tsize, &title);
+    c.y += 18.0;
+    let note = format!(
+        "Made {created}. Enter each credential into Entra ID or onto its security key, then shred this sheet. It is not needed for recovery."
+    );
+    for l in wrap(&note, Face::Sans, 9.0, w) {
+        c.text(x, c.y + 9.0, Face::Sans, 9.0, &l);
+        c.y += 12.0;
+    }
+    c.y += 8.0;
+    for it in items {
+        let need = 16.0 + 12.0 * it.lines.len() as f32;
+        if need > c.room() && c.y > MARGIN {
+            c.new_page();
+            banner(&mut c);
+        }
+        c.text(x, c.y + 11.0, Face::SansBold, 11.0, &it.heading);
+        c.y += 16.0;
+        for l in &it.lines {
+            let size = fit_size("line", Face::Mono, l, 10.0, w - 12.0)?;
+            c.text(x + 12.0, c.y + 10.0, Face::Mono, size, l);
+            c.y += 12.0;
+        }
+        c.y += 8.0;
+    }
+    let mut pages = c.finish();
+    let total = pages.len();
+    for (i, ops) in pages.iter_mut().enumerate() {
+        let mut f = Canvas::new(paper);
+        let base = f.h - MARGIN;
+        let text = format!("{BANNER}  |  page {} of {total}", i + 1);
+        f.line(x, base - 11.0, x + w, base - 11.0, 0.4);
+        f.text(x, base, Face::SansBold, 8.0, &text);
+        ops.extend(std::mem::take(&mut f.ops));
+    }
+    let id = {
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        h.update(b"breakglass-enrollment-v1\0");
+        h.update(tenant.as_bytes());
+        h.update([0]);
+        h.update(created.as_bytes());
+        h.finalize()[..16].try_into().expect("16 of 32 bytes")
+    };
+    to_pdf(&title, id, paper, date, pages)
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1137,16 +1238,16 @@ fn document_id(s: &ShareSheet, paper: Paper) -> [u8; 16] {
 }
 
 fn to_pdf(
-    s: &ShareSheet,
+    title: &str,
+    id: [u8; 16],
     paper: Paper,
     created: printpdf::date::DateTime,
     pages: Vec<Vec<Op>>,
 ) -> Result<Vec<u8>, SheetError> {
     let (w, h) = paper.size_pt();
-    let id = document_id(s, paper);
     let id_hex: String = id.iter().map(|b| format!("{b:02X}")).collect();
 
-    let mut doc = PdfDocument::new(&s.title);
+    let mut doc = PdfDocument::new(title);
     let info = &mut doc.metadata.info;
     info.creation_date = created;
     info.modification_date = created;

@@ -449,3 +449,85 @@ fn monitoring_query() {
     assert!(r.stdout.contains("DisablePasswordExpiration"));
     assert_eq!(run(&["monitoring"]).code, 2);
 }
+
+#[test]
+fn print_reproduces_the_same_pdf_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let (sheets, _) = ceremony(dir.path(), &["--paper", "a4"]);
+    let a = dir.path().join("a");
+    let b = dir.path().join("b");
+    for out in [&a, &b] {
+        let r = run(&["print", "--paper", "a4", p(&sheets[1]), "--out", p(out)]);
+        assert_eq!(r.code, 0, "{}", r.all());
+    }
+    let name = "share-2-safe-b-dr-site.pdf";
+    let original = fs::read(dir.path().join("sheets").join(name)).unwrap();
+    assert_eq!(fs::read(a.join(name)).unwrap(), original);
+    assert_eq!(fs::read(b.join(name)).unwrap(), original);
+    // Letter differs, and never overwrites without --force.
+    let r = run(&["print", "--paper", "letter", p(&sheets[1]), "--out", p(&a)]);
+    assert_eq!(r.code, 6, "{}", r.all());
+}
+
+#[test]
+fn enrollment_sheet_only_when_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    let pdf = dir.path().join("enroll.pdf");
+    let (_, c) = ceremony(
+        dir.path(),
+        &["--fido2", "YubiKey", "--enrollment-sheet", p(&pdf)],
+    );
+    assert!(c.stderr.contains("Shred it after enrollment"));
+    let bytes = fs::read(&pdf).unwrap();
+    assert!(bytes.starts_with(b"%PDF-"));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            fs::metadata(&pdf).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+    }
+    if std::process::Command::new("pdftotext")
+        .arg("-v")
+        .output()
+        .is_ok()
+    {
+        let o = std::process::Command::new("pdftotext")
+            .arg(&pdf)
+            .arg("-")
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&o.stdout);
+        assert!(text.contains("DESTROY AFTER ENROLLMENT"));
+        for pw in passwords(&c.stdout) {
+            assert!(
+                text.contains(pw.as_str()),
+                "password missing from the enrollment sheet"
+            );
+        }
+        assert!(text.contains(pins(&c.stdout)[0].as_str()));
+    }
+    // Never over an existing file.
+    let again = run(&[
+        "ceremony",
+        "--allow-online",
+        "--tenant",
+        "c",
+        "-k",
+        "2",
+        "--share",
+        "a",
+        "--share",
+        "b",
+        "--out",
+        p(&dir.path().join("x")),
+        "--enrollment-sheet",
+        p(&pdf),
+    ]);
+    assert_eq!(again.code, 6, "{}", again.all());
+    assert!(
+        !dir.path().join("x").exists(),
+        "sheets were written before the refusal"
+    );
+}

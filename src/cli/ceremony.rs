@@ -96,6 +96,9 @@ pub struct Args {
     /// Accept a placement where one location or custodian can recover alone (not advised).
     #[arg(long)]
     allow_single_location_recovery: bool,
+    /// Also write the new credentials to this PDF, marked DESTROY AFTER ENROLLMENT (only on request).
+    #[arg(long, value_name = "FILE.pdf")]
+    enrollment_sheet: Option<PathBuf>,
     /// Run even though a network interface is up (not advised for a real ceremony).
     #[arg(long)]
     allow_online: bool,
@@ -423,6 +426,7 @@ pub fn run(args: Args, hardening: &Hardening) -> CliResult {
         .zip(spec.labels.iter().map(|l| l.location.as_str()))
         .collect();
     sheets::prepare(&args.out, &planned, args.force)?;
+    enroll::check_target(args.enrollment_sheet.as_deref())?;
     preflight::before_secrets(hardening, args.allow_online)?;
 
     let mut rng = os_rng()?;
@@ -495,6 +499,9 @@ pub fn run(args: Args, hardening: &Hardening) -> CliResult {
     );
     sheets::print_written(&sealed.vault, &pdfs, &sealed.shares);
     println!();
+    if let Some(path) = &args.enrollment_sheet {
+        enroll::write_sheet(path, &h.tenant, h.created, &contents.entries, spec.paper)?;
+    }
     enroll::show(&contents.entries, spec.policy.entropy_bits()).code(exit::FAILURE)?;
     let upns: Vec<String> = spec.accounts.iter().map(|a| a.upn.clone()).collect();
     println!("Sign-in alert for Microsoft Sentinel / Log Analytics (also: breakglass monitoring):");

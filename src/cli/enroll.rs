@@ -85,3 +85,84 @@ pub fn show(entries: &[Entry], entropy_bits: f64) -> std::io::Result<()> {
     writeln!(out, "Credentials enrolled; the screen was cleared.")?;
     out.flush()
 }
+
+/// Refuses an enrollment-sheet path that exists, before any secret is made.
+pub fn check_target(path: Option<&std::path::Path>) -> super::CliResult {
+    match path {
+        Some(p) if p.exists() => super::fail(
+            super::exit::OUTPUT,
+            format!("{} exists: not replacing it", p.display()),
+        ),
+        _ => Ok(()),
+    }
+}
+
+/// Writes the optional enrollment sheet (PDF, "DESTROY AFTER ENROLLMENT"); never over a file.
+pub fn write_sheet(
+    path: &std::path::Path,
+    tenant: &str,
+    created: u64,
+    entries: &[Entry],
+    paper: breakglass::sheet::Paper,
+) -> super::CliResult {
+    use super::{WithCode, exit, fail, files};
+    use breakglass::sheet::{EnrollmentItem, render_enrollment_sheet};
+    if path.exists() {
+        return fail(
+            exit::OUTPUT,
+            format!("{} exists: not replacing it", path.display()),
+        );
+    }
+    let mut items = Vec::new();
+    for e in entries {
+        match e {
+            Entry::Account { upn, password, .. } => {
+                let pw = password.expose_secret();
+                let mut lines = vec![
+                    format!("password: {pw}"),
+                    format!("grouped:  {}", phonetic::groups_of_four(pw)),
+                ];
+                lines.extend(phonetic::spelled_groups(pw));
+                items.push(EnrollmentItem {
+                    heading: format!("Account {upn}"),
+                    lines,
+                });
+            }
+            Entry::Fido2 { label, pin } => items.push(EnrollmentItem {
+                heading: format!("FIDO2 key {label}"),
+                lines: vec![format!("PIN: {}", pin.expose_secret())],
+            }),
+            _ => {}
+        }
+    }
+    let pdf = render_enrollment_sheet(
+        tenant,
+        &breakglass::document::iso_date(created),
+        &items,
+        paper,
+    )
+    .map_err(|e| anyhow::anyhow!("cannot lay out the enrollment sheet: {e}"))
+    .code(exit::USAGE)?;
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "enrollment.pdf".into());
+    files::write_all_atomically(
+        dir,
+        &[files::OutFile {
+            name,
+            bytes: zeroize::Zeroizing::new(pdf),
+        }],
+        false,
+    )
+    .code(exit::OUTPUT)?;
+    eprintln!(
+        "Wrote the enrollment sheet {}: it holds the credentials. Shred it after enrollment.",
+        path.display()
+    );
+    Ok(())
+}

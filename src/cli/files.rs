@@ -68,8 +68,8 @@ pub struct OutFile {
     pub bytes: zeroize::Zeroizing<Vec<u8>>,
 }
 
-/// Prepares the output folder: created 0700 if missing; refused if it already holds any
-/// of the files about to be written (or any sheet) unless `force`.
+/// Checks the output folder before anything is made: refused if it already holds any of the
+/// files about to be written (or any sheet) unless `force`. Creates nothing.
 pub fn prepare_out_dir(dir: &Path, names: &[&str], force: bool) -> Result<()> {
     if dir.exists() {
         if !dir.is_dir() {
@@ -90,8 +90,6 @@ pub fn prepare_out_dir(dir: &Path, names: &[&str], force: bool) -> Result<()> {
                 );
             }
         }
-    } else {
-        create_private_dir(dir)?;
     }
     Ok(())
 }
@@ -108,6 +106,9 @@ fn create_private_dir(dir: &Path) -> Result<()> {
 /// Writes every file under a temporary name, fsyncs, then renames them into place, so a crash
 /// never leaves a half-written sheet under its final name. On failure the temporaries go.
 pub fn write_all_atomically(dir: &Path, files: &[OutFile], force: bool) -> Result<Vec<PathBuf>> {
+    if !dir.exists() {
+        create_private_dir(dir)?;
+    }
     let mut temps: Vec<(PathBuf, PathBuf)> = Vec::new();
     let result = (|| -> Result<()> {
         for f in files {

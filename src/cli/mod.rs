@@ -9,6 +9,7 @@ mod inputs;
 mod inspect;
 mod plan;
 mod preflight;
+mod print;
 mod prompt;
 mod recover;
 mod rekey;
@@ -89,6 +90,8 @@ enum Command {
     Recover(recover::Args),
     /// Show what a sheet is (vault, generation, share i of n, location) without any other share.
     Inspect(inspect::Args),
+    /// Lay out a sheet's PDF again from its share file (other paper, a spoiled print).
+    Print(print::Args),
     /// With k sheets: new shares and a new generation, same credentials; old sheets retire.
     Rekey(rekey::Args),
     /// With k sheets: new passwords and PINs, new shares, new generation (after use or a departure).
@@ -128,6 +131,7 @@ pub fn main() -> ExitCode {
         Command::Ceremony(a) => ceremony::run(a, &hardening),
         Command::Recover(a) => recover::run(a, &hardening),
         Command::Inspect(a) => inspect::run(a),
+        Command::Print(a) => print::run(a),
         Command::Rekey(a) => rekey::run(a, rekey::Mode::Rekey, &hardening),
         Command::Rotate(a) => rekey::run(a, rekey::Mode::Rotate, &hardening),
         Command::Expand(a) => rekey::run(a, rekey::Mode::Expand, &hardening),

@@ -45,6 +45,9 @@ pub struct Args {
     /// Accept a placement where one location or custodian can recover alone.
     #[arg(long)]
     allow_single_location_recovery: bool,
+    /// Also write the new credentials to this PDF, marked DESTROY AFTER ENROLLMENT (only on request).
+    #[arg(long, value_name = "FILE.pdf")]
+    enrollment_sheet: Option<PathBuf>,
     /// Run even though a network interface is up.
     #[arg(long)]
     allow_online: bool,
@@ -157,6 +160,7 @@ pub fn run(args: Args, mode: Mode, hardening: &Hardening) -> CliResult {
         .zip(labels.iter().map(|l| l.location.as_str()))
         .collect();
     sheets::prepare(&args.out, &planned, args.force)?;
+    enroll::check_target(args.enrollment_sheet.as_deref())?;
     let contents = if mode == Mode::Rotate {
         rotated(&r.contents, &policy, &mut rng)?
     } else {
@@ -190,6 +194,9 @@ pub fn run(args: Args, mode: Mode, hardening: &Hardening) -> CliResult {
     sheets::print_written(&sealed.vault, &pdfs, &sealed.shares);
     println!();
     if mode == Mode::Rotate {
+        if let Some(path) = &args.enrollment_sheet {
+            enroll::write_sheet(path, &h.tenant, h.created, &contents.entries, paper)?;
+        }
         enroll::show(&contents.entries, policy.entropy_bits()).code(exit::FAILURE)?;
         println!(
             "The old passwords and PINs stop working only once you change them in Entra ID and on the keys."
