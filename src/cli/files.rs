@@ -69,11 +69,22 @@ pub struct OutFile {
 }
 
 /// Checks the output folder before anything is made: refused if it already holds any of the
-/// files about to be written (or any sheet) unless `force`. Creates nothing.
+/// files about to be written (or any sheet) unless `force`. Creates nothing, but removes the
+/// temporary files an interrupted run left behind (they may hold shares).
 pub fn prepare_out_dir(dir: &Path, names: &[&str], force: bool) -> Result<()> {
     if dir.exists() {
         if !dir.is_dir() {
             bail!("{} exists and is not a folder", dir.display());
+        }
+        for e in fs::read_dir(dir)
+            .with_context(|| format!("cannot list {}", dir.display()))?
+            .filter_map(|e| e.ok())
+        {
+            let n = e.file_name().to_string_lossy().into_owned();
+            if n.starts_with(".share-") && n.contains(".tmp-") {
+                let _ = fs::remove_file(e.path());
+                eprintln!("note: removed {n}, left by an interrupted run");
+            }
         }
         if !force {
             let existing: Vec<String> = fs::read_dir(dir)
@@ -134,9 +145,20 @@ pub fn write_all_atomically(dir: &Path, files: &[OutFile], force: bool) -> Resul
                 );
             }
         }
+        let mut placed: Vec<&PathBuf> = Vec::new();
         for (tmp, final_path) in &temps {
-            fs::rename(tmp, final_path)
-                .with_context(|| format!("cannot move {} into place", final_path.display()))?;
+            let existed = final_path.exists();
+            if let Err(e) = fs::rename(tmp, final_path) {
+                // All or nothing: take back the sheets of this set already put in place.
+                for p in &placed {
+                    let _ = fs::remove_file(p);
+                }
+                return Err(e)
+                    .with_context(|| format!("cannot move {} into place", final_path.display()));
+            }
+            if !existed {
+                placed.push(final_path);
+            }
         }
         if let Ok(d) = File::open(dir) {
             let _ = d.sync_all();

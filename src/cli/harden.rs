@@ -51,3 +51,41 @@ pub fn harden() -> Hardening {
     }
     h
 }
+
+/// The process's actual state, read back from the kernel (not from what `harden` believed).
+#[derive(Debug, Clone, Copy)]
+pub struct State {
+    pub core_limit_zero: bool,
+    pub dumpable: bool,
+    pub locked_kib: u64,
+}
+
+#[allow(unsafe_code)]
+pub fn state() -> State {
+    let mut s = State {
+        core_limit_zero: false,
+        dumpable: true,
+        locked_kib: 0,
+    };
+    #[cfg(unix)]
+    // SAFETY: getrlimit writes into a valid stack value; prctl(PR_GET_DUMPABLE) takes no pointer.
+    unsafe {
+        let mut lim = libc::rlimit {
+            rlim_cur: 1,
+            rlim_max: 1,
+        };
+        s.core_limit_zero = libc::getrlimit(libc::RLIMIT_CORE, &mut lim) == 0 && lim.rlim_cur == 0;
+        #[cfg(target_os = "linux")]
+        {
+            s.dumpable = libc::prctl(libc::PR_GET_DUMPABLE, 0, 0, 0, 0) != 0;
+        }
+    }
+    if let Ok(status) = std::fs::read_to_string("/proc/self/status") {
+        s.locked_kib = status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmLck:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .unwrap_or(0);
+    }
+    s
+}

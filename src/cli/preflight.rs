@@ -83,8 +83,9 @@ pub fn checks(h: &Hardening) -> Vec<Check> {
             detail: "cannot tell whether swap is active".into(),
         },
     });
+    let st = super::harden::state();
     v.push(Check {
-        level: if h.core_dumps_disabled && h.non_dumpable {
+        level: if st.core_limit_zero && !st.dumpable {
             Level::Pass
         } else {
             Level::Warn
@@ -92,27 +93,30 @@ pub fn checks(h: &Hardening) -> Vec<Check> {
         name: "core dumps",
         detail: format!(
             "core dumps {}, process {}",
-            if h.core_dumps_disabled {
+            if st.core_limit_zero {
                 "disabled"
             } else {
                 "NOT disabled"
             },
-            if h.non_dumpable {
-                "non-dumpable"
+            if st.dumpable {
+                "DUMPABLE"
             } else {
-                "dumpable"
+                "non-dumpable"
             }
         ),
     });
     v.push(Check {
-        level: if h.memory_locked {
+        level: if h.memory_locked && st.locked_kib > 0 {
             Level::Pass
         } else {
             Level::Warn
         },
         name: "memory lock",
         detail: if h.memory_locked {
-            "all memory is locked (no swapping)".into()
+            format!(
+                "all memory is locked ({} KiB now; no swapping)",
+                st.locked_kib
+            )
         } else {
             h.lock_note
                 .clone()
