@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # A complete demo ceremony and recovery, non-interactive, in a temporary folder.
-# Usage: scripts/demo.sh        (builds the release binary first)
+# Usage: scripts/demo.sh        (builds the binary first; the debug build, which `cargo test` shares)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --release --locked --quiet
-bg=target/release/breakglass
+cargo build --locked --quiet
+bg=target/debug/breakglass
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 

@@ -12,6 +12,7 @@ use serde::Deserialize;
 /// A commented template, written by `breakglass plan new`.
 pub const TEMPLATE: &str = r#"# breakglass ceremony plan. Check it with `breakglass plan check plan.toml`,
 # run it with `breakglass ceremony --plan plan.toml --out sheets/`.
+version = 1
 
 # The tenant: contoso for contoso.onmicrosoft.com. Microsoft advises cloud-only
 # emergency accounts on the *.onmicrosoft.com domain (set `domain` only if you must).
@@ -84,6 +85,13 @@ pub struct PlanFido2 {
     pub alphanumeric_pin: bool,
 }
 
+/// Plan format version written by `plan new` and the newest this build reads.
+pub const PLAN_VERSION: u32 = 1;
+
+fn plan_v1() -> u32 {
+    1
+}
+
 fn default_pin_length() -> usize {
     8
 }
@@ -129,6 +137,9 @@ pub struct PlanShare {
 #[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct Plan {
+    /// Plan format version (FORMAT.md §11); absent means 1.
+    #[serde(default = "plan_v1")]
+    pub version: u32,
     pub tenant: String,
     #[serde(default)]
     pub domain: Option<String>,
@@ -170,7 +181,7 @@ impl Plan {
     /// # Errors
     /// [`PlanError::Syntax`] with the line of the problem.
     pub fn parse(text: &str) -> Result<Self, PlanError> {
-        toml::from_str(text).map_err(|e| {
+        let plan: Self = toml::from_str(text).map_err(|e| {
             let line = e
                 .span()
                 .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1)
@@ -179,7 +190,14 @@ impl Plan {
                 line,
                 message: e.message().to_string(),
             }
-        })
+        })?;
+        if plan.version > PLAN_VERSION {
+            return Err(PlanError::Invalid(format!(
+                "this plan is format {}, written for a newer breakglass: upgrade to use it",
+                plan.version
+            )));
+        }
+        Ok(plan)
     }
 
     /// The accounts' domain.
@@ -377,7 +395,7 @@ mod tests {
         let typo = TEMPLATE.replace("threshold = 2", "treshold = 2");
         match Plan::parse(&typo).unwrap_err() {
             PlanError::Syntax { line, message } => {
-                assert_eq!(line, 11, "{message}");
+                assert_eq!(line, 12, "{message}");
                 assert!(message.contains("treshold"), "{message}");
             }
             e => panic!("{e:?}"),

@@ -168,7 +168,11 @@ fn verify_print_reads_back_every_sheet() {
     let (_, c) = ceremony(dir.path(), &[]);
     let mut scans = Vec::new();
     for (i, pdf) in pdfs(&dir.path().join("sheets")).iter().enumerate() {
-        scans.extend(render(pdf, 150, &dir.path().join(format!("v{i}"))).into_iter().take(1));
+        scans.extend(
+            render(pdf, 150, &dir.path().join(format!("v{i}")))
+                .into_iter()
+                .take(1),
+        );
     }
     let args: Vec<&str> = std::iter::once("verify-print")
         .chain(scans.iter().map(|s| s.to_str().unwrap()))
@@ -176,15 +180,25 @@ fn verify_print_reads_back_every_sheet() {
     let r = run(&args);
     assert_eq!(r.code, 0, "{}", r.all());
     assert_eq!(r.stdout.matches(": OK").count(), 3, "{}", r.stdout);
-    assert!(r.stdout.contains("All 3 sheets read back and match the vault."));
+    assert!(
+        r.stdout
+            .contains("All 3 sheets read back and match the vault.")
+    );
     assert!(r.stdout.contains("The vault opens with shares 1, 2"));
     for pw in passwords(&c.stdout) {
-        assert!(!r.all().contains(pw.as_str()), "verify-print showed a secret");
+        assert!(
+            !r.all().contains(pw.as_str()),
+            "verify-print showed a secret"
+        );
     }
     // A sheet of another vault among them: refused.
     let other = tempfile::tempdir().unwrap();
     ceremony(other.path(), &[]);
-    let foreign = render(&pdfs(&other.path().join("sheets"))[0], 150, &other.path().join("f"));
+    let foreign = render(
+        &pdfs(&other.path().join("sheets"))[0],
+        150,
+        &other.path().join("f"),
+    );
     let mut args = args.clone();
     args.push(foreign[0].to_str().unwrap());
     let r = run(&args);

@@ -531,3 +531,49 @@ fn enrollment_sheet_only_when_asked() {
         "sheets were written before the refusal"
     );
 }
+
+/// Frozen on-disk formats besides the sheets: the plan file and the drill log.
+#[test]
+fn frozen_plan_and_drill_log_keep_working() {
+    let vectors = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors");
+    let plan = vectors.join("plan-v1.toml");
+    let r = run(&["plan", "check", p(&plan)]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(
+        r.stdout
+            .contains("2 account(s) on contoso.onmicrosoft.com, 2 of 3 shares recover")
+    );
+    let log = vectors.join("drill-log-v1.jsonl");
+    let s = run(&["status", "--log", p(&log)]);
+    // The last passed drill was 2026-01-10 with a 90-day interval: overdue since 2026-04-10.
+    assert_eq!(s.code, 7, "{}", s.all());
+    assert!(s.stdout.contains(
+        "vault 3TVV-RA7T-JAQE-H32G-N0W7-TRYD-9W (contoso.onmicrosoft.com), generation 1"
+    ));
+    assert!(s.stdout.contains("last:        2026-01-10"));
+    assert!(s.stdout.contains("OVERDUE since 2026-04-10"));
+    // Newer formats are named as such.
+    let dir = tempfile::tempdir().unwrap();
+    let newer = dir.path().join("plan.toml");
+    fs::write(
+        &newer,
+        fs::read_to_string(&plan)
+            .unwrap()
+            .replace("version = 1", "version = 2"),
+    )
+    .unwrap();
+    let r = run(&["plan", "check", p(&newer)]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("newer breakglass"), "{}", r.stderr);
+    let newer_log = dir.path().join("log.jsonl");
+    fs::write(
+        &newer_log,
+        fs::read_to_string(&log)
+            .unwrap()
+            .replace("\"version\":1", "\"version\":2"),
+    )
+    .unwrap();
+    let r = run(&["status", "--log", p(&newer_log)]);
+    assert_eq!(r.code, 3);
+    assert!(r.stderr.contains("newer breakglass"), "{}", r.stderr);
+}

@@ -34,9 +34,18 @@ pub struct StatusArgs {
     log: Option<PathBuf>,
 }
 
+/// Drill log format written by this build (FORMAT.md §10).
+pub const LOG_VERSION: u32 = 1;
+
+fn log_v1() -> u32 {
+    1
+}
+
 /// One line of the drill log. Never holds a secret.
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
 pub struct Record {
+    #[serde(default = "log_v1")]
+    pub version: u32,
     pub date: String,
     pub unix: u64,
     pub purpose: String,
@@ -85,6 +94,7 @@ pub fn record(r: &Recovered, purpose: &str, result: &str) -> Record {
     let h = &r.header;
     let t = now();
     Record {
+        version: LOG_VERSION,
         date: iso_date(t),
         unix: t,
         purpose: purpose.into(),
@@ -120,6 +130,7 @@ pub fn record(r: &Recovered, purpose: &str, result: &str) -> Record {
 pub fn failed_record(purpose: &str, error: &anyhow::Error) -> Record {
     let t = now();
     Record {
+        version: LOG_VERSION,
         date: iso_date(t),
         unix: t,
         purpose: purpose.into(),
@@ -249,6 +260,17 @@ pub fn run_status(args: StatusArgs) -> CliResult {
                     anyhow::anyhow!("{} line {}: not a drill record ({e})", log.display(), n + 1)
                 })
                 .code(exit::BAD_INPUT)?;
+            if rec.version > LOG_VERSION {
+                return fail(
+                    exit::BAD_INPUT,
+                    format!(
+                        "{} line {}: written by a newer breakglass (log format {}): upgrade to read it",
+                        log.display(),
+                        n + 1,
+                        rec.version
+                    ),
+                );
+            }
             if !rec.result.starts_with("PASSED") && !rec.result.starts_with("opened") {
                 continue;
             }

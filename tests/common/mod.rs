@@ -61,6 +61,7 @@ pub fn ceremony(dir: &Path, extra: &[&str]) -> (Vec<PathBuf>, Run) {
     let out = dir.join("sheets");
     let mut args = vec![
         "ceremony",
+        "--allow-online",
         "--tenant",
         "contoso",
         "--threshold",
