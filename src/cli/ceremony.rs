@@ -20,6 +20,8 @@ use std::path::{Path, PathBuf};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
+    #[command(flatten)]
+    sheets: sheets::SheetArgs,
     /// A ceremony plan (see `breakglass plan new`); replaces the quick flags below.
     #[arg(long, value_name = "PLAN.toml", conflicts_with_all = ["tenant", "domain", "threshold", "shares", "accounts"])]
     plan: Option<PathBuf>,
@@ -45,12 +47,6 @@ pub struct Args {
         required_unless_present = "plan"
     )]
     shares: Vec<String>,
-    /// Folder for the sheets (created with mode 0700).
-    #[arg(long)]
-    out: PathBuf,
-    /// Replace sheets already in the output folder.
-    #[arg(long)]
-    force: bool,
     /// Password length (30–256).
     #[arg(long)]
     password_length: Option<usize>,
@@ -87,56 +83,9 @@ pub struct Args {
     /// Argon2id passes for the passphrase (1–64).
     #[arg(long, default_value_t = breakglass::kdf::DEFAULT_ITERATIONS)]
     kdf_iterations: u32,
-    /// Paper size of the PDF sheets (default: from the plan or the locale, else A4).
-    #[arg(long, value_enum)]
-    paper: Option<PaperArg>,
     /// Days between drills (printed as "next drill due"; 0 for none).
     #[arg(long)]
     drill_days: Option<u16>,
-    /// Accept a placement where one location or custodian can recover alone (not advised).
-    #[arg(long)]
-    allow_single_location_recovery: bool,
-    /// Also write the new credentials to this PDF, marked DESTROY AFTER ENROLLMENT (only on request).
-    #[arg(long, value_name = "FILE.pdf")]
-    enrollment_sheet: Option<PathBuf>,
-    /// Run even though a network interface is up (not advised for a real ceremony).
-    #[arg(long)]
-    allow_online: bool,
-}
-
-#[derive(clap::ValueEnum, Clone, Copy, Debug)]
-pub enum PaperArg {
-    A4,
-    Letter,
-}
-
-/// Paper from `--paper`, else the plan, else the locale (Letter where it is the norm), else A4.
-pub fn paper(arg: Option<PaperArg>, plan: Option<&str>) -> Paper {
-    match (arg, plan.map(str::to_ascii_lowercase).as_deref()) {
-        (Some(PaperArg::A4), _) | (None, Some("a4")) => Paper::A4,
-        (Some(PaperArg::Letter), _) | (None, Some("letter")) => Paper::Letter,
-        _ => {
-            let locale = ["LC_ALL", "LC_PAPER", "LANG"]
-                .iter()
-                .find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty()))
-                .unwrap_or_default();
-            let territory = locale
-                .split(['.', '@'])
-                .next()
-                .and_then(|l| l.split_once('_'))
-                .map(|(_, t)| t.to_ascii_uppercase())
-                .unwrap_or_default();
-            let letter = [
-                "US", "CA", "MX", "PH", "CL", "CO", "VE", "CR", "GT", "PR", "SV", "NI", "DO", "PA",
-                "BZ",
-            ];
-            if letter.contains(&territory.as_str()) {
-                Paper::Letter
-            } else {
-                Paper::A4
-            }
-        }
-    }
 }
 
 /// The OS random source, checked once so a broken source is an error, not a panic.
@@ -146,19 +95,6 @@ pub fn os_rng() -> CliResult<rand::rand_core::UnwrapErr<rand::rngs::SysRng>> {
         .map_err(|e| anyhow::anyhow!("the operating system's random source failed: {e}"))
         .code(exit::FAILURE)?;
     Ok(rand::rand_core::UnwrapErr(rand::rngs::SysRng))
-}
-
-fn parse_share(s: &str) -> ShareLabel {
-    match s.split_once('=') {
-        Some((l, c)) => ShareLabel {
-            location: l.trim().to_string(),
-            custodian: c.trim().to_string(),
-        },
-        None => ShareLabel {
-            location: s.trim().to_string(),
-            custodian: String::new(),
-        },
-    }
 }
 
 /// One account to create.
@@ -189,7 +125,7 @@ fn spec_from_plan(path: &Path, args: &Args) -> CliResult<Spec> {
         .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
         .code(exit::USAGE)?;
     let mut plan = plan;
-    plan.allow_single_location_recovery |= args.allow_single_location_recovery;
+    plan.allow_single_location_recovery |= args.sheets.allow_single_location_recovery;
     if let Some(l) = args.password_length {
         plan.password_length = Some(l);
     }
@@ -233,7 +169,7 @@ fn spec_from_plan(path: &Path, args: &Args) -> CliResult<Spec> {
         accounts,
         threshold: plan.threshold,
         labels: plan.labels(),
-        paper: paper(args.paper, plan.paper.as_deref()),
+        paper: sheets::paper(args.sheets.paper, plan.paper.as_deref()),
         drill_days: args.drill_days.unwrap_or(plan.drill_interval_days),
         policy: PasswordPolicy {
             include_ambiguous: args.include_ambiguous,
@@ -281,7 +217,7 @@ fn spec_from_flags(args: &Args) -> CliResult<Spec> {
             },
         });
     }
-    let labels: Vec<ShareLabel> = args.shares.iter().map(|s| parse_share(s)).collect();
+    let labels: Vec<ShareLabel> = args.shares.iter().map(|s| super::parse_share(s)).collect();
     if labels.len() > 255 {
         return fail(
             exit::USAGE,
@@ -296,7 +232,7 @@ fn spec_from_flags(args: &Args) -> CliResult<Spec> {
         accounts,
         threshold: args.threshold.unwrap_or(0),
         labels,
-        paper: paper(args.paper, None),
+        paper: sheets::paper(args.sheets.paper, None),
         drill_days: args.drill_days.unwrap_or(90),
         policy: PasswordPolicy {
             length: args
@@ -306,7 +242,7 @@ fn spec_from_flags(args: &Args) -> CliResult<Spec> {
             allow_short: args.allow_short_passwords,
         },
         passphrase: args.passphrase || args.passphrase_file.is_some(),
-        allow_single_location: args.allow_single_location_recovery,
+        allow_single_location: args.sheets.allow_single_location_recovery,
     })
 }
 
@@ -425,9 +361,9 @@ pub fn run(args: Args, hardening: &Hardening) -> CliResult {
     let planned: Vec<(u8, &str)> = (1u8..)
         .zip(spec.labels.iter().map(|l| l.location.as_str()))
         .collect();
-    sheets::prepare(&args.out, &planned, args.force)?;
-    enroll::check_target(args.enrollment_sheet.as_deref())?;
-    preflight::before_secrets(hardening, args.allow_online)?;
+    sheets::prepare(&args.sheets.out, &planned, args.sheets.force)?;
+    enroll::check_target(args.sheets.enrollment_sheet.as_deref())?;
+    preflight::before_secrets(hardening, args.sheets.allow_online)?;
 
     let mut rng = os_rng()?;
     let mut entries = Vec::new();
@@ -460,10 +396,7 @@ pub fn run(args: Args, hardening: &Hardening) -> CliResult {
     } else {
         None
     };
-    let created = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
+    let created = super::unix_now();
     let plan = SealPlan {
         vault_id: None,
         generation: 1,
@@ -477,11 +410,11 @@ pub fn run(args: Args, hardening: &Hardening) -> CliResult {
     let contents = VaultContents { entries };
     let sealed = seal::seal(&plan, &contents, &mut rng).code(exit::USAGE)?;
     let pdfs = sheets::write(
-        &args.out,
+        &args.sheets.out,
         &sealed.shares,
         &sealed.vault,
         spec.paper,
-        args.force,
+        args.sheets.force,
     )?;
 
     let h = &sealed.vault.header;
@@ -499,7 +432,7 @@ pub fn run(args: Args, hardening: &Hardening) -> CliResult {
     );
     sheets::print_written(&sealed.vault, &pdfs, &sealed.shares);
     println!();
-    if let Some(path) = &args.enrollment_sheet {
+    if let Some(path) = &args.sheets.enrollment_sheet {
         enroll::write_sheet(path, &h.tenant, h.created, &contents.entries, spec.paper)?;
     }
     enroll::show(&contents.entries, spec.policy.entropy_bits()).code(exit::FAILURE)?;

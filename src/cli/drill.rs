@@ -74,13 +74,6 @@ pub struct RecordShare {
     pub source: String,
 }
 
-fn now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
-}
-
 fn due(from: u64, days: u16) -> String {
     if days == 0 {
         "not scheduled".into()
@@ -92,7 +85,7 @@ fn due(from: u64, days: u16) -> String {
 /// The record of a vault that opened.
 pub fn record(r: &Recovered, purpose: &str, result: &str) -> Record {
     let h = &r.header;
-    let t = now();
+    let t = super::unix_now();
     Record {
         version: LOG_VERSION,
         date: iso_date(t),
@@ -128,7 +121,7 @@ pub fn record(r: &Recovered, purpose: &str, result: &str) -> Record {
 
 /// The record of an attempt that failed (the error text never holds a secret).
 pub fn failed_record(purpose: &str, error: &anyhow::Error) -> Record {
-    let t = now();
+    let t = super::unix_now();
     Record {
         version: LOG_VERSION,
         date: iso_date(t),
@@ -292,7 +285,7 @@ pub fn run_status(args: StatusArgs) -> CliResult {
             }
         }
     }
-    let t = now();
+    let t = super::unix_now();
     let mut overdue = false;
     for (id, s) in &vaults {
         println!("vault {id} ({}), generation {}", s.tenant, s.generation);

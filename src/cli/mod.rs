@@ -164,6 +164,23 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
     })
 }
 
+/// The system clock in Unix seconds (UTC); 0 if it is before 1970.
+pub fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+/// `LOCATION` or `LOCATION=CUSTODIAN`, as given to `--share`.
+pub fn parse_share(s: &str) -> breakglass::vault::ShareLabel {
+    let (l, c) = s.split_once('=').unwrap_or((s, ""));
+    breakglass::vault::ShareLabel {
+        location: l.trim().to_string(),
+        custodian: c.trim().to_string(),
+    }
+}
+
 /// True when a person is at the keyboard (prompts allowed).
 pub fn interactive() -> bool {
     std::io::stdin().is_terminal() && std::io::stderr().is_terminal()

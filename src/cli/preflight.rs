@@ -123,10 +123,7 @@ pub fn checks(h: &Hardening) -> Vec<Check> {
                 .unwrap_or_else(|| "memory is not locked".into())
         },
     });
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
+    let now = super::unix_now();
     // 2025-01-01 .. 2100-01-01: a clock outside is surely wrong (dates on sheets, TOTP codes).
     v.push(if (1_735_689_600..4_102_444_800).contains(&now) {
         Check {

@@ -1,7 +1,6 @@
 //! `breakglass print`: lay out the PDF of a sheet again from its share file, e.g. on other
 //! paper or after a spoiled print. The same sheet always gives the same PDF bytes.
 
-use super::ceremony::{PaperArg, paper};
 use super::files::{self, OutFile};
 use super::{CliResult, WithCode, exit, fail, inputs, sheets};
 use breakglass::document::SheetText;
@@ -21,13 +20,13 @@ pub struct Args {
     force: bool,
     /// Paper size (default: from the locale, else A4).
     #[arg(long, value_enum)]
-    paper: Option<PaperArg>,
+    paper: Option<sheets::PaperArg>,
 }
 
 pub fn run(args: Args) -> CliResult {
     let g = inputs::from_files(&args.files);
     inputs::report(&g);
-    let paper = paper(args.paper, None);
+    let paper = sheets::paper(args.paper, None);
     let mut out = Vec::new();
     for s in &g.shares {
         let Some(v) = g

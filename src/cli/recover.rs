@@ -147,13 +147,6 @@ impl Purpose {
     }
 }
 
-fn unix_now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
-}
-
 fn print_text(out: &mut impl Write, r: &Recovered) -> std::io::Result<()> {
     let h = &r.header;
     writeln!(
@@ -186,7 +179,7 @@ fn print_text(out: &mut impl Write, r: &Recovered) -> std::io::Result<()> {
                 writeln!(out, "URI:       {}", uri.expose_secret())?;
                 match Totp::from_uri(uri.expose_secret()) {
                     Ok(t) => {
-                        let c = t.code_at(unix_now());
+                        let c = t.code_at(super::unix_now());
                         writeln!(
                             out,
                             "Code now:  {}  (valid {} s more; computed from this computer's clock, which must be right)",
@@ -269,7 +262,7 @@ fn print_json(out: &mut impl Write, r: &Recovered) -> std::io::Result<()> {
                 Entry::Totp { label, uri } => {
                     let code = Totp::from_uri(uri.expose_secret())
                         .ok()
-                        .map(|t| t.code_at(unix_now()));
+                        .map(|t| t.code_at(super::unix_now()));
                     JsonEntry::Totp {
                         label,
                         uri: uri.expose_secret(),

@@ -5,7 +5,7 @@
 //! PINs, shown for enrollment. expand: one more share of the same secret for a new custodian or
 //! a lost sheet; every old sheet stays valid.
 
-use super::ceremony::{PaperArg, check_placement, os_rng, paper};
+use super::ceremony::{check_placement, os_rng};
 use super::harden::Hardening;
 use super::{CliResult, WithCode, enroll, exit, fail, preflight, recover, sheets, warn_unlocked};
 use breakglass::contents::{Entry, VaultContents};
@@ -18,14 +18,10 @@ use std::path::PathBuf;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
+    #[command(flatten)]
+    sheets: sheets::SheetArgs,
     /// Sheets of k custodians: share files, scans or photos. With none, typed.
     files: Vec<PathBuf>,
-    /// Folder for the new sheets (created 0700).
-    #[arg(long)]
-    out: PathBuf,
-    /// Replace sheets already in the output folder.
-    #[arg(long)]
-    force: bool,
     /// Read the vault passphrase from this file (`-` for standard input); kept for the new vault.
     #[arg(long, value_name = "FILE")]
     passphrase_file: Option<PathBuf>,
@@ -36,21 +32,9 @@ pub struct Args {
     /// For `expand`: the one new share.
     #[arg(long = "share", value_name = "LOCATION[=CUSTODIAN]")]
     shares: Vec<String>,
-    /// Paper size of the PDF sheets.
-    #[arg(long, value_enum)]
-    paper: Option<PaperArg>,
     /// Password length for `rotate` (30–256).
     #[arg(long, default_value_t = password::DEFAULT_PASSWORD_LEN)]
     password_length: usize,
-    /// Accept a placement where one location or custodian can recover alone.
-    #[arg(long)]
-    allow_single_location_recovery: bool,
-    /// Also write the new credentials to this PDF, marked DESTROY AFTER ENROLLMENT (only on request).
-    #[arg(long, value_name = "FILE.pdf")]
-    enrollment_sheet: Option<PathBuf>,
-    /// Run even though a network interface is up.
-    #[arg(long)]
-    allow_online: bool,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -58,21 +42,6 @@ pub enum Mode {
     Rekey,
     Rotate,
     Expand,
-}
-
-fn parse_share(s: &str) -> ShareLabel {
-    let (l, c) = s.split_once('=').unwrap_or((s, ""));
-    ShareLabel {
-        location: l.trim().to_string(),
-        custodian: c.trim().to_string(),
-    }
-}
-
-fn now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
 }
 
 /// New passwords and PINs; TOTP seeds and notes are kept (they are not ours to change).
@@ -119,21 +88,35 @@ pub fn run(args: Args, mode: Mode, hardening: &Hardening) -> CliResult {
         ..PasswordPolicy::default()
     };
     policy.validate().code(exit::USAGE)?;
-    preflight::before_secrets(hardening, args.allow_online)?;
+    preflight::before_secrets(hardening, args.sheets.allow_online)?;
     let (r, passphrase) = recover::open_sheets(&args.files, args.passphrase_file.as_deref())?;
     let old = r.header.clone();
     let mut rng = os_rng()?;
-    let paper = paper(args.paper, None);
+    let paper = sheets::paper(args.sheets.paper, None);
 
     if mode == Mode::Expand {
-        let label = parse_share(&args.shares[0]);
+        let label = super::parse_share(&args.shares[0]);
         let index = old.share_count() + 1;
-        sheets::prepare(&args.out, &[(index, label.location.as_str())], args.force)?;
+        sheets::prepare(
+            &args.sheets.out,
+            &[(index, label.location.as_str())],
+            args.sheets.force,
+        )?;
         let mut labels = old.labels.clone();
         labels.push(label.clone());
-        check_placement(old.threshold, &labels, args.allow_single_location_recovery)?;
+        check_placement(
+            old.threshold,
+            &labels,
+            args.sheets.allow_single_location_recovery,
+        )?;
         let sealed = seal::expand(&r, label, passphrase.as_ref(), &mut rng).code(exit::USAGE)?;
-        let pdfs = sheets::write(&args.out, &sealed.shares, &sealed.vault, paper, args.force)?;
+        let pdfs = sheets::write(
+            &args.sheets.out,
+            &sealed.shares,
+            &sealed.vault,
+            paper,
+            args.sheets.force,
+        )?;
         println!(
             "Vault {}: issued share {index} (generation {}, same key). Any {} of the {} shares recover it.",
             display_vault_id(&old.vault_id),
@@ -152,15 +135,19 @@ pub fn run(args: Args, mode: Mode, hardening: &Hardening) -> CliResult {
     let labels: Vec<ShareLabel> = if args.shares.is_empty() {
         old.labels.clone()
     } else {
-        args.shares.iter().map(|s| parse_share(s)).collect()
+        args.shares.iter().map(|s| super::parse_share(s)).collect()
     };
     let threshold = args.threshold.unwrap_or(old.threshold);
-    check_placement(threshold, &labels, args.allow_single_location_recovery)?;
+    check_placement(
+        threshold,
+        &labels,
+        args.sheets.allow_single_location_recovery,
+    )?;
     let planned: Vec<(u8, &str)> = (1u8..)
         .zip(labels.iter().map(|l| l.location.as_str()))
         .collect();
-    sheets::prepare(&args.out, &planned, args.force)?;
-    enroll::check_target(args.enrollment_sheet.as_deref())?;
+    sheets::prepare(&args.sheets.out, &planned, args.sheets.force)?;
+    enroll::check_target(args.sheets.enrollment_sheet.as_deref())?;
     let contents = if mode == Mode::Rotate {
         rotated(&r.contents, &policy, &mut rng)?
     } else {
@@ -174,14 +161,20 @@ pub fn run(args: Args, mode: Mode, hardening: &Hardening) -> CliResult {
         vault_id: Some(old.vault_id),
         generation: old.generation + 1,
         tenant: old.tenant.clone(),
-        created: now(),
+        created: super::unix_now(),
         drill_interval_days: old.drill_interval_days,
         threshold,
         labels,
         passphrase: passphrase.map(|p| (p, kdf)),
     };
     let sealed = seal::seal(&plan, &contents, &mut rng).code(exit::USAGE)?;
-    let pdfs = sheets::write(&args.out, &sealed.shares, &sealed.vault, paper, args.force)?;
+    let pdfs = sheets::write(
+        &args.sheets.out,
+        &sealed.shares,
+        &sealed.vault,
+        paper,
+        args.sheets.force,
+    )?;
     let h = &sealed.vault.header;
     println!(
         "Vault {}: generation {} written; {} of {} shares recover it. Generation {} is retired: destroy its sheets once the new ones are in place.",
@@ -194,7 +187,7 @@ pub fn run(args: Args, mode: Mode, hardening: &Hardening) -> CliResult {
     sheets::print_written(&sealed.vault, &pdfs, &sealed.shares);
     println!();
     if mode == Mode::Rotate {
-        if let Some(path) = &args.enrollment_sheet {
+        if let Some(path) = &args.sheets.enrollment_sheet {
             enroll::write_sheet(path, &h.tenant, h.created, &contents.entries, paper)?;
         }
         enroll::show(&contents.entries, policy.entropy_bits()).code(exit::FAILURE)?;

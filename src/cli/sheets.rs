@@ -9,6 +9,64 @@ use breakglass::sheet::{self, Paper, ShareSheet};
 use breakglass::vault::Vault;
 use std::path::{Path, PathBuf};
 
+/// Where and how new sheets are written: shared by ceremony, rekey, rotate and expand.
+#[derive(clap::Args, Debug)]
+pub struct SheetArgs {
+    /// Folder for the sheets (created with mode 0700).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Replace sheets already in the output folder.
+    #[arg(long)]
+    pub force: bool,
+    /// Paper size of the PDF sheets (default: from the plan or the locale, else A4).
+    #[arg(long, value_enum)]
+    pub paper: Option<PaperArg>,
+    /// Accept a placement where one location or custodian can recover alone (not advised).
+    #[arg(long)]
+    pub allow_single_location_recovery: bool,
+    /// Run even though a network interface is up (not advised for a real ceremony).
+    #[arg(long)]
+    pub allow_online: bool,
+    /// Also write the new credentials to this PDF, marked DESTROY AFTER ENROLLMENT (only on request).
+    #[arg(long, value_name = "FILE.pdf")]
+    pub enrollment_sheet: Option<PathBuf>,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+pub enum PaperArg {
+    A4,
+    Letter,
+}
+
+/// Paper from `--paper`, else the plan, else the locale (Letter where it is the norm), else A4.
+pub fn paper(arg: Option<PaperArg>, plan: Option<&str>) -> Paper {
+    match (arg, plan.map(str::to_ascii_lowercase).as_deref()) {
+        (Some(PaperArg::A4), _) | (None, Some("a4")) => Paper::A4,
+        (Some(PaperArg::Letter), _) | (None, Some("letter")) => Paper::Letter,
+        _ => {
+            let locale = ["LC_ALL", "LC_PAPER", "LANG"]
+                .iter()
+                .find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty()))
+                .unwrap_or_default();
+            let territory = locale
+                .split(['.', '@'])
+                .next()
+                .and_then(|l| l.split_once('_'))
+                .map(|(_, t)| t.to_ascii_uppercase())
+                .unwrap_or_default();
+            let letter = [
+                "US", "CA", "MX", "PH", "CL", "CO", "VE", "CR", "GT", "PR", "SV", "NI", "DO", "PA",
+                "BZ",
+            ];
+            if letter.contains(&territory.as_str()) {
+                Paper::Letter
+            } else {
+                Paper::A4
+            }
+        }
+    }
+}
+
 /// A file-name-safe form of a location label: `Safe A (HQ)` → `safe-a-hq`.
 pub fn slug(label: &str) -> String {
     let mut s = String::new();
