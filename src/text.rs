@@ -465,12 +465,23 @@ impl TextForm {
 }
 
 /// Lines gathered for one header, possibly from several QR codes or typed pieces.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Block {
     pub header: Header,
     lines: BTreeMap<usize, Zeroizing<Vec<u8>>>,
     /// The first line that failed its check (kept so the whole can still locate the group).
     bad: Vec<(usize, Zeroizing<Vec<u8>>)>,
+}
+
+impl core::fmt::Debug for Block {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(
+            f,
+            "Block({}, lines {:?} [REDACTED])",
+            self.header.render(),
+            self.lines.keys().collect::<Vec<_>>()
+        )
+    }
 }
 
 impl Block {
@@ -750,6 +761,17 @@ mod tests {
                     || b == b' '
                     || b == b'-')
             );
+        }
+    }
+
+    #[test]
+    fn debug_shows_no_line_contents() {
+        let t = TextForm::encode(Kind::Share, &payload(56)).unwrap();
+        let b = &parse_blocks(&t.to_qr()).unwrap()[0];
+        let d = format!("{b:?} {t:?}");
+        assert!(d.contains("[REDACTED]"));
+        for l in t.display_lines().iter().skip(1) {
+            assert!(!d.contains(&l[4..8]), "{d}");
         }
     }
 

@@ -20,8 +20,6 @@ use std::path::{Path, PathBuf};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    #[command(flatten)]
-    sheets: sheets::SheetArgs,
     /// A ceremony plan (see `breakglass plan new`); replaces the quick flags below.
     #[arg(long, value_name = "PLAN.toml", conflicts_with_all = ["tenant", "domain", "threshold", "shares", "accounts"])]
     plan: Option<PathBuf>,
@@ -86,6 +84,8 @@ pub struct Args {
     /// Days between drills (printed as "next drill due"; 0 for none).
     #[arg(long)]
     drill_days: Option<u16>,
+    #[command(flatten)]
+    sheets: sheets::SheetArgs,
 }
 
 /// The OS random source, checked once so a broken source is an error, not a panic.

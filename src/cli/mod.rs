@@ -85,8 +85,16 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Generate the emergency credentials, seal them and write one share sheet per custodian.
+    #[command(after_help = "Examples:
+  breakglass ceremony --plan plan.toml --out sheets/
+  breakglass ceremony --tenant contoso --threshold 2 --share \"Safe A (HQ)=Alice\" \\
+      --share \"Safe B (DR site)=Bob\" --share \"CISO home safe\" --fido2 \"YubiKey #1234\" --out sheets/")]
     Ceremony(ceremony::Args),
-    /// Recombine shares from sheets (files, or typed) and show the credentials.
+    /// Recombine shares from sheets (scans, photos, share files, or typed) and show the credentials.
+    #[command(after_help = "Examples:
+  breakglass recover scan-1.png photo-3.jpg
+  breakglass recover sheets/share-1.txt sheets/share-3.txt --purpose emergency --log drills.jsonl
+  breakglass recover            # type the blocks from the paper, line by line")]
     Recover(recover::Args),
     /// Show what a sheet is (vault, generation, share i of n, location) without any other share.
     Inspect(inspect::Args),

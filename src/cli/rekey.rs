@@ -18,8 +18,6 @@ use std::path::PathBuf;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    #[command(flatten)]
-    sheets: sheets::SheetArgs,
     /// Sheets of k custodians: share files, scans or photos. With none, typed.
     files: Vec<PathBuf>,
     /// Read the vault passphrase from this file (`-` for standard input); kept for the new vault.
@@ -35,6 +33,8 @@ pub struct Args {
     /// Password length for `rotate` (30–256).
     #[arg(long, default_value_t = password::DEFAULT_PASSWORD_LEN)]
     password_length: usize,
+    #[command(flatten)]
+    sheets: sheets::SheetArgs,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
