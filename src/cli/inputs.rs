@@ -23,6 +23,8 @@ pub struct Gathered {
     pub problems: Vec<String>,
     /// Vault pieces (QR parts) still missing lines after pooling every input.
     pub incomplete: Vec<Block>,
+    /// Headers of the vault blocks read whole, so parts of the same vault are not asked for.
+    whole_vaults: Vec<text::Header>,
 }
 
 impl Gathered {
@@ -178,6 +180,10 @@ fn pool_vault_parts(g: &mut Gathered, pooled: Vec<(String, Block)>) {
     }
     for (names, b) in groups {
         let source = names.join(" + ");
+        if g.whole_vaults.contains(&b.header) {
+            // Another input carried this vault whole: the part is not needed.
+            continue;
+        }
         if b.is_complete() {
             match document::decode_blocks(vec![b]) {
                 Ok(d) => g.add(&source, d),

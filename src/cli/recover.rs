@@ -43,6 +43,14 @@ pub fn open_sheets(
     inputs::fill_gaps(&mut g)?;
     inputs::report(&g);
     let shortage = inputs::shortage_code(&g);
+    if g.vaults.is_empty()
+        && let Some(Err(e)) = g.incomplete.first().map(|b| b.decode())
+    {
+        return Err(anyhow::anyhow!(
+            "{e}: the vault's QR parts were not all read; scan the missing part from any sheet, or type its lines"
+        ))
+        .code(exit::BAD_INPUT);
+    }
     let set = recover::check(g.shares, g.vaults).map_err(|e| {
         let code = match e {
             RecoverError::NoShares
