@@ -128,6 +128,8 @@ pub enum TextError {
         "the last line does not end the way an encoder would have written it: check it for a typo"
     )]
     NonCanonical,
+    #[error("there is nothing to encode: the {kind} is empty")]
+    EmptyPayload { kind: &'static str },
     #[error("the {kind} text is {len} bytes long, more than the form allows")]
     TooLong { kind: &'static str, len: usize },
 }
@@ -379,10 +381,14 @@ impl TextForm {
     /// Encodes a payload.
     ///
     /// # Errors
-    /// [`TextError::TooLong`] when it needs more than [`MAX_LINES`] lines.
+    /// [`TextError::EmptyPayload`] for no bytes at all; [`TextError::TooLong`] when it needs
+    /// more than [`MAX_LINES`] lines.
     pub fn encode(kind: Kind, payload: &[u8]) -> Result<Self, TextError> {
+        if payload.is_empty() {
+            return Err(TextError::EmptyPayload { kind: kind.noun() });
+        }
         let chars = Zeroizing::new(base32().encode(payload));
-        let line_count = chars.len().div_ceil(LINE_CHARS).max(1);
+        let line_count = chars.len().div_ceil(LINE_CHARS);
         if line_count > MAX_LINES {
             return Err(TextError::TooLong {
                 kind: kind.noun(),
