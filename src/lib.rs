@@ -17,11 +17,13 @@ pub mod phonetic;
 pub mod placement;
 pub mod plan;
 pub mod recover;
+#[cfg(feature = "paper")]
 pub mod scan;
 pub mod seal;
 pub mod secret;
 pub mod shamir;
 pub mod share;
+#[cfg(feature = "paper")]
 pub mod sheet;
 pub mod text;
 pub mod totp;

@@ -263,7 +263,13 @@ fn put_label(v: &mut Vec<u8>, s: &str) {
     v.extend_from_slice(s.as_bytes());
 }
 
-/// Labels reach terminals and PDFs: no control characters (no escape sequences), bounded.
+/// Bidirectional formatting characters: they can make a label display as something else.
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Labels reach terminals and PDFs: no control characters (no escape sequences) and no
+/// bidirectional overrides (no text that displays as other text), bounded.
 pub fn check_label(s: &str, field: &'static str) -> Result<(), VaultError> {
     if s.len() > MAX_LABEL_BYTES {
         return Err(VaultError::LabelTooLong {
@@ -271,7 +277,7 @@ pub fn check_label(s: &str, field: &'static str) -> Result<(), VaultError> {
             len: s.len(),
         });
     }
-    if s.chars().any(char::is_control) {
+    if s.chars().any(|c| c.is_control() || is_bidi_control(c)) {
         return Err(VaultError::BadLabel { field });
     }
     Ok(())
@@ -393,10 +399,12 @@ mod tests {
             Vault::from_bytes(&kdf).unwrap_err(),
             VaultError::UnknownKdf(9)
         );
-        let mut v = sample(false);
-        v.header.labels[0].location = "evil\x1b[2J".into();
-        assert!(v.header.validate().is_err());
-        assert!(Vault::from_bytes(&v.to_bytes()).is_err());
+        for evil in ["evil\x1b[2J", "Safe \u{202E}A", "x\u{2066}y"] {
+            let mut v = sample(false);
+            v.header.labels[0].location = evil.into();
+            assert!(v.header.validate().is_err(), "{evil:?}");
+            assert!(Vault::from_bytes(&v.to_bytes()).is_err(), "{evil:?}");
+        }
     }
 
     proptest! {
