@@ -390,24 +390,10 @@ fn absurd_kdf_parameters_are_refused_before_use() {
     assert_ne!(r.code, 0);
     assert!(r.stderr.contains("above the maximum"), "{}", r.stderr);
     expect_fail(
-        &run(&[
-            "ceremony",
-            "--allow-online",
-            "--tenant",
-            "c",
-            "-k",
-            "2",
-            "--share",
-            "a",
-            "--share",
-            "b",
-            "--out",
+        &quick_ceremony(
             p(&dir.path().join("x")),
-            "--passphrase-file",
-            p(&pass),
-            "--kdf-memory-mib",
-            "100000",
-        ]),
+            &["--passphrase-file", p(&pass), "--kdf-memory-mib", "100000"],
+        ),
         2,
         "above the maximum",
     );
@@ -543,22 +529,7 @@ fn totp_and_note_files_are_stored() {
     let bad = dir.path().join("bad.txt");
     fs::write(&bad, "not a uri\n").unwrap();
     expect_fail(
-        &run(&[
-            "ceremony",
-            "--allow-online",
-            "--tenant",
-            "contoso",
-            "-k",
-            "2",
-            "--share",
-            "a",
-            "--share",
-            "b",
-            "--out",
-            p(&dir.path().join("t")),
-            "--totp-file",
-            p(&bad),
-        ]),
+        &quick_ceremony(p(&dir.path().join("t")), &["--totp-file", p(&bad)]),
         3,
         "not an otpauth:// URI",
     );

@@ -13,85 +13,21 @@ use image::codecs::jpeg::JpegEncoder;
 use image::{DynamicImage, GrayImage, ImageFormat, RgbImage};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::Mutex;
 use std::time::Instant;
 
-fn have(tool: &str) -> bool {
-    Command::new(tool).arg("--version").output().is_ok()
-        || Command::new(tool).arg("-v").output().is_ok()
-}
-
-/// External tools are required in CI (`.ci/run` installs them); elsewhere a missing tool skips.
-fn tools_or_skip() -> bool {
-    let missing: Vec<&str> = ["pdftoppm", "zbarimg"]
-        .into_iter()
-        .filter(|t| !have(t))
-        .collect();
-    if missing.is_empty() {
-        return true;
-    }
-    if std::env::var_os("CI").is_some() {
-        panic!("missing {missing:?}: apt-get install poppler-utils zbar-tools");
-    }
-    eprintln!("SKIPPED: missing {missing:?} (apt-get install poppler-utils zbar-tools)");
-    false
-}
-
-/// The PDF of sheet `n` (`share-N-<slug>.pdf`).
-fn pdf_of(sheets: &Path, n: usize) -> PathBuf {
-    let prefix = format!("share-{n}-");
-    std::fs::read_dir(sheets)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .find(|p| {
-            let name = p.file_name().unwrap().to_string_lossy();
-            name.starts_with(&prefix) && name.ends_with(".pdf")
-        })
-        .unwrap_or_else(|| panic!("no PDF for sheet {n} in {}", sheets.display()))
-}
-
-/// Page 1 of `pdf` rendered by pdftoppm at `dpi`.
-fn render_page1(pdf: &Path, dpi: u32, out_prefix: &Path) -> GrayImage {
-    let st = Command::new("pdftoppm")
-        .args([
-            "-r",
-            &dpi.to_string(),
-            "-png",
-            "-gray",
-            "-f",
-            "1",
-            "-l",
-            "1",
-            "-singlefile",
-        ])
-        .arg(pdf)
-        .arg(out_prefix)
-        .status()
-        .unwrap();
-    assert!(st.success(), "pdftoppm failed on {}", pdf.display());
-    image::open(out_prefix.with_extension("png"))
+/// Page 1 of `pdf` rendered by pdftoppm at `dpi`, in grey.
+fn render_grey(pdf: &Path, dpi: u32, out_prefix: &Path) -> GrayImage {
+    image::open(tools::render_page1(pdf, dpi, out_prefix, true))
         .unwrap()
         .into_luma8()
 }
 
 /// The breakglass codes zbarimg reads in an image (deduplicated).
 fn zbar_codes(img: &Path) -> BTreeSet<String> {
-    let o = Command::new("zbarimg")
-        .args(["--nodbus", "-q", "--raw"])
-        .arg(img)
-        .output()
-        .unwrap();
-    // Exit 4: no code found.
-    assert!(
-        o.status.success() || o.status.code() == Some(4),
-        "zbarimg failed on {}",
-        img.display()
-    );
-    String::from_utf8_lossy(&o.stdout)
-        .lines()
+    tools::zbar(img)
+        .into_iter()
         .filter(|l| l.starts_with("BG1-"))
-        .map(str::to_string)
         .collect()
 }
 
@@ -422,7 +358,7 @@ struct Row {
 
 #[test]
 fn degraded_scans_of_two_sheets_recover_the_vault() {
-    if !tools_or_skip() {
+    if !tools::tools_or_skip(&["pdftoppm", "zbarimg"]) {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -431,14 +367,14 @@ fn degraded_scans_of_two_sheets_recover_the_vault() {
     let expected = passwords(&c.stdout);
     assert_eq!(expected.len(), 2);
     let sheets = dir.path().join("sheets");
-    let pdfs = [pdf_of(&sheets, 1), pdf_of(&sheets, 3)];
+    let pdfs = [tools::pdf_of(&sheets, 1), tools::pdf_of(&sheets, 3)];
 
     // Clean renders, and where the codes are (found at 300 dpi, scaled to the other resolutions).
     let mut pages: Vec<(u32, [GrayImage; 2], [Vec<CodeBox>; 2])> = Vec::new();
     let mut boxes300: Vec<Vec<CodeBox>> = Vec::new();
     for dpi in [300u32, 150, 100] {
         let imgs = [0, 1]
-            .map(|i| render_page1(&pdfs[i], dpi, &dir.path().join(format!("clean-{dpi}-{i}"))));
+            .map(|i| render_grey(&pdfs[i], dpi, &dir.path().join(format!("clean-{dpi}-{i}"))));
         if dpi == 300 {
             for img in &imgs {
                 let found = locate_codes(img);

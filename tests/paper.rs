@@ -8,27 +8,6 @@ use common::*;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-fn have(tool: &str) -> bool {
-    Command::new(tool).arg("--version").output().is_ok()
-        || Command::new(tool).arg("-v").output().is_ok()
-}
-
-/// External tools are required in CI (`.ci/run` installs them); elsewhere a missing tool skips.
-fn tools_or_skip() -> bool {
-    let missing: Vec<&str> = ["pdftoppm", "zbarimg", "qpdf"]
-        .into_iter()
-        .filter(|t| !have(t))
-        .collect();
-    if missing.is_empty() {
-        return true;
-    }
-    if std::env::var_os("CI").is_some() {
-        panic!("missing {missing:?}: apt-get install poppler-utils zbar-tools qpdf");
-    }
-    eprintln!("SKIPPED: missing {missing:?} (apt-get install poppler-utils zbar-tools qpdf)");
-    false
-}
-
 fn pdfs(dir: &Path) -> Vec<PathBuf> {
     let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
         .unwrap()
@@ -65,28 +44,9 @@ fn render(pdf: &Path, dpi: u32, out_prefix: &Path) -> Vec<PathBuf> {
     v
 }
 
-fn zbar(png: &Path) -> Vec<String> {
-    let o = Command::new("zbarimg")
-        .args(["--nodbus", "-q", "--raw"])
-        .arg(png)
-        .output()
-        .unwrap();
-    // Exit 4: no code on this page (the second page has none).
-    assert!(
-        o.status.success() || o.status.code() == Some(4),
-        "zbarimg failed"
-    );
-    String::from_utf8(o.stdout)
-        .unwrap()
-        .lines()
-        .filter(|l| !l.is_empty())
-        .map(str::to_string)
-        .collect()
-}
-
 #[test]
 fn printed_sheets_validate_and_recover_through_an_independent_decoder() {
-    if !tools_or_skip() {
+    if !tools::tools_or_skip(&["pdftoppm", "zbarimg", "qpdf"]) {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -118,7 +78,7 @@ fn printed_sheets_validate_and_recover_through_an_independent_decoder() {
         for (i, pdf) in [&pdf_files[0], &pdf_files[2]].into_iter().enumerate() {
             let pngs = render(pdf, dpi, &dir.path().join(format!("scan{dpi}-{i}")));
             assert_eq!(pngs.len(), 2, "two pages");
-            let codes: Vec<String> = pngs.iter().flat_map(|p| zbar(p)).collect();
+            let codes: Vec<String> = pngs.iter().flat_map(|p| tools::zbar(p)).collect();
             // One share code and the vault parts, all on page 1.
             let (share, vault): (Vec<&String>, Vec<&String>) =
                 codes.iter().partition(|c| c.starts_with("BG1-S-"));
@@ -140,7 +100,7 @@ fn printed_sheets_validate_and_recover_through_an_independent_decoder() {
 
 #[test]
 fn letter_paper_is_true_to_size() {
-    if !tools_or_skip() {
+    if !tools::tools_or_skip(&["pdftoppm", "zbarimg", "qpdf"]) {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -161,7 +121,7 @@ fn letter_paper_is_true_to_size() {
 
 #[test]
 fn verify_print_reads_back_every_sheet() {
-    if !tools_or_skip() {
+    if !tools::tools_or_skip(&["pdftoppm", "zbarimg", "qpdf"]) {
         return;
     }
     let dir = tempfile::tempdir().unwrap();

@@ -7,59 +7,7 @@ mod common;
 use common::*;
 use image::{DynamicImage, GrayImage, ImageFormat, Luma, imageops};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::OnceLock;
-
-fn have(tool: &str) -> bool {
-    Command::new(tool).arg("--version").output().is_ok()
-        || Command::new(tool).arg("-v").output().is_ok()
-}
-
-/// pdftoppm is required in CI (`.ci/run` installs it); elsewhere a missing tool skips.
-fn tools_or_skip() -> bool {
-    if have("pdftoppm") {
-        return true;
-    }
-    if std::env::var_os("CI").is_some() {
-        panic!("missing pdftoppm: apt-get install poppler-utils");
-    }
-    eprintln!("SKIPPED: missing pdftoppm (apt-get install poppler-utils)");
-    false
-}
-
-/// The PDF of sheet `n` (`share-N-<slug>.pdf`) in `sheets`.
-fn pdf_of(sheets: &Path, n: usize) -> PathBuf {
-    let prefix = format!("share-{n}-");
-    std::fs::read_dir(sheets)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .find(|p| {
-            let name = p.file_name().unwrap().to_string_lossy();
-            name.starts_with(&prefix) && name.ends_with(".pdf")
-        })
-        .unwrap_or_else(|| panic!("no PDF for sheet {n} in {}", sheets.display()))
-}
-
-/// Renders page 1 of `pdf` at `dpi` to `<out>.png`.
-fn render_page1(pdf: &Path, dpi: u32, out: &Path) -> PathBuf {
-    let st = Command::new("pdftoppm")
-        .args([
-            "-r",
-            &dpi.to_string(),
-            "-png",
-            "-f",
-            "1",
-            "-l",
-            "1",
-            "-singlefile",
-        ])
-        .arg(pdf)
-        .arg(out)
-        .status()
-        .unwrap();
-    assert!(st.success(), "pdftoppm failed on {}", pdf.display());
-    out.with_extension("png")
-}
 
 /// Payload and bounding box (x0, y0, x1, y1) of every QR code rqrr finds.
 fn locate_codes(img: &GrayImage) -> Vec<(String, [i32; 4])> {
@@ -120,11 +68,13 @@ fn fixture() -> &'static Fixture {
         let passwords = passwords(&c.stdout);
         assert_eq!(passwords.len(), 2);
         let sheets = dir.join("sheets");
-        let pdfs: Vec<PathBuf> = (1..=3).map(|n| pdf_of(&sheets, n)).collect();
+        let pdfs: Vec<PathBuf> = (1..=3).map(|n| tools::pdf_of(&sheets, n)).collect();
         let pages = pdfs
             .iter()
             .enumerate()
-            .map(|(i, pdf)| render_page1(pdf, 300, &dir.join(format!("page{}-300", i + 1))))
+            .map(|(i, pdf)| {
+                tools::render_page1(pdf, 300, &dir.join(format!("page{}-300", i + 1)), false)
+            })
             .collect();
         Fixture {
             dir,
@@ -163,7 +113,7 @@ fn save_png(img: &GrayImage, path: &Path) {
 
 #[test]
 fn images_without_a_qr_code_are_skipped_and_named() {
-    if !tools_or_skip() {
+    if !tools::tools_or_skip(&["pdftoppm"]) {
         return;
     }
     let f = fixture();
@@ -198,7 +148,7 @@ fn images_without_a_qr_code_are_skipped_and_named() {
 
 #[test]
 fn a_qr_code_that_is_not_ours_is_skipped_and_named() {
-    if !tools_or_skip() {
+    if !tools::tools_or_skip(&["pdftoppm"]) {
         return;
     }
     let f = fixture();
@@ -228,7 +178,7 @@ fn a_qr_code_that_is_not_ours_is_skipped_and_named() {
 
 #[test]
 fn vault_parts_from_two_photos_are_pooled() {
-    if !tools_or_skip() {
+    if !tools::tools_or_skip(&["pdftoppm"]) {
         return;
     }
     let f = fixture();
@@ -310,16 +260,17 @@ fn vault_parts_from_two_photos_are_pooled() {
 
 #[test]
 fn a_sheet_from_another_vault_is_refused() {
-    if !tools_or_skip() {
+    if !tools::tools_or_skip(&["pdftoppm"]) {
         return;
     }
     let f = fixture();
     let other = tempfile::tempdir().unwrap();
     ceremony(other.path(), &[]);
-    let other_page = render_page1(
-        &pdf_of(&other.path().join("sheets"), 2),
+    let other_page = tools::render_page1(
+        &tools::pdf_of(&other.path().join("sheets"), 2),
         300,
         &other.path().join("other-vault-sheet2"),
+        false,
     );
     let r = run(&["recover", p(&f.pages[0]), p(&other_page)]);
     assert_ne!(r.code, 0, "{}", r.all());
@@ -330,7 +281,7 @@ fn a_sheet_from_another_vault_is_refused() {
 
 #[test]
 fn unreadable_and_truncated_files_are_skipped_and_named() {
-    if !tools_or_skip() {
+    if !tools::tools_or_skip(&["pdftoppm"]) {
         return;
     }
     let f = fixture();
@@ -362,7 +313,7 @@ fn unreadable_and_truncated_files_are_skipped_and_named() {
 
 #[test]
 fn a_twelve_megapixel_phone_photo_recovers() {
-    if !tools_or_skip() {
+    if !tools::tools_or_skip(&["pdftoppm"]) {
         return;
     }
     let f = fixture();
@@ -389,11 +340,11 @@ fn a_twelve_megapixel_phone_photo_recovers() {
 
 #[test]
 fn a_600_dpi_a4_scan_recovers() {
-    if !tools_or_skip() {
+    if !tools::tools_or_skip(&["pdftoppm"]) {
         return;
     }
     let f = fixture();
-    let scan = render_page1(&f.pdfs[0], 600, &f.dir.join("page1-600"));
+    let scan = tools::render_page1(&f.pdfs[0], 600, &f.dir.join("page1-600"), false);
     let (w, h) = image::image_dimensions(&scan).unwrap();
     assert!(w >= 4900 && h >= 7000, "{w} x {h}");
     let r = run(&["recover", p(&scan), p(&f.texts[2])]);

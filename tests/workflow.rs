@@ -366,22 +366,7 @@ fn totp_code_is_shown_on_recovery() {
     assert!(text.stdout.contains("clock, which must be right"));
     let bad = dir.path().join("bad.txt");
     fs::write(&bad, "otpauth://totp/x?secret=not*base32\n").unwrap();
-    let r = run(&[
-        "ceremony",
-        "--allow-online",
-        "--tenant",
-        "c",
-        "-k",
-        "2",
-        "--share",
-        "a",
-        "--share",
-        "b",
-        "--out",
-        p(&dir.path().join("o")),
-        "--totp-file",
-        p(&bad),
-    ]);
+    let r = quick_ceremony(p(&dir.path().join("o")), &["--totp-file", p(&bad)]);
     assert_eq!(r.code, 3);
     assert!(r.stderr.contains("not valid base32"));
     assert!(!r.stderr.contains("not*base32"), "the secret was echoed");
@@ -509,22 +494,7 @@ fn enrollment_sheet_only_when_asked() {
         assert!(text.contains(pins(&c.stdout)[0].as_str()));
     }
     // Never over an existing file.
-    let again = run(&[
-        "ceremony",
-        "--allow-online",
-        "--tenant",
-        "c",
-        "-k",
-        "2",
-        "--share",
-        "a",
-        "--share",
-        "b",
-        "--out",
-        p(&dir.path().join("x")),
-        "--enrollment-sheet",
-        p(&pdf),
-    ]);
+    let again = quick_ceremony(p(&dir.path().join("x")), &["--enrollment-sheet", p(&pdf)]);
     assert_eq!(again.code, 6, "{}", again.all());
     assert!(
         !dir.path().join("x").exists(),

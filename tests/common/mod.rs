@@ -1,6 +1,8 @@
 //! Helpers shared by the end-to-end tests: run the real binary, craft altered sheets.
 #![allow(dead_code)]
 
+pub mod tools;
+
 use breakglass::document::{SheetText, decode_text};
 use breakglass::share::Share;
 use breakglass::text::{Kind, TextForm};
@@ -82,6 +84,26 @@ pub fn ceremony(dir: &Path, extra: &[&str]) -> (Vec<PathBuf>, Run) {
         .map(|i| out.join(format!("share-{i}.txt")))
         .collect();
     (paths, r)
+}
+
+/// The smallest ceremony (tenant c, 2 of 2 shares a and b) into `out`, with `extra` arguments.
+pub fn quick_ceremony(out: &str, extra: &[&str]) -> Run {
+    let mut args = vec![
+        "ceremony",
+        "--allow-online",
+        "--tenant",
+        "c",
+        "-k",
+        "2",
+        "--share",
+        "a",
+        "--share",
+        "b",
+        "--out",
+        out,
+    ];
+    args.extend_from_slice(extra);
+    run(&args)
 }
 
 /// Passwords printed by a ceremony, in order.
