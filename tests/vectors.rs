@@ -796,8 +796,117 @@ fn all_vectors() -> Vec<Vector> {
         ),
     ];
     let _ = &mut ciphertext_at;
+    v.extend(length_class_vectors(&a, &p));
     v.sort_by_key(|x| x.name);
     v
+}
+
+fn leak(s: String) -> &'static str {
+    Box::leak(s.into_boxed_str())
+}
+
+/// Truncation at every field boundary of the envelope, length fields that lie, and a wrong
+/// check character on every line of a share.
+fn length_class_vectors(a: &Sealed, p: &Sealed) -> Vec<Vector> {
+    let mut out = Vec::new();
+    let s0 = share_block(&a.shares[0]);
+    let s1 = share_block(&a.shares[1]);
+    let bytes = a.vault.to_bytes();
+    let header = a.vault.header.to_bytes().len();
+    let n = a.vault.header.commitments.len();
+    let tenant_at = 34 + 16 * n;
+    let nonce_at = header;
+    let len_at = nonce_at + 24;
+    let ct_at = len_at + 2;
+    let cuts: [(&str, usize); 18] = [
+        ("version", 1),
+        ("vault-id", 9),
+        ("generation", 17),
+        ("created", 21),
+        ("drill-interval", 29),
+        ("threshold", 31),
+        ("share-count", 32),
+        ("kdf-id", 33),
+        ("commitments", 34 + 8),
+        ("tenant-length", tenant_at),
+        ("tenant", tenant_at + 3),
+        ("labels", tenant_at + 1 + a.vault.header.tenant.len() + 2),
+        ("nonce", nonce_at + 12),
+        ("ciphertext-length", len_at + 1),
+        ("ciphertext-start", ct_at),
+        ("ciphertext-middle", ct_at + (bytes.len() - ct_at) / 2),
+        ("tag-half", bytes.len() - 8),
+        ("tag-last-byte", bytes.len() - 1),
+    ];
+    for (field, at) in cuts {
+        out.push(err(
+            leak(format!("vault-truncated-in-{field}")),
+            "Vault/Truncated",
+            false,
+            leak(format!(
+                "the envelope cut after {at} bytes, inside the {field} field"
+            )),
+            s0.clone() + &s1 + &block(Kind::Vault, &bytes[..at]),
+        ));
+    }
+    let pb = p.vault.to_bytes();
+    for (field, at) in [("argon2-memory", 36), ("argon2-salt", 50)] {
+        out.push(err(
+            leak(format!("vault-truncated-in-{field}")),
+            "Vault/Truncated",
+            true,
+            leak(format!(
+                "the passphrase vault cut after {at} bytes, inside the {field} field"
+            )),
+            share_block(&p.shares[0]) + &share_block(&p.shares[1]) + &block(Kind::Vault, &pb[..at]),
+        ));
+    }
+    let set_len = |delta: i32| {
+        let mut b = bytes.clone();
+        let len = u16::from_be_bytes([b[len_at], b[len_at + 1]]) as i32 + delta;
+        b[len_at..len_at + 2].copy_from_slice(&(len as u16).to_be_bytes());
+        s0.clone() + &s1 + &block(Kind::Vault, &b)
+    };
+    out.push(err(
+        "vault-ciphertext-length-too-long",
+        "Vault/Truncated",
+        false,
+        "the ciphertext length field says one byte more than there is",
+        set_len(1),
+    ));
+    out.push(err(
+        "vault-ciphertext-length-too-short",
+        "Vault/TrailingBytes",
+        false,
+        "the ciphertext length field says one byte less than there is",
+        set_len(-1),
+    ));
+    let mut b = bytes.clone();
+    b[tenant_at] = 255;
+    out.push(err(
+        "vault-tenant-length-too-long",
+        "Vault/BadLabel",
+        false,
+        "the tenant length byte says 255: the bytes it then takes are not a valid label",
+        s0.clone() + &s1 + &block(Kind::Vault, &b),
+    ));
+    for line in 1..=5usize {
+        let prefix = format!("{line:02}");
+        out.push(err(
+            leak(format!("text-check-character-typo-share-line-{line}")),
+            "Text/CheckCharacterTypo",
+            false,
+            leak(format!("the check character of share line {line} changed")),
+            edit_line(&s0, &prefix, |l| {
+                let mut c: Vec<char> = l.chars().collect();
+                let n = c.len() - 1;
+                c[n] = if c[n] == 'A' { 'B' } else { 'A' };
+                c.into_iter().collect()
+            }) + &s1
+                + &vault_block(&a.vault),
+        ));
+    }
+    out
 }
 
 fn render(v: &Vector) -> String {

@@ -201,6 +201,15 @@ pub fn before_secrets(h: &Hardening, allow_online: bool) -> CliResult {
     Ok(())
 }
 
+/// Before a recovery: print what is not as it should be, refuse nothing.
+pub fn warn_only(h: &Hardening) {
+    let c = checks(h);
+    if c.iter().any(|c| c.level > Level::Pass) {
+        eprintln!("preflight (warnings only; recovery goes on):");
+        print(&c, false);
+    }
+}
+
 /// `breakglass preflight`: exit 0 when everything passes, 1 when anything fails.
 pub fn run(h: &Hardening) -> CliResult {
     let c = checks(h);

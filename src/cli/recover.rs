@@ -89,6 +89,8 @@ pub fn open_sheets(
 
 pub fn run(args: Args, hardening: &Hardening) -> CliResult {
     warn_unlocked(hardening);
+    // Recovery happens when it must: the checks warn, they never refuse.
+    super::preflight::warn_only(hardening);
     let purpose = match args.purpose {
         Some(p) => p,
         None if super::interactive() => prompt::purpose()?,
