@@ -261,4 +261,136 @@ mod tests {
             }
         }
     }
+
+    #[test]
+    fn titles_name_the_entry_without_its_secret() {
+        let t: Vec<String> = sample().entries.iter().map(Entry::title).collect();
+        assert_eq!(
+            t,
+            vec![
+                "account breakglass1@contoso.onmicrosoft.com",
+                "FIDO2 key YubiKey 5 NFC #12345678 (Safe A)",
+                "TOTP bg1",
+                "note recovery codes",
+            ]
+        );
+    }
+
+    #[test]
+    fn layout_and_kinds_are_as_specified() {
+        assert_eq!(MAX_FIELD_BYTES, 8192);
+        let c = VaultContents {
+            entries: vec![
+                Entry::Fido2 {
+                    label: "k".into(),
+                    pin: SecretString::new("12".into()),
+                },
+                Entry::Account {
+                    upn: "u".into(),
+                    display_name: "".into(),
+                    password: SecretString::new("p".into()),
+                },
+                Entry::Totp {
+                    label: "t".into(),
+                    uri: SecretString::new("o".into()),
+                },
+                Entry::Note {
+                    label: "n".into(),
+                    text: SecretString::new("x".into()),
+                },
+            ],
+        };
+        let b = c.to_bytes().unwrap();
+        assert_eq!(
+            b.expose_secret(),
+            &[
+                1, 0, 4, // version, count
+                2, 0, 1, b'k', 0, 2, b'1', b'2', // fido2
+                1, 0, 1, b'u', 0, 0, 0, 1, b'p', // account
+                3, 0, 1, b't', 0, 1, b'o', // totp
+                4, 0, 1, b'n', 0, 1, b'x', // note
+            ][..]
+        );
+        assert_eq!(VaultContents::from_bytes(&b).unwrap(), c);
+    }
+
+    #[test]
+    fn field_length_limit_is_exact() {
+        let note = |len: usize| VaultContents {
+            entries: vec![Entry::Note {
+                label: "n".into(),
+                text: SecretString::new("a".repeat(len)),
+            }],
+        };
+        let ok = note(MAX_FIELD_BYTES).to_bytes().unwrap();
+        assert_eq!(
+            VaultContents::from_bytes(&ok).unwrap(),
+            note(MAX_FIELD_BYTES)
+        );
+        assert_eq!(
+            note(MAX_FIELD_BYTES + 1).to_bytes().unwrap_err(),
+            ContentsError::FieldTooLong { len: 8193 }
+        );
+        let long_label = VaultContents {
+            entries: vec![Entry::Account {
+                upn: "u".repeat(9000),
+                display_name: String::new(),
+                password: SecretString::new(String::new()),
+            }],
+        };
+        assert_eq!(
+            long_label.to_bytes().unwrap_err(),
+            ContentsError::FieldTooLong { len: 9000 }
+        );
+        // On read: a length of 8193 is refused before the bytes are looked at.
+        let mut b = ok.expose_secret().to_vec();
+        // version, count, kind, label "n" (0 1 'n'), then the text length at 7..9.
+        assert_eq!(&b[7..9], &[0x20, 0x00]);
+        b[7..9].copy_from_slice(&8193u16.to_be_bytes());
+        b.push(b'a');
+        assert_eq!(
+            VaultContents::from_bytes(&SecretBytes::new(b)).unwrap_err(),
+            ContentsError::FieldTooLong { len: 8193 }
+        );
+    }
+
+    #[test]
+    fn malformed_inputs_are_named() {
+        let parse = |v: &[u8]| VaultContents::from_bytes(&SecretBytes::new(v.to_vec()));
+        assert_eq!(parse(&[]), Err(ContentsError::Malformed("truncated")));
+        assert_eq!(
+            parse(&[0, 0, 1]),
+            Err(ContentsError::Malformed("version 0"))
+        );
+        assert_eq!(parse(&[7]), Err(ContentsError::NewerVersion { found: 7 }));
+        assert_eq!(parse(&[1, 0]), Err(ContentsError::Malformed("truncated")));
+        assert_eq!(parse(&[1, 0, 0]), Err(ContentsError::Empty));
+        assert_eq!(
+            parse(&[1, 0, 1]),
+            Err(ContentsError::Malformed("truncated"))
+        );
+        assert_eq!(
+            parse(&[1, 0, 1, 4, 0, 1, b'n', 0, 1, 0xff]),
+            Err(ContentsError::Malformed("not UTF-8"))
+        );
+        assert_eq!(parse(&[1, 0, 1, 0]), Err(ContentsError::UnknownEntry(0)));
+        assert_eq!(parse(&[1, 0, 1, 5]), Err(ContentsError::UnknownEntry(5)));
+        // Two entries announced, one given.
+        assert_eq!(
+            parse(&[1, 0, 2, 4, 0, 1, b'n', 0, 1, b'x']),
+            Err(ContentsError::Malformed("truncated"))
+        );
+        assert_eq!(
+            parse(&[1, 0, 1, 4, 0, 1, b'n', 0, 1, b'x'])
+                .unwrap()
+                .entries
+                .len(),
+            1
+        );
+        // A length that would run past the end, near usize::MAX for the offset arithmetic.
+        assert_eq!(
+            parse(&[1, 0, 1, 4, 0xff, 0xff]),
+            Err(ContentsError::FieldTooLong { len: 0xffff })
+        );
+    }
 }

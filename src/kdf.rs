@@ -214,4 +214,105 @@ mod tests {
         };
         assert_ne!(*a, *two.stretch(&p, &[1; 16]).unwrap());
     }
+
+    #[test]
+    fn constants_are_the_documented_ones() {
+        // FORMAT.md §3 and §4.
+        assert_eq!(MIN_MEMORY_KIB, 8192);
+        assert_eq!(MAX_MEMORY_KIB, 4_194_304);
+        assert_eq!(DEFAULT_MEMORY_KIB, 524_288);
+        assert_eq!((MIN_ITERATIONS, MAX_ITERATIONS), (1, 64));
+        assert_eq!((MIN_PARALLELISM, MAX_PARALLELISM), (1, 16));
+        assert_eq!(DEFAULT_ITERATIONS, 3);
+        assert_eq!(DEFAULT_PARALLELISM, 1);
+        assert_eq!(
+            KdfParams::default(),
+            KdfParams {
+                memory_kib: 524_288,
+                iterations: 3,
+                parallelism: 1
+            }
+        );
+    }
+
+    #[test]
+    fn every_bound_is_inclusive_and_named() {
+        let at = |m: u32, t: u32, p: u32| {
+            KdfParams {
+                memory_kib: m,
+                iterations: t,
+                parallelism: p,
+            }
+            .check()
+        };
+        assert_eq!(at(MIN_MEMORY_KIB, 1, 1), Ok(()));
+        assert_eq!(at(MAX_MEMORY_KIB, 64, 16), Ok(()));
+        let too_much = |what: &'static str, required: u32, max: u32| -> Result<(), KdfError> {
+            Err(KdfError::TooExpensive {
+                what,
+                required,
+                max,
+            })
+        };
+        let too_little = |what: &'static str, given: u32, min: u32| -> Result<(), KdfError> {
+            Err(KdfError::TooWeak { what, given, min })
+        };
+        assert_eq!(
+            at(MAX_MEMORY_KIB + 1, 1, 1),
+            too_much("memory (KiB)", 4_194_305, 4_194_304)
+        );
+        assert_eq!(
+            at(MIN_MEMORY_KIB - 1, 1, 1),
+            too_little("memory (KiB)", 8191, 8192)
+        );
+        assert_eq!(at(8192, 65, 1), too_much("iterations", 65, 64));
+        assert_eq!(at(8192, 0, 1), too_little("iterations", 0, 1));
+        assert_eq!(at(8192, 1, 17), too_much("parallelism", 17, 16));
+        assert_eq!(at(8192, 1, 0), too_little("parallelism", 0, 1));
+        // Memory is checked first, then iterations, then parallelism; caps before floors.
+        assert_eq!(at(0, 0, 0), too_little("memory (KiB)", 0, 8192));
+        assert_eq!(at(8192, 0, 99), too_little("iterations", 0, 1));
+        assert_eq!(at(8192, 99, 0), too_much("iterations", 99, 64));
+        // A stretch with refused parameters fails the same way, before running.
+        let p = Passphrase::new("x".into());
+        assert_eq!(
+            KdfParams {
+                memory_kib: 8192,
+                iterations: 1,
+                parallelism: 0
+            }
+            .stretch(&p, &[0; 16])
+            .unwrap_err(),
+            KdfError::TooWeak {
+                what: "parallelism",
+                given: 0,
+                min: 1
+            }
+        );
+    }
+
+    #[test]
+    fn stretch_known_answer_and_parallelism_matters() {
+        let p = Passphrase::new("correct horse battery staple".into());
+        let a = SMALL.stretch(&p, &[1; 16]).unwrap();
+        // Argon2id v0x13 computed independently of this module with the argon2 crate's
+        // own defaults path.
+        let params = argon2::Params::new(8192, 1, 1, Some(32)).unwrap();
+        let mut expect = [0u8; 32];
+        argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params)
+            .hash_password_into(b"correct horse battery staple", &[1; 16], &mut expect)
+            .unwrap();
+        assert_eq!(*a, expect);
+        assert_ne!(*a, [0u8; 32]);
+        let two_lanes = KdfParams {
+            parallelism: 2,
+            ..SMALL
+        };
+        assert_ne!(*a, *two_lanes.stretch(&p, &[1; 16]).unwrap());
+        let more_memory = KdfParams {
+            memory_kib: MIN_MEMORY_KIB + 8,
+            ..SMALL
+        };
+        assert_ne!(*a, *more_memory.stretch(&p, &[1; 16]).unwrap());
+    }
 }

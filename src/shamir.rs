@@ -271,4 +271,106 @@ mod tests {
             }
         }
     }
+
+    #[test]
+    fn points_expose_what_they_hold_and_debug_hides_y() {
+        let p = SharePoint::new(7, [0xAB; 32]);
+        assert_eq!(p.x(), 7);
+        assert_eq!(p.expose_y(), &[0xAB; 32]);
+        let d = format!("{p:?}");
+        assert_eq!(d, "SharePoint { x: 7, y: [REDACTED] }");
+        let b = p.to_blahaj();
+        let back = SharePoint::from_blahaj(&b);
+        assert_eq!(back.x(), 7);
+        assert_eq!(back.expose_y(), &[0xAB; 32]);
+    }
+
+    #[test]
+    fn shares_depend_on_the_rng_and_hide_the_secret() {
+        let a = split(&secret(), 2, 3, &mut ChaCha20Rng::seed_from_u64(10)).unwrap();
+        let b = split(&secret(), 2, 3, &mut ChaCha20Rng::seed_from_u64(11)).unwrap();
+        let again = split(&secret(), 2, 3, &mut ChaCha20Rng::seed_from_u64(10)).unwrap();
+        assert_eq!(a[0].expose_y(), again[0].expose_y());
+        assert_ne!(a[0].expose_y(), b[0].expose_y());
+        for p in &a {
+            assert_ne!(p.expose_y(), secret().expose_secret());
+        }
+        // Across many splits every byte value shows up in the first share's first byte.
+        let mut seen = [false; 256];
+        let mut r = ChaCha20Rng::seed_from_u64(12);
+        for _ in 0..4000 {
+            let p = split(&secret(), 2, 2, &mut r).unwrap();
+            seen[p[0].expose_y()[1] as usize] = true;
+        }
+        assert!(seen.iter().all(|&s| s), "coefficients are not uniform");
+    }
+
+    #[test]
+    fn thresholds_at_the_bounds() {
+        let mut r = ChaCha20Rng::seed_from_u64(13);
+        let pts = split(&secret(), 3, 3, &mut r).unwrap();
+        assert_eq!(pts.len(), 3);
+        let refs: Vec<&SharePoint> = pts.iter().collect();
+        assert_eq!(combine(&refs, 3).unwrap(), secret());
+        assert_eq!(
+            combine(&refs, 1).unwrap_err(),
+            ShamirError::ThresholdTooLow { k: 1 }
+        );
+        assert_eq!(
+            combine(&refs, 0).unwrap_err(),
+            ShamirError::ThresholdTooLow { k: 0 }
+        );
+        assert_eq!(
+            evaluate_at(&refs, 1, 9).unwrap_err(),
+            ShamirError::ThresholdTooLow { k: 1 }
+        );
+        // More than k points: only the first k are used.
+        let pts = split(&secret(), 2, 4, &mut r).unwrap();
+        let junk = SharePoint::new(4, [0; 32]);
+        assert_eq!(combine(&[&pts[0], &pts[1], &junk], 2).unwrap(), secret());
+        assert_ne!(combine(&[&pts[0], &junk, &pts[1]], 2).unwrap(), secret());
+        // Two points with the same x later in the list are still refused.
+        assert_eq!(
+            combine(&[&pts[0], &pts[1], &pts[2], &pts[2]], 2).unwrap_err(),
+            ShamirError::DuplicateIndex { x: 3 }
+        );
+        // Fewer than k is checked after index 0 and duplicates.
+        let zero = SharePoint::new(0, [1; 32]);
+        assert_eq!(combine(&[&zero], 2).unwrap_err(), ShamirError::IndexZero);
+        assert_eq!(
+            combine(&[], 2).unwrap_err(),
+            ShamirError::NotEnough {
+                needed: 2,
+                given: 0
+            }
+        );
+    }
+
+    #[test]
+    fn evaluate_at_rules() {
+        let mut r = ChaCha20Rng::seed_from_u64(14);
+        let pts = split(&secret(), 2, 3, &mut r).unwrap();
+        assert_eq!(
+            evaluate_at(&[&pts[0], &pts[1]], 2, 0).unwrap_err(),
+            ShamirError::IndexZero
+        );
+        assert_eq!(
+            evaluate_at(&[&pts[0]], 2, 5).unwrap_err(),
+            ShamirError::NotEnough {
+                needed: 2,
+                given: 1
+            }
+        );
+        // x equal to a point beyond the first k is refused too.
+        assert_eq!(
+            evaluate_at(&[&pts[0], &pts[1], &pts[2]], 2, 3).unwrap_err(),
+            ShamirError::DuplicateIndex { x: 3 }
+        );
+        let p3 = evaluate_at(&[&pts[0], &pts[1]], 2, 3).unwrap();
+        assert_eq!(p3.x(), 3);
+        assert_eq!(p3.expose_y(), pts[2].expose_y());
+        let p255 = evaluate_at(&[&pts[1], &pts[2]], 2, 255).unwrap();
+        assert_eq!(p255.x(), 255);
+        assert_eq!(combine(&[&p255, &pts[0]], 2).unwrap(), secret());
+    }
 }

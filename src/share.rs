@@ -219,4 +219,66 @@ mod tests {
             }
         }
     }
+
+    #[test]
+    fn boundaries_of_k_and_x_are_inclusive() {
+        // k = n and x = n are valid; k = 2 is the floor.
+        let full = Share::new([9; 16], 1, 3, 3, SharePoint::new(3, [4; 32]));
+        let b = full.to_bytes();
+        let back = Share::from_bytes(b.expose_secret()).unwrap();
+        assert_eq!(back.index(), 3);
+        assert_eq!(back.threshold, 3);
+        assert_eq!(back.count, 3);
+        assert_eq!(back.vault_id, [9; 16]);
+        assert_eq!(back.generation, 1);
+        assert_eq!(back.point().x(), 3);
+        assert_eq!(back.point().expose_y(), &[4; 32]);
+        let max = Share::new([0; 16], u32::MAX, 255, 255, SharePoint::new(255, [0; 32]));
+        let back = Share::from_bytes(max.to_bytes().expose_secret()).unwrap();
+        assert_eq!((back.threshold, back.count, back.index()), (255, 255, 255));
+        assert_eq!(back.generation, u32::MAX);
+    }
+
+    #[test]
+    fn layout_is_byte_exact() {
+        let s = Share::new(
+            core::array::from_fn(|i| i as u8),
+            0x0102_0304,
+            2,
+            5,
+            SharePoint::new(4, core::array::from_fn(|i| 100 + i as u8)),
+        );
+        let b = s.to_bytes().expose_secret().to_vec();
+        let mut expect = vec![1];
+        expect.extend(0..16u8);
+        expect.extend([1, 2, 3, 4, 2, 5, 4]);
+        expect.extend(100..132u8);
+        assert_eq!(b, expect);
+    }
+
+    #[test]
+    fn commitment_known_answer() {
+        let s = sample(1);
+        let mut h = Sha256::new();
+        h.update(b"breakglass v1 share commitment");
+        h.update(s.to_bytes().expose_secret());
+        assert_eq!(&s.commitment()[..], &h.finalize()[..16]);
+        assert_ne!(sample(1).commitment(), sample(2).commitment());
+    }
+
+    #[test]
+    fn version_is_checked_before_length() {
+        assert_eq!(
+            Share::from_bytes(&[2; 80]).unwrap_err(),
+            ShareError::NewerVersion { found: 2 }
+        );
+        assert_eq!(
+            Share::from_bytes(&[0; 3]).unwrap_err(),
+            ShareError::BadVersion
+        );
+        assert_eq!(
+            Share::from_bytes(&[1]).unwrap_err(),
+            ShareError::BadLength { found: 1 }
+        );
+    }
 }

@@ -346,11 +346,17 @@ impl Header {
                 found: data.len(),
             });
         }
-        if let Some(pos) = n[..n.len()].iter().position(|&c| symbol_value(c).is_none()) {
+        if let Some(pos) = n.iter().position(|&c| symbol_value(c).is_none()) {
+            if pos == n.len() - 1 {
+                return Err(TextError::CheckCharacterTypo {
+                    kind: self.kind.noun(),
+                    line: number,
+                });
+            }
             return Err(TextError::BadCharacter {
                 kind: self.kind.noun(),
                 line: number,
-                group: pos.saturating_sub(w) / GROUP_CHARS + 1,
+                group: (pos - w) / GROUP_CHARS + 1,
             });
         }
         if check_char(&n[..n.len() - 1]) != n[n.len() - 1] {
@@ -988,6 +994,705 @@ mod tests {
                     let _ = b.decode();
                 }
             }
+        }
+    }
+
+    fn lines_of(t: &TextForm) -> Vec<String> {
+        t.display_lines().iter().map(|l| l.to_string()).collect()
+    }
+
+    #[test]
+    fn kind_names() {
+        assert_eq!(Kind::Share.letter(), 'S');
+        assert_eq!(Kind::Vault.letter(), 'V');
+        assert_eq!(Kind::Share.noun(), "share");
+        assert_eq!(Kind::Vault.noun(), "vault");
+        assert_eq!(Kind::from_letter(b'S'), Some(Kind::Share));
+        assert_eq!(Kind::from_letter(b'V'), Some(Kind::Vault));
+        assert_eq!(Kind::from_letter(b'X'), None);
+    }
+
+    #[test]
+    fn missing_lines_are_described() {
+        let e = |missing: Vec<usize>| {
+            TextError::MissingLines {
+                kind: "share",
+                missing,
+                count: 20,
+            }
+            .to_string()
+        };
+        assert_eq!(
+            e(vec![3]),
+            "the share text is incomplete: line 3 is missing (of 20)"
+        );
+        assert_eq!(
+            e(vec![3, 5]),
+            "the share text is incomplete: lines 3, 5 are missing (of 20)"
+        );
+        assert_eq!(
+            e((1..=12).collect()),
+            "the share text is incomplete: lines 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12 are missing (of 20)"
+        );
+        assert_eq!(
+            e((1..=13).collect()),
+            "the share text is incomplete: lines 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, … are missing (of 20)"
+        );
+    }
+
+    #[test]
+    fn gf32_arithmetic_is_a_field() {
+        // Known products with x^5 = x^2 + 1.
+        assert_eq!(gf32_mul(16, 2), 5);
+        assert_eq!(gf32_mul(3, 3), 5);
+        assert_eq!(gf32_mul(0, 7), 0);
+        assert_eq!(gf32_mul(7, 0), 0);
+        assert_eq!(gf32_mul(1, 19), 19);
+        assert_eq!(gf32_mul(19, 1), 19);
+        assert_eq!(gf32_mul(31, 31), 18);
+        for a in 0..32u8 {
+            for b in 0..32u8 {
+                let p = gf32_mul(a, b);
+                assert!(p < 32);
+                assert_eq!(p, gf32_mul(b, a));
+                for c in 0..32u8 {
+                    assert_eq!(gf32_mul(a, b ^ c), p ^ gf32_mul(a, c));
+                }
+            }
+            if a != 0 {
+                assert_eq!((1..32u8).filter(|&b| gf32_mul(a, b) == 1).count(), 1);
+            }
+        }
+    }
+
+    #[test]
+    fn check_char_known_answers() {
+        // acc = ((v0 * 2) ^ v1) * 2 ... : "1" -> 1*2 = 2; "01" -> 2; "10" -> 4; "2Z" -> (4^31)*2.
+        assert_eq!(check_char(b"1"), b'2');
+        assert_eq!(check_char(b"01"), b'2');
+        assert_eq!(check_char(b"10"), b'4');
+        assert_eq!(check_char(b""), b'0');
+        assert_eq!(check_char(b"2Z"), ALPHABET[gf32_mul(4 ^ 31, 2) as usize]);
+        assert_eq!(symbol_value(b'Z'), Some(31));
+        assert_eq!(symbol_value(b'0'), Some(0));
+        assert_eq!(symbol_value(b'U'), None);
+    }
+
+    #[test]
+    fn normalize_forgives_exactly_what_it_says() {
+        assert_eq!(normalize("a-b c\td\r\ne"), b"ABCDE".to_vec());
+        assert_eq!(normalize("oOiIlL"), b"001111".to_vec());
+        assert_eq!(normalize("u_.#"), b"U_.#".to_vec());
+    }
+
+    #[test]
+    fn checksum_binds_kind_and_payload() {
+        let a = checksum(Kind::Share, b"abc");
+        assert_eq!(a, checksum(Kind::Share, b"abc"));
+        assert_ne!(a, checksum(Kind::Vault, b"abc"));
+        assert_ne!(a, checksum(Kind::Share, b"abd"));
+        let mut h = Sha256::new();
+        h.update(b"BG1-S");
+        h.update(b"abc");
+        assert_eq!(&a[..], &h.finalize()[..4]);
+        // Lines of another payload of the same length under this header: every line checks,
+        // the whole does not.
+        let t1 = TextForm::encode(Kind::Share, &payload(56)).unwrap();
+        let mut other = payload(56);
+        other[10] ^= 0x55;
+        let t2 = TextForm::encode(Kind::Share, &other).unwrap();
+        let mut mixed = lines_of(&t2);
+        mixed[0] = lines_of(&t1)[0].clone();
+        assert_eq!(decode_one(&mixed.join("\n")), Err(TextError::Checksum));
+    }
+
+    #[test]
+    fn header_render_and_widths() {
+        let t = TextForm::encode(Kind::Share, &payload(12)).unwrap();
+        assert_eq!(t.header().line_count, 1);
+        assert_eq!(t.header().number_width(), 2);
+        let r = t.header().render();
+        let sum = base32().encode(&checksum(Kind::Share, &payload(12)));
+        assert_eq!(r, format!("BG1-S-1-{sum}"));
+        assert_eq!(sum.len(), CHECKSUM_CHARS);
+        assert_eq!(format!("{t:?}"), format!("TextForm({r} [REDACTED])"));
+        let big = TextForm::encode(Kind::Vault, &payload(1300)).unwrap();
+        assert_eq!(big.header().line_count, 104);
+        assert_eq!(big.header().number_width(), 3);
+        let l = lines_of(&big);
+        assert!(l[1].starts_with("001  "), "{}", l[1]);
+        assert!(l[104].starts_with("104  "), "{}", l[104]);
+        assert_eq!(decode_one(&l.join("\n")).unwrap().1, payload(1300));
+        let h = Header {
+            kind: Kind::Vault,
+            line_count: 99,
+            checksum: [0; 4],
+        };
+        assert_eq!(h.number_width(), 2);
+        let h = Header {
+            line_count: 100,
+            ..h
+        };
+        assert_eq!(h.number_width(), 3);
+    }
+
+    #[test]
+    fn display_line_layout() {
+        let t = TextForm::encode(Kind::Share, &payload(13)).unwrap();
+        let l = lines_of(&t);
+        assert_eq!(l.len(), 3);
+        let chars = base32().encode(&payload(13));
+        let d = &chars[..20];
+        let check = check_char(format!("01{d}").as_bytes()) as char;
+        assert_eq!(
+            l[1],
+            format!(
+                "01  {} {} {} {} {}  {check}",
+                &d[0..4],
+                &d[4..8],
+                &d[8..12],
+                &d[12..16],
+                &d[16..20]
+            )
+        );
+        let last = &chars[20..];
+        assert_eq!(last.len(), 1);
+        let check = check_char(format!("02{last}").as_bytes()) as char;
+        assert_eq!(l[2], format!("02  {last}  {check}"));
+        // The QR form: header, then compact numbered lines.
+        let q = t.to_qr();
+        let parts: Vec<&str> = q.split(' ').collect();
+        assert_eq!(parts.len(), 3);
+        assert_eq!(parts[0], l[0]);
+        assert_eq!(
+            parts[1],
+            normalize(&l[1])
+                .iter()
+                .map(|&b| b as char)
+                .collect::<String>()
+        );
+        // The shortest possible last line (one data character) parses.
+        assert_eq!(decode_one(&l.join("\n")).unwrap().1, payload(13));
+        let h = t.header();
+        assert_eq!(h.parse_line(&l[2]).unwrap().0, 2);
+        assert_eq!(h.parse_line(&l[2]).unwrap().1.as_slice(), last.as_bytes());
+    }
+
+    #[test]
+    fn encode_limits() {
+        assert_eq!(
+            TextForm::encode(Kind::Vault, &[]).unwrap_err(),
+            TextError::EmptyPayload { kind: "vault" }
+        );
+        assert_eq!(
+            TextForm::encode(Kind::Share, &[]).unwrap_err(),
+            TextError::EmptyPayload { kind: "share" }
+        );
+        let most = TextForm::encode(Kind::Vault, &payload(12487)).unwrap();
+        assert_eq!(most.header().line_count, MAX_LINES);
+        assert_eq!(most.header().number_width(), 3);
+        assert_eq!(
+            TextForm::encode(Kind::Vault, &payload(12488)).unwrap_err(),
+            TextError::TooLong {
+                kind: "vault",
+                len: 12488
+            }
+        );
+    }
+
+    #[test]
+    fn qr_chunks_are_balanced() {
+        let t = TextForm::encode(Kind::Vault, &payload(300)).unwrap();
+        assert_eq!(t.header().line_count, 24);
+        let c = t.qr_chunks(16);
+        assert_eq!(c.len(), 2);
+        let count = |s: &str| s.split(' ').count() - 1;
+        assert_eq!(count(&c[0]), 12);
+        assert_eq!(count(&c[1]), 12);
+        let one = t.qr_chunks(0);
+        assert_eq!(one.len(), 24);
+        assert!(one.iter().all(|s| count(s) == 1));
+        assert_eq!(t.qr_chunks(24).len(), 1);
+        assert_eq!(t.qr_chunks(23).len(), 2);
+        assert_eq!(*t.to_qr(), *t.qr_chunks(24)[0]);
+        assert!(c.iter().all(|s| s.starts_with(&t.header().render())));
+    }
+
+    #[test]
+    fn header_parse_rules() {
+        let t = TextForm::encode(Kind::Share, &payload(56)).unwrap();
+        let h = t.header().render();
+        let sum = &h[h.len() - 7..];
+        assert_eq!(Header::parse(&h).unwrap(), *t.header());
+        assert_eq!(
+            Header::parse(&h.to_lowercase()).unwrap(),
+            *t.header(),
+            "case"
+        );
+        assert_eq!(Header::parse(""), Err(TextError::NoHeader));
+        assert_eq!(Header::parse("XG1-S-5-AAAAAAA"), Err(TextError::NoHeader));
+        assert_eq!(
+            Header::parse(&format!("BG-S-5-{sum}")),
+            Err(TextError::NoHeader)
+        );
+        assert_eq!(
+            Header::parse(&format!("BG1234567-S-5-{sum}")),
+            Err(TextError::NoHeader)
+        );
+        assert_eq!(
+            Header::parse(&format!("BG123456-S-5-{sum}")),
+            Err(TextError::NewerVersion { found: 123_456 })
+        );
+        assert_eq!(
+            Header::parse(&format!("BG2-S-5-{sum}")),
+            Err(TextError::NewerVersion { found: 2 })
+        );
+        assert_eq!(
+            Header::parse(&format!("BG0-S-5-{sum}")),
+            Err(TextError::BadHeader)
+        );
+        assert_eq!(
+            Header::parse(&format!("BG1-X-5-{sum}")),
+            Err(TextError::BadHeader)
+        );
+        assert_eq!(Header::parse("BG1"), Err(TextError::BadHeader));
+        assert_eq!(
+            Header::parse(&format!("BG1-S-{sum}")),
+            Err(TextError::BadHeader)
+        );
+        assert_eq!(
+            Header::parse(&format!("BG1-S-1000-{sum}")),
+            Err(TextError::BadHeader)
+        );
+        assert_eq!(
+            Header::parse(&format!("BG1-S-05-{sum}")),
+            Err(TextError::BadHeader)
+        );
+        assert_eq!(
+            Header::parse(&format!("BG1-S-5A-{sum}")),
+            Err(TextError::BadHeader)
+        );
+        let h999 = Header::parse(&format!("BG1-V-999-{sum}")).unwrap();
+        assert_eq!(h999.line_count, 999);
+        assert_eq!(h999.kind, Kind::Vault);
+        let h100 = Header::parse(&format!("BG1-S-100-{sum}")).unwrap();
+        assert_eq!(h100.line_count, 100);
+        assert_eq!(Header::parse(&format!("BG1S100{sum}")).unwrap(), h100);
+        let h1 = Header::parse(&format!("BG1-S-1-{sum}")).unwrap();
+        assert_eq!(h1.line_count, 1);
+        // Four parts: a checksum of the wrong length is a header error.
+        assert_eq!(
+            Header::parse(&format!("BG1-S-5-{}", &sum[..6])),
+            Err(TextError::BadHeader)
+        );
+        // A checksum that is not canonical base32 (trailing bits set).
+        assert_eq!(Header::parse("BG1-S-5-ZZZZZZZ"), Err(TextError::BadHeader));
+        // Without separators, the count takes what the 7 checksum characters leave.
+        assert_eq!(
+            Header::parse(&format!("BG1S{sum}")),
+            Err(TextError::BadHeader)
+        );
+        assert_eq!(
+            Header::parse(&format!("BG1 S 12 {sum}"))
+                .unwrap()
+                .line_count,
+            12
+        );
+    }
+
+    #[test]
+    fn parse_line_rules() {
+        // 56 bytes: 90 characters, five lines, the last with 10.
+        let t = TextForm::encode(Kind::Share, &payload(56)).unwrap();
+        let h = t.header().clone();
+        let l = lines_of(&t);
+        let c: Vec<String> = l
+            .iter()
+            .map(|s| String::from_utf8(normalize(s)).unwrap())
+            .collect();
+        assert_eq!(h.parse_line(&l[1]).unwrap().0, 1);
+        assert_eq!(h.parse_line(&l[5]).unwrap().0, 5);
+        assert_eq!(h.parse_line(&l[5]).unwrap().1.len(), 10);
+        assert_eq!(
+            h.parse_line("0"),
+            Err(TextError::BadLineNumber { width: 2 })
+        );
+        assert_eq!(
+            h.parse_line("01A"),
+            Err(TextError::BadLineNumber { width: 2 })
+        );
+        assert_eq!(
+            h.parse_line("A1ABCD"),
+            Err(TextError::BadLineNumber { width: 2 })
+        );
+        assert_eq!(
+            h.parse_line("1AABCD"),
+            Err(TextError::BadLineNumber { width: 2 })
+        );
+        let renumber = |line: &str, num: &str| {
+            let data = &line[2..line.len() - 1];
+            let body = format!("{num}{data}");
+            let check = check_char(body.as_bytes()) as char;
+            format!("{body}{check}")
+        };
+        assert_eq!(
+            h.parse_line(&renumber(&c[1], "00")),
+            Err(TextError::LineOutOfRange {
+                kind: "share",
+                line: 0,
+                count: 5
+            })
+        );
+        assert_eq!(
+            h.parse_line(&renumber(&c[1], "06")),
+            Err(TextError::LineOutOfRange {
+                kind: "share",
+                line: 6,
+                count: 5
+            })
+        );
+        // A full line numbered as the last is too long for it only if over 20: 20 is fine.
+        assert_eq!(h.parse_line(&renumber(&c[1], "05")).unwrap().0, 5);
+        // A short line numbered as a middle one.
+        assert_eq!(
+            h.parse_line(&renumber(&c[5], "02")),
+            Err(TextError::BadLineLength {
+                kind: "share",
+                line: 2,
+                expected: "20".into(),
+                found: 10
+            })
+        );
+        let long = renumber(&format!("{}A", &c[1]), "05");
+        assert_eq!(
+            h.parse_line(&long),
+            Err(TextError::BadLineLength {
+                kind: "share",
+                line: 5,
+                expected: "1 to 20".into(),
+                found: 21
+            })
+        );
+        // A bad character is located by group, the check character included.
+        let mut g3 = c[1].clone().into_bytes();
+        g3[2 + 9] = b'U';
+        assert_eq!(
+            h.parse_line(std::str::from_utf8(&g3).unwrap()),
+            Err(TextError::BadCharacter {
+                kind: "share",
+                line: 1,
+                group: 3
+            })
+        );
+        let mut g5 = c[1].clone().into_bytes();
+        g5[2 + 19] = b'*';
+        assert_eq!(
+            h.parse_line(std::str::from_utf8(&g5).unwrap()),
+            Err(TextError::BadCharacter {
+                kind: "share",
+                line: 1,
+                group: 5
+            })
+        );
+        let mut chk = c[1].clone().into_bytes();
+        let n = chk.len();
+        chk[n - 1] = b'U';
+        // A character outside the alphabet in the check position is named as the check
+        // character, not as a group.
+        assert_eq!(
+            h.parse_line(std::str::from_utf8(&chk).unwrap()),
+            Err(TextError::CheckCharacterTypo {
+                kind: "share",
+                line: 1
+            })
+        );
+        let mut typo = c[1].clone().into_bytes();
+        typo[n - 1] = if typo[n - 1] == b'0' { b'1' } else { b'0' };
+        assert_eq!(
+            h.parse_line(std::str::from_utf8(&typo).unwrap()),
+            Err(TextError::LineCheck {
+                kind: "share",
+                line: 1,
+                group: None
+            })
+        );
+    }
+
+    #[test]
+    fn block_bookkeeping() {
+        let t = TextForm::encode(Kind::Share, &payload(56)).unwrap();
+        let l = lines_of(&t);
+        let mut b = Block::new(t.header().clone());
+        assert!(!b.is_complete());
+        assert_eq!(b.missing(), vec![1, 2, 3, 4, 5]);
+        assert_eq!(b.add_line(&l[2]), Ok(2));
+        assert_eq!(b.add_line(&l[2]), Ok(2), "the same line twice is fine");
+        assert_eq!(b.missing(), vec![1, 3, 4, 5]);
+        assert_eq!(
+            format!("{b:?}"),
+            format!("Block({}, lines [2] [REDACTED])", l[0])
+        );
+        // A different line 2 conflicts.
+        let flipped: Vec<u8> = payload(56).iter().map(|b| b ^ 0xff).collect();
+        let other = TextForm::encode(Kind::Share, &flipped).unwrap();
+        let h = t.header();
+        let mut c2 = normalize(&lines_of(&other)[2]);
+        let n = c2.len();
+        c2[n - 1] = check_char(&c2[..n - 1]);
+        let c2 = String::from_utf8(c2).unwrap();
+        assert!(h.parse_line(&c2).is_ok());
+        assert_eq!(b.add_line(&c2), Err(TextError::ConflictingLine { line: 2 }));
+        for i in [1, 3, 4] {
+            b.add_line(&l[i]).unwrap();
+        }
+        assert!(!b.is_complete());
+        assert_eq!(b.missing(), vec![5]);
+        assert!(matches!(
+            b.decode(),
+            Err(TextError::MissingLines { missing, count: 5, .. }) if missing == vec![5]
+        ));
+        let mut rest = Block::new(t.header().clone());
+        rest.add_line(&l[5]).unwrap();
+        let mut conflicting = Block::new(t.header().clone());
+        conflicting.add_line(&c2).unwrap();
+        let mut b2 = b.clone();
+        assert_eq!(
+            b2.merge(conflicting),
+            Err(TextError::ConflictingLine { line: 2 })
+        );
+        b.merge(rest).unwrap();
+        assert!(b.is_complete());
+        assert!(b.missing().is_empty());
+        assert_eq!(b.decode().unwrap().expose_secret(), &payload(56)[..]);
+    }
+
+    /// Line `li` of `lines` (display form) with the data character at `pos` replaced.
+    fn with_typo(lines: &[String], li: usize, pos: usize) -> Vec<String> {
+        let mut c = normalize(&lines[li]);
+        c[2 + pos] = if c[2 + pos] == b'A' { b'B' } else { b'A' };
+        let mut v = lines.to_vec();
+        v[li] = String::from_utf8(c).unwrap();
+        v
+    }
+
+    #[test]
+    fn typos_are_located_through_merges_and_blocks() {
+        let t = TextForm::encode(Kind::Share, &payload(56)).unwrap();
+        let l = lines_of(&t);
+        // A typo in group 4 of line 3, given in a separate block that is merged in.
+        let bad = with_typo(&l, 3, 13);
+        let mut a = parse_blocks(&[l[0].clone(), l[1].clone(), l[2].clone()].join("\n")).unwrap();
+        let b =
+            parse_blocks(&[l[0].clone(), bad[3].clone(), l[4].clone(), l[5].clone()].join("\n"))
+                .unwrap();
+        assert_eq!(a.len(), 1);
+        assert_eq!(b.len(), 1);
+        a.extend(b);
+        let merged = merge_blocks(a).unwrap();
+        assert_eq!(merged.len(), 1);
+        assert_eq!(
+            merged[0].decode(),
+            Err(TextError::LineCheck {
+                kind: "share",
+                line: 3,
+                group: Some(4)
+            })
+        );
+        // A typo in the check character itself.
+        let mut cc = normalize(&l[2]);
+        let n = cc.len();
+        cc[n - 1] = ALPHABET[(symbol_value(cc[n - 1]).unwrap() as usize + 1) % 32];
+        let mut v = l.clone();
+        v[2] = String::from_utf8(cc).unwrap();
+        assert_eq!(
+            decode_one(&v.join("\n")),
+            Err(TextError::CheckCharacterTypo {
+                kind: "share",
+                line: 2
+            })
+        );
+        // A bad line and another missing one: the bad line is named, without a group.
+        let mut two = with_typo(&l, 3, 0);
+        two.remove(4);
+        assert_eq!(
+            decode_one(&two.join("\n")),
+            Err(TextError::LineCheck {
+                kind: "share",
+                line: 3,
+                group: None
+            })
+        );
+        // Two substitutions in one line: no single one explains it, so no group.
+        let mut double = with_typo(&l, 1, 0);
+        double = with_typo(&double, 1, 5);
+        assert_eq!(
+            decode_one(&double.join("\n")),
+            Err(TextError::LineCheck {
+                kind: "share",
+                line: 1,
+                group: None
+            })
+        );
+    }
+
+    #[test]
+    fn locate_typo_directly() {
+        let t = TextForm::encode(Kind::Share, &payload(56)).unwrap();
+        let l = lines_of(&t);
+        let mut b = Block::new(t.header().clone());
+        for i in [1, 2, 4, 5] {
+            b.add_line(&l[i]).unwrap();
+        }
+        // Too short to hold a number, a character and a check character.
+        assert!(b.locate_typo(3, b"03").is_none());
+        let good = normalize(&l[3]);
+        assert!(matches!(
+            b.locate_typo(3, &with_typo_bytes(&good, 6)),
+            Some(Typo::Group(2))
+        ));
+        assert!(matches!(
+            b.locate_typo(3, &with_typo_bytes(&good, 19)),
+            Some(Typo::Group(5))
+        ));
+        assert!(matches!(
+            b.locate_typo(3, &with_typo_bytes(&good, 0)),
+            Some(Typo::Group(1))
+        ));
+        // The true line is not a typo of the check character, and a wholly different line
+        // cannot be explained.
+        let mut other = good.clone();
+        for c in &mut other[2..10] {
+            *c = b'7';
+        }
+        assert!(b.locate_typo(3, &other).is_none());
+    }
+
+    fn with_typo_bytes(good: &[u8], pos: usize) -> Vec<u8> {
+        let mut c = good.to_vec();
+        c[2 + pos] = if c[2 + pos] == b'A' { b'B' } else { b'A' };
+        c
+    }
+
+    #[test]
+    fn parse_blocks_rules() {
+        let s = TextForm::encode(Kind::Share, &payload(56)).unwrap();
+        let v = TextForm::encode(Kind::Vault, &payload(100)).unwrap();
+        let text = format!(
+            "# comment\n{}\n\n  # another\n{}\n",
+            lines_of(&s).join("\n"),
+            v.to_qr().as_str()
+        );
+        let blocks = parse_blocks(&text).unwrap();
+        assert_eq!(blocks.len(), 2);
+        assert_eq!(blocks[0].header.kind, Kind::Share);
+        assert_eq!(blocks[1].header.kind, Kind::Vault);
+        assert_eq!(
+            blocks[0].decode().unwrap().expose_secret(),
+            &payload(56)[..]
+        );
+        assert_eq!(
+            blocks[1].decode().unwrap().expose_secret(),
+            &payload(100)[..]
+        );
+        // A data line before any header.
+        let l = lines_of(&s);
+        assert_eq!(
+            parse_blocks(&format!("{}\n{}", l[1], l[0])).unwrap_err(),
+            TextError::NoHeader
+        );
+        assert_eq!(
+            parse_blocks("# only a comment\n\n").unwrap_err(),
+            TextError::NoHeader
+        );
+        // A broken header stops the parse.
+        assert_eq!(
+            parse_blocks("BG1-S-5-AAAAAA\n").unwrap_err(),
+            TextError::BadHeader
+        );
+        // A line error other than a check failure stops the parse.
+        let mut short = l.clone();
+        short[2] = "02 ABC 7".into();
+        assert!(matches!(
+            parse_blocks(&short.join("\n")).unwrap_err(),
+            TextError::BadLineLength { line: 2, .. }
+        ));
+        // A check failure does not: the block is returned and decode names it.
+        let bad = with_typo(&l, 2, 5);
+        let blocks = parse_blocks(&bad.join("\n")).unwrap();
+        assert_eq!(blocks.len(), 1);
+        assert_eq!(
+            blocks[0].decode(),
+            Err(TextError::LineCheck {
+                kind: "share",
+                line: 2,
+                group: Some(2)
+            })
+        );
+        // The same block twice, as rows and as a QR row, merges into one.
+        let twice = format!("{}\n{}", l.join("\n"), s.to_qr().as_str());
+        assert_eq!(parse_blocks(&twice).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn separated_header_parts_are_read_as_written() {
+        // [0x10, 0, 0, 0] encodes as "2000000": typed as "12-000000", a reader that ignored
+        // the separators would take count 1 and checksum "2000000".
+        assert_eq!(base32().encode(&[0x10, 0, 0, 0]), "2000000");
+        assert_eq!(
+            Header::parse("BG1-V-1-2000000").unwrap(),
+            Header {
+                kind: Kind::Vault,
+                line_count: 1,
+                checksum: [0x10, 0, 0, 0]
+            }
+        );
+        assert_eq!(Header::parse("BG1-V-12-000000"), Err(TextError::BadHeader));
+        assert_eq!(Header::parse("BG1 V 12 000000"), Err(TextError::BadHeader));
+        assert_eq!(Header::parse("BG1V12000000").unwrap().line_count, 1);
+    }
+
+    #[test]
+    fn three_digit_blocks_accept_a_one_character_last_line() {
+        // 1238 bytes: 1981 characters, 100 lines, the last holding one character.
+        let t = TextForm::encode(Kind::Vault, &payload(1238)).unwrap();
+        assert_eq!(t.header().line_count, 100);
+        let l = lines_of(&t);
+        let last = normalize(&l[100]);
+        assert_eq!(last.len(), 3 + 1 + 1);
+        assert_eq!(
+            t.header()
+                .parse_line(std::str::from_utf8(&last).unwrap())
+                .unwrap()
+                .0,
+            100
+        );
+        assert_eq!(
+            t.header().parse_line("1001"),
+            Err(TextError::BadLineNumber { width: 3 })
+        );
+        assert_eq!(decode_one(&l.join("\n")).unwrap().1, payload(1238));
+    }
+
+    #[test]
+    fn a_typo_in_a_one_character_last_line_is_located() {
+        for (n, lines) in [(13, 2), (1238, 100)] {
+            let t = TextForm::encode(Kind::Vault, &payload(n)).unwrap();
+            let mut l = lines_of(&t);
+            assert_eq!(l.len(), lines + 1);
+            let mut last = normalize(&l[lines]);
+            let w = t.header().number_width();
+            assert_eq!(last.len(), w + 2);
+            last[w] = if last[w] == b'0' { b'1' } else { b'0' };
+            l[lines] = String::from_utf8(last).unwrap();
+            assert_eq!(
+                decode_one(&l.join("\n")),
+                Err(TextError::LineCheck {
+                    kind: "vault",
+                    line: lines,
+                    group: Some(1)
+                }),
+                "{n} bytes"
+            );
         }
     }
 }

@@ -423,4 +423,255 @@ mod tests {
             let _ = Vault::from_bytes(&b);
         }
     }
+
+    /// The fields of `sample(true)` in order, as the reader takes them.
+    fn pieces(v: &Vault) -> Vec<(&'static str, usize)> {
+        let mut p = vec![
+            ("version", 1),
+            ("vault id", 16),
+            ("generation", 4),
+            ("creation date", 8),
+            ("drill interval", 2),
+            ("threshold", 2),
+            ("key derivation", 1),
+            ("Argon2id memory", 4),
+            ("Argon2id iterations", 4),
+            ("Argon2id parallelism", 4),
+            ("Argon2id salt", 16),
+        ];
+        for _ in &v.header.commitments {
+            p.push(("share commitments", 16));
+        }
+        p.push(("tenant", 1));
+        p.push(("tenant", v.header.tenant.len()));
+        for l in &v.header.labels {
+            p.push(("location", 1));
+            p.push(("location", l.location.len()));
+            p.push(("custodian", 1));
+            p.push(("custodian", l.custodian.len()));
+        }
+        p.push(("nonce", 24));
+        p.push(("ciphertext length", 2));
+        p.push(("ciphertext", v.ciphertext.len()));
+        p
+    }
+
+    #[test]
+    fn every_truncation_names_its_field_and_offset() {
+        let v = sample(true);
+        let b = v.to_bytes();
+        let p = pieces(&v);
+        assert_eq!(p.iter().map(|x| x.1).sum::<usize>(), b.len());
+        let mut start = 0;
+        for (field, len) in p {
+            for cut in start..start + len {
+                let expect = if cut == 0 {
+                    VaultError::Truncated {
+                        at: 0,
+                        field: "version",
+                    }
+                } else {
+                    VaultError::Truncated { at: start, field }
+                };
+                assert_eq!(Vault::from_bytes(&b[..cut]).unwrap_err(), expect, "{cut}");
+            }
+            start += len;
+        }
+        assert_eq!(Vault::from_bytes(&b).unwrap(), v);
+    }
+
+    #[test]
+    fn header_layout_is_byte_exact() {
+        let v = sample(true);
+        let h = v.header.to_bytes();
+        assert_eq!(h[0], 1);
+        assert_eq!(&h[1..17], &[1; 16]);
+        assert_eq!(&h[17..21], &1u32.to_be_bytes());
+        assert_eq!(&h[21..29], &1_764_000_000u64.to_be_bytes());
+        assert_eq!(&h[29..31], &90u16.to_be_bytes());
+        assert_eq!(&h[31..34], &[2, 3, 1]);
+        assert_eq!(&h[34..38], &(512 * 1024u32).to_be_bytes());
+        assert_eq!(&h[38..42], &3u32.to_be_bytes());
+        assert_eq!(&h[42..46], &1u32.to_be_bytes());
+        assert_eq!(&h[46..62], &[5; 16]);
+        assert_eq!(&h[62..78], &[2; 16]);
+        assert_eq!(h[110], 23);
+        assert_eq!(&h[111..134], b"contoso.onmicrosoft.com");
+        assert_eq!(h[134], 11);
+        let plain = sample(false).header.to_bytes();
+        assert_eq!(plain[33], 0);
+        assert_eq!(&plain[34..50], &[2; 16]);
+        assert_eq!(plain.len(), h.len() - 28);
+        let full = v.to_bytes();
+        assert_eq!(&full[..h.len()], &h[..]);
+        assert_eq!(&full[h.len()..h.len() + 24], &[6; 24]);
+        assert_eq!(&full[h.len() + 24..h.len() + 26], &[0, 40]);
+        assert_eq!(&full[h.len() + 26..], &[7; 40][..]);
+        assert_eq!(v.header.share_count(), 3);
+    }
+
+    #[test]
+    fn first_bytes_and_size() {
+        assert_eq!(
+            Vault::from_bytes(&[]).unwrap_err(),
+            VaultError::Truncated {
+                at: 0,
+                field: "version"
+            }
+        );
+        assert_eq!(
+            Vault::from_bytes(&[0, 1, 2]).unwrap_err(),
+            VaultError::BadVersion
+        );
+        // The version comes before the size.
+        assert_eq!(
+            Vault::from_bytes(&[3; 20_000]).unwrap_err(),
+            VaultError::NewerVersion { found: 3 }
+        );
+        let mut big = vec![1; MAX_VAULT_BYTES + 1];
+        assert_eq!(
+            Vault::from_bytes(&big).unwrap_err(),
+            VaultError::TooLarge { found: 12_289 }
+        );
+        big.pop();
+        assert!(!matches!(
+            Vault::from_bytes(&big).unwrap_err(),
+            VaultError::TooLarge { .. }
+        ));
+        assert_eq!(MAX_VAULT_BYTES, 12_288);
+        // A vault of exactly the maximum size parses.
+        let mut v = sample(false);
+        let base = v.to_bytes().len();
+        v.ciphertext = vec![7; MAX_VAULT_BYTES - base + 40];
+        let b = v.to_bytes();
+        assert_eq!(b.len(), MAX_VAULT_BYTES);
+        assert_eq!(Vault::from_bytes(&b).unwrap(), v);
+    }
+
+    #[test]
+    fn thresholds_and_ciphertext_bounds() {
+        let with = |k: u8, n: u8| {
+            let mut v = sample(false);
+            v.header.threshold = k;
+            v.header.commitments = vec![[2; 16]; n as usize];
+            v.header.labels = vec![ShareLabel::default(); n as usize];
+            v
+        };
+        for (k, n) in [(2, 2), (3, 3), (2, 255), (255, 255)] {
+            let v = with(k, n);
+            assert_eq!(v.header.validate(), Ok(()), "{k} of {n}");
+            assert_eq!(Vault::from_bytes(&v.to_bytes()).unwrap(), v);
+        }
+        for (k, n) in [(1, 3), (0, 3), (4, 3), (3, 2)] {
+            let v = with(k, n);
+            let e = || VaultError::BadThreshold { k, n };
+            assert_eq!(v.header.validate(), Err(e()), "{k} of {n}");
+            assert_eq!(Vault::from_bytes(&v.to_bytes()).unwrap_err(), e());
+        }
+        let mut many = with(2, 255);
+        many.header.commitments.push([0; 16]);
+        many.header.labels.push(ShareLabel::default());
+        assert_eq!(
+            many.header.validate(),
+            Err(VaultError::BadThreshold { k: 2, n: 255 })
+        );
+        let mut unlabelled = sample(false);
+        unlabelled.header.labels.pop();
+        assert_eq!(
+            unlabelled.header.validate(),
+            Err(VaultError::BadLabel { field: "share" })
+        );
+        let mut costly = sample(true);
+        costly
+            .header
+            .passphrase
+            .as_mut()
+            .unwrap()
+            .params
+            .parallelism = 17;
+        assert!(matches!(
+            costly.header.validate(),
+            Err(VaultError::Kdf(KdfError::TooExpensive {
+                what: "parallelism",
+                ..
+            }))
+        ));
+        // The shortest ciphertext is a bare tag.
+        let mut v = sample(false);
+        v.ciphertext = vec![7; TAG_BYTES];
+        assert_eq!(Vault::from_bytes(&v.to_bytes()).unwrap(), v);
+        v.ciphertext = vec![7; TAG_BYTES - 1];
+        assert_eq!(
+            Vault::from_bytes(&v.to_bytes()).unwrap_err(),
+            VaultError::CiphertextTooShort { found: 15 }
+        );
+        let mut t = sample(false).to_bytes();
+        t.extend([0, 0, 0]);
+        assert_eq!(
+            Vault::from_bytes(&t).unwrap_err(),
+            VaultError::TrailingBytes { extra: 3 }
+        );
+    }
+
+    #[test]
+    fn labels_are_checked_where_they_are() {
+        assert_eq!(check_label(&"a".repeat(255), "tenant"), Ok(()));
+        assert_eq!(
+            check_label(&"a".repeat(256), "tenant"),
+            Err(VaultError::LabelTooLong {
+                field: "tenant",
+                len: 256
+            })
+        );
+        assert_eq!(check_label("", "custodian"), Ok(()));
+        assert_eq!(
+            check_label("Dana Müller, Zürich — 3rd floor", "location"),
+            Ok(())
+        );
+        for bad in [
+            "\u{0}", "a\nb", "\t", "\u{7f}", "\u{85}", "\u{061C}", "\u{200E}", "\u{200F}",
+            "\u{202A}", "\u{202C}", "\u{202E}", "\u{2066}", "\u{2068}", "\u{2069}",
+        ] {
+            assert_eq!(
+                check_label(bad, "location"),
+                Err(VaultError::BadLabel { field: "location" }),
+                "{bad:?}"
+            );
+        }
+        // Neighbours of the bidirectional ranges are fine.
+        for ok in [
+            "\u{061B}", "\u{200D}", "\u{2010}", "\u{2029}", "\u{202F}", "\u{2065}", "\u{206A}",
+        ] {
+            assert_eq!(check_label(ok, "location"), Ok(()), "{ok:?}");
+        }
+        assert!(is_bidi_control('\u{202B}'));
+        assert!(!is_bidi_control('a'));
+        type Edit = fn(&mut VaultHeader);
+        let cases: [(&str, Edit); 3] = [
+            ("tenant", |h| h.tenant = "x\u{1b}".into()),
+            ("location", |h| h.labels[2].location = "x\u{202E}".into()),
+            ("custodian", |h| h.labels[1].custodian = "\u{7}".into()),
+        ];
+        for (field, f) in cases {
+            let mut v = sample(false);
+            f(&mut v.header);
+            assert_eq!(v.header.validate(), Err(VaultError::BadLabel { field }));
+            assert_eq!(
+                Vault::from_bytes(&v.to_bytes()).unwrap_err(),
+                VaultError::BadLabel { field }
+            );
+        }
+        // Invalid UTF-8 in a label is a label error too.
+        let v = sample(false);
+        let mut b = v.to_bytes();
+        let h = v.header.to_bytes();
+        // The tenant starts after the 50-byte fixed part and the three commitments.
+        assert_eq!(usize::from(b[34 + 48]), v.header.tenant.len());
+        b[34 + 48 + 1] = 0xff;
+        assert_eq!(
+            Vault::from_bytes(&b).unwrap_err(),
+            VaultError::BadLabel { field: "tenant" }
+        );
+        assert!(h.len() < b.len());
+    }
 }
