@@ -111,7 +111,7 @@ fn describe_groups(g: &[(String, Vec<String>)]) -> String {
 
 /// Shows a vault id the way sheets print it: Crockford base32 in groups of four.
 pub fn display_vault_id(id: &[u8]) -> String {
-    let s = crate_base32(id);
+    let s = crate::text::base32().encode(id);
     s.as_bytes()
         .chunks(4)
         .map(|c| std::str::from_utf8(c).expect("ASCII"))
@@ -122,13 +122,6 @@ pub fn display_vault_id(id: &[u8]) -> String {
 /// The short fingerprint printed big on sheets: the first 8 characters of the vault id.
 pub fn fingerprint(id: &[u8]) -> String {
     display_vault_id(id)[..9].to_string()
-}
-
-fn crate_base32(b: &[u8]) -> String {
-    let mut spec = data_encoding::Specification::new();
-    spec.symbols
-        .push_str(std::str::from_utf8(crate::text::ALPHABET).expect("ASCII"));
-    spec.encoding().expect("valid spec").encode(b)
 }
 
 /// Shares checked against the vault copies, ready to combine.

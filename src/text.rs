@@ -144,7 +144,8 @@ fn describe_missing(m: &[usize]) -> String {
     }
 }
 
-fn base32() -> &'static Encoding {
+/// The Crockford base32 encoding of the text form (FORMAT.md §6.1); also shows vault ids.
+pub fn base32() -> &'static Encoding {
     static ENC: OnceLock<Encoding> = OnceLock::new();
     ENC.get_or_init(|| {
         let mut spec = Specification::new();

@@ -1,10 +1,9 @@
 //! Process hardening at start-up: no core dumps, not dumpable, memory locked where allowed.
 
-/// What hardening achieved, for `preflight` and warnings.
+/// What hardening achieved, for `preflight` and warnings. Core dumps and the dumpable flag are
+/// read back from the kernel by [`state`] instead of being remembered here.
 #[derive(Debug, Clone, Default)]
 pub struct Hardening {
-    pub core_dumps_disabled: bool,
-    pub non_dumpable: bool,
     pub memory_locked: bool,
     /// Why memory could not be locked, if it could not.
     pub lock_note: Option<String>,
@@ -22,13 +21,13 @@ pub fn harden() -> Hardening {
             rlim_cur: 0,
             rlim_max: 0,
         };
-        h.core_dumps_disabled = libc::setrlimit(libc::RLIMIT_CORE, &zero) == 0;
+        libc::setrlimit(libc::RLIMIT_CORE, &zero);
         // A closed pipe (`breakglass monitoring | head`) ends the process quietly, as in other
         // command-line tools, instead of a panic in `println!`.
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
         #[cfg(target_os = "linux")]
         {
-            h.non_dumpable = libc::prctl(libc::PR_SET_DUMPABLE, 0, 0, 0, 0) == 0;
+            libc::prctl(libc::PR_SET_DUMPABLE, 0, 0, 0, 0);
         }
         let mut lim = libc::rlimit {
             rlim_cur: 0,
