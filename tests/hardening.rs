@@ -273,32 +273,35 @@ fn complete(p: &Path) -> bool {
     }
 }
 
+/// A 2-of-3 ceremony with shares A, B and C into `out`.
+fn abc_ceremony(out: &Path, force: bool) -> Vec<String> {
+    let mut a = vec![
+        "ceremony",
+        "--allow-online",
+        "--tenant",
+        "contoso",
+        "-k",
+        "2",
+        "--share",
+        "A",
+        "--share",
+        "B",
+        "--share",
+        "C",
+        "--out",
+        p(out),
+    ];
+    if force {
+        a.push("--force");
+    }
+    a.into_iter().map(String::from).collect()
+}
+
 #[test]
 fn a_killed_ceremony_leaves_no_partial_sheet_and_a_rerun_works() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("s");
-    let args = |force: bool| {
-        let mut a = vec![
-            "ceremony",
-            "--allow-online",
-            "--tenant",
-            "contoso",
-            "-k",
-            "2",
-            "--share",
-            "A",
-            "--share",
-            "B",
-            "--share",
-            "C",
-            "--out",
-            p(&out),
-        ];
-        if force {
-            a.push("--force");
-        }
-        a.into_iter().map(String::from).collect::<Vec<_>>()
-    };
+    let args = |force: bool| abc_ceremony(&out, force);
     for delay_ms in [0u64, 5, 10, 20, 30, 45, 60, 80, 120, 200] {
         let mut child = Command::new(env!("CARGO_BIN_EXE_breakglass"))
             .args(args(true))
@@ -342,23 +345,8 @@ fn a_failing_write_puts_nothing_in_place() {
     let blocker = out.join("share-3-c.pdf");
     fs::create_dir_all(&blocker).unwrap();
     fs::write(blocker.join("x"), "x").unwrap();
-    let args = [
-        "ceremony",
-        "--allow-online",
-        "--tenant",
-        "contoso",
-        "-k",
-        "2",
-        "--share",
-        "A",
-        "--share",
-        "B",
-        "--share",
-        "C",
-        "--out",
-        p(&out),
-        "--force",
-    ];
+    let args = abc_ceremony(&out, true);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let r = run(&args);
     assert_eq!(r.code, 6, "{}", r.all());
     assert!(r.stderr.contains("share-3-c.pdf"), "{}", r.stderr);
