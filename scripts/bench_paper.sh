@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v pdftoppm >/dev/null || { echo "needs pdftoppm: apt-get install poppler-utils" >&2; exit 1; }
 cargo build --release --locked --quiet
-cargo build --release --locked --quiet --example compare_decoders
+cargo build --release --locked --quiet -p breakglass-paper --example compare_decoders
 runs=${1:-5}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

@@ -3,10 +3,10 @@
 
 mod common;
 
-use breakglass::contents::{Entry, VaultContents};
-use breakglass::seal::{SealPlan, seal};
-use breakglass::secret::SecretString;
-use breakglass::vault::{ShareLabel, Vault};
+use breakglass_core::contents::{Entry, VaultContents};
+use breakglass_core::seal::{SealPlan, seal};
+use breakglass_core::secret::SecretString;
+use breakglass_core::vault::{ShareLabel, Vault};
 use common::*;
 use std::fs;
 

@@ -445,9 +445,9 @@ fn degraded_scans_of_two_sheets_recover_the_vault() {
                             let bytes = std::fs::read(&path).unwrap();
                             let all =
                                 |f: &[String]| wanted.iter().all(|w| f.iter().any(|t| t == w));
-                            let ours = breakglass::scan::scan_image_until(
+                            let ours = breakglass_paper::scan::scan_image_until(
                                 &bytes,
-                                &breakglass::scan::ScanLimits::default(),
+                                &breakglass_paper::scan::ScanLimits::default(),
                                 &all,
                             )
                             .unwrap_or_default();

@@ -4,8 +4,8 @@
 
 mod common;
 
-use breakglass::document::decode_text;
-use breakglass::recover::{self, Sourced};
+use breakglass_core::document::decode_text;
+use breakglass_core::recover::{self, Sourced};
 use common::*;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -120,7 +120,7 @@ fn no_secret_leaks_into_files_or_output() {
         vec![Sourced::new("v", docs[0].vaults[0].clone())],
     )
     .unwrap()
-    .open(Some(&breakglass::secret::Passphrase::new(pass.into())))
+    .open(Some(&breakglass_core::secret::Passphrase::new(pass.into())))
     .unwrap();
     let secret = rec.secret().expose_secret().to_vec();
 

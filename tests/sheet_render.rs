@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use breakglass::sheet::{Paper, ShareSheet, render_share_sheet};
+use breakglass_paper::sheet::{Paper, ShareSheet, render_share_sheet};
 
 const ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTVWXYZ0123456789";
 

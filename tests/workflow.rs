@@ -355,9 +355,14 @@ fn totp_code_is_shown_on_recovery() {
     let candidates: Vec<String> = [now - 30, now, now + 30]
         .iter()
         .map(|&s| {
-            breakglass::totp::Totp::from_key(key, breakglass::totp::Algorithm::Sha1, 6, 30)
-                .code_at(s)
-                .code
+            breakglass_core::totp::Totp::from_key(
+                key,
+                breakglass_core::totp::Algorithm::Sha1,
+                6,
+                30,
+            )
+            .code_at(s)
+            .code
         })
         .collect();
     assert!(candidates.contains(&code.to_string()));

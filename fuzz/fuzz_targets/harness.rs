@@ -9,15 +9,15 @@
 // Each fuzz target uses one of these functions; the others are dead code there.
 #![allow(dead_code)]
 
-use breakglass::contents::{Entry, VaultContents};
-use breakglass::document::{self, Decoded, SheetFacts, SheetText};
-use breakglass::plan::Plan;
-use breakglass::recover::{self, Sourced};
-use breakglass::seal::{self, SealPlan, Sealed};
-use breakglass::secret::{SecretBytes, SecretString, VaultSecret};
-use breakglass::share::Share;
-use breakglass::text::{self, Block, Header, Kind, TextForm};
-use breakglass::vault::{ShareLabel, Vault};
+use breakglass_core::contents::{Entry, VaultContents};
+use breakglass_core::document::{self, Decoded, SheetFacts, SheetText};
+use breakglass_core::plan::Plan;
+use breakglass_core::recover::{self, Sourced};
+use breakglass_core::seal::{self, SealPlan, Sealed};
+use breakglass_core::secret::{SecretBytes, SecretString, VaultSecret};
+use breakglass_core::share::Share;
+use breakglass_core::text::{self, Block, Header, Kind, TextForm};
+use breakglass_core::vault::{ShareLabel, Vault};
 use std::sync::LazyLock;
 
 /// The byte that separates QR payloads in `qr_chunks` inputs (never valid UTF-8).

@@ -4,18 +4,18 @@ use super::harden::Hardening;
 use super::{
     CliResult, WithCode, enroll, exit, fail, files, preflight, prompt, sheets, warn_unlocked,
 };
-use breakglass::contents::{Entry, VaultContents};
-use breakglass::entra;
-use breakglass::kdf::KdfParams;
-use breakglass::password::{self, PasswordPolicy};
-use breakglass::placement::Placement;
-use breakglass::plan::Plan;
-use breakglass::recover::display_vault_id;
-use breakglass::seal::{self, SealPlan};
-use breakglass::secret::SecretString;
-use breakglass::sheet::Paper;
-use breakglass::totp::Totp;
-use breakglass::vault::ShareLabel;
+use breakglass_core::contents::{Entry, VaultContents};
+use breakglass_core::entra;
+use breakglass_core::kdf::KdfParams;
+use breakglass_core::password::{self, PasswordPolicy};
+use breakglass_core::placement::Placement;
+use breakglass_core::plan::Plan;
+use breakglass_core::recover::display_vault_id;
+use breakglass_core::seal::{self, SealPlan};
+use breakglass_core::secret::SecretString;
+use breakglass_core::totp::Totp;
+use breakglass_core::vault::ShareLabel;
+use breakglass_paper::sheet::Paper;
 use std::path::{Path, PathBuf};
 
 #[derive(clap::Args, Debug)]
@@ -76,10 +76,10 @@ pub struct Args {
     #[arg(long, value_name = "FILE")]
     passphrase_file: Option<PathBuf>,
     /// Argon2id memory in MiB for the passphrase (8–4096).
-    #[arg(long, default_value_t = breakglass::kdf::DEFAULT_MEMORY_KIB / 1024)]
+    #[arg(long, default_value_t = breakglass_core::kdf::DEFAULT_MEMORY_KIB / 1024)]
     kdf_memory_mib: u32,
     /// Argon2id passes for the passphrase (1–64).
-    #[arg(long, default_value_t = breakglass::kdf::DEFAULT_ITERATIONS)]
+    #[arg(long, default_value_t = breakglass_core::kdf::DEFAULT_ITERATIONS)]
     kdf_iterations: u32,
     /// Days between drills (printed as "next drill due"; 0 for none).
     #[arg(long)]
@@ -346,8 +346,8 @@ pub fn run(args: Args, hardening: &Hardening) -> CliResult {
         || usize::from(spec.threshold) > spec.labels.len()
     {
         // The core's error says exactly what is impossible.
-        let shamir_err = breakglass::shamir::split(
-            &breakglass::secret::VaultSecret::from_bytes([0; 32]),
+        let shamir_err = breakglass_core::shamir::split(
+            &breakglass_core::secret::VaultSecret::from_bytes([0; 32]),
             spec.threshold,
             spec.labels.len().min(255) as u8,
             &mut os_rng()?,

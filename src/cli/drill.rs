@@ -3,8 +3,8 @@
 
 use super::harden::Hardening;
 use super::{CliResult, WithCode, exit, fail, inputs, recover};
-use breakglass::document::iso_date;
-use breakglass::recover::{Recovered, display_vault_id};
+use breakglass_core::document::iso_date;
+use breakglass_core::recover::{Recovered, display_vault_id};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::io::Write;

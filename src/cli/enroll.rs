@@ -4,8 +4,8 @@
 //! groups of four with a phonetic spelling, cleared after Enter. Without a terminal (scripts,
 //! tests): printed once to standard output, grouped the same way.
 
-use breakglass::contents::Entry;
-use breakglass::phonetic;
+use breakglass_core::contents::Entry;
+use breakglass_core::phonetic;
 use std::io::{BufRead, IsTerminal, Write};
 
 const ALT_SCREEN_ON: &str = "\x1b[?1049h\x1b[H\x1b[2J";
@@ -103,10 +103,10 @@ pub fn write_sheet(
     tenant: &str,
     created: u64,
     entries: &[Entry],
-    paper: breakglass::sheet::Paper,
+    paper: breakglass_paper::sheet::Paper,
 ) -> super::CliResult {
     use super::{WithCode, exit, fail, files};
-    use breakglass::sheet::{EnrollmentItem, render_enrollment_sheet};
+    use breakglass_paper::sheet::{EnrollmentItem, render_enrollment_sheet};
     if path.exists() {
         return fail(
             exit::OUTPUT,
@@ -137,7 +137,7 @@ pub fn write_sheet(
     }
     let pdf = render_enrollment_sheet(
         tenant,
-        &breakglass::document::iso_date(created),
+        &breakglass_core::document::iso_date(created),
         &items,
         paper,
     )

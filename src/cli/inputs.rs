@@ -6,12 +6,12 @@
 //! are pooled, so each part may come from any sheet.
 
 use super::{CliResult, exit, files, interactive, prompt};
-use breakglass::document::{self, Decoded};
-use breakglass::recover::Sourced;
-use breakglass::scan::{self, ScanLimits};
-use breakglass::share::Share;
-use breakglass::text::{self, Block, Kind};
-use breakglass::vault::Vault;
+use breakglass_core::document::{self, Decoded};
+use breakglass_core::recover::Sourced;
+use breakglass_core::share::Share;
+use breakglass_core::text::{self, Block, Kind};
+use breakglass_core::vault::Vault;
+use breakglass_paper::scan::{self, ScanLimits};
 use std::path::PathBuf;
 
 /// Everything read, with where each piece came from.

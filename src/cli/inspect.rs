@@ -1,8 +1,8 @@
 //! `breakglass inspect`: what a sheet is, from that sheet alone.
 
 use super::{CliResult, exit, fail, inputs};
-use breakglass::document::SheetFacts;
-use breakglass::recover::display_vault_id;
+use breakglass_core::document::SheetFacts;
+use breakglass_core::recover::display_vault_id;
 use std::path::PathBuf;
 
 #[derive(clap::Args, Debug)]

@@ -181,9 +181,9 @@ pub fn unix_now() -> u64 {
 }
 
 /// `LOCATION` or `LOCATION=CUSTODIAN`, as given to `--share`.
-pub fn parse_share(s: &str) -> breakglass::vault::ShareLabel {
+pub fn parse_share(s: &str) -> breakglass_core::vault::ShareLabel {
     let (l, c) = s.split_once('=').unwrap_or((s, ""));
-    breakglass::vault::ShareLabel {
+    breakglass_core::vault::ShareLabel {
         location: l.trim().to_string(),
         custodian: c.trim().to_string(),
     }

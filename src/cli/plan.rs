@@ -1,8 +1,8 @@
 //! `breakglass plan new|check` and `breakglass monitoring`.
 
 use super::{CliResult, WithCode, exit, fail, files};
-use breakglass::entra;
-use breakglass::plan::{Plan, TEMPLATE};
+use breakglass_core::entra;
+use breakglass_core::plan::{Plan, TEMPLATE};
 use std::path::{Path, PathBuf};
 
 #[derive(clap::Subcommand, Debug)]

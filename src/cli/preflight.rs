@@ -131,7 +131,7 @@ pub fn checks(h: &Hardening) -> Vec<Check> {
             name: "clock",
             detail: format!(
                 "{} UTC (check it against a watch: sheets and TOTP codes use it)",
-                breakglass::document::iso_date(now)
+                breakglass_core::document::iso_date(now)
             ),
         }
     } else {
@@ -140,7 +140,7 @@ pub fn checks(h: &Hardening) -> Vec<Check> {
             name: "clock",
             detail: format!(
                 "the clock says {}: set the date before a ceremony",
-                breakglass::document::iso_date(now)
+                breakglass_core::document::iso_date(now)
             ),
         }
     });

@@ -3,8 +3,8 @@
 
 use super::files::{self, OutFile};
 use super::{CliResult, WithCode, exit, fail, inputs, sheets};
-use breakglass::document::SheetText;
-use breakglass::sheet::{self, ShareSheet};
+use breakglass_core::document::SheetText;
+use breakglass_paper::sheet::{self, ShareSheet};
 use std::path::PathBuf;
 
 #[derive(clap::Args, Debug)]

@@ -1,8 +1,8 @@
 //! Terminal prompts: passphrases without echo, and typed shares line by line.
 
 use super::{CliResult, WithCode, exit, fail, files, interactive};
-use breakglass::secret::Passphrase;
-use breakglass::text::{Block, Header};
+use breakglass_core::secret::Passphrase;
+use breakglass_core::text::{Block, Header};
 use std::io::{BufRead, Write};
 use std::path::Path;
 

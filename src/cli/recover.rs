@@ -2,10 +2,10 @@
 
 use super::harden::Hardening;
 use super::{CliResult, WithCode, drill, exit, inputs, prompt, warn_unlocked};
-use breakglass::contents::Entry;
-use breakglass::recover::{self, RecoverError, Recovered, display_vault_id};
-use breakglass::secret::Passphrase;
-use breakglass::totp::Totp;
+use breakglass_core::contents::Entry;
+use breakglass_core::recover::{self, RecoverError, Recovered, display_vault_id};
+use breakglass_core::secret::Passphrase;
+use breakglass_core::totp::Totp;
 use serde::Serialize;
 use std::io::Write;
 use std::path::PathBuf;

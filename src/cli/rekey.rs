@@ -8,12 +8,12 @@
 use super::ceremony::{check_placement, os_rng};
 use super::harden::Hardening;
 use super::{CliResult, WithCode, enroll, exit, fail, preflight, recover, sheets, warn_unlocked};
-use breakglass::contents::{Entry, VaultContents};
-use breakglass::kdf::KdfParams;
-use breakglass::password::{self, PasswordPolicy};
-use breakglass::recover::display_vault_id;
-use breakglass::seal::{self, SealPlan};
-use breakglass::vault::ShareLabel;
+use breakglass_core::contents::{Entry, VaultContents};
+use breakglass_core::kdf::KdfParams;
+use breakglass_core::password::{self, PasswordPolicy};
+use breakglass_core::recover::display_vault_id;
+use breakglass_core::seal::{self, SealPlan};
+use breakglass_core::vault::ShareLabel;
 use std::path::PathBuf;
 
 #[derive(clap::Args, Debug)]

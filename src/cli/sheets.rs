@@ -3,10 +3,10 @@
 
 use super::files::{self, OutFile};
 use super::{CliResult, WithCode, exit};
-use breakglass::document::SheetText;
-use breakglass::share::Share;
-use breakglass::sheet::{self, Paper, ShareSheet};
-use breakglass::vault::Vault;
+use breakglass_core::document::SheetText;
+use breakglass_core::share::Share;
+use breakglass_core::vault::Vault;
+use breakglass_paper::sheet::{self, Paper, ShareSheet};
 use std::path::{Path, PathBuf};
 
 /// Where and how new sheets are written: shared by ceremony, rekey, rotate and expand.

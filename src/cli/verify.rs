@@ -2,7 +2,7 @@
 //! confirm each decodes and belongs to this vault, before the originals go into envelopes.
 
 use super::{CliResult, WithCode, exit, fail, inputs};
-use breakglass::recover::{self, display_vault_id};
+use breakglass_core::recover::{self, display_vault_id};
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 

@@ -3,10 +3,10 @@
 
 pub mod tools;
 
-use breakglass::document::{SheetText, decode_text};
-use breakglass::share::Share;
-use breakglass::text::{Kind, TextForm};
-use breakglass::vault::Vault;
+use breakglass_core::document::{SheetText, decode_text};
+use breakglass_core::share::Share;
+use breakglass_core::text::{Kind, TextForm};
+use breakglass_core::vault::Vault;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 

@@ -73,7 +73,7 @@ pub enum ShamirError {
 ///
 /// # Errors
 /// [`ShamirError`] when k < 2 or k > n.
-pub fn split<R: rand::CryptoRng + ?Sized>(
+pub fn split<R: rand_core::CryptoRng + ?Sized>(
     secret: &VaultSecret,
     k: u8,
     n: u8,
@@ -165,7 +165,7 @@ pub fn evaluate_at(points: &[&SharePoint], k: u8, x: u8) -> Result<SharePoint, S
 /// Lets blahaj take a `?Sized` RNG by reference.
 struct RngRef<'a, R: ?Sized>(&'a mut R);
 
-impl<R: rand::CryptoRng + ?Sized> rand::TryRng for RngRef<'_, R> {
+impl<R: rand_core::CryptoRng + ?Sized> rand_core::TryRng for RngRef<'_, R> {
     type Error = core::convert::Infallible;
     fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
         Ok(self.0.next_u32())
@@ -178,7 +178,7 @@ impl<R: rand::CryptoRng + ?Sized> rand::TryRng for RngRef<'_, R> {
         Ok(())
     }
 }
-impl<R: rand::CryptoRng + ?Sized> rand::TryCryptoRng for RngRef<'_, R> {}
+impl<R: rand_core::CryptoRng + ?Sized> rand_core::TryCryptoRng for RngRef<'_, R> {}
 
 #[cfg(test)]
 mod tests {

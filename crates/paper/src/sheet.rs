@@ -1310,7 +1310,7 @@ impl Drop for ShareSheet {
 
 impl ShareSheet {
     /// The sheet of one share: the same facts, blocks and QR payloads as its text document.
-    pub fn from_document(doc: &crate::document::SheetText) -> Self {
+    pub fn from_document(doc: &breakglass_core::document::SheetText) -> Self {
         let f = &doc.facts;
         let tenant = f
             .subtitle

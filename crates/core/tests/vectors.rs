@@ -4,20 +4,20 @@
 //! (ignored) writes vectors that do not exist yet and never touches existing ones;
 //! `positive_vectors_are_reproduced` pins the encoder (fixed secret and RNG → fixed text).
 
-use breakglass::contents::{Entry, VaultContents};
-use breakglass::document::decode_text;
-use breakglass::kdf::KdfParams;
-use breakglass::recover::{self, Sourced};
-use breakglass::seal::{SealPlan, Sealed, seal_with_secret};
-use breakglass::secret::{Passphrase, SecretString, VaultSecret};
-use breakglass::share::Share;
-use breakglass::text::{Kind, TextForm};
-use breakglass::vault::{ShareLabel, Vault};
+use breakglass_core::contents::{Entry, VaultContents};
+use breakglass_core::document::decode_text;
+use breakglass_core::kdf::KdfParams;
+use breakglass_core::recover::{self, Sourced};
+use breakglass_core::seal::{SealPlan, Sealed, seal_with_secret};
+use breakglass_core::secret::{Passphrase, SecretString, VaultSecret};
+use breakglass_core::share::Share;
+use breakglass_core::text::{Kind, TextForm};
+use breakglass_core::vault::{ShareLabel, Vault};
 use rand::SeedableRng;
 use rand::rngs::ChaCha20Rng;
 use std::path::{Path, PathBuf};
 
-const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors");
+const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/vectors");
 const PASSPHRASE: &str = "correct horse battery staple";
 
 fn contents() -> VaultContents {
@@ -227,7 +227,7 @@ fn edit_line(text: &str, prefix: &str, f: impl Fn(&str) -> String) -> String {
 fn recheck(line: &str) -> String {
     let compact: String = line.chars().filter(|c| !c.is_whitespace()).collect();
     let body = &compact[..compact.len() - 1];
-    let c = breakglass::text::check_char(body.as_bytes()) as char;
+    let c = breakglass_core::text::check_char(body.as_bytes()) as char;
     format!(
         "{}  {}  {c}",
         &body[..2],
@@ -480,11 +480,11 @@ fn all_vectors() -> Vec<Vector> {
                 let compact: String = l.chars().filter(|c| !c.is_whitespace()).collect();
                 let data = &compact[2..compact.len() - 1];
                 let last = data.chars().last().unwrap();
-                let pos = breakglass::text::ALPHABET
+                let pos = breakglass_core::text::ALPHABET
                     .iter()
                     .position(|&x| x as char == last)
                     .unwrap();
-                let bumped = breakglass::text::ALPHABET[pos ^ 1] as char;
+                let bumped = breakglass_core::text::ALPHABET[pos ^ 1] as char;
                 recheck(&format!("05{}{}X", &data[..data.len() - 1], bumped))
             }) + &s(&a, 1)
                 + &v(&a),
@@ -920,7 +920,7 @@ fn render(v: &Vector) -> String {
     ));
     out.push_str(&format!("# comment: {}\n", v.comment));
     if let Some(seed) = v.seed {
-        let d = breakglass::document::decode_text(&v.body).unwrap();
+        let d = breakglass_core::document::decode_text(&v.body).unwrap();
         let h = &d.vaults[0].header;
         let secret = secret_for(seed);
         let stretched = h.passphrase.map(|k| {
@@ -928,7 +928,7 @@ fn render(v: &Vector) -> String {
                 .stretch(&Passphrase::new(PASSPHRASE.into()), &k.salt)
                 .unwrap()
         });
-        let key = breakglass::aead::derive_key(&secret, &h.vault_id, stretched.as_deref());
+        let key = breakglass_core::aead::derive_key(&secret, &h.vault_id, stretched.as_deref());
         out.push_str(&format!(
             "# vault-secret: {}\n",
             hex(secret.expose_secret())
@@ -982,13 +982,13 @@ fn run_vector(text: &str) -> Result<Vec<String>, String> {
     let pass = header_value(text, "passphrase").unwrap();
     let pass = (pass != "(none)").then(|| Passphrase::new(pass.into()));
     let d = decode_text(text).map_err(|e| match e {
-        breakglass::document::DocumentError::Text(t) => {
+        breakglass_core::document::DocumentError::Text(t) => {
             format!("Text/{}", kind_of(&format!("{t:?}")))
         }
-        breakglass::document::DocumentError::Share(s) => {
+        breakglass_core::document::DocumentError::Share(s) => {
             format!("Share/{}", kind_of(&format!("{s:?}")))
         }
-        breakglass::document::DocumentError::Vault(v) => {
+        breakglass_core::document::DocumentError::Vault(v) => {
             format!("Vault/{}", kind_of(&format!("{v:?}")))
         }
         other => format!("{other:?}"),

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use breakglass::scan::{
+use breakglass_paper::scan::{
     PASS_DOUBLE, PASS_FAST, PASS_HALF, PASS_OTSU, ScanLimits, Tuning, load_luma, scan_image_tuned,
 };
 
@@ -34,7 +34,15 @@ fn main() {
         .iter()
         .find(|a| !a.starts_with('-'))
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/work/shared/qr-blackbox"));
+        .or_else(|| std::env::var_os("QR_BLACKBOX_DIR").map(PathBuf::from))
+        .or_else(|| {
+            // `shared/qr-blackbox` beside the checkout, as the team lays it out.
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .ancestors()
+                .map(|a| a.join("shared/qr-blackbox"))
+                .find(|p| p.is_dir())
+        })
+        .expect("give the qr-blackbox folder as an argument or in QR_BLACKBOX_DIR");
     let limits = ScanLimits::default();
     let mut modes: Vec<(&str, Tuning)> = vec![
         (

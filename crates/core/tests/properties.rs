@@ -2,12 +2,12 @@
 //! any order, and k−1 shares never decrypt — not even when the refusal is bypassed and the
 //! k−1 points are interpolated anyway.
 
-use breakglass::aead;
-use breakglass::contents::{Entry, VaultContents};
-use breakglass::recover::{self, RecoverError, Sourced};
-use breakglass::seal::{SealPlan, seal};
-use breakglass::secret::{SecretString, VaultSecret};
-use breakglass::vault::ShareLabel;
+use breakglass_core::aead;
+use breakglass_core::contents::{Entry, VaultContents};
+use breakglass_core::recover::{self, RecoverError, Sourced};
+use breakglass_core::seal::{SealPlan, seal};
+use breakglass_core::secret::{SecretString, VaultSecret};
+use breakglass_core::vault::ShareLabel;
 use proptest::prelude::*;
 use rand::SeedableRng;
 use rand::rngs::ChaCha20Rng;

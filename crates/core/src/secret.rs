@@ -35,7 +35,7 @@ impl VaultSecret {
     }
 
     /// Draws a fresh secret from a cryptographic RNG.
-    pub fn generate<R: rand::CryptoRng + ?Sized>(rng: &mut R) -> Self {
+    pub fn generate<R: rand_core::CryptoRng + ?Sized>(rng: &mut R) -> Self {
         let mut s = Self(Box::new([0u8; KEY_BYTES]));
         rng.fill_bytes(&mut s.0[..]);
         s

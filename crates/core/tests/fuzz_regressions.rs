@@ -1,7 +1,7 @@
 //! Bugs found while fuzzing (fuzz/README.md), each as a minimal named test. A test here may
 //! fail until its bug is fixed in `src/`; the inputs are given in hex in each comment.
 
-use breakglass::text::{self, Kind, TextForm};
+use breakglass_core::text::{self, Kind, TextForm};
 
 /// `TextForm::encode(kind, &[])` (payload: the empty byte string) succeeds with zero data lines
 /// but a header announcing one (`line_count = chars.div_ceil(20).max(1)`, src/text.rs

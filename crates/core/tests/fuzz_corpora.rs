@@ -6,17 +6,17 @@
 //! missing or empty, from `tests/vectors/` and the plan template; it never touches a corpus
 //! that has files.
 
-#[path = "../fuzz/fuzz_targets/harness.rs"]
+#[path = "../../../fuzz/fuzz_targets/harness.rs"]
 mod harness;
 
-use breakglass::document::{self, VAULT_LINES_PER_QR};
-use breakglass::recover::{self, Sourced};
-use breakglass::secret::Passphrase;
-use breakglass::text::{self, Kind, TextForm};
+use breakglass_core::document::{self, VAULT_LINES_PER_QR};
+use breakglass_core::recover::{self, Sourced};
+use breakglass_core::secret::Passphrase;
+use breakglass_core::text::{self, Kind, TextForm};
 use std::path::{Path, PathBuf};
 
-const FUZZ: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fuzz");
-const VECTORS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors");
+const FUZZ: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fuzz");
+const VECTORS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/vectors");
 
 /// The files of a folder, sorted, without hidden ones (libFuzzer's `.state` files and the like).
 fn files(dir: &Path) -> Vec<PathBuf> {
@@ -271,7 +271,7 @@ fn seed_fuzz_corpora() {
         "fixed.plain".into(),
         f.contents.to_bytes().unwrap().expose_secret().to_vec(),
     ));
-    let template = breakglass::plan::TEMPLATE;
+    let template = breakglass_core::plan::TEMPLATE;
     let plans = [
         ("template.toml", template.to_string()),
         (

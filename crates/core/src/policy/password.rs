@@ -129,7 +129,7 @@ impl PasswordPolicy {
     ///
     /// # Errors
     /// [`PolicyError`] when the policy is out of range.
-    pub fn generate<R: rand::CryptoRng + ?Sized>(
+    pub fn generate<R: rand_core::CryptoRng + ?Sized>(
         &self,
         rng: &mut R,
     ) -> Result<SecretString, PolicyError> {
@@ -154,7 +154,7 @@ impl PasswordPolicy {
 ///
 /// # Errors
 /// [`PinError`] when the length is outside FIDO2's 4–63 characters.
-pub fn generate_pin<R: rand::CryptoRng + ?Sized>(
+pub fn generate_pin<R: rand_core::CryptoRng + ?Sized>(
     rng: &mut R,
     length: usize,
     alphanumeric: bool,
@@ -176,7 +176,7 @@ pub fn generate_pin<R: rand::CryptoRng + ?Sized>(
 
 /// A uniform index below `n` (2 ≤ n ≤ 256): one random byte per try, bytes at or above the
 /// largest multiple of `n` are rejected, so there is no modulo bias.
-pub fn uniform_index<R: rand::CryptoRng + ?Sized>(rng: &mut R, n: usize) -> usize {
+pub fn uniform_index<R: rand_core::CryptoRng + ?Sized>(rng: &mut R, n: usize) -> usize {
     assert!((2..=256).contains(&n), "alphabet size out of range");
     let limit = 256 - (256 % n);
     loop {

@@ -65,7 +65,7 @@ pub enum SealError {
 /// # Errors
 /// [`SealError`] for an impossible threshold or share count, bad labels, KDF parameters out of
 /// range, empty or oversized contents.
-pub fn seal<R: rand::CryptoRng + ?Sized>(
+pub fn seal<R: rand_core::CryptoRng + ?Sized>(
     plan: &SealPlan,
     contents: &VaultContents,
     rng: &mut R,
@@ -78,7 +78,7 @@ pub fn seal<R: rand::CryptoRng + ?Sized>(
 ///
 /// # Errors
 /// As [`seal`].
-pub fn seal_with_secret<R: rand::CryptoRng + ?Sized>(
+pub fn seal_with_secret<R: rand_core::CryptoRng + ?Sized>(
     plan: &SealPlan,
     contents: &VaultContents,
     secret: &VaultSecret,
@@ -136,7 +136,7 @@ pub fn seal_with_secret<R: rand::CryptoRng + ?Sized>(
 }
 
 /// Seals `contents` under a complete header (commitments and labels already in it).
-fn encrypt<R: rand::CryptoRng + ?Sized>(
+fn encrypt<R: rand_core::CryptoRng + ?Sized>(
     header: VaultHeader,
     contents: &VaultContents,
     secret: &VaultSecret,
@@ -173,7 +173,7 @@ fn encrypt<R: rand::CryptoRng + ?Sized>(
 ///
 /// # Errors
 /// [`SealError`] when 255 shares exist already, or the passphrase is missing.
-pub fn expand<R: rand::CryptoRng + ?Sized>(
+pub fn expand<R: rand_core::CryptoRng + ?Sized>(
     recovered: &Recovered,
     label: ShareLabel,
     passphrase: Option<&Passphrase>,

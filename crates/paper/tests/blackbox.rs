@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use breakglass::scan::{ScanLimits, scan_image};
+use breakglass_paper::scan::{ScanLimits, scan_image};
 
 /// (folder, images ZXing decodes upright)
 const FOLDERS: [(&str, usize); 3] = [("qrcode-1", 17), ("qrcode-2", 32), ("qrcode-3", 38)];

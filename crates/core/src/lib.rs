@@ -1,0 +1,48 @@
+//! breakglass-core: the formats, cryptography, Shamir splitting and recovery of breakglass.
+//!
+//! This crate does no file, terminal, environment, clock or process work and never prompts: it
+//! takes bytes and an RNG (any [`rand_core::CryptoRng`]; the binary passes the OS source) and
+//! returns values or typed errors. The byte layouts are specified in `FORMAT.md`, which the
+//! modules cite by section.
+//!
+//! # Layers, bottom up
+//!
+//! ```text
+//!   policy/     entra · password · placement · totp · phonetic   what a ceremony may generate
+//!   protocol/   seal (split + encrypt) · recover (check + combine + open)
+//!   format/     text (§6) · share (§2) · vault (§3) · contents (§5) · document · plan (§11)
+//!   primitives/ aead (§4) · kdf (Argon2id) · shamir (GF(2^8), blahaj)
+//!   secret      zeroize-on-drop newtypes for every secret
+//! ```
+//!
+//! An arrow only points down: formats use primitives and `secret`, the protocol uses formats,
+//! and policy uses formats. Every module is re-exported at the top (`breakglass_core::vault`),
+//! and the types callers need most are re-exported flat (`breakglass_core::Vault`). The paper
+//! layer (`breakglass-paper`) and the binary sit above this crate and nothing here imports them.
+
+#![forbid(unsafe_code)]
+
+pub mod format;
+pub mod policy;
+pub mod primitives;
+pub mod protocol;
+pub mod secret;
+
+pub use format::{contents, document, plan, share, text, vault};
+pub use policy::{entra, password, phonetic, placement, totp};
+pub use primitives::{aead, kdf, shamir};
+pub use protocol::{recover, seal};
+
+pub use contents::{ContentsError, Entry, VaultContents};
+pub use document::{DocumentError, SheetText};
+pub use kdf::{KdfError, KdfParams};
+pub use plan::{Plan, PlanError};
+pub use recover::{RecoverError, Recovered, Rejected, Rejection, ShareSet, Sourced};
+pub use seal::{SealError, SealPlan, Sealed};
+pub use secret::{EncryptionKey, KEY_BYTES, Passphrase, SecretBytes, SecretString, VaultSecret};
+pub use share::{Share, ShareError};
+pub use text::{Block, TextError, TextForm};
+pub use vault::{ShareLabel, Vault, VaultError, VaultHeader};
+
+/// The length of the random vault id that ties shares, sheets and vault copies together.
+pub const VAULT_ID_BYTES: usize = 16;

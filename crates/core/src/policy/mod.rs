@@ -1,0 +1,8 @@
+//! What a ceremony may generate and how it is shown: Entra ID naming and password rules, the
+//! placement of shares, TOTP codes and the phonetic spelling of credentials.
+
+pub mod entra;
+pub mod password;
+pub mod phonetic;
+pub mod placement;
+pub mod totp;

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# The layering, proved from the manifests: the core's normal dependency tree holds no CLI,
+# process, JSON, PDF or image crate, and the paper layer holds no CLI crate. Exits 1 naming any.
+#
+# One exception is pruned, not hidden: blahaj turns on rand's `thread_rng` feature
+# unconditionally, which brings getrandom (and libc below it on Linux) into the core's tree.
+# The core never calls it: every RNG is a parameter (blahaj's `dealer_rng` takes ours).
+#
+#   scripts/check-layers.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+tree() {
+  cargo tree --locked -p "$1" -e normal --prune getrandom --prefix none --format '{p}' \
+    | awk '{print $1}' | sort -u
+}
+
+check() {
+  local package=$1 forbidden=$2 found
+  found=$(tree "$package" | grep -Ex "$forbidden" || true)
+  if [ -n "$found" ]; then
+    echo "layering broken: $package depends on $(echo "$found" | tr '\n' ' ')" >&2
+    exit 1
+  fi
+  echo "$package: $(tree "$package" | wc -l) crates, none of: ${forbidden//|/ }"
+}
+
+check breakglass-core 'clap|clap_builder|anyhow|rpassword|libc|serde_json|printpdf|lopdf|image|rxing|rqrr|qrcode|breakglass-paper|breakglass'
+check breakglass-paper 'clap|clap_builder|anyhow|rpassword|breakglass'
