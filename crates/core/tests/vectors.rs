@@ -951,27 +951,6 @@ fn path(name: &str) -> PathBuf {
     Path::new(DIR).join(format!("{name}.txt"))
 }
 
-/// `Text/LineCheck`-style name of an error: the chain of variant names in its Debug form.
-fn kind_of(debug: &str) -> String {
-    let mut parts = Vec::new();
-    let mut rest = debug;
-    loop {
-        let end = rest
-            .find(|c: char| !c.is_alphanumeric() && c != '_')
-            .unwrap_or(rest.len());
-        if end == 0 || !rest.starts_with(|c: char| c.is_ascii_uppercase()) {
-            break;
-        }
-        parts.push(&rest[..end]);
-        if rest[end..].starts_with('(') {
-            rest = &rest[end + 1..];
-        } else {
-            break;
-        }
-    }
-    parts.join("/")
-}
-
 fn header_value<'a>(text: &'a str, key: &str) -> Option<&'a str> {
     text.lines()
         .find_map(|l| l.strip_prefix(&format!("# {key}: ")))
@@ -981,21 +960,11 @@ fn header_value<'a>(text: &'a str, key: &str) -> Option<&'a str> {
 fn run_vector(text: &str) -> Result<Vec<String>, String> {
     let pass = header_value(text, "passphrase").unwrap();
     let pass = (pass != "(none)").then(|| Passphrase::new(pass.into()));
-    let d = decode_text(text).map_err(|e| match e {
-        breakglass_core::document::DocumentError::Text(t) => {
-            format!("Text/{}", kind_of(&format!("{t:?}")))
-        }
-        breakglass_core::document::DocumentError::Share(s) => {
-            format!("Share/{}", kind_of(&format!("{s:?}")))
-        }
-        breakglass_core::document::DocumentError::Vault(v) => {
-            format!("Vault/{}", kind_of(&format!("{v:?}")))
-        }
-        other => format!("{other:?}"),
-    })?;
+    // The stage prefix (`Text/`, `Share/`, `Vault/`) is the document error's own first part.
+    let d = decode_text(text).map_err(|e| e.kind())?;
     let shares = d.shares.into_iter().map(|s| Sourced::new("v", s)).collect();
     let vaults = d.vaults.into_iter().map(|v| Sourced::new("v", v)).collect();
-    let rec = |e: recover::RecoverError| format!("Recover/{}", kind_of(&format!("{e:?}")));
+    let rec = |e: recover::RecoverError| format!("Recover/{}", e.kind());
     let set = recover::check(shares, vaults).map_err(rec)?;
     let r = set.open(pass.as_ref()).map_err(rec)?;
     Ok(r.contents.entries.iter().map(entry_line).collect())

@@ -675,6 +675,21 @@ fn decode_rqrr(img: &GrayImage) -> Option<Vec<String>> {
     })
 }
 
+impl ScanError {
+    /// This error's name in FORMAT.md §9 (`Kdf/TooExpensive`): frozen, like the format itself,
+    /// so tests, vectors and other decoders can match on it. Never rename one.
+    pub fn kind(&self) -> String {
+        match self {
+            Self::NotAnImage { .. } => "NotAnImage".into(),
+            Self::Corrupt { .. } => "Corrupt".into(),
+            Self::TooLarge { .. } => "TooLarge".into(),
+            Self::NoCodeFound { .. } => "NoCodeFound".into(),
+            Self::DecoderCrashed { .. } => "DecoderCrashed".into(),
+            Self::TimedOut { .. } => "TimedOut".into(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

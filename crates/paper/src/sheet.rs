@@ -1386,6 +1386,24 @@ impl ShareSheet {
     }
 }
 
+impl SheetError {
+    /// This error's name in FORMAT.md §9 (`Kdf/TooExpensive`): frozen, like the format itself,
+    /// so tests, vectors and other decoders can match on it. Never rename one.
+    pub fn kind(&self) -> String {
+        match self {
+            Self::QrTooLarge { .. } => "QrTooLarge".into(),
+            Self::QrNotAlphanumeric { .. } => "QrNotAlphanumeric".into(),
+            Self::QrEmpty { .. } => "QrEmpty".into(),
+            Self::Unprintable { .. } => "Unprintable".into(),
+            Self::VaultPartCount { .. } => "VaultPartCount".into(),
+            Self::InvalidDate { .. } => "InvalidDate".into(),
+            Self::DoesNotFit { .. } => "DoesNotFit".into(),
+            Self::Qr { .. } => "Qr".into(),
+            Self::Pdf { .. } => "Pdf".into(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

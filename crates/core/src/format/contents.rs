@@ -186,6 +186,20 @@ impl VaultContents {
     }
 }
 
+impl ContentsError {
+    /// This error's name in FORMAT.md §9 (`Kdf/TooExpensive`): frozen, like the format itself,
+    /// so tests, vectors and other decoders can match on it. Never rename one.
+    pub fn kind(&self) -> String {
+        match self {
+            Self::NewerVersion { .. } => "NewerVersion".into(),
+            Self::Malformed { .. } => "Malformed".into(),
+            Self::UnknownEntry { .. } => "UnknownEntry".into(),
+            Self::FieldTooLong { .. } => "FieldTooLong".into(),
+            Self::Empty { .. } => "Empty".into(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -372,6 +372,18 @@ fn is_guid(s: &str) -> bool {
             .all(|p| p.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
+impl PlanError {
+    /// This error's name in FORMAT.md §9 (`Kdf/TooExpensive`): frozen, like the format itself,
+    /// so tests, vectors and other decoders can match on it. Never rename one.
+    pub fn kind(&self) -> String {
+        match self {
+            Self::Syntax { .. } => "Syntax".into(),
+            Self::Invalid { .. } => "Invalid".into(),
+            Self::Placement { .. } => "Placement".into(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -119,6 +119,18 @@ pub fn ceremony_checklist(drill_interval_days: u16) -> Vec<String> {
     ]
 }
 
+impl NameError {
+    /// This error's name in FORMAT.md §9 (`Kdf/TooExpensive`): frozen, like the format itself,
+    /// so tests, vectors and other decoders can match on it. Never rename one.
+    pub fn kind(&self) -> String {
+        match self {
+            Self::BadTenant { .. } => "BadTenant".into(),
+            Self::BadDomain { .. } => "BadDomain".into(),
+            Self::BadUserPart { .. } => "BadUserPart".into(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
