@@ -27,6 +27,7 @@ pub mod share;
 pub mod sheet;
 pub mod text;
 pub mod totp;
+pub mod untrusted;
 pub mod vault;
 
 /// The length of the random vault id that ties shares, sheets and vault copies together.
