@@ -20,6 +20,13 @@ use clap::{Parser, Subcommand};
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
+pub use breakglass::untrusted::{visible, visible_text};
+
+/// A path as shown on a terminal: file names are untrusted text too.
+pub fn shown_path(p: &std::path::Path) -> String {
+    visible(&p.display().to_string()).into_owned()
+}
+
 /// Documented exit codes (README "Exit codes").
 pub mod exit {
     pub const OK: u8 = 0;
@@ -156,9 +163,10 @@ pub fn main() -> ExitCode {
             if is_broken_pipe(&f.error) {
                 return ExitCode::from(exit::OK);
             }
-            eprintln!("error: {}", f.error);
+            // Errors quote file names, labels and parser messages: shown through the filter.
+            eprintln!("error: {}", visible_text(&f.error.to_string()));
             for cause in f.error.chain().skip(1) {
-                eprintln!("  because: {cause}");
+                eprintln!("  because: {}", visible_text(&cause.to_string()));
             }
             ExitCode::from(f.code)
         }
@@ -197,6 +205,6 @@ pub fn interactive() -> bool {
 /// Warns once when memory could not be locked.
 pub fn warn_unlocked(h: &harden::Hardening) {
     if let (false, Some(note)) = (h.memory_locked, &h.lock_note) {
-        eprintln!("note: secrets are not memory-locked: {note}.");
+        eprintln!("note: secrets are not memory-locked: {}.", visible(note));
     }
 }
