@@ -7,6 +7,7 @@ mod files;
 mod harden;
 mod inputs;
 mod inspect;
+mod json;
 mod plan;
 mod preflight;
 mod print;

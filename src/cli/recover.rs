@@ -305,6 +305,6 @@ fn print_json(out: &mut impl Write, r: &Recovered) -> std::io::Result<()> {
         rejected: r.rejected.iter().map(ToString::to_string).collect(),
         entries,
     };
-    serde_json::to_writer_pretty(&mut *out, &j)?;
+    super::json::to_writer_pretty(&mut *out, &j)?;
     writeln!(out)
 }
