@@ -594,7 +594,11 @@ mod tests {
         }
         assert_eq!(c.check_fields(), Ok(()));
         if let Entry::Note { text, .. } = &mut c.entries[3] {
-            *text = SecretString::new("a\r\nb".into());
+            *text = SecretString::new("a\r\nb\r\n".into());
+        }
+        assert_eq!(c.check_fields(), Ok(()));
+        if let Entry::Note { text, .. } = &mut c.entries[3] {
+            *text = SecretString::new("a\rb".into());
         }
         assert_eq!(c.check_fields().unwrap_err().code, 0x0D);
         let mut c = sample();

@@ -92,10 +92,17 @@ pub struct FieldError {
 }
 
 fn check(s: &str, field: &dyn Fn() -> String, allow_layout: bool) -> Result<(), FieldError> {
-    for (i, c) in s.chars().enumerate() {
+    let mut chars = s.chars().enumerate().peekable();
+    while let Some((i, c)) = chars.next() {
         let problem = match classify(c) {
             CharClass::Plain => continue,
             CharClass::Layout if allow_layout => continue,
+            // A Windows line end: nothing on the line is overwritten.
+            CharClass::Control
+                if allow_layout && c == '\r' && matches!(chars.peek(), Some((_, '\n'))) =>
+            {
+                continue;
+            }
             CharClass::Layout => Problem::LineBreak,
             CharClass::Control => Problem::Control,
             CharClass::Bidi => Problem::Bidi,
@@ -119,11 +126,13 @@ pub fn check_field(s: &str, field: impl Fn() -> String) -> Result<(), FieldError
     check(s, &field, false)
 }
 
-/// Checks multi-line text (a note's text): as [`check_field`], but newline and tab are allowed.
+/// Checks multi-line text (a note's text): as [`check_field`], but newline, tab and a Windows
+/// line end (CR LF) are allowed.
 ///
 /// # Errors
 /// [`FieldError`] for the first control (other than newline or tab), bidirectional or separator
-/// character; a carriage return is a control character here (it overwrites the line shown).
+/// character; a carriage return not followed by a newline is a control character here (it
+/// returns to the start of the line and overwrites what was shown).
 pub fn check_text(s: &str, field: impl Fn() -> String) -> Result<(), FieldError> {
     check(s, &field, true)
 }
@@ -236,6 +245,12 @@ mod tests {
     #[test]
     fn text_allows_newline_and_tab_only() {
         assert_eq!(check_text("a\tb\nc\n", || "t".into()), Ok(()));
+        assert_eq!(check_text("a\r\nb\r\n", || "t".into()), Ok(()));
+        for lone in ["a\rb", "a\r", "a\r\r\n"] {
+            let e = check_text(lone, || "t".into()).unwrap_err();
+            assert_eq!((e.code, e.position), (0x0D, 2), "{lone:?}");
+        }
+        assert_eq!(check_field("a\r\n", || "f".into()).unwrap_err().code, 0x0D);
         for c in HOSTILE {
             let e = check_text(&format!("line\n{c}"), || "t".into()).unwrap_err();
             assert_eq!((e.code, e.position), (u32::from(c), 6), "{c:?}");
