@@ -547,3 +547,39 @@ fn drill_and_status_show_sheets_people_and_log_filtered() {
         r.stdout
     );
 }
+
+#[test]
+fn rekey_and_expand_refuse_hostile_share_labels() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = foreign_vault(dir.path());
+    for (name, x) in argv_hostile() {
+        let out = dir.path().join(format!("out-{name}"));
+        let (a, b, c) = (format!("A{x}a"), "B".to_string(), format!("C=Carol{x}c"));
+        let cases = [
+            (
+                "rekey",
+                vec![a.as_str(), "B", "C"],
+                "--share 1 (its location)",
+            ),
+            (
+                "rotate",
+                vec!["A", b.as_str(), c.as_str()],
+                "--share 3 (its custodian)",
+            ),
+            ("expand", vec![a.as_str()], "--share 1 (its location)"),
+        ];
+        for (cmd, shares, field) in cases {
+            let mut args: Vec<std::ffi::OsString> = vec![cmd.into()];
+            args.extend(os(&[&s[0], &s[2]]));
+            for sh in shares {
+                args.extend(["--share".into(), sh.into()]);
+            }
+            args.extend(["--out".into(), out.clone().into(), "--allow-online".into()]);
+            let refs: Vec<&std::ffi::OsStr> = args.iter().map(|a| a.as_os_str()).collect();
+            let r = run_path(&refs);
+            refused(&r, &format!("{cmd}: {name}"), field);
+            assert_eq!(r.code, 2, "{cmd} {name}: {}", r.all());
+            assert!(!out.exists() || std::fs::read_dir(&out).unwrap().next().is_none());
+        }
+    }
+}

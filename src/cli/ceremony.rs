@@ -309,10 +309,7 @@ pub fn read_note(path: &Path) -> CliResult<Entry> {
 /// checked by its own validation, naming its keys; notes and TOTP files once they are read).
 fn check_fields(spec: &Spec) -> CliResult {
     use breakglass::untrusted::check_field;
-    for (i, l) in (1..).zip(&spec.labels) {
-        check_field(&l.location, || format!("--share {i} (its location)")).code(exit::USAGE)?;
-        check_field(&l.custodian, || format!("--share {i} (its custodian)")).code(exit::USAGE)?;
-    }
+    super::check_share_labels(&spec.labels)?;
     for a in &spec.accounts {
         check_field(&a.display_name, || format!("the display name of {}", a.upn))
             .code(exit::USAGE)?;

@@ -198,6 +198,17 @@ pub fn parse_share(s: &str) -> breakglass::vault::ShareLabel {
     }
 }
 
+/// Refuses terminal controls in `--share` labels before anything is made: they would reach
+/// every sheet and every terminal that shows one.
+pub fn check_share_labels(labels: &[breakglass::vault::ShareLabel]) -> CliResult {
+    use breakglass::untrusted::check_field;
+    for (i, l) in (1..).zip(labels) {
+        check_field(&l.location, || format!("--share {i} (its location)")).code(exit::USAGE)?;
+        check_field(&l.custodian, || format!("--share {i} (its custodian)")).code(exit::USAGE)?;
+    }
+    Ok(())
+}
+
 /// True when a person is at the keyboard (prompts allowed).
 pub fn interactive() -> bool {
     std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
