@@ -78,8 +78,9 @@ impl Problem {
 /// position and the code point, never the value.
 #[derive(Clone, Debug, thiserror::Error, PartialEq, Eq)]
 #[error(
-    "{field} holds {} (U+{code:04X}, character {position}): remove it; only printable text is allowed here",
-    problem.describe()
+    "{field} holds {} (U+{code:04X}, {}character {position}): remove it; only printable text is allowed here",
+    problem.describe(),
+    line.map(|l| format!("line {l}, ")).unwrap_or_default()
 )]
 pub struct FieldError {
     /// Where the text came from: "plan key share[2].location", "--share 2", "note 1 text".
@@ -87,13 +88,19 @@ pub struct FieldError {
     pub problem: Problem,
     /// The code point found.
     pub code: u32,
-    /// 1-based character position in the field.
+    /// 1-based line, for multi-line text ([`check_text`]).
+    pub line: Option<usize>,
+    /// 1-based character position in the field (in its line, for multi-line text).
     pub position: usize,
 }
 
 fn check(s: &str, field: &dyn Fn() -> String, allow_layout: bool) -> Result<(), FieldError> {
+    let (mut line, mut line_start) = (1, 0);
     let mut chars = s.chars().enumerate().peekable();
     while let Some((i, c)) = chars.next() {
+        if c == '\n' {
+            (line, line_start) = (line + 1, i + 1);
+        }
         let problem = match classify(c) {
             CharClass::Plain => continue,
             CharClass::Layout if allow_layout => continue,
@@ -112,7 +119,12 @@ fn check(s: &str, field: &dyn Fn() -> String, allow_layout: bool) -> Result<(), 
             field: field(),
             problem,
             code: u32::from(c),
-            position: i + 1,
+            line: allow_layout.then_some(line),
+            position: if allow_layout {
+                i - line_start + 1
+            } else {
+                i + 1
+            },
         });
     }
     Ok(())
@@ -219,7 +231,7 @@ mod tests {
         for c in HOSTILE.into_iter().chain(['\n', '\t', '\u{2029}']) {
             let value = format!("ab{c}SECRETVALUE");
             let e = check_field(&value, || "plan key share[1].location".into()).unwrap_err();
-            assert_eq!(e.position, 3);
+            assert_eq!((e.line, e.position), (None, 3));
             assert_eq!(e.code, u32::from(c));
             let m = e.to_string();
             assert!(m.starts_with("plan key share[1].location holds "), "{m}");
@@ -246,14 +258,24 @@ mod tests {
     fn text_allows_newline_and_tab_only() {
         assert_eq!(check_text("a\tb\nc\n", || "t".into()), Ok(()));
         assert_eq!(check_text("a\r\nb\r\n", || "t".into()), Ok(()));
+        let e = check_text("ok\nok\n\tab\u{1B}[2J", || "the text of note 1".into()).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "the text of note 1 holds a control character (such as an escape sequence or a bell) \
+             (U+001B, line 3, character 4): remove it; only printable text is allowed here"
+        );
         for lone in ["a\rb", "a\r", "a\r\r\n"] {
             let e = check_text(lone, || "t".into()).unwrap_err();
-            assert_eq!((e.code, e.position), (0x0D, 2), "{lone:?}");
+            assert_eq!((e.code, e.line, e.position), (0x0D, Some(1), 2), "{lone:?}");
         }
         assert_eq!(check_field("a\r\n", || "f".into()).unwrap_err().code, 0x0D);
         for c in HOSTILE {
             let e = check_text(&format!("line\n{c}"), || "t".into()).unwrap_err();
-            assert_eq!((e.code, e.position), (u32::from(c), 6), "{c:?}");
+            assert_eq!(
+                (e.code, e.line, e.position),
+                (u32::from(c), Some(2), 1),
+                "{c:?}"
+            );
         }
     }
 

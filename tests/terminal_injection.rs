@@ -140,6 +140,7 @@ fn ceremony_refuses_note_text_note_names_and_totp_labels_and_issuers() {
         std::fs::write(&note, format!("1111-2222\n{x}3333-4444\n")).unwrap();
         let r = quick_ceremony(p(&dir.path().join("a")), &["--note-file", p(&note)]);
         refused(&r, &format!("{name} in a note"), "the text of note 1");
+        assert!(r.stderr.contains("line 2, character 1)"), "{}", r.stderr);
         let totp = |uri: String| {
             let f = dir.path().join(format!("totp-{}.txt", uri.len()));
             std::fs::write(&f, uri).unwrap();
