@@ -134,7 +134,7 @@ fn spec_from_plan(path: &Path, args: &Args) -> CliResult<Spec> {
         .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
         .code(exit::USAGE)?;
     for w in warnings {
-        eprintln!("warning: {w}");
+        eprintln!("warning: {}", super::visible(&w));
     }
     let base = path.parent().unwrap_or(Path::new("."));
     let mut accounts = Vec::new();
@@ -188,7 +188,8 @@ fn spec_from_flags(args: &Args) -> CliResult<Spec> {
             entra::validate_domain(d).code(exit::USAGE)?;
             if !entra::is_onmicrosoft(d) {
                 eprintln!(
-                    "warning: {d} is not an onmicrosoft.com domain. Microsoft advises cloud-only emergency accounts on the tenant's *.onmicrosoft.com domain, so they work when federation or DNS does not."
+                    "warning: {} is not an onmicrosoft.com domain. Microsoft advises cloud-only emergency accounts on the tenant's *.onmicrosoft.com domain, so they work when federation or DNS does not.",
+                    super::visible(d)
                 );
             }
             d.to_ascii_lowercase()
@@ -304,6 +305,21 @@ pub fn read_note(path: &Path) -> CliResult<Entry> {
     })
 }
 
+/// Refuses terminal controls in the flags' labels before any secret is made (a plan's are
+/// checked by its own validation, naming its keys; notes and TOTP files once they are read).
+fn check_fields(spec: &Spec) -> CliResult {
+    use breakglass_core::untrusted::check_field;
+    super::check_share_labels(&spec.labels)?;
+    for a in &spec.accounts {
+        check_field(&a.display_name, || format!("the display name of {}", a.upn))
+            .code(exit::USAGE)?;
+        for (j, (label, _, _)) in (1..).zip(&a.fido2) {
+            check_field(label, || format!("--fido2 {j} (a FIDO2 key label)")).code(exit::USAGE)?;
+        }
+    }
+    Ok(())
+}
+
 /// Prints the placement in plain words; refuses one that lets a place or person recover alone.
 pub fn check_placement(threshold: u8, labels: &[ShareLabel], allow: bool) -> CliResult {
     let p = Placement::new(threshold, labels);
@@ -315,7 +331,7 @@ pub fn check_placement(threshold: u8, labels: &[ShareLabel], allow: bool) -> Cli
         labels.len()
     );
     for line in p.report() {
-        println!("  {line}");
+        println!("  {}", super::visible(&line));
     }
     if p.refused() && !allow {
         return fail(
@@ -357,6 +373,7 @@ pub fn run(args: Args, hardening: &Hardening) -> CliResult {
         }
         return fail(exit::USAGE, "at least 2 shares are needed");
     }
+    check_fields(&spec)?;
     check_placement(spec.threshold, &spec.labels, spec.allow_single_location)?;
     let planned: Vec<(u8, &str)> = (1u8..)
         .zip(spec.labels.iter().map(|l| l.location.as_str()))
@@ -408,6 +425,7 @@ pub fn run(args: Args, hardening: &Hardening) -> CliResult {
         passphrase,
     };
     let contents = VaultContents { entries };
+    contents.check_fields().code(exit::BAD_INPUT)?;
     let sealed = seal::seal(&plan, &contents, &mut rng).code(exit::USAGE)?;
     let pdfs = sheets::write(
         &args.sheets.out,
@@ -421,7 +439,7 @@ pub fn run(args: Args, hardening: &Hardening) -> CliResult {
     println!(
         "Vault {} for {}: {} of {} shares recover it{}.",
         display_vault_id(&h.vault_id),
-        h.tenant,
+        super::visible(&h.tenant),
         h.threshold,
         h.share_count(),
         if h.passphrase.is_some() {
@@ -439,7 +457,10 @@ pub fn run(args: Args, hardening: &Hardening) -> CliResult {
     let upns: Vec<String> = spec.accounts.iter().map(|a| a.upn.clone()).collect();
     println!("Sign-in alert for Microsoft Sentinel / Log Analytics (also: breakglass monitoring):");
     println!();
-    print!("{}", entra::sentinel_query(&upns, &[]));
+    print!(
+        "{}",
+        super::visible_text(&entra::sentinel_query(&upns, &[]))
+    );
     println!();
     println!("Checklist:");
     for (i, item) in entra::ceremony_checklist(spec.drill_days)

@@ -2,7 +2,7 @@
 //! secret, keep a log of it, and say when the next drill is due.
 
 use super::harden::Hardening;
-use super::{CliResult, WithCode, exit, fail, inputs, recover};
+use super::{CliResult, WithCode, exit, fail, inputs, recover, visible};
 use breakglass_core::document::iso_date;
 use breakglass_core::recover::{Recovered, display_vault_id};
 use serde::{Deserialize, Serialize};
@@ -157,25 +157,31 @@ pub fn append(path: &Path, rec: &Record) -> anyhow::Result<()> {
 
 fn print_record(rec: &Record) {
     println!("DRILL RECORD");
-    println!("  date:        {}", rec.date);
-    println!("  vault:       {} ({})", rec.vault_id, rec.tenant);
+    println!("  date:        {}", visible(&rec.date));
+    println!(
+        "  vault:       {} ({})",
+        visible(&rec.vault_id),
+        visible(&rec.tenant)
+    );
     println!("  generation:  {}", rec.generation);
     for s in &rec.shares {
         let who = if s.custodian.is_empty() {
             String::new()
         } else {
-            format!(", {}", s.custodian)
+            format!(", {}", visible(&s.custodian))
         };
         println!(
             "  share {}:     {}{who} (from {})",
-            s.index, s.location, s.source
+            s.index,
+            visible(&s.location),
+            visible(&s.source)
         );
     }
     if !rec.people.is_empty() {
-        println!("  present:     {}", rec.people);
+        println!("  present:     {}", visible(&rec.people));
     }
-    println!("  result:      {}", rec.result);
-    println!("  next drill:  {}", rec.next_due);
+    println!("  result:      {}", visible(&rec.result));
+    println!("  next drill:  {}", visible(&rec.next_due));
 }
 
 pub fn run_drill(args: DrillArgs, hardening: &Hardening) -> CliResult {
@@ -192,7 +198,7 @@ pub fn run_drill(args: DrillArgs, hardening: &Hardening) -> CliResult {
             print_record(&rec);
             if let Some(log) = &args.log {
                 append(log, &rec).code(exit::OUTPUT)?;
-                println!("  logged to:   {}", log.display());
+                println!("  logged to:   {}", super::shown_path(log));
             }
             Ok(())
         }
@@ -288,8 +294,17 @@ pub fn run_status(args: StatusArgs) -> CliResult {
     let t = super::unix_now();
     let mut overdue = false;
     for (id, s) in &vaults {
-        println!("vault {id} ({}), generation {}", s.tenant, s.generation);
-        println!("  last:        {} ({})", iso_date(s.last), s.last_what);
+        println!(
+            "vault {} ({}), generation {}",
+            visible(id),
+            visible(&s.tenant),
+            s.generation
+        );
+        println!(
+            "  last:        {} ({})",
+            iso_date(s.last),
+            visible(&s.last_what)
+        );
         if s.interval == 0 {
             println!("  next drill:  not scheduled");
             continue;

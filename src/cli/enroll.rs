@@ -19,8 +19,12 @@ fn write_entries(
     for e in entries {
         match e {
             Entry::Account { upn, password, .. } => {
-                writeln!(out, "  {upn}")?;
-                writeln!(out, "    password: {}", password.expose_secret())?;
+                writeln!(out, "  {}", super::visible(upn))?;
+                writeln!(
+                    out,
+                    "    password: {}",
+                    super::visible(password.expose_secret())
+                )?;
                 writeln!(
                     out,
                     "    grouped:  {}   ({} characters, about {entropy_bits:.0} bits)",
@@ -32,16 +36,16 @@ fn write_entries(
                 }
             }
             Entry::Fido2 { label, pin } => {
-                writeln!(out, "  FIDO2 key {label}")?;
-                writeln!(out, "    PIN: {}", pin.expose_secret())?;
+                writeln!(out, "  FIDO2 key {}", super::visible(label))?;
+                writeln!(out, "    PIN: {}", super::visible(pin.expose_secret()))?;
                 writeln!(
                     out,
                     "    grouped:  {}",
                     phonetic::groups_of_four(pin.expose_secret())
                 )?;
             }
-            Entry::Totp { label, .. } => writeln!(out, "  TOTP {label}: stored")?,
-            Entry::Note { label, .. } => writeln!(out, "  note {label}: stored")?,
+            Entry::Totp { label, .. } => writeln!(out, "  TOTP {}: stored", super::visible(label))?,
+            Entry::Note { label, .. } => writeln!(out, "  note {}: stored", super::visible(label))?,
             _ => {}
         }
         writeln!(out)?;
@@ -162,7 +166,7 @@ pub fn write_sheet(
     .code(exit::OUTPUT)?;
     eprintln!(
         "Wrote the enrollment sheet {}: it holds the credentials. Shred it after enrollment.",
-        path.display()
+        super::shown_path(path)
     );
     Ok(())
 }

@@ -83,7 +83,10 @@ pub fn prepare_out_dir(dir: &Path, names: &[&str], force: bool) -> Result<()> {
             let n = e.file_name().to_string_lossy().into_owned();
             if n.starts_with(".share-") && n.contains(".tmp-") {
                 let _ = fs::remove_file(e.path());
-                eprintln!("note: removed {n}, left by an interrupted run");
+                eprintln!(
+                    "note: removed {}, left by an interrupted run",
+                    super::visible(&n)
+                );
             }
         }
         if !force {

@@ -251,12 +251,13 @@ pub fn fill_gaps(g: &mut Gathered) -> CliResult {
 /// Reports what could not be read; incomplete vault parts say which lines are missing.
 pub fn report(g: &Gathered) {
     for p in &g.problems {
-        eprintln!("warning: skipped {p}");
+        eprintln!("warning: skipped {}", super::visible(p));
     }
     for b in &g.incomplete {
         if let Err(e) = b.decode() {
             eprintln!(
-                "warning: {e} (a QR part of the vault was not read: scan it, or type its lines)"
+                "warning: {} (a QR part of the vault was not read: scan it, or type its lines)",
+                super::visible(&e.to_string())
             );
         }
     }

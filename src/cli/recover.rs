@@ -82,7 +82,7 @@ pub fn open_sheets(
         }
     })?;
     for rej in &r.rejected {
-        eprintln!("warning: {rej}");
+        eprintln!("warning: {}", super::visible(&rej.to_string()));
     }
     Ok((r, passphrase))
 }
@@ -163,11 +163,11 @@ fn print_text(out: &mut impl Write, r: &Recovered) -> std::io::Result<()> {
         out,
         "Vault {} of {} (generation {}) opened with {} of {} shares: {}",
         display_vault_id(&h.vault_id),
-        h.tenant,
+        super::visible(&h.tenant),
         h.generation,
         r.used.len(),
         h.share_count(),
-        r.used.join(", ")
+        super::visible(&r.used.join(", "))
     )?;
     writeln!(out)?;
     for e in &r.contents.entries {
@@ -177,16 +177,21 @@ fn print_text(out: &mut impl Write, r: &Recovered) -> std::io::Result<()> {
                 display_name,
                 password,
             } => {
-                writeln!(out, "Account:   {upn}  ({display_name})")?;
-                writeln!(out, "Password:  {}", password.expose_secret())?;
+                let (upn, name) = (super::visible(upn), super::visible(display_name));
+                writeln!(out, "Account:   {upn}  ({name})")?;
+                writeln!(
+                    out,
+                    "Password:  {}",
+                    super::visible(password.expose_secret())
+                )?;
             }
             Entry::Fido2 { label, pin } => {
-                writeln!(out, "FIDO2 key: {label}")?;
-                writeln!(out, "PIN:       {}", pin.expose_secret())?;
+                writeln!(out, "FIDO2 key: {}", super::visible(label))?;
+                writeln!(out, "PIN:       {}", super::visible(pin.expose_secret()))?;
             }
             Entry::Totp { label, uri } => {
-                writeln!(out, "TOTP:      {label}")?;
-                writeln!(out, "URI:       {}", uri.expose_secret())?;
+                writeln!(out, "TOTP:      {}", super::visible(label))?;
+                writeln!(out, "URI:       {}", super::visible(uri.expose_secret()))?;
                 match Totp::from_uri(uri.expose_secret()) {
                     Ok(t) => {
                         let c = t.code_at(super::unix_now());
@@ -196,16 +201,20 @@ fn print_text(out: &mut impl Write, r: &Recovered) -> std::io::Result<()> {
                             c.code, c.seconds_left
                         )?;
                     }
-                    Err(e) => writeln!(out, "Code now:  cannot compute ({e})")?,
+                    Err(e) => writeln!(
+                        out,
+                        "Code now:  cannot compute ({})",
+                        super::visible(&e.to_string())
+                    )?,
                 }
             }
             Entry::Note { label, text } => {
-                writeln!(out, "Note:      {label}")?;
+                writeln!(out, "Note:      {}", super::visible(label))?;
                 for l in text.expose_secret().lines() {
-                    writeln!(out, "  {l}")?;
+                    writeln!(out, "  {}", super::visible_text(l))?;
                 }
             }
-            _ => writeln!(out, "{}", e.title())?,
+            _ => writeln!(out, "{}", super::visible(&e.title()))?,
         }
         writeln!(out)?;
     }
@@ -296,6 +305,6 @@ fn print_json(out: &mut impl Write, r: &Recovered) -> std::io::Result<()> {
         rejected: r.rejected.iter().map(ToString::to_string).collect(),
         entries,
     };
-    serde_json::to_writer_pretty(&mut *out, &j)?;
+    super::json::to_writer_pretty(&mut *out, &j)?;
     writeln!(out)
 }

@@ -96,6 +96,7 @@ pub fn run(args: Args, mode: Mode, hardening: &Hardening) -> CliResult {
 
     if mode == Mode::Expand {
         let label = super::parse_share(&args.shares[0]);
+        super::check_share_labels(std::slice::from_ref(&label))?;
         let index = old.share_count() + 1;
         sheets::prepare(
             &args.sheets.out,
@@ -135,7 +136,9 @@ pub fn run(args: Args, mode: Mode, hardening: &Hardening) -> CliResult {
     let labels: Vec<ShareLabel> = if args.shares.is_empty() {
         old.labels.clone()
     } else {
-        args.shares.iter().map(|s| super::parse_share(s)).collect()
+        let labels: Vec<ShareLabel> = args.shares.iter().map(|s| super::parse_share(s)).collect();
+        super::check_share_labels(&labels)?;
+        labels
     };
     let threshold = args.threshold.unwrap_or(old.threshold);
     check_placement(

@@ -151,13 +151,13 @@ pub fn print_written(vault: &Vault, pdfs: &[PathBuf], shares: &[Share]) {
         let who = if l.custodian.is_empty() {
             String::new()
         } else {
-            format!(" ({})", l.custodian)
+            format!(" ({})", super::visible(&l.custodian))
         };
         println!(
             "  share {}: {} (+ .txt)  ->  {}{who}",
             s.index(),
-            p.display(),
-            l.location
+            super::shown_path(p),
+            super::visible(&l.location)
         );
     }
 }

@@ -38,7 +38,7 @@ pub fn run(args: Args) -> CliResult {
     println!(
         "Vault {} of {} (generation {}): {} of {} shares recover it.",
         display_vault_id(&h.vault_id),
-        h.tenant,
+        super::visible(&h.tenant),
         h.generation,
         h.threshold,
         h.share_count()
@@ -57,13 +57,17 @@ pub fn run(args: Args) -> CliResult {
             .unwrap_or("?");
         if committed && s.item.generation == h.generation {
             println!(
-                "  {}: share {i} of {} ({label}): OK",
-                s.source,
-                h.share_count()
+                "  {}: share {i} of {} ({}): OK",
+                super::visible(&s.source),
+                h.share_count(),
+                super::visible(label)
             );
             seen.insert(i);
         } else {
-            println!("  {}: share {i}: DOES NOT MATCH this vault", s.source);
+            println!(
+                "  {}: share {i}: DOES NOT MATCH this vault",
+                super::visible(&s.source)
+            );
             ok = false;
         }
     }
@@ -92,7 +96,10 @@ pub fn run(args: Args) -> CliResult {
                 r.contents.entries.len()
             ),
             Err(e) => {
-                println!("The vault does NOT open with these shares: {e}");
+                println!(
+                    "The vault does NOT open with these shares: {}",
+                    super::visible(&e.to_string())
+                );
                 ok = false;
             }
         }

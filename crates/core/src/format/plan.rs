@@ -6,6 +6,7 @@
 use crate::entra;
 use crate::password::{self, PasswordPolicy};
 use crate::placement::Placement;
+use crate::untrusted::{FieldError, check_field};
 use crate::vault::{ShareLabel, check_label};
 use serde::Deserialize;
 
@@ -263,6 +264,8 @@ impl Plan {
     /// [`PlanError`] for the first rule broken.
     pub fn validate(&self) -> Result<Vec<String>, PlanError> {
         let bad = |m: String| Err(PlanError::Invalid(m));
+        self.check_fields()
+            .map_err(|e| PlanError::Invalid(e.to_string()))?;
         let mut warnings = Vec::new();
         let domain = self.domain()?;
         if !entra::is_onmicrosoft(&domain) {
@@ -364,6 +367,51 @@ impl Plan {
     }
 }
 
+impl Plan {
+    /// Every text value of the plan, checked before any other rule (whose messages quote
+    /// values): no control, bidirectional-formatting or line-separator characters, so nothing
+    /// in a plan can drive the terminal at the ceremony or disguise itself on a sheet.
+    ///
+    /// # Errors
+    /// [`FieldError`] naming the plan key and its table.
+    pub fn check_fields(&self) -> Result<(), FieldError> {
+        let key = |name: &'static str| move || format!("plan key `{name}`");
+        check_field(&self.tenant, key("tenant"))?;
+        if let Some(d) = &self.domain {
+            check_field(d, key("domain"))?;
+        }
+        if let Some(p) = &self.paper {
+            check_field(p, key("paper"))?;
+        }
+        for (i, a) in (1..).zip(&self.accounts) {
+            let at = |name: &'static str| move || format!("plan key `{name}` of [[account]] {i}");
+            check_field(&a.user, at("user"))?;
+            check_field(&a.display_name, at("display_name"))?;
+            check_field(&a.role, at("role"))?;
+            if let Some(id) = &a.object_id {
+                check_field(id, at("object_id"))?;
+            }
+            if let Some(f) = &a.totp_uri_file {
+                check_field(f, at("totp_uri_file"))?;
+            }
+            for (j, k) in (1..).zip(&a.fido2) {
+                let at = |name: &'static str| {
+                    move || format!("plan key `{name}` of [[account.fido2]] {j} of [[account]] {i}")
+                };
+                check_field(&k.label, at("label"))?;
+                check_field(&k.serial, at("serial"))?;
+                check_field(&k.location, at("location"))?;
+            }
+        }
+        for (i, sh) in (1..).zip(&self.shares) {
+            let at = |name: &'static str| move || format!("plan key `{name}` of [[share]] {i}");
+            check_field(&sh.location, at("location"))?;
+            check_field(&sh.custodian, at("custodian"))?;
+        }
+        Ok(())
+    }
+}
+
 fn is_guid(s: &str) -> bool {
     let parts: Vec<&str> = s.split('-').collect();
     parts.iter().map(|p| p.len()).eq([8, 4, 4, 4, 12])
@@ -446,5 +494,84 @@ mod tests {
         let other_domain =
             TEMPLATE.replace("user = \"breakglass2\"", "user = \"bg2@fabrikam.com\"");
         assert!(Plan::parse(&other_domain).unwrap().validate().is_err());
+    }
+
+    #[test]
+    fn every_text_value_is_checked_and_named() {
+        let cases = [
+            (
+                "tenant = \"contoso\"",
+                "tenant = \"contoso\\u001b\"",
+                "plan key `tenant`",
+            ),
+            (
+                "# domain = \"contoso.onmicrosoft.com\"",
+                "domain = \"contoso.onmicrosoft.com\\u0007\"",
+                "plan key `domain`",
+            ),
+            (
+                "paper = \"a4\"",
+                "paper = \"a4\\u0000\"",
+                "plan key `paper`",
+            ),
+            (
+                "user = \"breakglass2\"",
+                "user = \"breakglass2\\u202e\"",
+                "plan key `user` of [[account]] 2",
+            ),
+            (
+                "display_name = \"Emergency access 1\"",
+                "display_name = \"\\u001b]0;pwned\\u0007\"",
+                "plan key `display_name` of [[account]] 1",
+            ),
+            (
+                "role = \"Global Administrator\"       #",
+                "role = \"Global Administrator\\u2028\"       #",
+                "plan key `role` of [[account]] 1",
+            ),
+            (
+                "# object_id = \"00000000-0000-0000-0000-000000000000\"",
+                "object_id = \"\\u009b2J\"",
+                "plan key `object_id` of [[account]] 1",
+            ),
+            (
+                "# totp_uri_file = \"breakglass2-totp.txt\"",
+                "totp_uri_file = \"t\\u001b.txt\"",
+                "plan key `totp_uri_file` of [[account]] 2",
+            ),
+            (
+                "label = \"YubiKey 5 NFC\"",
+                "label = \"YubiKey\\u202e\"",
+                "plan key `label` of [[account.fido2]] 1 of [[account]] 1",
+            ),
+            (
+                "serial = \"12345678\"",
+                "serial = \"1\\n2\"",
+                "plan key `serial` of [[account.fido2]] 1 of [[account]] 1",
+            ),
+            (
+                "location = \"Safe A (HQ)\"\npin_length",
+                "location = \"Safe\\u0000\"\npin_length",
+                "plan key `location` of [[account.fido2]] 1 of [[account]] 1",
+            ),
+            (
+                "location = \"CISO home safe\"",
+                "location = \"CISO\\u001b[2J\"",
+                "plan key `location` of [[share]] 3",
+            ),
+            (
+                "custodian = \"Bob Example\"",
+                "custodian = \"Bob\\u2029\"",
+                "plan key `custodian` of [[share]] 2",
+            ),
+        ];
+        for (from, to, field) in cases {
+            assert!(TEMPLATE.contains(from), "{from}");
+            let plan = Plan::parse(&TEMPLATE.replacen(from, to, 1)).unwrap();
+            assert_eq!(plan.check_fields().unwrap_err().field, field);
+            let m = plan.validate().unwrap_err().to_string();
+            assert!(m.starts_with(&format!("{field} holds ")), "{m}");
+            assert!(!m.chars().any(|c| c.is_control()), "{m:?}");
+        }
     }
 }
