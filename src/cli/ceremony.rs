@@ -504,7 +504,8 @@ pub fn run(args: Args, hardening: &Hardening) -> CliResult {
     }
     println!();
     println!(
-        "Next: print each PDF for its location and check the printouts with `breakglass verify-print`, then clear this screen."
+        "Next: print each PDF for its location, scan page 1 of every printout and check the scans with `breakglass verify-print --sheets {} SCAN...`, then clear this screen.",
+        args.sheets.out.display()
     );
     Ok(())
 }
