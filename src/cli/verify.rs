@@ -10,7 +10,6 @@
 use super::{CliResult, WithCode, exit, fail, files, inputs, prompt};
 use breakglass::document;
 use breakglass::recover::{self, RecoverError, Sourced, display_vault_id};
-use breakglass::scan::{self, ScanLimits};
 use breakglass::share::Share;
 use breakglass::vault::Vault;
 use std::collections::{BTreeMap, BTreeSet};
@@ -124,15 +123,6 @@ fn is_image(path: &Path) -> bool {
         && (head.starts_with(b"\x89PNG\r\n\x1a\n") || head.starts_with(&[0xFF, 0xD8, 0xFF]))
 }
 
-/// True when the image holds no QR code at all (a page 2, or a bad scan of page 1), as
-/// opposed to codes that are not ours or a newer format. Only asked of images that gave nothing.
-fn holds_no_code(path: &Path) -> bool {
-    files::read_input(path).is_ok_and(|bytes| {
-        scan::scan_image_until(&bytes, &ScanLimits::default(), &|_| false)
-            .is_ok_and(|codes| codes.is_empty())
-    })
-}
-
 /// Reads every input on its own, so each vault copy stays tied to the sheet it came from.
 fn read_inputs(paths: &[PathBuf]) -> Vec<Input> {
     let mut out = Vec::new();
@@ -140,9 +130,11 @@ fn read_inputs(paths: &[PathBuf]) -> Vec<Input> {
         let g = inputs::from_files(std::slice::from_ref(p));
         let nothing = g.shares.is_empty() && g.vaults.is_empty() && g.incomplete.is_empty();
         inputs::report(&g);
-        if nothing && p.as_os_str() != "-" && is_image(p) && holds_no_code(p) {
+        // Said from the first scan's outcome: scanning the page again to tell a blank page 2
+        // from a bad page 1 would double the time and still guess.
+        if nothing && p.as_os_str() != "-" && is_image(p) {
             eprintln!(
-                "note: no breakglass code was read from {}. Page 2 of a sheet has no codes and needs no scan; if this is page 1, scan it again (flat, well lit, 150 dpi or more).",
+                "note: nothing usable was read from {}. Page 2 of a sheet has no codes and needs no scan; if this is page 1, see the warning above and scan it again (flat, well lit, 150 dpi or more).",
                 p.display()
             );
         }
