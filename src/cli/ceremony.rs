@@ -32,9 +32,9 @@ pub struct Args {
     /// How many emergency accounts to create (Microsoft advises two or more).
     #[arg(long, value_parser = clap::value_parser!(u8).range(1..=20))]
     accounts: Option<u8>,
-    /// User name prefix: accounts are PREFIX1, PREFIX2, …
-    #[arg(long, default_value = "breakglass")]
-    account_prefix: String,
+    /// User name prefix: accounts are PREFIX1, PREFIX2, … (default: breakglass)
+    #[arg(long)]
+    account_prefix: Option<String>,
     /// Shares needed to recover (k).
     #[arg(long, short = 'k', required_unless_present = "plan")]
     threshold: Option<u8>,
@@ -57,9 +57,9 @@ pub struct Args {
     /// A FIDO2 security key (label and serial); a PIN is generated for it. Repeatable.
     #[arg(long = "fido2", value_name = "LABEL")]
     fido2: Vec<String>,
-    /// Length of generated FIDO2 PINs (4–63).
-    #[arg(long, default_value_t = 8)]
-    pin_length: usize,
+    /// Length of generated FIDO2 PINs (4–63; default 8).
+    #[arg(long)]
+    pin_length: Option<usize>,
     /// Generate alphanumeric PINs instead of digits.
     #[arg(long)]
     alphanumeric_pins: bool,
@@ -119,7 +119,33 @@ struct Spec {
     allow_single_location: bool,
 }
 
+/// The quick flags a plan replaces: given with `--plan` they would be silently ignored.
+fn flags_a_plan_replaces(args: &Args) -> Vec<&'static str> {
+    let given = [
+        ("--fido2", !args.fido2.is_empty()),
+        ("--totp-file", !args.totp_files.is_empty()),
+        ("--pin-length", args.pin_length.is_some()),
+        ("--alphanumeric-pins", args.alphanumeric_pins),
+        ("--account-prefix", args.account_prefix.is_some()),
+    ];
+    given
+        .into_iter()
+        .filter_map(|(flag, on)| on.then_some(flag))
+        .collect()
+}
+
 fn spec_from_plan(path: &Path, args: &Args) -> CliResult<Spec> {
+    let ignored = flags_a_plan_replaces(args);
+    if !ignored.is_empty() {
+        return fail(
+            exit::USAGE,
+            format!(
+                "{} cannot be used with --plan: the plan says which accounts, keys, PINs and TOTP files there are; put them in {} instead",
+                ignored.join(", "),
+                path.display()
+            ),
+        );
+    }
     let text = files::read_text(path).code(exit::BAD_INPUT)?;
     let plan = Plan::parse(&text)
         .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
@@ -200,13 +226,26 @@ fn spec_from_flags(args: &Args) -> CliResult<Spec> {
     let mut accounts = Vec::new();
     for i in 1..=count {
         accounts.push(AccountSpec {
-            upn: entra::upn(&format!("{}{i}", args.account_prefix), &domain).code(exit::USAGE)?,
+            upn: entra::upn(
+                &format!(
+                    "{}{i}",
+                    args.account_prefix.as_deref().unwrap_or("breakglass")
+                ),
+                &domain,
+            )
+            .code(exit::USAGE)?,
             display_name: format!("Emergency access {i}"),
             password: true,
             fido2: if i == 1 {
                 args.fido2
                     .iter()
-                    .map(|l| (l.clone(), args.pin_length, args.alphanumeric_pins))
+                    .map(|l| {
+                        (
+                            l.clone(),
+                            args.pin_length.unwrap_or(8),
+                            args.alphanumeric_pins,
+                        )
+                    })
                     .collect()
             } else {
                 Vec::new()
@@ -427,15 +466,33 @@ pub fn run(args: Args, hardening: &Hardening) -> CliResult {
     let contents = VaultContents { entries };
     contents.check_fields().code(exit::BAD_INPUT)?;
     let sealed = seal::seal(&plan, &contents, &mut rng).code(exit::USAGE)?;
-    let pdfs = sheets::write(
+    let h = &sealed.vault.header;
+    // The enrollment sheet first: when it cannot be laid out or written, no share sheet of a
+    // vault whose credentials nobody saw exists yet.
+    if let Some(path) = &args.sheets.enrollment_sheet {
+        enroll::write_sheet(path, &h.tenant, h.created, &contents.entries, spec.paper)?;
+    }
+    let pdfs = match sheets::write(
         &args.sheets.out,
         &sealed.shares,
         &sealed.vault,
         spec.paper,
         args.sheets.force,
-    )?;
+    ) {
+        Ok(p) => p,
+        Err(f) => {
+            if let Some(path) = &args.sheets.enrollment_sheet
+                && std::fs::remove_file(path).is_ok()
+            {
+                eprintln!(
+                    "Removed the enrollment sheet {}: its vault was not written.",
+                    path.display()
+                );
+            }
+            return Err(f);
+        }
+    };
 
-    let h = &sealed.vault.header;
     println!(
         "Vault {} for {}: {} of {} shares recover it{}.",
         display_vault_id(&h.vault_id),
@@ -450,9 +507,6 @@ pub fn run(args: Args, hardening: &Hardening) -> CliResult {
     );
     sheets::print_written(&sealed.vault, &pdfs, &sealed.shares);
     println!();
-    if let Some(path) = &args.sheets.enrollment_sheet {
-        enroll::write_sheet(path, &h.tenant, h.created, &contents.entries, spec.paper)?;
-    }
     enroll::show(&contents.entries, spec.policy.entropy_bits()).code(exit::FAILURE)?;
     let upns: Vec<String> = spec.accounts.iter().map(|a| a.upn.clone()).collect();
     println!("Sign-in alert for Microsoft Sentinel / Log Analytics (also: breakglass monitoring):");
@@ -471,7 +525,8 @@ pub fn run(args: Args, hardening: &Hardening) -> CliResult {
     }
     println!();
     println!(
-        "Next: print each PDF for its location and check the printouts with `breakglass verify-print`, then clear this screen."
+        "Next: print each PDF for its location, scan page 1 of every printout and check the scans with `breakglass verify-print --sheets {} SCAN...`, then clear this screen.",
+        args.sheets.out.display()
     );
     Ok(())
 }

@@ -412,7 +412,8 @@ impl Plan {
     }
 }
 
-fn is_guid(s: &str) -> bool {
+/// True for an object id in the form Entra ID shows it (8-4-4-4-12 hex digits).
+pub fn is_guid(s: &str) -> bool {
     let parts: Vec<&str> = s.split('-').collect();
     parts.iter().map(|p| p.len()).eq([8, 4, 4, 4, 12])
         && parts
