@@ -84,6 +84,10 @@ pub struct Args {
     /// Days between drills (printed as "next drill due"; 0 for none).
     #[arg(long)]
     drill_days: Option<u16>,
+    /// Write the new credentials to standard output even when it is not a terminal (scripts,
+    /// tests). Without it they are shown only on the terminal, never in a redirect.
+    #[arg(long)]
+    print_credentials: bool,
     #[command(flatten)]
     sheets: sheets::SheetArgs,
 }
@@ -363,6 +367,7 @@ pub fn run(args: Args, hardening: &Hardening) -> CliResult {
         .collect();
     sheets::prepare(&args.sheets.out, &planned, args.sheets.force)?;
     enroll::check_target(args.sheets.enrollment_sheet.as_deref())?;
+    let display = enroll::Display::choose(args.print_credentials, "ceremony")?;
     preflight::before_secrets(hardening, args.sheets.allow_online)?;
 
     let mut rng = os_rng()?;
@@ -388,6 +393,10 @@ pub fn run(args: Args, hardening: &Hardening) -> CliResult {
     for f in &args.note_files {
         entries.push(read_note(f)?);
     }
+    display.check_fits(
+        &enroll::Enrollment::new(&entries, spec.policy.entropy_bits()),
+        "ceremony",
+    )?;
     let passphrase = if spec.passphrase {
         Some((
             prompt::passphrase(args.passphrase_file.as_deref(), true)?,
@@ -432,10 +441,11 @@ pub fn run(args: Args, hardening: &Hardening) -> CliResult {
     );
     sheets::print_written(&sealed.vault, &pdfs, &sealed.shares);
     println!();
+    let enrollment = enroll::Enrollment::new(&contents.entries, spec.policy.entropy_bits());
     if let Some(path) = &args.sheets.enrollment_sheet {
-        enroll::write_sheet(path, &h.tenant, h.created, &contents.entries, spec.paper)?;
+        enroll::write_sheet(path, &h.tenant, h.created, &enrollment, spec.paper)?;
     }
-    enroll::show(&contents.entries, spec.policy.entropy_bits()).code(exit::FAILURE)?;
+    display.show(&enrollment, args.sheets.enrollment_sheet.as_deref())?;
     let upns: Vec<String> = spec.accounts.iter().map(|a| a.upn.clone()).collect();
     println!("Sign-in alert for Microsoft Sentinel / Log Analytics (also: breakglass monitoring):");
     println!();
