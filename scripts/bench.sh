@@ -28,7 +28,7 @@ def timed(args, n):
         peak = max(peak, usage.ru_maxrss)
     return statistics.median(times), peak
 
-base = ["ceremony", "--allow-online", "--tenant", "contoso", "-k", "2", "--share", "A", "--share", "B", "--share", "C"]
+base = ["ceremony", "--allow-online", "--print-credentials", "--tenant", "contoso", "-k", "2", "--share", "A", "--share", "B", "--share", "C"]
 plain, rss_plain = timed(lambda i: [bg, *base, "--out", f"{work}/p{i}"], runs)
 rec, rss_rec = timed(lambda i: [bg, "recover", f"{work}/p0/share-1.txt", f"{work}/p0/share-3.txt"], runs)
 withpass, rss_pass = timed(lambda i: [bg, *base, "--out", f"{work}/k{i}", "--passphrase-file", passfile], max(3, runs // 3))

@@ -28,6 +28,7 @@ fn ceremony_with_a_plan_refuses_the_flags_the_plan_replaces() {
         let mut args = vec![
             "ceremony",
             "--allow-online",
+            "--print-credentials",
             "--plan",
             p(&plan),
             "--out",
@@ -214,7 +215,15 @@ fn temporary_shares_are_removed_when_the_ceremony_is_interrupted() {
         for _attempt in 0..5 {
             let dir = tempfile::tempdir().unwrap();
             let out = dir.path().join("out");
-            let mut args = vec!["ceremony", "--allow-online", "--tenant", "c", "-k", "2"];
+            let mut args = vec![
+                "ceremony",
+                "--allow-online",
+                "--print-credentials",
+                "--tenant",
+                "c",
+                "-k",
+                "2",
+            ];
             let labels: Vec<String> = (1..=12).map(|i| format!("L{i}")).collect();
             for l in &labels {
                 args.extend(["--share", l.as_str()]);

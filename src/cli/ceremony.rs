@@ -84,6 +84,10 @@ pub struct Args {
     /// Days between drills (printed as "next drill due"; 0 for none).
     #[arg(long)]
     drill_days: Option<u16>,
+    /// Write the new credentials to standard output even when it is not a terminal (scripts,
+    /// tests). Without it they are shown only on the terminal, never in a redirect.
+    #[arg(long)]
+    print_credentials: bool,
     #[command(flatten)]
     sheets: sheets::SheetArgs,
 }
@@ -419,6 +423,7 @@ pub fn run(args: Args, hardening: &Hardening) -> CliResult {
         .collect();
     sheets::prepare(&args.sheets.out, &planned, args.sheets.force)?;
     enroll::check_target(args.sheets.enrollment_sheet.as_deref())?;
+    let display = enroll::Display::choose(args.print_credentials, "ceremony")?;
     preflight::before_secrets(hardening, args.sheets.allow_online)?;
 
     let mut rng = os_rng()?;
@@ -444,6 +449,10 @@ pub fn run(args: Args, hardening: &Hardening) -> CliResult {
     for f in &args.note_files {
         entries.push(read_note(f)?);
     }
+    display.check_fits(
+        &enroll::Enrollment::new(&entries, spec.policy.entropy_bits()),
+        "ceremony",
+    )?;
     let passphrase = if spec.passphrase {
         Some((
             prompt::passphrase(args.passphrase_file.as_deref(), true)?,
@@ -467,10 +476,11 @@ pub fn run(args: Args, hardening: &Hardening) -> CliResult {
     contents.check_fields().code(exit::BAD_INPUT)?;
     let sealed = seal::seal(&plan, &contents, &mut rng).code(exit::USAGE)?;
     let h = &sealed.vault.header;
+    let enrollment = enroll::Enrollment::new(&contents.entries, spec.policy.entropy_bits());
     // The enrollment sheet first: when it cannot be laid out or written, no share sheet of a
     // vault whose credentials nobody saw exists yet.
     if let Some(path) = &args.sheets.enrollment_sheet {
-        enroll::write_sheet(path, &h.tenant, h.created, &contents.entries, spec.paper)?;
+        enroll::write_sheet(path, &h.tenant, h.created, &enrollment, spec.paper)?;
     }
     let pdfs = match sheets::write(
         &args.sheets.out,
@@ -507,7 +517,7 @@ pub fn run(args: Args, hardening: &Hardening) -> CliResult {
     );
     sheets::print_written(&sealed.vault, &pdfs, &sealed.shares);
     println!();
-    enroll::show(&contents.entries, spec.policy.entropy_bits()).code(exit::FAILURE)?;
+    display.show(&enrollment, args.sheets.enrollment_sheet.as_deref())?;
     let upns: Vec<String> = spec.accounts.iter().map(|a| a.upn.clone()).collect();
     println!("Sign-in alert for Microsoft Sentinel / Log Analytics (also: breakglass monitoring):");
     println!();
