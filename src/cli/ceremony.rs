@@ -358,7 +358,7 @@ pub fn run(args: Args, hardening: &Hardening) -> CliResult {
         return fail(exit::USAGE, "at least 2 shares are needed");
     }
     check_placement(spec.threshold, &spec.labels, spec.allow_single_location)?;
-    let planned: Vec<(u8, &str)> = (1u8..)
+    let planned: Vec<(u8, &str)> = (1..=u8::MAX)
         .zip(spec.labels.iter().map(|l| l.location.as_str()))
         .collect();
     sheets::prepare(&args.sheets.out, &planned, args.sheets.force)?;
