@@ -80,6 +80,13 @@ pub enum ScanError {
          straight on and closer, rescan at 300 dpi, or type the text printed under the code"
     )]
     DecoderCrashed,
+    /// An earlier image's decoder ran out of time and is still running; this image was not
+    /// decoded, so that abandoned decoders cannot pile up.
+    #[error(
+        "skipped: the QR decoder is still busy with an earlier image that ran out of time; \
+         give this image again on its own, or type the text printed under the code"
+    )]
+    DecoderBusy,
     /// The time budget ran out before any code was read.
     #[error(
         "gave up after {seconds} s without finding a QR code: rescan at 300 dpi, flat, \
@@ -170,6 +177,8 @@ pub fn scan_image_tuned(
 /// pixels are decoded.
 #[doc(hidden)]
 pub fn load_luma(bytes: &[u8], limits: &ScanLimits) -> Result<GrayImage, ScanError> {
+    let stripped = without_icc_profile(bytes);
+    let bytes: &[u8] = &stripped;
     let reader = || -> Result<ImageReader<Cursor<&[u8]>>, ScanError> {
         let mut reader = ImageReader::new(Cursor::new(bytes))
             .with_guessed_format()
@@ -209,6 +218,35 @@ pub fn load_luma(bytes: &[u8], limits: &ScanLimits) -> Result<GrayImage, ScanErr
     Ok(decoded.into_luma8())
 }
 
+/// A PNG with its `iCCP` chunks left out (anything else is returned as it is).
+///
+/// # Security
+/// An ICC profile is zlib-compressed, and the PNG decoder inflates it before the first pixel,
+/// bounded only by the whole image's memory allowance: a 64 x 64 PNG could ask for a gigabyte.
+/// Only grey levels matter for reading QR codes, so the profile is never needed.
+fn without_icc_profile(bytes: &[u8]) -> std::borrow::Cow<'_, [u8]> {
+    const SIGNATURE: &[u8] = b"\x89PNG\r\n\x1a\n";
+    if !bytes.starts_with(SIGNATURE) {
+        return std::borrow::Cow::Borrowed(bytes);
+    }
+    let mut out = Vec::with_capacity(bytes.len());
+    out.extend_from_slice(SIGNATURE);
+    let mut rest = &bytes[SIGNATURE.len()..];
+    // Chunk: length (4, big-endian) ‖ type (4) ‖ data ‖ CRC (4).
+    while rest.len() >= 12 {
+        let len = u32::from_be_bytes([rest[0], rest[1], rest[2], rest[3]]) as usize;
+        let Some(total) = len.checked_add(12).filter(|&t| t <= rest.len()) else {
+            break; // damaged: the decoder reports it
+        };
+        if &rest[4..8] != b"iCCP" {
+            out.extend_from_slice(&rest[..total]);
+        }
+        rest = &rest[total..];
+    }
+    out.extend_from_slice(rest);
+    std::borrow::Cow::Owned(out)
+}
+
 fn map_image_error(error: ImageError, too_large: ScanError) -> ScanError {
     match error {
         ImageError::Limits(_) => too_large,
@@ -244,6 +282,55 @@ fn silence_worker_panics() {
     });
 }
 
+/// The one scan worker allowed to run: `true` while a worker thread is alive, including one
+/// whose caller gave up on it at the time budget (a decoder call cannot be interrupted).
+static WORKER_BUSY: (std::sync::Mutex<bool>, std::sync::Condvar) =
+    (std::sync::Mutex::new(false), std::sync::Condvar::new());
+
+/// Held by the worker thread; frees the slot when the thread ends, also by a panic.
+struct WorkerSlot;
+
+impl WorkerSlot {
+    /// Waits until no worker runs, or until `deadline`: then `None` (the slot stays taken).
+    fn take(deadline: Instant) -> Option<Self> {
+        let (lock, freed) = &WORKER_BUSY;
+        let mut busy = lock
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        while *busy {
+            let wait = deadline.saturating_duration_since(Instant::now());
+            if wait.is_zero() {
+                return None;
+            }
+            busy = freed
+                .wait_timeout(busy, wait)
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .0;
+        }
+        *busy = true;
+        Some(WorkerSlot)
+    }
+}
+
+impl Drop for WorkerSlot {
+    fn drop(&mut self) {
+        let (lock, freed) = &WORKER_BUSY;
+        *lock
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = false;
+        freed.notify_all();
+    }
+}
+
+/// Whether a scan worker is running now (for tests: an abandoned one shows here).
+#[doc(hidden)]
+pub fn worker_running() -> bool {
+    *WORKER_BUSY
+        .0
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 /// What the pass runner tells the caller.
 enum Event {
     /// Payloads not seen before; the reply says whether to go on.
@@ -270,9 +357,13 @@ fn run_scan(
     let (reply_tx, reply_rx) = mpsc::channel::<bool>();
     let worker_stop = Arc::clone(&stop);
     let worker_luma = Arc::clone(&luma);
+    // At most one worker at a time: one abandoned at its budget must end before the next
+    // image is decoded, else hostile images would stack threads and memory.
+    let slot = WorkerSlot::take(deadline).ok_or(ScanError::DecoderBusy)?;
     let spawned = std::thread::Builder::new()
         .name(WORKER_NAME.into())
         .spawn(move || {
+            let _slot = slot;
             run_passes(&worker_luma, deadline, &worker_stop, tuning, &mut |event| {
                 let wants_reply = matches!(event, Event::Found(_));
                 if event_tx.send(event).is_err() {
