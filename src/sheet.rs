@@ -1806,11 +1806,53 @@ mod tests {
         for paper in [Paper::A4, Paper::Letter] {
             render_share_sheet(&s, paper).unwrap();
         }
-        s.vault_qr.push("A".into());
+    }
+
+    #[test]
+    fn vault_parts_beyond_page_one_continue_on_later_pages() {
+        let mut s = sample();
+        let max = alphanumeric_capacity(MAX_QR_VERSION);
+        let pages = |s: &ShareSheet, paper| {
+            let pdf = render_share_sheet(s, paper).unwrap();
+            media_boxes(&pdf).len()
+        };
+        s.vault_qr = (0..4).map(|_| "Z".repeat(max)).collect();
+        let four = pages(&s, Paper::A4);
+        // 31 parts: a vault at the 12,288-byte cap of FORMAT.md §3.
+        s.vault_qr = (0..31).map(|_| "Z".repeat(max)).collect();
+        for paper in [Paper::A4, Paper::Letter] {
+            assert!(pages(&s, paper) > four + 3, "{paper:?}");
+        }
+        s.vault_qr = (0..=MAX_VAULT_PARTS).map(|_| "A".into()).collect();
         assert!(matches!(
             render_share_sheet(&s, Paper::A4),
-            Err(SheetError::VaultPartCount { count: 5 })
+            Err(SheetError::VaultPartCount { count }) if count == MAX_VAULT_PARTS + 1
         ));
+    }
+
+    #[test]
+    fn codes_encoded_once_give_the_same_sheet_and_must_match_it() {
+        let s = sample();
+        let codes = VaultCodes::encode(&s.vault_qr).unwrap();
+        assert!(
+            render_share_sheet_with(&s, Paper::A4, &codes).unwrap()
+                == render_share_sheet(&s, Paper::A4).unwrap()
+        );
+        let mut other = sample();
+        other.vault_qr[1].push('Z');
+        assert!(matches!(
+            render_share_sheet_with(&other, Paper::A4, &codes),
+            Err(SheetError::VaultCodesMismatch)
+        ));
+    }
+
+    #[test]
+    fn a_long_recovery_command_wraps_instead_of_failing() {
+        let mut s = sample();
+        s.recover_command = (1..=60)
+            .map(|i| format!("sheet-{i}.png"))
+            .fold("breakglass recover".to_string(), |acc, s| acc + " " + &s);
+        render_share_sheet(&s, Paper::A4).unwrap();
     }
 
     #[test]

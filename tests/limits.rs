@@ -62,7 +62,17 @@ fn render_page(pdf: &Path, page: usize, out: &Path, name: &str) -> PathBuf {
     let page = page.to_string();
     let prefix = out.join(name);
     let st = Command::new("pdftoppm")
-        .args(["-r", "150", "-png", "-gray", "-singlefile", "-f", &page, "-l", &page])
+        .args([
+            "-r",
+            "150",
+            "-png",
+            "-gray",
+            "-singlefile",
+            "-f",
+            &page,
+            "-l",
+            &page,
+        ])
         .arg(pdf)
         .arg(&prefix)
         .status()
@@ -73,7 +83,11 @@ fn render_page(pdf: &Path, page: usize, out: &Path, name: &str) -> PathBuf {
 
 /// The number of pages the sheet itself says hold vault codes (1 when it says nothing).
 fn code_pages_stated(pdf: &Path) -> usize {
-    let o = Command::new("pdftotext").arg(pdf).arg("-").output().unwrap();
+    let o = Command::new("pdftotext")
+        .arg(pdf)
+        .arg("-")
+        .output()
+        .unwrap();
     let text = String::from_utf8_lossy(&o.stdout).replace('\n', " ");
     match text.find("scan pages 1 to ") {
         Some(i) => text[i + "scan pages 1 to ".len()..]
@@ -116,7 +130,11 @@ fn ten_of_twelve_prints_and_recovers_from_text_and_from_scans() {
     }
     let pdf = pdf_of(&sheets, 1);
     assert_eq!(code_pages_stated(&pdf), 1);
-    let o = Command::new("pdftotext").arg(&pdf).arg("-").output().unwrap();
+    let o = Command::new("pdftotext")
+        .arg(&pdf)
+        .arg("-")
+        .output()
+        .unwrap();
     let text = String::from_utf8_lossy(&o.stdout);
     assert!(
         text.contains("breakglass recover scans/*.png"),
@@ -178,7 +196,12 @@ fn notes_for(dir: &Path, target: usize) -> [PathBuf; 2] {
 fn a_vault_at_the_envelope_cap_prints_and_recovers_and_one_byte_more_is_refused_first() {
     let dir = tempfile::tempdir().unwrap();
     let [a, b] = notes_for(dir.path(), 12_288);
-    let (sheets, c) = ceremony(dir.path(), 2, 3, &["--note-file", p(&a), "--note-file", p(&b)]);
+    let (sheets, c) = ceremony(
+        dir.path(),
+        2,
+        3,
+        &["--note-file", p(&a), "--note-file", p(&b)],
+    );
     assert_eq!(c.code, 0, "a 12,288-byte vault must print: {}", c.all());
     let (_, vault) = read_sheet(&txt(&sheets, 1));
     assert_eq!(vault.to_bytes().len(), 12_288);
@@ -371,7 +394,9 @@ fn an_icc_profile_bomb_costs_no_memory() {
     let mut iccp = b"bomb\0\0".to_vec();
     iccp.extend(zlib_zeros(256 << 20));
     png_chunk(&mut png, b"iCCP", &iccp);
-    let rows: Vec<u8> = (0..64).flat_map(|_| [0u8].into_iter().chain([255u8; 64])).collect();
+    let rows: Vec<u8> = (0..64)
+        .flat_map(|_| [0u8].into_iter().chain([255u8; 64]))
+        .collect();
     let mut idat = vec![0x78, 0x01];
     // Stored deflate block (uncompressed), then the Adler-32 of the rows.
     idat.push(1);
@@ -386,7 +411,11 @@ fn an_icc_profile_bomb_costs_no_memory() {
     idat.extend_from_slice(&((s << 16) | a).to_be_bytes());
     png_chunk(&mut png, b"IDAT", &idat);
     png_chunk(&mut png, b"IEND", &[]);
-    assert!(png.len() < 2 << 20, "the bomb is small: {} bytes", png.len());
+    assert!(
+        png.len() < 2 << 20,
+        "the bomb is small: {} bytes",
+        png.len()
+    );
 
     PEAK.with(|p| p.set(LIVE.with(Cell::get)));
     let before = PEAK.with(Cell::get);
@@ -449,9 +478,15 @@ fn abandoned_scan_decoders_never_pile_up() {
         }
         most = most.max(scan_threads());
     }
-    assert!(timed_out >= 1, "the image must outlast the budget, or this proves nothing");
+    assert!(
+        timed_out >= 1,
+        "the image must outlast the budget, or this proves nothing"
+    );
     assert!(most <= 1, "{most} scan threads alive at once");
-    assert!(skipped + timed_out == 6, "{timed_out} timed out, {skipped} skipped");
+    assert!(
+        skipped + timed_out == 6,
+        "{timed_out} timed out, {skipped} skipped"
+    );
     let deadline = Instant::now() + Duration::from_secs(300);
     while worker_running() && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(50));
@@ -468,4 +503,3 @@ fn abandoned_scan_decoders_never_pile_up() {
         Err(ScanError::NoCodeFound)
     ));
 }
-
