@@ -282,53 +282,64 @@ fn silence_worker_panics() {
     });
 }
 
-/// The one scan worker allowed to run: `true` while a worker thread is alive, including one
-/// whose caller gave up on it at the time budget (a decoder call cannot be interrupted).
-static WORKER_BUSY: (std::sync::Mutex<bool>, std::sync::Condvar) =
-    (std::sync::Mutex::new(false), std::sync::Condvar::new());
+/// How many scan workers are still running after their caller gave up on them at the time
+/// budget (a decoder call cannot be interrupted). Scans wait for it to reach 0 before
+/// starting a worker, so a sequence of hostile images leaves at most one such thread behind.
+static ABANDONED: (std::sync::Mutex<usize>, std::sync::Condvar) =
+    (std::sync::Mutex::new(0), std::sync::Condvar::new());
 
-/// Held by the worker thread; frees the slot when the thread ends, also by a panic.
-struct WorkerSlot;
-
-impl WorkerSlot {
-    /// Waits until no worker runs, or until `deadline`: then `None` (the slot stays taken).
-    fn take(deadline: Instant) -> Option<Self> {
-        let (lock, freed) = &WORKER_BUSY;
-        let mut busy = lock
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        while *busy {
-            let wait = deadline.saturating_duration_since(Instant::now());
-            if wait.is_zero() {
-                return None;
-            }
-            busy = freed
-                .wait_timeout(busy, wait)
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .0;
-        }
-        *busy = true;
-        Some(WorkerSlot)
-    }
-}
-
-impl Drop for WorkerSlot {
-    fn drop(&mut self) {
-        let (lock, freed) = &WORKER_BUSY;
-        *lock
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = false;
-        freed.notify_all();
-    }
-}
-
-/// Whether a scan worker is running now (for tests: an abandoned one shows here).
-#[doc(hidden)]
-pub fn worker_running() -> bool {
-    *WORKER_BUSY
+fn abandoned() -> std::sync::MutexGuard<'static, usize> {
+    ABANDONED
         .0
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Waits up to `max` for every abandoned worker to end; returns how long it waited, or `None`
+/// if one is still running.
+fn wait_for_abandoned(max: Duration) -> Option<Duration> {
+    let start = Instant::now();
+    let mut count = abandoned();
+    while *count > 0 {
+        let left = max.saturating_sub(start.elapsed());
+        if left.is_zero() {
+            return None;
+        }
+        count = ABANDONED
+            .1
+            .wait_timeout(count, left)
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .0;
+    }
+    Some(start.elapsed())
+}
+
+/// A worker's fate, shared by the worker and its caller.
+const RUNNING: u8 = 0;
+const FINISHED: u8 = 1;
+const GIVEN_UP: u8 = 2;
+
+/// Held by the worker thread; on its end (also by a panic) an abandoned worker is uncounted.
+struct WorkerEnd(Arc<std::sync::atomic::AtomicU8>);
+
+impl Drop for WorkerEnd {
+    fn drop(&mut self) {
+        if self
+            .0
+            .compare_exchange(RUNNING, FINISHED, Ordering::AcqRel, Ordering::Acquire)
+            .is_err()
+        {
+            let mut count = abandoned();
+            *count = count.saturating_sub(1);
+            ABANDONED.1.notify_all();
+        }
+    }
+}
+
+/// Whether a scan worker abandoned at its time budget is still running (for tests).
+#[doc(hidden)]
+pub fn worker_running() -> bool {
+    *abandoned() > 0
 }
 
 /// What the pass runner tells the caller.
@@ -357,13 +368,16 @@ fn run_scan(
     let (reply_tx, reply_rx) = mpsc::channel::<bool>();
     let worker_stop = Arc::clone(&stop);
     let worker_luma = Arc::clone(&luma);
-    // At most one worker at a time: one abandoned at its budget must end before the next
-    // image is decoded, else hostile images would stack threads and memory.
-    let slot = WorkerSlot::take(deadline).ok_or(ScanError::DecoderBusy)?;
+    // A worker abandoned at its budget must end before the next image is decoded, else
+    // hostile images would stack threads and memory. Waiting does not eat this image's budget.
+    let waited = wait_for_abandoned(limits.time_budget).ok_or(ScanError::DecoderBusy)?;
+    let deadline = deadline + waited;
+    let fate = Arc::new(std::sync::atomic::AtomicU8::new(RUNNING));
+    let end = WorkerEnd(Arc::clone(&fate));
     let spawned = std::thread::Builder::new()
         .name(WORKER_NAME.into())
         .spawn(move || {
-            let _slot = slot;
+            let _end = end;
             run_passes(&worker_luma, deadline, &worker_stop, tuning, &mut |event| {
                 let wants_reply = matches!(event, Event::Found(_));
                 if event_tx.send(event).is_err() {
@@ -398,6 +412,14 @@ fn run_scan(
         }
         // The worker, if still busy, finishes its current decoder call and then sees this.
         stop.store(true, Ordering::Relaxed);
+        // Counted under the lock, so the worker's end cannot slip between the two steps.
+        let mut count = abandoned();
+        if fate
+            .compare_exchange(RUNNING, GIVEN_UP, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
+        {
+            *count += 1;
+        }
     }
     outcome.finish(limits)
 }
