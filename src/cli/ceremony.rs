@@ -14,7 +14,7 @@ use breakglass_core::recover::display_vault_id;
 use breakglass_core::seal::{self, SealPlan};
 use breakglass_core::secret::SecretString;
 use breakglass_core::totp::Totp;
-use breakglass_core::vault::ShareLabel;
+use breakglass_core::vault::{MAX_VAULT_BYTES, ShareLabel};
 use breakglass_paper::sheet::Paper;
 use std::path::{Path, PathBuf};
 
@@ -180,16 +180,7 @@ fn spec_from_plan(path: &Path, args: &Args) -> CliResult<Spec> {
             fido2: a
                 .fido2
                 .iter()
-                .map(|k| {
-                    let mut label = k.label.clone();
-                    if !k.serial.is_empty() {
-                        label.push_str(&format!(" #{}", k.serial));
-                    }
-                    if !k.location.is_empty() {
-                        label.push_str(&format!(" ({})", k.location));
-                    }
-                    (label, k.pin_length, k.alphanumeric_pin)
-                })
+                .map(|k| (Plan::fido2_label(k), k.pin_length, k.alphanumeric_pin))
                 .collect(),
             totp_files: a.totp_uri_file.iter().map(|f| base.join(f)).collect(),
         });
@@ -385,6 +376,49 @@ pub fn check_placement(threshold: u8, labels: &[ShareLabel], allow: bool) -> Cli
     Ok(())
 }
 
+/// Refuses, before any secret is generated, a vault above the format's envelope cap
+/// (FORMAT.md §3): placeholders of the generated secrets' lengths give its exact size.
+fn check_vault_size(spec: &Spec, totp: &[Vec<Vec<Entry>>], notes: &[Entry]) -> CliResult {
+    let mut entries = Vec::new();
+    for (a, totp) in spec.accounts.iter().zip(totp) {
+        if a.password {
+            entries.push(Entry::Account {
+                upn: a.upn.clone(),
+                display_name: a.display_name.clone(),
+                password: SecretString::new("x".repeat(spec.policy.length)),
+            });
+        }
+        for (label, len, _) in &a.fido2 {
+            entries.push(Entry::Fido2 {
+                label: format!("{label} for {}", a.upn),
+                pin: SecretString::new("0".repeat(*len)),
+            });
+        }
+        entries.extend(totp.iter().flatten().cloned());
+    }
+    entries.extend(notes.iter().cloned());
+    let contents = VaultContents { entries };
+    let size = breakglass_core::plan::envelope_bytes(
+        &spec.domain,
+        &spec.labels,
+        spec.passphrase,
+        &contents,
+    )
+    .code(exit::USAGE)?;
+    if size > MAX_VAULT_BYTES {
+        return fail(
+            exit::USAGE,
+            format!(
+                "the vault would be {size} bytes, above the format's limit of {MAX_VAULT_BYTES} bytes \
+                 ({} too many): store less text (notes, TOTP files), or use fewer shares or shorter \
+                 location and custodian names. Nothing was generated.",
+                size - MAX_VAULT_BYTES
+            ),
+        );
+    }
+    Ok(())
+}
+
 pub fn run(args: Args, hardening: &Hardening) -> CliResult {
     warn_unlocked(hardening);
     let spec = match &args.plan {
@@ -418,7 +452,7 @@ pub fn run(args: Args, hardening: &Hardening) -> CliResult {
     }
     check_fields(&spec)?;
     check_placement(spec.threshold, &spec.labels, spec.allow_single_location)?;
-    let planned: Vec<(u8, &str)> = (1u8..)
+    let planned: Vec<(u8, &str)> = (1..=u8::MAX)
         .zip(spec.labels.iter().map(|l| l.location.as_str()))
         .collect();
     sheets::prepare(&args.sheets.out, &planned, args.sheets.force)?;
@@ -426,9 +460,23 @@ pub fn run(args: Args, hardening: &Hardening) -> CliResult {
     let display = enroll::Display::choose(args.print_credentials, "ceremony")?;
     preflight::before_secrets(hardening, args.sheets.allow_online)?;
 
+    // Files first, then the size check, then the secrets: a vault too large for the format is
+    // refused before anything secret exists.
+    let totp: Vec<Vec<Vec<Entry>>> = spec
+        .accounts
+        .iter()
+        .map(|a| a.totp_files.iter().map(|f| read_totp(f)).collect())
+        .collect::<CliResult<_>>()?;
+    let notes = args
+        .note_files
+        .iter()
+        .map(|f| read_note(f))
+        .collect::<CliResult<Vec<_>>>()?;
+    check_vault_size(&spec, &totp, &notes)?;
+
     let mut rng = os_rng()?;
     let mut entries = Vec::new();
-    for a in &spec.accounts {
+    for (a, totp) in spec.accounts.iter().zip(totp) {
         if a.password {
             entries.push(Entry::Account {
                 upn: a.upn.clone(),
@@ -442,13 +490,9 @@ pub fn run(args: Args, hardening: &Hardening) -> CliResult {
                 pin: password::generate_pin(&mut rng, *len, *alnum).code(exit::USAGE)?,
             });
         }
-        for f in &a.totp_files {
-            entries.extend(read_totp(f)?);
-        }
+        entries.extend(totp.into_iter().flatten());
     }
-    for f in &args.note_files {
-        entries.push(read_note(f)?);
-    }
+    entries.extend(notes);
     display.check_fits(
         &enroll::Enrollment::new(&entries, spec.policy.entropy_bits()),
         "ceremony",

@@ -155,7 +155,7 @@ pub fn run(args: Args, mode: Mode, hardening: &Hardening) -> CliResult {
         &labels,
         args.sheets.allow_single_location_recovery,
     )?;
-    let planned: Vec<(u8, &str)> = (1u8..)
+    let planned: Vec<(u8, &str)> = (1..=u8::MAX)
         .zip(labels.iter().map(|l| l.location.as_str()))
         .collect();
     sheets::prepare(&args.sheets.out, &planned, args.sheets.force)?;
