@@ -1,13 +1,15 @@
 //! Untrusted shares and vault copies in; validated share set, then key and contents, out.
 //!
-//! Order of checks (FORMAT.md §7): one vault, one generation (older ones are retired), each
-//! share against its commitment in the header, duplicates and index 0 out, at least k left;
-//! only then combine, derive and open. Every rejection names its source. The function that
-//! yields the contents is the one that checks the tag.
+//! No unauthenticated field decides anything (FORMAT.md §7): every distinct vault copy is a
+//! candidate, a share counts for a copy only if that copy's header commits to it, candidates
+//! are tried cheapest and best-supported first, and a generation retires older sheets only
+//! once a copy of it has opened. So k honest shares and one honest copy open the vault
+//! whatever else is given, and every input not used is named with the reason. The function
+//! that yields the contents is the one that checks the tag.
 
 use crate::aead;
 use crate::contents::{ContentsError, VaultContents};
-use crate::kdf::KdfError;
+use crate::kdf::{KdfError, KdfParams};
 use crate::secret::{Passphrase, VaultSecret};
 use crate::shamir::{self, SharePoint};
 use crate::share::Share;
@@ -30,7 +32,7 @@ impl<T> Sourced<T> {
     }
 }
 
-/// Why one share was left out.
+/// Why one input was left out.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum Rejection {
@@ -40,6 +42,21 @@ pub enum Rejection {
     Duplicate { index: u8, first: String },
     #[error("this sheet is generation {generation}; it was retired by generation {newer}")]
     Retired { generation: u32, newer: u32 },
+    /// Named before anything authenticated: which generation is current is not known yet.
+    #[error("this sheet is generation {generation}, the vault text is generation {copy}")]
+    OtherGeneration { generation: u32, copy: u32 },
+    /// A newer generation is only believed once a copy of it opens.
+    #[error(
+        "it claims generation {generation}, newer than the one that opened ({opened}), but that did not open: it may have been altered, or too few of its sheets were given"
+    )]
+    NewerUnverified { generation: u32, opened: u32 },
+    #[error("it belongs to another vault ({vault})")]
+    OtherVault { vault: String },
+    #[error("its vault text differs from the others: it may have been altered")]
+    VaultDiffers,
+    /// An honest copy from before `expand` added sheets: its commitments are a prefix.
+    #[error("its vault text is from before sheets were added ({count} sheets, now {now})")]
+    Superseded { count: u8, now: u8 },
 }
 
 /// A share that was not used, and why.
@@ -98,6 +115,10 @@ pub enum RecoverError {
         "the vault did not open: its text was altered, or the shares were forged to match. Try the vault text from another sheet"
     )]
     Altered,
+    #[error(
+        "the vault copy's passphrase stretching was not run (its cost was declined); no other copy opened"
+    )]
+    CostDeclined,
     #[error(transparent)]
     Contents(#[from] ContentsError),
 }
@@ -127,17 +148,21 @@ pub fn fingerprint(id: &[u8]) -> String {
 /// Shares checked against the vault copies, ready to combine.
 #[derive(Debug)]
 pub struct ShareSet {
-    /// Shares of older generations.
-    retired: Vec<Rejected>,
-    /// Vault copies with at least k checked shares, best first.
-    candidates: Vec<Candidate>,
+    /// Every share given, in input order.
+    shares: Vec<Sourced<Share>>,
+    /// Distinct vault copies in trial order; the first `viable` have at least k checked shares.
+    copies: Vec<Candidate>,
+    viable: usize,
 }
 
 /// Checks untrusted shares and vault copies; nothing is combined yet.
 ///
+/// No field of any input decides anything here: every distinct vault copy is a candidate, and
+/// a share counts for a copy only if the copy's header commits to it (FORMAT.md §7).
+///
 /// # Errors
-/// [`RecoverError`] when no vault or share is given, sheets of several vaults are mixed, or
-/// fewer than k usable shares remain.
+/// [`RecoverError`] when no vault or share is given, or no copy has k checked shares
+/// (`MixedVaults` when the inputs carry more than one vault id, else `NotEnoughShares`).
 pub fn check(
     shares: Vec<Sourced<Share>>,
     vaults: Vec<Sourced<Vault>>,
@@ -161,79 +186,39 @@ pub fn check(
             g.push(v.source.clone());
         }
     }
-    if groups.len() > 1 {
-        return Err(RecoverError::MixedVaults(
-            groups
-                .into_iter()
-                .map(|(id, s)| (display_vault_id(&id), s))
-                .collect(),
-        ));
-    }
 
-    let newest = shares
-        .iter()
-        .map(|s| s.item.generation)
-        .chain(vaults.iter().map(|v| v.item.header.generation))
-        .max()
-        .expect("non-empty");
-    let mut rejected = Vec::new();
-    let mut current = Vec::new();
-    for s in shares {
-        if s.item.generation < newest {
-            rejected.push(Rejected {
-                source: s.source,
-                reason: Rejection::Retired {
-                    generation: s.item.generation,
-                    newer: newest,
-                },
-            });
-        } else {
-            current.push(s);
+    // Distinct copies, each with every input that carries it.
+    let mut copies: Vec<Candidate> = Vec::new();
+    for (position, v) in vaults.into_iter().enumerate() {
+        match copies.iter_mut().find(|c| c.vault == v.item) {
+            Some(c) => c.sources.push(v.source),
+            None => copies.push(Candidate::new(v.item, v.source, position, &shares)),
         }
     }
-    // Distinct copies of the newest generation, the most widely carried first.
-    let mut copies: Vec<(Vault, usize)> = Vec::new();
-    for v in vaults
-        .into_iter()
-        .filter(|v| v.item.header.generation == newest)
-    {
-        match copies.iter_mut().find(|(c, _)| *c == v.item) {
-            Some((_, n)) => *n += 1,
-            None => copies.push((v.item, 1)),
+    copies.sort_by_key(Candidate::order);
+    copies.sort_by_key(|c| !c.is_viable());
+    let viable = copies.iter().filter(|c| c.is_viable()).count();
+    if viable == 0 {
+        if groups.len() > 1 {
+            return Err(RecoverError::MixedVaults(
+                groups
+                    .into_iter()
+                    .map(|(id, s)| (display_vault_id(&id), s))
+                    .collect(),
+            ));
         }
-    }
-    if copies.is_empty() {
-        // Only retired vault copies: the newest generation's vault text is needed.
-        return Err(RecoverError::NoVault);
-    }
-    // Check the shares against every copy; the copy under which most shares check comes first
-    // (a sheet issued by `expand` carries a copy that also commits to the new share), then the
-    // most widely carried, then input order.
-    let mut candidates: Vec<Candidate> = copies
-        .into_iter()
-        .map(|(vault, carried)| Candidate::new(vault, carried, &current))
-        .collect();
-    candidates.sort_by_key(|c| {
-        (
-            std::cmp::Reverse(c.usable.len()),
-            std::cmp::Reverse(c.carried),
-        )
-    });
-    let best = &candidates[0];
-    if best.usable.len() < usize::from(best.vault.header.threshold) {
-        let mut all = rejected;
-        all.extend(best.rejected.iter().cloned());
+        let best = &copies[0];
         return Err(RecoverError::NotEnoughShares {
             needed: best.vault.header.threshold,
             count: best.vault.header.share_count(),
             given: best.usable.len(),
-            rejected: all,
+            rejected: left_out(&shares, &copies, 0, false),
         });
     }
-    candidates.retain(|c| c.usable.len() >= usize::from(c.vault.header.threshold));
     Ok(ShareSet {
-        retired: rejected,
-        candidates,
+        shares,
+        copies,
+        viable,
     })
 }
 
@@ -241,30 +226,23 @@ pub fn check(
 #[derive(Debug)]
 struct Candidate {
     vault: Vault,
-    carried: usize,
+    /// Every input that carries this copy, in input order.
+    sources: Vec<String>,
+    /// Position of its first carrier among the vault inputs.
+    position: usize,
     usable: Vec<Sourced<Share>>,
-    rejected: Vec<Rejected>,
+    /// Shares that check but repeat an index.
+    duplicates: Vec<Rejected>,
 }
 
 impl Candidate {
-    fn new(vault: Vault, carried: usize, shares: &[Sourced<Share>]) -> Self {
-        let header = &vault.header;
+    fn new(vault: Vault, source: String, position: usize, shares: &[Sourced<Share>]) -> Self {
         let mut usable: Vec<Sourced<Share>> = Vec::new();
-        let mut rejected = Vec::new();
-        for s in shares {
+        let mut duplicates = Vec::new();
+        for s in shares.iter().filter(|s| commits_to(&vault.header, &s.item)) {
             let index = s.item.index();
-            let committed = usize::from(index)
-                .checked_sub(1)
-                .and_then(|i| header.commitments.get(i))
-                .is_some_and(|c| *c == s.item.commitment())
-                && s.item.threshold == header.threshold;
-            if !committed {
-                rejected.push(Rejected {
-                    source: s.source.clone(),
-                    reason: Rejection::Altered { index },
-                });
-            } else if let Some(first) = usable.iter().find(|u| u.item.index() == index) {
-                rejected.push(Rejected {
+            if let Some(first) = usable.iter().find(|u| u.item.index() == index) {
+                duplicates.push(Rejected {
                     reason: Rejection::Duplicate {
                         index,
                         first: first.source.clone(),
@@ -278,11 +256,129 @@ impl Candidate {
         usable.sort_by_key(|s| s.item.index());
         Self {
             vault,
-            carried,
+            sources: vec![source],
+            position,
             usable,
-            rejected,
+            duplicates,
         }
     }
+
+    fn is_viable(&self) -> bool {
+        self.usable.len() >= usize::from(self.vault.header.threshold)
+    }
+
+    /// Trial order (FORMAT.md §7): most checked shares, most carriers, cheapest KDF, first given.
+    fn order(&self) -> (std::cmp::Reverse<usize>, std::cmp::Reverse<usize>, u64, usize) {
+        (
+            std::cmp::Reverse(self.usable.len()),
+            std::cmp::Reverse(self.sources.len()),
+            kdf_cost(&self.vault.header),
+            self.position,
+        )
+    }
+
+    fn id(&self) -> [u8; 16] {
+        self.vault.header.vault_id
+    }
+
+    fn generation(&self) -> u32 {
+        self.vault.header.generation
+    }
+}
+
+/// Whether a header commits to a share: same vault id, generation and threshold, and the
+/// commitment for its index (FORMAT.md §3) equal to the share's.
+fn commits_to(header: &VaultHeader, share: &Share) -> bool {
+    share.vault_id == header.vault_id
+        && share.generation == header.generation
+        && share.threshold == header.threshold
+        && usize::from(share.index())
+            .checked_sub(1)
+            .and_then(|i| header.commitments.get(i))
+            .is_some_and(|c| *c == share.commitment())
+}
+
+/// Argon2id memory × iterations in KiB·passes; 0 without a passphrase.
+fn kdf_cost(header: &VaultHeader) -> u64 {
+    header.passphrase.as_ref().map_or(0, |k| {
+        u64::from(k.params.memory_kib) * u64::from(k.params.iterations)
+    })
+}
+
+/// Names every input not used with `copies[chosen]`, in input order: shares first, then vault
+/// copies. `opened` says whether that copy authenticated (only then does it retire others).
+fn left_out(
+    shares: &[Sourced<Share>],
+    copies: &[Candidate],
+    chosen: usize,
+    opened: bool,
+) -> Vec<Rejected> {
+    let c = &copies[chosen];
+    let h = &c.vault.header;
+    let why = |id: &[u8; 16], generation: u32| -> Option<Rejection> {
+        if *id != h.vault_id {
+            Some(Rejection::OtherVault {
+                vault: display_vault_id(id),
+            })
+        } else if generation == h.generation {
+            None
+        } else if !opened {
+            Some(Rejection::OtherGeneration {
+                generation,
+                copy: h.generation,
+            })
+        } else if generation < h.generation {
+            Some(Rejection::Retired {
+                generation,
+                newer: h.generation,
+            })
+        } else {
+            Some(Rejection::NewerUnverified {
+                generation,
+                opened: h.generation,
+            })
+        }
+    };
+    let mut out = Vec::new();
+    for s in shares {
+        if c.usable.iter().any(|u| u.source == s.source) && commits_to(h, &s.item) {
+            continue;
+        }
+        if let Some(d) = c.duplicates.iter().find(|d| d.source == s.source) {
+            out.push(d.clone());
+            continue;
+        }
+        let reason = why(&s.item.vault_id, s.item.generation).unwrap_or(Rejection::Altered {
+            index: s.item.index(),
+        });
+        out.push(Rejected {
+            source: s.source.clone(),
+            reason,
+        });
+    }
+    for (_, other) in copies.iter().enumerate().filter(|(i, _)| *i != chosen) {
+        let o = &other.vault.header;
+        let reason = why(&o.vault_id, o.generation).unwrap_or_else(|| {
+            if o.commitments.len() < h.commitments.len()
+                && h.commitments.starts_with(&o.commitments)
+                && opened
+            {
+                Rejection::Superseded {
+                    count: o.share_count(),
+                    now: h.share_count(),
+                }
+            } else {
+                Rejection::VaultDiffers
+            }
+        });
+        for source in &other.sources {
+            out.push(Rejected {
+                source: source.clone(),
+                reason: reason.clone(),
+            });
+        }
+    }
+    out
 }
 
 /// A vault that opened.
@@ -294,6 +390,7 @@ pub struct Recovered {
     pub used: Vec<String>,
     /// Indices of the shares that were combined.
     pub indices: Vec<u8>,
+    /// Every input that was distrusted or not used, and why.
     pub rejected: Vec<Rejected>,
     secret: VaultSecret,
     points: Vec<SharePoint>,
@@ -310,54 +407,142 @@ impl Recovered {
     }
 }
 
+/// What the caller supplies while copies are tried: the passphrase, asked for only when the
+/// copy being tried needs one, and consent to an Argon2id cost the copy asks for.
+pub trait Unlock {
+    /// The passphrase for a copy carried by `source` that needs one; `None` if there is none.
+    /// Called again for later copies: ask once and keep the answer.
+    fn passphrase(&mut self, source: &str) -> Option<&Passphrase>;
+    /// Whether a passphrase was given up front (a vault without one then refuses it).
+    fn given(&self) -> bool;
+    /// Whether to run Argon2id with `params` for the copy carried by `source`. Unauthenticated:
+    /// a forged copy may ask for the maximum cost.
+    fn approve(&mut self, source: &str, params: &KdfParams) -> bool;
+}
+
+/// A passphrase known in advance (or none); every cost within the format's caps is accepted.
+struct Given<'a>(Option<&'a Passphrase>);
+
+impl Unlock for Given<'_> {
+    fn passphrase(&mut self, _: &str) -> Option<&Passphrase> {
+        self.0
+    }
+    fn given(&self) -> bool {
+        self.0.is_some()
+    }
+    fn approve(&mut self, _: &str, _: &KdfParams) -> bool {
+        true
+    }
+}
+
 impl ShareSet {
+    /// The header of the first copy to be tried (not yet authenticated).
     pub fn header(&self) -> &VaultHeader {
-        &self.candidates[0].vault.header
+        &self.copies[0].vault.header
     }
 
+    /// Whether any copy that will be tried asks for a passphrase.
     pub fn needs_passphrase(&self) -> bool {
-        self.header().passphrase.is_some()
+        self.copies[..self.viable]
+            .iter()
+            .any(|c| c.vault.header.passphrase.is_some())
     }
 
-    /// Shares left out so far (older generations, or not matching the best vault copy).
+    /// Inputs not used with the first copy to be tried (before anything authenticated).
     pub fn rejected(&self) -> Vec<Rejected> {
-        let mut r = self.retired.clone();
-        r.extend(self.candidates[0].rejected.iter().cloned());
-        r
+        left_out(&self.shares, &self.copies, 0, false)
     }
 
-    /// Combines k shares, derives the key and opens the vault.
+    /// Sources of each distinct vault copy, when one vault id has more than one: the copies
+    /// differ, so all but one may have been altered.
+    pub fn differing_copies(&self) -> Vec<Vec<String>> {
+        let id = self.copies[0].id();
+        let same: Vec<Vec<String>> = self
+            .copies
+            .iter()
+            .filter(|c| c.id() == id)
+            .map(|c| c.sources.clone())
+            .collect();
+        if same.len() > 1 { same } else { Vec::new() }
+    }
+
+    /// Combines k shares, derives the key and opens the vault, with the passphrase given.
     ///
     /// # Errors
-    /// [`RecoverError`] for a passphrase given or missing against the header, or a vault that
-    /// does not authenticate.
+    /// As [`ShareSet::open_asking`].
     pub fn open(self, passphrase: Option<&Passphrase>) -> Result<Recovered, RecoverError> {
+        self.open_asking(&mut Given(passphrase))
+    }
+
+    /// Tries the copies in order (FORMAT.md §7 steps 5 to 7): the first that authenticates is
+    /// used, unless a later copy of the same vault with a higher generation also authenticates.
+    ///
+    /// # Errors
+    /// `PassphraseNotUsed` when a passphrase was given and no copy asks for one; otherwise,
+    /// when no copy opens, the error of the first copy tried.
+    ///
+    /// # Security
+    /// A copy's KDF cost is unauthenticated; `unlock.approve` is asked before spending it.
+    pub fn open_asking(self, unlock: &mut dyn Unlock) -> Result<Recovered, RecoverError> {
+        if unlock.given() && !self.needs_passphrase() {
+            return Err(RecoverError::PassphraseNotUsed);
+        }
         let mut first_err = None;
-        for c in &self.candidates {
-            let k = c.vault.header.threshold;
-            let used = &c.usable[..usize::from(k)];
-            let points: Vec<&SharePoint> = used.iter().map(|s| s.item.point()).collect();
-            let secret = shamir::combine(&points, k).expect("checked: k distinct non-zero shares");
-            match open_with(&c.vault, &secret, passphrase) {
-                Ok(contents) => {
-                    let mut rejected = self.retired.clone();
-                    rejected.extend(c.rejected.iter().cloned());
-                    return Ok(Recovered {
-                        header: c.vault.header.clone(),
-                        contents,
-                        used: used.iter().map(|s| s.source.clone()).collect(),
-                        indices: used.iter().map(|s| s.item.index()).collect(),
-                        rejected,
-                        points: used.iter().map(|s| s.item.point().clone()).collect(),
-                        secret,
-                    });
+        let mut best: Option<(usize, VaultContents, VaultSecret)> = None;
+        for (i, c) in self.copies[..self.viable].iter().enumerate() {
+            if let Some((b, ..)) = &best {
+                let b = &self.copies[*b];
+                if c.id() != b.id() || c.generation() <= b.generation() {
+                    continue;
                 }
+            }
+            let k = usize::from(c.vault.header.threshold);
+            let points: Vec<&SharePoint> = c.usable[..k].iter().map(|s| s.item.point()).collect();
+            let secret = shamir::combine(&points, c.vault.header.threshold)
+                .expect("checked: k distinct non-zero shares");
+            match try_copy(c, &secret, unlock) {
+                Ok(contents) => best = Some((i, contents, secret)),
                 Err(e) => {
                     first_err.get_or_insert(e);
                 }
             }
         }
-        Err(first_err.expect("at least one candidate"))
+        let Some((i, contents, secret)) = best else {
+            return Err(first_err.expect("at least one viable copy"));
+        };
+        let c = &self.copies[i];
+        let used = &c.usable[..usize::from(c.vault.header.threshold)];
+        Ok(Recovered {
+            header: c.vault.header.clone(),
+            contents,
+            used: used.iter().map(|s| s.source.clone()).collect(),
+            indices: used.iter().map(|s| s.item.index()).collect(),
+            rejected: left_out(&self.shares, &self.copies, i, true),
+            points: used.iter().map(|s| s.item.point().clone()).collect(),
+            secret,
+        })
+    }
+}
+
+/// Opens one copy, asking for the passphrase and the KDF cost only if this copy needs them.
+fn try_copy(
+    c: &Candidate,
+    secret: &VaultSecret,
+    unlock: &mut dyn Unlock,
+) -> Result<VaultContents, RecoverError> {
+    let source = &c.sources[0];
+    match &c.vault.header.passphrase {
+        None => open_with(&c.vault, secret, None),
+        Some(kdf) => {
+            kdf.params.check()?;
+            if unlock.passphrase(source).is_none() {
+                return Err(RecoverError::PassphraseRequired);
+            }
+            if !unlock.approve(source, &kdf.params) {
+                return Err(RecoverError::CostDeclined);
+            }
+            open_with(&c.vault, secret, unlock.passphrase(source))
+        }
     }
 }
 
@@ -697,7 +882,7 @@ mod tests {
     }
 
     #[test]
-    fn older_generations_are_retired() {
+    fn older_generations_are_retired_once_the_newer_opens() {
         let g1 = make(7, 2, 3, false);
         let g2 = rekeyed(&g1, 8);
         let set = check(
@@ -709,32 +894,61 @@ mod tests {
             vsrc(&[("oldv", &g1.vault), ("n1", &g2.vault)]),
         )
         .unwrap();
-        let retired = vec![Rejected {
-            source: "old".into(),
-            reason: Rejection::Retired {
-                generation: 1,
-                newer: 2,
-            },
-        }];
-        assert_eq!(set.rejected(), retired);
+        // Before anything opened, nothing is called retired.
+        assert_eq!(
+            set.rejected(),
+            vec![
+                Rejected {
+                    source: "old".into(),
+                    reason: Rejection::OtherGeneration {
+                        generation: 1,
+                        copy: 2
+                    },
+                },
+                Rejected {
+                    source: "oldv".into(),
+                    reason: Rejection::OtherGeneration {
+                        generation: 1,
+                        copy: 2
+                    },
+                },
+            ]
+        );
         assert_eq!(set.header().generation, 2);
         let r = set.open(None).unwrap();
-        assert_eq!(r.rejected, retired);
-        assert_eq!(r.indices, vec![1, 3]);
+        let retired = Rejection::Retired {
+            generation: 1,
+            newer: 2,
+        };
         assert_eq!(
-            retired[0].to_string(),
+            r.rejected,
+            vec![
+                Rejected {
+                    source: "old".into(),
+                    reason: retired.clone(),
+                },
+                Rejected {
+                    source: "oldv".into(),
+                    reason: retired,
+                },
+            ]
+        );
+        assert_eq!(r.indices, vec![1, 3]);
+        assert_eq!(r.header.generation, 2);
+        assert_eq!(
+            r.rejected[0].to_string(),
             "old: this sheet is generation 1; it was retired by generation 2"
         );
-        // Only the old vault copy with a new share: the newest vault text is missing.
-        assert_eq!(
+        // Only the old vault copy with a new share: one share checks against it.
+        assert!(matches!(
             check(
                 src(&[("old", &g1.shares[0]), ("n1", &g2.shares[0])]),
                 vsrc(&[("oldv", &g1.vault)]),
             )
             .unwrap_err(),
-            RecoverError::NoVault
-        );
-        // Retired shares count as left out when too few remain.
+            RecoverError::NotEnoughShares { given: 1, .. }
+        ));
+        // Shares of another generation count as left out when too few remain.
         let e = check(
             src(&[
                 ("o1", &g1.shares[0]),
@@ -748,16 +962,48 @@ mod tests {
             &e,
             RecoverError::NotEnoughShares { given: 1, rejected, .. } if rejected.len() == 2
         ));
-        // The generation of the newest vault copy counts too, without any new share.
-        let e = check(
+        // A newer copy that cannot open retires nothing: the old quorum opens, and the newer
+        // copy is named as unverified.
+        let r = check(
             src(&[("o1", &g1.shares[0]), ("o2", &g1.shares[1])]),
             vsrc(&[("v", &g2.vault), ("ov", &g1.vault)]),
         )
-        .unwrap_err();
-        assert!(matches!(
-            &e,
-            RecoverError::NotEnoughShares { given: 0, rejected, .. } if rejected.len() == 2
-        ));
+        .unwrap()
+        .open(None)
+        .unwrap();
+        assert_eq!(r.header.generation, 1);
+        assert_eq!(
+            r.rejected,
+            vec![Rejected {
+                source: "v".into(),
+                reason: Rejection::NewerUnverified {
+                    generation: 2,
+                    opened: 1
+                },
+            }]
+        );
+        // Both generations complete: the newer one opens, whatever the order.
+        let r = check(
+            src(&[
+                ("o1", &g1.shares[0]),
+                ("o2", &g1.shares[1]),
+                ("o3", &g1.shares[2]),
+                ("n1", &g2.shares[0]),
+                ("n2", &g2.shares[1]),
+            ]),
+            vsrc(&[("ov", &g1.vault), ("ov2", &g1.vault), ("v", &g2.vault)]),
+        )
+        .unwrap()
+        .open(None)
+        .unwrap();
+        assert_eq!(r.header.generation, 2);
+        assert_eq!(r.used, vec!["n1".to_string(), "n2".to_string()]);
+        assert_eq!(r.rejected.len(), 5);
+        assert!(
+            r.rejected
+                .iter()
+                .all(|x| matches!(x.reason, Rejection::Retired { .. }))
+        );
     }
 
     #[test]
@@ -772,9 +1018,9 @@ mod tests {
         )
         .unwrap();
         // The most widely carried copy comes first; the good one is tried after it fails.
-        assert_eq!(set.candidates[0].vault, damaged);
-        assert_eq!(set.candidates[0].carried, 2);
-        assert_eq!(set.candidates[1].vault, s.vault);
+        assert_eq!(set.copies[0].vault, damaged);
+        assert_eq!(set.copies[0].sources.len(), 2);
+        assert_eq!(set.copies[1].vault, s.vault);
         let r = set.open(None).unwrap();
         assert_eq!(r.contents, contents());
         // Only damaged copies: the first error is reported.
@@ -796,14 +1042,26 @@ mod tests {
         )
         .unwrap();
         assert_eq!(set.header(), &s.vault.header);
-        assert!(set.rejected().is_empty());
+        assert_eq!(
+            set.rejected(),
+            ["f1", "f2"]
+                .map(|f| Rejected {
+                    source: f.into(),
+                    reason: Rejection::VaultDiffers
+                })
+                .to_vec()
+        );
+        assert_eq!(
+            set.differing_copies(),
+            vec![vec!["good".to_string()], vec!["f1".into(), "f2".into()]]
+        );
         // A forged copy under which too few shares check is dropped from the candidates.
         let set = check(
             src(&[("a", &s.shares[0]), ("b", &s.shares[1])]),
             vsrc(&[("good", &s.vault), ("f1", &forged), ("f2", &forged)]),
         )
         .unwrap();
-        assert_eq!(set.candidates.len(), 1);
+        assert_eq!(set.viable, 1);
         let r = set.open(None).unwrap();
         assert_eq!(r.header, s.vault.header);
         // Two copies under which the same number of shares check, carried equally: input
@@ -813,17 +1071,17 @@ mod tests {
             vsrc(&[("good", &s.vault), ("d1", &damaged)]),
         )
         .unwrap();
-        assert_eq!(set.candidates[0].vault, s.vault);
-        assert_eq!(set.candidates.len(), 2);
-        assert_eq!(set.candidates[0].carried, 1);
+        assert_eq!(set.copies[0].vault, s.vault);
+        assert_eq!(set.viable, 2);
+        assert_eq!(set.copies[0].sources.len(), 1);
         // Identical copies are counted, not repeated.
         let set = check(
             src(&[("a", &s.shares[0]), ("b", &s.shares[1])]),
             vsrc(&[("g1", &s.vault), ("g2", &s.vault), ("g3", &s.vault)]),
         )
         .unwrap();
-        assert_eq!(set.candidates.len(), 1);
-        assert_eq!(set.candidates[0].carried, 3);
+        assert_eq!(set.viable, 1);
+        assert_eq!(set.copies[0].sources.len(), 3);
     }
 
     #[test]
