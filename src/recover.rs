@@ -1154,4 +1154,442 @@ mod tests {
             RecoverError::Contents(ContentsError::Empty)
         );
     }
+
+    /// Records what recovery asked for, answering with a fixed passphrase.
+    struct Recording {
+        pass: Option<Passphrase>,
+        asked: Vec<String>,
+        approved: Vec<KdfParams>,
+    }
+
+    impl Recording {
+        fn new(pass: Option<&str>) -> Self {
+            Self {
+                pass: pass.map(|p| Passphrase::new(p.into())),
+                asked: Vec::new(),
+                approved: Vec::new(),
+            }
+        }
+    }
+
+    impl Unlock for Recording {
+        fn passphrase(&mut self, source: &str) -> Option<&Passphrase> {
+            self.asked.push(source.to_string());
+            self.pass.as_ref()
+        }
+        fn given(&self) -> bool {
+            self.pass.is_some()
+        }
+        fn approve(&mut self, _: &str, params: &KdfParams) -> bool {
+            self.approved.push(*params);
+            true
+        }
+    }
+
+    /// Re-encodes a forged vault through the parser, as a forger with recomputed checksums would.
+    fn reparsed(v: &Vault) -> Vault {
+        Vault::from_bytes(&v.to_bytes()).expect("forgery is a valid envelope")
+    }
+
+    #[test]
+    fn a_forged_newer_generation_retires_nothing() {
+        let s = make(20, 2, 3, false);
+        let mut forged = s.vault.clone();
+        forged.header.generation = 2;
+        let forged = reparsed(&forged);
+        let r = check(
+            src(&[("a", &s.shares[0]), ("b", &s.shares[1])]),
+            vsrc(&[("forged", &forged), ("a", &s.vault), ("b", &s.vault)]),
+        )
+        .unwrap()
+        .open(None)
+        .unwrap();
+        assert_eq!(r.contents, contents());
+        assert_eq!(r.header, s.vault.header);
+        assert_eq!(
+            r.rejected,
+            vec![Rejected {
+                source: "forged".into(),
+                reason: Rejection::NewerUnverified {
+                    generation: 2,
+                    opened: 1
+                }
+            }]
+        );
+    }
+
+    #[test]
+    fn a_forged_share_generation_does_not_hide_the_vault() {
+        let s = make(21, 2, 3, false);
+        let forged = Share::new(
+            s.vault.header.vault_id,
+            u32::MAX,
+            2,
+            3,
+            SharePoint::new(3, *s.shares[2].point().expose_y()),
+        );
+        let r = check(
+            src(&[("forged", &forged), ("a", &s.shares[0]), ("b", &s.shares[1])]),
+            vsrc(&[("a", &s.vault)]),
+        )
+        .unwrap()
+        .open(None)
+        .unwrap();
+        assert_eq!(r.contents, contents());
+        assert_eq!(r.rejected[0].source, "forged");
+        assert_eq!(
+            r.rejected[0].reason,
+            Rejection::NewerUnverified {
+                generation: u32::MAX,
+                opened: 1
+            }
+        );
+    }
+
+    #[test]
+    fn a_forged_passphrase_is_not_asked_for() {
+        let s = make(22, 2, 3, false);
+        let mut forged = s.vault.clone();
+        forged.header.passphrase = Some(crate::vault::PassphraseKdf {
+            params: SMALL,
+            salt: [7; 16],
+        });
+        let forged = reparsed(&forged);
+        let two = || src(&[("a", &s.shares[0]), ("b", &s.shares[1])]);
+        // Listed first and carried as often as the honest copy: no KDF goes first.
+        let set = check(two(), vsrc(&[("forged", &forged), ("a", &s.vault)])).unwrap();
+        let mut u = Recording::new(None);
+        let r = set.open_asking(&mut u).unwrap();
+        assert!(u.asked.is_empty(), "asked for {:?}", u.asked);
+        assert_eq!(r.contents, contents());
+        assert_eq!(r.rejected[0].reason, Rejection::VaultDiffers);
+        // Carried more often, the forged copy is tried first; without a passphrase it is
+        // skipped and the honest copy still opens.
+        let set = check(
+            two(),
+            vsrc(&[("f1", &forged), ("f2", &forged), ("a", &s.vault)]),
+        )
+        .unwrap();
+        assert_eq!(set.header(), &forged.header);
+        let r = set.open(None).unwrap();
+        assert_eq!(r.header, s.vault.header);
+        assert_eq!(r.rejected.len(), 2);
+    }
+
+    #[test]
+    fn a_costly_forged_kdf_is_tried_last_and_only_if_needed() {
+        let s = make(23, 2, 3, true);
+        let mut forged = s.vault.clone();
+        forged.header.passphrase.as_mut().unwrap().params = KdfParams {
+            memory_kib: 2 * 1024 * 1024,
+            iterations: 64,
+            parallelism: 1,
+        };
+        let forged = reparsed(&forged);
+        let set = check(
+            src(&[("a", &s.shares[0]), ("b", &s.shares[1])]),
+            vsrc(&[("forged", &forged), ("a", &s.vault)]),
+        )
+        .unwrap();
+        assert_eq!(set.header(), &s.vault.header);
+        let mut u = Recording::new(Some("pw"));
+        let r = set.open_asking(&mut u).unwrap();
+        assert_eq!(r.contents, contents());
+        assert_eq!(u.approved, vec![SMALL]);
+        assert_eq!(
+            r.rejected,
+            vec![Rejected {
+                source: "forged".into(),
+                reason: Rejection::VaultDiffers
+            }]
+        );
+        // A declined cost skips the copy and says so when nothing else opens.
+        struct No;
+        impl Unlock for No {
+            fn passphrase(&mut self, _: &str) -> Option<&Passphrase> {
+                static P: std::sync::OnceLock<Passphrase> = std::sync::OnceLock::new();
+                Some(P.get_or_init(|| Passphrase::new("pw".into())))
+            }
+            fn given(&self) -> bool {
+                true
+            }
+            fn approve(&mut self, _: &str, _: &KdfParams) -> bool {
+                false
+            }
+        }
+        let e = check(
+            src(&[("a", &s.shares[0]), ("b", &s.shares[1])]),
+            vsrc(&[("forged", &forged)]),
+        )
+        .unwrap()
+        .open_asking(&mut No)
+        .unwrap_err();
+        assert_eq!(e, RecoverError::CostDeclined);
+    }
+
+    #[test]
+    fn foreign_sheets_do_not_block_a_quorum() {
+        let s = make(24, 2, 3, false);
+        let other = make(25, 2, 3, false);
+        let r = check(
+            src(&[
+                ("x", &other.shares[0]),
+                ("a", &s.shares[0]),
+                ("b", &s.shares[1]),
+            ]),
+            vsrc(&[("x", &other.vault), ("a", &s.vault)]),
+        )
+        .unwrap()
+        .open(None)
+        .unwrap();
+        assert_eq!(r.header, s.vault.header);
+        let other_id = display_vault_id(&other.vault.header.vault_id);
+        assert_eq!(
+            r.rejected,
+            vec![
+                Rejected {
+                    source: "x".into(),
+                    reason: Rejection::OtherVault {
+                        vault: other_id.clone()
+                    }
+                },
+                Rejected {
+                    source: "x".into(),
+                    reason: Rejection::OtherVault { vault: other_id }
+                },
+            ]
+        );
+        assert!(r.rejected[0].to_string().starts_with("x: it belongs to another vault ("));
+    }
+
+    #[test]
+    fn a_passphrase_given_for_no_copy_that_needs_one_is_refused() {
+        let s = make(26, 2, 3, false);
+        let mut forged = s.vault.clone();
+        forged.header.passphrase = Some(crate::vault::PassphraseKdf {
+            params: SMALL,
+            salt: [7; 16],
+        });
+        let two = || src(&[("a", &s.shares[0]), ("b", &s.shares[1])]);
+        let pw = Passphrase::new("pw".into());
+        // One copy asks for it: the honest copy opens without it.
+        let set = check(two(), vsrc(&[("f", &forged), ("a", &s.vault)])).unwrap();
+        assert!(set.needs_passphrase());
+        assert_eq!(set.open(Some(&pw)).unwrap().header, s.vault.header);
+        assert_eq!(
+            check(two(), vsrc(&[("a", &s.vault)]))
+                .unwrap()
+                .open(Some(&pw))
+                .unwrap_err(),
+            RecoverError::PassphraseNotUsed
+        );
+    }
+
+    #[test]
+    fn a_copy_from_before_expand_is_named_as_such() {
+        let mut rng = ChaCha20Rng::seed_from_u64(27);
+        let s = make(27, 2, 3, false);
+        let r = check(
+            src(&[("a", &s.shares[0]), ("b", &s.shares[1])]),
+            vsrc(&[("a", &s.vault)]),
+        )
+        .unwrap()
+        .open(None)
+        .unwrap();
+        let e = crate::seal::expand(&r, ShareLabel::default(), None, &mut rng).unwrap();
+        let r = check(
+            src(&[("a", &s.shares[0]), ("new", &e.shares[0])]),
+            vsrc(&[("a", &s.vault), ("new", &e.vault)]),
+        )
+        .unwrap()
+        .open(None)
+        .unwrap();
+        assert_eq!(r.header, e.vault.header);
+        assert_eq!(
+            r.rejected,
+            vec![Rejected {
+                source: "a".into(),
+                reason: Rejection::Superseded { count: 3, now: 4 }
+            }]
+        );
+    }
+
+    mod forged_inputs {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// Cases run by the forged-input property (reported in the change).
+        const CASES: u32 = 256;
+
+        /// One forged input: a header or share field changed, re-encoded validly.
+        #[derive(Debug, Clone)]
+        enum Forgery {
+            Vault(u8, u32),
+            Share(u8, u32),
+            Foreign,
+        }
+
+        fn forgery() -> impl Strategy<Value = Forgery> {
+            prop_oneof![
+                (0u8..15, any::<u32>()).prop_map(|(f, v)| Forgery::Vault(f, v)),
+                (0u8..6, any::<u32>()).prop_map(|(f, v)| Forgery::Share(f, v)),
+                Just(Forgery::Foreign),
+            ]
+        }
+
+        fn nz(v: u32) -> u32 {
+            v | 1
+        }
+
+        /// Applies one vault-field change; `None` when it would not parse (then it is no
+        /// forgery a reader would ever see).
+        fn forge_vault(v: &Vault, field: u8, x: u32) -> Option<Vault> {
+            let mut f = v.clone();
+            let h = &mut f.header;
+            let n = h.commitments.len();
+            match field {
+                0 => h.generation ^= nz(x),
+                1 => h.vault_id[(x % 16) as usize] ^= (nz(x) >> 8) as u8 | 1,
+                2 => h.threshold = 2 + (x % (n as u32 - 1)) as u8,
+                3 => {
+                    h.commitments.push([x as u8; 16]);
+                    h.labels.push(ShareLabel::default());
+                }
+                4 => {
+                    h.commitments.truncate(n - 1);
+                    h.labels.truncate(n - 1);
+                    if usize::from(h.threshold) > n - 1 {
+                        return None;
+                    }
+                }
+                5 => {
+                    h.passphrase = Some(crate::vault::PassphraseKdf {
+                        params: SMALL,
+                        salt: [x as u8; 16],
+                    })
+                }
+                6 => h.passphrase = None,
+                7 => {
+                    // The most expensive parameters the format allows: must never be run.
+                    h.passphrase = Some(crate::vault::PassphraseKdf {
+                        params: KdfParams {
+                            memory_kib: crate::kdf::MAX_MEMORY_KIB,
+                            iterations: crate::kdf::MAX_ITERATIONS,
+                            parallelism: 1,
+                        },
+                        salt: [x as u8; 16],
+                    })
+                }
+                8 => h.commitments[(x as usize) % n][0] ^= 1,
+                9 => h.labels[(x as usize) % n].location = format!("Forged {x}"),
+                10 => h.created ^= u64::from(nz(x)),
+                11 => h.tenant = format!("forged{x}.example"),
+                12 => {
+                    let len = f.ciphertext.len();
+                    f.ciphertext[(x as usize) % len] ^= 1;
+                }
+                13 => f.nonce[(x as usize) % 24] ^= 1,
+                _ => h.drill_interval_days ^= (nz(x) & 0xFFFF) as u16 | 1,
+            }
+            if f == *v {
+                return None;
+            }
+            Vault::from_bytes(&f.to_bytes()).ok()
+        }
+
+        fn forge_share(s: &Share, field: u8, x: u32) -> Option<Share> {
+            let (mut id, mut g, mut k, mut n) = (s.vault_id, s.generation, s.threshold, s.count);
+            let mut idx = s.index();
+            let mut y = *s.point().expose_y();
+            match field {
+                0 => g ^= nz(x),
+                1 => id[(x % 16) as usize] ^= 1,
+                2 => k = 2 + (x % u32::from(n - 1)) as u8,
+                3 => n = n.saturating_add(1 + (x % 5) as u8),
+                4 => idx = 1 + (x % u32::from(n)) as u8,
+                _ => y[(x % 32) as usize] ^= (x >> 8) as u8 | 1,
+            }
+            let f = Share::new(id, g, k, n, SharePoint::new(idx, y));
+            let b = f.to_bytes();
+            (b.expose_secret() != s.to_bytes().expose_secret())
+                .then(|| Share::from_bytes(b.expose_secret()).ok())
+                .flatten()
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig { cases: CASES, ..ProptestConfig::default() })]
+
+            /// k honest sheets among any forged inputs always open the vault, nothing forged is
+            /// used, every forgery is named, and no forged KDF cost is ever spent.
+            #[test]
+            fn k_honest_sheets_open_whatever_else_is_given(
+                seed in any::<u64>(),
+                n in 2usize..=7,
+                kk in any::<u8>(),
+                pass in any::<bool>(),
+                keep in any::<u64>(),
+                forgeries in proptest::collection::vec((forgery(), any::<usize>(), any::<u8>()), 0..=7),
+            ) {
+                let n_forged = forgeries.len().min(n);
+                let k = 2 + kk % (n as u8 - 1);
+                let s = make(seed, k, n, pass);
+                // Keep k honest sheets, chosen by `keep`.
+                let mut order: Vec<usize> = (0..n).collect();
+                let mut r = keep;
+                for i in (1..n).rev() {
+                    order.swap(i, (r % (i as u64 + 1)) as usize);
+                    r /= i as u64 + 1;
+                }
+                let kept = &order[..usize::from(k)];
+                let mut shares = Vec::new();
+                let mut vaults = Vec::new();
+                let mut forged_names = std::collections::BTreeSet::new();
+                // Forged inputs are interleaved before and after the honest sheets.
+                for (j, (f, at, pos)) in forgeries.iter().take(n_forged).enumerate() {
+                    let name = format!("forged {j}");
+                    let honest_share = &s.shares[at % n];
+                    let item = match *f {
+                        Forgery::Vault(field, x) => forge_vault(&s.vault, field, x).map(|v| (None, Some(v))),
+                        Forgery::Share(field, x) => forge_share(honest_share, field, x).map(|sh| (Some(sh), None)),
+                        Forgery::Foreign => {
+                            let o = make(seed.wrapping_add(1 + j as u64), k, n, false);
+                            Some((Some(o.shares[at % n].clone()), Some(o.vault.clone())))
+                        }
+                    };
+                    let Some((sh, v)) = item else { continue };
+                    forged_names.insert(name.clone());
+                    let front = pos % 2 == 0;
+                    if let Some(sh) = sh {
+                        let x = Sourced::new(name.clone(), sh);
+                        if front { shares.insert(0, x) } else { shares.push(x) }
+                    }
+                    if let Some(v) = v {
+                        let x = Sourced::new(name.clone(), v);
+                        if front { vaults.insert(0, x) } else { vaults.push(x) }
+                    }
+                }
+                for &i in kept {
+                    let name = format!("honest {}", i + 1);
+                    shares.push(Sourced::new(name.clone(), s.shares[i].clone()));
+                    vaults.push(Sourced::new(name, s.vault.clone()));
+                }
+                let mut u = Recording::new(pass.then_some("pw"));
+                let r = check(shares, vaults).and_then(|set| set.open_asking(&mut u));
+                let r = match r {
+                    Ok(r) => r,
+                    Err(e) => return Err(TestCaseError::fail(format!("did not open: {e}"))),
+                };
+                prop_assert_eq!(&r.contents, &contents());
+                prop_assert_eq!(&r.header, &s.vault.header);
+                prop_assert!(r.used.iter().all(|u| u.starts_with("honest")));
+                let named: std::collections::BTreeSet<String> =
+                    r.rejected.iter().map(|x| x.source.clone()).collect();
+                prop_assert_eq!(named, forged_names);
+                // Only the honest copy's KDF was ever run.
+                let honest_kdf = s.vault.header.passphrase.as_ref().map(|p| p.params);
+                prop_assert!(u.approved.iter().all(|p| Some(*p) == honest_kdf), "{:?}", u.approved);
+                prop_assert!(u.approved.len() <= 1 + n_forged);
+            }
+        }
+    }
 }
