@@ -155,6 +155,41 @@ pub struct ShareSet {
     viable: usize,
 }
 
+/// `MixedVaults` when the inputs carry more than one vault id, for callers that accept one
+/// vault only (reading back a ceremony's sheets); recovery itself names foreign inputs instead.
+pub fn mixed_vaults(shares: &[Sourced<Share>], vaults: &[Sourced<Vault>]) -> Option<RecoverError> {
+    let groups = group_sources(shares, vaults);
+    (groups.len() > 1).then(|| {
+        RecoverError::MixedVaults(
+            groups
+                .into_iter()
+                .map(|(id, s)| (display_vault_id(&id), s))
+                .collect(),
+        )
+    })
+}
+
+/// The sources of each vault id, shares first, each source once per id.
+fn group_sources(
+    shares: &[Sourced<Share>],
+    vaults: &[Sourced<Vault>],
+) -> BTreeMap<[u8; 16], Vec<String>> {
+    let mut groups: BTreeMap<[u8; 16], Vec<String>> = BTreeMap::new();
+    for s in shares {
+        groups
+            .entry(s.item.vault_id)
+            .or_default()
+            .push(s.source.clone());
+    }
+    for v in vaults {
+        let g = groups.entry(v.item.header.vault_id).or_default();
+        if !g.contains(&v.source) {
+            g.push(v.source.clone());
+        }
+    }
+    groups
+}
+
 /// Checks untrusted shares and vault copies; nothing is combined yet.
 ///
 /// No field of any input decides anything here: every distinct vault copy is a candidate, and
@@ -173,19 +208,7 @@ pub fn check(
     if vaults.is_empty() {
         return Err(RecoverError::NoVault);
     }
-    let mut groups: BTreeMap<[u8; 16], Vec<String>> = BTreeMap::new();
-    for s in &shares {
-        groups
-            .entry(s.item.vault_id)
-            .or_default()
-            .push(s.source.clone());
-    }
-    for v in &vaults {
-        let g = groups.entry(v.item.header.vault_id).or_default();
-        if !g.contains(&v.source) {
-            g.push(v.source.clone());
-        }
-    }
+    let mixed = mixed_vaults(&shares, &vaults);
 
     // Distinct copies, each with every input that carries it.
     let mut copies: Vec<Candidate> = Vec::new();
@@ -199,13 +222,8 @@ pub fn check(
     copies.sort_by_key(|c| !c.is_viable());
     let viable = copies.iter().filter(|c| c.is_viable()).count();
     if viable == 0 {
-        if groups.len() > 1 {
-            return Err(RecoverError::MixedVaults(
-                groups
-                    .into_iter()
-                    .map(|(id, s)| (display_vault_id(&id), s))
-                    .collect(),
-            ));
+        if let Some(e) = mixed {
+            return Err(e);
         }
         let best = &copies[0];
         return Err(RecoverError::NotEnoughShares {
@@ -231,34 +249,43 @@ struct Candidate {
     /// Position of its first carrier among the vault inputs.
     position: usize,
     usable: Vec<Sourced<Share>>,
-    /// Shares that check but repeat an index.
-    duplicates: Vec<Rejected>,
+    /// Positions of the usable shares among all shares.
+    usable_at: Vec<usize>,
+    /// Shares that check but repeat an index, with their positions.
+    duplicates: Vec<(usize, Rejected)>,
 }
 
 impl Candidate {
     fn new(vault: Vault, source: String, position: usize, shares: &[Sourced<Share>]) -> Self {
-        let mut usable: Vec<Sourced<Share>> = Vec::new();
+        let mut usable: Vec<(usize, Sourced<Share>)> = Vec::new();
         let mut duplicates = Vec::new();
-        for s in shares.iter().filter(|s| commits_to(&vault.header, &s.item)) {
+        for (at, s) in shares.iter().enumerate() {
+            if !commits_to(&vault.header, &s.item) {
+                continue;
+            }
             let index = s.item.index();
-            if let Some(first) = usable.iter().find(|u| u.item.index() == index) {
-                duplicates.push(Rejected {
-                    reason: Rejection::Duplicate {
-                        index,
-                        first: first.source.clone(),
+            if let Some((_, first)) = usable.iter().find(|(_, u)| u.item.index() == index) {
+                duplicates.push((
+                    at,
+                    Rejected {
+                        reason: Rejection::Duplicate {
+                            index,
+                            first: first.source.clone(),
+                        },
+                        source: s.source.clone(),
                     },
-                    source: s.source.clone(),
-                });
+                ));
             } else {
-                usable.push(s.clone());
+                usable.push((at, s.clone()));
             }
         }
-        usable.sort_by_key(|s| s.item.index());
+        usable.sort_by_key(|(_, s)| s.item.index());
         Self {
             vault,
             sources: vec![source],
             position,
-            usable,
+            usable_at: usable.iter().map(|(at, _)| *at).collect(),
+            usable: usable.into_iter().map(|(_, s)| s).collect(),
             duplicates,
         }
     }
@@ -340,11 +367,11 @@ fn left_out(
         }
     };
     let mut out = Vec::new();
-    for s in shares {
-        if c.usable.iter().any(|u| u.source == s.source) && commits_to(h, &s.item) {
+    for (at, s) in shares.iter().enumerate() {
+        if c.usable_at.contains(&at) {
             continue;
         }
-        if let Some(d) = c.duplicates.iter().find(|d| d.source == s.source) {
+        if let Some((_, d)) = c.duplicates.iter().find(|(d, _)| *d == at) {
             out.push(d.clone());
             continue;
         }

@@ -24,7 +24,7 @@ pub fn run(args: Args) -> CliResult {
         .chain(g.vaults.iter().map(|v| v.item.header.vault_id))
         .collect();
     if ids.len() > 1
-        && let Err(e) = recover::check(g.shares.clone(), g.vaults.clone())
+        && let Some(e) = recover::mixed_vaults(&g.shares, &g.vaults)
     {
         return Err(e).code(exit::SHARES);
     }
