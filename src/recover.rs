@@ -295,7 +295,14 @@ impl Candidate {
     }
 
     /// Trial order (FORMAT.md §7): most checked shares, most carriers, cheapest KDF, first given.
-    fn order(&self) -> (std::cmp::Reverse<usize>, std::cmp::Reverse<usize>, u64, usize) {
+    fn order(
+        &self,
+    ) -> (
+        std::cmp::Reverse<usize>,
+        std::cmp::Reverse<usize>,
+        u64,
+        usize,
+    ) {
         (
             std::cmp::Reverse(self.usable.len()),
             std::cmp::Reverse(self.sources.len()),
@@ -1256,7 +1263,11 @@ mod tests {
             SharePoint::new(3, *s.shares[2].point().expose_y()),
         );
         let r = check(
-            src(&[("forged", &forged), ("a", &s.shares[0]), ("b", &s.shares[1])]),
+            src(&[
+                ("forged", &forged),
+                ("a", &s.shares[0]),
+                ("b", &s.shares[1]),
+            ]),
             vsrc(&[("a", &s.vault)]),
         )
         .unwrap()
@@ -1386,7 +1397,11 @@ mod tests {
                 },
             ]
         );
-        assert!(r.rejected[0].to_string().starts_with("x: it belongs to another vault ("));
+        assert!(
+            r.rejected[0]
+                .to_string()
+                .starts_with("x: it belongs to another vault (")
+        );
     }
 
     #[test]

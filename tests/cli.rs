@@ -209,7 +209,11 @@ fn shares_of_two_generations() {
     write_sheet(&new, &g2.shares[1], &g2.vault);
     let r = run(&["recover", p(&sheets[0]), p(&new)]);
     // Neither generation opens, so neither retires the other (FORMAT.md §7).
-    expect_fail(&r, 4, "this sheet is generation 2, the vault text is generation 1");
+    expect_fail(
+        &r,
+        4,
+        "this sheet is generation 2, the vault text is generation 1",
+    );
 }
 
 #[test]

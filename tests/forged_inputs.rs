@@ -4,8 +4,8 @@
 mod common;
 
 use breakglass::kdf::KdfParams;
-use breakglass::share::Share;
 use breakglass::shamir::SharePoint;
+use breakglass::share::Share;
 use breakglass::text::{Kind, TextForm};
 use breakglass::vault::{PassphraseKdf, Vault};
 use common::{ceremony, p, passwords, read_sheet, run};
@@ -124,10 +124,16 @@ fn a_share_block_claiming_the_last_generation_hides_no_vault() {
     write_block(&f, Kind::Share, forged.to_bytes().expose_secret());
     let r = run(&["recover", p(&f), p(&sheets[0]), p(&sheets[1])]);
     assert_opened(&r, &c.stdout);
-    assert!(!r.all().contains("no copy of the vault text"), "{}", r.all());
     assert!(
-        r.stderr
-            .contains(&format!("warning: {}: it claims generation 4294967295", p(&f))),
+        !r.all().contains("no copy of the vault text"),
+        "{}",
+        r.all()
+    );
+    assert!(
+        r.stderr.contains(&format!(
+            "warning: {}: it claims generation 4294967295",
+            p(&f)
+        )),
         "{}",
         r.stderr
     );
@@ -257,8 +263,10 @@ fn foreign_sheets_are_named_and_left_out() {
     let r = run(&["recover", p(&other[0]), p(&sheets[0]), p(&sheets[1])]);
     assert_opened(&r, &c.stdout);
     assert!(
-        r.stderr
-            .contains(&format!("warning: {}: it belongs to another vault (", p(&other[0]))),
+        r.stderr.contains(&format!(
+            "warning: {}: it belongs to another vault (",
+            p(&other[0])
+        )),
         "{}",
         r.stderr
     );

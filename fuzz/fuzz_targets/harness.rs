@@ -476,7 +476,10 @@ pub fn recover_inputs(data: &[u8]) {
     }
     for j in 0..k {
         let s = &honest.shares[(usize::from(first) + j) % n];
-        add(format!("honest {}", s.index()), (Some(s.clone()), Some(honest.vault.clone())));
+        add(
+            format!("honest {}", s.index()),
+            (Some(s.clone()), Some(honest.vault.clone())),
+        );
     }
     for (i, item) in back.into_iter().enumerate() {
         add(format!("back {i}"), item);
@@ -499,7 +502,11 @@ pub fn recover_inputs(data: &[u8]) {
     assert_eq!(r.contents, f.contents);
     assert_eq!(r.header, honest.vault.header);
     // An honest share given a second time may be used; nothing else is.
-    assert!(r.used.iter().all(|u| honest_share_names.contains(u)), "{:?}", r.used);
+    assert!(
+        r.used.iter().all(|u| honest_share_names.contains(u)),
+        "{:?}",
+        r.used
+    );
     for name in &forged {
         assert!(
             r.rejected.iter().any(|x| &x.source == name),

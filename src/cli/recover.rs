@@ -3,8 +3,8 @@
 use super::harden::Hardening;
 use super::{CliResult, WithCode, drill, exit, inputs, prompt, warn_unlocked};
 use breakglass::contents::Entry;
-use breakglass::recover::{self, RecoverError, Recovered, display_vault_id};
 use breakglass::kdf::KdfParams;
+use breakglass::recover::{self, RecoverError, Recovered, display_vault_id};
 use breakglass::secret::Passphrase;
 use breakglass::totp::Totp;
 use serde::Serialize;
