@@ -888,7 +888,11 @@ fn silent_corner_vectors(a: &Sealed, p: &Sealed) -> Vec<Vector> {
             "Text/BadHeader",
             false,
             "four parts, the last only 3 characters (BG1-S5-JM3Q-PN8): parts are read as written",
-            base.replacen(&header0, &format!("BG1-S5-{}-{}", &sum0[..4], &sum0[4..]), 1),
+            base.replacen(
+                &header0,
+                &format!("BG1-S5-{}-{}", &sum0[..4], &sum0[4..]),
+                1,
+            ),
         ),
         err(
             "text-header-line-count-leading-zero",
@@ -986,7 +990,10 @@ fn silent_corner_vectors(a: &Sealed, p: &Sealed) -> Vec<Vector> {
             "Text/NonCanonical",
             false,
             "an envelope of 0 bytes cannot be written: one data character is no whole byte",
-            s(0) + &s(1) + "BG1-V-1-0000000\n01  0  " + &[check_char_of("010")].iter().collect::<String>() + "\n",
+            s(0) + &s(1)
+                + "BG1-V-1-0000000\n01  0  "
+                + &[check_char_of("010")].iter().collect::<String>()
+                + "\n",
         ),
         err(
             "vault-kdf-memory-above-cap-truncated-in-parallelism",
@@ -1030,43 +1037,89 @@ fn silent_corner_vectors(a: &Sealed, p: &Sealed) -> Vec<Vector> {
     too_long.extend_from_slice(&8193u16.to_be_bytes());
     too_long.extend_from_slice(b"short");
     let contents_cases: [(&'static str, &str, &'static str, Vec<u8>); 9] = [
-        ("contents-newer-version", "Recover/Contents/NewerVersion", "contents version byte 2", {
-            let mut b = good.clone();
-            b[0] = 2;
-            b
-        }),
-        ("contents-version-zero", "Recover/Contents/Malformed", "contents version byte 0", {
-            let mut b = good.clone();
-            b[0] = 0;
-            b
-        }),
-        ("contents-empty", "Recover/Contents/Empty", "entry count 0", vec![1, 0, 0]),
-        ("contents-unknown-entry", "Recover/Contents/UnknownEntry", "entry kind 5", {
-            let mut b = good.clone();
-            b[3] = 5;
-            b
-        }),
+        (
+            "contents-newer-version",
+            "Recover/Contents/NewerVersion",
+            "contents version byte 2",
+            {
+                let mut b = good.clone();
+                b[0] = 2;
+                b
+            },
+        ),
+        (
+            "contents-version-zero",
+            "Recover/Contents/Malformed",
+            "contents version byte 0",
+            {
+                let mut b = good.clone();
+                b[0] = 0;
+                b
+            },
+        ),
+        (
+            "contents-empty",
+            "Recover/Contents/Empty",
+            "entry count 0",
+            vec![1, 0, 0],
+        ),
+        (
+            "contents-unknown-entry",
+            "Recover/Contents/UnknownEntry",
+            "entry kind 5",
+            {
+                let mut b = good.clone();
+                b[3] = 5;
+                b
+            },
+        ),
         (
             "contents-field-too-long-before-truncation",
             "Recover/Contents/FieldTooLong",
             "a field length of 8193 with only 5 bytes after it: the length is checked before the bytes are taken",
             too_long,
         ),
-        ("contents-truncated", "Recover/Contents/Malformed", "the note text one byte short", {
-            let mut b = good.clone();
-            b.pop();
-            b
-        }),
-        ("contents-trailing-bytes", "Recover/Contents/Malformed", "one byte after the last entry", {
-            let mut b = good.clone();
-            b.push(0);
-            b
-        }),
-        ("contents-not-utf8", "Recover/Contents/Malformed", "a 0xFF byte in a note label", note(b"\xff", b"text")),
-        ("contents-truncated-in-count", "Recover/Contents/Malformed", "only the version byte and one count byte", vec![1, 0]),
+        (
+            "contents-truncated",
+            "Recover/Contents/Malformed",
+            "the note text one byte short",
+            {
+                let mut b = good.clone();
+                b.pop();
+                b
+            },
+        ),
+        (
+            "contents-trailing-bytes",
+            "Recover/Contents/Malformed",
+            "one byte after the last entry",
+            {
+                let mut b = good.clone();
+                b.push(0);
+                b
+            },
+        ),
+        (
+            "contents-not-utf8",
+            "Recover/Contents/Malformed",
+            "a 0xFF byte in a note label",
+            note(b"\xff", b"text"),
+        ),
+        (
+            "contents-truncated-in-count",
+            "Recover/Contents/Malformed",
+            "only the version byte and one count byte",
+            vec![1, 0],
+        ),
     ];
     for (name, kind, comment, plaintext) in contents_cases {
-        out.push(err(name, kind, false, comment, with_contents(a, &plaintext)));
+        out.push(err(
+            name,
+            kind,
+            false,
+            comment,
+            with_contents(a, &plaintext),
+        ));
     }
     out
 }
@@ -1100,7 +1153,10 @@ fn multi_input_vectors(a: &Sealed) -> Vec<Vector> {
             "multi-vault-split-across-inputs",
             "ok",
             "the vault's lines 1-20 in one input and 21-47 in another, a share in each",
-            &[("part-1", s(0) + &first_half), ("part-2", s(2) + &second_half)],
+            &[
+                ("part-1", s(0) + &first_half),
+                ("part-2", s(2) + &second_half),
+            ],
             &[],
         ),
         multi(
@@ -1467,8 +1523,7 @@ fn run_vector(text: &str) -> (Result<Vec<String>, String>, Vec<String>) {
     let result = (|| {
         if inputs.len() == 1 {
             // One input: its own decode error is the outcome (FORMAT.md §9).
-            breakglass_core::document::decode_text(&inputs[0].1)
-                .map_err(|e| document_kind(&e))?;
+            breakglass_core::document::decode_text(&inputs[0].1).map_err(|e| document_kind(&e))?;
         }
         if g.vaults.is_empty()
             && let Some(Err(e)) = g.incomplete.first().map(Block::decode)
