@@ -1020,6 +1020,41 @@ fn silent_corner_vectors(a: &Sealed, p: &Sealed) -> Vec<Vector> {
             },
         ),
     ];
+    // An expanded set (§2): old shares say n = 3, the new share and vault copy n = 4.
+    let opened = recover::check(
+        a.shares
+            .iter()
+            .map(|x| Sourced::new("old", x.clone()))
+            .collect(),
+        vec![Sourced::new("old", a.vault.clone())],
+    )
+    .unwrap()
+    .open(None)
+    .unwrap();
+    let expanded = breakglass_core::seal::expand(
+        &opened,
+        ShareLabel {
+            location: "Auditor".into(),
+            custodian: String::new(),
+        },
+        None,
+        &mut ChaCha20Rng::seed_from_u64(6),
+    )
+    .unwrap();
+    out.push(ok(
+        1,
+        "ok-expanded-share",
+        false,
+        "old share 1 (n = 3) with the new share 4 (n = 4) and the new vault copy (n = 4)",
+        s(0) + &share_block(&expanded.shares[0]) + &vault_block(&expanded.vault),
+    ));
+    out.push(err(
+        "recover-expanded-share-old-vault",
+        "Recover/NotEnoughShares",
+        false,
+        "old share 1 and the new share 4 with only the old vault copy: it has no commitment for share 4",
+        s(0) + &share_block(&expanded.shares[0]) + &v,
+    ));
     // Contents (§5), sealed under the key of `a`.
     let field = |b: &mut Vec<u8>, f: &[u8]| {
         b.extend_from_slice(&(f.len() as u16).to_be_bytes());
