@@ -29,7 +29,7 @@ fn completions_for_each_shell_name_the_subcommands() {
         let r = run(&["completions", shell]);
         assert_eq!(r.code, 0, "{shell}: {}", r.all());
         assert!(r.stdout.contains(marker), "{shell}: {}", r.stdout);
-        for sub in ["verify-print", "ceremony", "--allow-single-location-recovery"] {
+        for sub in ["verify-print", "ceremony", "allow-single-location-recovery"] {
             assert!(r.stdout.contains(sub), "{shell} lacks {sub}");
         }
     }
@@ -275,7 +275,15 @@ fn plan_check_refuses_what_the_ceremony_would_refuse() {
     assert_ne!(r.code, 0, "{}", r.all());
     assert!(r.stderr.contains("breakglass2-totp.txt"), "{}", r.stderr);
     assert!(!r.stdout.contains("The plan is valid"), "{}", r.stdout);
-    let c = run(&["ceremony", "--allow-online", "--plan", p(&plan), "-o", p(&dir.path().join("s"))]);
+    let c = run(&[
+        "ceremony",
+        "--allow-online",
+        "--print-credentials",
+        "--plan",
+        p(&plan),
+        "-o",
+        p(&dir.path().join("s")),
+    ]);
     assert_eq!(c.code, r.code, "{}", c.all());
 
     // With the file there and valid, both accept it.
