@@ -55,7 +55,10 @@ fn man_writes_one_page_per_subcommand_and_never_over_old_ones_silently() {
         "breakglass-completions.1",
     ] {
         let text = std::fs::read_to_string(out.join(page)).unwrap_or_default();
-        assert!(text.starts_with(".ie") || text.contains(".TH"), "{page}: {text}");
+        assert!(
+            text.starts_with(".ie") || text.contains(".TH"),
+            "{page}: {text}"
+        );
     }
     let again = run(&["man", "-o", p(&out)]);
     assert_eq!(again.code, 6, "{}", again.all());
@@ -72,11 +75,16 @@ fn version_names_the_source_commit() {
     assert_eq!(r.code, 0);
     let line = r.stdout.trim();
     let commit = line
-        .strip_prefix(concat!("breakglass ", env!("CARGO_PKG_VERSION"), " (commit "))
+        .strip_prefix(concat!(
+            "breakglass ",
+            env!("CARGO_PKG_VERSION"),
+            " (commit "
+        ))
         .and_then(|rest| rest.strip_suffix(')'))
         .unwrap_or_else(|| panic!("no commit in {line:?}"));
     assert!(
-        commit == "unknown" || (commit.len() == 40 && commit.bytes().all(|b| b.is_ascii_hexdigit())),
+        commit == "unknown"
+            || (commit.len() == 40 && commit.bytes().all(|b| b.is_ascii_hexdigit())),
         "{commit}"
     );
     // Built from a git checkout: the commit is that checkout's HEAD.
@@ -122,8 +130,16 @@ fn every_subcommand_help_has_examples() {
         );
     }
     // `plan new` and `plan check` say what their FILE is.
-    assert!(run(&["plan", "new", "--help"]).stdout.contains("standard output"));
-    assert!(run(&["plan", "check", "--help"]).stdout.contains("ceremony --plan"));
+    assert!(
+        run(&["plan", "new", "--help"])
+            .stdout
+            .contains("standard output")
+    );
+    assert!(
+        run(&["plan", "check", "--help"])
+            .stdout
+            .contains("ceremony --plan")
+    );
 }
 
 #[test]
@@ -135,7 +151,11 @@ fn rekey_rotate_and_expand_list_only_the_options_they_use() {
         assert!(!h.contains("For `"), "{h}");
         assert!(h.contains("--out <DIR>") && h.contains("-o,"), "{h}");
     }
-    for flag in ["--password-length", "--print-credentials", "--enrollment-sheet"] {
+    for flag in [
+        "--password-length",
+        "--print-credentials",
+        "--enrollment-sheet",
+    ] {
         assert!(!rekey.contains(flag), "rekey lists {flag}");
         assert!(!expand.contains(flag), "expand lists {flag}");
         assert!(rotate.contains(flag), "rotate lacks {flag}");
@@ -204,8 +224,18 @@ fn dash_is_standard_output_where_one_thing_is_written_and_refused_elsewhere() {
     let r = run_in(
         dir.path(),
         &[
-            "ceremony", "--allow-online", "--tenant", "c", "-k", "2", "--share", "a", "--share",
-            "b", "-o", "-",
+            "ceremony",
+            "--allow-online",
+            "--tenant",
+            "c",
+            "-k",
+            "2",
+            "--share",
+            "a",
+            "--share",
+            "b",
+            "-o",
+            "-",
         ],
     );
     assert_eq!(r.code, 2, "{}", r.all());
@@ -238,7 +268,10 @@ fn refused(extra: &[&str], says: &str) {
 #[test]
 fn bad_flags_are_refused_before_anything_is_generated() {
     let two = ["--share", "a", "--share", "b"];
-    refused(&[&two[..], &["--accounts", "1"]].concat(), "--allow-single-account");
+    refused(
+        &[&two[..], &["--accounts", "1"]].concat(),
+        "--allow-single-account",
+    );
     refused(&["--share", "a", "--share", ""], "needs a location");
     refused(&["--share", "a", "--share", "=Bob"], "needs a location");
     refused(&[&two[..], &["--fido2", ""]].concat(), "label is empty");
@@ -318,7 +351,13 @@ fn plan_errors_name_the_key_what_it_takes_and_an_example() {
         let r = run(&["plan", "check", p(&plan)]);
         assert_eq!(r.code, 2, "{}", r.all());
         assert!(r.stderr.contains(want), "{to}: {}", r.stderr);
-        let r = run(&["ceremony", "--plan", p(&plan), "-o", p(&dir.path().join("s"))]);
+        let r = run(&[
+            "ceremony",
+            "--plan",
+            p(&plan),
+            "-o",
+            p(&dir.path().join("s")),
+        ]);
         assert!(r.stderr.contains(want), "{to}: {}", r.stderr);
     }
     // A plan from standard input works the same way.
@@ -336,7 +375,13 @@ fn reprinting_into_a_folder_with_the_pdf_says_what_a_reprint_does() {
     assert!(!r.stderr.contains("new vault"), "{}", r.stderr);
     assert!(r.stderr.contains("reprint"), "{}", r.stderr);
     assert!(r.stderr.contains("--force"), "{}", r.stderr);
-    let r = run(&["print", p(&sheets.join("share-1.txt")), "-o", p(&sheets), "--force"]);
+    let r = run(&[
+        "print",
+        p(&sheets.join("share-1.txt")),
+        "-o",
+        p(&sheets),
+        "--force",
+    ]);
     assert_eq!(r.code, 0, "{}", r.all());
 }
 
@@ -347,7 +392,11 @@ fn status_counts_calendar_days_and_says_the_date_once() {
     assert_eq!(quick_ceremony(p(&sheets), &[]).code, 0);
     let from_sheet = run(&["status", p(&sheets.join("share-1.txt"))]);
     assert_eq!(from_sheet.code, 0, "{}", from_sheet.all());
-    assert!(from_sheet.stdout.contains("(in 90 days)"), "{}", from_sheet.stdout);
+    assert!(
+        from_sheet.stdout.contains("(in 90 days)"),
+        "{}",
+        from_sheet.stdout
+    );
 
     // A drill logged at the first second of today (UTC): due in 90 calendar days as well.
     let now = std::time::SystemTime::now()
@@ -366,7 +415,11 @@ fn status_counts_calendar_days_and_says_the_date_once() {
     .unwrap();
     let from_log = run(&["status", "--log", p(&log)]);
     assert_eq!(from_log.code, 0, "{}", from_log.all());
-    assert!(from_log.stdout.contains("(in 90 days)"), "{}", from_log.stdout);
+    assert!(
+        from_log.stdout.contains("(in 90 days)"),
+        "{}",
+        from_log.stdout
+    );
     let last = from_log
         .stdout
         .lines()

@@ -134,7 +134,7 @@ mod tests {
             .find(|(n, _)| n == "breakglass-rekey.1")
             .unwrap();
         let rekey = String::from_utf8_lossy(rekey);
-        assert!(rekey.contains(".TH breakglass\\-rekey"), "{rekey}");
+        assert!(rekey.contains(".TH breakglass-rekey 1"), "{rekey}");
         assert!(!rekey.contains("password\\-length"), "{rekey}");
     }
 

@@ -286,7 +286,10 @@ pub fn out_dir_arg(s: &str) -> Result<std::path::PathBuf, String> {
 /// Clap value parser for a named output file that cannot be standard output (a PDF).
 pub fn out_file_arg(s: &str) -> Result<std::path::PathBuf, String> {
     match s {
-        "-" => Err("this file cannot go to standard output (-): give a file name, e.g. enrollment.pdf".into()),
+        "-" => Err(
+            "this file cannot go to standard output (-): give a file name, e.g. enrollment.pdf"
+                .into(),
+        ),
         "" => Err("the file name is empty: give a file name, e.g. enrollment.pdf".into()),
         _ => Ok(s.into()),
     }

@@ -185,25 +185,73 @@ pub enum PlanError {
 const KEY_HELP: &[(&str, &str, &str)] = &[
     ("version", "a whole number", "version = 1"),
     ("tenant", "a name in quotes", "tenant = \"contoso\""),
-    ("domain", "a domain name in quotes", "domain = \"contoso.onmicrosoft.com\""),
-    ("threshold", "a whole number from 2 to 255, without quotes", "threshold = 2"),
+    (
+        "domain",
+        "a domain name in quotes",
+        "domain = \"contoso.onmicrosoft.com\"",
+    ),
+    (
+        "threshold",
+        "a whole number from 2 to 255, without quotes",
+        "threshold = 2",
+    ),
     ("paper", "\"a4\" or \"letter\", in quotes", "paper = \"a4\""),
-    ("drill_interval_days", "a whole number of days, 0 for none", "drill_interval_days = 90"),
+    (
+        "drill_interval_days",
+        "a whole number of days, 0 for none",
+        "drill_interval_days = 90",
+    ),
     ("passphrase", "true or false", "passphrase = true"),
-    ("password_length", "a whole number from 30 to 256", "password_length = 40"),
-    ("allow_single_location_recovery", "true or false", "allow_single_location_recovery = false"),
+    (
+        "password_length",
+        "a whole number from 30 to 256",
+        "password_length = 40",
+    ),
+    (
+        "allow_single_location_recovery",
+        "true or false",
+        "allow_single_location_recovery = false",
+    ),
     ("user", "a user name in quotes", "user = \"breakglass1\""),
-    ("display_name", "text in quotes", "display_name = \"Emergency access 1\""),
-    ("role", "a role name in quotes", "role = \"Global Administrator\""),
-    ("object_id", "a GUID in quotes", "object_id = \"00000000-0000-0000-0000-000000000000\""),
+    (
+        "display_name",
+        "text in quotes",
+        "display_name = \"Emergency access 1\"",
+    ),
+    (
+        "role",
+        "a role name in quotes",
+        "role = \"Global Administrator\"",
+    ),
+    (
+        "object_id",
+        "a GUID in quotes",
+        "object_id = \"00000000-0000-0000-0000-000000000000\"",
+    ),
     ("password", "true or false", "password = true"),
-    ("totp_uri_file", "a file name in quotes", "totp_uri_file = \"totp.txt\""),
+    (
+        "totp_uri_file",
+        "a file name in quotes",
+        "totp_uri_file = \"totp.txt\"",
+    ),
     ("location", "text in quotes", "location = \"Safe A (HQ)\""),
-    ("custodian", "a name in quotes", "custodian = \"Alice Example\""),
+    (
+        "custodian",
+        "a name in quotes",
+        "custodian = \"Alice Example\"",
+    ),
     ("label", "text in quotes", "label = \"YubiKey 5 NFC\""),
     ("serial", "text in quotes", "serial = \"12345678\""),
-    ("pin_length", "a whole number from 4 to 63", "pin_length = 8"),
-    ("alphanumeric_pin", "true or false", "alphanumeric_pin = false"),
+    (
+        "pin_length",
+        "a whole number from 4 to 63",
+        "pin_length = 8",
+    ),
+    (
+        "alphanumeric_pin",
+        "true or false",
+        "alphanumeric_pin = false",
+    ),
 ];
 
 /// A TOML parser message in the user's words: which key on that line, what it takes, and an
@@ -720,5 +768,4 @@ mod tests {
             assert!(e.starts_with(want), "{e}");
         }
     }
-
 }
