@@ -577,11 +577,7 @@ fn rekey_and_expand_refuse_hostile_share_labels() {
             for sh in shares {
                 args.extend(["--share".into(), sh.into()]);
             }
-            args.extend([
-                "--out".into(),
-                out.clone().into(),
-                "--allow-online".into(),
-            ]);
+            args.extend(["--out".into(), out.clone().into(), "--allow-online".into()]);
             if cmd == "rotate" {
                 args.push("--print-credentials".into());
             }
