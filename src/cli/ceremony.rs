@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// A ceremony plan (see `breakglass plan new`); replaces the quick flags below.
-    #[arg(long, value_name = "PLAN.toml", conflicts_with_all = ["tenant", "domain", "threshold", "shares", "accounts"])]
+    #[arg(long, value_name = "PLAN.toml", conflicts_with_all = ["tenant", "domain", "threshold", "shares", "accounts", "allow_single_account"])]
     plan: Option<PathBuf>,
     /// The tenant: `contoso` for contoso.onmicrosoft.com.
     #[arg(long, required_unless_present = "plan")]
@@ -28,9 +28,12 @@ pub struct Args {
     /// Put the accounts on this domain instead of the tenant's onmicrosoft.com domain (not advised).
     #[arg(long)]
     domain: Option<String>,
-    /// How many emergency accounts to create (Microsoft advises two or more).
+    /// How many emergency accounts to create (default 2; Microsoft advises two or more).
     #[arg(long, value_parser = clap::value_parser!(u8).range(1..=20))]
     accounts: Option<u8>,
+    /// Accept `--accounts 1`: one account is one lockout away from no emergency access.
+    #[arg(long)]
+    allow_single_account: bool,
     /// User name prefix: accounts are PREFIX1, PREFIX2, … (default: breakglass)
     #[arg(long)]
     account_prefix: Option<String>,
@@ -41,7 +44,8 @@ pub struct Args {
     #[arg(
         long = "share",
         value_name = "LOCATION[=CUSTODIAN]",
-        required_unless_present = "plan"
+        required_unless_present = "plan",
+        value_parser = super::share_arg
     )]
     shares: Vec<String>,
     /// Password length (30–256).
@@ -54,7 +58,7 @@ pub struct Args {
     #[arg(long)]
     include_ambiguous: bool,
     /// A FIDO2 security key (label and serial); a PIN is generated for it. Repeatable.
-    #[arg(long = "fido2", value_name = "LABEL")]
+    #[arg(long = "fido2", value_name = "LABEL", value_parser = super::label_arg)]
     fido2: Vec<String>,
     /// Length of generated FIDO2 PINs (4–63; default 8).
     #[arg(long)]
@@ -87,6 +91,9 @@ pub struct Args {
     /// tests). Without it they are shown only on the terminal, never in a redirect.
     #[arg(long)]
     print_credentials: bool,
+    /// Also write the new credentials to this PDF, marked DESTROY AFTER ENROLLMENT (only on request).
+    #[arg(long, value_name = "FILE.pdf", value_parser = super::out_file_arg)]
+    enrollment_sheet: Option<PathBuf>,
     #[command(flatten)]
     sheets: sheets::SheetArgs,
 }
@@ -157,6 +164,22 @@ fn spec_from_plan(path: &Path, args: &Args) -> CliResult<Spec> {
         eprintln!("warning: {}", super::visible(&w));
     }
     let base = path.parent().unwrap_or(Path::new("."));
+    let spec = plan_spec(&plan, base)?;
+    Ok(Spec {
+        paper: sheets::paper(args.sheets.paper, plan.paper.as_deref()),
+        drill_days: args.drill_days.unwrap_or(plan.drill_interval_days),
+        policy: PasswordPolicy {
+            include_ambiguous: args.include_ambiguous,
+            allow_short: args.allow_short_passwords,
+            ..spec.policy
+        },
+        passphrase: spec.passphrase || args.passphrase || args.passphrase_file.is_some(),
+        ..spec
+    })
+}
+
+/// The ceremony a validated plan describes, as the plan alone says it (no flags).
+fn plan_spec(plan: &Plan, base: &Path) -> CliResult<Spec> {
     let mut accounts = Vec::new();
     for a in &plan.accounts {
         accounts.push(AccountSpec {
@@ -180,16 +203,27 @@ fn spec_from_plan(path: &Path, args: &Args) -> CliResult<Spec> {
         accounts,
         threshold: plan.threshold,
         labels: plan.labels(),
-        paper: sheets::paper(args.sheets.paper, plan.paper.as_deref()),
-        drill_days: args.drill_days.unwrap_or(plan.drill_interval_days),
-        policy: PasswordPolicy {
-            include_ambiguous: args.include_ambiguous,
-            allow_short: args.allow_short_passwords,
-            ..plan.password_policy()
-        },
-        passphrase: plan.passphrase || args.passphrase || args.passphrase_file.is_some(),
+        paper: sheets::paper(None, plan.paper.as_deref()),
+        drill_days: plan.drill_interval_days,
+        policy: plan.password_policy(),
+        passphrase: plan.passphrase,
         allow_single_location: plan.allow_single_location_recovery,
     })
+}
+
+/// For `plan check`: what `ceremony --plan` refuses beyond the plan's own rules (which the
+/// caller has checked), without generating anything: labels, TOTP files that are missing or
+/// do not parse, a vault above the format's size limit.
+pub fn check_plan(plan: &Plan, base: &Path) -> CliResult {
+    let spec = plan_spec(plan, base)?;
+    spec.policy.validate().code(exit::USAGE)?;
+    check_fields(&spec)?;
+    let totp: Vec<Vec<Vec<Entry>>> = spec
+        .accounts
+        .iter()
+        .map(|a| a.totp_files.iter().map(|f| read_totp(f)).collect())
+        .collect::<CliResult<_>>()?;
+    check_vault_size(&spec, &totp, &[])
 }
 
 fn spec_from_flags(args: &Args) -> CliResult<Spec> {
@@ -208,6 +242,12 @@ fn spec_from_flags(args: &Args) -> CliResult<Spec> {
         None => entra::onmicrosoft_domain(tenant).code(exit::USAGE)?,
     };
     let count = args.accounts.unwrap_or(2);
+    if count < 2 && !args.allow_single_account {
+        return fail(
+            exit::USAGE,
+            "--accounts 1: Microsoft advises two or more emergency accounts, so one locked-out, expired or misconfigured account does not end emergency access. Use --accounts 2, or pass --allow-single-account if one is really meant.",
+        );
+    }
     let mut accounts = Vec::new();
     for i in 1..=count {
         accounts.push(AccountSpec {
@@ -424,7 +464,7 @@ pub fn run(args: Args, hardening: &Hardening) -> CliResult {
         .zip(spec.labels.iter().map(|l| l.location.as_str()))
         .collect();
     sheets::prepare(&args.sheets.out, &planned, args.sheets.force)?;
-    enroll::check_target(args.sheets.enrollment_sheet.as_deref())?;
+    enroll::check_target(args.enrollment_sheet.as_deref())?;
     let display = enroll::Display::choose(args.print_credentials, "ceremony")?;
     preflight::before_secrets(hardening, args.sheets.allow_online)?;
 
@@ -491,7 +531,7 @@ pub fn run(args: Args, hardening: &Hardening) -> CliResult {
     let enrollment = enroll::Enrollment::new(&contents.entries, spec.policy.entropy_bits());
     // The enrollment sheet first: when it cannot be laid out or written, no share sheet of a
     // vault whose credentials nobody saw exists yet.
-    if let Some(path) = &args.sheets.enrollment_sheet {
+    if let Some(path) = &args.enrollment_sheet {
         enroll::write_sheet(path, &h.tenant, h.created, &enrollment, spec.paper)?;
     }
     let pdfs = match sheets::write(
@@ -503,7 +543,7 @@ pub fn run(args: Args, hardening: &Hardening) -> CliResult {
     ) {
         Ok(p) => p,
         Err(f) => {
-            if let Some(path) = &args.sheets.enrollment_sheet
+            if let Some(path) = &args.enrollment_sheet
                 && std::fs::remove_file(path).is_ok()
             {
                 eprintln!(
@@ -529,7 +569,7 @@ pub fn run(args: Args, hardening: &Hardening) -> CliResult {
     );
     sheets::print_written(&sealed.vault, &pdfs, &sealed.shares);
     println!();
-    display.show(&enrollment, args.sheets.enrollment_sheet.as_deref())?;
+    display.show(&enrollment, args.enrollment_sheet.as_deref())?;
     let upns: Vec<String> = spec.accounts.iter().map(|a| a.upn.clone()).collect();
     println!("Sign-in alert for Microsoft Sentinel / Log Analytics (also: breakglass monitoring):");
     println!();

@@ -317,7 +317,7 @@ pub fn run_status(args: StatusArgs) -> CliResult {
             });
             if rec.unix >= s.last {
                 s.last = rec.unix;
-                s.last_what = format!("{} ({})", rec.purpose, rec.date);
+                s.last_what = rec.purpose.clone();
                 s.generation = s.generation.max(rec.generation);
             }
         }
@@ -341,18 +341,21 @@ pub fn run_status(args: StatusArgs) -> CliResult {
             continue;
         }
         let due_at = s.last + u64::from(s.interval) * 86_400;
-        if t > due_at {
+        // Counted in calendar days (UTC), as the dates are printed: a sheet made this morning
+        // and a drill logged this afternoon both say "in 90 days" for the same due date.
+        let (due_day, today) = (due_at / 86_400, t / 86_400);
+        if today > due_day {
             overdue = true;
             println!(
                 "  next drill:  OVERDUE since {} ({} days): run `breakglass drill` with k sheets",
                 iso_date(due_at),
-                (t - due_at) / 86_400
+                today - due_day
             );
         } else {
             println!(
                 "  next drill:  {} (in {} days)",
                 iso_date(due_at),
-                (due_at - t) / 86_400
+                due_day - today
             );
         }
     }

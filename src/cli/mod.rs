@@ -1,6 +1,7 @@
 //! Command-line definitions, exit codes and error reporting. One module per subcommand.
 
 mod ceremony;
+mod completions;
 mod drill;
 mod enroll;
 mod files;
@@ -76,7 +77,7 @@ const AFTER_HELP: &str = "\
 Examples:
   breakglass ceremony --tenant contoso --threshold 2 \\
       --share \"Safe A (HQ)\" --share \"Safe B (DR site)=Jane Doe\" --share \"CISO home safe\" \\
-      --out sheets/
+      -o sheets/
   breakglass inspect sheets/share-2.txt
   breakglass recover sheets/share-1.txt sheets/share-3.txt
   breakglass recover            # type the shares by hand, line by line
@@ -85,9 +86,17 @@ Exit codes: 0 ok, 1 other failure, 2 usage, 3 unreadable or invalid input,
 4 shares missing or mismatched, 5 vault did not open (passphrase or tampering),
 6 output refused (files exist or cannot be written), 7 a drill is overdue.";
 
+/// The version and the source commit it was built from (build.rs; "unknown" without git).
+const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("BREAKGLASS_COMMIT"),
+    ")"
+);
+
 /// breakglass: an air-gapped vault for emergency-access credentials, split onto paper.
 #[derive(Parser, Debug)]
-#[command(name = "breakglass", version, about, after_help = AFTER_HELP)]
+#[command(name = "breakglass", version = VERSION, about, after_help = AFTER_HELP)]
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -97,9 +106,9 @@ pub struct Cli {
 enum Command {
     /// Generate the emergency credentials, seal them and write one share sheet per custodian.
     #[command(after_help = "Examples:
-  breakglass ceremony --plan plan.toml --out sheets/
+  breakglass ceremony --plan plan.toml -o sheets/
   breakglass ceremony --tenant contoso --threshold 2 --share \"Safe A (HQ)=Alice\" \\
-      --share \"Safe B (DR site)=Bob\" --share \"CISO home safe\" --fido2 \"YubiKey #1234\" --out sheets/")]
+      --share \"Safe B (DR site)=Bob\" --share \"CISO home safe\" --fido2 \"YubiKey #1234\" -o sheets/")]
     Ceremony(ceremony::Args),
     /// Recombine shares from sheets (scans, photos, share files, or typed) and show the credentials.
     #[command(after_help = "Examples:
@@ -108,28 +117,69 @@ enum Command {
   breakglass recover            # type the blocks from the paper, line by line")]
     Recover(recover::Args),
     /// Show what a sheet is (vault, generation, share i of n, location) without any other share.
+    #[command(after_help = "Examples:
+  breakglass inspect sheets/share-2.txt
+  breakglass inspect scan-of-sheet-3.png")]
     Inspect(inspect::Args),
     /// Lay out a sheet's PDF again from its share file (other paper, a spoiled print).
+    #[command(after_help = "Examples:
+  breakglass print sheets/share-2.txt -o reprint/
+  breakglass print --paper letter sheets/share-*.txt -o letter/")]
     Print(print::Args),
     /// With k sheets: new shares and a new generation, same credentials; old sheets retire.
-    Rekey(rekey::Args),
+    #[command(after_help = "Examples:
+  breakglass rekey sheets/share-1.txt sheets/share-3.txt -o new-sheets/
+  breakglass rekey scan-1.png scan-2.png --threshold 3 --share \"Safe A=Alice\" \\
+      --share \"Safe B=Bob\" --share \"Safe C=Carol\" --share \"Safe D=Dan\" -o new-sheets/")]
+    Rekey(rekey::RekeyArgs),
     /// With k sheets: new passwords and PINs, new shares, new generation (after use or a departure).
-    Rotate(rekey::Args),
+    #[command(after_help = "Examples:
+  breakglass rotate sheets/share-1.txt sheets/share-2.txt -o new-sheets/
+  breakglass rotate scan-1.png scan-3.png --password-length 40 -o new-sheets/")]
+    Rotate(rekey::RotateArgs),
     /// With k sheets: one more share of the same key, for a new custodian or a lost sheet.
-    Expand(rekey::Args),
+    #[command(after_help = "Examples:
+  breakglass expand sheets/share-1.txt sheets/share-2.txt --share \"Branch safe=Dana\" -o extra/")]
+    Expand(rekey::ExpandArgs),
     /// Read back printed-and-scanned sheets and confirm each belongs to this vault.
+    #[command(after_help = "Examples:
+  breakglass verify-print --sheets sheets/ scan-1.png scan-2.png scan-3.png
+  breakglass verify-print scan-1.png scan-2.png --passphrase")]
     VerifyPrint(verify::Args),
     /// Prove k sheets still open the vault, showing no secret; log the drill.
+    #[command(after_help = "Examples:
+  breakglass drill scan-1.png scan-3.png --people \"Alice, Bob\" --log drills.jsonl
+  breakglass drill            # type the blocks from the paper")]
     Drill(drill::DrillArgs),
     /// Say when the next drill is due (from a sheet, or the drill log); exit 7 when overdue.
+    #[command(after_help = "Examples:
+  breakglass status --log drills.jsonl
+  breakglass status sheets/share-1.txt --log drills.jsonl")]
     Status(drill::StatusArgs),
     /// Ceremony plans: `plan new FILE` writes a template, `plan check FILE` validates it.
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Examples:
+  breakglass plan new plan.toml
+  breakglass plan check plan.toml"
+    )]
     Plan(plan::PlanCommand),
     /// Print the Sentinel / Log Analytics alert query for the emergency accounts, and a checklist.
+    #[command(after_help = "Examples:
+  breakglass monitoring --plan plan.toml
+  breakglass monitoring --upn breakglass1@contoso.onmicrosoft.com \\
+      --object-id 00000000-0000-0000-0000-000000000000")]
     Monitoring(plan::MonitoringArgs),
     /// Check that this machine is fit for a ceremony: offline, no swap, no core dumps, clock, RNG.
+    #[command(after_help = "Examples:
+  breakglass preflight && breakglass ceremony --plan plan.toml -o sheets/")]
     Preflight,
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish) to standard output.
+    #[command(after_help = completions::COMPLETIONS_HELP)]
+    Completions(completions::CompletionsArgs),
+    /// Write the manual pages (breakglass.1 and one per subcommand) into a folder.
+    #[command(after_help = completions::MAN_HELP)]
+    Man(completions::ManArgs),
 }
 
 /// Runs the command line and maps failures to exit codes.
@@ -151,15 +201,17 @@ pub fn main() -> ExitCode {
         Command::Recover(a) => recover::run(a, &hardening),
         Command::Inspect(a) => inspect::run(a),
         Command::Print(a) => print::run(a),
-        Command::Rekey(a) => rekey::run(a, rekey::Mode::Rekey, &hardening),
-        Command::Rotate(a) => rekey::run(a, rekey::Mode::Rotate, &hardening),
-        Command::Expand(a) => rekey::run(a, rekey::Mode::Expand, &hardening),
+        Command::Rekey(a) => rekey::run(a.into(), rekey::Mode::Rekey, &hardening),
+        Command::Rotate(a) => rekey::run(a.into(), rekey::Mode::Rotate, &hardening),
+        Command::Expand(a) => rekey::run(a.into(), rekey::Mode::Expand, &hardening),
         Command::VerifyPrint(a) => verify::run(a),
         Command::Drill(a) => drill::run_drill(a, &hardening),
         Command::Status(a) => drill::run_status(a),
         Command::Plan(c) => plan::run(c),
         Command::Monitoring(a) => plan::monitoring(a),
         Command::Preflight => preflight::run(&hardening),
+        Command::Completions(a) => completions::completions(a),
+        Command::Man(a) => completions::man(a),
     };
     match result {
         Ok(()) => ExitCode::from(exit::OK),
@@ -198,6 +250,50 @@ pub fn parse_share(s: &str) -> breakglass_core::vault::ShareLabel {
     breakglass_core::vault::ShareLabel {
         location: l.trim().to_string(),
         custodian: c.trim().to_string(),
+    }
+}
+
+/// Clap value parser for `--share`: refuses a share without a location (`""`, `"=Bob"`) at the
+/// edge, before anything is generated; the sheet and its file name are made from the location.
+pub fn share_arg(s: &str) -> Result<String, String> {
+    if parse_share(s).location.is_empty() {
+        return Err(
+            "a share needs a location: give LOCATION or LOCATION=CUSTODIAN, e.g. --share \"Safe A (HQ)=Alice\""
+                .into(),
+        );
+    }
+    Ok(s.to_string())
+}
+
+/// Clap value parser for a label that must say something (`--fido2`).
+pub fn label_arg(s: &str) -> Result<String, String> {
+    if s.trim().is_empty() {
+        return Err(
+            "the label is empty: name the key so it can be told apart, e.g. --fido2 \"YubiKey 5 #1234\""
+                .into(),
+        );
+    }
+    Ok(s.to_string())
+}
+
+/// Clap value parser for an output folder: `-` (standard output) cannot hold several files.
+pub fn out_dir_arg(s: &str) -> Result<std::path::PathBuf, String> {
+    match s {
+        "-" => Err("this command writes several files, so it cannot write to standard output (-): give a folder, e.g. -o sheets/".into()),
+        "" => Err("the folder name is empty: give a folder, e.g. -o sheets/".into()),
+        _ => Ok(s.into()),
+    }
+}
+
+/// Clap value parser for a named output file that cannot be standard output (a PDF).
+pub fn out_file_arg(s: &str) -> Result<std::path::PathBuf, String> {
+    match s {
+        "-" => Err(
+            "this file cannot go to standard output (-): give a file name, e.g. enrollment.pdf"
+                .into(),
+        ),
+        "" => Err("the file name is empty: give a file name, e.g. enrollment.pdf".into()),
+        _ => Ok(s.into()),
     }
 }
 

@@ -8,9 +8,29 @@ use std::path::{Path, PathBuf};
 #[derive(clap::Subcommand, Debug)]
 pub enum PlanCommand {
     /// Write a commented plan template to FILE (never over an existing file).
-    New { file: PathBuf },
-    /// Validate a plan: names, threshold, placement of the shares.
-    Check { file: PathBuf },
+    ///
+    /// The template names every key a plan takes (tenant, threshold, accounts, FIDO2 keys,
+    /// shares and where they are kept), with comments. Edit it, check it with `plan check`,
+    /// then run `breakglass ceremony --plan FILE`.
+    #[command(after_help = "Examples:
+  breakglass plan new plan.toml
+  breakglass plan new - | less      # read the template without writing a file")]
+    New {
+        /// Where to write the template; `-` for standard output.
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+    },
+    /// Validate a plan: names, threshold, placement of the shares, TOTP files, vault size.
+    ///
+    /// Checks everything `breakglass ceremony --plan FILE` would check before generating
+    /// anything, and prints the placement of the shares. Nothing is generated or written.
+    #[command(after_help = "Examples:
+  breakglass plan check plan.toml && breakglass ceremony --plan plan.toml -o sheets/")]
+    Check {
+        /// The plan to check (`-` for standard input).
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+    },
 }
 
 #[derive(clap::Args, Debug)]
@@ -36,6 +56,13 @@ fn load(path: &Path) -> CliResult<Plan> {
 pub fn run(cmd: PlanCommand) -> CliResult {
     match cmd {
         PlanCommand::New { file } => {
+            if file.as_os_str() == "-" {
+                use std::io::Write;
+                return std::io::stdout()
+                    .lock()
+                    .write_all(TEMPLATE.as_bytes())
+                    .code(exit::OUTPUT);
+            }
             if file.exists() {
                 return fail(
                     exit::OUTPUT,
@@ -87,6 +114,9 @@ pub fn run(cmd: PlanCommand) -> CliResult {
             for w in &warnings {
                 println!("  warning: {}", visible(w));
             }
+            // What the ceremony reads and refuses after the plan's own rules.
+            let base = file.parent().unwrap_or(Path::new("."));
+            super::ceremony::check_plan(&plan, base)?;
             println!("The plan is valid.");
             Ok(())
         }

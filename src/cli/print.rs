@@ -13,13 +13,13 @@ pub struct Args {
     #[arg(required = true)]
     files: Vec<PathBuf>,
     /// Folder for the PDFs.
-    #[arg(long)]
+    #[arg(long, short = 'o', value_name = "DIR", value_parser = super::out_dir_arg)]
     out: PathBuf,
     /// Replace PDFs already there.
     #[arg(long)]
     force: bool,
     /// Paper size (default: from the locale, else A4).
-    #[arg(long, value_enum)]
+    #[arg(long, value_enum, ignore_case = true)]
     paper: Option<sheets::PaperArg>,
 }
 
@@ -58,7 +58,24 @@ pub fn run(args: Args) -> CliResult {
         );
     }
     let names: Vec<&str> = out.iter().map(|f| f.name.as_str()).collect();
-    files::prepare_out_dir(&args.out, &names, args.force).code(exit::OUTPUT)?;
+    // A reprint makes no new vault: say what replacing the file would do, not what a
+    // ceremony's overwrite would (the shared check's wording), and leave other sheets alone.
+    let existing: Vec<&str> = names
+        .iter()
+        .copied()
+        .filter(|n| args.out.join(n).exists())
+        .collect();
+    if !existing.is_empty() && !args.force {
+        return fail(
+            exit::OUTPUT,
+            format!(
+                "{} already holds {}: choose another folder, or pass --force to replace it with this reprint (the same share, laid out again; sheets already printed stay valid)",
+                super::shown_path(&args.out),
+                existing.join(", ")
+            ),
+        );
+    }
+    files::prepare_out_dir(&args.out, &names, true).code(exit::OUTPUT)?;
     for p in files::write_all_atomically(&args.out, &out, args.force).code(exit::OUTPUT)? {
         println!("{}", super::shown_path(&p));
     }

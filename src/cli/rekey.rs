@@ -15,29 +15,109 @@ use breakglass_core::seal::{self, SealPlan};
 use breakglass_core::vault::ShareLabel;
 use std::path::PathBuf;
 
+/// What rekey, rotate and expand all take: the old sheets and where the new ones go.
 #[derive(clap::Args, Debug)]
-pub struct Args {
+pub struct OldSheets {
     /// Sheets of k custodians: share files, scans or photos. With none, typed.
     files: Vec<PathBuf>,
     /// Read the vault passphrase from this file (`-` for standard input); kept for the new vault.
     #[arg(long, value_name = "FILE")]
     passphrase_file: Option<PathBuf>,
-    /// New threshold k (default: unchanged). Not for `expand`.
+    #[command(flatten)]
+    sheets: sheets::SheetArgs,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct RekeyArgs {
+    #[command(flatten)]
+    old: OldSheets,
+    /// New threshold k (default: unchanged).
     #[arg(long, short = 'k')]
     threshold: Option<u8>,
     /// New share list, in order: `LOCATION` or `LOCATION=CUSTODIAN` (default: unchanged).
-    /// For `expand`: the one new share.
-    #[arg(long = "share", value_name = "LOCATION[=CUSTODIAN]")]
+    #[arg(long = "share", value_name = "LOCATION[=CUSTODIAN]", value_parser = super::share_arg)]
     shares: Vec<String>,
-    /// Password length for `rotate` (30–256).
+}
+
+#[derive(clap::Args, Debug)]
+pub struct RotateArgs {
+    #[command(flatten)]
+    old: OldSheets,
+    /// New threshold k (default: unchanged).
+    #[arg(long, short = 'k')]
+    threshold: Option<u8>,
+    /// New share list, in order: `LOCATION` or `LOCATION=CUSTODIAN` (default: unchanged).
+    #[arg(long = "share", value_name = "LOCATION[=CUSTODIAN]", value_parser = super::share_arg)]
+    shares: Vec<String>,
+    /// Length of the new passwords (30–256).
     #[arg(long, default_value_t = password::DEFAULT_PASSWORD_LEN)]
     password_length: usize,
-    /// For `rotate`: write the new credentials to standard output even when it is not a
-    /// terminal (scripts, tests). Without it they are shown only on the terminal.
+    /// Write the new credentials to standard output even when it is not a terminal (scripts,
+    /// tests). Without it they are shown only on the terminal.
     #[arg(long)]
     print_credentials: bool,
+    /// Also write the new credentials to this PDF, marked DESTROY AFTER ENROLLMENT (only on request).
+    #[arg(long, value_name = "FILE.pdf", value_parser = super::out_file_arg)]
+    enrollment_sheet: Option<PathBuf>,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct ExpandArgs {
     #[command(flatten)]
+    old: OldSheets,
+    /// The one new share: `LOCATION` or `LOCATION=CUSTODIAN`.
+    #[arg(long = "share", value_name = "LOCATION[=CUSTODIAN]", required = true, value_parser = super::share_arg)]
+    share: String,
+}
+
+/// One job for [`run`], whichever command asked for it.
+pub struct Job {
+    files: Vec<PathBuf>,
+    passphrase_file: Option<PathBuf>,
+    threshold: Option<u8>,
+    shares: Vec<String>,
+    password_length: usize,
+    print_credentials: bool,
+    enrollment_sheet: Option<PathBuf>,
     sheets: sheets::SheetArgs,
+}
+
+impl Job {
+    fn new(old: OldSheets, threshold: Option<u8>, shares: Vec<String>) -> Self {
+        Job {
+            files: old.files,
+            passphrase_file: old.passphrase_file,
+            threshold,
+            shares,
+            password_length: password::DEFAULT_PASSWORD_LEN,
+            print_credentials: false,
+            enrollment_sheet: None,
+            sheets: old.sheets,
+        }
+    }
+}
+
+impl From<RekeyArgs> for Job {
+    fn from(a: RekeyArgs) -> Self {
+        Job::new(a.old, a.threshold, a.shares)
+    }
+}
+
+impl From<RotateArgs> for Job {
+    fn from(a: RotateArgs) -> Self {
+        Job {
+            password_length: a.password_length,
+            print_credentials: a.print_credentials,
+            enrollment_sheet: a.enrollment_sheet,
+            ..Job::new(a.old, a.threshold, a.shares)
+        }
+    }
+}
+
+impl From<ExpandArgs> for Job {
+    fn from(a: ExpandArgs) -> Self {
+        Job::new(a.old, None, vec![a.share])
+    }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -78,7 +158,7 @@ fn rotated<R: rand::CryptoRng + ?Sized>(
     Ok(VaultContents { entries })
 }
 
-pub fn run(args: Args, mode: Mode, hardening: &Hardening) -> CliResult {
+pub fn run(args: Job, mode: Mode, hardening: &Hardening) -> CliResult {
     warn_unlocked(hardening);
     if mode == Mode::Expand && (args.shares.len() != 1 || args.threshold.is_some()) {
         return fail(
@@ -158,7 +238,7 @@ pub fn run(args: Args, mode: Mode, hardening: &Hardening) -> CliResult {
         .zip(labels.iter().map(|l| l.location.as_str()))
         .collect();
     sheets::prepare(&args.sheets.out, &planned, args.sheets.force)?;
-    enroll::check_target(args.sheets.enrollment_sheet.as_deref())?;
+    enroll::check_target(args.enrollment_sheet.as_deref())?;
     let contents = if mode == Mode::Rotate {
         rotated(&r.contents, &policy, &mut rng)?
     } else {
@@ -203,10 +283,10 @@ pub fn run(args: Args, mode: Mode, hardening: &Hardening) -> CliResult {
     sheets::print_written(&sealed.vault, &pdfs, &sealed.shares);
     println!();
     if let Some(display) = display {
-        if let Some(path) = &args.sheets.enrollment_sheet {
+        if let Some(path) = &args.enrollment_sheet {
             enroll::write_sheet(path, &h.tenant, h.created, &enrollment, paper)?;
         }
-        display.show(&enrollment, args.sheets.enrollment_sheet.as_deref())?;
+        display.show(&enrollment, args.enrollment_sheet.as_deref())?;
         println!(
             "The old passwords and PINs stop working only once you change them in Entra ID and on the keys."
         );

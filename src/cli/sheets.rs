@@ -13,13 +13,13 @@ use std::path::{Path, PathBuf};
 #[derive(clap::Args, Debug)]
 pub struct SheetArgs {
     /// Folder for the sheets (created with mode 0700).
-    #[arg(long)]
+    #[arg(long, short = 'o', value_name = "DIR", value_parser = super::out_dir_arg)]
     pub out: PathBuf,
     /// Replace sheets already in the output folder.
     #[arg(long)]
     pub force: bool,
     /// Paper size of the PDF sheets (default: from the plan or the locale, else A4).
-    #[arg(long, value_enum)]
+    #[arg(long, value_enum, ignore_case = true)]
     pub paper: Option<PaperArg>,
     /// Accept a placement where one location or custodian can recover alone (not advised).
     #[arg(long)]
@@ -27,9 +27,6 @@ pub struct SheetArgs {
     /// Run even though a network interface is up (not advised for a real ceremony).
     #[arg(long)]
     pub allow_online: bool,
-    /// Also write the new credentials to this PDF, marked DESTROY AFTER ENROLLMENT (only on request).
-    #[arg(long, value_name = "FILE.pdf")]
-    pub enrollment_sheet: Option<PathBuf>,
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug)]

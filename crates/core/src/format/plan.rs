@@ -181,6 +181,96 @@ pub enum PlanError {
     Placement(String),
 }
 
+/// What each plan key takes, with an example: a TOML error names the key it is about.
+const KEY_HELP: &[(&str, &str, &str)] = &[
+    ("version", "a whole number", "version = 1"),
+    ("tenant", "a name in quotes", "tenant = \"contoso\""),
+    (
+        "domain",
+        "a domain name in quotes",
+        "domain = \"contoso.onmicrosoft.com\"",
+    ),
+    (
+        "threshold",
+        "a whole number from 2 to 255, without quotes",
+        "threshold = 2",
+    ),
+    ("paper", "\"a4\" or \"letter\", in quotes", "paper = \"a4\""),
+    (
+        "drill_interval_days",
+        "a whole number of days, 0 for none",
+        "drill_interval_days = 90",
+    ),
+    ("passphrase", "true or false", "passphrase = true"),
+    (
+        "password_length",
+        "a whole number from 30 to 256",
+        "password_length = 40",
+    ),
+    (
+        "allow_single_location_recovery",
+        "true or false",
+        "allow_single_location_recovery = false",
+    ),
+    ("user", "a user name in quotes", "user = \"breakglass1\""),
+    (
+        "display_name",
+        "text in quotes",
+        "display_name = \"Emergency access 1\"",
+    ),
+    (
+        "role",
+        "a role name in quotes",
+        "role = \"Global Administrator\"",
+    ),
+    (
+        "object_id",
+        "a GUID in quotes",
+        "object_id = \"00000000-0000-0000-0000-000000000000\"",
+    ),
+    ("password", "true or false", "password = true"),
+    (
+        "totp_uri_file",
+        "a file name in quotes",
+        "totp_uri_file = \"totp.txt\"",
+    ),
+    ("location", "text in quotes", "location = \"Safe A (HQ)\""),
+    (
+        "custodian",
+        "a name in quotes",
+        "custodian = \"Alice Example\"",
+    ),
+    ("label", "text in quotes", "label = \"YubiKey 5 NFC\""),
+    ("serial", "text in quotes", "serial = \"12345678\""),
+    (
+        "pin_length",
+        "a whole number from 4 to 63",
+        "pin_length = 8",
+    ),
+    (
+        "alphanumeric_pin",
+        "true or false",
+        "alphanumeric_pin = false",
+    ),
+];
+
+/// A TOML parser message in the user's words: which key on that line, what it takes, and an
+/// example. The parser's own words follow in brackets (they name the TOML detail).
+fn in_plain_words(text: &str, line: usize, parser: &str) -> String {
+    let key = text
+        .lines()
+        .nth(line.wrapping_sub(1))
+        .and_then(|l| l.split_once('='))
+        .map(|(k, _)| k.trim().trim_matches('"'));
+    match key.and_then(|k| KEY_HELP.iter().find(|(name, _, _)| *name == k)) {
+        Some((name, takes, example)) => format!(
+            "`{name}` takes {takes}, e.g. `{example}` (TOML: {})",
+            parser.trim()
+        ),
+        None => parser.to_string(),
+    }
+}
+
 impl Plan {
     /// Parses plan text.
     ///
@@ -194,7 +284,7 @@ impl Plan {
                 .unwrap_or(0);
             PlanError::Syntax {
                 line,
-                message: e.message().to_string(),
+                message: in_plain_words(text, line, e.message()),
             }
         })?;
         if plan.version > PLAN_VERSION {
@@ -658,6 +748,24 @@ mod tests {
             let m = plan.validate().unwrap_err().to_string();
             assert!(m.starts_with(&format!("{field} holds ")), "{m}");
             assert!(!m.chars().any(|c| c.is_control()), "{m:?}");
+        }
+    }
+
+    #[test]
+    fn toml_errors_name_the_key_what_it_takes_and_an_example() {
+        let base = "tenant = \"contoso\"\nthreshold = 2\n";
+        for (text, want) in [
+            (
+                format!("{base}passphrase = no\n"),
+                "line 3: `passphrase` takes true or false, e.g. `passphrase = true`",
+            ),
+            (
+                "tenant = \"contoso\"\nthreshold = \"2\"\n".to_string(),
+                "line 2: `threshold` takes a whole number from 2 to 255, without quotes, e.g. `threshold = 2`",
+            ),
+        ] {
+            let e = Plan::parse(&text).unwrap_err().to_string();
+            assert!(e.starts_with(want), "{e}");
         }
     }
 }

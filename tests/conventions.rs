@@ -1,0 +1,430 @@
+//! The command line follows the conventions its users know from age/rage, ripgrep and cargo:
+//! completions and man pages from the clap definitions, a version that names its commit,
+//! help with examples and only the options a command uses, `-o`, `-` for standard output,
+//! refusals at the edge before anything is generated, and errors in the user's words.
+
+mod common;
+
+use common::{p, quick_ceremony, run, run_stdin};
+use std::path::Path;
+
+/// Runs the binary in `dir` (for arguments that are relative paths such as `-`).
+fn run_in(dir: &Path, args: &[&str]) -> common::Run {
+    let o = common::bin().current_dir(dir).args(args).output().unwrap();
+    common::Run {
+        code: o.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+    }
+}
+
+#[test]
+fn completions_for_each_shell_name_the_subcommands() {
+    for (shell, marker) in [
+        ("bash", "complete -F"),
+        ("zsh", "#compdef breakglass"),
+        ("fish", "complete -c breakglass"),
+        ("powershell", "Register-ArgumentCompleter"),
+    ] {
+        let r = run(&["completions", shell]);
+        assert_eq!(r.code, 0, "{shell}: {}", r.all());
+        assert!(r.stdout.contains(marker), "{shell}: {}", r.stdout);
+        for sub in ["verify-print", "ceremony", "allow-single-location-recovery"] {
+            assert!(r.stdout.contains(sub), "{shell} lacks {sub}");
+        }
+    }
+    assert_eq!(run(&["completions", "tcsh"]).code, 2);
+}
+
+#[test]
+fn man_writes_one_page_per_subcommand_and_never_over_old_ones_silently() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("man1");
+    let r = run(&["man", "-o", p(&out)]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    for page in [
+        "breakglass.1",
+        "breakglass-ceremony.1",
+        "breakglass-recover.1",
+        "breakglass-rekey.1",
+        "breakglass-rotate.1",
+        "breakglass-expand.1",
+        "breakglass-verify-print.1",
+        "breakglass-plan-new.1",
+        "breakglass-plan-check.1",
+        "breakglass-completions.1",
+    ] {
+        let text = std::fs::read_to_string(out.join(page)).unwrap_or_default();
+        assert!(
+            text.starts_with(".ie") || text.contains(".TH"),
+            "{page}: {text}"
+        );
+    }
+    let again = run(&["man", "-o", p(&out)]);
+    assert_eq!(again.code, 6, "{}", again.all());
+    assert!(again.stderr.contains("--force"), "{}", again.stderr);
+    assert_eq!(run(&["man", "-o", p(&out), "--force"]).code, 0);
+    let stdout = run_in(dir.path(), &["man", "-o", "-"]);
+    assert_eq!(stdout.code, 2, "{}", stdout.all());
+    assert!(!dir.path().join("-").exists());
+}
+
+#[test]
+fn version_names_the_source_commit() {
+    let r = run(&["--version"]);
+    assert_eq!(r.code, 0);
+    let line = r.stdout.trim();
+    let commit = line
+        .strip_prefix(concat!(
+            "breakglass ",
+            env!("CARGO_PKG_VERSION"),
+            " (commit "
+        ))
+        .and_then(|rest| rest.strip_suffix(')'))
+        .unwrap_or_else(|| panic!("no commit in {line:?}"));
+    assert!(
+        commit == "unknown"
+            || (commit.len() == 40 && commit.bytes().all(|b| b.is_ascii_hexdigit())),
+        "{commit}"
+    );
+    // Built from a git checkout: the commit is that checkout's HEAD.
+    let head = std::process::Command::new("git")
+        .args(["-C", env!("CARGO_MANIFEST_DIR"), "rev-parse", "HEAD"])
+        .output();
+    if let Ok(o) = head
+        && o.status.success()
+    {
+        assert_eq!(commit, String::from_utf8_lossy(&o.stdout).trim());
+    }
+}
+
+#[test]
+fn every_subcommand_help_has_examples() {
+    for cmd in [
+        &["ceremony"][..],
+        &["recover"],
+        &["inspect"],
+        &["print"],
+        &["rekey"],
+        &["rotate"],
+        &["expand"],
+        &["verify-print"],
+        &["drill"],
+        &["status"],
+        &["plan"],
+        &["plan", "new"],
+        &["plan", "check"],
+        &["monitoring"],
+        &["preflight"],
+        &["completions"],
+        &["man"],
+    ] {
+        let mut args = cmd.to_vec();
+        args.push("--help");
+        let r = run(&args);
+        assert_eq!(r.code, 0, "{cmd:?}");
+        assert!(
+            r.stdout.contains("Examples:\n  breakglass "),
+            "{cmd:?}: {}",
+            r.stdout
+        );
+    }
+    // `plan new` and `plan check` say what their FILE is.
+    assert!(
+        run(&["plan", "new", "--help"])
+            .stdout
+            .contains("standard output")
+    );
+    assert!(
+        run(&["plan", "check", "--help"])
+            .stdout
+            .contains("ceremony --plan")
+    );
+}
+
+#[test]
+fn rekey_rotate_and_expand_list_only_the_options_they_use() {
+    let help = |c: &str| run(&[c, "--help"]).stdout;
+    let (rekey, rotate, expand) = (help("rekey"), help("rotate"), help("expand"));
+    for h in [&rekey, &rotate, &expand] {
+        assert!(!h.contains("Not for"), "{h}");
+        assert!(!h.contains("For `"), "{h}");
+        assert!(h.contains("--out <DIR>") && h.contains("-o,"), "{h}");
+    }
+    for flag in [
+        "--password-length",
+        "--print-credentials",
+        "--enrollment-sheet",
+    ] {
+        assert!(!rekey.contains(flag), "rekey lists {flag}");
+        assert!(!expand.contains(flag), "expand lists {flag}");
+        assert!(rotate.contains(flag), "rotate lacks {flag}");
+    }
+    assert!(!expand.contains("--threshold"), "{expand}");
+    assert!(rekey.contains("--threshold"), "{rekey}");
+    // An option a command would ignore is refused, not silently dropped.
+    let r = run(&["rekey", "--password-length", "40", "-o", "x", "s.txt"]);
+    assert_eq!(r.code, 2, "{}", r.all());
+    assert!(r.stderr.contains("--password-length"), "{}", r.stderr);
+    let r = run(&["expand", "-k", "3", "--share", "x", "-o", "x", "s.txt"]);
+    assert_eq!(r.code, 2, "{}", r.all());
+    let r = run(&["rekey", "--enrollment-sheet", "e.pdf", "-o", "x", "s.txt"]);
+    assert_eq!(r.code, 2, "{}", r.all());
+}
+
+#[test]
+fn short_o_writes_sheets_and_paper_takes_either_case() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("sheets");
+    let r = run(&[
+        "ceremony",
+        "--allow-online",
+        "--print-credentials",
+        "--tenant",
+        "c",
+        "-k",
+        "2",
+        "--share",
+        "a",
+        "--share",
+        "b",
+        "--paper",
+        "A4",
+        "-o",
+        p(&out),
+    ]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(out.join("share-1.txt").exists());
+    let reprint = dir.path().join("letter");
+    let r = run(&[
+        "print",
+        "--paper",
+        "LETTER",
+        p(&out.join("share-1.txt")),
+        "-o",
+        p(&reprint),
+    ]);
+    assert_eq!(r.code, 0, "{}", r.all());
+}
+
+#[test]
+fn dash_is_standard_output_where_one_thing_is_written_and_refused_elsewhere() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = run_in(dir.path(), &["plan", "new", "-"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert_eq!(r.stdout, breakglass_core::plan::TEMPLATE);
+    assert!(!dir.path().join("-").exists());
+
+    let sheets = dir.path().join("sheets");
+    assert_eq!(quick_ceremony(p(&sheets), &[]).code, 0);
+    let share = sheets.join("share-1.txt");
+    let r = run_in(dir.path(), &["print", p(&share), "--out", "-"]);
+    assert_eq!(r.code, 2, "{}", r.all());
+    assert!(r.stderr.contains("standard output"), "{}", r.stderr);
+    let r = run_in(
+        dir.path(),
+        &[
+            "ceremony",
+            "--allow-online",
+            "--tenant",
+            "c",
+            "-k",
+            "2",
+            "--share",
+            "a",
+            "--share",
+            "b",
+            "-o",
+            "-",
+        ],
+    );
+    assert_eq!(r.code, 2, "{}", r.all());
+    assert!(!dir.path().join("-").exists(), "a folder named - was made");
+}
+
+/// A ceremony that must be refused at the edge: exit 2, the message, and nothing written.
+fn refused(extra: &[&str], says: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("sheets");
+    let mut args = vec![
+        "ceremony",
+        "--allow-online",
+        "--print-credentials",
+        "--tenant",
+        "c",
+        "-k",
+        "2",
+        "-o",
+        p(&out),
+    ];
+    args.extend_from_slice(extra);
+    let r = run(&args);
+    assert_eq!(r.code, 2, "{extra:?}: {}", r.all());
+    assert!(r.stderr.contains(says), "{extra:?}: {}", r.stderr);
+    assert!(!r.stdout.contains("password:"), "{extra:?}: {}", r.stdout);
+    assert!(!out.exists(), "{extra:?} wrote sheets");
+}
+
+#[test]
+fn bad_flags_are_refused_before_anything_is_generated() {
+    let two = ["--share", "a", "--share", "b"];
+    refused(
+        &[&two[..], &["--accounts", "1"]].concat(),
+        "--allow-single-account",
+    );
+    refused(&["--share", "a", "--share", ""], "needs a location");
+    refused(&["--share", "a", "--share", "=Bob"], "needs a location");
+    refused(&[&two[..], &["--fido2", ""]].concat(), "label is empty");
+    refused(&[&two[..], &["--fido2", "  "]].concat(), "label is empty");
+    let r = run(&["rekey", "--share", "", "-o", "x", "s.txt"]);
+    assert_eq!(r.code, 2, "{}", r.all());
+    let r = run(&["monitoring", "--object-id", "not-a-guid"]);
+    assert_eq!(r.code, 2, "{}", r.all());
+    assert!(r.stderr.contains("GUID"), "{}", r.stderr);
+}
+
+#[test]
+fn one_account_when_asked_for_explicitly() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("sheets");
+    let r = quick_ceremony(p(&out), &["--accounts", "1", "--allow-single-account"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert_eq!(common::passwords(&r.stdout).len(), 1, "{}", r.stdout);
+}
+
+fn plan_file(dir: &Path, edit: impl Fn(&str) -> String) -> std::path::PathBuf {
+    let path = dir.join("plan.toml");
+    std::fs::write(&path, edit(breakglass_core::plan::TEMPLATE)).unwrap();
+    path
+}
+
+#[test]
+fn plan_check_refuses_what_the_ceremony_would_refuse() {
+    let dir = tempfile::tempdir().unwrap();
+    let plan = plan_file(dir.path(), |t| {
+        t.replace("# totp_uri_file = ", "totp_uri_file = ")
+    });
+    let r = run(&["plan", "check", p(&plan)]);
+    assert_ne!(r.code, 0, "{}", r.all());
+    assert!(r.stderr.contains("breakglass2-totp.txt"), "{}", r.stderr);
+    assert!(!r.stdout.contains("The plan is valid"), "{}", r.stdout);
+    let c = run(&[
+        "ceremony",
+        "--allow-online",
+        "--print-credentials",
+        "--plan",
+        p(&plan),
+        "-o",
+        p(&dir.path().join("s")),
+    ]);
+    assert_eq!(c.code, r.code, "{}", c.all());
+
+    // With the file there and valid, both accept it.
+    std::fs::write(
+        dir.path().join("breakglass2-totp.txt"),
+        "otpauth://totp/Contoso:breakglass2?secret=JBSWY3DPEHPK3PXP&issuer=Contoso\n",
+    )
+    .unwrap();
+    let r = run(&["plan", "check", p(&plan)]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    // A file that is not TOTP URIs is caught too.
+    std::fs::write(dir.path().join("breakglass2-totp.txt"), "hello\n").unwrap();
+    assert_eq!(run(&["plan", "check", p(&plan)]).code, 3);
+}
+
+#[test]
+fn plan_errors_name_the_key_what_it_takes_and_an_example() {
+    let dir = tempfile::tempdir().unwrap();
+    for (from, to, want) in [
+        (
+            "passphrase = false",
+            "passphrase = no",
+            "`passphrase` takes true or false, e.g. `passphrase = true`",
+        ),
+        (
+            "threshold = 2",
+            "threshold = \"2\"",
+            "`threshold` takes a whole number from 2 to 255, without quotes, e.g. `threshold = 2`",
+        ),
+    ] {
+        let plan = plan_file(dir.path(), |t| t.replacen(from, to, 1));
+        let r = run(&["plan", "check", p(&plan)]);
+        assert_eq!(r.code, 2, "{}", r.all());
+        assert!(r.stderr.contains(want), "{to}: {}", r.stderr);
+        let r = run(&[
+            "ceremony",
+            "--plan",
+            p(&plan),
+            "-o",
+            p(&dir.path().join("s")),
+        ]);
+        assert!(r.stderr.contains(want), "{to}: {}", r.stderr);
+    }
+    // A plan from standard input works the same way.
+    let r = run_stdin(&["plan", "check", "-"], breakglass_core::plan::TEMPLATE);
+    assert_eq!(r.code, 0, "{}", r.all());
+}
+
+#[test]
+fn reprinting_into_a_folder_with_the_pdf_says_what_a_reprint_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let sheets = dir.path().join("sheets");
+    assert_eq!(quick_ceremony(p(&sheets), &[]).code, 0);
+    let r = run(&["print", p(&sheets.join("share-1.txt")), "-o", p(&sheets)]);
+    assert_eq!(r.code, 6, "{}", r.all());
+    assert!(!r.stderr.contains("new vault"), "{}", r.stderr);
+    assert!(r.stderr.contains("reprint"), "{}", r.stderr);
+    assert!(r.stderr.contains("--force"), "{}", r.stderr);
+    let r = run(&[
+        "print",
+        p(&sheets.join("share-1.txt")),
+        "-o",
+        p(&sheets),
+        "--force",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.all());
+}
+
+#[test]
+fn status_counts_calendar_days_and_says_the_date_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let sheets = dir.path().join("sheets");
+    assert_eq!(quick_ceremony(p(&sheets), &[]).code, 0);
+    let from_sheet = run(&["status", p(&sheets.join("share-1.txt"))]);
+    assert_eq!(from_sheet.code, 0, "{}", from_sheet.all());
+    assert!(
+        from_sheet.stdout.contains("(in 90 days)"),
+        "{}",
+        from_sheet.stdout
+    );
+
+    // A drill logged at the first second of today (UTC): due in 90 calendar days as well.
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let midnight = now / 86_400 * 86_400;
+    let date = breakglass_core::document::iso_date(midnight);
+    let log = dir.path().join("drills.jsonl");
+    std::fs::write(
+        &log,
+        format!(
+            "{{\"version\":1,\"date\":\"{date}\",\"unix\":{midnight},\"purpose\":\"drill\",\"result\":\"PASSED\",\"vault_id\":\"AAAA-BBBB\",\"tenant\":\"c.onmicrosoft.com\",\"generation\":1,\"drill_interval_days\":90}}\n"
+        ),
+    )
+    .unwrap();
+    let from_log = run(&["status", "--log", p(&log)]);
+    assert_eq!(from_log.code, 0, "{}", from_log.all());
+    assert!(
+        from_log.stdout.contains("(in 90 days)"),
+        "{}",
+        from_log.stdout
+    );
+    let last = from_log
+        .stdout
+        .lines()
+        .find(|l| l.trim_start().starts_with("last:"))
+        .unwrap();
+    assert_eq!(last.matches(&date).count(), 1, "{last}");
+    assert!(last.ends_with("(drill)"), "{last}");
+}
