@@ -36,7 +36,9 @@ fn password_group_spelled(screen: &str, pw: &str) {
     for group in pw.as_bytes().chunks(4) {
         let g = std::str::from_utf8(group).unwrap();
         assert!(
-            lines.iter().any(|l| l.trim_start().starts_with(&format!("{g}  "))),
+            lines
+                .iter()
+                .any(|l| l.trim_start().starts_with(&format!("{g}  "))),
             "group {g} is not spelled out:\n{screen}"
         );
     }
@@ -67,7 +69,10 @@ fn scenario(cols: u16, rows: u16, term: &str, end: End) {
         );
         assert!(screen.lines().count() <= usize::from(rows));
         assert!(screen.contains("Opened with shares 2, 3 of 3"), "{screen}");
-        assert!(screen.contains(&format!("breakglass{page}@contoso")), "{screen}");
+        assert!(
+            screen.contains(&format!("breakglass{page}@contoso")),
+            "{screen}"
+        );
         assert!(
             !screen.contains(&format!("breakglass{}@", 3 - page)),
             "one account per page:\n{screen}"
@@ -156,8 +161,14 @@ fn progress_lines_per_input_and_while_the_key_is_derived() {
     let tmux = Tmux::start(dir.path(), 200, 50, &script);
     assert_eq!(tmux.exit_status(), 0, "{}", tmux.everything());
     let screen = tmux.everything();
-    let one = format!("[1/2] {}: share 2 of 3 (Jane Doe), a vault copy", p(&sheets[1]));
-    let two = format!("[2/2] {}: share 3 of 3 (CISO home safe), a vault copy", p(&sheets[2]));
+    let one = format!(
+        "[1/2] {}: share 2 of 3 (Jane Doe), a vault copy",
+        p(&sheets[1])
+    );
+    let two = format!(
+        "[2/2] {}: share 3 of 3 (CISO home safe), a vault copy",
+        p(&sheets[2])
+    );
     assert!(screen.contains(&one), "{screen}");
     assert!(screen.contains(&two), "{screen}");
     assert!(
@@ -176,7 +187,13 @@ fn a_pipe_gets_plain_text_and_the_advised_rotate_command_runs() {
     let (dir, sheets, pw) = sealed(&[]);
     let o = bin()
         .current_dir(dir.path())
-        .args(["recover", "--purpose", "emergency", p(&sheets[0]), p(&sheets[2])])
+        .args([
+            "recover",
+            "--purpose",
+            "emergency",
+            p(&sheets[0]),
+            p(&sheets[2]),
+        ])
         .output()
         .unwrap();
     let (stdout, stderr) = (
@@ -185,16 +202,34 @@ fn a_pipe_gets_plain_text_and_the_advised_rotate_command_runs() {
     );
     assert!(o.status.success(), "{stderr}");
     assert!(pw.iter().all(|p| stdout.contains(p.as_str())), "{stdout}");
-    assert!(!stderr.contains("[1/2]"), "progress is for a terminal: {stderr}");
-    assert!(!stdout.contains("After") && !stdout.contains("rotate"), "{stdout}");
+    assert!(
+        !stderr.contains("[1/2]"),
+        "progress is for a terminal: {stderr}"
+    );
+    assert!(
+        !stdout.contains("After") && !stdout.contains("rotate"),
+        "{stdout}"
+    );
     assert!(!stderr.contains("SHEETS..."), "{stderr}");
     let advice: Vec<&str> = stderr.lines().filter(|l| l.contains("rotate")).collect();
     assert_eq!(advice.len(), 1, "one paragraph of advice: {stderr}");
     assert!(advice[0].contains("rotate runs offline"), "{stderr}");
-    let cmd = advice[0].split('`').nth(1).expect("a command in backquotes");
+    let cmd = advice[0]
+        .split('`')
+        .nth(1)
+        .expect("a command in backquotes");
     let words: Vec<&str> = cmd.split_whitespace().collect();
     assert_eq!(words[0], env!("CARGO_BIN_EXE_breakglass"), "{cmd}");
-    assert_eq!(&words[1..], ["rotate", p(&sheets[0]), p(&sheets[2]), "--out", "new-sheets"]);
+    assert_eq!(
+        &words[1..],
+        [
+            "rotate",
+            p(&sheets[0]),
+            p(&sheets[2]),
+            "--out",
+            "new-sheets"
+        ]
+    );
     // As printed, plus what a test needs (no terminal, a networked machine).
     let o = Command::new(words[0])
         .current_dir(dir.path())
