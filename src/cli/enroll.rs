@@ -7,11 +7,15 @@
 //! refused before anything is generated. Passwords are shown in groups of four with a phonetic
 //! spelling; `rotate` shows each key's current PIN beside the new one, since changing a PIN needs
 //! both. Nothing here chooses credentials or writes files other than the requested sheet.
+//!
+//! `recover` shows what it opened with the same pages (one account per page, grouped, spelled,
+//! cleared afterwards), adding what only a recovery reveals: TOTP codes and seeds, and notes.
 
 use super::terminal::{Screen, Size, Tty};
 use super::{CliResult, WithCode, exit, fail};
 use breakglass_core::contents::Entry;
 use breakglass_core::phonetic;
+use breakglass_core::totp::Totp;
 use std::io::{IsTerminal, Write};
 use std::path::Path;
 use zeroize::Zeroizing;
@@ -83,7 +87,8 @@ impl Display {
             }
             Display::Terminal(mut tty) => {
                 std::io::stdout().flush().ok();
-                show_paged(&mut tty, enrollment, sheet).code(exit::FAILURE)?;
+                let frame = Frame::enrollment(&where_line(sheet));
+                show_paged(&mut tty, enrollment, &frame).code(exit::FAILURE)?;
                 writeln!(tty, "The enrollment display was closed and cleared.").code(exit::FAILURE)
             }
         }
@@ -93,16 +98,30 @@ impl Display {
 /// The credentials to show, with the previous contents for `rotate` (for each key's current PIN).
 pub struct Enrollment<'a> {
     entries: &'a [Entry],
-    entropy_bits: f64,
+    /// Known for new passwords only.
+    entropy_bits: Option<f64>,
     previous: Option<&'a [Entry]>,
+    /// Set for recovered credentials: TOTP codes (at this Unix time) and notes are shown too.
+    recovered_at: Option<u64>,
 }
 
 impl<'a> Enrollment<'a> {
     pub fn new(entries: &'a [Entry], entropy_bits: f64) -> Self {
         Enrollment {
             entries,
-            entropy_bits,
+            entropy_bits: Some(entropy_bits),
             previous: None,
+            recovered_at: None,
+        }
+    }
+
+    /// Credentials opened by `recover` at Unix time `now` (for the TOTP codes).
+    pub fn recovered(entries: &'a [Entry], now: u64) -> Self {
+        Enrollment {
+            entries,
+            entropy_bits: None,
+            previous: None,
+            recovered_at: Some(now),
         }
     }
 
@@ -164,15 +183,15 @@ impl<'a> Enrollment<'a> {
                     shown(display_name)
                 )));
                 rows.push(Row::secret("password:", pw, "", String::new()));
+                let count = pw.chars().count();
                 rows.push(Row::secret(
                     "grouped:",
                     pw,
                     " ",
-                    format!(
-                        "({} characters, about {:.0} bits)",
-                        pw.chars().count(),
-                        self.entropy_bits
-                    ),
+                    match self.entropy_bits {
+                        Some(bits) => format!("({count} characters, about {bits:.0} bits)"),
+                        None => format!("({count} characters)"),
+                    },
                 ));
                 for row in phonetic::spelled_groups(pw) {
                     rows.push(Row::Fixed(Zeroizing::new(format!("      {row}"))));
@@ -194,14 +213,54 @@ impl<'a> Enrollment<'a> {
                     None => rows.push(Row::secret("PIN:", pin, "", grouped(pin))),
                 }
             }
-            Entry::Totp { label, .. } => rows.push(Row::Text(format!(
-                "TOTP {}: sealed in the vault, not shown here",
-                shown(label)
-            ))),
-            Entry::Note { label, .. } => rows.push(Row::Text(format!(
-                "Note {}: sealed in the vault, not shown here",
-                shown(label)
-            ))),
+            Entry::Totp { label, uri } => match self.recovered_at {
+                Some(now) => {
+                    rows.push(Row::Text(format!("TOTP {}", shown(label))));
+                    let uri = uri.expose_secret();
+                    match Totp::from_uri(uri) {
+                        Ok(t) => {
+                            let c = t.code_at(now);
+                            rows.push(Row::secret(
+                                "code now:",
+                                &c.code,
+                                "",
+                                format!(
+                                    "(valid {} s more, by this computer's clock, which must be right)",
+                                    c.seconds_left
+                                ),
+                            ));
+                        }
+                        Err(e) => {
+                            rows.push(Row::Text(format!("  no code: {}", shown(&e.to_string()))))
+                        }
+                    }
+                    rows.push(Row::secret(
+                        "seed URI:",
+                        &super::visible(uri),
+                        "",
+                        String::new(),
+                    ));
+                }
+                None => rows.push(Row::Text(format!(
+                    "TOTP {}: sealed in the vault, not shown here",
+                    shown(label)
+                ))),
+            },
+            Entry::Note { label, text } => match self.recovered_at {
+                Some(_) => {
+                    rows.push(Row::Text(format!("Note {}", shown(label))));
+                    for l in text.expose_secret().lines() {
+                        rows.push(Row::Private(Zeroizing::new(format!(
+                            "    {}",
+                            super::visible_text(l)
+                        ))));
+                    }
+                }
+                None => rows.push(Row::Text(format!(
+                    "Note {}: sealed in the vault, not shown here",
+                    shown(label)
+                ))),
+            },
             _ => {}
         }
     }
@@ -230,6 +289,8 @@ enum Row {
     },
     /// Never wrapped (a spelled group): the page needs at least its width.
     Fixed(Zeroizing<String>),
+    /// Secret words (a recovered note's line), wrapped like `Text`.
+    Private(Zeroizing<String>),
     Blank,
 }
 
@@ -303,6 +364,7 @@ impl Row {
         match self {
             Row::Blank => out.push(Zeroizing::new(String::new())),
             Row::Text(t) => out.extend(wrap_text(t, cols)),
+            Row::Private(t) => out.extend(wrap_text(t, cols)),
             Row::Fixed(f) => out.push(f.clone()),
             Row::Secret {
                 label,
@@ -344,6 +406,46 @@ impl Row {
     }
 }
 
+/// The words around every page, the one difference between enrollment and recovery.
+pub struct Frame {
+    /// Before ", page N of M" in the heading.
+    title: &'static str,
+    /// After it.
+    purpose: String,
+    /// Lines under the heading.
+    notes: Vec<String>,
+    /// The last page's prompt, after "page N of N: ".
+    done: &'static str,
+}
+
+const READ_ALOUD: &str =
+    "Read them aloud in groups of four; the spelling marks lower and UPPER case.";
+
+impl Frame {
+    fn enrollment(where_line: &str) -> Frame {
+        Frame {
+            title: "ENROLLMENT",
+            purpose: "enter these into Entra ID now.".into(),
+            notes: vec![where_line.to_string(), READ_ALOUD.into()],
+            done: "Enter when every credential is enrolled (clears the screen)",
+        }
+    }
+
+    /// For `recover`: `what` names the vault, `how` the shares it was opened with (both pass
+    /// through the display filter here).
+    pub fn recovery(what: &str, how: &str) -> Frame {
+        Frame {
+            title: "RECOVERED",
+            purpose: format!("{}.", shown(what)),
+            notes: vec![
+                format!("{} Shown once here and written to no file.", shown(how)),
+                READ_ALOUD.into(),
+            ],
+            done: "Enter when you are done with them (clears the screen)",
+        }
+    }
+}
+
 impl Page {
     /// The page as drawn: heading, the page's rows, and the prompt as the last line.
     fn render(
@@ -351,20 +453,15 @@ impl Page {
         number: usize,
         total: usize,
         cols: usize,
-        where_line: &str,
+        frame: &Frame,
     ) -> Vec<Zeroizing<String>> {
         let mut out = Vec::new();
-        let heading = [
-            Row::Text(format!(
-                "ENROLLMENT, page {number} of {total}: enter these into Entra ID now."
-            )),
-            Row::Text(where_line.to_string()),
-            Row::Text(
-                "Read them aloud in groups of four; the spelling marks lower and UPPER case."
-                    .into(),
-            ),
-            Row::Blank,
-        ];
+        let mut heading = vec![Row::Text(format!(
+            "{}, page {number} of {total}: {}",
+            frame.title, frame.purpose
+        ))];
+        heading.extend(frame.notes.iter().map(|n| Row::Text(n.clone())));
+        heading.push(Row::Blank);
         for r in heading.iter().chain(&self.rows) {
             r.render(cols, &mut out);
         }
@@ -372,9 +469,7 @@ impl Page {
         let prompt = if number < total {
             format!("page {number} of {total}: Enter for the next")
         } else {
-            format!(
-                "page {number} of {total}: Enter when every credential is enrolled (clears the screen)"
-            )
+            format!("page {number} of {total}: {}", frame.done)
         };
         // One column is kept for the space that keeps typed input off the prompt.
         out.extend(wrap_text(&prompt, cols - 1));
@@ -401,7 +496,10 @@ fn required_size(pages: &[Page], cols: usize) -> Size {
     let rows = pages
         .iter()
         .enumerate()
-        .map(|(i, p)| p.render(i + 1, pages.len(), at, WHERE_LONGEST).len())
+        .map(|(i, p)| {
+            p.render(i + 1, pages.len(), at, &Frame::enrollment(WHERE_LONGEST))
+                .len()
+        })
         .max()
         .unwrap_or(0);
     Size {
@@ -426,14 +524,25 @@ fn where_line(sheet: Option<&Path>) -> String {
     }
 }
 
-fn show_paged(tty: &mut Tty, enrollment: &Enrollment, sheet: Option<&Path>) -> std::io::Result<()> {
+/// Shows recovered credentials on the terminal, page by page, then clears it: the enrollment
+/// display's pages and guarantees, with `frame` from [`Frame::recovery`].
+pub fn show_recovered(tty: &mut Tty, credentials: &Enrollment, frame: &Frame) -> CliResult {
+    std::io::stdout().flush().ok();
+    show_paged(tty, credentials, frame).code(exit::FAILURE)?;
+    writeln!(
+        tty,
+        "The recovered credentials were shown and the screen cleared."
+    )
+    .code(exit::FAILURE)
+}
+
+fn show_paged(tty: &mut Tty, enrollment: &Enrollment, frame: &Frame) -> std::io::Result<()> {
     let pages = enrollment.pages();
     let total = pages.len();
-    let where_line = where_line(sheet);
     let term = std::env::var("TERM").ok();
     let mut screen = tty.private_screen(term.as_deref())?;
     for (i, page) in pages.iter().enumerate() {
-        let lines = fitted(&mut screen, page, i + 1, total, &where_line)?;
+        let lines = fitted(&mut screen, page, i + 1, total, frame)?;
         screen.draw(&lines)?;
         fault_injection(i + 1);
         screen.wait_for_enter()?;
@@ -448,12 +557,12 @@ fn fitted(
     page: &Page,
     number: usize,
     total: usize,
-    where_line: &str,
+    frame: &Frame,
 ) -> std::io::Result<Vec<Zeroizing<String>>> {
     loop {
         let size = screen.size().unwrap_or(DEFAULT_SIZE);
         let cols = size.cols.max(page.min_cols());
-        let lines = page.render(number, total, cols, where_line);
+        let lines = page.render(number, total, cols, frame);
         if size.cols >= page.min_cols() && lines.len() <= size.rows {
             return Ok(lines);
         }
@@ -512,7 +621,7 @@ fn write_plain(
                     "    grouped:  {}   ({} characters, about {:.0} bits)",
                     phonetic::groups_of_four(pw),
                     pw.chars().count(),
-                    enrollment.entropy_bits
+                    enrollment.entropy_bits.unwrap_or(0.0)
                 )?;
                 for row in phonetic::spelled_groups(pw) {
                     writeln!(out, "      {row}")?;
@@ -674,7 +783,7 @@ mod tests {
             3,
             "account 1 + its key, account 2, a key of no account"
         );
-        let first = text(&pages[0].render(1, 3, 80, "w"));
+        let first = text(&pages[0].render(1, 3, 80, &Frame::enrollment("w")));
         assert!(first.contains("breakglass1@") && first.contains("12345678"));
         assert!(!first.contains("breakglass2@"));
         assert!(
@@ -682,7 +791,7 @@ mod tests {
                 .trim_end()
                 .ends_with("page 1 of 3: Enter for the next")
         );
-        let last = text(&pages[2].render(3, 3, 80, "w"));
+        let last = text(&pages[2].render(3, 3, 80, &Frame::enrollment("w")));
         assert!(
             last.contains("Spare key")
                 && last.contains("page 3 of 3: Enter when every credential is enrolled")
@@ -700,7 +809,7 @@ mod tests {
         ];
         let e = Enrollment::new(&entries, 190.0).replacing(&entries);
         let pages = e.pages();
-        let lines = pages[0].render(1, 1, 80, &where_line(None));
+        let lines = pages[0].render(1, 1, 80, &Frame::enrollment(&where_line(None)));
         assert!(lines.len() <= 24, "{} rows:\n{}", lines.len(), text(&lines));
         assert!(lines.iter().all(|l| width(l) <= 80), "{}", text(&lines));
         let need = required_size(&pages, 80);
@@ -712,7 +821,7 @@ mod tests {
         let pw: String = PW.repeat(8); // 256 characters
         let entries = [account(1, &pw)];
         let pages = Enrollment::new(&entries, 1500.0).pages();
-        let lines = pages[0].render(1, 1, 60, "w");
+        let lines = pages[0].render(1, 1, 60, &Frame::enrollment("w"));
         assert!(
             lines.iter().all(|l| width(l) <= 74),
             "only spelled rows may exceed: {}",
@@ -737,7 +846,9 @@ mod tests {
         assert_eq!(need.cols, width(widest));
         assert_eq!(
             need.rows,
-            pages[0].render(1, 1, need.cols, WHERE_LONGEST).len()
+            pages[0]
+                .render(1, 1, need.cols, &Frame::enrollment(WHERE_LONGEST))
+                .len()
         );
     }
 
@@ -746,7 +857,7 @@ mod tests {
         let old = [key("K for u@x", "11112222")];
         let new = [key("K for u@x", "33334444")];
         let e = Enrollment::new(&new, 0.0).replacing(&old);
-        let page = text(&e.pages()[0].render(1, 1, 80, "w"));
+        let page = text(&e.pages()[0].render(1, 1, 80, &Frame::enrollment("w")));
         assert!(
             page.contains("current PIN:") && page.contains("11112222"),
             "{page}"
@@ -756,7 +867,7 @@ mod tests {
             "{page}"
         );
         let plain = Enrollment::new(&new, 0.0);
-        let page = text(&plain.pages()[0].render(1, 1, 80, "w"));
+        let page = text(&plain.pages()[0].render(1, 1, 80, &Frame::enrollment("w")));
         assert!(!page.contains("current PIN"));
     }
 

@@ -96,7 +96,12 @@ fn scan_file(name: &str, bytes: &[u8], problems: &mut Vec<String>) -> Vec<Block>
 pub fn from_files(paths: &[PathBuf]) -> Gathered {
     let mut g = Gathered::default();
     let mut pooled: Vec<(String, Block)> = Vec::new();
-    for p in paths {
+    // Each input's progress line is printed when the next one starts (inputs end in `continue`).
+    let mut done: Option<(Tally, usize, &PathBuf)> = None;
+    for (i, p) in paths.iter().enumerate() {
+        if let Some((t, at, q)) = done.replace((Tally::of(&g), i + 1, p)) {
+            t.report(&g, at, paths.len(), q);
+        }
         let name = p.display().to_string();
         let bytes = match files::read_input(p) {
             Ok(b) => b,
@@ -123,6 +128,9 @@ pub fn from_files(paths: &[PathBuf]) -> Gathered {
             }
         };
         take_blocks(&mut g, &name, blocks, &mut pooled);
+    }
+    if let Some((t, at, q)) = done {
+        t.report(&g, at, paths.len(), q);
     }
     pool_vault_parts(&mut g, pooled);
     g
@@ -228,7 +236,8 @@ fn type_more(g: &mut Gathered) -> CliResult {
 /// At a terminal, offers to type whatever the scans could not read: the missing lines of a
 /// partly read vault, then any further blocks.
 pub fn fill_gaps(g: &mut Gathered) -> CliResult {
-    if !interactive() || (g.problems.is_empty() && g.incomplete.is_empty()) {
+    let short = still_short(g);
+    if !interactive() || (g.problems.is_empty() && g.incomplete.is_empty() && short.is_none()) {
         return Ok(());
     }
     for b in std::mem::take(&mut g.incomplete) {
@@ -246,8 +255,31 @@ pub fn fill_gaps(g: &mut Gathered) -> CliResult {
     if !g.problems.is_empty() {
         eprintln!("Some inputs could not be read. Type their blocks now, or press Enter to go on.");
         type_more(g)?;
+    } else if let Some(need) = short {
+        // A scan of one sheet mixed with typing another (the sheet says this works).
+        eprintln!(
+            "Still needed: {need}. Type the blocks from the sheets now, or press Enter to go on."
+        );
+        type_more(g)?;
     }
     Ok(())
+}
+
+/// What the inputs read so far lack to open the vault, in words; `None` when nothing is known
+/// to be missing. Thresholds are read from the (unverified) shares: a guide for asking only.
+fn still_short(g: &Gathered) -> Option<String> {
+    let k = g.shares.iter().map(|s| s.item.threshold).max().unwrap_or(2);
+    let mut have: Vec<u8> = g.shares.iter().map(|s| s.item.index()).collect();
+    have.sort_unstable();
+    have.dedup();
+    let mut need = Vec::new();
+    if have.len() < usize::from(k) {
+        need.push(format!("{} more share(s)", usize::from(k) - have.len()));
+    }
+    if g.vaults.is_empty() && g.incomplete.is_empty() {
+        need.push("a vault block (from any sheet)".to_string());
+    }
+    (!need.is_empty()).then(|| need.join(" and "))
 }
 
 /// Reports what could not be read; incomplete vault parts say which lines are missing.
@@ -262,6 +294,70 @@ pub fn report(g: &Gathered) {
                 super::visible(&e.to_string())
             );
         }
+    }
+}
+
+/// What had been gathered before an input, to say what the input added.
+struct Tally {
+    shares: usize,
+    vaults: usize,
+    problems: usize,
+}
+
+impl Tally {
+    fn of(g: &Gathered) -> Tally {
+        Tally {
+            shares: g.shares.len(),
+            vaults: g.vaults.len(),
+            problems: g.problems.len(),
+        }
+    }
+
+    /// One stderr line per input at a terminal: `[3/17] scan3.png: share 2 of 3 (Bob)`. Names
+    /// come from the vault headers read so far: unverified, a guide only, shown filtered.
+    fn report(&self, g: &Gathered, at: usize, total: usize, path: &std::path::Path) {
+        use std::io::IsTerminal;
+        if std::io::stderr().is_terminal() {
+            eprintln!("{}", self.line(g, at, total, path));
+        }
+    }
+
+    fn line(&self, g: &Gathered, at: usize, total: usize, path: &std::path::Path) -> String {
+        let mut parts: Vec<String> = g.shares[self.shares..]
+            .iter()
+            .map(|s| {
+                let s = &s.item;
+                let who = g
+                    .vaults
+                    .iter()
+                    .find(|v| v.item.header.vault_id == s.vault_id)
+                    .and_then(|v| v.item.header.labels.get(usize::from(s.index()) - 1))
+                    .map(|l| {
+                        if l.custodian.is_empty() {
+                            &l.location
+                        } else {
+                            &l.custodian
+                        }
+                    })
+                    .filter(|w| !w.is_empty())
+                    .map(|w| format!(" ({})", super::visible(w)))
+                    .unwrap_or_default();
+                format!("share {} of {}{who}", s.index(), s.count)
+            })
+            .collect();
+        if g.vaults.len() > self.vaults {
+            parts.push("a vault copy".into());
+        }
+        if g.problems.len() > self.problems {
+            parts.push("not read (see below)".into());
+        } else if parts.is_empty() {
+            parts.push("part of the vault".into());
+        }
+        format!(
+            "[{at}/{total}] {}: {}",
+            super::shown_path(path),
+            parts.join(", ")
+        )
     }
 }
 

@@ -1,6 +1,14 @@
 //! `breakglass recover`: recombine shares and show the credentials.
+//!
+//! Where they go: with `--json`, JSON on standard output (for scripts); otherwise, when standard
+//! output is a terminal, the paged display that enrollment uses (one account per page, grouped
+//! and spelled, cleared afterwards, on every exit path); when it is not (a pipe or a file), plain
+//! text there, since that output is what the user asked for. One paragraph of advice follows on
+//! standard error.
 
+use super::enroll::{self, Enrollment, Frame};
 use super::harden::Hardening;
+use super::terminal::Tty;
 use super::{CliResult, WithCode, drill, exit, inputs, prompt, warn_unlocked};
 use breakglass_core::contents::Entry;
 use breakglass_core::kdf::KdfParams;
@@ -8,7 +16,7 @@ use breakglass_core::recover::{self, RecoverError, Recovered, display_vault_id};
 use breakglass_core::secret::Passphrase;
 use breakglass_core::totp::Totp;
 use serde::Serialize;
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
 #[derive(clap::Args, Debug)]
@@ -73,6 +81,7 @@ pub fn open_sheets(
         passphrase: None,
         asked: false,
         failure: None,
+        cost: None,
     };
     if passphrase_file.is_some() {
         recover::Unlock::passphrase(&mut unlock, "");
@@ -125,6 +134,20 @@ struct CliUnlock<'a> {
     asked: bool,
     /// Why the passphrase could not be had, reported if no copy opens.
     failure: Option<super::Failure>,
+    /// The Argon2id cost just approved, announced when the derivation starts.
+    cost: Option<KdfParams>,
+}
+
+/// The line shown while Argon2id runs, so a wait of seconds is not taken for a hang. The time is
+/// scaled from about 0.6 s for 256 MiB and 3 passes on a two-core laptop (release build).
+fn deriving_line(params: &KdfParams) -> String {
+    let mib = u64::from(params.memory_kib) / 1024;
+    let work = mib * u64::from(params.iterations);
+    let seconds = (work * 6).div_ceil(256 * 3 * 10).max(1);
+    format!(
+        "deriving the key from the passphrase (Argon2id, {mib} MiB, {} passes), about {seconds} s",
+        params.iterations
+    )
 }
 
 impl recover::Unlock for CliUnlock<'_> {
@@ -136,6 +159,11 @@ impl recover::Unlock for CliUnlock<'_> {
                 Err(f) => self.failure = Some(f),
             }
         }
+        if let (Some(params), Some(_)) = (self.cost.take(), &self.passphrase)
+            && std::io::stderr().is_terminal()
+        {
+            eprintln!("{}", deriving_line(&params));
+        }
         self.passphrase.as_ref()
     }
 
@@ -144,6 +172,7 @@ impl recover::Unlock for CliUnlock<'_> {
     }
 
     fn approve(&mut self, source: &str, params: &KdfParams) -> bool {
+        self.cost = Some(*params);
         let d = KdfParams::default();
         if params.memory_kib <= d.memory_kib
             && u64::from(params.memory_kib) * u64::from(params.iterations)
@@ -193,28 +222,108 @@ pub fn run(args: Args, hardening: &Hardening) -> CliResult {
         )
         .code(exit::OUTPUT)?;
     }
-    let mut out = std::io::stdout().lock();
-    if args.json {
-        print_json(&mut out, &r).code(exit::FAILURE)?;
+    let paged = if !args.json && std::io::stdout().is_terminal() {
+        Tty::open().ok()
     } else {
-        print_text(&mut out, &r).code(exit::FAILURE)?;
+        None
+    };
+    if let Some(mut tty) = paged {
+        let credentials = Enrollment::recovered(&r.contents.entries, super::unix_now());
+        let frame = Frame::recovery(&vault_line(&r), &shares_line(&r));
+        enroll::show_recovered(&mut tty, &credentials, &frame)?;
+    } else {
+        let mut out = std::io::stdout().lock();
+        if args.json {
+            print_json(&mut out, &r).code(exit::FAILURE)?;
+        } else {
+            print_text(&mut out, &r).code(exit::FAILURE)?;
+        }
+        out.flush().code(exit::FAILURE)?;
     }
-    out.flush().code(exit::FAILURE)?;
-    match purpose {
-        Purpose::Emergency => eprintln!(
-            "After this emergency: record what happened, then rotate. With the same sheets run\n  \
-             breakglass rotate SHEETS... --out new-sheets/\n\
-             enter the new credentials into Entra ID, distribute the new sheets, and destroy the old ones."
-        ),
-        Purpose::Investigation => eprintln!(
-            "Misuse investigation: compare the sign-in logs with the drill log; rotate (breakglass rotate) if the use was not authorised."
-        ),
-        Purpose::Drill => eprintln!(
-            "Drill: for a drill that shows nothing, use `breakglass drill`. If the credentials were used to sign in, confirm the alert fired."
-        ),
-        Purpose::Unstated => {}
-    }
+    eprintln!("{}", advice(purpose, &args.files));
     Ok(())
+}
+
+/// "vault 1A2B-… of contoso.onmicrosoft.com, generation 2" (unfiltered: callers filter).
+fn vault_line(r: &Recovered) -> String {
+    format!(
+        "vault {} of {}, generation {}",
+        display_vault_id(&r.header.vault_id),
+        r.header.tenant,
+        r.header.generation
+    )
+}
+
+/// Which shares opened it, by number, with the inputs they came from (unfiltered).
+fn shares_line(r: &Recovered) -> String {
+    let numbers: Vec<String> = r.indices.iter().map(u8::to_string).collect();
+    format!(
+        "Opened with shares {} of {} (from {}).",
+        numbers.join(", "),
+        r.header.share_count(),
+        r.used.join(", ")
+    )
+}
+
+/// The one paragraph after a recovery: what to do next for this purpose, with a `rotate`
+/// command that works as printed (the same inputs; typed again when there were none).
+fn advice(purpose: Purpose, files: &[PathBuf]) -> String {
+    let inputs = if files.is_empty() {
+        String::new()
+    } else {
+        let names: Vec<String> = files
+            .iter()
+            .map(|f| shell_word(&super::shown_path(f)))
+            .collect();
+        format!(" {}", names.join(" "))
+    };
+    let typed = if files.is_empty() {
+        " (it asks for the shares again)"
+    } else {
+        ""
+    };
+    let rotate = format!(
+        "`{} rotate{inputs} --out new-sheets`{typed}",
+        program_name()
+    );
+    let offline = "rotate runs offline: disconnect this computer first, then enter the new credentials into Entra ID, give each custodian a new sheet and destroy the old ones";
+    match purpose {
+        Purpose::Emergency => format!(
+            "After the emergency: write down who opened the vault, when and why; then rotate with {rotate}. {offline}. Delete any scans of the sheets: they are copies of a secret."
+        ),
+        Purpose::Investigation => format!(
+            "For the investigation: compare the Entra ID sign-in logs with the drill log. If a use was not authorised, rotate with {rotate}; {offline}. Delete any scans of the sheets: they are copies of a secret."
+        ),
+        Purpose::Drill => format!(
+            "Drill done: if you signed in with these credentials, confirm the sign-in alert fired (`{} drill` checks the sheets without showing anything). Delete any scans of the sheets: they are copies of a secret.",
+            program_name()
+        ),
+        Purpose::Unstated => format!(
+            "If these credentials were used, record why, then rotate with {rotate}; {offline}. Delete any scans of the sheets: they are copies of a secret."
+        ),
+    }
+}
+
+/// How this program was started (`./breakglass`, `/media/usb/breakglass`), so a command printed
+/// for the user runs as printed; `breakglass` when that cannot be told.
+fn program_name() -> String {
+    std::env::args_os()
+        .next()
+        .map(|a| shell_word(&super::shown_path(std::path::Path::new(&a))))
+        .filter(|a| !a.is_empty())
+        .unwrap_or_else(|| "breakglass".into())
+}
+
+/// Quotes a word for a POSIX shell when it needs it.
+fn shell_word(s: &str) -> String {
+    if !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./:=@+,%".contains(c))
+    {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', r"'\''"))
+    }
 }
 
 /// Why the vault is being opened (recorded in the log; after an emergency, rotate).
@@ -299,10 +408,7 @@ fn print_text(out: &mut impl Write, r: &Recovered) -> std::io::Result<()> {
         }
         writeln!(out)?;
     }
-    writeln!(
-        out,
-        "After an emergency: record why the vault was opened, then rotate these credentials and make new sheets."
-    )
+    Ok(())
 }
 
 #[derive(Serialize)]

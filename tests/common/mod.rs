@@ -1,6 +1,7 @@
 //! Helpers shared by the end-to-end tests: run the real binary, craft altered sheets.
 #![allow(dead_code)]
 
+pub mod tmux;
 pub mod tools;
 
 use breakglass_core::document::{SheetText, decode_text};

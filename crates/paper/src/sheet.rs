@@ -1210,7 +1210,8 @@ fn instructions(
     }
 
     // One line at up to 11 pt when it fits; a long command (many sheets) wraps at 10 pt.
-    let label = "Command to run on the offline recovery computer:";
+    let label =
+        "Command to run on the recovery computer, in the folder with the program and the scans:";
     let inner = w - 16.0;
     let one = Face::MonoBold.width(&s.recover_command, 11.0) <= inner;
     let (csize, lines) = if one {
@@ -1242,12 +1243,13 @@ fn instructions(
     }
     c.y += box_h + 10.0;
 
+    // For a reimplementer, not the custodian: below the steps, in smaller type.
     c.heading("ABOUT THE FORMAT", 24.0);
     for para in &s.format_summary {
-        for line in wrap(para, Face::Sans, 9.0, w) {
-            c.ensure(11.0);
-            c.text(x, c.y + 8.5, Face::Sans, 9.0, &line);
-            c.y += 11.0;
+        for line in wrap(para, Face::Sans, 7.5, w) {
+            c.ensure(9.0);
+            c.text(x, c.y + 7.0, Face::Sans, 7.5, &line);
+            c.y += 9.0;
         }
     }
     c.y += 8.0;
@@ -1511,41 +1513,52 @@ impl ShareSheet {
                 f.count, f.threshold
             ),
             format!(
-                "2. Bring {} sheets of this set together: the fingerprint {} and the generation ({}) must be the same on all of them.",
+                "2. Bring {} different sheets of this set together: the fingerprint {} and the generation ({}) must be the same on all of them.",
                 f.threshold, f.fingerprint, f.generation
             ),
-            "3. On an offline computer with breakglass, scan or photograph the sheets (PNG or JPEG) and run the command below. If a code will not scan, run `breakglass recover` with no files and type the blocks printed on this sheet.".to_string(),
         ];
-        if f.passphrase {
-            instructions.push(
-                "4. This vault also needs its passphrase (it is not on any sheet): breakglass asks for it.".into(),
-            );
-        }
-        let n = instructions.len() + 1;
-        instructions.push(format!(
-            "{n}. Sign in with the credentials shown. The sign-in raises a critical alert, as intended: tell the security team why (drill or emergency)."
-        ));
-        instructions.push(format!(
-            "{}. Afterwards rotate the credentials (breakglass rotate) and seal new sheets in new tamper-evident bags.",
-            n + 1
-        ));
-        instructions.push(format!(
-            "{}. Without the tool: FORMAT.md in the breakglass source specifies everything needed to decode these blocks by hand.",
-            n + 2
-        ));
         let vault_qr: Vec<String> = doc.vault_qr().iter().map(|q| q.to_string()).collect();
+        // Codes beyond page 1 get a bold note naming the pages to scan; it stays the rule then.
+        let scan = if vault_qr.len() <= 4 {
+            format!(
+                "Scan or photograph page 1 of each of {} different sheets (PNG or JPEG); page 2 needs no scan.",
+                f.threshold
+            )
+        } else {
+            "Scan or photograph the pages the bold note below names (PNG or JPEG).".to_string()
+        };
+        instructions.push(format!(
+            "3. {scan} On the recovery computer, in the folder that holds the breakglass program (kept with these sheets' recovery kit, or ask whoever keeps it) and the scans, run the command below exactly as printed. It warns if the computer is online; recovery still works."
+        ));
+        instructions.push(
+            "4. No scanner? Run ./breakglass recover with no files and type the blocks printed on the sheets (about 30 minutes): the share block of each sheet, and the vault block of any one sheet (it is the same on all). A scan of one sheet can be mixed with typing another: give the scan's file name, then type the rest when asked.".to_string(),
+        );
+        instructions.push(if f.passphrase {
+            "5. This vault also needs its passphrase, which is on no sheet: the program asks for it.".to_string()
+        } else {
+            "5. This vault needs no passphrase: the sheets are enough.".to_string()
+        });
+        instructions.push(
+            "6. Sign in with the credentials shown. The sign-in raises a critical alert, as intended: tell the security team why (drill or emergency).".to_string(),
+        );
+        instructions.push(
+            "7. Afterwards delete the scans (they are copies of a secret), rotate the credentials with ./breakglass rotate (offline) and seal new sheets in new tamper-evident bags.".to_string(),
+        );
+        instructions.push(
+            "8. Without the tool: FORMAT.md in the breakglass source specifies everything needed to decode these blocks by hand.".to_string(),
+        );
         // A few sheets whose codes all sit on page 1 are named one by one; more sheets, or
         // vault codes over several pages, are simpler as one folder of scans.
         let recover_command = if f.threshold <= FEW_SHEETS && vault_qr.len() <= 4 {
             (1..=f.threshold)
                 .map(|i| format!("sheet-{i}.png"))
-                .fold("breakglass recover".to_string(), |acc, s| acc + " " + &s)
+                .fold("./breakglass recover".to_string(), |acc, s| acc + " " + &s)
         } else {
             instructions[2].push_str(&format!(
                 " With {} sheets, put all the scans (every page with QR codes) in one folder named scans.",
                 f.threshold
             ));
-            "breakglass recover scans/*.png".to_string()
+            "./breakglass recover scans/*.png".to_string()
         };
         let format_summary = vec![
             "Text form BG1: Crockford base32 (0-9, A-Z without I L O U), 20 characters per numbered line, then a check character (GF(32)).".to_string(),
