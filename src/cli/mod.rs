@@ -1,5 +1,6 @@
 //! Command-line definitions, exit codes and error reporting. One module per subcommand.
 
+mod alerts;
 mod ceremony;
 mod drill;
 mod enroll;
@@ -8,6 +9,7 @@ mod harden;
 mod inputs;
 mod inspect;
 mod json;
+mod output;
 mod plan;
 mod preflight;
 mod print;
@@ -124,10 +126,10 @@ enum Command {
     /// Ceremony plans: `plan new FILE` writes a template, `plan check FILE` validates it.
     #[command(subcommand)]
     Plan(plan::PlanCommand),
-    /// Print the Sentinel / Log Analytics alert query for the emergency accounts, and a checklist.
+    /// Print the sign-in alert for the emergency accounts: KQL and a checklist, or ARM templates.
     Monitoring(plan::MonitoringArgs),
     /// Check that this machine is fit for a ceremony: offline, no swap, no core dumps, clock, RNG.
-    Preflight,
+    Preflight(preflight::Args),
 }
 
 /// Runs the command line and maps failures to exit codes.
@@ -157,7 +159,7 @@ pub fn main() -> ExitCode {
         Command::Status(a) => drill::run_status(a),
         Command::Plan(c) => plan::run(c),
         Command::Monitoring(a) => plan::monitoring(a),
-        Command::Preflight => preflight::run(&hardening),
+        Command::Preflight(a) => preflight::run(a, &hardening),
     };
     match result {
         Ok(()) => ExitCode::from(exit::OK),
