@@ -273,16 +273,10 @@ pub fn run(args: Args, h: &Hardening) -> CliResult {
                 .collect(),
         })?;
     } else if report.quiet {
-        let failed: Vec<Check> = c
-            .iter()
-            .filter(|c| c.level == Level::Fail)
-            .map(|c| Check {
-                level: c.level,
-                name: c.name,
-                detail: c.detail.clone(),
-            })
-            .collect();
-        print(&failed, false);
+        // Only what fails, and on standard error: the exit code tells the rest.
+        for f in c.iter().filter(|c| c.level == Level::Fail) {
+            eprintln!("  [FAIL] {:<13} {}", f.name, f.detail);
+        }
     } else {
         println!("preflight:");
         print(&c, true);
