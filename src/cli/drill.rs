@@ -2,7 +2,7 @@
 //! secret, keep a log of it, and say when the next drill is due.
 
 use super::harden::Hardening;
-use super::{CliResult, WithCode, exit, fail, inputs, recover, visible};
+use super::{CliResult, WithCode, exit, fail, inputs, json, output, recover, visible};
 use breakglass_core::document::iso_date;
 use breakglass_core::recover::{Recovered, display_vault_id};
 use breakglass_core::vault::VaultHeader;
@@ -24,6 +24,8 @@ pub struct DrillArgs {
     /// Who took part, for the record (e.g. "Alice, Bob").
     #[arg(long)]
     people: Option<String>,
+    #[command(flatten)]
+    report: output::Report,
 }
 
 #[derive(clap::Args, Debug)]
@@ -33,6 +35,43 @@ pub struct StatusArgs {
     /// The drill log written by `breakglass drill --log`.
     #[arg(long, value_name = "FILE")]
     log: Option<PathBuf>,
+    #[command(flatten)]
+    report: output::Report,
+}
+
+/// `drill --json` (FORMAT.md §12.3): the record the log receives, and where it went.
+#[derive(Serialize)]
+struct DrillJson<'a> {
+    #[serde(flatten)]
+    header: json::Header,
+    passed: bool,
+    record: &'a Record,
+    logged_to: Option<String>,
+}
+
+/// `status --json` (FORMAT.md §12.2).
+#[derive(Serialize)]
+struct StatusJson {
+    #[serde(flatten)]
+    header: json::Header,
+    today: String,
+    overdue: bool,
+    vaults: Vec<StatusVault>,
+}
+
+#[derive(Serialize)]
+struct StatusVault {
+    vault_id: String,
+    tenant: String,
+    generation: u32,
+    last_date: String,
+    last_what: String,
+    drill_interval_days: u16,
+    /// Null when no drill is scheduled (interval 0).
+    next_due: Option<String>,
+    overdue: bool,
+    /// Days until due (positive) or since it fell due (negative); null when not scheduled.
+    days_left: Option<i64>,
 }
 
 /// Drill log format written by this build (FORMAT.md §10).
@@ -212,6 +251,15 @@ fn print_record(rec: &Record) {
     println!("  next drill:  {}", visible(&rec.next_due));
 }
 
+fn drill_json(rec: &Record, passed: bool, log: Option<&Path>) -> CliResult {
+    json::print(&DrillJson {
+        header: json::Header::v1("breakglass-drill"),
+        passed,
+        record: rec,
+        logged_to: log.map(|l| l.display().to_string()),
+    })
+}
+
 pub fn run_drill(args: DrillArgs, hardening: &Hardening) -> CliResult {
     super::warn_unlocked(hardening);
     match recover::open_sheets(&args.files, args.passphrase_file.as_deref()) {
@@ -223,10 +271,22 @@ pub fn run_drill(args: DrillArgs, hardening: &Hardening) -> CliResult {
             );
             rec.people = args.people.clone().unwrap_or_default();
             drop(r);
-            print_record(&rec);
+            if args.report.verbose {
+                for s in &rec.shares {
+                    eprintln!("read: {}: share {} (used)", visible(&s.source), s.index);
+                }
+            }
+            if args.report.text() {
+                print_record(&rec);
+            }
             if let Some(log) = &args.log {
                 append(log, &rec).code(exit::OUTPUT)?;
-                println!("  logged to:   {}", super::shown_path(log));
+                if args.report.text() {
+                    println!("  logged to:   {}", super::shown_path(log));
+                }
+            }
+            if args.report.json {
+                drill_json(&rec, true, args.log.as_deref())?;
             }
             Ok(())
         }
@@ -236,9 +296,14 @@ pub fn run_drill(args: DrillArgs, hardening: &Hardening) -> CliResult {
                 describe_vault(&mut rec, &h);
             }
             rec.people = args.people.clone().unwrap_or_default();
-            print_record(&rec);
+            if args.report.text() {
+                print_record(&rec);
+            }
             if let Some(log) = &args.log {
                 append(log, &rec).code(exit::OUTPUT)?;
+            }
+            if args.report.json {
+                drill_json(&rec, false, args.log.as_deref())?;
             }
             Err(f)
         }
@@ -262,6 +327,7 @@ pub fn run_status(args: StatusArgs) -> CliResult {
     if !args.files.is_empty() {
         let g = inputs::from_files(&args.files);
         inputs::report(&g);
+        args.report.read_from(&g);
         for v in &g.vaults {
             let h = &v.item.header;
             vaults
@@ -280,6 +346,13 @@ pub fn run_status(args: StatusArgs) -> CliResult {
     }
     if let Some(log) = &args.log {
         let text = super::files::read_text(log).code(exit::BAD_INPUT)?;
+        args.report.note_read(
+            log,
+            &format!(
+                "drill log, {} line(s)",
+                text.lines().filter(|l| !l.trim().is_empty()).count()
+            ),
+        );
         for (n, line) in text
             .lines()
             .enumerate()
@@ -323,6 +396,48 @@ pub fn run_status(args: StatusArgs) -> CliResult {
         }
     }
     let t = super::unix_now();
+    if !args.report.text() {
+        let list: Vec<StatusVault> = vaults
+            .iter()
+            .map(|(id, s)| {
+                let due_at = s.last + u64::from(s.interval) * 86_400;
+                let scheduled = s.interval != 0;
+                let days = |a: u64, b: u64| {
+                    i64::try_from(a.saturating_sub(b) / 86_400).unwrap_or(i64::MAX)
+                };
+                StatusVault {
+                    vault_id: id.clone(),
+                    tenant: s.tenant.clone(),
+                    generation: s.generation,
+                    last_date: iso_date(s.last),
+                    last_what: s.last_what.clone(),
+                    drill_interval_days: s.interval,
+                    next_due: scheduled.then(|| iso_date(due_at)),
+                    overdue: scheduled && t > due_at,
+                    days_left: scheduled.then(|| {
+                        if t > due_at {
+                            -days(t, due_at)
+                        } else {
+                            days(due_at, t)
+                        }
+                    }),
+                }
+            })
+            .collect();
+        let overdue = list.iter().any(|v| v.overdue);
+        if args.report.json {
+            json::print(&StatusJson {
+                header: json::Header::v1("breakglass-status"),
+                today: iso_date(t),
+                overdue,
+                vaults: list,
+            })?;
+        }
+        if overdue {
+            return fail(exit::OVERDUE, "a drill is overdue");
+        }
+        return Ok(());
+    }
     let mut overdue = false;
     for (id, s) in &vaults {
         println!(

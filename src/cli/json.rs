@@ -19,6 +19,32 @@ pub fn to_writer_pretty<W: Write, T: serde::Serialize + ?Sized>(
     value.serialize(&mut ser)
 }
 
+/// Every report's first two keys (FORMAT.md §12): which schema, and its version.
+#[derive(serde::Serialize, Debug, Clone, Copy)]
+pub struct Header {
+    pub format: &'static str,
+    pub version: u32,
+}
+
+impl Header {
+    /// Version 1 of the schema named `format` (`breakglass-inspect`, ...).
+    pub const fn v1(format: &'static str) -> Self {
+        Self { format, version: 1 }
+    }
+}
+
+/// Writes `value` to standard output as one pretty JSON document and a newline: the one way
+/// every command's `--json` reaches the terminal or a pipe.
+pub fn print<T: serde::Serialize + ?Sized>(value: &T) -> super::CliResult {
+    use super::WithCode;
+    let mut out = io::stdout().lock();
+    to_writer_pretty(&mut out, value)
+        .map_err(io::Error::from)
+        .and_then(|()| writeln!(out))
+        .and_then(|()| out.flush())
+        .code(super::exit::FAILURE)
+}
+
 #[derive(Default)]
 struct SafeFormatter {
     pretty: PrettyFormatter<'static>,

@@ -1,5 +1,6 @@
 //! Command-line definitions, exit codes and error reporting. One module per subcommand.
 
+mod alerts;
 mod ceremony;
 mod completions;
 mod drill;
@@ -9,6 +10,7 @@ mod harden;
 mod inputs;
 mod inspect;
 mod json;
+mod output;
 mod placement;
 mod plan;
 mod preflight;
@@ -164,16 +166,17 @@ enum Command {
   breakglass plan check plan.toml"
     )]
     Plan(plan::PlanCommand),
-    /// Print the Sentinel / Log Analytics alert query for the emergency accounts, and a checklist.
+    /// Print the sign-in alert for the emergency accounts: KQL and a checklist, or ARM templates.
     #[command(after_help = "Examples:
   breakglass monitoring --plan plan.toml
+  breakglass monitoring --plan plan.toml --format sentinel-arm > sentinel-rule.json
   breakglass monitoring --upn breakglass1@contoso.onmicrosoft.com \\
       --object-id 00000000-0000-0000-0000-000000000000")]
     Monitoring(plan::MonitoringArgs),
     /// Check that this machine is fit for a ceremony: offline, no swap, no core dumps, clock, RNG.
     #[command(after_help = "Examples:
   breakglass preflight && breakglass ceremony --plan plan.toml -o sheets/")]
-    Preflight,
+    Preflight(preflight::Args),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish) to standard output.
     #[command(after_help = completions::COMPLETIONS_HELP)]
     Completions(completions::CompletionsArgs),
@@ -209,7 +212,7 @@ pub fn main() -> ExitCode {
         Command::Status(a) => drill::run_status(a),
         Command::Plan(c) => plan::run(c),
         Command::Monitoring(a) => plan::monitoring(a),
-        Command::Preflight => preflight::run(&hardening),
+        Command::Preflight(a) => preflight::run(a, &hardening),
         Command::Completions(a) => completions::completions(a),
         Command::Man(a) => completions::man(a),
     };

@@ -1,6 +1,8 @@
 //! `breakglass plan new|check` and `breakglass monitoring`.
 
-use super::{CliResult, WithCode, exit, fail, files, shown_path, visible, visible_text};
+use super::{
+    CliResult, WithCode, alerts, exit, fail, files, json, output, shown_path, visible, visible_text,
+};
 use breakglass_core::entra;
 use breakglass_core::plan::{Plan, TEMPLATE};
 use std::path::{Path, PathBuf};
@@ -30,7 +32,23 @@ pub enum PlanCommand {
         /// The plan to check (`-` for standard input).
         #[arg(value_name = "FILE")]
         file: PathBuf,
+        #[command(flatten)]
+        report: output::Report,
     },
+}
+
+/// What `monitoring` writes.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum MonitoringFormat {
+    /// The KQL query, then the checklist as KQL comments.
+    #[default]
+    Kql,
+    /// A Microsoft Sentinel scheduled analytics rule (ARM template).
+    SentinelArm,
+    /// An Azure Monitor log search alert rule, Microsoft.Insights/scheduledQueryRules (ARM template).
+    AzureMonitorArm,
+    /// The query, accounts, schedule and checklist as one JSON document (FORMAT.md §12.7).
+    Json,
 }
 
 #[derive(clap::Args, Debug)]
@@ -44,6 +62,47 @@ pub struct MonitoringArgs {
     /// An emergency account's object id (more robust than the UPN). Repeatable.
     #[arg(long = "object-id")]
     object_ids: Vec<String>,
+    /// What to write: the query (kql), an ARM template to deploy (sentinel-arm,
+    /// azure-monitor-arm), or JSON.
+    #[arg(long, value_enum, default_value_t)]
+    format: MonitoringFormat,
+}
+
+/// `plan check --json` (FORMAT.md §12.6).
+#[derive(serde::Serialize)]
+struct CheckJson {
+    #[serde(flatten)]
+    header: json::Header,
+    file: String,
+    valid: bool,
+    accounts: Vec<String>,
+    threshold: u8,
+    shares: usize,
+    placement: Vec<String>,
+    warnings: Vec<String>,
+    errors: Vec<String>,
+}
+
+/// `monitoring --format json` (FORMAT.md §12.7).
+#[derive(serde::Serialize)]
+struct MonitoringJson<'a> {
+    #[serde(flatten)]
+    header: json::Header,
+    upns: &'a [String],
+    object_ids: &'a [String],
+    query: &'a str,
+    schedule: Schedule,
+    checklist: Vec<String>,
+}
+
+#[derive(serde::Serialize)]
+struct Schedule {
+    frequency: String,
+    window: String,
+    operator: &'static str,
+    threshold: u32,
+    azure_monitor_severity: u8,
+    sentinel_severity: &'static str,
 }
 
 fn load(path: &Path) -> CliResult<Plan> {
@@ -93,8 +152,18 @@ pub fn run(cmd: PlanCommand) -> CliResult {
             );
             Ok(())
         }
-        PlanCommand::Check { file } => {
+        PlanCommand::Check { file, report } => {
             let plan = load(&file)?;
+            report.note_read(&file, "ceremony plan");
+            if report.json {
+                return check_json(&file, &plan);
+            }
+            if report.quiet {
+                plan.validate()
+                    .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))
+                    .code(exit::USAGE)?;
+                return Ok(());
+            }
             let placement = plan.placement();
             println!(
                 "Plan {}: {} account(s) on {}, {} of {} shares recover.",
@@ -120,6 +189,34 @@ pub fn run(cmd: PlanCommand) -> CliResult {
             println!("The plan is valid.");
             Ok(())
         }
+    }
+}
+
+fn check_json(file: &Path, plan: &Plan) -> CliResult {
+    let validated = plan.validate();
+    let accounts = plan
+        .accounts
+        .iter()
+        .map(|a| plan.upn(a).unwrap_or_else(|e| format!("(invalid: {e})")))
+        .collect();
+    let (warnings, errors) = match &validated {
+        Ok(w) => (w.clone(), Vec::new()),
+        Err(e) => (Vec::new(), vec![e.to_string()]),
+    };
+    json::print(&CheckJson {
+        header: json::Header::v1("breakglass-plan-check"),
+        file: file.display().to_string(),
+        valid: validated.is_ok(),
+        accounts,
+        threshold: plan.threshold,
+        shares: plan.shares.len(),
+        placement: plan.placement().report(),
+        warnings,
+        errors,
+    })?;
+    match validated {
+        Ok(_) => Ok(()),
+        Err(e) => fail(exit::USAGE, format!("{}: {e}", file.display())),
     }
 }
 
@@ -171,11 +268,34 @@ pub fn monitoring(args: MonitoringArgs) -> CliResult {
             "name the accounts: --plan PLAN.toml, or --upn UPN (repeatable)",
         );
     }
-    print!("{}", visible_text(&entra::sentinel_query(&upns, &ids)));
-    println!();
-    println!("// Checklist:");
-    for (i, item) in entra::ceremony_checklist(drill).iter().enumerate() {
-        println!("//  {}. {item}", i + 1);
+    // The one query every format carries.
+    let query = entra::sentinel_query(&upns, &ids);
+    match args.format {
+        MonitoringFormat::Kql => {
+            print!("{}", visible_text(&query));
+            println!();
+            println!("// Checklist:");
+            for (i, item) in entra::ceremony_checklist(drill).iter().enumerate() {
+                println!("//  {}. {item}", i + 1);
+            }
+            Ok(())
+        }
+        MonitoringFormat::SentinelArm => json::print(&alerts::sentinel_arm(&query)),
+        MonitoringFormat::AzureMonitorArm => json::print(&alerts::azure_monitor_arm(&query)),
+        MonitoringFormat::Json => json::print(&MonitoringJson {
+            header: json::Header::v1("breakglass-monitoring"),
+            upns: &upns,
+            object_ids: &ids,
+            query: &query,
+            schedule: Schedule {
+                frequency: alerts::iso_minutes(entra::ALERT_FREQUENCY_MINUTES),
+                window: alerts::iso_minutes(entra::ALERT_WINDOW_MINUTES),
+                operator: "GreaterThan",
+                threshold: 0,
+                azure_monitor_severity: entra::ALERT_SEVERITY,
+                sentinel_severity: alerts::sentinel_severity(),
+            },
+            checklist: entra::ceremony_checklist(drill),
+        }),
     }
-    Ok(())
 }

@@ -2,7 +2,14 @@
 //! clock, random source. Also run at the start of the commands that handle secrets.
 
 use super::harden::Hardening;
-use super::{CliResult, exit, fail};
+use super::{CliResult, exit, fail, json, output};
+use serde::Serialize;
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    #[command(flatten)]
+    report: output::Report,
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Level {
@@ -210,11 +217,70 @@ pub fn warn_only(h: &Hardening) {
     }
 }
 
+/// Where each check looks, for `-v`.
+fn source(name: &str) -> &'static str {
+    match name {
+        "network" => "/sys/class/net/*/operstate and flags",
+        "swap" => "/proc/swaps",
+        "core dumps" => "the core-file size limit (RLIMIT_CORE) and prctl(PR_GET_DUMPABLE)",
+        "memory lock" => "mlockall and VmLck in /proc/self/status",
+        "clock" => "the system clock",
+        "random source" => "getrandom (64 bytes)",
+        _ => "",
+    }
+}
+
+/// `preflight --json` (FORMAT.md §12.5).
+#[derive(Serialize)]
+struct Json<'a> {
+    #[serde(flatten)]
+    header: json::Header,
+    ready: bool,
+    checks: Vec<JsonCheck<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonCheck<'a> {
+    name: &'a str,
+    level: &'static str,
+    detail: &'a str,
+}
+
 /// `breakglass preflight`: exit 0 when everything passes, 1 when anything fails.
-pub fn run(h: &Hardening) -> CliResult {
+pub fn run(args: Args, h: &Hardening) -> CliResult {
     let c = checks(h);
-    println!("preflight:");
-    print(&c, true);
+    let report = args.report;
+    if report.verbose {
+        for check in &c {
+            eprintln!("read: {}: {}", check.name, source(check.name));
+        }
+    }
+    if report.json {
+        json::print(&Json {
+            header: json::Header::v1("breakglass-preflight"),
+            ready: !c.iter().any(|c| c.level == Level::Fail),
+            checks: c
+                .iter()
+                .map(|c| JsonCheck {
+                    name: c.name,
+                    level: match c.level {
+                        Level::Pass => "pass",
+                        Level::Warn => "warn",
+                        Level::Fail => "fail",
+                    },
+                    detail: &c.detail,
+                })
+                .collect(),
+        })?;
+    } else if report.quiet {
+        // Only what fails, and on standard error: the exit code tells the rest.
+        for f in c.iter().filter(|c| c.level == Level::Fail) {
+            eprintln!("  [FAIL] {:<13} {}", f.name, f.detail);
+        }
+    } else {
+        println!("preflight:");
+        print(&c, true);
+    }
     if c.iter().any(|c| c.level == Level::Fail) {
         return fail(
             exit::FAILURE,

@@ -7,11 +7,12 @@
 //! recovery uses. Success means every sheet was read back: a sheet not scanned is listed, never
 //! assumed. It shows no secret.
 
-use super::{CliResult, WithCode, exit, fail, files, inputs, prompt};
+use super::{CliResult, WithCode, exit, fail, files, inputs, json, output, prompt};
 use breakglass_core::document;
 use breakglass_core::recover::{self, RecoverError, Sourced, display_vault_id};
 use breakglass_core::share::Share;
 use breakglass_core::vault::Vault;
+use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
@@ -29,6 +30,38 @@ pub struct Args {
     /// Read the passphrase from this file (`-` for standard input) to prove the vault opens.
     #[arg(long, value_name = "FILE")]
     passphrase_file: Option<PathBuf>,
+    #[command(flatten)]
+    report: output::Report,
+}
+
+/// `verify-print --json` (FORMAT.md §12.4).
+#[derive(Serialize, Default)]
+struct Json {
+    #[serde(flatten)]
+    header: Option<json::Header>,
+    vault_id: String,
+    tenant: String,
+    generation: u32,
+    threshold: u8,
+    share_count: u8,
+    sheets_folder: Option<String>,
+    sheets: Vec<JsonSheet>,
+    /// Problems not tied to an expected sheet (stray vault texts, sheets not expected here).
+    other_problems: Vec<String>,
+    /// `opened`, `not-opened`, `passphrase-not-given`, or `not-tried` (fewer than k shares).
+    opens: &'static str,
+    /// True exactly when the exit code is 0: every sheet read back and matching.
+    verified: bool,
+}
+
+#[derive(Serialize)]
+struct JsonSheet {
+    index: u8,
+    location: String,
+    /// `ok`, `mismatch`, `share-only` (vault text not read), or `not-read`.
+    status: &'static str,
+    read_from: Vec<String>,
+    problems: Vec<String>,
 }
 
 /// What one input (scan, photo or text file) gave.
@@ -123,12 +156,13 @@ fn is_image(path: &Path) -> bool {
 }
 
 /// Reads every input on its own, so each vault copy stays tied to the sheet it came from.
-fn read_inputs(paths: &[PathBuf]) -> Vec<Input> {
+fn read_inputs(paths: &[PathBuf], report: &output::Report) -> Vec<Input> {
     let mut out = Vec::new();
     for p in paths {
         let g = inputs::from_files(std::slice::from_ref(p));
         let nothing = g.shares.is_empty() && g.vaults.is_empty() && g.incomplete.is_empty();
         inputs::report(&g);
+        report.read_from(&g);
         // Said from the first scan's outcome: scanning the page again to tell a blank page 2
         // from a bad page 1 would double the time and still guess.
         if nothing && p.as_os_str() != "-" && is_image(p) {
@@ -200,7 +234,17 @@ pub fn run(args: Args) -> CliResult {
         Some(dir) => Some(read_reference(dir)?),
         None => None,
     };
-    let inputs = read_inputs(&args.images);
+    let inputs = read_inputs(&args.images, &args.report);
+    let text = args.report.text();
+    // Prints a line of the human report (not with --json or -q).
+    macro_rules! say {
+        ($($t:tt)*) => { if text { println!($($t)*); } };
+    }
+    let mut j = Json {
+        header: Some(json::Header::v1("breakglass-verify-print")),
+        sheets_folder: args.sheets.as_ref().map(|d| d.display().to_string()),
+        ..Json::default()
+    };
 
     // Sheets of another vault: named, and nothing else is judged.
     let mut groups: BTreeMap<[u8; 16], Vec<String>> = BTreeMap::new();
@@ -257,7 +301,12 @@ pub fn run(args: Args) -> CliResult {
     };
     let h = &main.header;
     let n = h.share_count();
-    println!(
+    j.vault_id = display_vault_id(&h.vault_id);
+    j.tenant = h.tenant.clone();
+    j.generation = h.generation;
+    j.threshold = h.threshold;
+    j.share_count = n;
+    say!(
         "Vault {} of {} (generation {}): {} of {} shares recover it.",
         display_vault_id(&h.vault_id),
         super::visible(&h.tenant),
@@ -375,67 +424,91 @@ pub fn run(args: Args) -> CliResult {
     let mut ok = stray.is_empty();
     let mut missing = Vec::new();
     for msg in &stray {
-        println!("  {}", super::visible(msg));
+        say!("  {}", super::visible(msg));
     }
+    j.other_problems.extend(stray.iter().cloned());
     let label = |i: u8| {
         main.header
             .labels
             .get(usize::from(i).wrapping_sub(1))
-            .map(|l| super::visible(&l.location).into_owned())
+            .map(|l| l.location.clone())
             .unwrap_or_else(|| "?".into())
     };
     for (&i, state) in &sheets {
         if !expected.contains(&i) && state.problems.is_empty() {
-            println!("  sheet {i}: not one of the sheets expected here");
+            say!("  sheet {i}: not one of the sheets expected here");
+            j.other_problems
+                .push(format!("sheet {i}: not one of the sheets expected here"));
             ok = false;
         }
     }
     for &i in &expected {
         let state = sheets.remove(&i).unwrap_or_default();
-        if !state.problems.is_empty() {
-            println!("  sheet {i} of {n} ({}): DOES NOT MATCH", label(i));
+        let shown = super::visible(&label(i)).into_owned();
+        let status = if !state.problems.is_empty() {
+            say!("  sheet {i} of {n} ({shown}): DOES NOT MATCH");
             for p in &state.problems {
-                println!("    {}", super::visible(p));
+                say!("    {}", super::visible(p));
             }
             ok = false;
+            "mismatch"
         } else if !state.read_whole.is_empty() {
-            println!(
-                "  sheet {i} of {n} ({}): OK (read from {})",
-                label(i),
+            say!(
+                "  sheet {i} of {n} ({shown}): OK (read from {})",
                 super::visible(&state.read_whole.join(", "))
             );
+            "ok"
         } else if !state.share_only.is_empty() {
-            println!(
-                "  sheet {i} of {n} ({}): share read, but not its vault text (from {}): scan page 1 again",
-                label(i),
+            say!(
+                "  sheet {i} of {n} ({shown}): share read, but not its vault text (from {}): scan page 1 again",
                 super::visible(&state.share_only.join(", "))
             );
             missing.push(i);
+            "share-only"
         } else {
-            println!("  sheet {i} of {n} ({}): NOT READ BACK", label(i));
+            say!("  sheet {i} of {n} ({shown}): NOT READ BACK");
             missing.push(i);
-        }
+            "not-read"
+        };
+        j.sheets.push(JsonSheet {
+            index: i,
+            location: label(i),
+            status,
+            read_from: if state.read_whole.is_empty() {
+                state.share_only
+            } else {
+                state.read_whole
+            },
+            problems: state.problems,
+        });
     }
     for (i, state) in sheets {
         for p in state.problems {
-            println!("  sheet {i}: {}", super::visible(&p));
+            say!("  sheet {i}: {}", super::visible(&p));
+            j.other_problems.push(format!("sheet {i}: {p}"));
             ok = false;
         }
     }
     if ok && missing.is_empty() {
         match &args.sheets {
-            Some(d) => println!(
+            Some(d) => say!(
                 "All {} sheets read back and match the vault and the sheet files in {}.",
                 expected.len(),
                 super::shown_path(d)
             ),
-            None => println!(
+            None => say!(
                 "All {} sheets read back and match the vault.",
                 expected.len()
             ),
         }
     }
-    ok &= prove_opens(&args, &main, &verified_shares)?;
+    let opens = prove_opens(&args, &main, &verified_shares)?;
+    ok &= opens != "not-opened";
+    if args.report.json {
+        j.opens = opens;
+        j.verified = ok && missing.is_empty();
+        json::print(&j)?;
+    }
     if !ok {
         return fail(
             exit::BAD_INPUT,
@@ -456,12 +529,13 @@ pub fn run(args: Args) -> CliResult {
 }
 
 /// With k verified shares, proves the vault copy opens without showing anything. A vault with
-/// a passphrase is opened only when the passphrase was asked for. Returns false when it did
-/// not open.
-fn prove_opens(args: &Args, vault: &Vault, shares: &[Sourced<Share>]) -> CliResult<bool> {
+/// a passphrase is opened only when the passphrase was asked for. Returns what happened, as
+/// the JSON report names it: `not-opened` when it did not open.
+fn prove_opens(args: &Args, vault: &Vault, shares: &[Sourced<Share>]) -> CliResult<&'static str> {
     let h = &vault.header;
+    let text = args.report.text();
     if shares.len() < usize::from(h.threshold) {
-        return Ok(true);
+        return Ok("not-tried");
     }
     let asked = args.passphrase || args.passphrase_file.is_some();
     let passphrase = match (&h.passphrase, asked) {
@@ -472,33 +546,43 @@ fn prove_opens(args: &Args, vault: &Vault, shares: &[Sourced<Share>]) -> CliResu
         (None, false) => None,
         (Some(_), true) => Some(prompt::passphrase(args.passphrase_file.as_deref(), false)?),
         (Some(_), false) => {
-            println!(
-                "The vault also needs its passphrase: pass --passphrase to prove it opens as well."
-            );
-            return Ok(true);
+            if text {
+                println!(
+                    "The vault also needs its passphrase: pass --passphrase to prove it opens as well."
+                );
+            }
+            return Ok("passphrase-not-given");
         }
     };
     match recover::check(shares.to_vec(), vec![Sourced::new("vault", vault.clone())])
         .and_then(|s| s.open(passphrase.as_ref()))
     {
         Ok(r) => {
-            println!(
-                "The vault opens with shares {} ({} entries); nothing was shown.",
-                r.indices
-                    .iter()
-                    .map(u8::to_string)
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                r.contents.entries.len()
-            );
-            Ok(true)
+            if text {
+                println!(
+                    "The vault opens with shares {} ({} entries); nothing was shown.",
+                    r.indices
+                        .iter()
+                        .map(u8::to_string)
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    r.contents.entries.len()
+                );
+            }
+            Ok("opened")
         }
         Err(e) => {
-            println!(
+            // An error, so shown even with -q or --json (on standard error then).
+            let msg = format!(
                 "The vault does NOT open with these shares: {}",
                 super::visible(&e.to_string())
             );
-            Ok(false)
+            if text {
+                println!("{msg}");
+            } else {
+                eprintln!("{msg}");
+            }
+            Ok("not-opened")
         }
     }
 }

@@ -81,8 +81,17 @@ pub fn upn(user: &str, domain: &str) -> Result<String, NameError> {
     Ok(format!("{user}@{domain}"))
 }
 
+/// How often the sign-in alert runs, in minutes (Microsoft: alert on every sign-in, at once).
+pub const ALERT_FREQUENCY_MINUTES: u16 = 5;
+/// How far back each run looks, in minutes: equal to the frequency, so no sign-in falls
+/// between two runs.
+pub const ALERT_WINDOW_MINUTES: u16 = 5;
+/// Azure Monitor severity of the alert: 0 is Critical (Sentinel's highest is "High").
+pub const ALERT_SEVERITY: u8 = 0;
+
 /// The Microsoft Sentinel / Log Analytics query for an alert on any sign-in of the
 /// emergency accounts (by UPN, and by object id where known), ready for a scheduled rule.
+/// The text output and both alert templates carry this one string.
 pub fn sentinel_query(upns: &[String], object_ids: &[String]) -> String {
     let quote = |v: &[String]| {
         v.iter()
@@ -96,8 +105,8 @@ pub fn sentinel_query(upns: &[String], object_ids: &[String]) -> String {
     }
     format!(
         "// breakglass: alert on ANY sign-in of the emergency accounts.\n\
-         // Scheduled analytics rule: run every 5 minutes over the last 5 minutes,\n\
-         // alert when the number of results is greater than 0, severity High/Critical (Sev 0),\n\
+         // Scheduled analytics rule: run every {ALERT_FREQUENCY_MINUTES} minutes over the last {ALERT_WINDOW_MINUTES} minutes,\n\
+         // alert when the number of results is greater than 0, severity High/Critical (Sev {ALERT_SEVERITY}),\n\
          // with an action group that emails, texts and calls the security team.\n\
          SigninLogs\n\
          | where {filter}\n\
