@@ -14,6 +14,7 @@ import itertools
 import json
 import os
 import re
+import struct
 import subprocess
 import sys
 import tempfile
@@ -102,7 +103,7 @@ def entry_line(e):
 EXIT_OF_STAGE = {"Text": 3, "Share": 3, "Vault": 3}
 EXIT_OF_RECOVER = {"NoShares": 4, "NoVault": 4, "NotEnoughShares": 4, "MixedVaults": 4,
                    "Altered": 5, "WrongPassphraseOrAltered": 5, "PassphraseRequired": 2,
-                   "PassphraseNotUsed": 2}
+                   "PassphraseNotUsed": 2, "CostDeclined": 5}
 
 
 def test_vectors(binary, d, tmp):
@@ -145,7 +146,7 @@ def known_answers(name, path, meta):
     """The intermediate values of a positive vector: secret, Argon2id output, key."""
     with open(path, encoding="utf-8") as f:
         shares, vaults, _ = recover.decode_blocks(recover.parse_blocks(f.read()))
-    cands, _ = recover.plan([("v", s) for s in shares], [("v", v) for v in vaults])
+    cands = recover.plan([("v", s) for s in shares], [("v", v) for v in vaults])
     c = cands[0]
     secret = recover.combine([s for _, s in c.usable[:c.vault.threshold]])
     check(secret.hex() == meta["vault-secret"], name + ": vault secret")
@@ -351,6 +352,120 @@ def test_ceremonies(binary, tmp):
     check(rc != 0 and "missing" in err, "QR parts missing are named: " + err)
 
 
+# ---------------------------------------------------------------- forged inputs (§7) -------
+def error_line(err):
+    """The first `error:` line, without recover.py's trailing [kind]."""
+    for row in err.splitlines():
+        if row.startswith("error: "):
+            return re.sub(r" \[[A-Za-z0-9/]+\]$", "", row)
+    return None
+
+
+def compare_error(binary, args, what, want_rc):
+    """Both refuse with the same exit code and the same error message."""
+    rc_py, _, err_py = run_py(args)
+    rc_bin, _, err_bin = run_bin(binary, args)
+    check(rc_py == rc_bin == want_rc, "%s: exit %d, breakglass %d, want %d" % (
+        what, rc_py, rc_bin, want_rc))
+    check(error_line(err_py) == error_line(err_bin), "%s: error differs\n%s\n%s" % (
+        what, err_py, err_bin))
+    return err_py
+
+
+def encode_block(kind, raw):
+    """A block in the §6 text form with its checksums: a forger can always compute them."""
+    text = recover.b32encode(raw)
+    lines = [text[i:i + 20] for i in range(0, len(text), 20)]
+    width = max(2, len(str(len(lines))))
+    rows = ["BG1-%s-%d-%s" % (kind, len(lines), recover.b32encode(
+        recover.header_checksum(kind.encode(), raw)).decode())]
+    for i, data in enumerate(lines, 1):
+        symbols = b"%0*d" % (width, i) + data
+        rows.append((symbols + bytes([recover.check_char(symbols)])).decode())
+    return "\n".join(rows) + "\n"
+
+
+def raw_of(path, kind):
+    """The share or vault bytes of a share file."""
+    with open(path, encoding="utf-8") as f:
+        shares, vaults, _ = recover.decode_blocks(recover.parse_blocks(f.read()))
+    return (shares if kind == "S" else vaults)[0].raw
+
+
+def with_kdf(vault, memory_kib, passes):
+    """The vault bytes with an Argon2id header inserted (the ciphertext no longer opens)."""
+    kdf = b"\x01" + struct.pack(">III", memory_kib, passes, 1) + b"\x07" * 16
+    return vault[:33] + kdf + vault[34:]
+
+
+def test_forged(binary, tmp):
+    """§7: forged inputs never block an honest quorum; a generation retires older sheets only
+    once a copy of it authenticates; candidates are tried most-agreed, then cheapest first;
+    differing copies are named. Each case against the binary."""
+    d = os.path.join(tmp, "forged")
+    os.mkdir(d)
+    sheets = ceremony(binary, os.path.join(d, "a"), [
+        "--accounts", "1", "-k", "2", "--share", "A", "--share", "B", "--share", "C"])
+    other = ceremony(binary, os.path.join(d, "b"), [
+        "--accounts", "1", "-k", "2", "--share", "A", "--share", "B", "--share", "C"])
+    vault, share = raw_of(sheets[0], "V"), raw_of(sheets[0], "S")
+    share_only = [write(d, "share-only-%d.txt" % i, encode_block("S", raw_of(s, "S")))
+                  for i, s in enumerate(sheets)]
+
+    def forged(name, kind, raw):
+        return write(d, name, encode_block(kind, raw))
+
+    gen2 = vault[:17] + (2).to_bytes(4, "big") + vault[21:]
+    f = forged("vault-gen2.txt", "V", gen2)
+    _, out, _ = compare(binary, [f, f, sheets[0], share_only[1]],
+                        "a copy claiming generation 2 retires nothing", None, 0)
+    check("it claims generation 2" in out, "the generation-2 copy is named: " + out)
+    flipped = vault[:-1] + bytes([vault[-1] ^ 1])
+    f = forged("vault-flipped.txt", "V", flipped)
+    _, out, _ = compare(binary, [f, f, sheets[0], share_only[1]],
+                        "an altered copy carried twice is tried first, then the honest one",
+                        None, 0)
+    check("differs from the others" in out, "the altered copy is named: " + out)
+    compare_error(binary, [f, f, share_only[0], share_only[1]],
+                  "only an altered copy: Altered", 5)
+    rc, _, err = run_py([f, f, forged("vault-flipped-2.txt", "V", flipped[:-2] + b"\0\0"),
+                         share_only[0], share_only[1]])
+    check(rc == 5 and "differs between these inputs" in err, "differing copies named: " + err)
+    f = forged("vault-kdf.txt", "V", with_kdf(vault, 8192, 2))
+    _, out, _ = compare(binary, [f, f, sheets[0], share_only[1]],
+                        "a copy that adds a passphrase is skipped, not asked for", None, 0)
+    y = share[:-1] + bytes([share[-1] ^ 1])
+    compare(binary, [forged("share-altered.txt", "S", y), sheets[0], sheets[1]],
+            "an altered share is left out", None, 0)
+    compare_error(binary, [forged("share-altered.txt", "S", y), sheets[0]],
+                  "an altered share and one good sheet", 4)
+    s2 = share[:17] + (2).to_bytes(4, "big") + share[21:]
+    compare(binary, [forged("share-gen2.txt", "S", s2), sheets[1], sheets[2]],
+            "a share claiming generation 2 hides nothing", None, 0)
+    compare(binary, [sheets[0], sheets[1], other[0]], "a foreign sheet is named", None, 0)
+    compare_error(binary, [sheets[0], other[0]], "one sheet of each of two vaults", 4)
+    # A real rekey: the old sheet is retired only once generation 2 opens.
+    new = ceremony_like(binary, ["rekey", "--out", os.path.join(d, "gen2")] + sheets[:2])
+    compare_error(binary, [sheets[2], new[0]], "one old and one new sheet", 4)
+    _, out, _ = compare(binary, [sheets[2], new[0], new[1]], "old sheet with two new ones",
+                        None, 0)
+    check("retired by generation 2" in out, "the old sheet is retired: " + out)
+    compare(binary, [sheets[0], sheets[2]], "old sheets among themselves", None, 0)
+    # An expanded set: the old copy is from before sheets were added.
+    more = ceremony_like(binary, ["expand", "--share", "D", "--out", os.path.join(d, "more")]
+                         + sheets[:2])
+    _, out, _ = compare(binary, [more[-1], sheets[0]], "a new sheet and an old one", None, 0)
+
+
+def ceremony_like(binary, args):
+    """Runs rekey or expand; returns the sheets it wrote."""
+    out = args[args.index("--out") + 1]
+    p = subprocess.run([binary] + args + ["--allow-online"], stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
+    assert p.returncode == 0, p.stderr.decode()
+    return sorted(os.path.join(out, f) for f in os.listdir(out) if re.match(r"share-\d+\.txt$", f))
+
+
 def bench():
     """Opens a default-parameter passphrase vault with the pure-Python Argon2id: timed."""
     binary = ARGS.binary
@@ -382,6 +497,7 @@ if __name__ == "__main__":
     with tempfile.TemporaryDirectory() as tmp:
         test_vectors(ARGS.binary, ARGS.vectors, tmp)
         test_ceremonies(ARGS.binary, tmp)
+        test_forged(ARGS.binary, tmp)
     if ARGS.bench:
         bench()
     print("%d checks, %d failed" % (checks, len(failures)))

@@ -983,39 +983,120 @@ def recover_error(kind, message, code=EXIT_SHARES):
     return Failure("Recover/" + kind, message, code)
 
 
-class Candidate:
-    """One distinct vault copy and the shares that check against it (§7 step 4)."""
+def commits_to(vault, share):
+    """§7 step 3: the share's vault id, generation and threshold equal the header's, and its
+    commitment equals the header's entry for its index (§3)."""
+    return (share.vault_id == vault.vault_id and share.generation == vault.generation
+            and share.threshold == vault.threshold and share.index <= len(vault.commitments)
+            and hmac.compare_digest(vault.commitments[share.index - 1], share.commitment()))
 
-    def __init__(self, vault, carried, shares):
-        self.vault, self.carried, self.usable, self.rejected = vault, carried, [], []
-        for source, s in shares:
-            committed = (s.index <= len(vault.commitments)
-                         and hmac.compare_digest(vault.commitments[s.index - 1], s.commitment())
-                         and s.threshold == vault.threshold)
-            first = [src for src, u in self.usable if u.index == s.index]
-            if not committed:
-                self.rejected.append("%s: share %d does not belong to this vault or has been "
-                                     "altered" % (source, s.index))
-            elif first:
-                self.rejected.append("%s: share %d was given twice (also in %s)"
-                                     % (source, s.index, first[0]))
+
+def kdf_cost(vault):
+    """§7 step 4: 0 without a passphrase, else Argon2id memory (KiB) x passes."""
+    return 0 if vault.kdf is None else vault.kdf[0][0] * vault.kdf[0][1]
+
+
+class Candidate:
+    """One distinct vault copy (§7 step 2): the inputs that carry it, and the shares that
+    check against it (step 3). Nothing in it is trusted until it opens."""
+
+    def __init__(self, vault, source, position, shares):
+        self.vault, self.sources, self.position = vault, [source], position
+        self.duplicates = {}  # position of a share in the input order -> why it is left out
+        usable, taken = [], {}
+        for at, (src, s) in enumerate(shares):
+            if not commits_to(vault, s):
+                continue
+            if s.index in taken:
+                self.duplicates[at] = "%s: share %d was given twice (also in %s)" % (
+                    src, s.index, taken[s.index])
             else:
-                self.usable.append((source, s))
-        self.usable.sort(key=lambda u: u[1].index)
+                taken[s.index] = src
+                usable.append((s.index, at, src, s))
+        usable.sort(key=lambda u: u[0])
+        self.usable_at = [at for _, at, _, _ in usable]
+        self.usable = [(src, s) for _, _, src, s in usable]
+
+    def viable(self):
+        return len(self.usable) >= self.vault.threshold
+
+    def order(self):
+        """§7 step 4: viable first; most checking shares, most inputs carrying the copy,
+        cheapest key derivation, first input."""
+        return (not self.viable(), -len(self.usable), -len(self.sources), kdf_cost(self.vault),
+                self.position)
+
+
+def left_out(shares, candidates, chosen, opened):
+    """§7 step 8: every input not used, shares first then vault copies, each in input order,
+    with why (relative to the chosen candidate)."""
+    h = candidates[chosen].vault
+
+    def why(vault_id, generation):
+        if vault_id != h.vault_id:
+            return "it belongs to another vault (%s)" % display_vault_id(vault_id)
+        if generation == h.generation:
+            return None
+        if not opened:
+            return "this sheet is generation %d, the vault text is generation %d" % (
+                generation, h.generation)
+        if generation < h.generation:
+            return "this sheet is generation %d; it was retired by generation %d" % (
+                generation, h.generation)
+        return ("it claims generation %d, newer than the one that opened (%d), but that did not "
+                "open: it may have been altered, or too few of its sheets were given"
+                % (generation, h.generation))
+
+    c, out = candidates[chosen], []
+    for at, (src, s) in enumerate(shares):
+        if at in c.usable_at:
+            continue
+        if at in c.duplicates:
+            out.append(c.duplicates[at])
+            continue
+        out.append("%s: %s" % (src, why(s.vault_id, s.generation) or "share %d does not belong "
+                                "to this vault or has been altered" % s.index))
+    for i, other in enumerate(candidates):
+        if i == chosen:
+            continue
+        o = other.vault
+        reason = why(o.vault_id, o.generation)
+        if reason is None:
+            if (opened and len(o.commitments) < len(h.commitments)
+                    and h.commitments[:len(o.commitments)] == o.commitments):
+                reason = ("its vault text is from before sheets were added (%d sheets, now %d)"
+                          % (o.count, h.count))
+            else:
+                reason = "its vault text differs from the others: it may have been altered"
+        out.extend("%s: %s" % (src, reason) for src in other.sources)
+    return out
 
 
 def plan(shares, vaults):
-    """§7 steps 1-5: the vault copies to try, best first, each with its usable shares.
-    Returns (candidates, retired). Nothing is combined or decrypted here."""
+    """§7 steps 1-5: every distinct vault copy as a candidate, ordered, viable ones first.
+    Raises NoShares, NoVault, MixedVaults or NotEnoughShares when nothing is viable. Nothing
+    is combined or decrypted here."""
     if not shares:
         raise recover_error("NoShares", "no share was given: bring at least the number of "
                             "sheets the vault needs")
     if not vaults:
         raise recover_error("NoVault", "no copy of the vault text was given: every sheet "
                             "carries one (the BG1-V block)")
-    groups = {}  # step 2: one vault id
-    for source, item in shares + vaults:
-        names = groups.setdefault(item.vault_id, [])
+    candidates = []
+    for position, (source, v) in enumerate(vaults):
+        same = [c for c in candidates if c.vault.raw == v.raw]
+        if same:
+            same[0].sources.append(source)
+        else:
+            candidates.append(Candidate(v, source, position, shares))
+    candidates.sort(key=Candidate.order)
+    if candidates[0].viable():
+        return candidates
+    groups = {}  # vault id -> sources, shares first (every one), then copies (once each)
+    for source, s in shares:
+        groups.setdefault(s.vault_id, []).append(source)
+    for source, v in vaults:
+        names = groups.setdefault(v.vault_id, [])
         if source not in names:
             names.append(source)
     if len(groups) > 1:
@@ -1023,71 +1104,115 @@ def plan(shares, vaults):
                             "sheets of one vault only" % "; ".join(
                                 "vault %s: %s" % (display_vault_id(i), ", ".join(groups[i]))
                                 for i in sorted(groups)))
-    # Step 3: the highest generation present wins; older shares are retired.
-    newest = max(item.generation for _, item in shares + vaults)
-    retired = ["%s: this sheet is generation %d; it was retired by generation %d"
-               % (src, s.generation, newest) for src, s in shares if s.generation < newest]
-    current = [(src, s) for src, s in shares if s.generation == newest]
-    copies = {}  # distinct copies of the newest generation -> how many inputs carry them
-    for _, v in vaults:
-        if v.generation == newest:
-            copies.setdefault(v.raw, [v, 0])[1] += 1
-    if not copies:
-        raise recover_error("NoVault", "no copy of the vault text of generation %d was given"
-                            % newest)
-    # Step 4: the copy under which most shares check first, then the most carried.
-    candidates = [Candidate(v, n, current) for v, n in copies.values()]
-    candidates.sort(key=lambda c: (-len(c.usable), -c.carried))
-    best = candidates[0]
-    if len(best.usable) < best.vault.threshold:  # step 5
-        left_out = retired + best.rejected
-        raise recover_error("NotEnoughShares", "%d of %d shares are needed to recover, %d "
-                            "usable given%s" % (best.vault.threshold, best.vault.count,
-                                                len(best.usable), " (left out: %s)"
-                                                % "; ".join(left_out) if left_out else ""))
-    return [c for c in candidates if len(c.usable) >= c.vault.threshold], retired
+    best, rejected = candidates[0], left_out(shares, candidates, 0, False)
+    raise recover_error("NotEnoughShares", "%d of %d shares are needed to recover, %d usable "
+                        "given%s" % (best.vault.threshold, best.vault.count, len(best.usable),
+                                     " (left out: %s)" % "; ".join(rejected) if rejected else ""))
 
 
-def open_vault(candidates, retired, passphrase, pure_argon2=False):
-    """§7 step 6 and §4: for each candidate in order combine k shares, derive K and open;
-    the first that authenticates wins, else the first error is reported."""
-    first_error, stretched = None, {}
-    for c in candidates:
-        v = c.vault
-        used = c.usable[:v.threshold]
+def differing_copies(candidates):
+    """The inputs of each distinct copy of the first candidate's vault id, when it has more
+    than one: all but one of them may have been altered."""
+    same = [c.sources for c in candidates if c.vault.vault_id == candidates[0].vault.vault_id]
+    return same if len(same) > 1 else []
+
+
+DEFAULT_KDF = (524288, 3)  # what breakglass seals with: 512 MiB, 3 passes
+
+
+class Unlock:
+    """The passphrase, read or asked for only when a copy being tried needs one, and once."""
+
+    def __init__(self, path):
+        self.path, self.passphrase, self.asked, self.failure = path, None, False, None
+
+    def get(self):
+        if not self.asked:
+            self.asked = True
+            try:
+                self.passphrase = read_passphrase(self.path)
+            except Failure as e:
+                self.failure = e
+        return self.passphrase
+
+    def approve(self, source, params):
+        """An unauthenticated copy asking for more than the default cost: asked at a
+        terminal, else stated on stderr."""
+        memory_kib, passes, _ = params
+        if memory_kib <= DEFAULT_KDF[0] and memory_kib * passes <= DEFAULT_KDF[0] * DEFAULT_KDF[1]:
+            return True
+        what = ("the vault copy in %s asks for Argon2id with %d MiB of memory and %d passes, "
+                "more than the default (%d MiB, %d passes): it may take very long and that much "
+                "memory (the copy is not yet authenticated)" % (
+                    shown(source), memory_kib // 1024, passes, DEFAULT_KDF[0] // 1024,
+                    DEFAULT_KDF[1]))
+        if sys.stdin.isatty() and sys.stderr.isatty():
+            sys.stderr.write("%s. Run it? [y/N] " % what)
+            sys.stderr.flush()
+            return sys.stdin.readline().strip().lower() in ("y", "yes")
+        sys.stderr.write("note: %s; running it\n" % what)
+        return True
+
+
+def try_copy(c, secret, unlock, stretched, pure_argon2):
+    """§7 step 7 for one candidate, and §4: derive K and open; returns the contents."""
+    v, ikm = c.vault, secret
+    if v.kdf is not None:
+        params, salt = v.kdf
+        check_kdf(params, "Recover/")
+        passphrase = unlock.get()
+        if passphrase is None:
+            raise recover_error("PassphraseRequired", "this vault is also protected by a "
+                                "passphrase: give it (--passphrase-file)", EXIT_USAGE)
+        if not unlock.approve(c.sources[0], params):
+            raise recover_error("CostDeclined", "the vault copy's passphrase stretching was not "
+                                "run (its cost was declined); no other copy opened",
+                                EXIT_NOT_OPENED)
+        cache_key = (tuple(params), salt)  # equal parameters and salt: one Argon2id run
+        if cache_key not in stretched:
+            stretched[cache_key] = argon2id(passphrase.encode("utf-8"), salt, params,
+                                            pure_argon2)
+        ikm += stretched[cache_key]
+    key = hkdf_sha256(v.vault_id, ikm, b"breakglass v1 vault key")
+    plaintext = xchacha20poly1305_open(key, v.nonce, v.ciphertext, v.header)
+    if plaintext is None:
+        if v.kdf is not None:
+            raise recover_error("WrongPassphraseOrAltered", "the vault did not open: the "
+                                "passphrase is wrong, or the vault text was altered. Check the "
+                                "passphrase; if it is right, try the vault text from another "
+                                "sheet", EXIT_NOT_OPENED)
+        raise recover_error("Altered", "the vault did not open: its text was altered, or the "
+                            "shares were forged to match. Try the vault text from another sheet",
+                            EXIT_NOT_OPENED)
+    return parse_contents(plaintext)
+
+
+def open_vault(shares, candidates, unlock, pure_argon2=False):
+    """§7 steps 7-8: the viable candidates in order; once one opened (vault id X, generation
+    g) only later ones of X with a generation above g are tried, and each that opens replaces
+    it. None opened: the first candidate's error."""
+    first_error, best, stretched = None, None, {}
+    for i, c in enumerate(candidates):
+        if not c.viable():
+            break
+        if best is not None:
+            b = candidates[best[0]].vault
+            if c.vault.vault_id != b.vault_id or c.vault.generation <= b.generation:
+                continue
+        secret = combine([s for _, s in c.usable[:c.vault.threshold]])
         try:
-            if v.kdf is None and passphrase is not None:
-                raise recover_error("PassphraseNotUsed", "this vault has no passphrase, but one "
-                                    "was given: leave it out", EXIT_USAGE)
-            if v.kdf is not None and passphrase is None:
-                raise recover_error("PassphraseRequired", "this vault is also protected by a "
-                                    "passphrase: give it (--passphrase-file)", EXIT_USAGE)
-            ikm = combine([s for _, s in used])
-            if v.kdf is not None:
-                params, salt = v.kdf
-                check_kdf(params, "Recover/")
-                cache_key = (tuple(params), salt)  # several copies, one Argon2id run
-                if cache_key not in stretched:
-                    stretched[cache_key] = argon2id(passphrase.encode("utf-8"), salt, params,
-                                                    pure_argon2)
-                ikm += stretched[cache_key]
-            key = hkdf_sha256(v.vault_id, ikm, b"breakglass v1 vault key")
-            plaintext = xchacha20poly1305_open(key, v.nonce, v.ciphertext, v.header)
-            if plaintext is None:
-                if v.kdf is not None:
-                    raise recover_error("WrongPassphraseOrAltered", "the vault did not open: the "
-                                        "passphrase is wrong, or the vault text was altered. "
-                                        "Check the passphrase; if it is right, try the vault "
-                                        "text from another sheet", EXIT_NOT_OPENED)
-                raise recover_error("Altered", "the vault did not open: its text was altered, or "
-                                    "the shares were forged to match. Try the vault text from "
-                                    "another sheet", EXIT_NOT_OPENED)
-            return {"vault": v, "entries": parse_contents(plaintext),
-                    "used": [src for src, _ in used], "rejected": retired + c.rejected}
+            best = (i, try_copy(c, secret, unlock, stretched, pure_argon2))
         except Failure as e:
             if first_error is None:
                 first_error = e
-    raise first_error
+    if best is None:
+        if first_error.kind == "Recover/PassphraseRequired" and unlock.failure is not None:
+            raise unlock.failure
+        raise first_error
+    c = candidates[best[0]]
+    return {"vault": c.vault, "entries": best[1],
+            "used": [src for src, _ in c.usable[:c.vault.threshold]],
+            "rejected": left_out(shares, candidates, best[0], True)}
 
 
 # ---------------------------------------------------------------- output --------------------
@@ -1199,17 +1324,29 @@ def main(argv):
                 raise Failure(e.kind, e.message + ": the vault's QR parts were not all read; add "
                               "the missing part from any sheet, or type its lines")
         try:
-            candidates, retired = plan(g.shares, g.vaults)
+            candidates = plan(g.shares, g.vaults)
         except Failure as e:
             if g.problems or g.incomplete:  # bad inputs are the likelier cause of a shortage
                 e.code = EXIT_BAD_INPUT if e.kind != "Recover/MixedVaults" else e.code
             raise
-        needs = candidates[0].vault.kdf is not None
+        needs = any(c.vault.kdf is not None for c in candidates if c.viable())
         if not needs and args.passphrase_file is not None:
             raise recover_error("PassphraseNotUsed", "this vault has no passphrase, but one was "
                                 "given: leave it out", EXIT_USAGE)
-        passphrase = read_passphrase(args.passphrase_file) if needs else None
-        r = open_vault(candidates, retired, passphrase, args.pure_argon2)
+        unlock = Unlock(args.passphrase_file)
+        if args.passphrase_file is not None:
+            unlock.get()
+            if unlock.failure is not None:
+                raise unlock.failure
+        try:
+            r = open_vault(g.shares, candidates, unlock, args.pure_argon2)
+        except Failure:
+            differing = differing_copies(candidates)
+            if differing:
+                sys.stderr.write("warning: the vault text differs between these inputs: %s; all "
+                                 "but one may have been altered\n" % shown(" | ".join(
+                                     ", ".join(d) for d in differing)))
+            raise
     except Failure as e:
         sys.stderr.write("error: %s [%s]\n" % (shown(e.message), e.kind))
         return e.code
