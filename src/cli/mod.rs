@@ -8,6 +8,7 @@ mod harden;
 mod inputs;
 mod inspect;
 mod json;
+mod kit;
 mod plan;
 mod preflight;
 mod print;
@@ -127,6 +128,8 @@ enum Command {
     Monitoring(plan::MonitoringArgs),
     /// Check that this machine is fit for a ceremony: offline, no swap, no core dumps, clock, RNG.
     Preflight,
+    /// Write the recovery kit (recover.py and recovery-kit.pdf): recovery without breakglass.
+    Kit(kit::Args),
 }
 
 /// Runs the command line and maps failures to exit codes.
@@ -157,6 +160,7 @@ pub fn main() -> ExitCode {
         Command::Plan(c) => plan::run(c),
         Command::Monitoring(a) => plan::monitoring(a),
         Command::Preflight => preflight::run(&hardening),
+        Command::Kit(a) => kit::run(a),
     };
     match result {
         Ok(()) => ExitCode::from(exit::OK),
