@@ -406,6 +406,7 @@ fn impossible_ceremonies_write_nothing() {
     let base = |k: &str, shares: usize, extra: &[&str]| {
         let mut a: Vec<String> = vec![
             "ceremony".into(),
+            "--print-credentials".into(),
             "--allow-online".into(),
             "--tenant".into(),
             "contoso".into(),
@@ -453,6 +454,7 @@ fn custom_domain_warns_and_bad_tenant_fails() {
     let dir = tempfile::tempdir().unwrap();
     let r = run(&[
         "ceremony",
+        "--print-credentials",
         "--allow-online",
         "--tenant",
         "contoso",
@@ -473,6 +475,7 @@ fn custom_domain_warns_and_bad_tenant_fails() {
     expect_fail(
         &run(&[
             "ceremony",
+            "--print-credentials",
             "--allow-online",
             "--tenant",
             "con toso",
@@ -499,6 +502,7 @@ fn totp_and_note_files_are_stored() {
     let r = run_stdin(
         &[
             "ceremony",
+            "--print-credentials",
             "--allow-online",
             "--tenant",
             "contoso",
