@@ -208,7 +208,12 @@ fn shares_of_two_generations() {
     let new = dir.path().join("gen2.txt");
     write_sheet(&new, &g2.shares[1], &g2.vault);
     let r = run(&["recover", p(&sheets[0]), p(&new)]);
-    expect_fail(&r, 4, "it was retired by generation 2");
+    // Neither generation opens, so neither retires the other (FORMAT.md §7).
+    expect_fail(
+        &r,
+        4,
+        "this sheet is generation 2, the vault text is generation 1",
+    );
 }
 
 #[test]

@@ -253,13 +253,22 @@ fn rekey_retires_the_old_generation() {
         fs::read_to_string(&old[0]).unwrap(),
         fs::read_to_string(new(1)).unwrap()
     );
-    // Old sheet with a new one: retired.
+    // Old sheet with a new one: neither generation opens, so neither retires the other.
     let mixed = run(&["recover", p(&old[2]), p(&new(2))]);
     assert_eq!(mixed.code, 4, "{}", mixed.all());
     assert!(
         mixed
             .stderr
-            .contains("this sheet is generation 1; it was retired by generation 2")
+            .contains("this sheet is generation 2, the vault text is generation 1")
+    );
+    // With two new sheets, the old one is retired once generation 2 opens.
+    let ok = run(&["recover", p(&old[2]), p(&new(1)), p(&new(2))]);
+    assert_eq!(ok.code, 0, "{}", ok.all());
+    assert!(
+        ok.stderr
+            .contains("this sheet is generation 1; it was retired by generation 2"),
+        "{}",
+        ok.stderr
     );
     // Old sheets among themselves still agree (nobody can know of generation 2 from them).
     assert_eq!(run(&["recover", p(&old[0]), p(&old[2])]).code, 0);
