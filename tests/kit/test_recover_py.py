@@ -226,7 +226,8 @@ def test_argon2_against_cffi():
 
 # ---------------------------------------------------------------- ceremonies ----------------
 def ceremony(binary, out, extra):
-    args = [binary, "ceremony", "--tenant", "contoso", "--out", out, "--allow-online"] + extra
+    args = [binary, "ceremony", "--tenant", "contoso", "--out", out, "--allow-online",
+            "--print-credentials"] + extra
     p = subprocess.run(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                        stdin=subprocess.DEVNULL)
     assert p.returncode == 0, p.stderr.decode()
@@ -460,7 +461,8 @@ def test_forged(binary, tmp):
 def ceremony_like(binary, args):
     """Runs rekey or expand; returns the sheets it wrote."""
     out = args[args.index("--out") + 1]
-    p = subprocess.run([binary] + args + ["--allow-online"], stdout=subprocess.PIPE,
+    p = subprocess.run([binary] + args + ["--allow-online", "--print-credentials"],
+                       stdout=subprocess.PIPE,
                        stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
     assert p.returncode == 0, p.stderr.decode()
     return sorted(os.path.join(out, f) for f in os.listdir(out) if re.match(r"share-\d+\.txt$", f))
