@@ -35,7 +35,7 @@ pub enum Paper {
 
 impl Paper {
     /// Page size in PDF points (1/72 in).
-    pub(crate) fn size_pt(self) -> (f32, f32) {
+    fn size_pt(self) -> (f32, f32) {
         match self {
             Paper::A4 => (210.0 * MM, 297.0 * MM),
             Paper::Letter => (612.0, 792.0),
@@ -130,9 +130,9 @@ pub enum SheetError {
 }
 
 /// Points per millimetre.
-pub(crate) const MM: f32 = 72.0 / 25.4;
+const MM: f32 = 72.0 / 25.4;
 /// Page margin on all sides (the brief asks for at least 12 mm).
-pub(crate) const MARGIN: f32 = 15.0 * MM;
+const MARGIN: f32 = 15.0 * MM;
 /// Height reserved above the bottom margin for the page footer.
 pub(crate) const FOOTER_H: f32 = 16.0;
 /// Error-correction level of every code: survives ~25 % damage (stains, folds).
@@ -723,7 +723,7 @@ impl Canvas {
         self.h - MARGIN - FOOTER_H
     }
 
-    pub(crate) fn room(&self) -> f32 {
+    fn room(&self) -> f32 {
         self.bottom() - self.y
     }
 
@@ -791,7 +791,7 @@ impl Canvas {
         ]);
     }
 
-    pub(crate) fn stroke_rect(&mut self, x: f32, top: f32, w: f32, h: f32, thickness: f32) {
+    fn stroke_rect(&mut self, x: f32, top: f32, w: f32, h: f32, thickness: f32) {
         let mut rect = Rect::from_xywh(Pt(x), Pt(self.h - top - h), Pt(w), Pt(h));
         rect.mode = Some(PaintMode::Stroke);
         self.ops.extend([
