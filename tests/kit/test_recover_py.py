@@ -9,7 +9,9 @@ tests/kit.rs runs it on the recover.py that `breakglass kit` wrote.
 the time: a benchmark, not a timed test.
 """
 import argparse
+import contextlib
 import importlib.util
+import io
 import itertools
 import json
 import os
@@ -445,6 +447,14 @@ def test_forged(binary, tmp):
             "a share claiming generation 2 hides nothing", None, 0)
     compare(binary, [sheets[0], sheets[1], other[0]], "a foreign sheet is named", None, 0)
     compare_error(binary, [sheets[0], other[0]], "one sheet of each of two vaults", 4)
+    # A cost above the default is stated before it is spent (no terminal to ask on).
+    for params, stated in [([524288, 3, 1], False), ([1048576, 1, 1], True),
+                           ([65536, 25, 1], True)]:
+        err = io.StringIO()
+        with contextlib.redirect_stderr(err):
+            ran = recover.Unlock(None).approve("forged.txt", params)
+        check(ran and ("note: the vault copy in forged.txt asks for Argon2id" in err.getvalue())
+              == stated, "cost %r: %r" % (params, err.getvalue()))
     # A real rekey: the old sheet is retired only once generation 2 opens.
     new = ceremony_like(binary, ["rekey", "--out", os.path.join(d, "gen2")] + sheets[:2])
     compare_error(binary, [sheets[2], new[0]], "one old and one new sheet", 4)
