@@ -1,5 +1,7 @@
 //! The `breakglass` command: the only layer that touches files, terminals and the process.
 
+#![deny(unsafe_code)]
+
 mod cli;
 
 fn main() -> std::process::ExitCode {

@@ -44,7 +44,15 @@ fn ceremony(dir: &Path, k: u8, n: usize, extra: &[&str]) -> (PathBuf, common::Ru
     let out = dir.join("sheets");
     let k = k.to_string();
     let labels: Vec<String> = (1..=n).map(|i| format!("S{i}")).collect();
-    let mut args = vec!["ceremony", "--allow-online", "--tenant", "c", "-k", &k];
+    let mut args = vec![
+        "ceremony",
+        "--allow-online",
+        "--print-credentials",
+        "--tenant",
+        "c",
+        "-k",
+        &k,
+    ];
     for l in &labels {
         args.extend(["--share", l]);
     }
@@ -294,6 +302,7 @@ fn plan_check_refuses_a_plan_over_the_envelope_cap() {
     let r = run(&[
         "ceremony",
         "--allow-online",
+        "--print-credentials",
         "--plan",
         p(&plan),
         "--out",

@@ -8,7 +8,6 @@ use breakglass_core::contents::{Entry, VaultContents};
 use breakglass_core::entra;
 use breakglass_core::kdf::KdfParams;
 use breakglass_core::password::{self, PasswordPolicy};
-use breakglass_core::placement::Placement;
 use breakglass_core::plan::Plan;
 use breakglass_core::recover::display_vault_id;
 use breakglass_core::seal::{self, SealPlan};
@@ -90,15 +89,6 @@ pub struct Args {
     print_credentials: bool,
     #[command(flatten)]
     sheets: sheets::SheetArgs,
-}
-
-/// The OS random source, checked once so a broken source is an error, not a panic.
-pub fn os_rng() -> CliResult<rand::rand_core::UnwrapErr<rand::rngs::SysRng>> {
-    let mut probe = [0u8; 32];
-    rand::TryRng::try_fill_bytes(&mut rand::rngs::SysRng, &mut probe)
-        .map_err(|e| anyhow::anyhow!("the operating system's random source failed: {e}"))
-        .code(exit::FAILURE)?;
-    Ok(rand::rand_core::UnwrapErr(rand::rngs::SysRng))
 }
 
 /// One account to create.
@@ -354,28 +344,6 @@ fn check_fields(spec: &Spec) -> CliResult {
     Ok(())
 }
 
-/// Prints the placement in plain words; refuses one that lets a place or person recover alone.
-pub fn check_placement(threshold: u8, labels: &[ShareLabel], allow: bool) -> CliResult {
-    let p = Placement::new(threshold, labels);
-    if usize::from(threshold) > labels.len() || threshold < 2 {
-        return Ok(()); // reported by the threshold rules with their own message
-    }
-    println!(
-        "Placement of the {} shares (any {threshold} recover):",
-        labels.len()
-    );
-    for line in p.report() {
-        println!("  {}", super::visible(&line));
-    }
-    if p.refused() && !allow {
-        return fail(
-            exit::USAGE,
-            "one location or custodian could recover alone: spread the shares, or pass --allow-single-location-recovery",
-        );
-    }
-    Ok(())
-}
-
 /// Refuses, before any secret is generated, a vault above the format's envelope cap
 /// (FORMAT.md §3): placeholders of the generated secrets' lengths give its exact size.
 fn check_vault_size(spec: &Spec, totp: &[Vec<Vec<Entry>>], notes: &[Entry]) -> CliResult {
@@ -443,7 +411,7 @@ pub fn run(args: Args, hardening: &Hardening) -> CliResult {
             &breakglass_core::secret::VaultSecret::from_bytes([0; 32]),
             spec.threshold,
             spec.labels.len().min(255) as u8,
-            &mut os_rng()?,
+            &mut super::rng::os_rng()?,
         );
         if let Err(e) = shamir_err {
             return Err(e).code(exit::USAGE);
@@ -451,7 +419,7 @@ pub fn run(args: Args, hardening: &Hardening) -> CliResult {
         return fail(exit::USAGE, "at least 2 shares are needed");
     }
     check_fields(&spec)?;
-    check_placement(spec.threshold, &spec.labels, spec.allow_single_location)?;
+    super::placement::check(spec.threshold, &spec.labels, spec.allow_single_location)?;
     let planned: Vec<(u8, &str)> = (1..=u8::MAX)
         .zip(spec.labels.iter().map(|l| l.location.as_str()))
         .collect();
@@ -474,7 +442,7 @@ pub fn run(args: Args, hardening: &Hardening) -> CliResult {
         .collect::<CliResult<Vec<_>>>()?;
     check_vault_size(&spec, &totp, &notes)?;
 
-    let mut rng = os_rng()?;
+    let mut rng = super::rng::os_rng()?;
     let mut entries = Vec::new();
     for (a, totp) in spec.accounts.iter().zip(totp) {
         if a.password {

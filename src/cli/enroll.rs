@@ -773,6 +773,6 @@ mod tests {
 
     #[test]
     fn labels_cannot_drive_the_terminal() {
-        assert_eq!(shown("a\x1b[2Jb\u{202e}"), "a\\u{1b}[2Jb\\u{202e}");
+        assert_eq!(shown("a\x1b[2Jb\u{202e}"), "a\\u{1B}[2Jb\\u{202E}");
     }
 }

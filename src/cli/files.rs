@@ -231,6 +231,8 @@ pub fn write_all_atomically(dir: &Path, files: &[OutFile], force: bool) -> Resul
 /// while sheets are written. The handler only reads an immutable list published through an
 /// atomic pointer and calls `unlink`, both safe in a signal handler; then the signal is
 /// raised again with its default action, so the exit status still says what happened.
+// The signal handler is libc: sigaction, unlink and raise, each with its SAFETY note.
+#[allow(unsafe_code)]
 mod interrupt {
     use std::ffi::CString;
     use std::path::Path;

@@ -5,7 +5,6 @@
 //! PINs, shown for enrollment. expand: one more share of the same secret for a new custodian or
 //! a lost sheet; every old sheet stays valid.
 
-use super::ceremony::{check_placement, os_rng};
 use super::harden::Hardening;
 use super::{CliResult, WithCode, enroll, exit, fail, preflight, recover, sheets, warn_unlocked};
 use breakglass_core::contents::{Entry, VaultContents};
@@ -100,7 +99,7 @@ pub fn run(args: Args, mode: Mode, hardening: &Hardening) -> CliResult {
     preflight::before_secrets(hardening, args.sheets.allow_online)?;
     let (r, passphrase) = recover::open_sheets(&args.files, args.passphrase_file.as_deref())?;
     let old = r.header.clone();
-    let mut rng = os_rng()?;
+    let mut rng = super::rng::os_rng()?;
     let paper = sheets::paper(args.sheets.paper, None);
 
     if mode == Mode::Expand {
@@ -114,7 +113,7 @@ pub fn run(args: Args, mode: Mode, hardening: &Hardening) -> CliResult {
         )?;
         let mut labels = old.labels.clone();
         labels.push(label.clone());
-        check_placement(
+        super::placement::check(
             old.threshold,
             &labels,
             args.sheets.allow_single_location_recovery,
@@ -150,7 +149,7 @@ pub fn run(args: Args, mode: Mode, hardening: &Hardening) -> CliResult {
         labels
     };
     let threshold = args.threshold.unwrap_or(old.threshold);
-    check_placement(
+    super::placement::check(
         threshold,
         &labels,
         args.sheets.allow_single_location_recovery,

@@ -7,6 +7,10 @@
 //! exit path: the end of the display, an error, Ctrl-C, SIGTERM, SIGHUP, SIGQUIT and a panic.
 //! It decides nothing about what is shown.
 
+// The terminal size (ioctl TIOCGWINSZ) and the signal handlers are libc calls, each with its
+// SAFETY note; the rest of the binary denies unsafe code.
+#![allow(unsafe_code)]
+
 use std::fs::File;
 use std::io::{self, Read, Write};
 use std::os::fd::AsRawFd;
