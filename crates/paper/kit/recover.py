@@ -108,11 +108,11 @@ NO_TEXT = "no breakglass text found: a share starts BG1-S-5-..., a vault BG1-V-.
 
 
 def normalize(s):
-    """§6.5 rule 2: drop spaces, tabs and '-', upper-case, read O as 0 and I, L as 1.
-
-    Works on UTF-8 bytes, so a non-ASCII character stays a wrong character."""
+    """§6.5: drop spaces, tabs, CR, LF and '-', upper-case a-z, read O as 0 and I, L as 1;
+    a non-ASCII character becomes one byte outside the alphabet (one character, never valid)."""
     out = bytearray()
-    for b in s.encode("utf-8"):
+    for c in s:
+        b = ord(c) if ord(c) < 0x80 else 0x80
         if b in b" -\t\r\n":
             continue
         if 0x61 <= b <= 0x7A:
@@ -178,7 +178,7 @@ class Header:
     def parse_line(self, row):
         """One data line (§6.5 rule 4), checked in order; returns (number, normalized row)."""
         n, w = normalize(row), self.width
-        if len(n) < w + 2 or not n[:w].isdigit():
+        if len(n) < w or not n[:w].isdigit():
             raise text_error("BadLineNumber",
                              "a line does not start with its %d-digit line number" % w)
         number = int(n[:w])
@@ -252,15 +252,18 @@ class Block:
     def decode(self):
         """The payload bytes, or the error that explains why not (§6.5 rules 5-7)."""
         h, missing = self.header, self.missing()
-        bad = dict(reversed(self.bad))  # first failed row for each line number
+        # Rule 7: a failed line also read correctly is forgotten; the first failed row of each
+        # missing number counts.
+        failed = [(number, row) for number, row in self.bad if number in missing]
+        bad = dict(reversed(failed))
         if len(missing) == 1 and missing[0] in bad:
             typo = self.locate_typo(missing[0], bad[missing[0]])
             if typo == "check":
                 raise text_error("CheckCharacterTypo", "%s line %d has a typo in its check "
                                  "character (the last one): retype it" % (h.noun, missing[0]))
             raise LineCheckFailed(h, missing[0], b"", typo)
-        if self.bad and missing:
-            raise LineCheckFailed(h, self.bad[0][0], b"")
+        if failed:
+            raise LineCheckFailed(h, failed[0][0], b"")
         if missing:
             shown = ", ".join(str(i) for i in missing[:12]) + (", ..." if len(missing) > 12 else "")
             raise text_error("MissingLines", "the %s text is incomplete: %s missing (of %d)" % (
