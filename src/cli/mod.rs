@@ -10,6 +10,7 @@ mod harden;
 mod inputs;
 mod inspect;
 mod json;
+mod kit;
 mod output;
 mod placement;
 mod plan;
@@ -183,6 +184,8 @@ enum Command {
     /// Write the manual pages (breakglass.1 and one per subcommand) into a folder.
     #[command(after_help = completions::MAN_HELP)]
     Man(completions::ManArgs),
+    /// Write the recovery kit (recover.py and recovery-kit.pdf): recovery without breakglass.
+    Kit(kit::Args),
 }
 
 /// Runs the command line and maps failures to exit codes.
@@ -215,6 +218,7 @@ pub fn main() -> ExitCode {
         Command::Preflight(a) => preflight::run(a, &hardening),
         Command::Completions(a) => completions::completions(a),
         Command::Man(a) => completions::man(a),
+        Command::Kit(a) => kit::run(a),
     };
     match result {
         Ok(()) => ExitCode::from(exit::OK),

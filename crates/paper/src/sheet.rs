@@ -42,7 +42,7 @@ impl Paper {
         }
     }
 
-    fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Paper::A4 => "A4",
             Paper::Letter => "Letter",
@@ -82,7 +82,7 @@ pub struct ShareSheet {
     pub vault_lines: Vec<String>,
     /// Recovery steps, printed as given; a leading "1. " gets a hanging indent.
     pub instructions: Vec<String>,
-    /// A few lines summarising the format, with a pointer to FORMAT.md.
+    /// A few lines summarising the format, with a pointer to the recovery kit.
     pub format_summary: Vec<String>,
     /// e.g. "breakglass recover share-1.png share-3.png".
     pub recover_command: String,
@@ -134,7 +134,7 @@ const MM: f32 = 72.0 / 25.4;
 /// Page margin on all sides (the brief asks for at least 12 mm).
 const MARGIN: f32 = 15.0 * MM;
 /// Height reserved above the bottom margin for the page footer.
-const FOOTER_H: f32 = 16.0;
+pub(crate) const FOOTER_H: f32 = 16.0;
 /// Error-correction level of every code: survives ~25 % damage (stains, folds).
 const EC: EcLevel = EcLevel::Q;
 /// Quiet zone in modules, as the QR standard requires.
@@ -155,7 +155,7 @@ const FEW_SHEETS: u8 = 5;
 /// parts of at most 32 lines (§6.4); the rest is headroom.
 const MAX_VAULT_PARTS: usize = 64;
 /// Smallest font size we shrink text to before giving up.
-const MIN_FONT: f32 = 6.0;
+pub(crate) const MIN_FONT: f32 = 6.0;
 
 /// Render one share sheet to PDF bytes in memory (never writes files).
 /// Same input gives the same bytes, also when called repeatedly in one process.
@@ -405,7 +405,7 @@ fn validate_text(s: &ShareSheet) -> Result<(), SheetError> {
 }
 
 /// `YYYY-MM-DD` to a PDF date at midnight UTC; the only date the PDF metadata carries.
-fn parse_date(field: &str, s: &str) -> Result<printpdf::date::DateTime, SheetError> {
+pub(crate) fn parse_date(field: &str, s: &str) -> Result<printpdf::date::DateTime, SheetError> {
     let bad = || SheetError::InvalidDate {
         field: field.to_string(),
         value: s.to_string(),
@@ -567,7 +567,7 @@ impl DrawnCode {
 // Fonts and text measurement
 
 #[derive(Clone, Copy)]
-enum Face {
+pub(crate) enum Face {
     Sans,
     SansBold,
     Mono,
@@ -618,7 +618,7 @@ impl Face {
         }
     }
 
-    fn width(self, s: &str, size: f32) -> f32 {
+    pub(crate) fn width(self, s: &str, size: f32) -> f32 {
         s.chars().map(|c| self.advance(c)).sum::<f32>() * size / 1000.0
     }
 }
@@ -640,7 +640,7 @@ fn fit_size(what: &str, face: Face, s: &str, max: f32, width: f32) -> Result<f32
 }
 
 /// Greedy word wrap; a word longer than the line is broken between characters.
-fn wrap(s: &str, face: Face, size: f32, width: f32) -> Vec<String> {
+pub(crate) fn wrap(s: &str, face: Face, size: f32, width: f32) -> Vec<String> {
     let mut lines = Vec::new();
     let mut cur = String::new();
     for word in s.split(' ').filter(|w| !w.is_empty()) {
@@ -672,7 +672,7 @@ fn wrap(s: &str, face: Face, size: f32, width: f32) -> Vec<String> {
 }
 
 /// Splits "3. Do this" into ("3. ", "Do this") so wrapped lines hang under the text.
-fn step_prefix(s: &str) -> (&str, &str) {
+pub(crate) fn step_prefix(s: &str) -> (&str, &str) {
     let digits = s.bytes().take_while(u8::is_ascii_digit).count();
     let b = s.as_bytes();
     if digits > 0
@@ -690,17 +690,17 @@ fn step_prefix(s: &str) -> (&str, &str) {
 // ---------------------------------------------------------------------------------------
 // Page canvas: top-down cursor over printpdf's bottom-left coordinates
 
-struct Canvas {
+pub(crate) struct Canvas {
     w: f32,
     h: f32,
     done: Vec<Vec<Op>>,
     ops: Vec<Op>,
     /// Distance of the next free position from the top edge, in points.
-    y: f32,
+    pub(crate) y: f32,
 }
 
 impl Canvas {
-    fn new(paper: Paper) -> Self {
+    pub(crate) fn new(paper: Paper) -> Self {
         let (w, h) = paper.size_pt();
         Canvas {
             w,
@@ -711,15 +711,15 @@ impl Canvas {
         }
     }
 
-    fn left(&self) -> f32 {
+    pub(crate) fn left(&self) -> f32 {
         MARGIN
     }
 
-    fn width(&self) -> f32 {
+    pub(crate) fn width(&self) -> f32 {
         self.w - 2.0 * MARGIN
     }
 
-    fn bottom(&self) -> f32 {
+    pub(crate) fn bottom(&self) -> f32 {
         self.h - MARGIN - FOOTER_H
     }
 
@@ -727,29 +727,29 @@ impl Canvas {
         self.bottom() - self.y
     }
 
-    fn page_index(&self) -> usize {
+    pub(crate) fn page_index(&self) -> usize {
         self.done.len()
     }
 
-    fn new_page(&mut self) {
+    pub(crate) fn new_page(&mut self) {
         self.done.push(std::mem::take(&mut self.ops));
         self.y = MARGIN;
     }
 
     /// Start a new page unless `need` points still fit on this one.
-    fn ensure(&mut self, need: f32) {
+    pub(crate) fn ensure(&mut self, need: f32) {
         if need > self.room() && self.y > MARGIN {
             self.new_page();
         }
     }
 
-    fn finish(mut self) -> Vec<Vec<Op>> {
+    pub(crate) fn finish(mut self) -> Vec<Vec<Op>> {
         self.done.push(std::mem::take(&mut self.ops));
         self.done
     }
 
     /// Text with its baseline `baseline` points below the top edge.
-    fn text(&mut self, x: f32, baseline: f32, face: Face, size: f32, s: &str) {
+    pub(crate) fn text(&mut self, x: f32, baseline: f32, face: Face, size: f32, s: &str) {
         if s.is_empty() {
             return;
         }
@@ -772,7 +772,7 @@ impl Canvas {
         ]);
     }
 
-    fn line(&mut self, x1: f32, y1: f32, x2: f32, y2: f32, thickness: f32) {
+    pub(crate) fn line(&mut self, x1: f32, y1: f32, x2: f32, y2: f32, thickness: f32) {
         let point = |x: f32, y: f32| LinePoint {
             p: Point {
                 x: Pt(x),
@@ -830,7 +830,7 @@ impl Canvas {
     }
 
     /// Section heading with a rule under it; keeps `keep` points of content with it.
-    fn heading(&mut self, s: &str, keep: f32) {
+    pub(crate) fn heading(&mut self, s: &str, keep: f32) {
         self.heading_note(s, "", keep);
     }
 
@@ -1426,7 +1426,7 @@ fn document_id(s: &ShareSheet, paper: Paper) -> [u8; 16] {
     h.finalize()[..16].try_into().expect("16 of 32 bytes")
 }
 
-fn to_pdf(
+pub(crate) fn to_pdf(
     title: &str,
     id: [u8; 16],
     paper: Paper,
@@ -1545,7 +1545,7 @@ impl ShareSheet {
             "7. Afterwards delete the scans (they are copies of a secret), rotate the credentials with ./breakglass rotate (offline) and seal new sheets in new tamper-evident bags.".to_string(),
         );
         instructions.push(
-            "8. Without the tool: FORMAT.md in the breakglass source specifies everything needed to decode these blocks by hand.".to_string(),
+            "8. Without breakglass: recovery-kit.pdf, or recover.py from the kit (`breakglass kit` writes both; the booklet explains the format and lists recover.py).".to_string(),
         );
         // A few sheets whose codes all sit on page 1 are named one by one; more sheets, or
         // vault codes over several pages, are simpler as one folder of scans.
@@ -1565,7 +1565,7 @@ impl ShareSheet {
             "Header BG1-<S share | V vault>-<lines>-<first 32 bits of SHA-256, base32>. Spaces, dashes, case and I/L/O are forgiven.".to_string(),
             "Share: version, vault id, generation, k, n, x, 32-byte Shamir value over GF(2^8) (x^8+x^4+x^3+x^2+1).".to_string(),
             "Vault: header (authenticated), XChaCha20-Poly1305; key = HKDF-SHA256(vault id, secret [+ Argon2id(passphrase)]).".to_string(),
-            "Full specification, test vectors and an independent decoder: FORMAT.md and tests/ in the breakglass source.".to_string(),
+            "Without breakglass: recovery-kit.pdf, or recover.py from the kit. Full specification: FORMAT.md in the breakglass source.".to_string(),
         ];
         ShareSheet {
             title: f.title.clone(),

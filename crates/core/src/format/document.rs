@@ -147,7 +147,7 @@ impl SheetText {
         ));
         line("#     breakglass recover share-A.txt share-B.txt ...");
         line("# or type the blocks by hand: breakglass recover (with no files).");
-        line("# Format: FORMAT.md in the breakglass source (text form BG1, share format 1).");
+        line("# Without breakglass: recovery-kit.pdf, or recover.py from the kit (text form BG1).");
         line("");
         for l in self.share.display_lines() {
             line(&l);
