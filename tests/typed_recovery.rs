@@ -186,7 +186,7 @@ fn every_typing_slip_is_repaired_in_place() {
     // The prompt says exactly what the parser forgives, and what it does not.
     assert!(s.contains("with or without its line number"), "{s}");
     assert!(
-        s.contains("Type the last character of each line too"),
+        s.contains("character of each line too: it is the line's check character"),
         "{s}"
     );
 
