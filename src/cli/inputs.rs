@@ -39,13 +39,18 @@ const TYPED: &str = "typed";
 const VAULT_WHERE: &str = "the vault block (BG1-V-…): it is the same on every sheet, printed under \"VAULT typed fallback\" after \"HOW TO RECOVER\" (page 2 of any sheet), and at the end of any share-N.txt; or give a scan of page 1 of any sheet";
 
 impl Gathered {
-    /// Labels each share with its own number (never its position among the inputs).
+    /// Labels each share with its own number (never its position among the inputs) where the
+    /// source alone does not tell it apart; a file holding one share keeps its name, which the
+    /// other commands use to pair the share with the vault copy beside it.
     fn add(&mut self, source: &str, d: Decoded) {
+        let many = d.shares.len() > 1;
         for s in d.shares {
             let name = if source == TYPED {
                 format!("typed share {}", s.index())
-            } else {
+            } else if many {
                 format!("{source} (share {})", s.index())
+            } else {
+                source.to_string()
             };
             self.shares.push(Sourced::new(name, s));
         }
