@@ -257,7 +257,7 @@ fn one_sheet_given_and_the_other_typed() {
         &format!("> {}", sh_quote(p(&out))),
     );
     let tmux = Tmux::start(dir.path(), 200, 50, &script);
-    tmux.wait_for("Still needed: 1 more share(s)");
+    tmux.wait_for("Type the missing blocks now");
     let doc = std::fs::read_to_string(&sheets[1]).unwrap();
     let share: Vec<&str> = doc
         .lines()

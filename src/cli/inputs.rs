@@ -25,22 +25,150 @@ pub struct Gathered {
     pub incomplete: Vec<Block>,
     /// Headers of the vault blocks read whole, so parts of the same vault are not asked for.
     whole_vaults: Vec<text::Header>,
+    /// How many of `problems` were already shown (named before typing was asked for).
+    shown: usize,
+    /// The custodian ended the typing (Enter with enough, `quit`, or the end of input).
+    done_typing: bool,
 }
 
+/// The source of typed blocks; their labels say the share number ("typed share 3").
+const TYPED: &str = "typed";
+
+/// Where the typed vault block is: the sheet prints it under this heading, after the
+/// recovery steps (page 2 of a sheet whose vault codes all fit page 1).
+const VAULT_WHERE: &str = "the vault block (BG1-V-…): it is the same on every sheet, printed under \"VAULT typed fallback\" after \"HOW TO RECOVER\" (page 2 of any sheet), and at the end of any share-N.txt; or give a scan of page 1 of any sheet";
+
 impl Gathered {
+    /// Labels each share with its own number (never its position among the inputs) where the
+    /// source alone does not tell it apart; a file holding one share keeps its name, which the
+    /// other commands use to pair the share with the vault copy beside it.
     fn add(&mut self, source: &str, d: Decoded) {
         let many = d.shares.len() > 1;
-        for (i, s) in d.shares.into_iter().enumerate() {
-            let name = if many {
-                format!("{source} (share {})", i + 1)
+        for s in d.shares {
+            let name = if source == TYPED {
+                format!("typed share {}", s.index())
+            } else if many {
+                format!("{source} (share {})", s.index())
             } else {
                 source.to_string()
             };
             self.shares.push(Sourced::new(name, s));
         }
         for v in d.vaults {
-            self.vaults.push(Sourced::new(source, v));
+            let name = if source == TYPED {
+                "typed vault block"
+            } else {
+                source
+            };
+            self.vaults.push(Sourced::new(name, v));
         }
+    }
+
+    /// Takes in what another reading gathered.
+    fn absorb(&mut self, other: Gathered) {
+        self.shares.extend(other.shares);
+        self.vaults.extend(other.vaults);
+        self.problems.extend(other.problems);
+        self.incomplete.extend(other.incomplete);
+        self.whole_vaults.extend(other.whole_vaults);
+    }
+
+    /// The share numbers read so far, each once.
+    fn share_numbers(&self) -> Vec<u8> {
+        let mut n: Vec<u8> = self.shares.iter().map(|s| s.item.index()).collect();
+        n.sort_unstable();
+        n.dedup();
+        n
+    }
+
+    /// Shares needed, from the vault header once one is read, else from a share's claim.
+    fn threshold(&self) -> Option<u8> {
+        self.vaults
+            .first()
+            .map(|v| v.item.header.threshold)
+            .or_else(|| self.shares.first().map(|s| s.item.threshold))
+    }
+
+    /// A vault block and as many different shares as the threshold: worth trying to open.
+    pub fn enough(&self) -> bool {
+        !self.vaults.is_empty()
+            && self
+                .threshold()
+                .is_some_and(|k| self.share_numbers().len() >= usize::from(k))
+    }
+
+    /// "share 1 (Safe A, Alice)": the number, and the location and custodian when a vault
+    /// block has been read (they are in its header).
+    fn describe_share(&self, index: u8) -> String {
+        let label = self
+            .vaults
+            .first()
+            .and_then(|v| v.item.header.labels.get(usize::from(index).wrapping_sub(1)));
+        match label {
+            Some(l) if !l.location.is_empty() || !l.custodian.is_empty() => {
+                let parts: Vec<&str> = [l.location.as_str(), l.custodian.as_str()]
+                    .into_iter()
+                    .filter(|p| !p.is_empty())
+                    .collect();
+                format!("share {index} ({})", super::visible(&parts.join(", ")))
+            }
+            _ => format!("share {index}"),
+        }
+    }
+
+    /// What is in and what is still needed, in words.
+    pub fn tally(&self) -> String {
+        let mut have: Vec<String> = self
+            .share_numbers()
+            .into_iter()
+            .map(|i| self.describe_share(i))
+            .collect();
+        if !self.vaults.is_empty() {
+            have.push("the vault block".into());
+        }
+        let mut need: Vec<String> = Vec::new();
+        let got = self.share_numbers().len();
+        match self.threshold() {
+            Some(k) if got < usize::from(k) => {
+                let more = usize::from(k) - got;
+                need.push(format!(
+                    "{more} more share{} (from a sheet not yet read; {k} are needed)",
+                    if more == 1 { "" } else { "s" }
+                ));
+            }
+            Some(_) => {}
+            None => need.push("the share block (BG1-S-…) of each sheet".into()),
+        }
+        if self.vaults.is_empty() {
+            need.push(VAULT_WHERE.into());
+        }
+        let have = if have.is_empty() {
+            "nothing read yet".to_string()
+        } else {
+            format!("have {}", and_list(&have))
+        };
+        if need.is_empty() {
+            format!("{have}: that is enough to open the vault")
+        } else {
+            format!("{have}; need {}", and_list(&need))
+        }
+    }
+
+    /// Shows, once, the inputs that could not be read, each named.
+    fn show_problems(&mut self) {
+        for p in &self.problems[self.shown..] {
+            eprintln!("could not use {}", super::visible(p));
+        }
+        self.shown = self.problems.len();
+    }
+}
+
+/// "a", "a and b", "a, b and c".
+fn and_list(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
     }
 }
 
@@ -205,41 +333,80 @@ fn pool_vault_parts(g: &mut Gathered, pooled: Vec<(String, Block)>) {
     }
 }
 
+/// How to type, said once before the first prompt: exactly what the parser forgives.
+const HOW_TO_TYPE: &str = "\
+Type each share block (BG1-S-…) and one vault block (BG1-V-…) from the sheets: the header
+line first, then its numbered lines. A line may be typed with or without its line number;
+spaces, dashes and lower case make no difference, and I, L, O count as 1, 1, 0. Type the last
+character of each line too: it is the line's check character and catches a typo at once.
+At a header prompt you may also give a file name (share-N.txt, or a scan or photo of page 1 of
+a sheet) or paste a whole share-N.txt. Enter on an empty header prompt opens the vault once
+enough is in; `quit` stops.";
+
 /// Reads typed blocks from the terminal until the user finishes, or the whole of a piped
 /// standard input.
 pub fn typed() -> CliResult<Gathered> {
     if !interactive() {
         return Ok(from_files(&[PathBuf::from("-")]));
     }
-    eprintln!(
-        "Type each share (the BG1-S block) and one copy of the vault (the BG1-V block), line by line.\n\
-         Spaces and dashes are optional; a typo is reported at once. Press Enter on an empty header line to finish."
-    );
+    eprintln!("{HOW_TO_TYPE}");
     let mut g = Gathered::default();
     type_more(&mut g)?;
     Ok(g)
 }
 
+/// Asks for blocks (or files) until enough is in and the custodian presses Enter, or they
+/// stop. Nothing already read is dropped: after each block the tally says what is in, by
+/// share number and custodian, and what is still needed.
 fn type_more(g: &mut Gathered) -> CliResult {
-    let mut n = 0;
-    while let Some(b) = prompt::typed_block(&format!("typed block {}", n + 1))? {
-        n += 1;
-        let source = format!("typed block {n}");
-        match document::decode_blocks(vec![b]) {
-            Ok(d) => g.add(&source, d),
-            Err(e) => g.problems.push(format!("{source}: {e}")),
+    loop {
+        match prompt::typed_entry()? {
+            prompt::Entry::Block(b) => take_typed(g, vec![b]),
+            prompt::Entry::Pasted(blocks) => take_typed(g, blocks),
+            prompt::Entry::File(path) => g.absorb(from_files(&[path])),
+            prompt::Entry::Finish if g.enough() => break,
+            prompt::Entry::Finish => {
+                eprintln!("Not yet: {}.", g.tally());
+                eprintln!("Type the next block or give a file, or type `quit` to stop.");
+                continue;
+            }
+            prompt::Entry::Stop => break,
         }
+        g.show_problems();
+        eprintln!("{}.", g.tally());
     }
+    g.done_typing = true;
     Ok(())
 }
 
-/// At a terminal, offers to type whatever the scans could not read: the missing lines of a
-/// partly read vault, then any further blocks.
+/// Decodes typed blocks; a block that still fails is named by its kind, not its position.
+fn take_typed(g: &mut Gathered, blocks: Vec<Block>) {
+    let (complete, partial): (Vec<Block>, Vec<Block>) =
+        blocks.into_iter().partition(Block::is_complete);
+    for b in partial {
+        if b.header.kind == Kind::Vault {
+            g.incomplete.push(b);
+        } else if let Err(e) = b.decode() {
+            g.problems.push(format!("the typed share block: {e}"));
+        }
+    }
+    for b in complete {
+        let noun = b.header.kind.noun();
+        match document::decode_blocks(vec![b]) {
+            Ok(d) => g.add(TYPED, d),
+            Err(e) => g.problems.push(format!("the typed {noun} block: {e}")),
+        }
+    }
+}
+
+/// At a terminal, offers to type whatever the files could not give: first it names each
+/// input that failed, then asks for the missing lines of a partly read vault, then for
+/// blocks until enough is in.
 pub fn fill_gaps(g: &mut Gathered) -> CliResult {
-    let short = still_short(g);
-    if !interactive() || (g.problems.is_empty() && g.incomplete.is_empty() && short.is_none()) {
+    if !interactive() {
         return Ok(());
     }
+    g.show_problems();
     for b in std::mem::take(&mut g.incomplete) {
         eprintln!(
             "The vault was only partly read ({} of {} lines): type the missing lines from any sheet.",
@@ -248,43 +415,24 @@ pub fn fill_gaps(g: &mut Gathered) -> CliResult {
         );
         let b = prompt::complete_block(b)?;
         match document::decode_blocks(vec![b]) {
-            Ok(d) => g.add("typed vault lines", d),
+            Ok(d) => g.add(TYPED, d),
             Err(e) => g.problems.push(format!("typed vault lines: {e}")),
         }
     }
-    if !g.problems.is_empty() {
-        eprintln!("Some inputs could not be read. Type their blocks now, or press Enter to go on.");
-        type_more(g)?;
-    } else if let Some(need) = short {
-        // A scan of one sheet mixed with typing another (the sheet says this works).
+    g.show_problems();
+    if !g.done_typing && !g.enough() {
+        eprintln!("{}.", g.tally());
         eprintln!(
-            "Still needed: {need}. Type the blocks from the sheets now, or press Enter to go on."
+            "Type the missing blocks now (or give another file); what was read is kept.\n{HOW_TO_TYPE}"
         );
         type_more(g)?;
     }
     Ok(())
 }
 
-/// What the inputs read so far lack to open the vault, in words; `None` when nothing is known
-/// to be missing. Thresholds are read from the (unverified) shares: a guide for asking only.
-fn still_short(g: &Gathered) -> Option<String> {
-    let k = g.shares.iter().map(|s| s.item.threshold).max().unwrap_or(2);
-    let mut have: Vec<u8> = g.shares.iter().map(|s| s.item.index()).collect();
-    have.sort_unstable();
-    have.dedup();
-    let mut need = Vec::new();
-    if have.len() < usize::from(k) {
-        need.push(format!("{} more share(s)", usize::from(k) - have.len()));
-    }
-    if g.vaults.is_empty() && g.incomplete.is_empty() {
-        need.push("a vault block (from any sheet)".to_string());
-    }
-    (!need.is_empty()).then(|| need.join(" and "))
-}
-
 /// Reports what could not be read; incomplete vault parts say which lines are missing.
 pub fn report(g: &Gathered) {
-    for p in &g.problems {
+    for p in &g.problems[g.shown..] {
         eprintln!("warning: skipped {}", super::visible(p));
     }
     for b in &g.incomplete {

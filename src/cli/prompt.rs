@@ -2,9 +2,9 @@
 
 use super::{CliResult, WithCode, exit, fail, files, interactive};
 use breakglass_core::secret::Passphrase;
-use breakglass_core::text::{Block, Header};
+use breakglass_core::text::{self, Block, Header, TextError};
 use std::io::{BufRead, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Reads a passphrase from a file (or `-` for stdin), or asks for it (twice when `confirm`).
 pub fn passphrase(file: Option<&Path>, confirm: bool) -> CliResult<Passphrase> {
@@ -14,7 +14,9 @@ pub fn passphrase(file: Option<&Path>, confirm: bool) -> CliResult<Passphrase> {
             Passphrase::new(s.to_string())
         }
         None => {
-            if !interactive() {
+            // Asked on the controlling terminal (as age does), so shares piped on standard
+            // input do not stop the passphrase from being typed.
+            if !interactive() && super::terminal::Tty::open().is_err() {
                 return fail(
                     exit::USAGE,
                     "a passphrase is needed but there is no terminal to ask on: pass --passphrase-file FILE",
@@ -43,91 +45,212 @@ pub fn passphrase(file: Option<&Path>, confirm: bool) -> CliResult<Passphrase> {
     Ok(p)
 }
 
-/// Asks for one block (share or vault) typed line by line, checking each line as it comes.
-/// Returns `None` when the user ends input (an empty header line or end of input).
-pub fn typed_block(what: &str) -> CliResult<Option<Block>> {
+/// What the custodian gave at a block's first prompt.
+pub enum Entry {
+    /// A block typed (or pasted) line by line; its lines checked, its header retyped if needed.
+    Block(Block),
+    /// Blocks pasted on one line (a QR payload: a header followed by its lines).
+    Pasted(Vec<Block>),
+    /// A file to read instead: a share document, a scan or a photo.
+    File(PathBuf),
+    /// Enter on an empty header prompt.
+    Finish,
+    /// `quit`, or the end of input.
+    Stop,
+}
+
+/// Reads one line from standard input after a prompt on stderr; `None` at the end of input.
+fn ask(input: &mut impl BufRead, prompt: &str) -> CliResult<Option<zeroize::Zeroizing<String>>> {
+    eprint!("{prompt}");
+    std::io::stderr().flush().ok();
+    let mut s = zeroize::Zeroizing::new(String::new());
+    if input.read_line(&mut s).code(exit::FAILURE)? == 0 {
+        return Ok(None);
+    }
+    Ok(Some(zeroize::Zeroizing::new(s.trim().to_string())))
+}
+
+/// A path typed at a prompt: quotes from a drag-and-drop are taken off.
+fn as_existing_path(t: &str) -> Option<PathBuf> {
+    let unquoted = t
+        .strip_prefix('\'')
+        .and_then(|u| u.strip_suffix('\''))
+        .or_else(|| t.strip_prefix('"').and_then(|u| u.strip_suffix('"')))
+        .unwrap_or(t);
+    let p = PathBuf::from(unquoted);
+    p.exists().then_some(p)
+}
+
+/// Asks for the next block: a header line, then its lines. At the header prompt a file name,
+/// a pasted QR payload, a pasted share file (its `#` comments are skipped), Enter or `quit` are
+/// understood too. The header's own syntax is checked the moment it is typed.
+pub fn typed_entry() -> CliResult<Entry> {
     let stdin = std::io::stdin();
     let mut input = stdin.lock();
-    let mut ask = |prompt: &str| -> CliResult<Option<zeroize::Zeroizing<String>>> {
-        eprint!("{prompt}");
-        std::io::stderr().flush().ok();
-        let mut s = zeroize::Zeroizing::new(String::new());
-        let n = input.read_line(&mut s).code(exit::FAILURE)?;
-        if n == 0 {
-            return Ok(None);
-        }
-        let t = zeroize::Zeroizing::new(s.trim().to_string());
-        Ok(Some(t))
-    };
     let header = loop {
-        let Some(line) = ask(&format!(
-            "{what}: header line (BG1-…), or Enter to finish: "
-        ))?
+        let Some(line) = ask(
+            &mut input,
+            "Header line (BG1-S-… or BG1-V-…), a file name, or Enter when done: ",
+        )?
         else {
-            return Ok(None);
+            return Ok(Entry::Stop);
         };
-        if line.is_empty() {
-            return Ok(None);
+        let t = line.as_str();
+        if t.is_empty() {
+            return Ok(Entry::Finish);
         }
-        match Header::parse(&line) {
+        if t.starts_with('#') {
+            continue; // a comment of a pasted share file
+        }
+        if matches!(t.to_ascii_lowercase().as_str(), "q" | "quit" | "exit") {
+            return Ok(Entry::Stop);
+        }
+        let mut words = t.split_whitespace();
+        if let (Some(first), Some(_)) = (words.next(), words.next())
+            && Header::parse(first).is_ok()
+        {
+            match text::parse_blocks(t) {
+                Ok(blocks) => return Ok(Entry::Pasted(blocks)),
+                Err(e) => {
+                    eprintln!("  {}", super::visible(&e.to_string()));
+                    continue;
+                }
+            }
+        }
+        match Header::parse(t) {
             Ok(h) => break h,
+            Err(TextError::NoHeader) => match as_existing_path(t) {
+                Some(p) => return Ok(Entry::File(p)),
+                None => eprintln!(
+                    "  that is neither a header line (it starts with BG1-S- or BG1-V-) nor a file that exists: type the header line printed above the block"
+                ),
+            },
             Err(e) => eprintln!("  {}", super::visible(&e.to_string())),
         }
     };
     let mut block = Block::new(header);
-    while !block.is_complete() {
-        let next = block.missing()[0];
-        let width = block.header.number_width();
-        let Some(line) = ask(&format!(
-            "  line {next:0width$} of {}: ",
-            block.header.line_count
-        ))?
+    if !read_lines(&mut input, &mut block)? {
+        return Ok(Entry::Stop);
+    }
+    retype_header_if_needed(&mut input, &mut block)?;
+    Ok(Entry::Block(block))
+}
+
+/// Asks for the missing lines of `block` until it is complete; false at the end of input.
+/// A line typed out of turn is kept, and the prompt says which line is still needed.
+fn read_lines(input: &mut impl BufRead, block: &mut Block) -> CliResult<bool> {
+    let width = block.header.number_width();
+    let noun = block.header.kind.noun();
+    while let Some(&next) = block.missing().first() {
+        let Some(line) = ask(
+            input,
+            &format!(
+                "  {noun} line {next:0width$} of {}: ",
+                block.header.line_count
+            ),
+        )?
         else {
-            break;
+            return Ok(false);
         };
-        if line.is_empty() {
+        let t = line.as_str();
+        if t.is_empty() || t.starts_with('#') {
             continue;
         }
-        // Let people type the line without its number: add the expected one.
-        let with_number = if line.starts_with(&format!("{next:0width$}")) {
-            zeroize::Zeroizing::new(line.to_string())
-        } else {
-            zeroize::Zeroizing::new(format!("{next:0width$}{}", line.as_str()))
-        };
-        if let Err(e) = block.add_line(&with_number) {
-            eprintln!("  {}", super::visible(&e.to_string()));
+        match typed_line(block, next, t) {
+            Ok(n) if n != next => {
+                eprintln!("  this is line {n:0width$} (kept); line {next:0width$} is still needed")
+            }
+            Ok(_) => {}
+            Err(e) => {
+                if let Ok(h) = Header::parse(t) {
+                    if h != block.header {
+                        eprintln!(
+                            "  that is a header line; this {noun} block still needs line {next:0width$}: type its lines first"
+                        );
+                    }
+                    continue;
+                }
+                eprintln!("  {}", super::visible(&e.to_string()));
+            }
         }
     }
-    if let Err(e) = block.decode() {
-        eprintln!("  {}", super::visible(&e.to_string()));
+    Ok(true)
+}
+
+/// Adds one typed line, with or without its line number. Returns the number of the line
+/// taken, which differs from `next` when the custodian typed another line (with its number).
+fn typed_line(block: &mut Block, next: usize, t: &str) -> Result<usize, TextError> {
+    let width = block.header.number_width();
+    let numbered = zeroize::Zeroizing::new(format!("{next:0width$}{t}"));
+    if block.header.parse_line(&numbered).is_ok() {
+        return block.add_line(&numbered);
     }
-    Ok(Some(block))
+    if block.header.parse_line(t).is_ok() {
+        return block.add_line(t);
+    }
+    // Neither reading checks: report the one the custodian most likely meant. A full line
+    // typed with its number is longer than a data line and its check character.
+    let chars: zeroize::Zeroizing<Vec<u8>> = zeroize::Zeroizing::new(
+        t.bytes()
+            .filter(|b| !matches!(b, b' ' | b'-' | b'\t'))
+            .collect(),
+    );
+    let has_number = chars.len() > text::LINE_CHARS + 1
+        && chars.len() > width
+        && chars[..width].iter().all(u8::is_ascii_digit);
+    if has_number {
+        block.add_line(t)
+    } else {
+        block.add_line(&numbered)
+    }
+}
+
+/// When every line checks but the whole does not match the header's checksum, the header is
+/// the likely typo (8 read as B): asks for it again and keeps the lines.
+fn retype_header_if_needed(input: &mut impl BufRead, block: &mut Block) -> CliResult {
+    loop {
+        match block.decode() {
+            Ok(_) => return Ok(()),
+            Err(TextError::Checksum) => {}
+            Err(e) => {
+                eprintln!("  {}", super::visible(&e.to_string()));
+                return Ok(());
+            }
+        }
+        eprintln!(
+            "  Every line checks, but together they do not match the header line's checksum: the header is the likely typo (B for 8, S for 5, D for 0). Your lines are kept."
+        );
+        let Some(line) = ask(
+            input,
+            "  Retype the header line (or Enter to give up this block): ",
+        )?
+        else {
+            return Ok(());
+        };
+        if line.is_empty() {
+            return Ok(());
+        }
+        match Header::parse(&line) {
+            Ok(h) => {
+                if block.replace_header(h).is_err() {
+                    eprintln!(
+                        "  that header is for another block: this one is a {} of {} lines",
+                        block.header.kind.noun(),
+                        block.header.line_count
+                    );
+                }
+            }
+            Err(e) => eprintln!("  {}", super::visible(&e.to_string())),
+        }
+    }
 }
 
 /// Asks only for the missing lines of a partly read block.
 pub fn complete_block(mut block: Block) -> CliResult<Block> {
     let stdin = std::io::stdin();
     let mut input = stdin.lock();
-    let width = block.header.number_width();
-    while let Some(&next) = block.missing().first() {
-        eprint!("  line {next:0width$} of {}: ", block.header.line_count);
-        std::io::stderr().flush().ok();
-        let mut s = zeroize::Zeroizing::new(String::new());
-        if input.read_line(&mut s).code(exit::FAILURE)? == 0 {
-            break;
-        }
-        let line = s.trim();
-        if line.is_empty() {
-            continue;
-        }
-        let with_number = if line.starts_with(&format!("{next:0width$}")) {
-            zeroize::Zeroizing::new(line.to_string())
-        } else {
-            zeroize::Zeroizing::new(format!("{next:0width$}{line}"))
-        };
-        if let Err(e) = block.add_line(&with_number) {
-            eprintln!("  {}", super::visible(&e.to_string()));
-        }
+    if read_lines(&mut input, &mut block)? {
+        retype_header_if_needed(&mut input, &mut block)?;
     }
     Ok(block)
 }

@@ -549,6 +549,20 @@ impl Block {
         self.lines.len() == self.header.line_count
     }
 
+    /// Puts a retyped header over lines already read, so a misread header costs one line
+    /// to retype, not the whole block.
+    ///
+    /// # Errors
+    /// [`TextError::BadHeader`] when the new header is for another kind or line count: the
+    /// lines were checked against those, so they would not belong to it.
+    pub fn replace_header(&mut self, header: Header) -> Result<(), TextError> {
+        if header.kind != self.header.kind || header.line_count != self.header.line_count {
+            return Err(TextError::BadHeader);
+        }
+        self.header = header;
+        Ok(())
+    }
+
     /// Takes the lines of another block with the same header.
     ///
     /// # Errors
@@ -1141,6 +1155,36 @@ mod tests {
         let mut mixed = lines_of(&t2);
         mixed[0] = lines_of(&t1)[0].clone();
         assert_eq!(decode_one(&mixed.join("\n")), Err(TextError::Checksum));
+    }
+
+    #[test]
+    fn a_retyped_header_keeps_the_lines() {
+        let t = TextForm::encode(Kind::Vault, &payload(120)).unwrap();
+        let good = t.header().render();
+        // One checksum character misread (a valid symbol, so only the whole-payload check sees it).
+        // (The third checksum character: the last one also carries padding bits.)
+        let mut chars: Vec<char> = good.chars().collect();
+        let third = chars.len() - 5;
+        chars[third] = if chars[third] == '8' { 'B' } else { '8' };
+        let misread: String = chars.into_iter().collect();
+        let mut b = Block::new(Header::parse(&misread).unwrap());
+        for i in 0..t.header().line_count {
+            b.add_line(&t.display_line(i)).unwrap();
+        }
+        assert_eq!(b.decode().unwrap_err(), TextError::Checksum);
+        // Another kind or line count would not fit the lines already checked.
+        let share = TextForm::encode(Kind::Share, &payload(120)).unwrap();
+        assert_eq!(
+            b.replace_header(share.header().clone()),
+            Err(TextError::BadHeader)
+        );
+        let shorter = TextForm::encode(Kind::Vault, &payload(100)).unwrap();
+        assert_eq!(
+            b.replace_header(shorter.header().clone()),
+            Err(TextError::BadHeader)
+        );
+        b.replace_header(Header::parse(&good).unwrap()).unwrap();
+        assert_eq!(b.decode().unwrap().expose_secret(), &payload(120)[..]);
     }
 
     #[test]
