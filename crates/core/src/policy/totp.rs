@@ -66,11 +66,11 @@ impl Totp {
             let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
             match k.to_ascii_lowercase().as_str() {
                 "secret" => {
-                    secret = Some(zeroize::Zeroizing::new(
-                        percent_encoding::percent_decode_str(v)
-                            .decode_utf8_lossy()
-                            .into_owned(),
-                    ))
+                    // Decoded into a buffer sized up front (decoding only shortens): a growing
+                    // one would free copies of the seed that no zeroize reaches.
+                    let mut decoded = zeroize::Zeroizing::new(Vec::with_capacity(v.len()));
+                    decoded.extend(percent_encoding::percent_decode_str(v));
+                    secret = Some(decoded)
                 }
                 "algorithm" => {
                     algorithm = match v.to_ascii_uppercase().as_str() {
@@ -89,13 +89,13 @@ impl Totp {
             return Err(TotpError::BadParameters);
         }
         let secret = secret.ok_or(TotpError::NoSecret)?;
-        let cleaned = zeroize::Zeroizing::new(
-            secret
-                .chars()
-                .filter(|c| !c.is_whitespace() && *c != '=' && *c != '-')
-                .collect::<String>()
-                .to_ascii_uppercase(),
-        );
+        let secret = String::from_utf8_lossy(&secret);
+        let mut cleaned = zeroize::Zeroizing::new(String::with_capacity(secret.len()));
+        for c in secret.chars() {
+            if !c.is_whitespace() && c != '=' && c != '-' {
+                cleaned.push(c.to_ascii_uppercase());
+            }
+        }
         let bytes = data_encoding::BASE32_NOPAD
             .decode(cleaned.as_bytes())
             .map_err(|_| TotpError::BadSecret)?;
