@@ -111,6 +111,7 @@ fn ceremony_refuses_share_labels_and_fido2_labels() {
             let mut args = vec![
                 "ceremony",
                 "--allow-online",
+                "--print-credentials",
                 "-k",
                 "2",
                 "--share",
@@ -283,6 +284,7 @@ fn plan_check_and_ceremony_refuse_every_plan_field() {
             let r = run(&[
                 "ceremony",
                 "--allow-online",
+                "--print-credentials",
                 "--plan",
                 p(&plan),
                 "--out",
@@ -575,7 +577,12 @@ fn rekey_and_expand_refuse_hostile_share_labels() {
             for sh in shares {
                 args.extend(["--share".into(), sh.into()]);
             }
-            args.extend(["--out".into(), out.clone().into(), "--allow-online".into()]);
+            args.extend([
+                "--out".into(),
+                out.clone().into(),
+                "--allow-online".into(),
+                "--print-credentials".into(),
+            ]);
             let refs: Vec<&std::ffi::OsStr> = args.iter().map(|a| a.as_os_str()).collect();
             let r = run_path(&refs);
             refused(&r, &format!("{cmd}: {name}"), field);

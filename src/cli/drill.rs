@@ -5,6 +5,7 @@ use super::harden::Hardening;
 use super::{CliResult, WithCode, exit, fail, inputs, recover, visible};
 use breakglass_core::document::iso_date;
 use breakglass_core::recover::{Recovered, display_vault_id};
+use breakglass_core::vault::VaultHeader;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -138,6 +139,33 @@ pub fn failed_record(purpose: &str, error: &anyhow::Error) -> Record {
     }
 }
 
+/// The vault header the given sheets claim (the copy most of them carry), for the record of a
+/// failed drill. Standard input cannot be read twice, so typed or piped sheets give none.
+fn claimed_header(files: &[PathBuf]) -> Option<VaultHeader> {
+    if files.is_empty() || files.iter().any(|f| f.as_os_str() == "-") {
+        return None;
+    }
+    let g = inputs::from_files(files);
+    let mut copies: Vec<(&VaultHeader, usize)> = Vec::new();
+    for v in &g.vaults {
+        match copies.iter_mut().find(|(h, _)| **h == v.item.header) {
+            Some((_, n)) => *n += 1,
+            None => copies.push((&v.item.header, 1)),
+        }
+    }
+    copies.sort_by_key(|(_, n)| std::cmp::Reverse(*n));
+    copies.first().map(|(h, _)| (*h).clone())
+}
+
+/// Fills a failed record with what the header says (it did not authenticate: the result says
+/// FAILED), so the log still names the vault and generation that were drilled.
+fn describe_vault(rec: &mut Record, h: &VaultHeader) {
+    rec.vault_id = display_vault_id(&h.vault_id);
+    rec.tenant = h.tenant.clone();
+    rec.generation = h.generation;
+    rec.drill_interval_days = h.drill_interval_days;
+}
+
 /// Appends one JSON line to the log (created 0600).
 pub fn append(path: &Path, rec: &Record) -> anyhow::Result<()> {
     use anyhow::Context;
@@ -204,6 +232,9 @@ pub fn run_drill(args: DrillArgs, hardening: &Hardening) -> CliResult {
         }
         Err(f) => {
             let mut rec = failed_record("drill", &f.error);
+            if let Some(h) = claimed_header(&args.files) {
+                describe_vault(&mut rec, &h);
+            }
             rec.people = args.people.clone().unwrap_or_default();
             print_record(&rec);
             if let Some(log) = &args.log {

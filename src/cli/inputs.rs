@@ -79,6 +79,8 @@ fn scan_file(name: &str, bytes: &[u8], problems: &mut Vec<String>) -> Vec<Block>
     for p in payloads {
         match text::parse_blocks(&p) {
             Ok(b) => blocks.extend(b),
+            // FORMAT.md §1: a newer format says so, on every input channel.
+            Err(e @ text::TextError::NewerVersion { .. }) => problems.push(format!("{name}: {e}")),
             Err(_) => problems.push(format!(
                 "{name}: a QR code that is not a breakglass code was ignored"
             )),

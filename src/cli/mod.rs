@@ -15,6 +15,7 @@ mod prompt;
 mod recover;
 mod rekey;
 mod sheets;
+mod terminal;
 mod verify;
 
 use clap::{Parser, Subcommand};

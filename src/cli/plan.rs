@@ -93,7 +93,37 @@ pub fn run(cmd: PlanCommand) -> CliResult {
     }
 }
 
+/// Checks a `--upn` by the rules the plan applies to its accounts (user part and domain).
+fn check_upn(upn: &str) -> CliResult {
+    let valid = upn
+        .rsplit_once('@')
+        .is_some_and(|(user, domain)| entra::upn(user, domain).is_ok());
+    if valid {
+        Ok(())
+    } else {
+        fail(
+            exit::USAGE,
+            format!(
+                "--upn {upn:?} is not a user principal name: give USER@DOMAIN (letters, digits and ' . - _ ! # ^ ~ before the @, a DNS name after it)"
+            ),
+        )
+    }
+}
+
 pub fn monitoring(args: MonitoringArgs) -> CliResult {
+    for u in &args.upns {
+        check_upn(u)?;
+    }
+    for id in &args.object_ids {
+        if !breakglass_core::plan::is_guid(id) {
+            return fail(
+                exit::USAGE,
+                format!(
+                    "--object-id {id:?} is not an object id: give the GUID Entra ID shows (00000000-0000-0000-0000-000000000000)"
+                ),
+            );
+        }
+    }
     let mut upns = args.upns.clone();
     let mut ids = args.object_ids.clone();
     let mut drill = 90;

@@ -39,8 +39,14 @@ pub fn pdf_of(sheets: &Path, n: usize) -> PathBuf {
 
 /// Renders page 1 of `pdf` at `dpi` (grey when asked) to `<out_prefix>.png`.
 pub fn render_page1(pdf: &Path, dpi: u32, out_prefix: &Path, grey: bool) -> PathBuf {
+    render_page(pdf, 1, dpi, out_prefix, grey)
+}
+
+/// Renders page `page` of `pdf` at `dpi` (grey when asked) to `<out_prefix>.png`.
+pub fn render_page(pdf: &Path, page: u32, dpi: u32, out_prefix: &Path, grey: bool) -> PathBuf {
     let dpi = dpi.to_string();
-    let mut args = vec!["-r", &dpi, "-png", "-f", "1", "-l", "1", "-singlefile"];
+    let page = page.to_string();
+    let mut args = vec!["-r", &dpi, "-png", "-f", &page, "-l", &page, "-singlefile"];
     if grey {
         args.push("-gray");
     }

@@ -80,6 +80,13 @@ pub enum ScanError {
          straight on and closer, rescan at 300 dpi, or type the text printed under the code"
     )]
     DecoderCrashed,
+    /// An earlier image's decoder ran out of time and is still running; this image was not
+    /// decoded, so that abandoned decoders cannot pile up.
+    #[error(
+        "skipped: the QR decoder is still busy with an earlier image that ran out of time; \
+         give this image again on its own, or type the text printed under the code"
+    )]
+    DecoderBusy,
     /// The time budget ran out before any code was read.
     #[error(
         "gave up after {seconds} s without finding a QR code: rescan at 300 dpi, flat, \
@@ -170,6 +177,8 @@ pub fn scan_image_tuned(
 /// pixels are decoded.
 #[doc(hidden)]
 pub fn load_luma(bytes: &[u8], limits: &ScanLimits) -> Result<GrayImage, ScanError> {
+    let stripped = without_icc_profile(bytes);
+    let bytes: &[u8] = &stripped;
     let reader = || -> Result<ImageReader<Cursor<&[u8]>>, ScanError> {
         let mut reader = ImageReader::new(Cursor::new(bytes))
             .with_guessed_format()
@@ -209,6 +218,35 @@ pub fn load_luma(bytes: &[u8], limits: &ScanLimits) -> Result<GrayImage, ScanErr
     Ok(decoded.into_luma8())
 }
 
+/// A PNG with its `iCCP` chunks left out (anything else is returned as it is).
+///
+/// # Security
+/// An ICC profile is zlib-compressed, and the PNG decoder inflates it before the first pixel,
+/// bounded only by the whole image's memory allowance: a 64 x 64 PNG could ask for a gigabyte.
+/// Only grey levels matter for reading QR codes, so the profile is never needed.
+fn without_icc_profile(bytes: &[u8]) -> std::borrow::Cow<'_, [u8]> {
+    const SIGNATURE: &[u8] = b"\x89PNG\r\n\x1a\n";
+    if !bytes.starts_with(SIGNATURE) {
+        return std::borrow::Cow::Borrowed(bytes);
+    }
+    let mut out = Vec::with_capacity(bytes.len());
+    out.extend_from_slice(SIGNATURE);
+    let mut rest = &bytes[SIGNATURE.len()..];
+    // Chunk: length (4, big-endian) ‖ type (4) ‖ data ‖ CRC (4).
+    while rest.len() >= 12 {
+        let len = u32::from_be_bytes([rest[0], rest[1], rest[2], rest[3]]) as usize;
+        let Some(total) = len.checked_add(12).filter(|&t| t <= rest.len()) else {
+            break; // damaged: the decoder reports it
+        };
+        if &rest[4..8] != b"iCCP" {
+            out.extend_from_slice(&rest[..total]);
+        }
+        rest = &rest[total..];
+    }
+    out.extend_from_slice(rest);
+    std::borrow::Cow::Owned(out)
+}
+
 fn map_image_error(error: ImageError, too_large: ScanError) -> ScanError {
     match error {
         ImageError::Limits(_) => too_large,
@@ -244,6 +282,66 @@ fn silence_worker_panics() {
     });
 }
 
+/// How many scan workers are still running after their caller gave up on them at the time
+/// budget (a decoder call cannot be interrupted). Scans wait for it to reach 0 before
+/// starting a worker, so a sequence of hostile images leaves at most one such thread behind.
+static ABANDONED: (std::sync::Mutex<usize>, std::sync::Condvar) =
+    (std::sync::Mutex::new(0), std::sync::Condvar::new());
+
+fn abandoned() -> std::sync::MutexGuard<'static, usize> {
+    ABANDONED
+        .0
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Waits up to `max` for every abandoned worker to end; returns how long it waited, or `None`
+/// if one is still running.
+fn wait_for_abandoned(max: Duration) -> Option<Duration> {
+    let start = Instant::now();
+    let mut count = abandoned();
+    while *count > 0 {
+        let left = max.saturating_sub(start.elapsed());
+        if left.is_zero() {
+            return None;
+        }
+        count = ABANDONED
+            .1
+            .wait_timeout(count, left)
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .0;
+    }
+    Some(start.elapsed())
+}
+
+/// A worker's fate, shared by the worker and its caller.
+const RUNNING: u8 = 0;
+const FINISHED: u8 = 1;
+const GIVEN_UP: u8 = 2;
+
+/// Held by the worker thread; on its end (also by a panic) an abandoned worker is uncounted.
+struct WorkerEnd(Arc<std::sync::atomic::AtomicU8>);
+
+impl Drop for WorkerEnd {
+    fn drop(&mut self) {
+        if self
+            .0
+            .compare_exchange(RUNNING, FINISHED, Ordering::AcqRel, Ordering::Acquire)
+            .is_err()
+        {
+            let mut count = abandoned();
+            *count = count.saturating_sub(1);
+            ABANDONED.1.notify_all();
+        }
+    }
+}
+
+/// Whether a scan worker abandoned at its time budget is still running (for tests).
+#[doc(hidden)]
+pub fn worker_running() -> bool {
+    *abandoned() > 0
+}
+
 /// What the pass runner tells the caller.
 enum Event {
     /// Payloads not seen before; the reply says whether to go on.
@@ -270,9 +368,16 @@ fn run_scan(
     let (reply_tx, reply_rx) = mpsc::channel::<bool>();
     let worker_stop = Arc::clone(&stop);
     let worker_luma = Arc::clone(&luma);
+    // A worker abandoned at its budget must end before the next image is decoded, else
+    // hostile images would stack threads and memory. Waiting does not eat this image's budget.
+    let waited = wait_for_abandoned(limits.time_budget).ok_or(ScanError::DecoderBusy)?;
+    let deadline = deadline + waited;
+    let fate = Arc::new(std::sync::atomic::AtomicU8::new(RUNNING));
+    let end = WorkerEnd(Arc::clone(&fate));
     let spawned = std::thread::Builder::new()
         .name(WORKER_NAME.into())
         .spawn(move || {
+            let _end = end;
             run_passes(&worker_luma, deadline, &worker_stop, tuning, &mut |event| {
                 let wants_reply = matches!(event, Event::Found(_));
                 if event_tx.send(event).is_err() {
@@ -307,6 +412,14 @@ fn run_scan(
         }
         // The worker, if still busy, finishes its current decoder call and then sees this.
         stop.store(true, Ordering::Relaxed);
+        // Counted under the lock, so the worker's end cannot slip between the two steps.
+        let mut count = abandoned();
+        if fate
+            .compare_exchange(RUNNING, GIVEN_UP, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
+        {
+            *count += 1;
+        }
     }
     outcome.finish(limits)
 }
@@ -680,6 +793,7 @@ impl ScanError {
     /// so tests, vectors and other decoders can match on it. Never rename one.
     pub fn kind(&self) -> String {
         match self {
+            Self::DecoderBusy { .. } => "DecoderBusy".into(),
             Self::NotAnImage { .. } => "NotAnImage".into(),
             Self::Corrupt { .. } => "Corrupt".into(),
             Self::TooLarge { .. } => "TooLarge".into(),

@@ -3,11 +3,16 @@
 //! Parsing and validation only; the CLI reads the file and runs the ceremony. Errors name the
 //! line and the field. Unknown fields are refused, so a typo never silently drops a share.
 
+use crate::aead::{NONCE_BYTES, TAG_BYTES};
+use crate::contents::{ContentsError, Entry, VaultContents};
 use crate::entra;
+use crate::kdf::{KdfParams, SALT_BYTES};
 use crate::password::{self, PasswordPolicy};
 use crate::placement::Placement;
+use crate::secret::SecretString;
+use crate::share::COMMITMENT_BYTES;
 use crate::untrusted::{FieldError, check_field};
-use crate::vault::{ShareLabel, check_label};
+use crate::vault::{MAX_VAULT_BYTES, PassphraseKdf, ShareLabel, VaultHeader, check_label};
 use serde::Deserialize;
 
 /// A commented template, written by `breakglass plan new`.
@@ -348,6 +353,7 @@ impl Plan {
             None | Some("a4") | Some("letter") => {}
             Some(other) => return bad(format!("paper {other:?}: use \"a4\" or \"letter\"")),
         }
+        self.check_envelope_size(&domain, &upns)?;
         let placement = self.placement();
         if placement.refused() && !self.allow_single_location_recovery {
             let alone: Vec<String> = placement
@@ -410,9 +416,89 @@ impl Plan {
         }
         Ok(())
     }
+
+    /// The FIDO2 entry's label as the ceremony stores it: label, `#serial`, `(location)`.
+    pub fn fido2_label(k: &PlanFido2) -> String {
+        let mut label = k.label.clone();
+        if !k.serial.is_empty() {
+            label.push_str(&format!(" #{}", k.serial));
+        }
+        if !k.location.is_empty() {
+            label.push_str(&format!(" ({})", k.location));
+        }
+        label
+    }
+
+    /// Refuses a plan whose vault cannot fit the format's envelope cap (FORMAT.md §3): header,
+    /// passwords and PINs are known by their length alone. TOTP files are read only at the
+    /// ceremony, which checks the full size again before generating anything.
+    fn check_envelope_size(&self, domain: &str, upns: &[String]) -> Result<(), PlanError> {
+        let policy = self.password_policy();
+        let mut entries = Vec::new();
+        for (a, upn) in self.accounts.iter().zip(upns) {
+            if a.password {
+                entries.push(Entry::Account {
+                    upn: upn.clone(),
+                    display_name: a.display_name.clone(),
+                    password: SecretString::new("x".repeat(policy.length)),
+                });
+            }
+            for k in &a.fido2 {
+                entries.push(Entry::Fido2 {
+                    label: format!("{} for {upn}", Plan::fido2_label(k)),
+                    pin: SecretString::new("0".repeat(k.pin_length)),
+                });
+            }
+        }
+        let contents = VaultContents { entries };
+        let size = envelope_bytes(domain, &self.labels(), self.passphrase, &contents)
+            .map_err(|e| PlanError::Invalid(e.to_string()))?;
+        if size > MAX_VAULT_BYTES {
+            return Err(PlanError::Invalid(format!(
+                "the vault would be at least {size} bytes, above the format's limit of \
+                 {MAX_VAULT_BYTES} bytes: use fewer shares or shorter location and custodian names"
+            )));
+        }
+        Ok(())
+    }
 }
 
-fn is_guid(s: &str) -> bool {
+/// Bytes of the vault envelope (FORMAT.md §3) that sealing `contents` for these labels would
+/// write: header, nonce, length and ciphertext (plaintext and tag). Secrets count by their
+/// length only, so placeholders of the right length give the exact size before any secret
+/// exists, and an impossible vault is refused before one is generated.
+///
+/// # Errors
+/// [`ContentsError`] when the contents cannot be encoded (a field too long, no entry).
+pub fn envelope_bytes(
+    tenant: &str,
+    labels: &[ShareLabel],
+    passphrase: bool,
+    contents: &VaultContents,
+) -> Result<usize, ContentsError> {
+    let header = VaultHeader {
+        vault_id: [0; crate::VAULT_ID_BYTES],
+        generation: 1,
+        created: 0,
+        drill_interval_days: 0,
+        threshold: 2,
+        passphrase: passphrase.then(|| PassphraseKdf {
+            params: KdfParams::default(),
+            salt: [0; SALT_BYTES],
+        }),
+        commitments: vec![[0; COMMITMENT_BYTES]; labels.len()],
+        tenant: tenant.to_string(),
+        labels: labels.to_vec(),
+    };
+    Ok(header.to_bytes().len()
+        + NONCE_BYTES
+        + 2
+        + contents.to_bytes()?.expose_secret().len()
+        + TAG_BYTES)
+}
+
+/// True for an object id in the form Entra ID shows it (8-4-4-4-12 hex digits).
+pub fn is_guid(s: &str) -> bool {
     let parts: Vec<&str> = s.split('-').collect();
     parts.iter().map(|p| p.len()).eq([8, 4, 4, 4, 12])
         && parts
