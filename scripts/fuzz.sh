@@ -16,9 +16,12 @@ case "$seconds" in
 esac
 shift || true
 sanitizer="${FUZZ_SANITIZER:-none}"
+dir=(--target-dir target)
 if [ "$sanitizer" != none ]; then
-  # Sanitizers need -Zsanitizer: nightly, or stable with RUSTC_BOOTSTRAP.
+  # Sanitizers need -Zsanitizer: nightly, or stable with RUSTC_BOOTSTRAP. Their own folder: other
+  # flags, and sharing one would rebuild everything at each switch.
   export RUSTC_BOOTSTRAP=1
+  dir=(--target-dir "target-$sanitizer")
 fi
 
 if ! cargo fuzz --version >/dev/null 2>&1; then
@@ -26,7 +29,7 @@ if ! cargo fuzz --version >/dev/null 2>&1; then
 fi
 
 if [ $# -gt 0 ]; then targets="$*"; else targets=$(cargo fuzz list); fi
-for t in $targets; do cargo fuzz build -s "$sanitizer" "$t"; done
+for t in $targets; do cargo fuzz build "${dir[@]}" -s "$sanitizer" "$t"; done
 summary=""
 for t in $targets; do
   echo "== fuzz $t (${seconds}s)"
@@ -35,7 +38,7 @@ for t in $targets; do
   scratch=$(mktemp -d)
   log="$scratch.log"
   trap 'rm -rf "$scratch" "$log"' EXIT
-  cargo fuzz run -s "$sanitizer" "$t" "$scratch" "corpus/$t" -- \
+  cargo fuzz run "${dir[@]}" -s "$sanitizer" "$t" "$scratch" "corpus/$t" -- \
     -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 2>&1 | tee "$log"
   runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
   speed=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log")
