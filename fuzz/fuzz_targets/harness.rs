@@ -211,7 +211,6 @@ pub const QR_CHUNKS_PAYLOAD_BYTES: usize = 256;
 /// input order) and decoded. Then a structured check: the input's first
 /// [`QR_CHUNKS_PAYLOAD_BYTES`] as a payload, encoded, cut into QR chunks of an input-derived
 /// size, shuffled, reassembled: equal.
-
 pub fn qr_chunks(data: &[u8]) {
     // Free-form chunks.
     let mut blocks = Vec::new();
