@@ -38,6 +38,19 @@ impl Entry {
             Entry::Note { .. } => 4,
         }
     }
+    /// The encoded fields, in FORMAT.md §5 order.
+    fn fields(&self) -> Vec<&str> {
+        match self {
+            Entry::Account {
+                upn,
+                display_name,
+                password,
+            } => vec![upn, display_name, password.expose_secret()],
+            Entry::Fido2 { label, pin } => vec![label, pin.expose_secret()],
+            Entry::Totp { label, uri } => vec![label, uri.expose_secret()],
+            Entry::Note { label, text } => vec![label, text.expose_secret()],
+        }
+    }
     /// A short non-secret description for listings.
     pub fn title(&self) -> String {
         match self {
@@ -80,45 +93,32 @@ impl VaultContents {
         if self.entries.is_empty() {
             return Err(ContentsError::Empty);
         }
-        let mut out = SecretBytes::new(Vec::with_capacity(256));
-        let v = out.expose_secret_mut();
-        v.push(CONTENTS_VERSION);
         let count = u16::try_from(self.entries.len())
             .map_err(|_| ContentsError::Malformed("too many entries"))?;
-        v.extend_from_slice(&count.to_be_bytes());
+        // Sized exactly before the first byte is written: a buffer that grows frees its old
+        // block with the secrets still in it, where no zeroize reaches them.
+        let mut len = 3;
         for e in &self.entries {
-            v.push(e.tag());
-            let fields: [&str; 3];
-            let used: &[&str] = match e {
-                Entry::Account {
-                    upn,
-                    display_name,
-                    password,
-                } => {
-                    fields = [upn, display_name, password.expose_secret()];
-                    &fields
-                }
-                Entry::Fido2 { label, pin } => {
-                    fields = [label, pin.expose_secret(), ""];
-                    &fields[..2]
-                }
-                Entry::Totp { label, uri } => {
-                    fields = [label, uri.expose_secret(), ""];
-                    &fields[..2]
-                }
-                Entry::Note { label, text } => {
-                    fields = [label, text.expose_secret(), ""];
-                    &fields[..2]
-                }
-            };
-            for f in used {
+            len += 1;
+            for f in e.fields() {
                 if f.len() > MAX_FIELD_BYTES {
                     return Err(ContentsError::FieldTooLong { len: f.len() });
                 }
+                len += 2 + f.len();
+            }
+        }
+        let mut out = SecretBytes::new(Vec::with_capacity(len));
+        let v = out.expose_secret_mut();
+        v.push(CONTENTS_VERSION);
+        v.extend_from_slice(&count.to_be_bytes());
+        for e in &self.entries {
+            v.push(e.tag());
+            for f in e.fields() {
                 v.extend_from_slice(&(f.len() as u16).to_be_bytes());
                 v.extend_from_slice(f.as_bytes());
             }
         }
+        debug_assert_eq!(v.len(), v.capacity(), "the contents buffer grew");
         Ok(out)
     }
 

@@ -281,4 +281,155 @@ mod tests {
         assert_eq!(d.shares.len(), 1);
         assert!(d.incomplete.is_empty());
     }
+
+    fn sealed_with(
+        custodian: &str,
+        drill_days: u16,
+        created: u64,
+        pass: bool,
+    ) -> crate::seal::Sealed {
+        let mut rng = rand::rngs::ChaCha20Rng::seed_from_u64(6);
+        let plan = SealPlan {
+            vault_id: None,
+            generation: 7,
+            tenant: "fabrikam.onmicrosoft.com".into(),
+            created,
+            drill_interval_days: drill_days,
+            threshold: 3,
+            labels: ["Safe A", "Safe B", "Safe C", "Safe D"]
+                .iter()
+                .map(|l| ShareLabel {
+                    location: l.to_string(),
+                    custodian: custodian.into(),
+                })
+                .collect(),
+            passphrase: pass.then(|| {
+                (
+                    crate::secret::Passphrase::new("pw".into()),
+                    crate::kdf::KdfParams {
+                        memory_kib: 8192,
+                        iterations: 1,
+                        parallelism: 1,
+                    },
+                )
+            }),
+        };
+        let contents = VaultContents {
+            entries: vec![Entry::Note {
+                label: "n".into(),
+                text: SecretString::new("x".repeat(900)),
+            }],
+        };
+        seal(&plan, &contents, &mut rng).unwrap()
+    }
+
+    #[test]
+    fn facts_of_every_field() {
+        let s = sealed_with("Dana", 30, 86_400 * 365, false);
+        let f = SheetFacts::new(&s.vault.header, 4);
+        assert_eq!(f.title, "BREAK-GLASS KEY SHARE 4 of 4");
+        assert_eq!(
+            f.subtitle,
+            "any 3 shares recover the emergency credentials of fabrikam.onmicrosoft.com"
+        );
+        assert_eq!(f.vault_id, display_vault_id(&s.vault.header.vault_id));
+        assert_eq!(f.fingerprint, fingerprint(&s.vault.header.vault_id));
+        assert_eq!((f.generation, f.index, f.threshold, f.count), (7, 4, 3, 4));
+        assert_eq!(f.created, "1971-01-01");
+        assert_eq!(f.next_drill_due, "1971-01-31");
+        assert_eq!(
+            (f.location.as_str(), f.custodian.as_str()),
+            ("Safe D", "Dana")
+        );
+        assert!(!f.passphrase);
+        // Index 1 is the first label; an index without a label gets none (not a panic).
+        assert_eq!(SheetFacts::new(&s.vault.header, 1).location, "Safe A");
+        assert_eq!(SheetFacts::new(&s.vault.header, 0).location, "");
+        assert_eq!(SheetFacts::new(&s.vault.header, 5).location, "");
+        let none = sealed_with("", 0, 0, false);
+        assert_eq!(
+            SheetFacts::new(&none.vault.header, 1).next_drill_due,
+            "not scheduled"
+        );
+        let far = sealed_with("", 1, u64::MAX, false);
+        let f = SheetFacts::new(&far.vault.header, 1);
+        assert_eq!(f.created, "(date out of range)");
+        assert_eq!(f.next_drill_due, "(date out of range)");
+        assert_eq!(iso_date(253_402_300_799), "9999-12-31");
+        assert_eq!(iso_date(86_399), "1970-01-01");
+    }
+
+    #[test]
+    fn file_states_custodian_passphrase_and_how_many_more() {
+        let s = sealed_with("Dana", 30, 0, true);
+        let doc = SheetText::new(&s.shares[0], &s.vault).unwrap();
+        assert!(doc.facts.passphrase);
+        let file = doc.to_file();
+        assert!(file.contains("\n# Custodian:    Dana\n"));
+        assert!(file.contains("\n# Passphrase:   required as well (not on any sheet)\n"));
+        assert!(file.contains("\n# 2 more share(s) it opens the vault. Recover with:\n"));
+        assert!(file.starts_with("# BREAK-GLASS KEY SHARE 1 of 4\n# any 3 shares"));
+        assert!(file.ends_with(&format!(
+            "{}\n",
+            doc.vault.display_lines().last().unwrap().as_str()
+        )));
+        let plain = sealed_with("", 30, 0, false);
+        let file = SheetText::new(&plain.shares[0], &plain.vault)
+            .unwrap()
+            .to_file();
+        assert!(!file.contains("Custodian:"));
+        assert!(!file.contains("Passphrase:"));
+        // The share block and the vault block are in the file whole, each once.
+        let doc = SheetText::new(&plain.shares[2], &plain.vault).unwrap();
+        let file = doc.to_file();
+        for form in [&doc.share, &doc.vault] {
+            let block: String = form
+                .display_lines()
+                .iter()
+                .map(|l| format!("\n{}", l.as_str()))
+                .collect();
+            assert_eq!(file.matches(&format!("{block}\n")).count(), 1);
+        }
+    }
+
+    #[test]
+    fn a_missing_qr_part_is_incomplete_not_an_error() {
+        let s = sealed_with("", 30, 0, false);
+        let doc = SheetText::new(&s.shares[0], &s.vault).unwrap();
+        let parts = doc.vault_qr();
+        assert!(
+            parts.len() >= 2,
+            "the 900-byte note needs two vault QR codes"
+        );
+        for p in &parts {
+            let lines = p.split(' ').count() - 1;
+            assert!(lines <= VAULT_LINES_PER_QR, "{lines} lines in one QR code");
+        }
+        let blocks = text::parse_blocks(&parts[1]).unwrap();
+        let d = decode_blocks(blocks).unwrap();
+        assert!(d.vaults.is_empty() && d.shares.is_empty());
+        assert_eq!(d.incomplete.len(), 1);
+        assert!(matches!(
+            decode_text(&parts[1]),
+            Err(DocumentError::Text(_))
+        ));
+        // A block that is complete but whose share does not parse is an error naming the share.
+        let d = decode_text(&doc.share.to_qr()).unwrap();
+        assert_eq!(d.shares.len(), 1);
+        assert!(d.incomplete.is_empty());
+    }
+
+    #[test]
+    fn error_kinds_are_the_frozen_names() {
+        let t = decode_text("BG1-V-XX").unwrap_err();
+        assert!(t.kind().starts_with("Text/"), "{}", t.kind());
+        let garbage_share = TextForm::encode(Kind::Share, &[0u8; 10]).unwrap().to_qr();
+        let e = decode_text(&garbage_share).unwrap_err();
+        assert!(e.kind().starts_with("Share/"), "{}", e.kind());
+        assert!(matches!(e, DocumentError::Share(_)));
+        let garbage_vault = TextForm::encode(Kind::Vault, &[0u8; 10]).unwrap().to_qr();
+        let e = decode_text(&garbage_vault).unwrap_err();
+        assert!(e.kind().starts_with("Vault/"), "{}", e.kind());
+        assert!(matches!(e, DocumentError::Vault(_)));
+    }
 }

@@ -346,4 +346,152 @@ mod tests {
             .unwrap();
         assert_ne!(a, c);
     }
+
+    /// The fraction of all-class passwords, by a different method than the code's
+    /// inclusion-exclusion: a walk over the set of classes seen so far, one character at a time.
+    fn all_classes_fraction(classes: &[&[u8]; 4], len: usize) -> f64 {
+        let n: usize = classes.iter().map(|c| c.len()).sum();
+        let mut p = [0.0f64; 16];
+        p[0] = 1.0;
+        for _ in 0..len {
+            let mut next = [0.0f64; 16];
+            for (seen, &q) in p.iter().enumerate() {
+                for (i, c) in classes.iter().enumerate() {
+                    next[seen | 1 << i] += q * c.len() as f64 / n as f64;
+                }
+            }
+            p = next;
+        }
+        p[15]
+    }
+
+    #[test]
+    fn entropy_is_exact() {
+        for (length, include_ambiguous, n) in [
+            (8, false, 68),
+            (8, true, 94),
+            (32, false, 68),
+            (40, true, 94),
+        ] {
+            let p = PasswordPolicy {
+                length,
+                include_ambiguous,
+                allow_short: true,
+            };
+            assert_eq!(p.alphabet().len(), n);
+            let want = length as f64 * (n as f64).log2()
+                + all_classes_fraction(&p.classes(), length).log2();
+            let got = p.entropy_bits();
+            assert!(
+                (got - want).abs() < 1e-9,
+                "{length} {include_ambiguous}: {got} vs {want}"
+            );
+        }
+    }
+
+    #[test]
+    fn ambiguous_characters_only_when_asked() {
+        let all = PasswordPolicy {
+            include_ambiguous: true,
+            ..PasswordPolicy::default()
+        };
+        let a = all.alphabet();
+        for c in b"0Oo1lI|`'\"" {
+            assert!(a.contains(c), "{}", *c as char);
+            assert!(!PasswordPolicy::default().alphabet().contains(c));
+        }
+        assert!(!a.contains(&b' '));
+        let mut r = rng();
+        let mut seen_ambiguous = false;
+        for _ in 0..50 {
+            let pw = all.generate(&mut r).unwrap();
+            seen_ambiguous |= pw
+                .expose_secret()
+                .bytes()
+                .any(|c| b"0Oo1lI|`'\"".contains(&c));
+        }
+        assert!(seen_ambiguous);
+    }
+
+    #[test]
+    fn short_passwords_still_hold_every_class() {
+        let p = PasswordPolicy {
+            length: 8,
+            include_ambiguous: false,
+            allow_short: true,
+        };
+        assert!(p.validate().is_ok());
+        let mut r = rng();
+        for _ in 0..300 {
+            let pw = p.generate(&mut r).unwrap();
+            let s = pw.expose_secret().as_bytes();
+            assert_eq!(s.len(), 8);
+            for class in p.classes() {
+                assert!(
+                    s.iter().any(|b| class.contains(b)),
+                    "{:?} misses a class",
+                    String::from_utf8_lossy(s)
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn pin_lengths_and_alphabets() {
+        let mut r = rng();
+        assert_eq!(
+            generate_pin(&mut r, 4, false)
+                .unwrap()
+                .expose_secret()
+                .len(),
+            4
+        );
+        assert_eq!(
+            generate_pin(&mut r, 63, true)
+                .unwrap()
+                .expose_secret()
+                .len(),
+            63
+        );
+        assert_eq!(
+            generate_pin(&mut r, 64, true),
+            Err(PinError::BadLength { length: 64 })
+        );
+        let alnum = generate_pin(&mut r, 63, true).unwrap();
+        let s = alnum.expose_secret();
+        assert!(s.chars().any(|c| c.is_ascii_alphabetic()), "{s}");
+        for bad in ['0', '1', 'O', 'o', 'I', 'l'] {
+            assert!(!s.contains(bad));
+        }
+        assert_eq!(PinError::BadLength { length: 3 }.kind(), "BadLength");
+        assert_eq!(
+            PolicyError::TooShort { length: 1, min: 8 }.kind(),
+            "TooShort"
+        );
+        assert_eq!(
+            PolicyError::TooLong {
+                length: 300,
+                max: 256
+            }
+            .kind(),
+            "TooLong"
+        );
+    }
+
+    #[test]
+    fn uniform_index_covers_the_whole_range() {
+        let mut r = rng();
+        let mut top = 0;
+        for _ in 0..4000 {
+            top = top.max(uniform_index(&mut r, 256));
+            assert!(uniform_index(&mut r, 2) < 2);
+        }
+        assert_eq!(top, 255);
+    }
+
+    #[test]
+    #[should_panic(expected = "alphabet size out of range")]
+    fn uniform_index_refuses_a_one_symbol_alphabet() {
+        uniform_index(&mut rng(), 1);
+    }
 }

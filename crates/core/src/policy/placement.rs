@@ -203,4 +203,124 @@ mod tests {
         let one = Placement::new(2, &labels(&[("A", ""), ("A", "")]));
         assert!(one.findings().contains(&Finding::OneLocation));
     }
+
+    #[test]
+    fn every_finding_with_its_numbers() {
+        // 3 of 5: A holds 3 (alone, and losing it leaves 2), B 1, C 1; Kim holds 3.
+        let p = Placement::new(
+            3,
+            &labels(&[
+                ("Safe A", "Kim"),
+                ("safe a", " kim "),
+                (" Safe A ", "KIM"),
+                ("B", "Lee"),
+                ("C", ""),
+            ]),
+        );
+        assert_eq!(p.total, 5);
+        assert_eq!(p.threshold, 3);
+        // The first spelling given is the one shown; the blank custodian is not counted.
+        assert_eq!(
+            p.locations
+                .iter()
+                .map(|(k, v)| (k.as_str(), *v))
+                .collect::<Vec<_>>(),
+            [("B", 1), ("C", 1), ("Safe A", 3)]
+        );
+        assert_eq!(
+            p.custodians
+                .iter()
+                .map(|(k, v)| (k.as_str(), *v))
+                .collect::<Vec<_>>(),
+            [("Kim", 3), ("Lee", 1)]
+        );
+        assert_eq!(
+            p.findings(),
+            vec![
+                Finding::LocationAlone {
+                    location: "Safe A".into(),
+                    holds: 3
+                },
+                Finding::LossBlocks {
+                    location: "Safe A".into(),
+                    left: 2
+                },
+                Finding::CustodianAlone {
+                    custodian: "Kim".into(),
+                    holds: 3
+                },
+            ]
+        );
+        assert!(p.refused());
+        assert_eq!(
+            p.report(),
+            [
+                "B alone cannot recover (1 of the 3 needed); losing B still leaves 4 of the 3 needed.",
+                "C alone cannot recover (1 of the 3 needed); losing C still leaves 4 of the 3 needed.",
+                "Safe A ALONE CAN RECOVER (3 of the 3 needed); LOSING Safe A LEAVES ONLY 2 OF THE 3 NEEDED: recovery would be impossible.",
+                "CUSTODIAN Kim HOLDS 3 SHARES AND CAN RECOVER ALONE.",
+            ]
+        );
+    }
+
+    #[test]
+    fn edges_of_each_rule() {
+        // Two locations are enough; a custodian one share short of k is no finding.
+        let p = Placement::new(2, &labels(&[("A", "x"), ("B", "y"), ("C", "x")]));
+        let two = Placement::new(2, &labels(&[("A", ""), ("B", ""), ("B", "")]));
+        assert!(!two.findings().contains(&Finding::OneLocation));
+        assert!(!two.report().iter().any(|l| l.contains("one location")));
+        assert!(p.findings().contains(&Finding::CustodianAlone {
+            custodian: "x".into(),
+            holds: 2
+        }));
+        let short = Placement::new(3, &labels(&[("A", "x"), ("B", "y"), ("C", "x")]));
+        assert_eq!(
+            short.findings(),
+            vec![
+                Finding::LossBlocks {
+                    location: "A".into(),
+                    left: 2
+                },
+                Finding::LossBlocks {
+                    location: "B".into(),
+                    left: 2
+                },
+                Finding::LossBlocks {
+                    location: "C".into(),
+                    left: 2
+                },
+            ]
+        );
+        assert!(!short.refused());
+        assert!(!short.report().iter().any(|l| l.contains("CUSTODIAN")));
+        // A loss that leaves exactly k is fine.
+        let exact = Placement::new(2, &labels(&[("A", ""), ("B", ""), ("C", "")]));
+        assert_eq!(exact.findings(), vec![]);
+        assert!(exact.report()[0].ends_with("losing A still leaves 2 of the 2 needed."));
+        // One location: the warning is both a finding and a report line.
+        let one = Placement::new(3, &labels(&[("A", ""), ("a", ""), ("A ", "")]));
+        assert_eq!(
+            one.findings(),
+            vec![
+                Finding::OneLocation,
+                Finding::LocationAlone {
+                    location: "A".into(),
+                    holds: 3
+                },
+                Finding::LossBlocks {
+                    location: "A".into(),
+                    left: 0
+                },
+            ]
+        );
+        assert_eq!(
+            one.report().last().unwrap(),
+            "All shares are in one location: Microsoft advises separate, secure locations."
+        );
+        // Only a custodian alone is also refused.
+        let cust = Placement::new(2, &labels(&[("A", "x"), ("B", "x"), ("C", "")]));
+        assert!(cust.refused());
+        assert_eq!(cust.findings().len(), 1);
+    }
 }

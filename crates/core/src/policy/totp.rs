@@ -66,11 +66,11 @@ impl Totp {
             let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
             match k.to_ascii_lowercase().as_str() {
                 "secret" => {
-                    secret = Some(zeroize::Zeroizing::new(
-                        percent_encoding::percent_decode_str(v)
-                            .decode_utf8_lossy()
-                            .into_owned(),
-                    ))
+                    // Decoded into a buffer sized up front (decoding only shortens): a growing
+                    // one would free copies of the seed that no zeroize reaches.
+                    let mut decoded = zeroize::Zeroizing::new(Vec::with_capacity(v.len()));
+                    decoded.extend(percent_encoding::percent_decode_str(v));
+                    secret = Some(decoded)
                 }
                 "algorithm" => {
                     algorithm = match v.to_ascii_uppercase().as_str() {
@@ -89,13 +89,13 @@ impl Totp {
             return Err(TotpError::BadParameters);
         }
         let secret = secret.ok_or(TotpError::NoSecret)?;
-        let cleaned = zeroize::Zeroizing::new(
-            secret
-                .chars()
-                .filter(|c| !c.is_whitespace() && *c != '=' && *c != '-')
-                .collect::<String>()
-                .to_ascii_uppercase(),
-        );
+        let secret = String::from_utf8_lossy(&secret);
+        let mut cleaned = zeroize::Zeroizing::new(String::with_capacity(secret.len()));
+        for c in secret.chars() {
+            if !c.is_whitespace() && c != '=' && c != '-' {
+                cleaned.push(c.to_ascii_uppercase());
+            }
+        }
         let bytes = data_encoding::BASE32_NOPAD
             .decode(cleaned.as_bytes())
             .map_err(|_| TotpError::BadSecret)?;
@@ -231,5 +231,110 @@ mod tests {
             TotpError::BadParameters
         );
         assert!(!format!("{t:?}").contains("GEZD"));
+    }
+
+    const SEED_B32: &str = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
+
+    #[test]
+    fn uri_parameters_are_honoured() {
+        let t = |q: &str| Totp::from_uri(&format!("otpauth://totp/x?secret={SEED_B32}{q}"));
+        let sha256 = t("&algorithm=sha256&digits=8").unwrap();
+        assert_eq!(sha256.algorithm, Algorithm::Sha256);
+        // RFC 6238 with the 20-byte key (HMAC pads it): not the 32-byte vector.
+        assert_eq!(
+            sha256.code_at(59).code,
+            Totp::from_key(b"12345678901234567890", Algorithm::Sha256, 8, 30)
+                .code_at(59)
+                .code
+        );
+        assert_eq!(t("&ALGORITHM=SHA512").unwrap().algorithm, Algorithm::Sha512);
+        assert_eq!(t("&algorithm=SHA1").unwrap().algorithm, Algorithm::Sha1);
+        let default = t("").unwrap();
+        assert_eq!(
+            (default.algorithm, default.digits, default.period),
+            (Algorithm::Sha1, 6, 30)
+        );
+        let p60 = t("&period=60").unwrap();
+        assert_eq!(p60.period, 60);
+        assert_eq!(p60.code_at(59).seconds_left, 1);
+        assert_eq!(p60.code_at(60).seconds_left, 60);
+        // The counter is t / period: 119 s with a 60 s period is counter 1, as 59 s with 30 s.
+        assert_eq!(p60.code_at(119).code, default.code_at(59).code);
+        for ok in ["&digits=6", "&digits=10", "&period=1", "&period=3600"] {
+            assert!(t(ok).is_ok(), "{ok}");
+        }
+        assert_eq!(t("&digits=10").unwrap().code_at(59).code.len(), 10);
+        for bad in [
+            "&digits=5",
+            "&digits=11",
+            "&period=0",
+            "&period=3601",
+            "&digits=x",
+        ] {
+            assert_eq!(t(bad).unwrap_err(), TotpError::BadParameters, "{bad}");
+        }
+        assert_eq!(
+            t("&period=-1").unwrap_err(),
+            TotpError::BadParameters,
+            "a negative period"
+        );
+    }
+
+    #[test]
+    fn uri_shapes() {
+        let code = |uri: &str| Totp::from_uri(uri).map(|t| t.code_at(59).code);
+        let want = Ok("287082".to_string());
+        // Scheme and type are case-insensitive in practice; the key names too.
+        assert_eq!(code(&format!("otpauth://TOTP/x?SECRET={SEED_B32}")), want);
+        // Spaces, dashes, padding and percent-escapes in the seed are ignored.
+        assert_eq!(
+            code("otpauth://totp/x?secret=GEZD%20GNBV-GY3T%20QOJQGEZDGNBVGY3TQOJQ%3D%3D"),
+            want
+        );
+        assert_eq!(
+            code("otpauth://totp/x?secret=GEZD GNBV-GY3TQOJQ GEZDGNBVGY3TQOJQ=="),
+            want
+        );
+        assert_eq!(code("https://totp/x?secret=GEZD"), Err(TotpError::NotTotp));
+        assert_eq!(code("otpauth://totp"), Err(TotpError::NotTotp));
+        assert_eq!(
+            code("otpauth://totpx/y?secret=GEZD"),
+            Err(TotpError::NotTotp)
+        );
+        assert_eq!(code("otpauth://totp/x"), Err(TotpError::NoSecret));
+        assert_eq!(code("otpauth://totp/x?secret"), Err(TotpError::BadSecret));
+        assert_eq!(code("otpauth://totp/x?secret="), Err(TotpError::BadSecret));
+        assert_eq!(
+            code("otpauth://totp/x?secret=%3D%3D"),
+            Err(TotpError::BadSecret)
+        );
+        assert_eq!(
+            code("otpauth://totp/x?secret=GEZ%FF"),
+            Err(TotpError::BadSecret)
+        );
+    }
+
+    #[test]
+    fn error_kinds_are_the_frozen_names() {
+        let kinds: Vec<String> = [
+            TotpError::NotTotp,
+            TotpError::NoSecret,
+            TotpError::BadSecret,
+            TotpError::BadAlgorithm,
+            TotpError::BadParameters,
+        ]
+        .iter()
+        .map(TotpError::kind)
+        .collect();
+        assert_eq!(
+            kinds,
+            [
+                "NotTotp",
+                "NoSecret",
+                "BadSecret",
+                "BadAlgorithm",
+                "BadParameters"
+            ]
+        );
     }
 }

@@ -321,4 +321,197 @@ mod tests {
             }
         }
     }
+
+    fn plan_n(n: usize) -> SealPlan {
+        SealPlan {
+            labels: (0..n)
+                .map(|i| ShareLabel {
+                    location: format!("L{i}"),
+                    custodian: String::new(),
+                })
+                .collect(),
+            ..plan(false)
+        }
+    }
+
+    #[test]
+    fn the_header_carries_the_plan() {
+        let mut rng = ChaCha20Rng::seed_from_u64(10);
+        let p = SealPlan {
+            vault_id: Some([7; VAULT_ID_BYTES]),
+            generation: 5,
+            created: 1_764_028_800,
+            drill_interval_days: 30,
+            ..plan(false)
+        };
+        let s = seal(&p, &contents(), &mut rng).unwrap();
+        let h = &s.vault.header;
+        assert_eq!(h.vault_id, [7; VAULT_ID_BYTES]);
+        assert_eq!(
+            (h.generation, h.created, h.drill_interval_days),
+            (5, 1_764_028_800, 30)
+        );
+        assert_eq!((h.threshold, h.share_count()), (2, 3));
+        assert_eq!(h.tenant, "contoso.onmicrosoft.com");
+        assert_eq!(h.labels, p.labels);
+        assert!(h.passphrase.is_none());
+        assert_eq!(s.shares.len(), 3);
+        for (i, sh) in s.shares.iter().enumerate() {
+            assert_eq!(sh.index() as usize, i + 1);
+            assert_eq!(sh.vault_id, [7; VAULT_ID_BYTES]);
+            assert_eq!(h.commitments[i], sh.commitment());
+        }
+        // A fresh vault gets a random id, different each time.
+        let a = seal(&plan(false), &contents(), &mut rng).unwrap();
+        let b = seal(&plan(false), &contents(), &mut rng).unwrap();
+        assert_ne!(a.vault.header.vault_id, b.vault.header.vault_id);
+        assert_ne!(a.vault.header.vault_id, [0; VAULT_ID_BYTES]);
+        // With a passphrase: the KDF and a random salt are recorded, and it opens only with it.
+        let s = seal(&plan(true), &contents(), &mut rng).unwrap();
+        let kdf = s.vault.header.passphrase.expect("recorded");
+        assert_eq!(kdf.params.memory_kib, 8192);
+        assert_ne!(kdf.salt, [0; SALT_BYTES]);
+        let p = Passphrase::new("pw".into());
+        let shares = vec![&s.shares[0], &s.shares[1]];
+        assert_eq!(
+            open(shares.clone(), vec![&s.vault], Some(&p))
+                .unwrap()
+                .contents,
+            contents()
+        );
+        assert!(open(shares.clone(), vec![&s.vault], None).is_err());
+        assert!(open(shares, vec![&s.vault], Some(&Passphrase::new("pW".into()))).is_err());
+    }
+
+    #[test]
+    fn share_counts_at_the_edges() {
+        let mut rng = ChaCha20Rng::seed_from_u64(11);
+        for n in [0, 1, 256] {
+            assert_eq!(
+                seal(&plan_n(n), &contents(), &mut rng).unwrap_err(),
+                SealError::BadShareCount { n }
+            );
+        }
+        let two = seal(&plan_n(2), &contents(), &mut rng).unwrap();
+        assert_eq!(two.shares.len(), 2);
+        let all = seal(&plan_n(255), &contents(), &mut rng).unwrap();
+        assert_eq!(all.shares.len(), 255);
+        assert_eq!(all.shares[254].index(), 255);
+        // 255 shares exist: no 256th.
+        let r = open(
+            vec![&all.shares[3], &all.shares[200]],
+            vec![&all.vault],
+            None,
+        )
+        .unwrap();
+        assert_eq!(
+            expand(&r, ShareLabel::default(), None, &mut rng).unwrap_err(),
+            SealError::BadShareCount { n: 256 }
+        );
+        // 254 shares: one more is possible, and it is share 255.
+        let most = seal(&plan_n(254), &contents(), &mut rng).unwrap();
+        let r = open(
+            vec![&most.shares[0], &most.shares[1]],
+            vec![&most.vault],
+            None,
+        )
+        .unwrap();
+        let e = expand(&r, ShareLabel::default(), None, &mut rng).unwrap();
+        assert_eq!(e.shares[0].index(), 255);
+        assert_eq!(e.vault.header.share_count(), 255);
+    }
+
+    /// A note of `len` bytes, in two entries (one field holds at most 8 KiB).
+    fn big(len: usize) -> VaultContents {
+        let half = len / 2;
+        let note = |n: usize| Entry::Note {
+            label: "n".into(),
+            text: SecretString::new("x".repeat(n)),
+        };
+        VaultContents {
+            entries: vec![note(half), note(len - half)],
+        }
+    }
+
+    #[test]
+    fn size_limit_is_exact() {
+        let mut rng = ChaCha20Rng::seed_from_u64(12);
+        let base = seal(&plan(false), &big(1000), &mut rng).unwrap();
+        let fits = 1000 + MAX_VAULT_BYTES - base.vault.to_bytes().len();
+        let s = seal(&plan(false), &big(fits), &mut rng).unwrap();
+        assert_eq!(s.vault.to_bytes().len(), MAX_VAULT_BYTES);
+        assert_eq!(
+            seal(&plan(false), &big(fits + 1), &mut rng).unwrap_err(),
+            SealError::TooLarge {
+                size: MAX_VAULT_BYTES + 1
+            }
+        );
+        assert_eq!(
+            seal(&plan(false), &VaultContents::default(), &mut rng).unwrap_err(),
+            SealError::Contents(ContentsError::Empty)
+        );
+    }
+
+    #[test]
+    fn expand_checks_the_passphrase_against_the_header() {
+        let mut rng = ChaCha20Rng::seed_from_u64(13);
+        let s = seal(&plan(false), &contents(), &mut rng).unwrap();
+        let r = open(vec![&s.shares[0], &s.shares[1]], vec![&s.vault], None).unwrap();
+        let p = Passphrase::new("pw".into());
+        assert_eq!(
+            expand(&r, ShareLabel::default(), Some(&p), &mut rng).unwrap_err(),
+            SealError::PassphraseUnused
+        );
+        // The rekeyed copy keeps every header field but the commitments and labels.
+        let e = expand(&r, ShareLabel::default(), None, &mut rng).unwrap();
+        let (old, new) = (&s.vault.header, &e.vault.header);
+        assert_eq!(new.commitments[..3], old.commitments[..]);
+        assert_eq!(new.commitments[3], e.shares[0].commitment());
+        assert_eq!(
+            (new.vault_id, new.generation, new.threshold),
+            (old.vault_id, old.generation, old.threshold)
+        );
+        assert_ne!(e.vault.nonce, s.vault.nonce);
+    }
+
+    #[test]
+    fn error_kinds_are_the_frozen_names() {
+        let cases = [
+            (SealError::BadShareCount { n: 1 }, "BadShareCount"),
+            (SealError::TooLarge { size: 1 }, "TooLarge"),
+            (SealError::PassphraseNeeded, "PassphraseNeeded"),
+            (SealError::PassphraseUnused, "PassphraseUnused"),
+            (SealError::Contents(ContentsError::Empty), "Contents/Empty"),
+        ];
+        for (e, kind) in cases {
+            assert_eq!(e.kind(), kind);
+        }
+        let mut rng = ChaCha20Rng::seed_from_u64(14);
+        let bad_k = SealPlan {
+            threshold: 4,
+            ..plan(false)
+        };
+        let e = seal(&bad_k, &contents(), &mut rng).unwrap_err();
+        assert!(matches!(e, SealError::Shamir(_)));
+        assert!(e.kind().starts_with("Shamir/"), "{}", e.kind());
+        let bad_kdf = SealPlan {
+            passphrase: Some((
+                Passphrase::new("pw".into()),
+                KdfParams {
+                    memory_kib: 1,
+                    iterations: 1,
+                    parallelism: 1,
+                },
+            )),
+            ..plan(false)
+        };
+        let e = seal(&bad_kdf, &contents(), &mut rng).unwrap_err();
+        assert!(e.kind().starts_with("Kdf/"), "{}", e.kind());
+        let bad_label = SealPlan {
+            tenant: "x".repeat(300),
+            ..plan(false)
+        };
+        let e = seal(&bad_label, &contents(), &mut rng).unwrap_err();
+        assert!(e.kind().starts_with("Vault/"), "{}", e.kind());
+    }
 }
