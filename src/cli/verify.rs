@@ -8,7 +8,7 @@ use std::path::PathBuf;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// Scans or photos of the printed sheets (PNG, JPEG), one or more per sheet; text files work too.
+    /// Scans or photos of the printed sheets (images or PDFs), one or more per sheet; text files work too.
     #[arg(required = true)]
     images: Vec<PathBuf>,
 }

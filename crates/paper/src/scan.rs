@@ -70,10 +70,17 @@ pub enum ScanError {
     },
     /// Every pass ran and no QR code could be read.
     #[error(
-        "no QR code found in this image: rescan at 300 dpi, flat, in good light, \
-         or type the text printed under the code"
+        "no QR code found in this image (if it is page 2 of a sheet: page 2 has no code and \
+         needs no scan, scan page 1): rescan at 300 dpi, flat, in good light, or type the \
+         text printed under the code"
     )]
     NoCodeFound,
+    /// A sheet PDF's page 2 alone: it has no code by design.
+    #[error(
+        "this is page 2 of a breakglass sheet: it has no QR code and needs no scan; \
+         give page 1 of the sheet (or type the text printed under its codes)"
+    )]
+    SheetPageTwo,
     /// No code was read and at least one decoder crashed (a bug in the decoder, caught).
     #[error(
         "the QR decoder crashed on this image and nothing could be read: retake the photo \
@@ -90,6 +97,9 @@ pub enum ScanError {
         /// The budget that was spent.
         budget: Duration,
     },
+    /// The file could not be turned into pages (format, limits, damage).
+    #[error(transparent)]
+    Raster(#[from] crate::raster::RasterError),
 }
 
 /// Decode every QR code found in an encoded image (PNG or JPEG bytes).
@@ -162,8 +172,40 @@ pub fn scan_image_tuned(
     tuning: &Tuning,
 ) -> Result<Vec<String>, ScanError> {
     let deadline = Instant::now() + limits.time_budget;
-    let luma = load_luma(bytes, limits)?;
-    run_scan(luma, limits, deadline, enough, *tuning)
+    // Every page of the file is scanned (a copier puts several sheets in one PDF); a page
+    // without a code is no error while another page has one (page 2 of a sheet has none).
+    let raster_limits = crate::raster::RasterLimits {
+        max_pixels: limits.max_pixels,
+        ..Default::default()
+    };
+    let mut found: Vec<String> = Vec::new();
+    let mut page_error = None;
+    let read = crate::raster::pages(bytes, &raster_limits, deadline, &mut |page| {
+        match run_scan(page.pixels, limits, deadline, enough, *tuning) {
+            Ok(texts) => {
+                for t in texts {
+                    if !found.contains(&t) {
+                        found.push(t);
+                    }
+                }
+            }
+            Err(ScanError::NoCodeFound) if page.sheet_page_two => {
+                page_error.get_or_insert(ScanError::SheetPageTwo);
+            }
+            Err(e) => {
+                if matches!(page_error, None | Some(ScanError::SheetPageTwo)) {
+                    page_error = Some(e);
+                }
+            }
+        }
+        Instant::now() < deadline
+    });
+    match (read, page_error) {
+        _ if !found.is_empty() => Ok(found),
+        (Err(e), _) => Err(e.into()),
+        (Ok(_), Some(e)) => Err(e),
+        (Ok(_), None) => Err(ScanError::NoCodeFound),
+    }
 }
 
 /// Decode PNG/JPEG bytes into an 8-bit grey image, refusing oversized images before their
