@@ -171,7 +171,9 @@ pub fn scan_image_tuned(
     enough: &dyn Fn(&[String]) -> bool,
     tuning: &Tuning,
 ) -> Result<Vec<String>, ScanError> {
-    let deadline = Instant::now() + limits.time_budget;
+    // Each page gets the time budget (a page without a code runs every pass); the whole file
+    // gets at most four budgets, so a many-page file cannot hold recovery for long.
+    let file_deadline = Instant::now() + limits.time_budget * 4;
     // Every page of the file is scanned (a copier puts several sheets in one PDF); a page
     // without a code is no error while another page has one (page 2 of a sheet has none).
     let raster_limits = crate::raster::RasterLimits {
@@ -180,7 +182,8 @@ pub fn scan_image_tuned(
     };
     let mut found: Vec<String> = Vec::new();
     let mut page_error = None;
-    let read = crate::raster::pages(bytes, &raster_limits, deadline, &mut |page| {
+    let read = crate::raster::pages(bytes, &raster_limits, file_deadline, &mut |page| {
+        let deadline = (Instant::now() + limits.time_budget).min(file_deadline);
         match run_scan(page.pixels, limits, deadline, enough, *tuning) {
             Ok(texts) => {
                 for t in texts {
@@ -198,7 +201,7 @@ pub fn scan_image_tuned(
                 }
             }
         }
-        Instant::now() < deadline
+        Instant::now() < file_deadline
     });
     match (read, page_error) {
         _ if !found.is_empty() => Ok(found),
