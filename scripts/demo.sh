@@ -11,7 +11,9 @@ trap 'rm -rf "$work"' EXIT
 echo "== 1. Ceremony: 2 emergency accounts for contoso, 2-of-3 shares, a FIDO2 PIN and a TOTP seed"
 printf 'otpauth://totp/Contoso:breakglass1?secret=JBSWY3DPEHPK3PXP&issuer=Contoso\n' > "$work/totp.txt"
 # --allow-online: this demo runs on a networked build machine; a real ceremony runs offline.
-"$bg" ceremony --allow-online --tenant contoso --threshold 2 \
+# --print-credentials: the demo keeps the credentials in a log to compare them after recovery;
+# a real ceremony shows them only on the terminal.
+"$bg" ceremony --allow-online --print-credentials --tenant contoso --threshold 2 \
   --share "Safe A (HQ)=Alice" --share "Safe B (DR site)=Bob" --share "CISO home safe=Carol" \
   --fido2 "YubiKey 5 NFC #1234 (Safe A)" --totp-file "$work/totp.txt" \
   --out "$work/sheets" | tee "$work/ceremony.log"

@@ -208,7 +208,12 @@ fn shares_of_two_generations() {
     let new = dir.path().join("gen2.txt");
     write_sheet(&new, &g2.shares[1], &g2.vault);
     let r = run(&["recover", p(&sheets[0]), p(&new)]);
-    expect_fail(&r, 4, "it was retired by generation 2");
+    // Neither generation opens, so neither retires the other (FORMAT.md §7).
+    expect_fail(
+        &r,
+        4,
+        "this sheet is generation 2, the vault text is generation 1",
+    );
 }
 
 #[test]
@@ -406,6 +411,7 @@ fn impossible_ceremonies_write_nothing() {
     let base = |k: &str, shares: usize, extra: &[&str]| {
         let mut a: Vec<String> = vec![
             "ceremony".into(),
+            "--print-credentials".into(),
             "--allow-online".into(),
             "--tenant".into(),
             "contoso".into(),
@@ -453,6 +459,7 @@ fn custom_domain_warns_and_bad_tenant_fails() {
     let dir = tempfile::tempdir().unwrap();
     let r = run(&[
         "ceremony",
+        "--print-credentials",
         "--allow-online",
         "--tenant",
         "contoso",
@@ -473,6 +480,7 @@ fn custom_domain_warns_and_bad_tenant_fails() {
     expect_fail(
         &run(&[
             "ceremony",
+            "--print-credentials",
             "--allow-online",
             "--tenant",
             "con toso",
@@ -499,6 +507,7 @@ fn totp_and_note_files_are_stored() {
     let r = run_stdin(
         &[
             "ceremony",
+            "--print-credentials",
             "--allow-online",
             "--tenant",
             "contoso",

@@ -66,6 +66,7 @@ fn no_secret_leaks_into_files_or_output() {
     let r = run_stdin(
         &[
             "ceremony",
+            "--print-credentials",
             "--allow-online",
             "--tenant",
             "contoso",
@@ -277,6 +278,7 @@ fn complete(p: &Path) -> bool {
 fn abc_ceremony(out: &Path, force: bool) -> Vec<String> {
     let mut a = vec![
         "ceremony",
+        "--print-credentials",
         "--allow-online",
         "--tenant",
         "contoso",

@@ -20,7 +20,9 @@ struct Fixture {
     passwords: Vec<String>,
 }
 
-const TOOLS: &[&str] = &["pdftoppm", "img2pdf", "convert", "cwebp", "qpdf"];
+const TOOLS: &[&str] = &[
+    "pdftoppm", "img2pdf", "convert", "cwebp", "qpdf", "tiff2pdf",
+];
 
 fn fixture() -> &'static Fixture {
     static FIXTURE: OnceLock<Fixture> = OnceLock::new();
@@ -145,8 +147,9 @@ fn copier_pdfs_in_ccitt_group4_recover() {
     let f = fixture();
     let mut pdfs = Vec::new();
     for i in [0, 2] {
-        let pdf = f.dir.join(format!("copier-g4-s{}.pdf", i + 1));
-        // Bilevel pages, as a copier's "text" mode: page 1 and page 2 of the sheet.
+        // Bilevel pages, as a copier's "text" mode: page 1 and page 2 of the sheet, in G4,
+        // wrapped in a PDF without re-encoding (tiff2pdf keeps the G4 data as it is).
+        let tif = f.dir.join(format!("copier-g4-s{}.tif", i + 1));
         tool(
             "convert",
             &[
@@ -157,8 +160,14 @@ fn copier_pdfs_in_ccitt_group4_recover() {
                 "-monochrome",
                 "-compress",
                 "Group4",
-                p(&pdf),
+                p(&tif),
             ],
+        );
+        let pdf = f.dir.join(format!("copier-g4-s{}.pdf", i + 1));
+        tool("tiff2pdf", &["-o", p(&pdf), p(&tif)]);
+        assert!(
+            std::fs::metadata(&pdf).unwrap().len() > 1000,
+            "tiff2pdf wrote an empty PDF"
         );
         assert!(contains(&pdf, b"/CCITTFaxDecode"), "no CCITT G4 pages");
         pdfs.push(pdf);
@@ -278,12 +287,27 @@ fn heic_and_avif_photos_get_a_way_to_convert() {
 }
 
 #[test]
-fn a_scan_of_page_two_is_recognised_as_needing_no_scan() {
+fn page_two_scanned_is_recognised_and_page_two_as_a_pdf_gives_the_vault() {
     if !tools::tools_or_skip(TOOLS) {
         return;
     }
     let f = fixture();
-    // A scan of page 2 alone, and the sheet PDF cut down to its page 2.
+    // A scan of page 2 alone: no code by design, and said so.
+    let r = run(&["recover", p(&f.pages[0][1]), p(&f.pdfs[2])]);
+    assert_ne!(r.code, 0, "{}", r.all());
+    let name = f.pages[0][1].file_name().unwrap().to_str().unwrap();
+    let line = r
+        .stderr
+        .lines()
+        .find(|l| l.contains(name))
+        .unwrap_or_else(|| panic!("{name} not named:\n{}", r.stderr));
+    assert!(
+        line.contains("page 2") && line.contains("needs no scan"),
+        "{line}"
+    );
+
+    // The sheet PDF cut down to its page 2 holds the vault's typed text: it is read exactly,
+    // and is the only vault copy given here (the share files have theirs cut off).
     let page2 = f.dir.join("only-page2.pdf");
     tool(
         "qpdf",
@@ -296,22 +320,21 @@ fn a_scan_of_page_two_is_recognised_as_needing_no_scan() {
             p(&page2),
         ],
     );
-    for input in [&f.pages[0][1], &page2] {
-        let r = run(&["recover", p(input), p(&f.pdfs[2])]);
-        assert_ne!(r.code, 0, "{}", r.all());
-        let name = input.file_name().unwrap().to_str().unwrap();
-        let line = r
-            .stderr
-            .lines()
-            .find(|l| l.contains(name))
-            .unwrap_or_else(|| panic!("{name} not named:\n{}", r.stderr));
-        assert!(line.contains("page 2"), "{line}");
-        assert!(line.contains("needs no scan"), "{line}");
-        if input == &page2 {
-            // The sheet's own PDF says what it is: no advice to rescan.
-            assert!(!line.contains("300 dpi"), "{line}");
-        }
+    let mut inputs = vec![page2.clone()];
+    for n in [1, 3] {
+        let text = std::fs::read_to_string(f.dir.join(format!("sheets/share-{n}.txt"))).unwrap();
+        let vault_at = text.find("BG1-V").expect("the sheet file holds the vault");
+        let share_only = f.dir.join(format!("share-only-{n}.txt"));
+        std::fs::write(&share_only, &text[..vault_at]).unwrap();
+        inputs.push(share_only);
     }
+    let args: Vec<&str> = ["recover"]
+        .into_iter()
+        .chain(inputs.iter().map(|i| p(i)))
+        .collect();
+    let r = run(&args);
+    assert!(recovered(&r, f), "{}", r.all());
+    assert!(!r.stderr.contains("only-page2.pdf"), "{}", r.stderr);
 }
 
 #[test]

@@ -19,7 +19,11 @@ fn plan_file(dir: &Path, edit: impl Fn(String) -> String) -> std::path::PathBuf 
 
 fn pins(out: &str) -> Vec<String> {
     out.lines()
-        .filter_map(|l| l.trim().strip_prefix("PIN: "))
+        .filter_map(|l| {
+            let l = l.trim();
+            l.strip_prefix("PIN: ")
+                .or_else(|| l.strip_prefix("new PIN: "))
+        })
         .map(str::to_string)
         .collect()
 }
@@ -39,6 +43,7 @@ fn plan_new_check_and_ceremony_from_a_plan() {
     let out = dir.path().join("sheets");
     let c = run(&[
         "ceremony",
+        "--print-credentials",
         "--allow-online",
         "--plan",
         p(&plan),
@@ -83,6 +88,7 @@ fn a_plan_where_one_location_can_recover_is_refused() {
     let out = dir.path().join("sheets");
     let c = run(&[
         "ceremony",
+        "--print-credentials",
         "--allow-online",
         "--plan",
         p(&plan),
@@ -95,6 +101,7 @@ fn a_plan_where_one_location_can_recover_is_refused() {
     // Quick flags: the same rule.
     let q = run(&[
         "ceremony",
+        "--print-credentials",
         "--allow-online",
         "--tenant",
         "contoso",
@@ -114,6 +121,7 @@ fn a_plan_where_one_location_can_recover_is_refused() {
     // Explicit override: allowed, with the warning printed.
     let o = run(&[
         "ceremony",
+        "--print-credentials",
         "--allow-online",
         "--plan",
         p(&plan),
@@ -245,13 +253,22 @@ fn rekey_retires_the_old_generation() {
         fs::read_to_string(&old[0]).unwrap(),
         fs::read_to_string(new(1)).unwrap()
     );
-    // Old sheet with a new one: retired.
+    // Old sheet with a new one: neither generation opens, so neither retires the other.
     let mixed = run(&["recover", p(&old[2]), p(&new(2))]);
     assert_eq!(mixed.code, 4, "{}", mixed.all());
     assert!(
         mixed
             .stderr
-            .contains("this sheet is generation 1; it was retired by generation 2")
+            .contains("this sheet is generation 2, the vault text is generation 1")
+    );
+    // With two new sheets, the old one is retired once generation 2 opens.
+    let ok = run(&["recover", p(&old[2]), p(&new(1)), p(&new(2))]);
+    assert_eq!(ok.code, 0, "{}", ok.all());
+    assert!(
+        ok.stderr
+            .contains("this sheet is generation 1; it was retired by generation 2"),
+        "{}",
+        ok.stderr
     );
     // Old sheets among themselves still agree (nobody can know of generation 2 from them).
     assert_eq!(run(&["recover", p(&old[0]), p(&old[2])]).code, 0);
@@ -264,6 +281,7 @@ fn rotate_makes_new_credentials_and_expand_adds_a_share() {
     let g2 = dir.path().join("g2");
     let r = run(&[
         "rotate",
+        "--print-credentials",
         p(&old[0]),
         p(&old[2]),
         "--out",
@@ -399,6 +417,7 @@ fn preflight_and_network_refusal() {
         let out = dir.path().join("s");
         let c = run(&[
             "ceremony",
+            "--print-credentials",
             "--tenant",
             "c",
             "-k",

@@ -14,7 +14,7 @@ use breakglass_core::recover::display_vault_id;
 use breakglass_core::seal::{self, SealPlan};
 use breakglass_core::secret::SecretString;
 use breakglass_core::totp::Totp;
-use breakglass_core::vault::ShareLabel;
+use breakglass_core::vault::{MAX_VAULT_BYTES, ShareLabel};
 use breakglass_paper::sheet::Paper;
 use std::path::{Path, PathBuf};
 
@@ -32,9 +32,9 @@ pub struct Args {
     /// How many emergency accounts to create (Microsoft advises two or more).
     #[arg(long, value_parser = clap::value_parser!(u8).range(1..=20))]
     accounts: Option<u8>,
-    /// User name prefix: accounts are PREFIX1, PREFIX2, …
-    #[arg(long, default_value = "breakglass")]
-    account_prefix: String,
+    /// User name prefix: accounts are PREFIX1, PREFIX2, … (default: breakglass)
+    #[arg(long)]
+    account_prefix: Option<String>,
     /// Shares needed to recover (k).
     #[arg(long, short = 'k', required_unless_present = "plan")]
     threshold: Option<u8>,
@@ -57,9 +57,9 @@ pub struct Args {
     /// A FIDO2 security key (label and serial); a PIN is generated for it. Repeatable.
     #[arg(long = "fido2", value_name = "LABEL")]
     fido2: Vec<String>,
-    /// Length of generated FIDO2 PINs (4–63).
-    #[arg(long, default_value_t = 8)]
-    pin_length: usize,
+    /// Length of generated FIDO2 PINs (4–63; default 8).
+    #[arg(long)]
+    pin_length: Option<usize>,
     /// Generate alphanumeric PINs instead of digits.
     #[arg(long)]
     alphanumeric_pins: bool,
@@ -84,6 +84,10 @@ pub struct Args {
     /// Days between drills (printed as "next drill due"; 0 for none).
     #[arg(long)]
     drill_days: Option<u16>,
+    /// Write the new credentials to standard output even when it is not a terminal (scripts,
+    /// tests). Without it they are shown only on the terminal, never in a redirect.
+    #[arg(long)]
+    print_credentials: bool,
     #[command(flatten)]
     sheets: sheets::SheetArgs,
 }
@@ -119,7 +123,33 @@ struct Spec {
     allow_single_location: bool,
 }
 
+/// The quick flags a plan replaces: given with `--plan` they would be silently ignored.
+fn flags_a_plan_replaces(args: &Args) -> Vec<&'static str> {
+    let given = [
+        ("--fido2", !args.fido2.is_empty()),
+        ("--totp-file", !args.totp_files.is_empty()),
+        ("--pin-length", args.pin_length.is_some()),
+        ("--alphanumeric-pins", args.alphanumeric_pins),
+        ("--account-prefix", args.account_prefix.is_some()),
+    ];
+    given
+        .into_iter()
+        .filter_map(|(flag, on)| on.then_some(flag))
+        .collect()
+}
+
 fn spec_from_plan(path: &Path, args: &Args) -> CliResult<Spec> {
+    let ignored = flags_a_plan_replaces(args);
+    if !ignored.is_empty() {
+        return fail(
+            exit::USAGE,
+            format!(
+                "{} cannot be used with --plan: the plan says which accounts, keys, PINs and TOTP files there are; put them in {} instead",
+                ignored.join(", "),
+                path.display()
+            ),
+        );
+    }
     let text = files::read_text(path).code(exit::BAD_INPUT)?;
     let plan = Plan::parse(&text)
         .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
@@ -134,7 +164,7 @@ fn spec_from_plan(path: &Path, args: &Args) -> CliResult<Spec> {
         .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
         .code(exit::USAGE)?;
     for w in warnings {
-        eprintln!("warning: {w}");
+        eprintln!("warning: {}", super::visible(&w));
     }
     let base = path.parent().unwrap_or(Path::new("."));
     let mut accounts = Vec::new();
@@ -150,16 +180,7 @@ fn spec_from_plan(path: &Path, args: &Args) -> CliResult<Spec> {
             fido2: a
                 .fido2
                 .iter()
-                .map(|k| {
-                    let mut label = k.label.clone();
-                    if !k.serial.is_empty() {
-                        label.push_str(&format!(" #{}", k.serial));
-                    }
-                    if !k.location.is_empty() {
-                        label.push_str(&format!(" ({})", k.location));
-                    }
-                    (label, k.pin_length, k.alphanumeric_pin)
-                })
+                .map(|k| (Plan::fido2_label(k), k.pin_length, k.alphanumeric_pin))
                 .collect(),
             totp_files: a.totp_uri_file.iter().map(|f| base.join(f)).collect(),
         });
@@ -188,7 +209,8 @@ fn spec_from_flags(args: &Args) -> CliResult<Spec> {
             entra::validate_domain(d).code(exit::USAGE)?;
             if !entra::is_onmicrosoft(d) {
                 eprintln!(
-                    "warning: {d} is not an onmicrosoft.com domain. Microsoft advises cloud-only emergency accounts on the tenant's *.onmicrosoft.com domain, so they work when federation or DNS does not."
+                    "warning: {} is not an onmicrosoft.com domain. Microsoft advises cloud-only emergency accounts on the tenant's *.onmicrosoft.com domain, so they work when federation or DNS does not.",
+                    super::visible(d)
                 );
             }
             d.to_ascii_lowercase()
@@ -199,13 +221,26 @@ fn spec_from_flags(args: &Args) -> CliResult<Spec> {
     let mut accounts = Vec::new();
     for i in 1..=count {
         accounts.push(AccountSpec {
-            upn: entra::upn(&format!("{}{i}", args.account_prefix), &domain).code(exit::USAGE)?,
+            upn: entra::upn(
+                &format!(
+                    "{}{i}",
+                    args.account_prefix.as_deref().unwrap_or("breakglass")
+                ),
+                &domain,
+            )
+            .code(exit::USAGE)?,
             display_name: format!("Emergency access {i}"),
             password: true,
             fido2: if i == 1 {
                 args.fido2
                     .iter()
-                    .map(|l| (l.clone(), args.pin_length, args.alphanumeric_pins))
+                    .map(|l| {
+                        (
+                            l.clone(),
+                            args.pin_length.unwrap_or(8),
+                            args.alphanumeric_pins,
+                        )
+                    })
                     .collect()
             } else {
                 Vec::new()
@@ -304,6 +339,21 @@ pub fn read_note(path: &Path) -> CliResult<Entry> {
     })
 }
 
+/// Refuses terminal controls in the flags' labels before any secret is made (a plan's are
+/// checked by its own validation, naming its keys; notes and TOTP files once they are read).
+fn check_fields(spec: &Spec) -> CliResult {
+    use breakglass_core::untrusted::check_field;
+    super::check_share_labels(&spec.labels)?;
+    for a in &spec.accounts {
+        check_field(&a.display_name, || format!("the display name of {}", a.upn))
+            .code(exit::USAGE)?;
+        for (j, (label, _, _)) in (1..).zip(&a.fido2) {
+            check_field(label, || format!("--fido2 {j} (a FIDO2 key label)")).code(exit::USAGE)?;
+        }
+    }
+    Ok(())
+}
+
 /// Prints the placement in plain words; refuses one that lets a place or person recover alone.
 pub fn check_placement(threshold: u8, labels: &[ShareLabel], allow: bool) -> CliResult {
     let p = Placement::new(threshold, labels);
@@ -315,12 +365,55 @@ pub fn check_placement(threshold: u8, labels: &[ShareLabel], allow: bool) -> Cli
         labels.len()
     );
     for line in p.report() {
-        println!("  {line}");
+        println!("  {}", super::visible(&line));
     }
     if p.refused() && !allow {
         return fail(
             exit::USAGE,
             "one location or custodian could recover alone: spread the shares, or pass --allow-single-location-recovery",
+        );
+    }
+    Ok(())
+}
+
+/// Refuses, before any secret is generated, a vault above the format's envelope cap
+/// (FORMAT.md §3): placeholders of the generated secrets' lengths give its exact size.
+fn check_vault_size(spec: &Spec, totp: &[Vec<Vec<Entry>>], notes: &[Entry]) -> CliResult {
+    let mut entries = Vec::new();
+    for (a, totp) in spec.accounts.iter().zip(totp) {
+        if a.password {
+            entries.push(Entry::Account {
+                upn: a.upn.clone(),
+                display_name: a.display_name.clone(),
+                password: SecretString::new("x".repeat(spec.policy.length)),
+            });
+        }
+        for (label, len, _) in &a.fido2 {
+            entries.push(Entry::Fido2 {
+                label: format!("{label} for {}", a.upn),
+                pin: SecretString::new("0".repeat(*len)),
+            });
+        }
+        entries.extend(totp.iter().flatten().cloned());
+    }
+    entries.extend(notes.iter().cloned());
+    let contents = VaultContents { entries };
+    let size = breakglass_core::plan::envelope_bytes(
+        &spec.domain,
+        &spec.labels,
+        spec.passphrase,
+        &contents,
+    )
+    .code(exit::USAGE)?;
+    if size > MAX_VAULT_BYTES {
+        return fail(
+            exit::USAGE,
+            format!(
+                "the vault would be {size} bytes, above the format's limit of {MAX_VAULT_BYTES} bytes \
+                 ({} too many): store less text (notes, TOTP files), or use fewer shares or shorter \
+                 location and custodian names. Nothing was generated.",
+                size - MAX_VAULT_BYTES
+            ),
         );
     }
     Ok(())
@@ -357,17 +450,33 @@ pub fn run(args: Args, hardening: &Hardening) -> CliResult {
         }
         return fail(exit::USAGE, "at least 2 shares are needed");
     }
+    check_fields(&spec)?;
     check_placement(spec.threshold, &spec.labels, spec.allow_single_location)?;
-    let planned: Vec<(u8, &str)> = (1u8..)
+    let planned: Vec<(u8, &str)> = (1..=u8::MAX)
         .zip(spec.labels.iter().map(|l| l.location.as_str()))
         .collect();
     sheets::prepare(&args.sheets.out, &planned, args.sheets.force)?;
     enroll::check_target(args.sheets.enrollment_sheet.as_deref())?;
+    let display = enroll::Display::choose(args.print_credentials, "ceremony")?;
     preflight::before_secrets(hardening, args.sheets.allow_online)?;
+
+    // Files first, then the size check, then the secrets: a vault too large for the format is
+    // refused before anything secret exists.
+    let totp: Vec<Vec<Vec<Entry>>> = spec
+        .accounts
+        .iter()
+        .map(|a| a.totp_files.iter().map(|f| read_totp(f)).collect())
+        .collect::<CliResult<_>>()?;
+    let notes = args
+        .note_files
+        .iter()
+        .map(|f| read_note(f))
+        .collect::<CliResult<Vec<_>>>()?;
+    check_vault_size(&spec, &totp, &notes)?;
 
     let mut rng = os_rng()?;
     let mut entries = Vec::new();
-    for a in &spec.accounts {
+    for (a, totp) in spec.accounts.iter().zip(totp) {
         if a.password {
             entries.push(Entry::Account {
                 upn: a.upn.clone(),
@@ -381,13 +490,13 @@ pub fn run(args: Args, hardening: &Hardening) -> CliResult {
                 pin: password::generate_pin(&mut rng, *len, *alnum).code(exit::USAGE)?,
             });
         }
-        for f in &a.totp_files {
-            entries.extend(read_totp(f)?);
-        }
+        entries.extend(totp.into_iter().flatten());
     }
-    for f in &args.note_files {
-        entries.push(read_note(f)?);
-    }
+    entries.extend(notes);
+    display.check_fits(
+        &enroll::Enrollment::new(&entries, spec.policy.entropy_bits()),
+        "ceremony",
+    )?;
     let passphrase = if spec.passphrase {
         Some((
             prompt::passphrase(args.passphrase_file.as_deref(), true)?,
@@ -408,20 +517,40 @@ pub fn run(args: Args, hardening: &Hardening) -> CliResult {
         passphrase,
     };
     let contents = VaultContents { entries };
+    contents.check_fields().code(exit::BAD_INPUT)?;
     let sealed = seal::seal(&plan, &contents, &mut rng).code(exit::USAGE)?;
-    let pdfs = sheets::write(
+    let h = &sealed.vault.header;
+    let enrollment = enroll::Enrollment::new(&contents.entries, spec.policy.entropy_bits());
+    // The enrollment sheet first: when it cannot be laid out or written, no share sheet of a
+    // vault whose credentials nobody saw exists yet.
+    if let Some(path) = &args.sheets.enrollment_sheet {
+        enroll::write_sheet(path, &h.tenant, h.created, &enrollment, spec.paper)?;
+    }
+    let pdfs = match sheets::write(
         &args.sheets.out,
         &sealed.shares,
         &sealed.vault,
         spec.paper,
         args.sheets.force,
-    )?;
+    ) {
+        Ok(p) => p,
+        Err(f) => {
+            if let Some(path) = &args.sheets.enrollment_sheet
+                && std::fs::remove_file(path).is_ok()
+            {
+                eprintln!(
+                    "Removed the enrollment sheet {}: its vault was not written.",
+                    path.display()
+                );
+            }
+            return Err(f);
+        }
+    };
 
-    let h = &sealed.vault.header;
     println!(
         "Vault {} for {}: {} of {} shares recover it{}.",
         display_vault_id(&h.vault_id),
-        h.tenant,
+        super::visible(&h.tenant),
         h.threshold,
         h.share_count(),
         if h.passphrase.is_some() {
@@ -432,14 +561,14 @@ pub fn run(args: Args, hardening: &Hardening) -> CliResult {
     );
     sheets::print_written(&sealed.vault, &pdfs, &sealed.shares);
     println!();
-    if let Some(path) = &args.sheets.enrollment_sheet {
-        enroll::write_sheet(path, &h.tenant, h.created, &contents.entries, spec.paper)?;
-    }
-    enroll::show(&contents.entries, spec.policy.entropy_bits()).code(exit::FAILURE)?;
+    display.show(&enrollment, args.sheets.enrollment_sheet.as_deref())?;
     let upns: Vec<String> = spec.accounts.iter().map(|a| a.upn.clone()).collect();
     println!("Sign-in alert for Microsoft Sentinel / Log Analytics (also: breakglass monitoring):");
     println!();
-    print!("{}", entra::sentinel_query(&upns, &[]));
+    print!(
+        "{}",
+        super::visible_text(&entra::sentinel_query(&upns, &[]))
+    );
     println!();
     println!("Checklist:");
     for (i, item) in entra::ceremony_checklist(spec.drill_days)
@@ -450,7 +579,8 @@ pub fn run(args: Args, hardening: &Hardening) -> CliResult {
     }
     println!();
     println!(
-        "Next: print each PDF for its location and check the printouts with `breakglass verify-print`, then clear this screen."
+        "Next: print each PDF for its location, scan page 1 of every printout and check the scans with `breakglass verify-print --sheets {} SCAN...`, then clear this screen.",
+        args.sheets.out.display()
     );
     Ok(())
 }

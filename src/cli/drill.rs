@@ -2,9 +2,10 @@
 //! secret, keep a log of it, and say when the next drill is due.
 
 use super::harden::Hardening;
-use super::{CliResult, WithCode, exit, fail, inputs, recover};
+use super::{CliResult, WithCode, exit, fail, inputs, recover, visible};
 use breakglass_core::document::iso_date;
 use breakglass_core::recover::{Recovered, display_vault_id};
+use breakglass_core::vault::VaultHeader;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -138,6 +139,33 @@ pub fn failed_record(purpose: &str, error: &anyhow::Error) -> Record {
     }
 }
 
+/// The vault header the given sheets claim (the copy most of them carry), for the record of a
+/// failed drill. Standard input cannot be read twice, so typed or piped sheets give none.
+fn claimed_header(files: &[PathBuf]) -> Option<VaultHeader> {
+    if files.is_empty() || files.iter().any(|f| f.as_os_str() == "-") {
+        return None;
+    }
+    let g = inputs::from_files(files);
+    let mut copies: Vec<(&VaultHeader, usize)> = Vec::new();
+    for v in &g.vaults {
+        match copies.iter_mut().find(|(h, _)| **h == v.item.header) {
+            Some((_, n)) => *n += 1,
+            None => copies.push((&v.item.header, 1)),
+        }
+    }
+    copies.sort_by_key(|(_, n)| std::cmp::Reverse(*n));
+    copies.first().map(|(h, _)| (*h).clone())
+}
+
+/// Fills a failed record with what the header says (it did not authenticate: the result says
+/// FAILED), so the log still names the vault and generation that were drilled.
+fn describe_vault(rec: &mut Record, h: &VaultHeader) {
+    rec.vault_id = display_vault_id(&h.vault_id);
+    rec.tenant = h.tenant.clone();
+    rec.generation = h.generation;
+    rec.drill_interval_days = h.drill_interval_days;
+}
+
 /// Appends one JSON line to the log (created 0600).
 pub fn append(path: &Path, rec: &Record) -> anyhow::Result<()> {
     use anyhow::Context;
@@ -157,25 +185,31 @@ pub fn append(path: &Path, rec: &Record) -> anyhow::Result<()> {
 
 fn print_record(rec: &Record) {
     println!("DRILL RECORD");
-    println!("  date:        {}", rec.date);
-    println!("  vault:       {} ({})", rec.vault_id, rec.tenant);
+    println!("  date:        {}", visible(&rec.date));
+    println!(
+        "  vault:       {} ({})",
+        visible(&rec.vault_id),
+        visible(&rec.tenant)
+    );
     println!("  generation:  {}", rec.generation);
     for s in &rec.shares {
         let who = if s.custodian.is_empty() {
             String::new()
         } else {
-            format!(", {}", s.custodian)
+            format!(", {}", visible(&s.custodian))
         };
         println!(
             "  share {}:     {}{who} (from {})",
-            s.index, s.location, s.source
+            s.index,
+            visible(&s.location),
+            visible(&s.source)
         );
     }
     if !rec.people.is_empty() {
-        println!("  present:     {}", rec.people);
+        println!("  present:     {}", visible(&rec.people));
     }
-    println!("  result:      {}", rec.result);
-    println!("  next drill:  {}", rec.next_due);
+    println!("  result:      {}", visible(&rec.result));
+    println!("  next drill:  {}", visible(&rec.next_due));
 }
 
 pub fn run_drill(args: DrillArgs, hardening: &Hardening) -> CliResult {
@@ -192,12 +226,15 @@ pub fn run_drill(args: DrillArgs, hardening: &Hardening) -> CliResult {
             print_record(&rec);
             if let Some(log) = &args.log {
                 append(log, &rec).code(exit::OUTPUT)?;
-                println!("  logged to:   {}", log.display());
+                println!("  logged to:   {}", super::shown_path(log));
             }
             Ok(())
         }
         Err(f) => {
             let mut rec = failed_record("drill", &f.error);
+            if let Some(h) = claimed_header(&args.files) {
+                describe_vault(&mut rec, &h);
+            }
             rec.people = args.people.clone().unwrap_or_default();
             print_record(&rec);
             if let Some(log) = &args.log {
@@ -288,8 +325,17 @@ pub fn run_status(args: StatusArgs) -> CliResult {
     let t = super::unix_now();
     let mut overdue = false;
     for (id, s) in &vaults {
-        println!("vault {id} ({}), generation {}", s.tenant, s.generation);
-        println!("  last:        {} ({})", iso_date(s.last), s.last_what);
+        println!(
+            "vault {} ({}), generation {}",
+            visible(id),
+            visible(&s.tenant),
+            s.generation
+        );
+        println!(
+            "  last:        {} ({})",
+            iso_date(s.last),
+            visible(&s.last_what)
+        );
         if s.interval == 0 {
             println!("  next drill:  not scheduled");
             continue;

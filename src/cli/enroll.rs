@@ -1,89 +1,546 @@
 //! Showing new credentials once, for entering into Entra ID or onto a security key.
 //!
-//! On a terminal: the alternate screen (so nothing stays in the scrollback), each credential in
-//! groups of four with a phonetic spelling, cleared after Enter. Without a terminal (scripts,
-//! tests): printed once to standard output, grouped the same way.
+//! At a terminal (the controlling terminal, even when standard output is redirected): one
+//! account with its key PINs per page, laid out to the terminal's size, on a private screen that
+//! is cleared and restored on every exit path (see `terminal`). Written to a non-terminal
+//! standard output only when `--print-credentials` asks for it; with neither, the command is
+//! refused before anything is generated. Passwords are shown in groups of four with a phonetic
+//! spelling; `rotate` shows each key's current PIN beside the new one, since changing a PIN needs
+//! both. Nothing here chooses credentials or writes files other than the requested sheet.
 
+use super::terminal::{Screen, Size, Tty};
+use super::{CliResult, WithCode, exit, fail};
 use breakglass_core::contents::Entry;
 use breakglass_core::phonetic;
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{IsTerminal, Write};
+use std::path::Path;
+use zeroize::Zeroizing;
 
-const ALT_SCREEN_ON: &str = "\x1b[?1049h\x1b[H\x1b[2J";
-const ALT_SCREEN_OFF: &str = "\x1b[2J\x1b[?1049l";
+/// Narrower than this, even the labels and prompts would not fit.
+const MIN_COLS: usize = 40;
+/// Assumed when a terminal does not report its size.
+const DEFAULT_SIZE: Size = Size { cols: 80, rows: 24 };
 
-fn write_entries(
-    out: &mut impl Write,
-    entries: &[Entry],
+/// Where the credentials will be shown; chosen before any is generated.
+pub enum Display {
+    /// The controlling terminal, paged.
+    Terminal(Tty),
+    /// A non-terminal standard output, because `--print-credentials` asked for it.
+    Stdout,
+}
+
+impl Display {
+    /// The controlling terminal when there is one (whatever standard output is); a redirected
+    /// standard output only with `--print-credentials`; otherwise a refusal naming both ways out.
+    /// `command` names the subcommand in that message.
+    pub fn choose(print_credentials: bool, command: &str) -> CliResult<Display> {
+        if print_credentials && !std::io::stdout().is_terminal() {
+            return Ok(Display::Stdout);
+        }
+        match Tty::open() {
+            Ok(tty) => Ok(Display::Terminal(tty)),
+            Err(_) => fail(
+                exit::USAGE,
+                format!(
+                    "there is no terminal to show the new credentials on: standard output is not a terminal and this process has no controlling terminal. Nothing was generated. Run `breakglass {command}` at a terminal, or add --print-credentials to write the credentials to standard output (whatever captures it will then hold them)"
+                ),
+            ),
+        }
+    }
+
+    /// Refuses a terminal too small for the largest page, saying how large it must be; called
+    /// after the credentials exist (their spelling sets the width) and before any sheet is
+    /// written.
+    pub fn check_fits(&self, enrollment: &Enrollment, command: &str) -> CliResult {
+        let Display::Terminal(tty) = self else {
+            return Ok(());
+        };
+        let Some(size) = tty.size() else {
+            return Ok(());
+        };
+        let pages = enrollment.pages();
+        let need = required_size(&pages, size.cols);
+        if size.cols >= need.cols && size.rows >= need.rows {
+            return Ok(());
+        }
+        fail(
+            exit::USAGE,
+            format!(
+                "this terminal is {}x{}, too small for the enrollment display: it needs at least {} columns and {} rows (one account per page). Enlarge the window or use a smaller font, then run `breakglass {command}` again; nothing was written",
+                size.cols, size.rows, need.cols, need.rows
+            ),
+        )
+    }
+
+    /// Shows the credentials once. `sheet` is the enrollment sheet written, if any: the display
+    /// says the credentials are in no file only when that is true.
+    pub fn show(self, enrollment: &Enrollment, sheet: Option<&Path>) -> CliResult {
+        match self {
+            Display::Stdout => {
+                let stdout = std::io::stdout();
+                let mut out = stdout.lock();
+                write_plain(&mut out, enrollment, sheet).code(exit::FAILURE)
+            }
+            Display::Terminal(mut tty) => {
+                std::io::stdout().flush().ok();
+                show_paged(&mut tty, enrollment, sheet).code(exit::FAILURE)?;
+                writeln!(tty, "The enrollment display was closed and cleared.").code(exit::FAILURE)
+            }
+        }
+    }
+}
+
+/// The credentials to show, with the previous contents for `rotate` (for each key's current PIN).
+pub struct Enrollment<'a> {
+    entries: &'a [Entry],
     entropy_bits: f64,
+    previous: Option<&'a [Entry]>,
+}
+
+impl<'a> Enrollment<'a> {
+    pub fn new(entries: &'a [Entry], entropy_bits: f64) -> Self {
+        Enrollment {
+            entries,
+            entropy_bits,
+            previous: None,
+        }
+    }
+
+    /// For `rotate`: `previous` holds the PINs the keys have now.
+    pub fn replacing(mut self, previous: &'a [Entry]) -> Self {
+        self.previous = Some(previous);
+        self
+    }
+
+    /// The key's current PIN, when this enrollment replaces one.
+    fn current_pin(&self, key: &str) -> Option<&str> {
+        self.previous?.iter().find_map(|e| match e {
+            Entry::Fido2 { label, pin } if label == key => Some(pin.expose_secret()),
+            _ => None,
+        })
+    }
+
+    /// One page per account with the keys and seeds that follow it (a key labelled "… for UPN"
+    /// joins that account's page); anything else gets a page of its own.
+    fn pages(&self) -> Vec<Page> {
+        let mut pages: Vec<Page> = Vec::new();
+        let mut owner: Option<&str> = None;
+        for e in self.entries {
+            let joins = match e {
+                Entry::Account { .. } => false,
+                Entry::Fido2 { label, .. } => {
+                    owner.is_some_and(|o| label.ends_with(&format!(" for {o}")))
+                }
+                _ => !pages.is_empty(),
+            };
+            if !joins {
+                pages.push(Page::default());
+                owner = match e {
+                    Entry::Account { upn, .. } => Some(upn),
+                    Entry::Fido2 { label, .. } => label.rsplit_once(" for ").map(|(_, u)| u),
+                    _ => None,
+                };
+            }
+            let page = pages.last_mut().expect("a page was just pushed or exists");
+            if !page.rows.is_empty() {
+                page.rows.push(Row::Blank);
+            }
+            self.rows_of(e, &mut page.rows);
+        }
+        pages
+    }
+
+    fn rows_of(&self, e: &Entry, rows: &mut Vec<Row>) {
+        match e {
+            Entry::Account {
+                upn,
+                display_name,
+                password,
+            } => {
+                let pw = password.expose_secret();
+                rows.push(Row::Text(format!(
+                    "Account {} ({})",
+                    shown(upn),
+                    shown(display_name)
+                )));
+                rows.push(Row::secret("password:", pw, "", String::new()));
+                rows.push(Row::secret(
+                    "grouped:",
+                    pw,
+                    " ",
+                    format!(
+                        "({} characters, about {:.0} bits)",
+                        pw.chars().count(),
+                        self.entropy_bits
+                    ),
+                ));
+                for row in phonetic::spelled_groups(pw) {
+                    rows.push(Row::Fixed(Zeroizing::new(format!("      {row}"))));
+                }
+            }
+            Entry::Fido2 { label, pin } => {
+                rows.push(Row::Text(format!("FIDO2 key {}", shown(label))));
+                let pin = pin.expose_secret();
+                let grouped = |p: &str| format!("grouped: {}", phonetic::groups_of_four(p));
+                match self.current_pin(label) {
+                    Some(old) => {
+                        rows.push(Row::secret("current PIN:", old, "", grouped(old)));
+                        rows.push(Row::secret("new PIN:", pin, "", grouped(pin)));
+                        rows.push(Row::Text(
+                            "  (the key asks for its current PIN before it takes the new one)"
+                                .into(),
+                        ));
+                    }
+                    None => rows.push(Row::secret("PIN:", pin, "", grouped(pin))),
+                }
+            }
+            Entry::Totp { label, .. } => rows.push(Row::Text(format!(
+                "TOTP {}: sealed in the vault, not shown here",
+                shown(label)
+            ))),
+            Entry::Note { label, .. } => rows.push(Row::Text(format!(
+                "Note {}: sealed in the vault, not shown here",
+                shown(label)
+            ))),
+            _ => {}
+        }
+    }
+}
+
+/// Labels come from plans and sheets: shown through the one display filter.
+fn shown(s: &str) -> String {
+    super::visible(s).into_owned()
+}
+
+#[derive(Default)]
+struct Page {
+    rows: Vec<Row>,
+}
+
+enum Row {
+    /// Words, wrapped at spaces; continuation lines indented two more.
+    Text(String),
+    /// `  label  value   note`: the value in pieces of four (joined by `sep`), wrapped between
+    /// pieces under the first.
+    Secret {
+        label: &'static str,
+        value: Zeroizing<String>,
+        sep: &'static str,
+        note: Zeroizing<String>,
+    },
+    /// Never wrapped (a spelled group): the page needs at least its width.
+    Fixed(Zeroizing<String>),
+    Blank,
+}
+
+impl Row {
+    fn secret(label: &'static str, value: &str, sep: &'static str, note: String) -> Row {
+        Row::Secret {
+            label,
+            value: Zeroizing::new(value.to_string()),
+            sep,
+            note: Zeroizing::new(note),
+        }
+    }
+}
+
+fn width(s: &str) -> usize {
+    s.chars().count()
+}
+
+/// Lines for `pieces` after `prefix`, wrapped at `cols`; a piece longer than a line is broken.
+fn wrap(prefix: &str, pieces: &[&str], sep: &str, cols: usize) -> Vec<Zeroizing<String>> {
+    let indent = " ".repeat(width(prefix));
+    let fresh = |start: &str| {
+        let mut s = Zeroizing::new(String::with_capacity(cols.min(512) * 4 + 64));
+        s.push_str(start);
+        s
+    };
+    let mut lines = Vec::new();
+    let mut line = fresh(prefix);
+    let mut empty = true;
+    for piece in pieces {
+        let n = width(piece);
+        if !empty && width(&line) + sep.len() + n > cols {
+            lines.push(std::mem::replace(&mut line, fresh(&indent)));
+            empty = true;
+        }
+        if empty && width(&line) + n > cols {
+            for c in piece.chars() {
+                if !empty && width(&line) + 1 > cols {
+                    lines.push(std::mem::replace(&mut line, fresh(&indent)));
+                }
+                line.push(c);
+                empty = false;
+            }
+            continue;
+        }
+        if !empty {
+            line.push_str(sep);
+        }
+        line.push_str(piece);
+        empty = false;
+    }
+    lines.push(line);
+    lines
+}
+
+/// Text wrapped at spaces; its leading spaces are kept, continuation lines get two more.
+fn wrap_text(text: &str, cols: usize) -> Vec<Zeroizing<String>> {
+    let lead = text.len() - text.trim_start().len();
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let mut lines = wrap(&" ".repeat(lead + 2), &words, " ", cols);
+    // The first line starts at the text's own indent, not the continuation indent.
+    if let Some(first) = lines.first_mut() {
+        let trimmed = Zeroizing::new(format!("{}{}", " ".repeat(lead), first.trim_start()));
+        *first = trimmed;
+    }
+    lines
+}
+
+impl Row {
+    fn render(&self, cols: usize, out: &mut Vec<Zeroizing<String>>) {
+        match self {
+            Row::Blank => out.push(Zeroizing::new(String::new())),
+            Row::Text(t) => out.extend(wrap_text(t, cols)),
+            Row::Fixed(f) => out.push(f.clone()),
+            Row::Secret {
+                label,
+                value,
+                sep,
+                note,
+            } => {
+                let prefix = format!("  {label:<13}");
+                let chars: Vec<char> = value.chars().collect();
+                let pieces: Vec<Zeroizing<String>> = chars
+                    .chunks(4)
+                    .map(|c| Zeroizing::new(c.iter().collect()))
+                    .collect();
+                let refs: Vec<&str> = pieces.iter().map(|p| p.as_str()).collect();
+                let mut lines = wrap(&prefix, &refs, sep, cols);
+                if !note.is_empty() {
+                    let last = lines.last_mut().expect("wrap returns a line");
+                    if width(last) + 3 + width(note) <= cols {
+                        last.push_str("   ");
+                        last.push_str(note);
+                    } else {
+                        lines.extend(wrap_text(
+                            &format!("{}{}", " ".repeat(width(&prefix)), note.as_str()),
+                            cols,
+                        ));
+                    }
+                }
+                out.extend(lines);
+            }
+        }
+    }
+
+    /// The narrowest terminal this row can be shown on.
+    fn min_cols(&self) -> usize {
+        match self {
+            Row::Fixed(f) => width(f),
+            _ => 0,
+        }
+    }
+}
+
+impl Page {
+    /// The page as drawn: heading, the page's rows, and the prompt as the last line.
+    fn render(
+        &self,
+        number: usize,
+        total: usize,
+        cols: usize,
+        where_line: &str,
+    ) -> Vec<Zeroizing<String>> {
+        let mut out = Vec::new();
+        let heading = [
+            Row::Text(format!(
+                "ENROLLMENT, page {number} of {total}: enter these into Entra ID now."
+            )),
+            Row::Text(where_line.to_string()),
+            Row::Text(
+                "Read them aloud in groups of four; the spelling marks lower and UPPER case."
+                    .into(),
+            ),
+            Row::Blank,
+        ];
+        for r in heading.iter().chain(&self.rows) {
+            r.render(cols, &mut out);
+        }
+        out.push(Zeroizing::new(String::new()));
+        let prompt = if number < total {
+            format!("page {number} of {total}: Enter for the next")
+        } else {
+            format!(
+                "page {number} of {total}: Enter when every credential is enrolled (clears the screen)"
+            )
+        };
+        // One column is kept for the space that keeps typed input off the prompt.
+        out.extend(wrap_text(&prompt, cols - 1));
+        if let Some(last) = out.last_mut() {
+            last.push(' ');
+        }
+        out
+    }
+
+    fn min_cols(&self) -> usize {
+        self.rows
+            .iter()
+            .map(Row::min_cols)
+            .max()
+            .unwrap_or(0)
+            .max(MIN_COLS)
+    }
+}
+
+/// The smallest terminal that shows every page whole when it is at least `cols` wide.
+fn required_size(pages: &[Page], cols: usize) -> Size {
+    let need_cols = pages.iter().map(Page::min_cols).max().unwrap_or(MIN_COLS);
+    let at = cols.max(need_cols);
+    let rows = pages
+        .iter()
+        .enumerate()
+        .map(|(i, p)| p.render(i + 1, pages.len(), at, WHERE_LONGEST).len())
+        .max()
+        .unwrap_or(0);
+    Size {
+        cols: need_cols,
+        rows,
+    }
+}
+
+/// The longest "where are they" line, so a size check holds whichever is shown.
+const WHERE_LONGEST: &str = "They are shown once here and are also on the enrollment sheet, which holds them until you shred it: ................................................";
+
+fn where_line(sheet: Option<&Path>) -> String {
+    match sheet {
+        None => "They are shown once and are not in any file.".into(),
+        Some(p) => {
+            let name = shown(&p.display().to_string());
+            let name: String = name.chars().take(48).collect();
+            format!(
+                "They are shown once here and are also on the enrollment sheet, which holds them until you shred it: {name}"
+            )
+        }
+    }
+}
+
+fn show_paged(tty: &mut Tty, enrollment: &Enrollment, sheet: Option<&Path>) -> std::io::Result<()> {
+    let pages = enrollment.pages();
+    let total = pages.len();
+    let where_line = where_line(sheet);
+    let term = std::env::var("TERM").ok();
+    let mut screen = tty.private_screen(term.as_deref())?;
+    for (i, page) in pages.iter().enumerate() {
+        let lines = fitted(&mut screen, page, i + 1, total, &where_line)?;
+        screen.draw(&lines)?;
+        fault_injection(i + 1);
+        screen.wait_for_enter()?;
+    }
+    Ok(())
+}
+
+/// The page laid out for the terminal as it is now; while it is too small (a window shrunk after
+/// the check), asks for a larger one instead.
+fn fitted(
+    screen: &mut Screen,
+    page: &Page,
+    number: usize,
+    total: usize,
+    where_line: &str,
+) -> std::io::Result<Vec<Zeroizing<String>>> {
+    loop {
+        let size = screen.size().unwrap_or(DEFAULT_SIZE);
+        let cols = size.cols.max(page.min_cols());
+        let lines = page.render(number, total, cols, where_line);
+        if size.cols >= page.min_cols() && lines.len() <= size.rows {
+            return Ok(lines);
+        }
+        let msg = wrap_text(
+            &format!(
+                "This terminal is {}x{}; page {number} needs at least {}x{}. Enlarge the window or use a smaller font, then press Enter.",
+                size.cols,
+                size.rows,
+                page.min_cols(),
+                lines.len()
+            ),
+            size.cols.max(1),
+        );
+        screen.draw(&msg)?;
+        screen.wait_for_enter()?;
+    }
+}
+
+/// Debug builds only: `BREAKGLASS_FAULT_PANIC_ON_PAGE=N` panics with page N on the screen, so
+/// the end-to-end tests can prove a panic clears it. Release builds have no such hook.
+fn fault_injection(page: usize) {
+    #[cfg(debug_assertions)]
+    if std::env::var("BREAKGLASS_FAULT_PANIC_ON_PAGE").is_ok_and(|v| v == page.to_string()) {
+        panic!("fault injected on page {page} of the enrollment display");
+    }
+    let _ = page;
+}
+
+/// Everything at once, for a non-terminal standard output the user asked for; one value per
+/// `label: value` line, as scripts read it.
+fn write_plain(
+    out: &mut impl Write,
+    enrollment: &Enrollment,
+    sheet: Option<&Path>,
 ) -> std::io::Result<()> {
-    for e in entries {
+    writeln!(
+        out,
+        "Enter these credentials into Entra ID now. They are written here because --print-credentials was given: whatever keeps this output holds them, so delete it after enrollment."
+    )?;
+    if let Some(p) = sheet {
+        writeln!(
+            out,
+            "They are also on the enrollment sheet {}: shred it after enrollment.",
+            shown(&p.display().to_string())
+        )?;
+    }
+    writeln!(out)?;
+    for e in enrollment.entries {
         match e {
             Entry::Account { upn, password, .. } => {
-                writeln!(out, "  {upn}")?;
-                writeln!(out, "    password: {}", password.expose_secret())?;
+                let pw = password.expose_secret();
+                writeln!(out, "  {}", shown(upn))?;
+                writeln!(out, "    password: {pw}")?;
                 writeln!(
                     out,
-                    "    grouped:  {}   ({} characters, about {entropy_bits:.0} bits)",
-                    phonetic::groups_of_four(password.expose_secret()),
-                    password.expose_secret().chars().count()
+                    "    grouped:  {}   ({} characters, about {:.0} bits)",
+                    phonetic::groups_of_four(pw),
+                    pw.chars().count(),
+                    enrollment.entropy_bits
                 )?;
-                for row in phonetic::spelled_groups(password.expose_secret()) {
+                for row in phonetic::spelled_groups(pw) {
                     writeln!(out, "      {row}")?;
                 }
             }
             Entry::Fido2 { label, pin } => {
-                writeln!(out, "  FIDO2 key {label}")?;
-                writeln!(out, "    PIN: {}", pin.expose_secret())?;
-                writeln!(
-                    out,
-                    "    grouped:  {}",
-                    phonetic::groups_of_four(pin.expose_secret())
-                )?;
+                writeln!(out, "  FIDO2 key {}", shown(label))?;
+                let pin = pin.expose_secret();
+                match enrollment.current_pin(label) {
+                    Some(old) => {
+                        writeln!(out, "    current PIN: {old}")?;
+                        writeln!(out, "    new PIN: {pin}")?;
+                    }
+                    None => writeln!(out, "    PIN: {pin}")?,
+                }
+                writeln!(out, "    grouped:  {}", phonetic::groups_of_four(pin))?;
             }
-            Entry::Totp { label, .. } => writeln!(out, "  TOTP {label}: stored")?,
-            Entry::Note { label, .. } => writeln!(out, "  note {label}: stored")?,
+            Entry::Totp { label, .. } => {
+                writeln!(out, "  TOTP {}: sealed in the vault", shown(label))?
+            }
+            Entry::Note { label, .. } => {
+                writeln!(out, "  note {}: sealed in the vault", shown(label))?
+            }
             _ => {}
         }
         writeln!(out)?;
     }
     Ok(())
-}
-
-/// Shows the credentials once. Returns an I/O error only for a broken terminal.
-pub fn show(entries: &[Entry], entropy_bits: f64) -> std::io::Result<()> {
-    let stdout = std::io::stdout();
-    let tty = stdout.is_terminal() && std::io::stdin().is_terminal();
-    let mut out = stdout.lock();
-    if !tty {
-        writeln!(
-            out,
-            "Enter these credentials into Entra ID now. They are shown once and are not in any file:"
-        )?;
-        writeln!(out)?;
-        return write_entries(&mut out, entries, entropy_bits);
-    }
-    write!(out, "{ALT_SCREEN_ON}")?;
-    writeln!(
-        out,
-        "ENROLLMENT: enter each credential into Entra ID or onto its security key now."
-    )?;
-    writeln!(
-        out,
-        "Read them aloud in groups; the spelling marks lower and UPPER case."
-    )?;
-    writeln!(
-        out,
-        "This screen is not kept in the scrollback and is cleared when you press Enter."
-    )?;
-    writeln!(out)?;
-    write_entries(&mut out, entries, entropy_bits)?;
-    write!(out, "Press Enter when every credential is enrolled... ")?;
-    out.flush()?;
-    let mut line = String::new();
-    let _ = std::io::stdin().lock().read_line(&mut line);
-    write!(out, "{ALT_SCREEN_OFF}")?;
-    writeln!(out, "Credentials enrolled; the screen was cleared.")?;
-    out.flush()
 }
 
 /// Refuses an enrollment-sheet path that exists, before any secret is made.
@@ -102,10 +559,10 @@ pub fn write_sheet(
     path: &std::path::Path,
     tenant: &str,
     created: u64,
-    entries: &[Entry],
+    enrollment: &Enrollment,
     paper: breakglass_paper::sheet::Paper,
 ) -> super::CliResult {
-    use super::{WithCode, exit, fail, files};
+    use super::files;
     use breakglass_paper::sheet::{EnrollmentItem, render_enrollment_sheet};
     if path.exists() {
         return fail(
@@ -114,7 +571,7 @@ pub fn write_sheet(
         );
     }
     let mut items = Vec::new();
-    for e in entries {
+    for e in enrollment.entries {
         match e {
             Entry::Account { upn, password, .. } => {
                 let pw = password.expose_secret();
@@ -128,10 +585,17 @@ pub fn write_sheet(
                     lines,
                 });
             }
-            Entry::Fido2 { label, pin } => items.push(EnrollmentItem {
-                heading: format!("FIDO2 key {label}"),
-                lines: vec![format!("PIN: {}", pin.expose_secret())],
-            }),
+            Entry::Fido2 { label, pin } => {
+                let mut lines = Vec::new();
+                if let Some(old) = enrollment.current_pin(label) {
+                    lines.push(format!("current PIN: {old}"));
+                }
+                lines.push(format!("PIN: {}", pin.expose_secret()));
+                items.push(EnrollmentItem {
+                    heading: format!("FIDO2 key {label}"),
+                    lines,
+                });
+            }
             _ => {}
         }
     }
@@ -162,7 +626,153 @@ pub fn write_sheet(
     .code(exit::OUTPUT)?;
     eprintln!(
         "Wrote the enrollment sheet {}: it holds the credentials. Shred it after enrollment.",
-        path.display()
+        super::shown_path(path)
     );
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use breakglass_core::secret::SecretString;
+
+    fn account(n: u32, pw: &str) -> Entry {
+        Entry::Account {
+            upn: format!("breakglass{n}@contoso.onmicrosoft.com"),
+            display_name: format!("Emergency access {n}"),
+            password: SecretString::new(pw.to_string()),
+        }
+    }
+
+    fn key(label: &str, pin: &str) -> Entry {
+        Entry::Fido2 {
+            label: label.into(),
+            pin: SecretString::new(pin.to_string()),
+        }
+    }
+
+    const PW: &str = "aB3#xY7-kLmN2pQr9sTuVw4zEfGhJ5cD";
+
+    fn text(lines: &[Zeroizing<String>]) -> String {
+        lines.iter().map(|l| format!("{}\n", l.as_str())).collect()
+    }
+
+    #[test]
+    fn one_account_with_its_key_per_page() {
+        let entries = [
+            account(1, PW),
+            key(
+                "YubiKey #1 for breakglass1@contoso.onmicrosoft.com",
+                "12345678",
+            ),
+            account(2, PW),
+            key("Spare key", "87654321"),
+        ];
+        let pages = Enrollment::new(&entries, 190.0).pages();
+        assert_eq!(
+            pages.len(),
+            3,
+            "account 1 + its key, account 2, a key of no account"
+        );
+        let first = text(&pages[0].render(1, 3, 80, "w"));
+        assert!(first.contains("breakglass1@") && first.contains("12345678"));
+        assert!(!first.contains("breakglass2@"));
+        assert!(
+            first
+                .trim_end()
+                .ends_with("page 1 of 3: Enter for the next")
+        );
+        let last = text(&pages[2].render(3, 3, 80, "w"));
+        assert!(
+            last.contains("Spare key")
+                && last.contains("page 3 of 3: Enter when every credential is enrolled")
+        );
+    }
+
+    #[test]
+    fn a_default_page_with_a_key_fits_80_by_24_and_every_line_fits_the_width() {
+        let entries = [
+            account(1, PW),
+            key(
+                "YubiKey 5 NFC #1234 for breakglass1@contoso.onmicrosoft.com",
+                "12345678",
+            ),
+        ];
+        let e = Enrollment::new(&entries, 190.0).replacing(&entries);
+        let pages = e.pages();
+        let lines = pages[0].render(1, 1, 80, &where_line(None));
+        assert!(lines.len() <= 24, "{} rows:\n{}", lines.len(), text(&lines));
+        assert!(lines.iter().all(|l| width(l) <= 80), "{}", text(&lines));
+        let need = required_size(&pages, 80);
+        assert!(need.cols <= 80 && need.rows <= 24, "{need:?}");
+    }
+
+    #[test]
+    fn long_passwords_wrap_in_groups_and_nothing_is_lost() {
+        let pw: String = PW.repeat(8); // 256 characters
+        let entries = [account(1, &pw)];
+        let pages = Enrollment::new(&entries, 1500.0).pages();
+        let lines = pages[0].render(1, 1, 60, "w");
+        assert!(
+            lines.iter().all(|l| width(l) <= 74),
+            "only spelled rows may exceed: {}",
+            text(&lines)
+        );
+        let raw: String = lines
+            .iter()
+            .skip_while(|l| !l.contains("password:"))
+            .take_while(|l| !l.contains("grouped:"))
+            .map(|l| l.trim().trim_start_matches("password:").trim().to_string())
+            .collect();
+        assert_eq!(raw, pw);
+    }
+
+    #[test]
+    fn the_size_needed_is_the_widest_spelling_and_the_tallest_page() {
+        // Four UPPER NOVEMBERs make the widest spelled row.
+        let entries = [account(1, "NNNNNNNN")];
+        let pages = Enrollment::new(&entries, 50.0).pages();
+        let need = required_size(&pages, 10);
+        let widest = "      NNNN  UPPER NOVEMBER, UPPER NOVEMBER, UPPER NOVEMBER, UPPER NOVEMBER";
+        assert_eq!(need.cols, width(widest));
+        assert_eq!(
+            need.rows,
+            pages[0].render(1, 1, need.cols, WHERE_LONGEST).len()
+        );
+    }
+
+    #[test]
+    fn rotation_shows_the_current_and_the_new_pin() {
+        let old = [key("K for u@x", "11112222")];
+        let new = [key("K for u@x", "33334444")];
+        let e = Enrollment::new(&new, 0.0).replacing(&old);
+        let page = text(&e.pages()[0].render(1, 1, 80, "w"));
+        assert!(
+            page.contains("current PIN:") && page.contains("11112222"),
+            "{page}"
+        );
+        assert!(
+            page.contains("new PIN:") && page.contains("33334444"),
+            "{page}"
+        );
+        let plain = Enrollment::new(&new, 0.0);
+        let page = text(&plain.pages()[0].render(1, 1, 80, "w"));
+        assert!(!page.contains("current PIN"));
+    }
+
+    #[test]
+    fn the_not_in_any_file_sentence_appears_only_without_an_enrollment_sheet() {
+        assert!(where_line(None).contains("not in any file"));
+        let with = where_line(Some(Path::new("/tmp/enroll.pdf")));
+        assert!(!with.contains("not in any file") && with.contains("/tmp/enroll.pdf"));
+        let mut out = Vec::new();
+        write_plain(&mut out, &Enrollment::new(&[account(1, PW)], 1.0), None).unwrap();
+        let out = String::from_utf8(out).unwrap();
+        assert!(!out.contains("not in any file") && out.contains(PW));
+    }
+
+    #[test]
+    fn labels_cannot_drive_the_terminal() {
+        assert_eq!(shown("a\x1b[2Jb\u{202e}"), "a\\u{1b}[2Jb\\u{202e}");
+    }
 }

@@ -29,16 +29,37 @@ pub fn read_bounded(path: &Path) -> Result<Vec<u8>> {
     Ok(buf)
 }
 
-/// Reads a named file, or standard input for `-`, bounded like [`read_bounded`].
+/// The UTF-8 byte order mark some editors put at the start of a text file.
+const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// Reads a named file, or standard input for `-`, bounded like [`read_bounded`]. A leading
+/// UTF-8 byte order mark is dropped (no image starts with one).
 pub fn read_input(path: &Path) -> Result<zeroize::Zeroizing<Vec<u8>>> {
-    if path.as_os_str() != "-" {
-        return Ok(zeroize::Zeroizing::new(read_bounded(path)?));
+    let mut v = if path.as_os_str() != "-" {
+        zeroize::Zeroizing::new(read_bounded(path)?)
+    } else {
+        read_stdin(&mut std::io::stdin())?
+    };
+    if v.starts_with(UTF8_BOM) {
+        // In place: the bytes move down, no copy is left behind in a freed buffer.
+        v.drain(..UTF8_BOM.len());
     }
+    Ok(v)
+}
+
+/// Reads all of standard input, refusing more than [`MAX_INPUT_BYTES`] rather than cutting it.
+fn read_stdin(input: &mut impl Read) -> Result<zeroize::Zeroizing<Vec<u8>>> {
     let mut v = zeroize::Zeroizing::new(Vec::new());
-    std::io::stdin()
-        .take(MAX_INPUT_BYTES)
+    input
+        .take(MAX_INPUT_BYTES + 1)
         .read_to_end(&mut v)
         .context("cannot read standard input")?;
+    if v.len() as u64 > MAX_INPUT_BYTES {
+        bail!(
+            "standard input is larger than {} MiB: that is not a sheet, scan or share file; give the file by name",
+            MAX_INPUT_BYTES >> 20
+        );
+    }
     if v.is_empty() {
         bail!("standard input is empty");
     }
@@ -76,6 +97,7 @@ pub fn prepare_out_dir(dir: &Path, names: &[&str], force: bool) -> Result<()> {
         if !dir.is_dir() {
             bail!("{} exists and is not a folder", dir.display());
         }
+        make_private(dir)?;
         for e in fs::read_dir(dir)
             .with_context(|| format!("cannot list {}", dir.display()))?
             .filter_map(|e| e.ok())
@@ -83,7 +105,10 @@ pub fn prepare_out_dir(dir: &Path, names: &[&str], force: bool) -> Result<()> {
             let n = e.file_name().to_string_lossy().into_owned();
             if n.starts_with(".share-") && n.contains(".tmp-") {
                 let _ = fs::remove_file(e.path());
-                eprintln!("note: removed {n}, left by an interrupted run");
+                eprintln!(
+                    "note: removed {}, left by an interrupted run",
+                    super::visible(&n)
+                );
             }
         }
         if !force {
@@ -105,6 +130,31 @@ pub fn prepare_out_dir(dir: &Path, names: &[&str], force: bool) -> Result<()> {
     Ok(())
 }
 
+/// Tightens an existing output folder that others may read or write to 0700, and says so;
+/// refuses it when that is not possible (another user's folder).
+fn make_private(dir: &Path) -> Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let meta = fs::metadata(dir)
+            .with_context(|| format!("cannot read the permissions of {}", dir.display()))?;
+        let mode = meta.permissions().mode() & 0o7777;
+        if mode & 0o077 != 0 {
+            fs::set_permissions(dir, fs::Permissions::from_mode(0o700)).with_context(|| {
+                format!(
+                    "{} is open to other users (mode {mode:04o}) and cannot be made private: choose a folder of your own",
+                    dir.display()
+                )
+            })?;
+            eprintln!(
+                "note: {} was open to other users (mode {mode:04o}); it is now 0700",
+                dir.display()
+            );
+        }
+    }
+    Ok(())
+}
+
 fn create_private_dir(dir: &Path) -> Result<()> {
     let mut b = fs::DirBuilder::new();
     b.recursive(true);
@@ -121,10 +171,13 @@ pub fn write_all_atomically(dir: &Path, files: &[OutFile], force: bool) -> Resul
         create_private_dir(dir)?;
     }
     let mut temps: Vec<(PathBuf, PathBuf)> = Vec::new();
+    let _cleanup = interrupt::Guard::install();
     let result = (|| -> Result<()> {
         for f in files {
             let final_path = dir.join(&f.name);
             let tmp = dir.join(format!(".{}.tmp-{}", f.name, std::process::id()));
+            // Registered before it exists, so a signal at any point removes it.
+            interrupt::register(&tmp);
             let mut opts = OpenOptions::new();
             opts.write(true).create_new(true);
             #[cfg(unix)]
@@ -172,4 +225,163 @@ pub fn write_all_atomically(dir: &Path, files: &[OutFile], force: bool) -> Resul
         return Err(e);
     }
     Ok(temps.into_iter().map(|(_, p)| p).collect())
+}
+
+/// Removal of the temporary files (complete shares) when SIGINT, SIGTERM or SIGHUP arrives
+/// while sheets are written. The handler only reads an immutable list published through an
+/// atomic pointer and calls `unlink`, both safe in a signal handler; then the signal is
+/// raised again with its default action, so the exit status still says what happened.
+mod interrupt {
+    use std::ffi::CString;
+    use std::path::Path;
+    use std::sync::Mutex;
+    use std::sync::atomic::{AtomicPtr, Ordering};
+
+    /// The current list; replaced (never changed in place) and the old one leaked, so the
+    /// handler can never read freed memory. Paths are not secret.
+    static PUBLISHED: AtomicPtr<Vec<CString>> = AtomicPtr::new(std::ptr::null_mut());
+    /// The list being built by the writing thread.
+    static PENDING: Mutex<Vec<CString>> = Mutex::new(Vec::new());
+
+    #[cfg(unix)]
+    const SIGNALS: [libc::c_int; 3] = [libc::SIGINT, libc::SIGTERM, libc::SIGHUP];
+
+    fn publish(list: Vec<CString>) {
+        let new = if list.is_empty() {
+            std::ptr::null_mut()
+        } else {
+            Box::into_raw(Box::new(list))
+        };
+        PUBLISHED.swap(new, Ordering::SeqCst);
+    }
+
+    /// Adds a temporary file to remove on a signal.
+    pub fn register(path: &Path) {
+        use std::os::unix::ffi::OsStrExt;
+        let Ok(c) = CString::new(path.as_os_str().as_bytes()) else {
+            return;
+        };
+        let mut pending = PENDING.lock().unwrap_or_else(|e| e.into_inner());
+        pending.push(c);
+        publish(pending.clone());
+    }
+
+    /// Removes every registered temporary file (what the handler does). Async-signal-safe.
+    pub fn remove_registered() {
+        let p = PUBLISHED.load(Ordering::SeqCst);
+        if p.is_null() {
+            return;
+        }
+        // SAFETY: a published list is never freed or changed (see PUBLISHED).
+        for c in unsafe { &*p } {
+            // SAFETY: a valid NUL-terminated path.
+            unsafe { libc::unlink(c.as_ptr()) };
+        }
+    }
+
+    #[cfg(unix)]
+    extern "C" fn on_signal(sig: libc::c_int) {
+        remove_registered();
+        // SAFETY: signal and raise are async-signal-safe.
+        unsafe {
+            libc::signal(sig, libc::SIG_DFL);
+            libc::raise(sig);
+        }
+    }
+
+    /// Installs the handler for as long as it lives; restores the previous actions after.
+    pub struct Guard {
+        #[cfg(unix)]
+        previous: Vec<(libc::c_int, libc::sigaction)>,
+    }
+
+    impl Guard {
+        pub fn install() -> Self {
+            #[cfg(unix)]
+            {
+                let mut previous = Vec::new();
+                for sig in SIGNALS {
+                    // SAFETY: a zeroed sigaction with a handler of the right type is valid.
+                    unsafe {
+                        let mut act: libc::sigaction = std::mem::zeroed();
+                        act.sa_sigaction = on_signal as *const () as libc::sighandler_t;
+                        libc::sigemptyset(&mut act.sa_mask);
+                        let mut old: libc::sigaction = std::mem::zeroed();
+                        if libc::sigaction(sig, &act, &mut old) == 0 {
+                            previous.push((sig, old));
+                        }
+                    }
+                }
+                Self { previous }
+            }
+            #[cfg(not(unix))]
+            Self {}
+        }
+    }
+
+    impl Drop for Guard {
+        fn drop(&mut self) {
+            #[cfg(unix)]
+            for (sig, old) in &self.previous {
+                // SAFETY: restoring the action saved by `install`.
+                unsafe { libc::sigaction(*sig, old, std::ptr::null_mut()) };
+            }
+            PENDING.lock().unwrap_or_else(|e| e.into_inner()).clear();
+            publish(Vec::new());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_signal_cleanup_removes_every_registered_temporary_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = dir.path().join(".share-1.txt.tmp-1");
+        let b = dir.path().join(".share-1-a.pdf.tmp-1");
+        let keep = dir.path().join("share-1.txt");
+        for f in [&a, &b, &keep] {
+            fs::write(f, "x").unwrap();
+        }
+        {
+            let _g = interrupt::Guard::install();
+            interrupt::register(&a);
+            interrupt::register(&b);
+            interrupt::remove_registered();
+        }
+        assert!(!a.exists() && !b.exists(), "a temporary share survived");
+        assert!(keep.exists(), "a file that was not registered went");
+        // Once the guard is gone nothing is registered any more.
+        fs::write(&a, "x").unwrap();
+        interrupt::remove_registered();
+        assert!(a.exists());
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_dropped_and_oversized_stdin_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("share.txt");
+        fs::write(&f, b"\xEF\xBB\xBFBG1").unwrap();
+        assert_eq!(&read_input(&f).unwrap()[..], b"BG1");
+        let big = vec![b'A'; MAX_INPUT_BYTES as usize + 1];
+        let e = read_stdin(&mut &big[..]).unwrap_err().to_string();
+        assert!(e.contains("larger than 64 MiB"), "{e}");
+        let fits = [b'A'; 10];
+        assert_eq!(read_stdin(&mut &fits[..]).unwrap().len(), 10);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn an_open_output_folder_is_made_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out");
+        fs::create_dir(&out).unwrap();
+        fs::set_permissions(&out, fs::Permissions::from_mode(0o777)).unwrap();
+        prepare_out_dir(&out, &["share-1.txt"], false).unwrap();
+        let mode = fs::metadata(&out).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o700);
+    }
 }

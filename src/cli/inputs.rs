@@ -80,6 +80,8 @@ fn scan_file(name: &str, bytes: &[u8], problems: &mut Vec<String>) -> Vec<Block>
     for p in payloads {
         match text::parse_blocks(&p) {
             Ok(b) => blocks.extend(b),
+            // FORMAT.md §1: a newer format says so, on every input channel.
+            Err(e @ text::TextError::NewerVersion { .. }) => problems.push(format!("{name}: {e}")),
             Err(_) => problems.push(format!(
                 "{name}: a QR code that is not a breakglass code was ignored"
             )),
@@ -253,12 +255,13 @@ pub fn fill_gaps(g: &mut Gathered) -> CliResult {
 /// Reports what could not be read; incomplete vault parts say which lines are missing.
 pub fn report(g: &Gathered) {
     for p in &g.problems {
-        eprintln!("warning: skipped {p}");
+        eprintln!("warning: skipped {}", super::visible(p));
     }
     for b in &g.incomplete {
         if let Err(e) = b.decode() {
             eprintln!(
-                "warning: {e} (a QR part of the vault was not read: scan it, or type its lines)"
+                "warning: {} (a QR part of the vault was not read: scan it, or type its lines)",
+                super::visible(&e.to_string())
             );
         }
     }

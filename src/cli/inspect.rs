@@ -1,6 +1,6 @@
 //! `breakglass inspect`: what a sheet is, from that sheet alone.
 
-use super::{CliResult, exit, fail, inputs};
+use super::{CliResult, exit, fail, inputs, visible};
 use breakglass_core::document::SheetFacts;
 use breakglass_core::recover::display_vault_id;
 use std::path::PathBuf;
@@ -15,7 +15,7 @@ pub struct Args {
 pub fn run(args: Args) -> CliResult {
     let g = inputs::from_files(&args.files);
     for p in &g.problems {
-        eprintln!("error: {p}");
+        eprintln!("error: {}", visible(p));
     }
     if g.shares.is_empty() && g.vaults.is_empty() {
         return fail(
@@ -31,7 +31,7 @@ pub fn run(args: Args) -> CliResult {
             .find(|v| v.source == s.source && v.item.header.vault_id == share.vault_id);
         println!(
             "{}: share {} of {}; any {} recover",
-            s.source,
+            visible(&s.source),
             share.index(),
             share.count,
             share.threshold
@@ -44,15 +44,15 @@ pub fn run(args: Args) -> CliResult {
                     "  vault:       {}  (fingerprint {})",
                     f.vault_id, f.fingerprint
                 );
-                println!("  tenant:      {}", h.tenant);
+                println!("  tenant:      {}", visible(&h.tenant));
                 println!("  generation:  {}", share.generation);
-                println!("  location:    {}", f.location);
+                println!("  location:    {}", visible(&f.location));
                 println!(
                     "  custodian:   {}",
                     if f.custodian.is_empty() {
-                        "-"
+                        "-".into()
                     } else {
-                        &f.custodian
+                        visible(&f.custodian)
                     }
                 );
                 println!("  created:     {}", f.created);
@@ -92,12 +92,12 @@ pub fn run(args: Args) -> CliResult {
         let h = &v.item.header;
         println!(
             "{}: vault text only (no share); vault {}, generation {}, {} of {} for {}",
-            v.source,
+            visible(&v.source),
             display_vault_id(&h.vault_id),
             h.generation,
             h.threshold,
             h.share_count(),
-            h.tenant
+            visible(&h.tenant)
         );
     }
     if g.problems.is_empty() {

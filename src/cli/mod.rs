@@ -7,6 +7,7 @@ mod files;
 mod harden;
 mod inputs;
 mod inspect;
+mod json;
 mod plan;
 mod preflight;
 mod print;
@@ -14,11 +15,19 @@ mod prompt;
 mod recover;
 mod rekey;
 mod sheets;
+mod terminal;
 mod verify;
 
 use clap::{Parser, Subcommand};
 use std::io::IsTerminal;
 use std::process::ExitCode;
+
+pub use breakglass_core::untrusted::{visible, visible_text};
+
+/// A path as shown on a terminal: file names are untrusted text too.
+pub fn shown_path(p: &std::path::Path) -> String {
+    visible(&p.display().to_string()).into_owned()
+}
 
 /// Documented exit codes (README "Exit codes").
 pub mod exit {
@@ -156,9 +165,10 @@ pub fn main() -> ExitCode {
             if is_broken_pipe(&f.error) {
                 return ExitCode::from(exit::OK);
             }
-            eprintln!("error: {}", f.error);
+            // Errors quote file names, labels and parser messages: shown through the filter.
+            eprintln!("error: {}", visible_text(&f.error.to_string()));
             for cause in f.error.chain().skip(1) {
-                eprintln!("  because: {cause}");
+                eprintln!("  because: {}", visible_text(&cause.to_string()));
             }
             ExitCode::from(f.code)
         }
@@ -189,6 +199,17 @@ pub fn parse_share(s: &str) -> breakglass_core::vault::ShareLabel {
     }
 }
 
+/// Refuses terminal controls in `--share` labels before anything is made: they would reach
+/// every sheet and every terminal that shows one.
+pub fn check_share_labels(labels: &[breakglass_core::vault::ShareLabel]) -> CliResult {
+    use breakglass_core::untrusted::check_field;
+    for (i, l) in (1..).zip(labels) {
+        check_field(&l.location, || format!("--share {i} (its location)")).code(exit::USAGE)?;
+        check_field(&l.custodian, || format!("--share {i} (its custodian)")).code(exit::USAGE)?;
+    }
+    Ok(())
+}
+
 /// True when a person is at the keyboard (prompts allowed).
 pub fn interactive() -> bool {
     std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
@@ -197,6 +218,6 @@ pub fn interactive() -> bool {
 /// Warns once when memory could not be locked.
 pub fn warn_unlocked(h: &harden::Hardening) {
     if let (false, Some(note)) = (h.memory_locked, &h.lock_note) {
-        eprintln!("note: secrets are not memory-locked: {note}.");
+        eprintln!("note: secrets are not memory-locked: {}.", visible(note));
     }
 }

@@ -1,6 +1,6 @@
 //! `breakglass plan new|check` and `breakglass monitoring`.
 
-use super::{CliResult, WithCode, exit, fail, files};
+use super::{CliResult, WithCode, exit, fail, files, shown_path, visible, visible_text};
 use breakglass_core::entra;
 use breakglass_core::plan::{Plan, TEMPLATE};
 use std::path::{Path, PathBuf};
@@ -61,8 +61,8 @@ pub fn run(cmd: PlanCommand) -> CliResult {
             .code(exit::OUTPUT)?;
             println!(
                 "Wrote {}: edit it, then `breakglass plan check {}`.",
-                file.display(),
-                file.display()
+                shown_path(&file),
+                shown_path(&file)
             );
             Ok(())
         }
@@ -71,21 +71,21 @@ pub fn run(cmd: PlanCommand) -> CliResult {
             let placement = plan.placement();
             println!(
                 "Plan {}: {} account(s) on {}, {} of {} shares recover.",
-                file.display(),
+                shown_path(&file),
                 plan.accounts.len(),
-                plan.domain().unwrap_or_else(|_| "(invalid domain)".into()),
+                visible(&plan.domain().unwrap_or_else(|_| "(invalid domain)".into())),
                 plan.threshold,
                 plan.shares.len()
             );
             for line in placement.report() {
-                println!("  {line}");
+                println!("  {}", visible(&line));
             }
             let warnings = plan
                 .validate()
                 .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))
                 .code(exit::USAGE)?;
             for w in &warnings {
-                println!("  warning: {w}");
+                println!("  warning: {}", visible(w));
             }
             println!("The plan is valid.");
             Ok(())
@@ -93,7 +93,37 @@ pub fn run(cmd: PlanCommand) -> CliResult {
     }
 }
 
+/// Checks a `--upn` by the rules the plan applies to its accounts (user part and domain).
+fn check_upn(upn: &str) -> CliResult {
+    let valid = upn
+        .rsplit_once('@')
+        .is_some_and(|(user, domain)| entra::upn(user, domain).is_ok());
+    if valid {
+        Ok(())
+    } else {
+        fail(
+            exit::USAGE,
+            format!(
+                "--upn {upn:?} is not a user principal name: give USER@DOMAIN (letters, digits and ' . - _ ! # ^ ~ before the @, a DNS name after it)"
+            ),
+        )
+    }
+}
+
 pub fn monitoring(args: MonitoringArgs) -> CliResult {
+    for u in &args.upns {
+        check_upn(u)?;
+    }
+    for id in &args.object_ids {
+        if !breakglass_core::plan::is_guid(id) {
+            return fail(
+                exit::USAGE,
+                format!(
+                    "--object-id {id:?} is not an object id: give the GUID Entra ID shows (00000000-0000-0000-0000-000000000000)"
+                ),
+            );
+        }
+    }
     let mut upns = args.upns.clone();
     let mut ids = args.object_ids.clone();
     let mut drill = 90;
@@ -111,7 +141,7 @@ pub fn monitoring(args: MonitoringArgs) -> CliResult {
             "name the accounts: --plan PLAN.toml, or --upn UPN (repeatable)",
         );
     }
-    print!("{}", entra::sentinel_query(&upns, &ids));
+    print!("{}", visible_text(&entra::sentinel_query(&upns, &ids)));
     println!();
     println!("// Checklist:");
     for (i, item) in entra::ceremony_checklist(drill).iter().enumerate() {

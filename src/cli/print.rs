@@ -36,7 +36,7 @@ pub fn run(args: Args) -> CliResult {
         else {
             eprintln!(
                 "warning: {}: no vault copy beside the share; cannot print it",
-                s.source
+                super::visible(&s.source)
             );
             continue;
         };
@@ -60,7 +60,7 @@ pub fn run(args: Args) -> CliResult {
     let names: Vec<&str> = out.iter().map(|f| f.name.as_str()).collect();
     files::prepare_out_dir(&args.out, &names, args.force).code(exit::OUTPUT)?;
     for p in files::write_all_atomically(&args.out, &out, args.force).code(exit::OUTPUT)? {
-        println!("{}", p.display());
+        println!("{}", super::shown_path(&p));
     }
     Ok(())
 }

@@ -71,7 +71,7 @@ pub fn typed_block(what: &str) -> CliResult<Option<Block>> {
         }
         match Header::parse(&line) {
             Ok(h) => break h,
-            Err(e) => eprintln!("  {e}"),
+            Err(e) => eprintln!("  {}", super::visible(&e.to_string())),
         }
     };
     let mut block = Block::new(header);
@@ -95,11 +95,11 @@ pub fn typed_block(what: &str) -> CliResult<Option<Block>> {
             zeroize::Zeroizing::new(format!("{next:0width$}{}", line.as_str()))
         };
         if let Err(e) = block.add_line(&with_number) {
-            eprintln!("  {e}");
+            eprintln!("  {}", super::visible(&e.to_string()));
         }
     }
     if let Err(e) = block.decode() {
-        eprintln!("  {e}");
+        eprintln!("  {}", super::visible(&e.to_string()));
     }
     Ok(Some(block))
 }
@@ -126,7 +126,7 @@ pub fn complete_block(mut block: Block) -> CliResult<Block> {
             zeroize::Zeroizing::new(format!("{next:0width$}{line}"))
         };
         if let Err(e) = block.add_line(&with_number) {
-            eprintln!("  {e}");
+            eprintln!("  {}", super::visible(&e.to_string()));
         }
     }
     Ok(block)

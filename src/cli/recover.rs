@@ -3,6 +3,7 @@
 use super::harden::Hardening;
 use super::{CliResult, WithCode, drill, exit, inputs, prompt, warn_unlocked};
 use breakglass_core::contents::Entry;
+use breakglass_core::kdf::KdfParams;
 use breakglass_core::recover::{self, RecoverError, Recovered, display_vault_id};
 use breakglass_core::secret::Passphrase;
 use breakglass_core::totp::Totp;
@@ -63,14 +64,33 @@ pub fn open_sheets(
             error: e.into(),
         }
     })?;
-    let passphrase = if set.needs_passphrase() {
-        Some(prompt::passphrase(passphrase_file, false)?)
-    } else if passphrase_file.is_some() {
+    if passphrase_file.is_some() && !set.needs_passphrase() {
         return Err(RecoverError::PassphraseNotUsed).code(exit::USAGE);
-    } else {
-        None
+    }
+    let differing = set.differing_copies();
+    let mut unlock = CliUnlock {
+        file: passphrase_file,
+        passphrase: None,
+        asked: false,
+        failure: None,
     };
-    let r = set.open(passphrase.as_ref()).map_err(|e| {
+    if passphrase_file.is_some() {
+        recover::Unlock::passphrase(&mut unlock, "");
+    }
+    if let Some(f) = unlock.failure.take() {
+        return Err(f);
+    }
+    let r = set.open_asking(&mut unlock).map_err(|e| {
+        if differing.len() > 1 {
+            let groups: Vec<String> = differing.iter().map(|g| g.join(", ")).collect();
+            eprintln!(
+                "warning: the vault text differs between these inputs: {}; all but one may have been altered",
+                groups.join(" | ")
+            );
+        }
+        if let (RecoverError::PassphraseRequired, Some(f)) = (&e, unlock.failure.take()) {
+            return f;
+        }
         let code = match e {
             RecoverError::Kdf(_) => exit::BAD_INPUT,
             RecoverError::NotEnoughShares { .. } => exit::SHARES,
@@ -82,9 +102,70 @@ pub fn open_sheets(
         }
     })?;
     for rej in &r.rejected {
-        eprintln!("warning: {rej}");
+        eprintln!("warning: {}", super::visible(&rej.to_string()));
     }
-    Ok((r, passphrase))
+    Ok((r, unlock.passphrase))
+}
+
+/// Asks a yes/no question on the terminal; anything but yes is no.
+fn ask_yes_no(question: &str) -> bool {
+    use std::io::BufRead;
+    eprint!("{question}");
+    std::io::stderr().flush().ok();
+    let mut s = String::new();
+    std::io::stdin().lock().read_line(&mut s).is_ok()
+        && matches!(s.trim().to_ascii_lowercase().as_str(), "y" | "yes")
+}
+
+/// Asks for the passphrase only when a copy being tried needs one, and for consent before an
+/// Argon2id cost above the default (stated on stderr when there is no terminal to ask on).
+struct CliUnlock<'a> {
+    file: Option<&'a std::path::Path>,
+    passphrase: Option<Passphrase>,
+    asked: bool,
+    /// Why the passphrase could not be had, reported if no copy opens.
+    failure: Option<super::Failure>,
+}
+
+impl recover::Unlock for CliUnlock<'_> {
+    fn passphrase(&mut self, _source: &str) -> Option<&Passphrase> {
+        if !self.asked {
+            self.asked = true;
+            match prompt::passphrase(self.file, false) {
+                Ok(p) => self.passphrase = Some(p),
+                Err(f) => self.failure = Some(f),
+            }
+        }
+        self.passphrase.as_ref()
+    }
+
+    fn given(&self) -> bool {
+        self.file.is_some()
+    }
+
+    fn approve(&mut self, source: &str, params: &KdfParams) -> bool {
+        let d = KdfParams::default();
+        if params.memory_kib <= d.memory_kib
+            && u64::from(params.memory_kib) * u64::from(params.iterations)
+                <= u64::from(d.memory_kib) * u64::from(d.iterations)
+        {
+            return true;
+        }
+        let what = format!(
+            "the vault copy in {} asks for Argon2id with {} MiB of memory and {} passes, more than the default ({} MiB, {} passes): it may take minutes and that much memory (the copy is not yet authenticated)",
+            super::visible(source),
+            params.memory_kib / 1024,
+            params.iterations,
+            d.memory_kib / 1024,
+            d.iterations
+        );
+        if super::interactive() {
+            ask_yes_no(&format!("{what}. Run it? [y/N] "))
+        } else {
+            eprintln!("note: {what}; running it");
+            true
+        }
+    }
 }
 
 pub fn run(args: Args, hardening: &Hardening) -> CliResult {
@@ -163,11 +244,11 @@ fn print_text(out: &mut impl Write, r: &Recovered) -> std::io::Result<()> {
         out,
         "Vault {} of {} (generation {}) opened with {} of {} shares: {}",
         display_vault_id(&h.vault_id),
-        h.tenant,
+        super::visible(&h.tenant),
         h.generation,
         r.used.len(),
         h.share_count(),
-        r.used.join(", ")
+        super::visible(&r.used.join(", "))
     )?;
     writeln!(out)?;
     for e in &r.contents.entries {
@@ -177,16 +258,21 @@ fn print_text(out: &mut impl Write, r: &Recovered) -> std::io::Result<()> {
                 display_name,
                 password,
             } => {
-                writeln!(out, "Account:   {upn}  ({display_name})")?;
-                writeln!(out, "Password:  {}", password.expose_secret())?;
+                let (upn, name) = (super::visible(upn), super::visible(display_name));
+                writeln!(out, "Account:   {upn}  ({name})")?;
+                writeln!(
+                    out,
+                    "Password:  {}",
+                    super::visible(password.expose_secret())
+                )?;
             }
             Entry::Fido2 { label, pin } => {
-                writeln!(out, "FIDO2 key: {label}")?;
-                writeln!(out, "PIN:       {}", pin.expose_secret())?;
+                writeln!(out, "FIDO2 key: {}", super::visible(label))?;
+                writeln!(out, "PIN:       {}", super::visible(pin.expose_secret()))?;
             }
             Entry::Totp { label, uri } => {
-                writeln!(out, "TOTP:      {label}")?;
-                writeln!(out, "URI:       {}", uri.expose_secret())?;
+                writeln!(out, "TOTP:      {}", super::visible(label))?;
+                writeln!(out, "URI:       {}", super::visible(uri.expose_secret()))?;
                 match Totp::from_uri(uri.expose_secret()) {
                     Ok(t) => {
                         let c = t.code_at(super::unix_now());
@@ -196,16 +282,20 @@ fn print_text(out: &mut impl Write, r: &Recovered) -> std::io::Result<()> {
                             c.code, c.seconds_left
                         )?;
                     }
-                    Err(e) => writeln!(out, "Code now:  cannot compute ({e})")?,
+                    Err(e) => writeln!(
+                        out,
+                        "Code now:  cannot compute ({})",
+                        super::visible(&e.to_string())
+                    )?,
                 }
             }
             Entry::Note { label, text } => {
-                writeln!(out, "Note:      {label}")?;
+                writeln!(out, "Note:      {}", super::visible(label))?;
                 for l in text.expose_secret().lines() {
-                    writeln!(out, "  {l}")?;
+                    writeln!(out, "  {}", super::visible_text(l))?;
                 }
             }
-            _ => writeln!(out, "{}", e.title())?,
+            _ => writeln!(out, "{}", super::visible(&e.title()))?,
         }
         writeln!(out)?;
     }
@@ -296,6 +386,6 @@ fn print_json(out: &mut impl Write, r: &Recovered) -> std::io::Result<()> {
         rejected: r.rejected.iter().map(ToString::to_string).collect(),
         entries,
     };
-    serde_json::to_writer_pretty(&mut *out, &j)?;
+    super::json::to_writer_pretty(&mut *out, &j)?;
     writeln!(out)
 }

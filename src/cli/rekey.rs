@@ -33,6 +33,10 @@ pub struct Args {
     /// Password length for `rotate` (30–256).
     #[arg(long, default_value_t = password::DEFAULT_PASSWORD_LEN)]
     password_length: usize,
+    /// For `rotate`: write the new credentials to standard output even when it is not a
+    /// terminal (scripts, tests). Without it they are shown only on the terminal.
+    #[arg(long)]
+    print_credentials: bool,
     #[command(flatten)]
     sheets: sheets::SheetArgs,
 }
@@ -88,6 +92,11 @@ pub fn run(args: Args, mode: Mode, hardening: &Hardening) -> CliResult {
         ..PasswordPolicy::default()
     };
     policy.validate().code(exit::USAGE)?;
+    // Before the sheets are read (typing them takes half an hour): where will the new ones show?
+    let display = match mode {
+        Mode::Rotate => Some(enroll::Display::choose(args.print_credentials, "rotate")?),
+        _ => None,
+    };
     preflight::before_secrets(hardening, args.sheets.allow_online)?;
     let (r, passphrase) = recover::open_sheets(&args.files, args.passphrase_file.as_deref())?;
     let old = r.header.clone();
@@ -96,6 +105,7 @@ pub fn run(args: Args, mode: Mode, hardening: &Hardening) -> CliResult {
 
     if mode == Mode::Expand {
         let label = super::parse_share(&args.shares[0]);
+        super::check_share_labels(std::slice::from_ref(&label))?;
         let index = old.share_count() + 1;
         sheets::prepare(
             &args.sheets.out,
@@ -135,7 +145,9 @@ pub fn run(args: Args, mode: Mode, hardening: &Hardening) -> CliResult {
     let labels: Vec<ShareLabel> = if args.shares.is_empty() {
         old.labels.clone()
     } else {
-        args.shares.iter().map(|s| super::parse_share(s)).collect()
+        let labels: Vec<ShareLabel> = args.shares.iter().map(|s| super::parse_share(s)).collect();
+        super::check_share_labels(&labels)?;
+        labels
     };
     let threshold = args.threshold.unwrap_or(old.threshold);
     check_placement(
@@ -143,7 +155,7 @@ pub fn run(args: Args, mode: Mode, hardening: &Hardening) -> CliResult {
         &labels,
         args.sheets.allow_single_location_recovery,
     )?;
-    let planned: Vec<(u8, &str)> = (1u8..)
+    let planned: Vec<(u8, &str)> = (1..=u8::MAX)
         .zip(labels.iter().map(|l| l.location.as_str()))
         .collect();
     sheets::prepare(&args.sheets.out, &planned, args.sheets.force)?;
@@ -153,6 +165,11 @@ pub fn run(args: Args, mode: Mode, hardening: &Hardening) -> CliResult {
     } else {
         r.contents.clone()
     };
+    let enrollment = enroll::Enrollment::new(&contents.entries, policy.entropy_bits())
+        .replacing(&r.contents.entries);
+    if let Some(d) = &display {
+        d.check_fits(&enrollment, "rotate")?;
+    }
     let kdf = old
         .passphrase
         .map(|k| k.params)
@@ -186,11 +203,11 @@ pub fn run(args: Args, mode: Mode, hardening: &Hardening) -> CliResult {
     );
     sheets::print_written(&sealed.vault, &pdfs, &sealed.shares);
     println!();
-    if mode == Mode::Rotate {
+    if let Some(display) = display {
         if let Some(path) = &args.sheets.enrollment_sheet {
-            enroll::write_sheet(path, &h.tenant, h.created, &contents.entries, paper)?;
+            enroll::write_sheet(path, &h.tenant, h.created, &enrollment, paper)?;
         }
-        enroll::show(&contents.entries, policy.entropy_bits()).code(exit::FAILURE)?;
+        display.show(&enrollment, args.sheets.enrollment_sheet.as_deref())?;
         println!(
             "The old passwords and PINs stop working only once you change them in Entra ID and on the keys."
         );

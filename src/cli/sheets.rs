@@ -112,6 +112,8 @@ pub fn write(
     force: bool,
 ) -> CliResult<Vec<PathBuf>> {
     let mut files_out = Vec::new();
+    // The vault's codes are the same on every sheet: encode them once for the whole set.
+    let mut codes: Option<sheet::VaultCodes> = None;
     for share in shares {
         let location = vault
             .header
@@ -121,20 +123,21 @@ pub fn write(
             .unwrap_or("");
         let (txt, pdf) = names(share.index(), location);
         let doc = SheetText::new(share, vault).code(exit::FAILURE)?;
-        let parts = doc.vault_qr().len();
-        if parts > 4 {
-            return Err(anyhow::anyhow!(
-                "the vault needs {parts} QR codes, more than the 4 a sheet holds: store less text in it"
-            ))
-            .code(exit::USAGE);
-        }
         files_out.push(OutFile {
             name: txt,
             bytes: zeroize::Zeroizing::new(doc.to_file().as_bytes().to_vec()),
         });
-        let bytes = sheet::render_share_sheet(&ShareSheet::from_document(&doc), paper)
+        let layout = ShareSheet::from_document(&doc);
+        let vault_codes = match codes.take() {
+            Some(c) => c,
+            None => sheet::VaultCodes::encode(&layout.vault_qr)
+                .map_err(|e| anyhow::anyhow!("cannot lay out the vault's QR codes: {e}"))
+                .code(exit::USAGE)?,
+        };
+        let bytes = sheet::render_share_sheet_with(&layout, paper, &vault_codes)
             .map_err(|e| anyhow::anyhow!("cannot lay out the sheet {pdf}: {e}"))
             .code(exit::USAGE)?;
+        codes = Some(vault_codes);
         files_out.push(OutFile {
             name: pdf,
             bytes: zeroize::Zeroizing::new(bytes),
@@ -151,13 +154,13 @@ pub fn print_written(vault: &Vault, pdfs: &[PathBuf], shares: &[Share]) {
         let who = if l.custodian.is_empty() {
             String::new()
         } else {
-            format!(" ({})", l.custodian)
+            format!(" ({})", super::visible(&l.custodian))
         };
         println!(
             "  share {}: {} (+ .txt)  ->  {}{who}",
             s.index(),
-            p.display(),
-            l.location
+            super::shown_path(p),
+            super::visible(&l.location)
         );
     }
 }

@@ -64,6 +64,7 @@ pub fn ceremony(dir: &Path, extra: &[&str]) -> (Vec<PathBuf>, Run) {
     let mut args = vec![
         "ceremony",
         "--allow-online",
+        "--print-credentials",
         "--tenant",
         "contoso",
         "--threshold",
@@ -91,6 +92,7 @@ pub fn quick_ceremony(out: &str, extra: &[&str]) -> Run {
     let mut args = vec![
         "ceremony",
         "--allow-online",
+        "--print-credentials",
         "--tenant",
         "c",
         "-k",
@@ -110,8 +112,8 @@ pub fn quick_ceremony(out: &str, extra: &[&str]) -> Run {
 pub fn passwords(ceremony_out: &str) -> Vec<String> {
     ceremony_out
         .lines()
-        .filter_map(|l| l.trim().strip_prefix("password: "))
-        .map(str::to_string)
+        .filter_map(|l| l.trim().strip_prefix("password:"))
+        .map(|v| v.trim().to_string())
         .collect()
 }
 

@@ -16,7 +16,8 @@ pub fn tools_or_skip(tools: &[&str]) -> bool {
     if missing.is_empty() {
         return true;
     }
-    let hint = "apt-get install poppler-utils zbar-tools qpdf imagemagick img2pdf webp";
+    let hint =
+        "apt-get install poppler-utils zbar-tools qpdf imagemagick img2pdf webp libtiff-tools";
     if std::env::var_os("CI").is_some() {
         panic!("missing {missing:?}: {hint}");
     }
@@ -39,8 +40,14 @@ pub fn pdf_of(sheets: &Path, n: usize) -> PathBuf {
 
 /// Renders page 1 of `pdf` at `dpi` (grey when asked) to `<out_prefix>.png`.
 pub fn render_page1(pdf: &Path, dpi: u32, out_prefix: &Path, grey: bool) -> PathBuf {
+    render_page(pdf, 1, dpi, out_prefix, grey)
+}
+
+/// Renders page `page` of `pdf` at `dpi` (grey when asked) to `<out_prefix>.png`.
+pub fn render_page(pdf: &Path, page: u32, dpi: u32, out_prefix: &Path, grey: bool) -> PathBuf {
     let dpi = dpi.to_string();
-    let mut args = vec!["-r", &dpi, "-png", "-f", "1", "-l", "1", "-singlefile"];
+    let page = page.to_string();
+    let mut args = vec!["-r", &dpi, "-png", "-f", &page, "-l", &page, "-singlefile"];
     if grey {
         args.push("-gray");
     }

@@ -90,35 +90,56 @@ def header_checksum(kind: str, payload: bytes) -> str:
 
 
 # ---------------------------------------------------------------- §6.5 text parsing
-def normalise(row: str) -> str:
-    s = "".join(ch for ch in row if ch not in " \t-").upper()
-    return s.replace("O", "0").replace("I", "1").replace("L", "1")
+NOT_IN_ALPHABET = "?"
 
 
-def parse_header(s: str):
-    """s is a normalised row starting with BG. Returns (kind, L, checksum)."""
-    i = 2
-    j = i
-    while j < len(s) and s[j].isdigit():
+def normalise(piece: str) -> str:
+    """§6.5: drop space, tab, CR, LF and '-'; ASCII upper-case; O->0, I/L->1; non-ASCII -> one bad char."""
+    out = []
+    for ch in piece:
+        if ch in " \t\r\n-":
+            continue
+        if ord(ch) > 127:
+            out.append(NOT_IN_ALPHABET)
+            continue
+        ch = ch.upper()
+        out.append({"O": "0", "I": "1", "L": "1"}.get(ch, ch))
+    return "".join(out)
+
+
+def parse_header(piece: str):
+    """Rule 3. piece is as written; returns (kind, L, checksum)."""
+    s = normalise(piece)
+    if not s.startswith("BG"):
+        raise DecodeError("Text/NoHeader", "not a header")
+    j = 2
+    while j < len(s) and s[j] in "0123456789":
         j += 1
-    if j == i:
-        raise DecodeError("Text/BadHeader", "no version after BG")
-    version = int(s[i:j])
-    if version == 0:
-        raise DecodeError("Text/BadHeader", "version 0")
+    if j == 2 or j - 2 > 6:
+        raise DecodeError("Text/NoHeader", "BG without a 1-6 digit version")
+    version = int(s[2:j])
     if version > 1:
         raise DecodeError("Text/NewerVersion", f"BG{version}: made by a newer breakglass; upgrade to read it")
+    if version == 0:
+        raise DecodeError("Text/BadHeader", "version 0")
     if j >= len(s) or s[j] not in "SV":
         raise DecodeError("Text/BadHeader", "kind is not S or V")
-    kind = s[j]
-    rest = s[j + 1:]
-    if len(rest) < 8:
+    kind, rest = s[j], s[j + 1:]
+    parts = [x for x in piece.replace("-", " ").split() if x]
+    if len(parts) == 4 and len(normalise(parts[3])) != 7:
+        raise DecodeError("Text/BadHeader", "the checksum part is not 7 characters")
+    if len(rest) < 7:
         raise DecodeError("Text/BadHeader", "too short")
     count, chk = rest[:-7], rest[-7:]
-    if not count.isdigit() or count[0] == "0" or not (1 <= int(count) <= 999):
+    if not (1 <= len(count) <= 3) or any(c not in "0123456789" for c in count) or count[0] == "0":
         raise DecodeError("Text/BadHeader", "bad line count")
     if any(c not in VALUE for c in chk):
         raise DecodeError("Text/BadHeader", "bad checksum characters")
+    try:
+        if len(b32decode(chk)) != 4:
+            raise DecodeError("Text/BadHeader", "checksum is not 4 bytes")
+    except DecodeError:
+        raise DecodeError("Text/BadHeader", "checksum is not canonical")
     return kind, int(count), chk
 
 
@@ -126,126 +147,206 @@ class Block:
     def __init__(self, kind, count, chk, source):
         self.kind, self.count, self.chk, self.source = kind, count, chk, source
         self.width = max(2, len(str(count)))
-        self.lines: dict[int, tuple[str, str]] = {}  # number -> (digits+data, check)
+        self.lines: dict[int, str] = {}  # number -> data characters
+        self.aside: list[tuple[int, str]] = []  # (number as typed, whole normalised line)
+
+    def missing(self):
+        return [n for n in range(1, self.count + 1) if n not in self.lines]
+
+    def merge(self, other: "Block"):
+        for n, d in other.lines.items():
+            self.put(n, d)
+        self.aside.extend(other.aside)
+
+    def put(self, n, data):
+        if n in self.lines and self.lines[n] != data:
+            raise DecodeError("Text/ConflictingLine", f"line {n} given twice, differently")
+        self.lines[n] = data
 
 
-def parse_line(block: Block, s: str, rowno: int):
+def parse_line(block: Block, piece: str):
+    """Rule 4."""
+    s = normalise(piece)
     w = block.width
-    if len(s) < w + 2:
-        raise DecodeError("Text/BadLineLength", f"row {rowno} too short")
-    digits, data, chk = s[:w], s[w:-1], s[-1]
-    if not digits.isdigit():
-        raise DecodeError("Text/BadCharacter", f"row {rowno}: line number is not decimal")
-    n = int(digits)
+    if len(s) < w or any(c not in "0123456789" for c in s[:w]):
+        raise DecodeError("Text/BadLineNumber", f"no {w}-digit line number")
+    n = int(s[:w])
     if not (1 <= n <= block.count):
         raise DecodeError("Text/LineOutOfRange", f"line {n} of {block.count}")
-    for pos, c in enumerate(data + chk):
-        if c not in VALUE:
-            where = "check character" if pos == len(data) else f"group {pos // 4 + 1}"
-            raise DecodeError("Text/BadCharacter", f"line {n}, {where}")
-    if n < block.count and len(data) != 20 or not (1 <= len(data) <= 20):
+    data = s[w:-1] if len(s) > w else ""
+    if (n < block.count and len(data) != 20) or not (1 <= len(data) <= 20):
         raise DecodeError("Text/BadLineLength", f"line {n} has {len(data)} characters")
-    entry = (digits + data, chk)
-    if n in block.lines and block.lines[n] != entry:
-        raise DecodeError("Text/ConflictingLine", f"line {n} given twice, differently")
-    block.lines[n] = entry
+    for pos, c in enumerate(s[w:]):
+        if c not in VALUE:
+            if pos == len(s) - w - 1:
+                raise DecodeError("Text/CheckCharacterTypo", f"line {n}: check character")
+            raise DecodeError("Text/BadCharacter", f"line {n}, group {pos // 4 + 1}")
+    if check_char(s[:-1]) != s[-1]:
+        block.aside.append((n, s))
+        return
+    block.put(n, data)
 
 
 def parse_text(text: str, source: str = "input") -> list[Block]:
+    """Rules 1-5 for one input: its blocks, merged by identical header, in order."""
     blocks: dict[tuple, Block] = {}
     order: list[Block] = []
-    current: Block | None = None
-
-    def open_block(hdr):
-        nonlocal current
-        key = hdr
-        if key not in blocks:
-            blocks[key] = Block(*hdr, source)
-            order.append(blocks[key])
-        current = blocks[key]
-
-    for rowno, raw in enumerate(text.splitlines(), 1):
-        if raw.strip() == "" or raw.lstrip().startswith("#"):
+    pieces: list[str] = []
+    for raw in text.split("\n"):
+        row = raw[:-1] if raw.endswith("\r") else raw
+        row = row.strip()
+        if row == "" or row.startswith("#"):
             continue
-        words = raw.split()
-        # rule 1: QR layout if the first word is a complete header and more words follow
+        words = row.split()
         if len(words) > 1:
-            w0 = normalise(words[0])
-            hdr = None
-            if w0.startswith("BG"):
-                try:
-                    hdr = parse_header(w0)
-                except DecodeError:
-                    hdr = None
-            if hdr is not None:
-                open_block(hdr)
-                for w in words[1:]:
-                    parse_line(current, normalise(w), rowno)
+            try:
+                parse_header(words[0])
+                pieces.extend(words)
                 continue
-        s = normalise(raw)
-        if s.startswith("BG"):
-            open_block(parse_header(s))
+            except DecodeError:
+                pass
+        pieces.append(row)
+    current = None
+    raw_blocks = []
+    for piece in pieces:
+        if normalise(piece).startswith("BG"):
+            current = Block(*parse_header(piece), source)
+            raw_blocks.append(current)
+        elif current is None:
+            raise DecodeError("Text/NoHeader", "a line before any BG1 header")
         else:
-            if current is None:
-                raise DecodeError("Text/NoHeader", f"row {rowno}: a line before any BG1 header")
-            parse_line(current, s, rowno)
-    if not order:
+            parse_line(current, piece)
+    if not raw_blocks:
         raise DecodeError("Text/NoHeader", "no BG1 header at all")
+    for b in raw_blocks:
+        key = (b.kind, b.count, b.chk)
+        if key in blocks:
+            blocks[key].merge(b)
+        else:
+            blocks[key] = b
+            order.append(b)
     return order
 
 
+def payload_of(b: Block, lines: dict[int, str]) -> bytes | None:
+    try:
+        payload = b32decode("".join(lines[k] for k in range(1, b.count + 1)))
+    except DecodeError:
+        return None
+    return payload if header_checksum(b.kind, payload) == b.chk else None
+
+
 def decode_block(b: Block) -> bytes:
-    bad = [n for n, (body, c) in sorted(b.lines.items()) if check_char(body) != c]
-    missing = [n for n in range(1, b.count + 1) if n not in b.lines]
-    if bad:
-        if len(bad) == 1 and not missing:
-            n = bad[0]
-            hits = []
-            body, c = b.lines[n]
+    """Rules 6 and 7."""
+    missing = b.missing()
+    aside = [(n, s) for n, s in b.aside if n in missing]
+    if aside:
+        n, s = aside[0]
+        if len(missing) == 1:
             w = b.width
-            cand = body + c
-            for pos in range(w, len(cand)):
+            lines = dict(b.lines)
+            lines[n] = s[w:-1]
+            if payload_of(b, lines) is not None:
+                raise DecodeError("Text/CheckCharacterTypo", f"line {n}: the check character itself has a typo")
+            hits = []
+            for pos in range(w, len(s) - 1):
                 for a in ALPHABET:
-                    if a == cand[pos]:
+                    if a == s[pos]:
                         continue
-                    t = cand[:pos] + a + cand[pos + 1:]
-                    tb, tc = t[:-1], t[-1]
-                    if check_char(tb) != tc:
+                    t = s[:pos] + a + s[pos + 1:-1]
+                    if check_char(t) != s[-1]:
                         continue
-                    data = "".join(
-                        (tb if k == n else b.lines[k][0])[w:] for k in range(1, b.count + 1))
-                    try:
-                        payload = b32decode(data)
-                    except DecodeError:
-                        continue
-                    if header_checksum(b.kind, payload) == b.chk:
+                    lines[n] = t[w:]
+                    if payload_of(b, lines) is not None:
                         hits.append(pos)
             if len(hits) == 1:
-                pos = hits[0]
-                if pos == len(cand) - 1:
-                    raise DecodeError("Text/CheckCharacterTypo",
-                                      f"line {n}: the check character itself has a typo")
-                raise DecodeError("Text/LineCheck",
-                                  f"line {n} has a typo, probably in group {(pos - w) // 4 + 1}")
-        raise DecodeError("Text/LineCheck", "lines " + ", ".join(map(str, bad)) + " fail their check")
+                raise DecodeError("Text/LineCheck", f"line {n} has a typo, probably in group {(hits[0] - w) // 4 + 1}")
+        raise DecodeError("Text/LineCheck", f"line {n} has a typo")
     if missing:
         raise DecodeError("Text/MissingLines", "missing lines " + ", ".join(map(str, missing)))
-    data = "".join(b.lines[k][0][b.width:] for k in range(1, b.count + 1))
-    payload = b32decode(data)
+    payload = b32decode("".join(b.lines[k] for k in range(1, b.count + 1)))
     if header_checksum(b.kind, payload) != b.chk:
         raise DecodeError("Text/Checksum", "header checksum does not match the lines")
     return payload
 
 
+def decode_complete(blocks: list[Block]):
+    shares, vaults = [], []
+    for b in blocks:
+        payload = decode_block(b)
+        (shares if b.kind == "S" else vaults).append(Share(payload) if b.kind == "S" else Vault(payload))
+    return shares, vaults
+
+
+def decode_input(text: str):
+    """§6.5 "One input's error": complete blocks first, then the first incomplete block."""
+    blocks = parse_text(text)
+    complete = [b for b in blocks if not b.missing()]
+    shares, vaults = decode_complete(complete)
+    for b in blocks:
+        if b.missing():
+            decode_block(b)
+    return shares, vaults
+
+
+def gather(inputs):
+    """Several inputs, as FORMAT.md §9.1 lists today's rules. Returns shares, vaults, dropped, pooled."""
+    shares, vaults, dropped = [], [], []
+    pooled: list[tuple[list[str], Block]] = []
+    for name, text in inputs:
+        try:
+            blocks = parse_text(text, name)
+        except DecodeError as e:
+            dropped.append(f"{name}: {e.kind}")
+            continue
+        complete = []
+        for b in blocks:
+            if not b.missing():
+                complete.append(b)
+            elif b.kind == "V":
+                hit = [p for p in pooled if (p[1].kind, p[1].count, p[1].chk) == (b.kind, b.count, b.chk)]
+                if hit:
+                    try:
+                        hit[0][1].merge(b)
+                        hit[0][0].append(name)
+                    except DecodeError as e:
+                        dropped.append(f"{name}: {e.kind}")
+                else:
+                    pooled.append(([name], b))
+            else:
+                try:
+                    decode_block(b)
+                except DecodeError as e:
+                    dropped.append(f"{name}: {e.kind}")
+        if complete:
+            try:
+                s_, v_ = decode_complete(complete)
+                shares += s_
+                vaults += v_
+            except DecodeError as e:
+                dropped.append(f"{name}: {e.kind}")
+    incomplete = []
+    for names, b in pooled:
+        if b.missing():
+            incomplete.append(b)
+            continue
+        try:
+            s_, v_ = decode_complete([b])
+            vaults += v_
+        except DecodeError as e:
+            dropped.append(f"{' + '.join(names)}: {e.kind}")
+    return shares, vaults, dropped, incomplete
+
+
 # ---------------------------------------------------------------- §2 share
 class Share:
     def __init__(self, raw: bytes):
-        if len(raw) != 56:
-            raise DecodeError("Share/BadLength", f"{len(raw)} bytes, not 56")
         if raw[0] == 0:
             raise DecodeError("Share/BadVersion", "version 0")
         if raw[0] > 1:
             raise DecodeError("Share/NewerVersion", "made by a newer breakglass; upgrade to read it")
+        if len(raw) != 56:
+            raise DecodeError("Share/BadLength", f"{len(raw)} bytes, not 56")
         self.raw = raw
         self.vault_id = raw[1:17]
         self.generation = int.from_bytes(raw[17:21], "big")
@@ -284,6 +385,9 @@ def check_label(b: bytes, what: str) -> str:
         raise DecodeError("Vault/BadLabel", f"{what} is not UTF-8")
     if any(unicodedata.category(ch) == "Cc" for ch in s):
         raise DecodeError("Vault/BadLabel", f"{what} has a control character")
+    bidi = {0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)}
+    if any(ord(ch) in bidi for ch in s):
+        raise DecodeError("Vault/BadLabel", f"{what} has a bidirectional formatting character")
     return s
 
 
@@ -311,10 +415,11 @@ class Vault:
             self.argon = None
         elif self.kdf == 1:
             m, t, p = r.u(4), r.u(4), r.u(4)
-            if m > 4194304 or t > 64 or p > 16:
-                raise DecodeError("Vault/Kdf/TooExpensive", f"m={m} t={t} p={p}")
-            if m < 8192 or t < 1 or p < 1:
-                raise DecodeError("Vault/Kdf/TooWeak", f"m={m} t={t} p={p}")
+            for value, lo, hi in ((m, 8192, 4194304), (t, 1, 64), (p, 1, 16)):
+                if value > hi:
+                    raise DecodeError("Vault/Kdf/TooExpensive", f"m={m} t={t} p={p}")
+                if value < lo:
+                    raise DecodeError("Vault/Kdf/TooWeak", f"m={m} t={t} p={p}")
             self.argon = (m, t, p, r.take(16))
         else:
             raise DecodeError("Vault/UnknownKdf", f"KDF id {self.kdf}")
@@ -340,41 +445,43 @@ KINDS = {1: ("account", 3), 2: ("fido2", 2), 3: ("totp", 2), 4: ("note", 2)}
 
 
 def parse_contents(pt: bytes):
-    r = Reader(pt)
+    """§5, front to back; errors named Recover/Contents/<Kind> (§9)."""
+    p = 0
 
     def take(n):
-        if r.p + n > len(pt):
-            raise DecodeError("Contents/Truncated")
-        v = pt[r.p:r.p + n]
-        r.p += n
+        nonlocal p
+        if p + n > len(pt):
+            raise DecodeError("Recover/Contents/Malformed", "truncated")
+        v = pt[p:p + n]
+        p += n
         return v
 
     ver = take(1)[0]
     if ver == 0:
-        raise DecodeError("Contents/BadVersion")
+        raise DecodeError("Recover/Contents/Malformed", "version 0")
     if ver > 1:
-        raise DecodeError("Contents/NewerVersion", "upgrade breakglass")
+        raise DecodeError("Recover/Contents/NewerVersion", "upgrade breakglass")
     count = int.from_bytes(take(2), "big")
     if count < 1:
-        raise DecodeError("Contents/Empty")
+        raise DecodeError("Recover/Contents/Empty")
     entries = []
     for _ in range(count):
         kind = take(1)[0]
         if kind not in KINDS:
-            raise DecodeError("Contents/UnknownKind", f"kind {kind}: upgrade breakglass")
+            raise DecodeError("Recover/Contents/UnknownEntry", f"kind {kind}: upgrade breakglass")
         name, nf = KINDS[kind]
         fields = []
         for _ in range(nf):
             ln = int.from_bytes(take(2), "big")
             if ln > 8192:
-                raise DecodeError("Contents/FieldTooLong")
+                raise DecodeError("Recover/Contents/FieldTooLong")
             try:
                 fields.append(take(ln).decode("utf-8"))
             except UnicodeDecodeError:
-                raise DecodeError("Contents/BadUtf8")
+                raise DecodeError("Recover/Contents/Malformed", "not UTF-8")
         entries.append((name, fields))
-    if r.p != len(pt):
-        raise DecodeError("Contents/TrailingBytes")
+    if p != len(pt):
+        raise DecodeError("Recover/Contents/Malformed", "trailing bytes")
     return entries
 
 
@@ -431,16 +538,32 @@ def hkdf_sha256(salt: bytes, ikm: bytes, info: bytes, length: int) -> bytes:
 
 
 # ---------------------------------------------------------------- §7 recovery
+def split_inputs(text: str, name: str):
+    """§9: '# input: NAME' rows start inputs; without them the whole text is one input."""
+    inputs, cur, seen = [], [name, ""], False
+    for row in text.splitlines(keepends=True):
+        if row.startswith("# input: "):
+            if seen:
+                inputs.append(tuple(cur))
+            cur, seen = [row[len("# input: "):].strip(), ""], True
+        else:
+            cur[1] += row
+    inputs.append(tuple(cur))
+    return inputs
+
+
 def recover(text: str, passphrase: str | None, trace: dict | None = None):
     trace = {} if trace is None else trace
-    shares: list[Share] = []
-    vaults: list[Vault] = []
-    for b in parse_text(text):
-        payload = decode_block(b)
-        if b.kind == "S":
-            shares.append(Share(payload))
-        else:
-            vaults.append(Vault(payload))
+    inputs = split_inputs(text, "input")
+    if len(inputs) == 1:
+        shares, vaults = decode_input(inputs[0][1])
+        dropped = []
+    else:
+        shares, vaults, dropped, incomplete = gather(inputs)
+        trace["dropped"] = dropped
+        if not vaults and incomplete:
+            decode_block(incomplete[0])
+    trace["dropped"] = dropped
     if not shares:
         raise DecodeError("Recover/NoShares", "no share given")
     if not vaults:
@@ -527,6 +650,9 @@ def read_vector(path: str):
         key, val = key.strip(), val.strip()
         if key == "entry":
             entries.append(val)
+        elif key == "dropped":
+            meta.setdefault("dropped", [])
+            meta["dropped"].append(val)
         elif key not in meta:
             meta[key] = val
     pw = meta.get("passphrase")
@@ -593,9 +719,12 @@ def check_vectors(d: str) -> int:
                 neg_exact += 1
                 note = "exact kind"
             else:
-                note = f"rejected as {val.kind}, vector says {want_kind}"
+                problems.append(f"rejected as {val.kind}, vector says {want_kind}")
         else:
             problems.append(f"unknown expect header {expect!r}")
+        if "# input: " in open(path, encoding="utf-8").read() and \
+                trace.get("dropped") != meta.get("dropped", []):
+            problems.append(f"inputs left out: {trace.get('dropped')} vs {meta.get('dropped', [])}")
         if problems:
             failed += 1
             print(f"FAIL {name}: " + "; ".join(problems))

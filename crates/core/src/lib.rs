@@ -11,6 +11,7 @@
 //!   policy/     entra · password · placement · totp · phonetic   what a ceremony may generate
 //!   protocol/   seal (split + encrypt) · recover (check + combine + open)
 //!   format/     text (§6) · share (§2) · vault (§3) · contents (§5) · document · plan (§11)
+//!               · untrusted (which characters a field may hold, and how to show the rest)
 //!   primitives/ aead (§4) · kdf (Argon2id) · shamir (GF(2^8), blahaj)
 //!   secret      zeroize-on-drop newtypes for every secret
 //! ```
@@ -28,7 +29,7 @@ pub mod primitives;
 pub mod protocol;
 pub mod secret;
 
-pub use format::{contents, document, plan, share, text, vault};
+pub use format::{contents, document, plan, share, text, untrusted, vault};
 pub use policy::{entra, password, phonetic, placement, totp};
 pub use primitives::{aead, kdf, shamir};
 pub use protocol::{recover, seal};

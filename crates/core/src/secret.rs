@@ -112,9 +112,17 @@ impl PartialEq for SecretString {
 impl Eq for SecretString {}
 
 /// Secret bytes of variable length (decrypted plaintext, share values).
-#[derive(Clone, Default, PartialEq, Eq)]
+#[derive(Clone, Default)]
 pub struct SecretBytes(Zeroizing<Vec<u8>>);
 redacted_debug!(SecretBytes);
+
+/// Constant time in the contents; the length is not secret (it is printed on every sheet).
+impl PartialEq for SecretBytes {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.as_slice().ct_eq(other.0.as_slice()).into()
+    }
+}
+impl Eq for SecretBytes {}
 
 impl SecretBytes {
     pub fn new(v: Vec<u8>) -> Self {
@@ -154,5 +162,10 @@ mod tests {
             VaultSecret::from_bytes([1; KEY_BYTES]),
             VaultSecret::from_bytes([2; KEY_BYTES])
         );
+        let bytes = |v: &[u8]| SecretBytes::new(v.to_vec());
+        assert_eq!(bytes(b"abc"), bytes(b"abc"));
+        assert_ne!(bytes(b"abc"), bytes(b"abd"));
+        assert_ne!(bytes(b"abc"), bytes(b"ab"));
+        assert_ne!(bytes(b""), bytes(b"a"));
     }
 }

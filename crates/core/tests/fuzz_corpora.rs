@@ -103,6 +103,11 @@ fn contents_corpus() {
 }
 
 #[test]
+fn recover_inputs_corpus() {
+    replay("recover_inputs", target("recover_inputs"));
+}
+
+#[test]
 fn every_target_has_a_corpus_test() {
     let names: Vec<&str> = harness::TARGETS.iter().map(|(n, _)| *n).collect();
     assert_eq!(
@@ -114,7 +119,8 @@ fn every_target_has_a_corpus_test() {
             "vault_envelope",
             "plan_file",
             "typed_line",
-            "contents"
+            "contents",
+            "recover_inputs"
         ]
     );
     // The fixed vault of the envelope target opens with its own shares.

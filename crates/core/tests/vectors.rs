@@ -5,13 +5,12 @@
 //! `positive_vectors_are_reproduced` pins the encoder (fixed secret and RNG → fixed text).
 
 use breakglass_core::contents::{Entry, VaultContents};
-use breakglass_core::document::decode_text;
 use breakglass_core::kdf::KdfParams;
 use breakglass_core::recover::{self, Sourced};
 use breakglass_core::seal::{SealPlan, Sealed, seal_with_secret};
 use breakglass_core::secret::{Passphrase, SecretString, VaultSecret};
 use breakglass_core::share::Share;
-use breakglass_core::text::{Kind, TextForm};
+use breakglass_core::text::{self, Block, Kind, TextForm};
 use breakglass_core::vault::{ShareLabel, Vault};
 use rand::SeedableRng;
 use rand::rngs::ChaCha20Rng;
@@ -170,6 +169,8 @@ struct Vector {
     passphrase: bool,
     comment: &'static str,
     body: String,
+    /// Multi-input vectors: `input name: Kind` of every input (or part) left out.
+    dropped: Vec<String>,
 }
 
 fn ok(
@@ -186,6 +187,7 @@ fn ok(
         passphrase,
         comment,
         body,
+        dropped: Vec::new(),
     }
 }
 
@@ -203,6 +205,7 @@ fn err(
         passphrase,
         comment,
         body,
+        dropped: Vec::new(),
     }
 }
 
@@ -797,8 +800,466 @@ fn all_vectors() -> Vec<Vector> {
     ];
     let _ = &mut ciphertext_at;
     v.extend(length_class_vectors(&a, &p));
+    v.extend(silent_corner_vectors(&a, &p));
+    v.extend(multi_input_vectors(&a));
     v.sort_by_key(|x| x.name);
     v
+}
+
+/// A vector of several inputs: `(name, text)` each, and the inputs expected to be left out.
+fn multi(
+    seed: Option<u64>,
+    name: &'static str,
+    expect: &str,
+    comment: &'static str,
+    inputs: &[(&str, String)],
+    dropped: &[&str],
+) -> Vector {
+    Vector {
+        seed,
+        name,
+        expect: expect.into(),
+        passphrase: false,
+        comment,
+        body: inputs
+            .iter()
+            .map(|(n, t)| format!("# input: {n}\n{t}"))
+            .collect(),
+        dropped: dropped.iter().map(|d| d.to_string()).collect(),
+    }
+}
+
+/// Changes one data character of the display line starting with `prefix`; the check
+/// character then fails.
+fn typo(text: &str, prefix: &str) -> String {
+    edit_line(text, prefix, |l| {
+        let mut c: Vec<char> = l.chars().collect();
+        c[5] = if c[5] == 'A' { 'B' } else { 'A' };
+        c.into_iter().collect()
+    })
+}
+
+/// Encrypts `plaintext` as the contents of `x`'s vault (seed 1, no passphrase).
+fn with_contents(x: &Sealed, plaintext: &[u8]) -> String {
+    let key = breakglass_core::aead::derive_key(&secret_for(1), &x.vault.header.vault_id, None);
+    let ciphertext = breakglass_core::aead::seal(
+        &key,
+        &x.vault.nonce,
+        &x.vault.header.to_bytes(),
+        &breakglass_core::SecretBytes::new(plaintext.to_vec()),
+    );
+    let vault = Vault {
+        header: x.vault.header.clone(),
+        nonce: x.vault.nonce,
+        ciphertext,
+    };
+    share_block(&x.shares[0]) + &share_block(&x.shares[1]) + &vault_block(&vault)
+}
+
+/// The rules FORMAT.md used to leave unstated (header forms, short rows, failed lines,
+/// Argon2 order, contents errors).
+fn silent_corner_vectors(a: &Sealed, p: &Sealed) -> Vec<Vector> {
+    let s = |i: usize| share_block(&a.shares[i]);
+    let v = vault_block(&a.vault);
+    let base = s(0) + &s(1) + &v;
+    let header0 = s(0).lines().next().unwrap().to_string();
+    let sum0 = header0.rsplit('-').next().unwrap().to_string();
+    let line = |text: &str, n: usize| text.lines().nth(n).unwrap().to_string();
+    let mut out = vec![
+        ok(
+            1,
+            "ok-header-forms",
+            false,
+            "headers written BG01 (leading zero in the text version), in 2 parts, in 3 parts and in 5 parts",
+            s(0).replacen("BG1-S", "BG01-S", 1)
+                + &s(1).replacen("BG1-S-5-", "BG1-S5", 1)
+                + &v.replacen("BG1-V-47-", "BG1 V 47 ", 1)
+                    .replacen("STCJZB8", "STC JZB8", 1),
+        ),
+        err(
+            "text-version-zero",
+            "Text/BadHeader",
+            false,
+            "header says BG0: version 0 is invalid everywhere",
+            base.replacen("BG1-S", "BG0-S", 1),
+        ),
+        err(
+            "text-header-four-parts-short-checksum",
+            "Text/BadHeader",
+            false,
+            "four parts, the last only 3 characters (BG1-S5-JM3Q-PN8): parts are read as written",
+            base.replacen(
+                &header0,
+                &format!("BG1-S5-{}-{}", &sum0[..4], &sum0[4..]),
+                1,
+            ),
+        ),
+        err(
+            "text-header-line-count-leading-zero",
+            "Text/BadHeader",
+            false,
+            "line count written 05",
+            base.replacen("BG1-S-5-", "BG1-S-05-", 1),
+        ),
+        err(
+            "text-qr-row-incomplete-header",
+            "Text/BadHeader",
+            false,
+            "a QR-layout row whose first word is a header with a 6-character checksum: the whole row is read as one header",
+            TextForm::encode(Kind::Share, a.shares[0].to_bytes().expose_secret())
+                .unwrap()
+                .to_qr()
+                .replacen(&sum0, &sum0[..6], 1)
+                + "\n"
+                + &s(1)
+                + &v,
+        ),
+        err(
+            "text-short-row-number-only",
+            "Text/BadLineLength",
+            false,
+            "a row 03 with nothing after the number",
+            edit_line(&s(0), "03", |_| "03".into()) + &s(1) + &v,
+        ),
+        err(
+            "text-short-row-one-character",
+            "Text/BadLineLength",
+            false,
+            "a row 03A: a check character and no data",
+            edit_line(&s(0), "03", |_| "03A".into()) + &s(1) + &v,
+        ),
+        err(
+            "text-bad-character-in-check-position",
+            "Text/CheckCharacterTypo",
+            false,
+            "a U in the check position of share line 2: the check character is named",
+            edit_line(&s(0), "02", |l| format!("{}U", &l[..l.len() - 1])) + &s(1) + &v,
+        ),
+        err(
+            "text-non-ascii-character",
+            "Text/BadCharacter",
+            false,
+            "an accented E in share line 1, group 3: one character, not in the alphabet",
+            edit_line(&s(0), "01", |l| {
+                let mut c: Vec<char> = l.chars().collect();
+                c[14] = '\u{c9}';
+                c.into_iter().collect()
+            }) + &s(1)
+                + &v,
+        ),
+        ok(
+            1,
+            "ok-failed-line-retyped",
+            false,
+            "share line 2 with a typo, then typed again correctly: the good copy is used",
+            typo(&s(0), "02") + &line(&s(0), 2) + "\n" + &s(1) + &v,
+        ),
+        err(
+            "text-failed-line-retyped-other-missing",
+            "Text/MissingLines",
+            false,
+            "share line 2 with a typo then correct, line 4 left out: line 4 is reported missing",
+            edit_line(&typo(&s(0), "02"), "04", |_| line(&s(0), 2)) + &s(1) + &v,
+        ),
+        err(
+            "text-two-failed-lines",
+            "Text/LineCheck",
+            false,
+            "typos in share lines 2 and 4: the first failed line is named, without a group",
+            typo(&typo(&s(0), "02"), "04") + &s(1) + &v,
+        ),
+        err(
+            "text-failed-line-number-typo",
+            "Text/MissingLines",
+            false,
+            "share line 2 written with the number 03 (so its check fails) and line 3 present: line 2 is missing",
+            edit_line(&s(0), "02", |l| format!("03{}", &l[2..])) + &s(1) + &v,
+        ),
+        err(
+            "text-failed-line-number-typo-alone",
+            "Text/LineCheck",
+            false,
+            "share line 2 written with the number 03 and no line 3: two lines missing, the failed one is named",
+            edit_line(&edit_line(&s(0), "03", |_| String::new()), "02", |l| {
+                format!("03{}", &l[2..])
+            }) + &s(1)
+                + &v,
+        ),
+        err(
+            "vault-truncated-in-version-not-writable",
+            "Text/NonCanonical",
+            false,
+            "an envelope of 0 bytes cannot be written: one data character is no whole byte",
+            s(0) + &s(1)
+                + "BG1-V-1-0000000\n01  0  "
+                + &[check_char_of("010")].iter().collect::<String>()
+                + "\n",
+        ),
+        err(
+            "vault-kdf-memory-above-cap-truncated-in-parallelism",
+            "Vault/Truncated",
+            true,
+            "Argon2id memory above the cap, the envelope cut inside parallelism: the three are read before any is checked",
+            {
+                let mut b = p.vault.to_bytes();
+                b[34..38].copy_from_slice(&(4 * 1024 * 1024u32 + 1).to_be_bytes());
+                b.truncate(44);
+                share_block(&p.shares[0]) + &share_block(&p.shares[1]) + &block(Kind::Vault, &b)
+            },
+        ),
+        err(
+            "vault-kdf-memory-below-floor-iterations-above-cap",
+            "Vault/Kdf/TooWeak",
+            true,
+            "memory 64 KiB and 65 passes: memory is checked (cap, then floor) before iterations",
+            {
+                let mut b = p.vault.to_bytes();
+                b[34..38].copy_from_slice(&64u32.to_be_bytes());
+                b[38..42].copy_from_slice(&65u32.to_be_bytes());
+                share_block(&p.shares[0]) + &share_block(&p.shares[1]) + &block(Kind::Vault, &b)
+            },
+        ),
+    ];
+    // An expanded set (§2): old shares say n = 3, the new share and vault copy n = 4.
+    let opened = recover::check(
+        a.shares
+            .iter()
+            .map(|x| Sourced::new("old", x.clone()))
+            .collect(),
+        vec![Sourced::new("old", a.vault.clone())],
+    )
+    .unwrap()
+    .open(None)
+    .unwrap();
+    let expanded = breakglass_core::seal::expand(
+        &opened,
+        ShareLabel {
+            location: "Auditor".into(),
+            custodian: String::new(),
+        },
+        None,
+        &mut ChaCha20Rng::seed_from_u64(6),
+    )
+    .unwrap();
+    out.push(ok(
+        1,
+        "ok-expanded-share",
+        false,
+        "old share 1 (n = 3) with the new share 4 (n = 4) and the new vault copy (n = 4)",
+        s(0) + &share_block(&expanded.shares[0]) + &vault_block(&expanded.vault),
+    ));
+    out.push(err(
+        "recover-expanded-share-old-vault",
+        "Recover/NotEnoughShares",
+        false,
+        "old share 1 and the new share 4 with only the old vault copy: it has no commitment for share 4",
+        s(0) + &share_block(&expanded.shares[0]) + &v,
+    ));
+    // Contents (§5), sealed under the key of `a`.
+    let field = |b: &mut Vec<u8>, f: &[u8]| {
+        b.extend_from_slice(&(f.len() as u16).to_be_bytes());
+        b.extend_from_slice(f);
+    };
+    let note = |label: &[u8], text: &[u8]| {
+        let mut b = vec![1, 0, 1, 4];
+        field(&mut b, label);
+        field(&mut b, text);
+        b
+    };
+    let good = note(b"n", b"text");
+    let mut too_long = vec![1, 0, 1, 4];
+    field(&mut too_long, b"n");
+    too_long.extend_from_slice(&8193u16.to_be_bytes());
+    too_long.extend_from_slice(b"short");
+    let contents_cases: [(&'static str, &str, &'static str, Vec<u8>); 9] = [
+        (
+            "contents-newer-version",
+            "Recover/Contents/NewerVersion",
+            "contents version byte 2",
+            {
+                let mut b = good.clone();
+                b[0] = 2;
+                b
+            },
+        ),
+        (
+            "contents-version-zero",
+            "Recover/Contents/Malformed",
+            "contents version byte 0",
+            {
+                let mut b = good.clone();
+                b[0] = 0;
+                b
+            },
+        ),
+        (
+            "contents-empty",
+            "Recover/Contents/Empty",
+            "entry count 0",
+            vec![1, 0, 0],
+        ),
+        (
+            "contents-unknown-entry",
+            "Recover/Contents/UnknownEntry",
+            "entry kind 5",
+            {
+                let mut b = good.clone();
+                b[3] = 5;
+                b
+            },
+        ),
+        (
+            "contents-field-too-long-before-truncation",
+            "Recover/Contents/FieldTooLong",
+            "a field length of 8193 with only 5 bytes after it: the length is checked before the bytes are taken",
+            too_long,
+        ),
+        (
+            "contents-truncated",
+            "Recover/Contents/Malformed",
+            "the note text one byte short",
+            {
+                let mut b = good.clone();
+                b.pop();
+                b
+            },
+        ),
+        (
+            "contents-trailing-bytes",
+            "Recover/Contents/Malformed",
+            "one byte after the last entry",
+            {
+                let mut b = good.clone();
+                b.push(0);
+                b
+            },
+        ),
+        (
+            "contents-not-utf8",
+            "Recover/Contents/Malformed",
+            "a 0xFF byte in a note label",
+            note(b"\xff", b"text"),
+        ),
+        (
+            "contents-truncated-in-count",
+            "Recover/Contents/Malformed",
+            "only the version byte and one count byte",
+            vec![1, 0],
+        ),
+    ];
+    for (name, kind, comment, plaintext) in contents_cases {
+        out.push(err(
+            name,
+            kind,
+            false,
+            comment,
+            with_contents(a, &plaintext),
+        ));
+    }
+    out
+}
+
+fn check_char_of(number_and_data: &str) -> char {
+    breakglass_core::text::check_char(number_and_data.as_bytes()) as char
+}
+
+/// Several inputs (files, scans, typed blocks) in one recovery: what is gathered across
+/// inputs, and what is left out (FORMAT.md §7, §9).
+fn multi_input_vectors(a: &Sealed) -> Vec<Vector> {
+    let s = |i: usize| share_block(&a.shares[i]);
+    let v = vault_block(&a.vault);
+    let vlines: Vec<&str> = v.lines().collect();
+    let first_half: String = vlines[..21].iter().map(|l| format!("{l}\n")).collect();
+    let second_half: String = std::iter::once(vlines[0])
+        .chain(vlines[21..].iter().copied())
+        .map(|l| format!("{l}\n"))
+        .collect();
+    vec![
+        multi(
+            Some(1),
+            "multi-vault-typo-and-good-sheet",
+            "ok",
+            "sheet 1 has a typo in vault line 10, sheet 2 is good: share 1 is still used",
+            &[("sheet-1", s(0) + &typo(&v, "10")), ("sheet-2", s(1) + &v)],
+            &[],
+        ),
+        multi(
+            Some(1),
+            "multi-vault-split-across-inputs",
+            "ok",
+            "the vault's lines 1-20 in one input and 21-47 in another, a share in each",
+            &[
+                ("part-1", s(0) + &first_half),
+                ("part-2", s(2) + &second_half),
+            ],
+            &[],
+        ),
+        multi(
+            Some(1),
+            "multi-vault-typos-in-different-lines",
+            "ok",
+            "each sheet's vault has a typo in a different line: pooled, they are complete",
+            &[
+                ("sheet-1", s(0) + &typo(&v, "10")),
+                ("sheet-2", s(1) + &typo(&v, "20")),
+            ],
+            &[],
+        ),
+        multi(
+            None,
+            "multi-vault-typo-in-the-same-line",
+            "error Text/LineCheck",
+            "both sheets' vaults have line 10 mistyped and no input has it right: the pooled vault reports it",
+            &[
+                ("sheet-1", s(0) + &typo(&v, "10")),
+                ("sheet-2", s(1) + &typo(&v, "10")),
+            ],
+            &[],
+        ),
+        multi(
+            Some(1),
+            "multi-share-typo-vault-used",
+            "ok",
+            "sheet 1's share has a line typo: its share is left out, its vault copy is used; shares 2 and 3 come without a vault",
+            &[
+                ("sheet-1", typo(&s(0), "03") + &v),
+                ("share-2", s(1)),
+                ("share-3", s(2)),
+            ],
+            &["sheet-1: Text/LineCheck"],
+        ),
+        multi(
+            None,
+            "multi-share-missing-line",
+            "error Recover/NotEnoughShares",
+            "sheet 1's share lacks line 4: only that share is left out, and one share is not enough",
+            &[
+                ("sheet-1", edit_line(&s(0), "04", |_| String::new()) + &v),
+                ("sheet-2", s(1) + &v),
+            ],
+            &["sheet-1: Text/MissingLines"],
+        ),
+        multi(
+            Some(1),
+            "multi-unreadable-input",
+            "ok",
+            "one input holds no breakglass text at all: it is left out and the others recover",
+            &[
+                ("notes.txt", "hello\n".into()),
+                ("sheet-1", s(0) + &v),
+                ("sheet-3", s(2) + &v),
+            ],
+            &["notes.txt: Text/NoHeader"],
+        ),
+        multi(
+            None,
+            "multi-no-vault-complete",
+            "error Text/MissingLines",
+            "two shares and only the first half of the vault: the pooled vault's missing lines are the error",
+            &[("part-1", s(0) + &first_half), ("share-2", s(1))],
+            &[],
+        ),
+    ]
 }
 
 fn leak(s: String) -> &'static str {
@@ -919,9 +1380,12 @@ fn render(v: &Vector) -> String {
         if v.passphrase { PASSPHRASE } else { "(none)" }
     ));
     out.push_str(&format!("# comment: {}\n", v.comment));
+    for d in &v.dropped {
+        out.push_str(&format!("# dropped: {d}\n"));
+    }
     if let Some(seed) = v.seed {
-        let d = breakglass_core::document::decode_text(&v.body).unwrap();
-        let h = &d.vaults[0].header;
+        let g = gather(&inputs_of(&v.body, v.name));
+        let h = &g.vaults[0].item.header;
         let secret = secret_for(seed);
         let stretched = h.passphrase.map(|k| {
             k.params
@@ -951,54 +1415,136 @@ fn path(name: &str) -> PathBuf {
     Path::new(DIR).join(format!("{name}.txt"))
 }
 
-/// `Text/LineCheck`-style name of an error: the chain of variant names in its Debug form.
-fn kind_of(debug: &str) -> String {
-    let mut parts = Vec::new();
-    let mut rest = debug;
-    loop {
-        let end = rest
-            .find(|c: char| !c.is_alphanumeric() && c != '_')
-            .unwrap_or(rest.len());
-        if end == 0 || !rest.starts_with(|c: char| c.is_ascii_uppercase()) {
-            break;
-        }
-        parts.push(&rest[..end]);
-        if rest[end..].starts_with('(') {
-            rest = &rest[end + 1..];
-        } else {
-            break;
-        }
-    }
-    parts.join("/")
-}
-
 fn header_value<'a>(text: &'a str, key: &str) -> Option<&'a str> {
     text.lines()
         .find_map(|l| l.strip_prefix(&format!("# {key}: ")))
 }
 
-/// Reads a vector the way `breakglass recover` does; returns the entries or the error kind.
-fn run_vector(text: &str) -> Result<Vec<String>, String> {
+/// The inputs of a vector (FORMAT.md §9): each `# input: NAME` row starts a new input;
+/// without such rows the whole file is one input, named after the vector.
+fn inputs_of(text: &str, name: &str) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    let mut current = (name.to_string(), String::new());
+    for row in text.split_inclusive('\n') {
+        if let Some(n) = row.strip_prefix("# input: ") {
+            if out.is_empty() && !current.1.lines().any(|l| !l.starts_with('#')) {
+                // Only the vector's own `#` rows so far: not an input.
+            } else {
+                out.push(current);
+            }
+            current = (n.trim().to_string(), String::new());
+        } else {
+            current.1.push_str(row);
+        }
+    }
+    out.push(current);
+    out
+}
+
+fn text_kind(e: &breakglass_core::TextError) -> String {
+    format!("Text/{}", e.kind())
+}
+
+/// The stage prefix (`Text/`, `Share/`, `Vault/`) is the document error's own first part.
+fn document_kind(e: &breakglass_core::DocumentError) -> String {
+    e.kind()
+}
+
+/// What the inputs yield before recovery (FORMAT.md §7 as the binary does it today).
+#[derive(Default)]
+struct Gathered {
+    shares: Vec<Sourced<Share>>,
+    vaults: Vec<Sourced<Vault>>,
+    /// `input: Kind` for every input, or part of one, left out.
+    dropped: Vec<String>,
+    /// Vault blocks still missing lines after pooling every input.
+    incomplete: Vec<Block>,
+}
+
+impl Gathered {
+    fn add(&mut self, source: &str, d: breakglass_core::document::Decoded) {
+        self.shares
+            .extend(d.shares.into_iter().map(|s| Sourced::new(source, s)));
+        self.vaults
+            .extend(d.vaults.into_iter().map(|v| Sourced::new(source, v)));
+    }
+}
+
+/// Each input is parsed on its own; an input whose text does not parse is left out whole.
+/// Its complete blocks decode together (one failing leaves them all out); an incomplete
+/// share block is left out alone; incomplete vault blocks are pooled across inputs by header.
+fn gather(inputs: &[(String, String)]) -> Gathered {
+    let mut g = Gathered::default();
+    let mut pooled: Vec<(Vec<String>, Block)> = Vec::new();
+    for (name, text) in inputs {
+        let blocks = match text::parse_blocks(text).and_then(text::merge_blocks) {
+            Ok(b) => b,
+            Err(e) => {
+                g.dropped.push(format!("{name}: {}", text_kind(&e)));
+                continue;
+            }
+        };
+        let (complete, partial): (Vec<Block>, Vec<Block>) =
+            blocks.into_iter().partition(Block::is_complete);
+        for b in partial {
+            if b.header.kind == Kind::Vault {
+                match pooled.iter_mut().find(|(_, o)| o.header == b.header) {
+                    Some((names, o)) => match o.merge(b) {
+                        Ok(()) => names.push(name.clone()),
+                        Err(e) => g.dropped.push(format!("{name}: {}", text_kind(&e))),
+                    },
+                    None => pooled.push((vec![name.clone()], b)),
+                }
+            } else if let Err(e) = b.decode() {
+                g.dropped.push(format!("{name}: {}", text_kind(&e)));
+            }
+        }
+        if !complete.is_empty() {
+            match breakglass_core::document::decode_blocks(complete) {
+                Ok(d) => g.add(name, d),
+                Err(e) => g.dropped.push(format!("{name}: {}", document_kind(&e))),
+            }
+        }
+    }
+    for (names, b) in pooled {
+        let source = names.join(" + ");
+        if b.is_complete() {
+            match breakglass_core::document::decode_blocks(vec![b]) {
+                Ok(d) => g.add(&source, d),
+                Err(e) => g.dropped.push(format!("{source}: {}", document_kind(&e))),
+            }
+        } else {
+            g.incomplete.push(b);
+        }
+    }
+    g
+}
+
+/// Reads a vector the way `breakglass recover` does; returns the entries or the error kind,
+/// and the inputs left out.
+fn run_vector(text: &str) -> (Result<Vec<String>, String>, Vec<String>) {
     let pass = header_value(text, "passphrase").unwrap();
     let pass = (pass != "(none)").then(|| Passphrase::new(pass.into()));
-    let d = decode_text(text).map_err(|e| match e {
-        breakglass_core::document::DocumentError::Text(t) => {
-            format!("Text/{}", kind_of(&format!("{t:?}")))
+    let name = header_value(text, "name").unwrap();
+    let inputs = inputs_of(text, name);
+    let g = gather(&inputs);
+    let dropped = g.dropped.clone();
+    let result = (|| {
+        if inputs.len() == 1 {
+            // One input: its own decode error is the outcome (FORMAT.md §9).
+            breakglass_core::document::decode_text(&inputs[0].1).map_err(|e| document_kind(&e))?;
         }
-        breakglass_core::document::DocumentError::Share(s) => {
-            format!("Share/{}", kind_of(&format!("{s:?}")))
+        if g.vaults.is_empty()
+            && let Some(Err(e)) = g.incomplete.first().map(Block::decode)
+        {
+            return Err(text_kind(&e));
         }
-        breakglass_core::document::DocumentError::Vault(v) => {
-            format!("Vault/{}", kind_of(&format!("{v:?}")))
-        }
-        other => format!("{other:?}"),
-    })?;
-    let shares = d.shares.into_iter().map(|s| Sourced::new("v", s)).collect();
-    let vaults = d.vaults.into_iter().map(|v| Sourced::new("v", v)).collect();
-    let rec = |e: recover::RecoverError| format!("Recover/{}", kind_of(&format!("{e:?}")));
-    let set = recover::check(shares, vaults).map_err(rec)?;
-    let r = set.open(pass.as_ref()).map_err(rec)?;
-    Ok(r.contents.entries.iter().map(entry_line).collect())
+        let rec = |e: recover::RecoverError| format!("Recover/{}", e.kind());
+        let set = recover::check(g.shares, g.vaults).map_err(rec)?;
+        let r = set.open(pass.as_ref()).map_err(rec)?;
+        Ok(r.contents.entries.iter().map(entry_line).collect())
+    })();
+    (result, dropped)
 }
 
 #[test]
@@ -1014,7 +1560,14 @@ fn every_vector_does_what_it_says() {
     for f in &files {
         let text = std::fs::read_to_string(f).unwrap();
         let expect = header_value(&text, "expect").expect("expect line");
-        let got = run_vector(&text);
+        let (got, dropped) = run_vector(&text);
+        let want_dropped: Vec<&str> = text
+            .lines()
+            .filter_map(|l| l.strip_prefix("# dropped: "))
+            .collect();
+        if text.contains("\n# input: ") {
+            assert_eq!(dropped, want_dropped, "inputs left out: {}", f.display());
+        }
         if expect == "ok" {
             let want: Vec<String> = text
                 .lines()

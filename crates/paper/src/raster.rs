@@ -13,11 +13,11 @@ use std::io::{Cursor, Read};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::Instant;
 
-use hayro::hayro_interpret::InterpreterSettings;
-use hayro::hayro_syntax::object::{Dict, Object};
-use hayro::hayro_syntax::{Filter, LoadPdfError, Pdf};
-use hayro::{PixmapSettings, RenderCache, RenderSettings};
+use breakglass_core::text::Header;
 use image::{GrayImage, ImageError, ImageFormat, ImageReader};
+use lopdf::content::Content;
+use lopdf::{Dictionary, Document, LoadOptions, Object, ObjectId, Stream};
+use zeroize::Zeroizing;
 
 /// Limits that hold for every format alike.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,20 +41,34 @@ impl Default for RasterLimits {
     }
 }
 
-/// One decoded page.
+/// One decoded page (or one image of a PDF page).
 #[derive(Debug)]
 pub struct Page {
     /// 1-based page number in the file.
     pub number: usize,
-    /// The page in 8-bit grey.
-    pub pixels: GrayImage,
-    /// The page's own text says it is page 2 of a breakglass sheet (no QR code by design).
-    /// Only a sheet PDF can say so; a scan of the page cannot.
-    pub sheet_page_two: bool,
+    /// What the page holds.
+    pub content: PageContent,
 }
 
-/// Text that only page 2 of a breakglass sheet carries, above its typed vault block.
-const SHEET_PAGE_TWO_MARKER: &[u8] = b"VAULT typed fallback";
+/// What a page holds.
+pub enum PageContent {
+    /// Pixels in 8-bit grey, to be scanned for QR codes.
+    Pixels(GrayImage),
+    /// The typed share and vault blocks of breakglass's own sheet PDF, as printed (text form,
+    /// FORMAT.md §6), one line per printed line: read by the text parser, not scanned. Handed
+    /// once per file, numbered by the first page that had any.
+    SheetText(Zeroizing<String>),
+}
+
+impl std::fmt::Debug for PageContent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Pixels(p) => write!(f, "Pixels({} x {})", p.width(), p.height()),
+            // The share text is secret.
+            Self::SheetText(_) => f.write_str("SheetText(..)"),
+        }
+    }
+}
 
 /// A file format recognised by its first bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -156,14 +170,21 @@ pub enum RasterError {
          try again"
     )]
     Encrypted,
-    /// The PDF renderer panicked (a bug in it, caught).
+    /// The PDF reader panicked (a bug in it, caught).
     #[error(
-        "the PDF renderer crashed on page {page}: save the page as a PNG or JPEG image (or \
-         rescan it) and try again"
+        "the PDF reader crashed on this file: save its pages as PNG or JPEG images (or rescan \
+         them) and try again"
     )]
-    RendererCrashed {
-        /// 1-based page number.
-        page: usize,
+    ReaderCrashed,
+    /// A PDF's pages are images in a compression breakglass does not decode.
+    #[error(
+        "the scanner stored the pages of this PDF as {format} images, which breakglass does \
+         not read: scan again saving PNG, JPEG or TIFF (or PDF in a colour, grey or \"high \
+         quality\" mode), or convert the pages, e.g. `pdftoppm -r 300 -png scan.pdf page`"
+    )]
+    PdfImageFormat {
+        /// "JBIG2", "JPEG 2000" or "CCITT Group 3".
+        format: &'static str,
     },
     /// The deadline passed before every page was read.
     #[error(
@@ -176,6 +197,24 @@ pub enum RasterError {
         /// Pages in the file.
         pages: usize,
     },
+}
+
+impl RasterError {
+    /// This error's name, stable for tests and `--json` consumers: never rename one.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::NotAnImage => "NotAnImage",
+            Self::NeedsConversion { .. } => "NeedsConversion",
+            Self::Corrupt { .. } => "Corrupt",
+            Self::TooLarge { .. } => "TooLarge",
+            Self::TooManyPages { .. } => "TooManyPages",
+            Self::TooMuchData { .. } => "TooMuchData",
+            Self::Encrypted => "Encrypted",
+            Self::ReaderCrashed => "ReaderCrashed",
+            Self::PdfImageFormat { .. } => "PdfImageFormat",
+            Self::TimedOut { .. } => "TimedOut",
+        }
+    }
 }
 
 /// The format of `bytes`, told by its first bytes (magic numbers), or `None`.
@@ -277,8 +316,7 @@ pub fn pages(
             let format = other.image_format().expect("every image format maps");
             page(Page {
                 number: 1,
-                pixels: decode_image(bytes, format, limits)?,
-                sheet_page_two: false,
+                content: PageContent::Pixels(decode_image(bytes, format, limits)?),
             });
             Ok(1)
         }
@@ -287,11 +325,13 @@ pub fn pages(
 
 /// Decodes one image with the `image` crate, refusing oversized images before their pixels
 /// are decoded.
-fn decode_image(
+pub(crate) fn decode_image(
     bytes: &[u8],
     format: ImageFormat,
     limits: &RasterLimits,
 ) -> Result<GrayImage, RasterError> {
+    let stripped = without_icc_profile(bytes);
+    let bytes: &[u8] = &stripped;
     let reader = || {
         let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
         let mut image_limits = image::Limits::default();
@@ -323,6 +363,35 @@ fn decode_image(
         .decode()
         .map_err(|e| map_image_error(e, too_large(width, height)))?;
     Ok(decoded.into_luma8())
+}
+
+/// A PNG with its `iCCP` chunks left out (anything else is returned as it is).
+///
+/// # Security
+/// An ICC profile is zlib-compressed, and the PNG decoder inflates it before the first pixel,
+/// bounded only by the whole image's memory allowance: a 64 x 64 PNG could ask for a gigabyte.
+/// Only grey levels matter for reading QR codes, so the profile is never needed.
+fn without_icc_profile(bytes: &[u8]) -> std::borrow::Cow<'_, [u8]> {
+    const SIGNATURE: &[u8] = b"\x89PNG\r\n\x1a\n";
+    if !bytes.starts_with(SIGNATURE) {
+        return std::borrow::Cow::Borrowed(bytes);
+    }
+    let mut out = Vec::with_capacity(bytes.len());
+    out.extend_from_slice(SIGNATURE);
+    let mut rest = &bytes[SIGNATURE.len()..];
+    // Chunk: length (4, big-endian) ‖ type (4) ‖ data ‖ CRC (4).
+    while rest.len() >= 12 {
+        let len = u32::from_be_bytes([rest[0], rest[1], rest[2], rest[3]]) as usize;
+        let Some(total) = len.checked_add(12).filter(|&t| t <= rest.len()) else {
+            break; // damaged: the decoder reports it
+        };
+        if &rest[4..8] != b"iCCP" {
+            out.extend_from_slice(&rest[..total]);
+        }
+        rest = &rest[total..];
+    }
+    out.extend_from_slice(rest);
+    std::borrow::Cow::Owned(out)
 }
 
 fn map_image_error(error: ImageError, too_large: RasterError) -> RasterError {
@@ -381,8 +450,7 @@ fn tiff_pages(
         let number = i + 1;
         if !page(Page {
             number,
-            pixels: img,
-            sheet_page_two: false,
+            content: PageContent::Pixels(img),
         }) {
             break;
         }
@@ -435,32 +503,39 @@ fn tiff_directories(bytes: &[u8], max_pages: usize) -> Result<Vec<u64>, RasterEr
     Ok(offsets)
 }
 
-/// Resolution pages of a PDF are rendered at: enough for the densest breakglass code at a few
-/// pixels per module, and for a copier's 300-dpi scan to keep its detail.
-const PDF_DPI: f32 = 200.0;
-/// Long side of a rendered page at most (a page whose size in points is huge, as phone apps
-/// write one point per photo pixel, is rendered at about its native resolution instead).
-const PDF_MAX_LONG_SIDE: f32 = 4000.0;
+/// The font breakglass prints the typed share and vault blocks in (a PDF built-in font).
+const SHEET_FONT: &[u8] = b"Courier";
+/// How deep Form XObjects are followed to find a page's images.
+const MAX_FORM_DEPTH: usize = 4;
+/// Images taken from one page at most (a copier stores one per page).
+const MAX_IMAGES_PER_PAGE: usize = 16;
 
-/// Every page of a PDF, rendered by hayro after the limits were checked on the whole file.
+/// Every page of a PDF, without rendering anything: a breakglass sheet PDF gives its typed
+/// text (exact, and read by the same parser as typed input), and a scanned PDF gives the
+/// images its pages hold, decoded one at a time. Limits are checked on the whole file first.
 fn pdf_pages(
     bytes: &[u8],
     limits: &RasterLimits,
     deadline: Instant,
     page: &mut dyn FnMut(Page) -> bool,
 ) -> Result<usize, RasterError> {
-    let pdf = match Pdf::new(bytes.to_vec()) {
-        Ok(pdf) => pdf,
-        Err(LoadPdfError::Decryption(_)) => return Err(RasterError::Encrypted),
-        Err(LoadPdfError::Invalid) => {
-            return Err(RasterError::Corrupt {
-                detail: "not a readable PDF".into(),
-            });
-        }
-    };
-    check_pdf_limits(&pdf, limits)?;
-    let all = pdf.pages();
-    let pages = all.len();
+    // lopdf parses untrusted bytes: a panic in it costs this file, not the recovery.
+    catch_unwind(AssertUnwindSafe(|| {
+        pdf_pages_inner(bytes, limits, deadline, page)
+    }))
+    .unwrap_or(Err(RasterError::ReaderCrashed))
+}
+
+fn pdf_pages_inner(
+    bytes: &[u8],
+    limits: &RasterLimits,
+    deadline: Instant,
+    page: &mut dyn FnMut(Page) -> bool,
+) -> Result<usize, RasterError> {
+    let doc = load_pdf(bytes, limits)?;
+    check_pdf_limits(&doc, limits)?;
+    let ids: Vec<ObjectId> = doc.get_pages().into_values().collect();
+    let pages = ids.len();
     if pages == 0 {
         return Err(RasterError::Corrupt {
             detail: "the PDF has no pages".into(),
@@ -471,101 +546,577 @@ fn pdf_pages(
             max_pages: limits.max_pages,
         });
     }
-    let cache = RenderCache::new();
-    let interpreter = InterpreterSettings::default();
-    let render = RenderSettings::default();
-    for (i, p) in all.iter().enumerate() {
+    let mut sheet_text = Zeroizing::new(String::new());
+    let mut first_sheet_page = None;
+    let mut in_sheet = false;
+    let mut first_error = None;
+    for (i, &id) in ids.iter().enumerate() {
         if i > 0 && Instant::now() >= deadline {
             return Err(RasterError::TimedOut { done: i, pages });
         }
-        let (w, h) = p.render_dimensions();
-        let scale = page_scale(w, h, limits.max_pixels);
-        let settings = PixmapSettings {
-            x_scale: scale,
-            y_scale: scale,
-            bg_color: hayro::vello_cpu::color::palette::css::WHITE,
+        let number = i + 1;
+        // A sheet page: its Courier lines from the first block header on; a page without a
+        // header right after one continues its vault block ("VAULT typed fallback (continued)").
+        let lines = sheet_lines(&doc, id, limits)?;
+        let start = lines.iter().position(|l| is_block_header(l));
+        let kept = match start {
+            Some(s) => Some(&lines[s..]),
+            None if in_sheet && !lines.is_empty() => Some(&lines[..]),
+            None => None,
         };
-        let pixmap = catch_unwind(AssertUnwindSafe(|| {
-            hayro::render(p, &cache, &interpreter, &render, &settings)
-        }))
-        .map_err(|_| RasterError::RendererCrashed { page: i + 1 })?;
-        let (pw, ph) = (u32::from(pixmap.width()), u32::from(pixmap.height()));
-        if pw == 0 || ph == 0 {
-            return Err(RasterError::Corrupt {
-                detail: format!("page {} has no area", i + 1),
-            });
+        if let Some(kept) = kept {
+            in_sheet = true;
+            first_sheet_page.get_or_insert(number);
+            for l in kept {
+                sheet_text.push_str(l);
+                sheet_text.push('\n');
+            }
+            continue;
         }
-        // The background is opaque white, so premultiplied colour is plain colour.
-        let grey: Vec<u8> = pixmap
-            .data()
-            .iter()
-            .map(|px| {
-                let y = 299 * u32::from(px.r) + 587 * u32::from(px.g) + 114 * u32::from(px.b);
-                u8::try_from(y / 1000).expect("a weighted mean of bytes is a byte")
-            })
-            .collect();
-        let pixels = GrayImage::from_raw(pw, ph, grey).expect("one byte per pixel");
-        let sheet_page_two = p.page_stream().is_some_and(|text| {
-            text.windows(SHEET_PAGE_TWO_MARKER.len())
-                .any(|w| w == SHEET_PAGE_TWO_MARKER)
+        in_sheet = false;
+        for stream in page_images(&doc, id) {
+            match decode_pdf_image(&doc, stream, limits) {
+                Ok(pixels) => {
+                    if !page(Page {
+                        number,
+                        content: PageContent::Pixels(pixels),
+                    }) {
+                        return Ok(pages);
+                    }
+                }
+                Err(e) => {
+                    first_error.get_or_insert(e);
+                }
+            }
+        }
+    }
+    if let Some(number) = first_sheet_page {
+        page(Page {
+            number,
+            content: PageContent::SheetText(sheet_text),
         });
-        if !page(Page {
-            number: i + 1,
-            pixels,
-            sheet_page_two,
-        }) {
-            break;
+    }
+    match first_error {
+        Some(e) => Err(e),
+        None => Ok(pages),
+    }
+}
+
+/// Parses the PDF with every stream it must unpack while loading bounded.
+fn load_pdf(bytes: &[u8], limits: &RasterLimits) -> Result<Document, RasterError> {
+    let mut options = LoadOptions::default();
+    options.max_decompressed_size =
+        Some(usize::try_from(limits.max_unpacked_bytes).unwrap_or(usize::MAX));
+    match Document::load_mem_with_options(bytes, options) {
+        Ok(doc) => Ok(doc),
+        Err(
+            lopdf::Error::Decryption(_)
+            | lopdf::Error::InvalidPassword
+            | lopdf::Error::UnsupportedSecurityHandler(_),
+        ) => Err(RasterError::Encrypted),
+        Err(lopdf::Error::Decompress(lopdf::DecompressError::MemoryLimitExceeded { .. })) => {
+            Err(RasterError::TooMuchData {
+                max_bytes: limits.max_unpacked_bytes,
+            })
+        }
+        Err(_) => Err(RasterError::Corrupt {
+            detail: "not a readable PDF".into(),
+        }),
+    }
+}
+
+/// True when the first word of `line` is a breakglass block header (`BG1-S-5-K7M2Q9X`).
+fn is_block_header(line: &str) -> bool {
+    line.split_whitespace()
+        .next()
+        .is_some_and(|w| Header::parse(w).is_ok())
+}
+
+/// The lines a page shows in the sheet font, in content-stream order: one per text
+/// positioning, as the sheet writes one line per text object.
+///
+/// Built-in fonts use WinAnsi; the sheet's blocks are ASCII, where WinAnsi is ASCII.
+fn sheet_lines(
+    doc: &Document,
+    page_id: ObjectId,
+    limits: &RasterLimits,
+) -> Result<Vec<Zeroizing<String>>, RasterError> {
+    let fonts = doc.get_page_fonts(page_id).unwrap_or_default();
+    let courier: Vec<&[u8]> = fonts
+        .iter()
+        .filter(|(_, f)| {
+            f.get(b"BaseFont")
+                .and_then(Object::as_name)
+                .is_ok_and(|n| n == SHEET_FONT)
+        })
+        .map(|(name, _)| name.as_slice())
+        .collect();
+    if courier.is_empty() {
+        return Ok(Vec::new());
+    }
+    let max = usize::try_from(limits.max_unpacked_bytes).unwrap_or(usize::MAX);
+    let content = Zeroizing::new(
+        doc.get_page_content_with_limit(page_id, max)
+            .map_err(|e| pdf_stream_error(e, limits))?,
+    );
+    let Ok(content) = Content::decode(&content) else {
+        return Err(RasterError::Corrupt {
+            detail: "a page's content cannot be read".into(),
+        });
+    };
+    let mut lines = Vec::new();
+    let mut line = Zeroizing::new(String::new());
+    let mut in_font = false;
+    let mut end_line = |line: &mut Zeroizing<String>| {
+        if !line.trim().is_empty() {
+            lines.push(std::mem::take(line));
+        }
+        line.clear();
+    };
+    let show = |line: &mut Zeroizing<String>, o: &Object| {
+        if let Object::String(bytes, _) = o {
+            line.extend(bytes.iter().map(|&b| char::from(b)));
+        }
+    };
+    for op in &content.operations {
+        match op.operator.as_str() {
+            "Tf" => {
+                in_font = op
+                    .operands
+                    .first()
+                    .and_then(|o| o.as_name().ok())
+                    .is_some_and(|n| courier.contains(&n));
+            }
+            "BT" | "ET" | "Td" | "TD" | "Tm" | "T*" => end_line(&mut line),
+            "Tj" if in_font => op.operands.iter().for_each(|o| show(&mut line, o)),
+            "'" | "\"" if in_font => {
+                end_line(&mut line);
+                op.operands
+                    .last()
+                    .into_iter()
+                    .for_each(|o| show(&mut line, o));
+            }
+            "TJ" if in_font => {
+                for o in op
+                    .operands
+                    .iter()
+                    .filter_map(|o| o.as_array().ok())
+                    .flatten()
+                {
+                    show(&mut line, o);
+                }
+            }
+            _ => {}
         }
     }
-    Ok(pages)
+    end_line(&mut line);
+    Ok(lines)
 }
 
-/// The scale from points to pixels for a page of `w` x `h` points.
-fn page_scale(w: f32, h: f32, max_pixels: u64) -> f32 {
-    let (w, h) = (w.max(1.0), h.max(1.0));
-    let mut scale = PDF_DPI / 72.0;
-    scale = scale
-        .min(PDF_MAX_LONG_SIDE / w.max(h))
-        .max(f32::MIN_POSITIVE);
-    // The renderer's sides are 16-bit, and the page must stay within the pixel limit.
-    scale = scale.min(f32::from(u16::MAX - 1) / w.max(h));
-    let pixels = f64::from(w * scale) * f64::from(h * scale);
-    if pixels > max_pixels as f64 {
-        scale *= (max_pixels as f64 / pixels).sqrt() as f32;
+fn pdf_stream_error(e: lopdf::Error, limits: &RasterLimits) -> RasterError {
+    match e {
+        lopdf::Error::Decompress(lopdf::DecompressError::MemoryLimitExceeded { .. }) => {
+            RasterError::TooMuchData {
+                max_bytes: limits.max_unpacked_bytes,
+            }
+        }
+        lopdf::Error::Unimplemented(_) => RasterError::Corrupt {
+            detail: "a stream uses a compression breakglass does not read".into(),
+        },
+        _ => RasterError::Corrupt {
+            detail: "a stream cannot be unpacked".into(),
+        },
     }
-    scale
 }
 
-/// Checks the whole PDF before any page is rendered: every image's declared size, and the
-/// bytes its compressed streams unpack to (counted by inflating each once, output discarded).
-fn check_pdf_limits(pdf: &Pdf, limits: &RasterLimits) -> Result<(), RasterError> {
-    let mut unpacked: u64 = 0;
-    for object in pdf.objects() {
-        let Object::Stream(stream) = object else {
+/// Follows a reference (or a chain of them) to the object.
+fn resolve<'a>(doc: &'a Document, o: &'a Object) -> Option<&'a Object> {
+    doc.dereference(o).ok().map(|(_, o)| o)
+}
+
+fn dict_entry<'a>(doc: &'a Document, d: &'a Dictionary, key: &[u8]) -> Option<&'a Object> {
+    d.get(key).ok().and_then(|o| resolve(doc, o))
+}
+
+/// The image XObjects a page draws, directly or through Form XObjects, each once.
+fn page_images(doc: &Document, page_id: ObjectId) -> Vec<&Stream> {
+    let mut resources: Vec<&Dictionary> = Vec::new();
+    if let Ok((inline, ids)) = doc.get_page_resources(page_id) {
+        resources.extend(inline);
+        resources.extend(ids.into_iter().filter_map(|id| doc.get_dictionary(id).ok()));
+    }
+    let mut seen: Vec<ObjectId> = Vec::new();
+    let mut out = Vec::new();
+    for r in resources {
+        collect_images(doc, r, 0, &mut seen, &mut out);
+    }
+    out
+}
+
+fn collect_images<'a>(
+    doc: &'a Document,
+    resources: &'a Dictionary,
+    depth: usize,
+    seen: &mut Vec<ObjectId>,
+    out: &mut Vec<&'a Stream>,
+) {
+    let Some(Object::Dictionary(xobjects)) = dict_entry(doc, resources, b"XObject") else {
+        return;
+    };
+    for (_, value) in xobjects.iter() {
+        if out.len() >= MAX_IMAGES_PER_PAGE {
+            return;
+        }
+        let Object::Reference(id) = value else {
             continue;
         };
-        check_image_size(stream.dict(), limits)?;
-        let filters = stream.filters();
-        if filters.first() == Some(&Filter::FlateDecode) {
-            let budget = limits.max_unpacked_bytes.saturating_sub(unpacked);
-            unpacked +=
-                inflated_len(&stream.raw_data(), budget).ok_or(RasterError::TooMuchData {
-                    max_bytes: limits.max_unpacked_bytes,
-                })?;
+        if seen.contains(id) {
+            continue;
+        }
+        seen.push(*id);
+        let Ok(Object::Stream(stream)) = doc.get_object(*id) else {
+            continue;
+        };
+        match stream.dict.get(b"Subtype").and_then(Object::as_name) {
+            Ok(b"Image") => out.push(stream),
+            Ok(b"Form") if depth < MAX_FORM_DEPTH => {
+                if let Some(Object::Dictionary(inner)) = dict_entry(doc, &stream.dict, b"Resources")
+                {
+                    collect_images(doc, inner, depth + 1, seen, out);
+                }
+            }
+            _ => {}
         }
     }
-    Ok(())
 }
 
-fn check_image_size(dict: &Dict<'_>, limits: &RasterLimits) -> Result<(), RasterError> {
-    let side = |key: &str| dict.get::<f64>(key).map_or(0, |v| v.max(0.0) as u64);
-    let (width, height) = (side("Width"), side("Height"));
+/// A number from a dictionary (integer or real), following references.
+fn number(doc: &Document, d: &Dictionary, key: &[u8]) -> Option<f64> {
+    match dict_entry(doc, d, key)? {
+        Object::Integer(i) => Some(*i as f64),
+        Object::Real(r) => Some(f64::from(*r)),
+        _ => None,
+    }
+}
+
+/// Decodes one image XObject to grey: JPEG (DCTDecode), CCITT Group 4, or raw samples
+/// (uncompressed, Flate, LZW, ASCII85) in grey, RGB, CMYK, ICC-based or indexed colour.
+fn decode_pdf_image(
+    doc: &Document,
+    stream: &Stream,
+    limits: &RasterLimits,
+) -> Result<GrayImage, RasterError> {
+    let d = &stream.dict;
+    let side = |key: &[u8]| number(doc, d, key).map_or(0, |v| v.max(0.0) as u64);
+    let (width, height) = (side(b"Width"), side(b"Height"));
     if width.saturating_mul(height) > limits.max_pixels {
         return Err(RasterError::TooLarge {
             width,
             height,
             max_pixels: limits.max_pixels,
         });
+    }
+    if width == 0 || height == 0 {
+        return Err(RasterError::Corrupt {
+            detail: "an image in the PDF has no pixels".into(),
+        });
+    }
+    let (w, h) = (width as u32, height as u32);
+    let filters: Vec<Vec<u8>> = match dict_entry(doc, d, b"Filter") {
+        Some(Object::Name(n)) => vec![n.clone()],
+        Some(Object::Array(a)) => a
+            .iter()
+            .filter_map(|o| resolve(doc, o)?.as_name().ok().map(<[u8]>::to_vec))
+            .collect(),
+        _ => Vec::new(),
+    };
+    let params = match dict_entry(doc, d, b"DecodeParms") {
+        Some(Object::Dictionary(p)) => Some(p),
+        Some(Object::Array(a)) => a
+            .last()
+            .and_then(|o| resolve(doc, o))
+            .and_then(|o| o.as_dict().ok()),
+        _ => None,
+    };
+    // `/Decode [1 0]` inverts one-component images.
+    let inverted = match dict_entry(doc, d, b"Decode") {
+        Some(Object::Array(a)) => a
+            .first()
+            .and_then(|o| {
+                o.as_float()
+                    .ok()
+                    .or_else(|| o.as_i64().ok().map(|i| i as f32))
+            })
+            .is_some_and(|v| v > 0.5),
+        _ => false,
+    };
+    let mask = matches!(
+        dict_entry(doc, d, b"ImageMask"),
+        Some(Object::Boolean(true))
+    );
+    match filters.last().map(Vec::as_slice) {
+        Some(b"DCTDecode" | b"DCT") if filters.len() == 1 => {
+            decode_image(&stream.content, ImageFormat::Jpeg, limits)
+        }
+        Some(b"CCITTFaxDecode" | b"CCF") if filters.len() == 1 => {
+            ccitt_image(doc, &stream.content, params, w, h, inverted)
+        }
+        Some(b"JBIG2Decode") => Err(RasterError::PdfImageFormat { format: "JBIG2" }),
+        Some(b"JPXDecode") => Err(RasterError::PdfImageFormat {
+            format: "JPEG 2000",
+        }),
+        Some(b"DCTDecode" | b"DCT" | b"CCITTFaxDecode" | b"CCF") => Err(RasterError::Corrupt {
+            detail: "an image in the PDF is compressed twice over, which breakglass does not read"
+                .into(),
+        }),
+        _ => {
+            let max = usize::try_from(limits.max_unpacked_bytes).unwrap_or(usize::MAX);
+            let data = stream
+                .get_plain_content_with_limit(max)
+                .map_err(|e| pdf_stream_error(e, limits))?;
+            let colour = if mask {
+                Colour::Grey
+            } else {
+                colour_space(doc, dict_entry(doc, d, b"ColorSpace"))?
+            };
+            let bits = if mask {
+                1
+            } else {
+                number(doc, d, b"BitsPerComponent").map_or(8, |b| b as u32)
+            };
+            samples_to_grey(&data, w, h, bits, &colour, inverted)
+        }
+    }
+}
+
+/// A PDF colour space, as far as grey levels need it.
+enum Colour {
+    Grey,
+    Rgb,
+    Cmyk,
+    /// Base colour space and its palette (`hival + 1` entries).
+    Indexed(Box<Colour>, Vec<u8>),
+}
+
+impl Colour {
+    fn components(&self) -> u32 {
+        match self {
+            Colour::Grey | Colour::Indexed(..) => 1,
+            Colour::Rgb => 3,
+            Colour::Cmyk => 4,
+        }
+    }
+
+    /// Grey level of one colour given as 8-bit components.
+    fn grey(&self, c: &[u8]) -> u8 {
+        let luma = |r: u32, g: u32, b: u32| ((299 * r + 587 * g + 114 * b) / 1000) as u8;
+        match self {
+            Colour::Grey => c[0],
+            Colour::Rgb => luma(c[0].into(), c[1].into(), c[2].into()),
+            Colour::Cmyk => {
+                let k = u32::from(c[3]);
+                let ink = |v: u8| 255 - (u32::from(v) + k).min(255);
+                luma(ink(c[0]), ink(c[1]), ink(c[2]))
+            }
+            Colour::Indexed(base, palette) => {
+                let n = base.components() as usize;
+                let at = usize::from(c[0]) * n;
+                palette.get(at..at + n).map_or(0, |entry| base.grey(entry))
+            }
+        }
+    }
+}
+
+fn colour_space(doc: &Document, o: Option<&Object>) -> Result<Colour, RasterError> {
+    let unsupported = || RasterError::Corrupt {
+        detail: "an image in the PDF uses a colour space breakglass does not read".into(),
+    };
+    let Some(o) = o else {
+        return Err(unsupported());
+    };
+    match o {
+        Object::Name(n) => match n.as_slice() {
+            b"DeviceGray" | b"CalGray" | b"G" => Ok(Colour::Grey),
+            b"DeviceRGB" | b"CalRGB" | b"RGB" => Ok(Colour::Rgb),
+            b"DeviceCMYK" | b"CMYK" => Ok(Colour::Cmyk),
+            _ => Err(unsupported()),
+        },
+        Object::Array(a) => {
+            let family = a.first().and_then(|f| f.as_name().ok()).unwrap_or_default();
+            match family {
+                b"ICCBased" => {
+                    let n = a
+                        .get(1)
+                        .and_then(|s| resolve(doc, s))
+                        .and_then(|s| s.as_stream().ok())
+                        .and_then(|s| number(doc, &s.dict, b"N"));
+                    match n.map(|n| n as u32) {
+                        Some(1) => Ok(Colour::Grey),
+                        Some(3) => Ok(Colour::Rgb),
+                        Some(4) => Ok(Colour::Cmyk),
+                        _ => Err(unsupported()),
+                    }
+                }
+                b"CalGray" => Ok(Colour::Grey),
+                b"CalRGB" | b"Lab" => Ok(Colour::Rgb),
+                b"Indexed" | b"I" => {
+                    let base = colour_space(doc, a.get(1).and_then(|b| resolve(doc, b)))?;
+                    if matches!(base, Colour::Indexed(..)) {
+                        return Err(unsupported());
+                    }
+                    let palette = match a.get(3).and_then(|l| resolve(doc, l)) {
+                        Some(Object::String(s, _)) => s.clone(),
+                        Some(Object::Stream(s)) => s
+                            .get_plain_content_with_limit(4 * 256)
+                            .map_err(|_| unsupported())?,
+                        _ => return Err(unsupported()),
+                    };
+                    Ok(Colour::Indexed(Box::new(base), palette))
+                }
+                _ => Err(unsupported()),
+            }
+        }
+        _ => Err(unsupported()),
+    }
+}
+
+/// Rows of packed samples (each row starts on a byte) to grey.
+fn samples_to_grey(
+    data: &[u8],
+    w: u32,
+    h: u32,
+    bits: u32,
+    colour: &Colour,
+    inverted: bool,
+) -> Result<GrayImage, RasterError> {
+    if !matches!(bits, 1 | 2 | 4 | 8 | 16) {
+        return Err(RasterError::Corrupt {
+            detail: format!("an image in the PDF has {bits} bits per sample"),
+        });
+    }
+    let comps = colour.components();
+    let row_bits = u64::from(w) * u64::from(comps) * u64::from(bits);
+    let row_bytes =
+        usize::try_from(row_bits.div_ceil(8)).map_err(|_| RasterError::TooMuchData {
+            max_bytes: data.len() as u64,
+        })?;
+    if (data.len() as u64) < row_bytes as u64 * u64::from(h) {
+        return Err(RasterError::Corrupt {
+            detail: "an image in the PDF has less data than its size needs".into(),
+        });
+    }
+    let indexed = matches!(colour, Colour::Indexed(..));
+    let max = (1u32 << bits.min(8)) - 1;
+    let mut out = Vec::with_capacity(w as usize * h as usize);
+    let mut px = [0u8; 4];
+    for row in data.chunks_exact(row_bytes).take(h as usize) {
+        for x in 0..w as usize {
+            for (c, slot) in px.iter_mut().enumerate().take(comps as usize) {
+                let i = (x * comps as usize + c) * bits as usize;
+                let v = match bits {
+                    16 => u32::from(row[i / 8]),
+                    8 => u32::from(row[i / 8]),
+                    _ => (u32::from(row[i / 8]) >> (8 - bits as usize - i % 8)) & max,
+                };
+                *slot = if indexed || bits >= 8 {
+                    v as u8
+                } else {
+                    (v * 255 / max) as u8
+                };
+            }
+            let g = colour.grey(&px[..comps as usize]);
+            out.push(if inverted && comps == 1 && !indexed {
+                255 - g
+            } else {
+                g
+            });
+        }
+    }
+    Ok(GrayImage::from_raw(w, h, out).expect("one byte per pixel"))
+}
+
+/// CCITT Group 4 (`K < 0`), what copiers save in their black-and-white modes.
+fn ccitt_image(
+    doc: &Document,
+    data: &[u8],
+    params: Option<&Dictionary>,
+    w: u32,
+    h: u32,
+    inverted: bool,
+) -> Result<GrayImage, RasterError> {
+    let param = |key: &[u8]| params.and_then(|p| number(doc, p, key));
+    let k = param(b"K").unwrap_or(0.0);
+    let black_is_1 = params
+        .and_then(|p| dict_entry(doc, p, b"BlackIs1"))
+        .is_some_and(|o| matches!(o, Object::Boolean(true)));
+    if k >= 0.0 {
+        return Err(RasterError::PdfImageFormat {
+            format: "CCITT Group 3",
+        });
+    }
+    let too_wide = || RasterError::Corrupt {
+        detail: "a CCITT image in the PDF is more than 65535 pixels on a side".into(),
+    };
+    let columns = param(b"Columns").map_or(1728, |c| c as u32);
+    if columns != w {
+        return Err(RasterError::Corrupt {
+            detail: "a CCITT image's width and its /Columns disagree".into(),
+        });
+    }
+    let width = u16::try_from(w).map_err(|_| too_wide())?;
+    let height = u16::try_from(h).map_err(|_| too_wide())?;
+    let mut out = Vec::with_capacity(w as usize * h as usize);
+    let mut rows = 0u32;
+    let done = fax::decoder::decode_g4(data.iter().copied(), width, Some(height), |line| {
+        rows += 1;
+        out.extend(fax::decoder::pels(line, width).map(|c| {
+            // The filter's output bit (BlackIs1 says which bit is black), then /Decode.
+            let bit = (c == fax::Color::Black) == black_is_1;
+            if bit != inverted { 255 } else { 0 }
+        }));
+    });
+    if done.is_none() && rows == 0 {
+        return Err(RasterError::Corrupt {
+            detail: "a CCITT Group 4 image in the PDF cannot be decoded".into(),
+        });
+    }
+    // A damaged tail leaves white rows, as a reader shows it.
+    out.resize(w as usize * h as usize, 255);
+    Ok(GrayImage::from_raw(w, h, out).expect("one byte per pixel"))
+}
+
+/// Checks the whole PDF before any page is read: every image's declared size, and the bytes
+/// its compressed streams unpack to (counted by inflating each once, output discarded).
+fn check_pdf_limits(doc: &Document, limits: &RasterLimits) -> Result<(), RasterError> {
+    let mut unpacked: u64 = 0;
+    for object in doc.objects.values() {
+        let Object::Stream(stream) = object else {
+            continue;
+        };
+        let d = &stream.dict;
+        if d.get(b"Subtype")
+            .and_then(Object::as_name)
+            .is_ok_and(|n| n == b"Image")
+        {
+            let side = |key: &[u8]| number(doc, d, key).map_or(0, |v| v.max(0.0) as u64);
+            let (width, height) = (side(b"Width"), side(b"Height"));
+            if width.saturating_mul(height) > limits.max_pixels {
+                return Err(RasterError::TooLarge {
+                    width,
+                    height,
+                    max_pixels: limits.max_pixels,
+                });
+            }
+        }
+        if stream
+            .filters()
+            .is_ok_and(|f| f.first() == Some(&&b"FlateDecode"[..]))
+        {
+            let budget = limits.max_unpacked_bytes.saturating_sub(unpacked);
+            unpacked += inflated_len(&stream.content, budget).ok_or(RasterError::TooMuchData {
+                max_bytes: limits.max_unpacked_bytes,
+            })?;
+        }
     }
     Ok(())
 }
@@ -793,7 +1344,7 @@ mod tests {
             let got = all_pages(&encode(&img, format), &RasterLimits::default()).unwrap();
             assert_eq!(got.len(), 1, "{format:?}");
             assert_eq!(got[0].number, 1);
-            assert_eq!(got[0].pixels, img, "{format:?}");
+            assert_eq!(pixels(&got[0]), &img, "{format:?}");
         }
     }
 
@@ -804,7 +1355,7 @@ mod tests {
         assert_eq!(got.len(), 3);
         for (i, (page, img)) in got.iter().zip(&imgs).enumerate() {
             assert_eq!(page.number, i + 1);
-            assert_eq!(&page.pixels, img, "page {}", i + 1);
+            assert_eq!(pixels(page), img, "page {}", i + 1);
         }
         // The callback stops the reading.
         let mut seen = 0;
@@ -872,43 +1423,141 @@ mod tests {
         ));
     }
 
+    fn pixels(page: &Page) -> &GrayImage {
+        match &page.content {
+            PageContent::Pixels(p) => p,
+            PageContent::SheetText(_) => panic!("page {} is text", page.number),
+        }
+    }
+
     #[test]
-    fn a_pdf_page_is_rendered_at_200_dpi() {
-        // A black square in the middle of an A4 page; a 1x1 image so /Im0 resolves.
-        let content = stream("", b"0 g 247.5 371 100 100 re f");
+    fn a_scanned_pdfs_page_images_are_decoded() {
+        // 1-bit grey, Flate, /Decode [1 0]: set bits are black. A 4 x 2 checkerboard.
+        let raw = deflate(&[0b1010_0000, 0b0101_0000]);
         let image = stream(
-            "/Type /XObject /Subtype /Image /Width 1 /Height 1 /ColorSpace /DeviceGray \
-             /BitsPerComponent 8",
-            b"\xff",
+            "/Type /XObject /Subtype /Image /Width 4 /Height 2 /ColorSpace /DeviceGray \
+             /BitsPerComponent 1 /Decode [1 0] /Filter /FlateDecode",
+            &raw,
         );
+        let content = stream("", b"q 595 0 0 842 0 0 cm /Im0 Do Q");
         let got = all_pages(
             &pdf_pages(2, content, vec![image]),
             &RasterLimits::default(),
         )
         .unwrap();
         assert_eq!(got.len(), 2);
-        let page = &got[1].pixels;
         assert_eq!(got[1].number, 2);
-        assert_eq!((page.width(), page.height()), (1652, 2338));
-        assert_eq!(page.get_pixel(826, 1169)[0], 0, "the square is black");
-        assert_eq!(page.get_pixel(20, 20)[0], 255, "the paper is white");
-        assert!(!got[0].sheet_page_two);
-    }
-
-    #[test]
-    fn a_sheet_pdfs_page_two_says_so() {
-        let content = stream("", b"BT /F1 12 Tf 72 700 Td (VAULT typed fallback) Tj ET");
-        let image = stream(
-            "/Type /XObject /Subtype /Image /Width 1 /Height 1 /ColorSpace /DeviceGray \
+        assert_eq!(pixels(&got[0]).as_raw(), &[0, 255, 0, 255, 255, 0, 255, 0]);
+        // RGB samples become grey.
+        let rgb = stream(
+            "/Type /XObject /Subtype /Image /Width 2 /Height 1 /ColorSpace /DeviceRGB \
              /BitsPerComponent 8",
-            b"\xff",
+            &[255, 255, 255, 255, 0, 0],
         );
         let got = all_pages(
-            &pdf_pages(1, content, vec![image]),
+            &pdf_pages(1, stream("", b""), vec![rgb]),
             &RasterLimits::default(),
         )
         .unwrap();
-        assert!(got[0].sheet_page_two);
+        assert_eq!(pixels(&got[0]).as_raw(), &[255, 76]);
+    }
+
+    #[test]
+    fn a_ccitt_group4_page_is_decoded_and_jbig2_gets_a_way_out() {
+        // 8 x 2: a black left half, as a copier's bilevel mode stores it.
+        let mut enc = fax::encoder::Encoder::new(fax::VecWriter::new());
+        for _ in 0..2 {
+            enc.encode_line(
+                (0..8).map(|x| {
+                    if x < 4 {
+                        fax::Color::Black
+                    } else {
+                        fax::Color::White
+                    }
+                }),
+                8,
+            )
+            .unwrap();
+        }
+        let data = enc.finish().unwrap().finish();
+        let image = stream(
+            "/Type /XObject /Subtype /Image /Width 8 /Height 2 /ColorSpace /DeviceGray \
+             /BitsPerComponent 1 /Filter /CCITTFaxDecode \
+             /DecodeParms << /K -1 /Columns 8 /Rows 2 >>",
+            &data,
+        );
+        let got = all_pages(
+            &pdf_pages(1, stream("", b""), vec![image]),
+            &RasterLimits::default(),
+        )
+        .unwrap();
+        let row = [0, 0, 0, 0, 255, 255, 255, 255];
+        assert_eq!(pixels(&got[0]).as_raw(), &[row, row].concat());
+
+        let jbig2 = stream(
+            "/Type /XObject /Subtype /Image /Width 8 /Height 2 /ColorSpace /DeviceGray \
+             /BitsPerComponent 1 /Filter /JBIG2Decode",
+            b"\0",
+        );
+        let e = all_pages(
+            &pdf_pages(1, stream("", b""), vec![jbig2]),
+            &RasterLimits::default(),
+        )
+        .unwrap_err();
+        assert!(
+            matches!(e, RasterError::PdfImageFormat { format: "JBIG2" }),
+            "{e:?}"
+        );
+        assert!(e.to_string().contains("pdftoppm"), "{e}");
+    }
+
+    #[test]
+    fn a_sheet_pdfs_courier_text_is_handed_over_as_text() {
+        use breakglass_core::text::{Block, Kind};
+        let block = Block::encode(Kind::Vault, &[7u8; 90]).unwrap();
+        let lines = block.display_lines();
+        // Helvetica headings and a Courier line before the block are left out; the block's
+        // lines are split over two pages, as a long vault continues on page 3.
+        let mut page = String::from(
+            "BT /F1 9 Tf 72 800 Td (VAULT typed fallback) Tj ET\n\
+             BT /F2 9 Tf 72 790 Td (ABCD-EFGH) Tj ET\n",
+        );
+        for (i, l) in lines.iter().enumerate() {
+            page.push_str(&format!(
+                "BT /F2 9 Tf 72 {} Td ({}) Tj ET\n",
+                700 - i,
+                l.as_str()
+            ));
+        }
+        let fonts = "/Font << /F1 << /Type /Font /Subtype /Type1 /BaseFont /Helvetica >> \
+                     /F2 << /Type /Font /Subtype /Type1 /BaseFont /Courier >> >>";
+        let objects = vec![
+            b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
+            b"<< /Type /Pages /Kids [4 0 R] /Count 1 >>".to_vec(),
+            stream("", page.as_bytes()),
+            format!(
+                "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 3 0 R \
+                 /Resources << {fonts} >> >>"
+            )
+            .into_bytes(),
+        ];
+        let got = all_pages(&pdf(&objects), &RasterLimits::default()).unwrap();
+        assert_eq!(got.len(), 1);
+        let PageContent::SheetText(text) = &got[0].content else {
+            panic!("not text: {:?}", got[0]);
+        };
+        assert!(
+            !text.contains("VAULT") && !text.contains("ABCD"),
+            "{}",
+            text.as_str()
+        );
+        let parsed = breakglass_core::text::parse_blocks(text).unwrap();
+        assert_eq!(parsed.len(), 1);
+        assert_eq!(
+            &*parsed[0].decode().unwrap().expose_secret(),
+            &[7u8; 90][..]
+        );
+        assert!(!format!("{:?}", got[0]).contains(lines[1].as_str()));
     }
 
     #[test]
@@ -976,20 +1625,5 @@ mod tests {
             all_pages(b"%PDF-1.4\nnothing else", &RasterLimits::default()),
             Err(RasterError::Corrupt { .. })
         ));
-    }
-
-    #[test]
-    fn page_scale_keeps_pages_within_the_limits() {
-        // A4 at 200 dpi.
-        assert!((page_scale(595.0, 842.0, 100_000_000) - 200.0 / 72.0).abs() < 1e-6);
-        // A phone app's page, one point per photo pixel: about native resolution.
-        let s = page_scale(3000.0, 4000.0, 100_000_000);
-        assert!((4000.0 * s - 4000.0).abs() < 1.0, "{s}");
-        // The pixel limit wins over the resolution.
-        let s = page_scale(595.0, 842.0, 1_000_000);
-        assert!(
-            f64::from(595.0 * s) * f64::from(842.0 * s) <= 1_000_001.0,
-            "{s}"
-        );
     }
 }

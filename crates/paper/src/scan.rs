@@ -9,13 +9,12 @@
 //! The module does no file I/O and prints nothing.
 
 use std::collections::HashSet;
-use std::io::Cursor;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Once, mpsc};
 use std::time::{Duration, Instant};
 
-use image::{GrayImage, ImageError, ImageReader, imageops};
+use image::{GrayImage, imageops};
 
 /// Limits that keep one hostile image from eating the machine.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -75,18 +74,19 @@ pub enum ScanError {
          text printed under the code"
     )]
     NoCodeFound,
-    /// A sheet PDF's page 2 alone: it has no code by design.
-    #[error(
-        "this is page 2 of a breakglass sheet: it has no QR code and needs no scan; \
-         give page 1 of the sheet (or type the text printed under its codes)"
-    )]
-    SheetPageTwo,
     /// No code was read and at least one decoder crashed (a bug in the decoder, caught).
     #[error(
         "the QR decoder crashed on this image and nothing could be read: retake the photo \
          straight on and closer, rescan at 300 dpi, or type the text printed under the code"
     )]
     DecoderCrashed,
+    /// An earlier image's decoder ran out of time and is still running; this image was not
+    /// decoded, so that abandoned decoders cannot pile up.
+    #[error(
+        "skipped: the QR decoder is still busy with an earlier image that ran out of time; \
+         give this image again on its own, or type the text printed under the code"
+    )]
+    DecoderBusy,
     /// The time budget ran out before any code was read.
     #[error(
         "gave up after {seconds} s without finding a QR code: rescan at 300 dpi, flat, \
@@ -183,8 +183,16 @@ pub fn scan_image_tuned(
     let mut found: Vec<String> = Vec::new();
     let mut page_error = None;
     let read = crate::raster::pages(bytes, &raster_limits, file_deadline, &mut |page| {
+        let pixels = match page.content {
+            crate::raster::PageContent::Pixels(pixels) => pixels,
+            // The sheet's own text: exact, and parsed like typed text by the caller.
+            crate::raster::PageContent::SheetText(text) => {
+                found.push(text.as_str().to_owned());
+                return true;
+            }
+        };
         let deadline = (Instant::now() + limits.time_budget).min(file_deadline);
-        match run_scan(page.pixels, limits, deadline, enough, *tuning) {
+        match run_scan(pixels, limits, deadline, enough, *tuning) {
             Ok(texts) => {
                 for t in texts {
                     if !found.contains(&t) {
@@ -192,13 +200,8 @@ pub fn scan_image_tuned(
                     }
                 }
             }
-            Err(ScanError::NoCodeFound) if page.sheet_page_two => {
-                page_error.get_or_insert(ScanError::SheetPageTwo);
-            }
             Err(e) => {
-                if matches!(page_error, None | Some(ScanError::SheetPageTwo)) {
-                    page_error = Some(e);
-                }
+                page_error.get_or_insert(e);
             }
         }
         Instant::now() < file_deadline
@@ -212,63 +215,19 @@ pub fn scan_image_tuned(
 }
 
 /// Decode PNG/JPEG bytes into an 8-bit grey image, refusing oversized images before their
-/// pixels are decoded.
+/// pixels are decoded (the same decoding every scanned page gets, see [`crate::raster`]).
 #[doc(hidden)]
 pub fn load_luma(bytes: &[u8], limits: &ScanLimits) -> Result<GrayImage, ScanError> {
-    let reader = || -> Result<ImageReader<Cursor<&[u8]>>, ScanError> {
-        let mut reader = ImageReader::new(Cursor::new(bytes))
-            .with_guessed_format()
-            .map_err(|_| ScanError::NotAnImage)?;
-        match reader.format() {
-            Some(image::ImageFormat::Png | image::ImageFormat::Jpeg) => {}
-            _ => return Err(ScanError::NotAnImage),
-        }
-        let mut image_limits = image::Limits::default();
-        // Worst case 16-bit RGBA is 8 bytes per pixel; the grey copy adds one more.
-        image_limits.max_alloc = Some(limits.max_pixels.saturating_mul(9));
-        let side = u32::try_from(limits.max_pixels).unwrap_or(u32::MAX);
-        image_limits.max_image_width = Some(side);
-        image_limits.max_image_height = Some(side);
-        reader.limits(image_limits);
-        Ok(reader)
+    let format = match crate::raster::detect(bytes) {
+        Some(crate::raster::Format::Png) => image::ImageFormat::Png,
+        Some(crate::raster::Format::Jpeg) => image::ImageFormat::Jpeg,
+        _ => return Err(ScanError::NotAnImage),
     };
-    let too_large = |width: u32, height: u32| ScanError::TooLarge {
-        width,
-        height,
+    let raster_limits = crate::raster::RasterLimits {
         max_pixels: limits.max_pixels,
+        ..Default::default()
     };
-    let (width, height) = reader()?
-        .into_dimensions()
-        .map_err(|e| map_image_error(e, too_large(0, 0)))?;
-    if u64::from(width) * u64::from(height) > limits.max_pixels {
-        return Err(too_large(width, height));
-    }
-    if width == 0 || height == 0 {
-        return Err(ScanError::Corrupt {
-            detail: "the image has no pixels".into(),
-        });
-    }
-    let decoded = reader()?
-        .decode()
-        .map_err(|e| map_image_error(e, too_large(width, height)))?;
-    Ok(decoded.into_luma8())
-}
-
-fn map_image_error(error: ImageError, too_large: ScanError) -> ScanError {
-    match error {
-        ImageError::Limits(_) => too_large,
-        ImageError::Unsupported(_) => ScanError::NotAnImage,
-        ImageError::IoError(e) => ScanError::Corrupt {
-            detail: if e.kind() == std::io::ErrorKind::UnexpectedEof {
-                "the file ends too early".into()
-            } else {
-                e.to_string()
-            },
-        },
-        other => ScanError::Corrupt {
-            detail: other.to_string(),
-        },
-    }
+    Ok(crate::raster::decode_image(bytes, format, &raster_limits)?)
 }
 
 /// Name of the worker thread; the panic hook stays quiet for panics on it because each one
@@ -287,6 +246,66 @@ fn silence_worker_panics() {
             }
         }));
     });
+}
+
+/// How many scan workers are still running after their caller gave up on them at the time
+/// budget (a decoder call cannot be interrupted). Scans wait for it to reach 0 before
+/// starting a worker, so a sequence of hostile images leaves at most one such thread behind.
+static ABANDONED: (std::sync::Mutex<usize>, std::sync::Condvar) =
+    (std::sync::Mutex::new(0), std::sync::Condvar::new());
+
+fn abandoned() -> std::sync::MutexGuard<'static, usize> {
+    ABANDONED
+        .0
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Waits up to `max` for every abandoned worker to end; returns how long it waited, or `None`
+/// if one is still running.
+fn wait_for_abandoned(max: Duration) -> Option<Duration> {
+    let start = Instant::now();
+    let mut count = abandoned();
+    while *count > 0 {
+        let left = max.saturating_sub(start.elapsed());
+        if left.is_zero() {
+            return None;
+        }
+        count = ABANDONED
+            .1
+            .wait_timeout(count, left)
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .0;
+    }
+    Some(start.elapsed())
+}
+
+/// A worker's fate, shared by the worker and its caller.
+const RUNNING: u8 = 0;
+const FINISHED: u8 = 1;
+const GIVEN_UP: u8 = 2;
+
+/// Held by the worker thread; on its end (also by a panic) an abandoned worker is uncounted.
+struct WorkerEnd(Arc<std::sync::atomic::AtomicU8>);
+
+impl Drop for WorkerEnd {
+    fn drop(&mut self) {
+        if self
+            .0
+            .compare_exchange(RUNNING, FINISHED, Ordering::AcqRel, Ordering::Acquire)
+            .is_err()
+        {
+            let mut count = abandoned();
+            *count = count.saturating_sub(1);
+            ABANDONED.1.notify_all();
+        }
+    }
+}
+
+/// Whether a scan worker abandoned at its time budget is still running (for tests).
+#[doc(hidden)]
+pub fn worker_running() -> bool {
+    *abandoned() > 0
 }
 
 /// What the pass runner tells the caller.
@@ -315,9 +334,16 @@ fn run_scan(
     let (reply_tx, reply_rx) = mpsc::channel::<bool>();
     let worker_stop = Arc::clone(&stop);
     let worker_luma = Arc::clone(&luma);
+    // A worker abandoned at its budget must end before the next image is decoded, else
+    // hostile images would stack threads and memory. Waiting does not eat this image's budget.
+    let waited = wait_for_abandoned(limits.time_budget).ok_or(ScanError::DecoderBusy)?;
+    let deadline = deadline + waited;
+    let fate = Arc::new(std::sync::atomic::AtomicU8::new(RUNNING));
+    let end = WorkerEnd(Arc::clone(&fate));
     let spawned = std::thread::Builder::new()
         .name(WORKER_NAME.into())
         .spawn(move || {
+            let _end = end;
             run_passes(&worker_luma, deadline, &worker_stop, tuning, &mut |event| {
                 let wants_reply = matches!(event, Event::Found(_));
                 if event_tx.send(event).is_err() {
@@ -352,6 +378,14 @@ fn run_scan(
         }
         // The worker, if still busy, finishes its current decoder call and then sees this.
         stop.store(true, Ordering::Relaxed);
+        // Counted under the lock, so the worker's end cannot slip between the two steps.
+        let mut count = abandoned();
+        if fate
+            .compare_exchange(RUNNING, GIVEN_UP, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
+        {
+            *count += 1;
+        }
     }
     outcome.finish(limits)
 }
@@ -718,6 +752,23 @@ fn decode_rqrr(img: &GrayImage) -> Option<Vec<String>> {
         }
         out
     })
+}
+
+impl ScanError {
+    /// This error's name in FORMAT.md §9 (`Kdf/TooExpensive`): frozen, like the format itself,
+    /// so tests, vectors and other decoders can match on it. Never rename one.
+    pub fn kind(&self) -> String {
+        match self {
+            Self::DecoderBusy { .. } => "DecoderBusy".into(),
+            Self::NotAnImage { .. } => "NotAnImage".into(),
+            Self::Corrupt { .. } => "Corrupt".into(),
+            Self::TooLarge { .. } => "TooLarge".into(),
+            Self::NoCodeFound { .. } => "NoCodeFound".into(),
+            Self::DecoderCrashed { .. } => "DecoderCrashed".into(),
+            Self::TimedOut { .. } => "TimedOut".into(),
+            Self::Raster(e) => e.kind().into(),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -75,7 +75,8 @@ pub struct ShareSheet {
     pub share_qr: String,
     /// Typed fallback of the share, printed in Courier exactly as given.
     pub share_lines: Vec<String>,
-    /// 1..=4 QR payloads holding the vault ciphertext (not secret), alphanumeric.
+    /// QR payloads holding the vault envelope (not secret), alphanumeric; 1..=4 fit page 1,
+    /// more continue on the following pages.
     pub vault_qr: Vec<String>,
     /// Typed fallback of the vault: header + lines, printed in Courier exactly as given.
     pub vault_lines: Vec<String>,
@@ -112,8 +113,11 @@ pub enum SheetError {
         "{field}: character {ch:?} cannot be printed with the built-in PDF fonts (Latin-1 only)"
     )]
     Unprintable { field: String, ch: char },
-    #[error("vault_qr: {count} parts given, 1 to 4 supported")]
+    #[error("vault_qr: {count} parts given, 1 to {MAX_VAULT_PARTS} supported")]
     VaultPartCount { count: usize },
+    /// The pre-encoded vault codes belong to other payloads than this sheet's.
+    #[error("vault_qr: the pre-encoded vault codes are not this sheet's vault")]
+    VaultCodesMismatch,
     #[error("{field}: {value:?} is not a date of the form YYYY-MM-DD")]
     InvalidDate { field: String, value: String },
     /// Text or codes too large for the page even after shrinking to the minimum size.
@@ -145,28 +149,80 @@ const VAULT_MAX_MODULE: f32 = 0.75 * MM;
 /// Largest QR version accepted (105 modules, 823 alphanumeric chars at Q): four such
 /// codes still fit page 1 of a Letter sheet at the minimum module size.
 const MAX_QR_VERSION: i16 = 22;
+/// Up to this many sheets the recovery command names each scan; above, a folder of scans.
+const FEW_SHEETS: u8 = 5;
+/// Most vault parts a sheet prints: a 12,288-byte envelope (FORMAT.md §3) is 984 lines, 31
+/// parts of at most 32 lines (§6.4); the rest is headroom.
+const MAX_VAULT_PARTS: usize = 64;
 /// Smallest font size we shrink text to before giving up.
 const MIN_FONT: f32 = 6.0;
 
 /// Render one share sheet to PDF bytes in memory (never writes files).
 /// Same input gives the same bytes, also when called repeatedly in one process.
+///
+/// # Errors
+/// [`SheetError`] for text the fonts cannot print, a payload outside the QR alphanumeric set
+/// or too large for one code, a bad date, or a layout that does not fit the paper.
 pub fn render_share_sheet(sheet: &ShareSheet, paper: Paper) -> Result<Vec<u8>, SheetError> {
+    let codes = VaultCodes::encode(&sheet.vault_qr)?;
+    render_share_sheet_with(sheet, paper, &codes)
+}
+
+/// The vault's QR codes, encoded once and drawn on every sheet of a ceremony: they are the
+/// same on every sheet, and encoding (mask selection above all) is most of a sheet's cost.
+pub struct VaultCodes {
+    payloads: Vec<String>,
+    codes: Vec<DrawnCode>,
+}
+
+impl VaultCodes {
+    /// Encodes each payload as one alphanumeric QR code at level Q.
+    ///
+    /// # Errors
+    /// [`SheetError::VaultPartCount`] for no payload, [`SheetError::QrTooLarge`],
+    /// [`SheetError::QrNotAlphanumeric`] or [`SheetError::QrEmpty`] for a bad one.
+    pub fn encode<S: AsRef<str>>(payloads: &[S]) -> Result<Self, SheetError> {
+        if payloads.is_empty() || payloads.len() > MAX_VAULT_PARTS {
+            return Err(SheetError::VaultPartCount {
+                count: payloads.len(),
+            });
+        }
+        let codes = payloads
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                encode_qr(&format!("vault_qr[{i}]"), p.as_ref()).map(|c| DrawnCode::new(&c))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Self {
+            payloads: payloads.iter().map(|p| p.as_ref().to_string()).collect(),
+            codes,
+        })
+    }
+}
+
+/// [`render_share_sheet`] with the vault codes already encoded by [`VaultCodes::encode`].
+///
+/// # Errors
+/// As [`render_share_sheet`]; [`SheetError::VaultCodesMismatch`] when `codes` were encoded
+/// from other payloads than the sheet's `vault_qr`.
+pub fn render_share_sheet_with(
+    sheet: &ShareSheet,
+    paper: Paper,
+    codes: &VaultCodes,
+) -> Result<Vec<u8>, SheetError> {
     validate_text(sheet)?;
     let created = parse_date("created", &sheet.created)?;
-    if sheet.vault_qr.is_empty() || sheet.vault_qr.len() > 4 {
+    if sheet.vault_qr.is_empty() || sheet.vault_qr.len() > MAX_VAULT_PARTS {
         return Err(SheetError::VaultPartCount {
             count: sheet.vault_qr.len(),
         });
     }
-    let share_code = encode_qr("share_qr", &sheet.share_qr)?;
-    let vault_codes = sheet
-        .vault_qr
-        .iter()
-        .enumerate()
-        .map(|(i, p)| encode_qr(&format!("vault_qr[{i}]"), p))
-        .collect::<Result<Vec<_>, _>>()?;
-
-    let pages = layout(sheet, paper, &share_code, &vault_codes)?;
+    if sheet.vault_qr != codes.payloads {
+        return Err(SheetError::VaultCodesMismatch);
+    }
+    let share_code = DrawnCode::new(&encode_qr("share_qr", &sheet.share_qr)?);
+    let pages = layout(sheet, paper, &share_code, &codes.codes)?;
     to_pdf(
         &sheet.title,
         document_id(sheet, paper),
@@ -491,9 +547,20 @@ fn dark_rects(code: &QrCode) -> Vec<[usize; 4]> {
     done
 }
 
-/// Side of a code including its quiet zone, in modules.
-fn qr_span(code: &QrCode) -> usize {
-    code.width() + 2 * QUIET
+/// A code reduced to what the page needs: its size and the dark rectangles.
+struct DrawnCode {
+    /// Side including the quiet zone, in modules.
+    span: usize,
+    rects: Vec<[usize; 4]>,
+}
+
+impl DrawnCode {
+    fn new(code: &QrCode) -> Self {
+        Self {
+            span: code.width() + 2 * QUIET,
+            rects: dark_rects(code),
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -738,7 +805,7 @@ impl Canvas {
     /// integer coordinates keep the stream small, and one fill leaves no anti-aliasing
     /// seams where rectangles touch. printpdf has no "append rectangle to path" op
     /// (its `Rect` always paints or ends the path), so `re`/`f` go in as raw operators.
-    fn qr(&mut self, x: f32, top: f32, module: f32, code: &QrCode) {
+    fn qr(&mut self, x: f32, top: f32, module: f32, code: &DrawnCode) {
         let q = QUIET as f32 * module;
         let int = |v: usize| DictItem::Int(v as i64);
         self.ops.extend([
@@ -748,14 +815,11 @@ impl Canvas {
                 matrix: CurTransMat::Raw([module, 0.0, 0.0, -module, x + q, self.h - top - q]),
             },
         ]);
-        self.ops.extend(
-            dark_rects(code)
-                .into_iter()
-                .map(|[x0, y0, x1, y1]| Op::Unknown {
-                    key: "re".into(),
-                    value: vec![int(x0), int(y0), int(x1 - x0), int(y1 - y0)],
-                }),
-        );
+        self.ops
+            .extend(code.rects.iter().map(|&[x0, y0, x1, y1]| Op::Unknown {
+                key: "re".into(),
+                value: vec![int(x0), int(y0), int(x1 - x0), int(y1 - y0)],
+            }));
         self.ops.extend([
             Op::Unknown {
                 key: "f".into(),
@@ -799,41 +863,43 @@ fn black() -> Color {
 fn layout(
     s: &ShareSheet,
     paper: Paper,
-    share_code: &QrCode,
-    vault_codes: &[QrCode],
+    share_code: &DrawnCode,
+    vault_codes: &[DrawnCode],
 ) -> Result<Vec<Vec<Op>>, SheetError> {
-    let mut c = first_page(s, paper, share_code, vault_codes)?;
-    let instructions_page = instructions(&mut c, s)?;
+    let (mut c, code_pages) = first_pages(s, paper, share_code, vault_codes)?;
+    let instructions_page = instructions(&mut c, s, code_pages, vault_codes.len())?;
     vault_typed(&mut c, s)?;
     drill_log(&mut c);
     let total = c.page_index() + 1;
     let mut pages = c.finish();
     for (i, ops) in pages.iter_mut().enumerate() {
-        footer(ops, s, paper, i, total, instructions_page)?;
+        footer(ops, s, paper, i, total, instructions_page, code_pages)?;
     }
     Ok(pages)
 }
 
-/// Page 1 carries everything needed to scan: header, share code and all vault codes.
-fn first_page(
+/// Page 1 carries header, share code and, when they fit, all vault codes; a larger vault's
+/// codes continue on the pages after it. Returns the canvas and how many pages hold codes.
+fn first_pages(
     s: &ShareSheet,
     paper: Paper,
-    share_code: &QrCode,
-    vault_codes: &[QrCode],
-) -> Result<Canvas, SheetError> {
-    let mut last_err = None;
+    share_code: &DrawnCode,
+    vault_codes: &[DrawnCode],
+) -> Result<(Canvas, usize), SheetError> {
     for (module, font) in SHARE_SIZES {
         let mut c = Canvas::new(paper);
         header(&mut c, s)?;
         share_section(&mut c, s, share_code, module, font)?;
-        match vault_codes_section(&mut c, vault_codes) {
-            Ok(()) => return Ok(c),
-            Err(e) => last_err = Some(e),
+        if vault_codes_section(&mut c, vault_codes).is_ok() {
+            return Ok((c, 1));
         }
     }
-    Err(last_err.unwrap_or(SheetError::DoesNotFit {
-        what: "page 1".into(),
-    }))
+    let (module, font) = SHARE_SIZES[0];
+    let mut c = Canvas::new(paper);
+    header(&mut c, s)?;
+    share_section(&mut c, s, share_code, module, font)?;
+    let pages = vault_codes_flow(&mut c, vault_codes)?;
+    Ok((c, pages))
 }
 
 fn header(c: &mut Canvas, s: &ShareSheet) -> Result<(), SheetError> {
@@ -928,13 +994,13 @@ fn header(c: &mut Canvas, s: &ShareSheet) -> Result<(), SheetError> {
 fn share_section(
     c: &mut Canvas,
     s: &ShareSheet,
-    code: &QrCode,
+    code: &DrawnCode,
     module: f32,
     font: f32,
 ) -> Result<(), SheetError> {
     c.heading("SHARE (secret)", 0.0);
     let (x, w) = (c.left(), c.width());
-    let side = qr_span(code) as f32 * module;
+    let side = code.span as f32 * module;
     c.qr(x, c.y, module, code);
 
     let tx = x + side + 12.0;
@@ -963,7 +1029,7 @@ fn share_section(
 }
 
 /// All vault codes go on page 1, sized to the room left (module >= 0.5 mm).
-fn vault_codes_section(c: &mut Canvas, codes: &[QrCode]) -> Result<(), SheetError> {
+fn vault_codes_section(c: &mut Canvas, codes: &[DrawnCode]) -> Result<(), SheetError> {
     c.heading(
         "VAULT (encrypted, not secret: the same on every sheet)",
         0.0,
@@ -982,7 +1048,7 @@ fn vault_codes_section(c: &mut Canvas, codes: &[QrCode]) -> Result<(), SheetErro
     let widest_bold = Face::SansBold.width(&format!("VAULT part {n} of {n}"), bold_size);
     let one_line = widest_bold + Face::Sans.width(rest, rest_size) <= label_w;
     let label_h = if one_line { 14.0 } else { 25.0 };
-    let span = codes.iter().map(qr_span).max().unwrap_or(1) as f32;
+    let span = codes.iter().map(|c| c.span).max().unwrap_or(1) as f32;
     let avail_h = c.room() - rows as f32 * label_h - (rows - 1) as f32 * row_gap;
     let module = VAULT_MAX_MODULE
         .min(cell_w / span)
@@ -1019,8 +1085,98 @@ fn vault_codes_section(c: &mut Canvas, codes: &[QrCode]) -> Result<(), SheetErro
     Ok(())
 }
 
+/// Vault codes that do not all fit page 1: two columns at a module size that puts three rows
+/// on a full page, flowing over as many pages as needed, with a note on page 1 saying which
+/// pages to scan. Returns the number of pages that hold codes (page 1 included).
+fn vault_codes_flow(c: &mut Canvas, codes: &[DrawnCode]) -> Result<usize, SheetError> {
+    let n = codes.len();
+    let (x, w) = (c.left(), c.width());
+    let (cols, col_gap, row_gap, label_h, head_h) = (2, 14.0, 6.0, 14.0, 22.0);
+    let cell_w = (w - col_gap) / cols as f32;
+    let span = codes.iter().map(|c| c.span).max().unwrap_or(1) as f32;
+    let full = c.bottom() - MARGIN - head_h;
+    let module = VAULT_MAX_MODULE
+        .min(cell_w / span)
+        .min((full - 3.0 * label_h - 2.0 * row_gap) / 3.0 / span);
+    if module < MIN_MODULE {
+        return Err(SheetError::DoesNotFit {
+            what: format!("{n} vault QR codes"),
+        });
+    }
+    let side = span * module;
+    let row_h = label_h + side;
+    let rows_in = |room: f32| ((room + row_gap) / (row_h + row_gap)).floor().max(0.0) as usize;
+    let note_size = 9.5;
+    let rows_total = n.div_ceil(cols);
+    let later_rows = rows_in(full).max(1);
+    // The page count goes into the note, which takes room on page 1: measure with the longest
+    // note the page count can give, then write the real one.
+    let note = |pages: usize| {
+        format!(
+            "This vault is {n} QR parts on pages 1 to {pages} of this sheet. Scan pages 1 to \
+             {pages} of one sheet of this vault (for all the parts) and page 1 of every other \
+             sheet (for its share)."
+        )
+    };
+    let note_lines = wrap(&note(n + 1), Face::SansBold, note_size, w).len();
+    let note_h = note_lines as f32 * 12.0 + 4.0;
+    let first_rows = rows_in(c.room() - head_h - note_h);
+    let pages = 1 + rows_total.saturating_sub(first_rows).div_ceil(later_rows);
+
+    c.heading(
+        "VAULT (encrypted, not secret: the same on every sheet)",
+        0.0,
+    );
+    for line in wrap(&note(pages), Face::SansBold, note_size, w) {
+        c.text(x, c.y + 9.0, Face::SansBold, note_size, &line);
+        c.y += 12.0;
+    }
+    c.y += 4.0;
+    let mut next = 0;
+    let mut page_rows = first_rows;
+    while next < n {
+        if page_rows == 0 {
+            c.new_page();
+            let last = (next + later_rows * cols).min(n);
+            c.heading_note(
+                "VAULT (continued)",
+                &format!("parts {} to {last} of {n}: scan this page too", next + 1),
+                0.0,
+            );
+            page_rows = later_rows;
+        }
+        for col in 0..cols {
+            let i = next + col;
+            let Some(code) = codes.get(i) else { break };
+            let cx = x + col as f32 * (cell_w + col_gap);
+            let lx = cx + QUIET as f32 * module;
+            let bold = format!("VAULT part {} of {n}", i + 1);
+            c.text(lx, c.y + 10.0, Face::SansBold, 9.5, &bold);
+            let bx = lx + Face::SansBold.width(&bold, 9.5);
+            c.text(bx, c.y + 10.0, Face::Sans, 8.5, " \u{2014} not secret");
+            c.qr(
+                cx,
+                c.y + label_h - QUIET as f32 * module + 2.0,
+                module,
+                code,
+            );
+        }
+        next += cols;
+        page_rows -= 1;
+        c.y += row_h + row_gap;
+    }
+    c.y -= QUIET as f32 * module - 2.0;
+    debug_assert_eq!(c.page_index() + 1, pages, "page count in the note");
+    Ok(pages)
+}
+
 /// Recovery steps, command and format summary; returns the page they start on.
-fn instructions(c: &mut Canvas, s: &ShareSheet) -> Result<usize, SheetError> {
+fn instructions(
+    c: &mut Canvas,
+    s: &ShareSheet,
+    code_pages: usize,
+    parts: usize,
+) -> Result<usize, SheetError> {
     c.y += 4.0;
     c.heading("HOW TO RECOVER", 30.0);
     let start_page = c.page_index();
@@ -1038,28 +1194,52 @@ fn instructions(c: &mut Canvas, s: &ShareSheet) -> Result<usize, SheetError> {
         }
         c.y += 3.0;
     }
+    if code_pages > 1 {
+        let note = format!(
+            "The vault codes fill pages 1 to {code_pages} ({parts} parts): scan pages 1 to \
+             {code_pages} of one sheet and page 1 of each other sheet. Parts may come from \
+             different sheets of this vault."
+        );
+        let lines = wrap(&note, Face::SansBold, size, w);
+        c.ensure(lines.len() as f32 * lh);
+        for line in lines {
+            c.text(x, c.y + 10.0, Face::SansBold, size, &line);
+            c.y += lh;
+        }
+        c.y += 3.0;
+    }
 
+    // One line at up to 11 pt when it fits; a long command (many sheets) wraps at 10 pt.
     let label = "Command to run on the offline recovery computer:";
-    let csize = fit_size(
-        "recover_command",
-        Face::MonoBold,
-        &s.recover_command,
-        11.0,
-        w - 16.0,
-    )?;
-    c.ensure(16.0 + csize + 14.0);
+    let inner = w - 16.0;
+    let one = Face::MonoBold.width(&s.recover_command, 11.0) <= inner;
+    let (csize, lines) = if one {
+        (11.0, vec![s.recover_command.clone()])
+    } else {
+        let size = 10.0;
+        (size, wrap(&s.recover_command, Face::MonoBold, size, inner))
+    };
+    if lines.len() > 40 {
+        return Err(SheetError::DoesNotFit {
+            what: "recover_command".into(),
+        });
+    }
+    let clh = csize * 1.3;
+    let box_h = lines.len() as f32 * clh + 12.0 - (clh - csize);
+    c.ensure(16.0 + box_h + 10.0);
     c.y += 4.0;
     c.text(x, c.y + 9.0, Face::SansBold, 9.5, label);
     c.y += 14.0;
-    let box_h = csize + 12.0;
     c.stroke_rect(x, c.y, w, box_h, 0.8);
-    c.text(
-        x + 8.0,
-        c.y + 6.0 + csize * 0.8,
-        Face::MonoBold,
-        csize,
-        &s.recover_command,
-    );
+    for (i, line) in lines.iter().enumerate() {
+        c.text(
+            x + 8.0,
+            c.y + 6.0 + csize * 0.8 + i as f32 * clh,
+            Face::MonoBold,
+            csize,
+            line,
+        );
+    }
     c.y += box_h + 10.0;
 
     c.heading("ABOUT THE FORMAT", 24.0);
@@ -1184,12 +1364,19 @@ fn footer(
     page: usize,
     total: usize,
     instructions_page: usize,
+    code_pages: usize,
 ) -> Result<(), SheetError> {
     let mut c = Canvas::new(paper);
     let (x, w) = (c.left(), c.width());
     let base = c.h - MARGIN;
     let right = if page + 1 == total {
         format!("page {} of {}", page + 1, total)
+    } else if code_pages > 1 && page < code_pages {
+        format!(
+            "page {} of {} - vault codes: scan pages 1 to {code_pages}",
+            page + 1,
+            total
+        )
     } else if page < instructions_page {
         format!(
             "page {} of {} - recovery instructions on page {}",
@@ -1346,6 +1533,20 @@ impl ShareSheet {
             "{}. Without the tool: FORMAT.md in the breakglass source specifies everything needed to decode these blocks by hand.",
             n + 2
         ));
+        let vault_qr: Vec<String> = doc.vault_qr().iter().map(|q| q.to_string()).collect();
+        // A few sheets whose codes all sit on page 1 are named one by one; more sheets, or
+        // vault codes over several pages, are simpler as one folder of scans.
+        let recover_command = if f.threshold <= FEW_SHEETS && vault_qr.len() <= 4 {
+            (1..=f.threshold)
+                .map(|i| format!("sheet-{i}.png"))
+                .fold("breakglass recover".to_string(), |acc, s| acc + " " + &s)
+        } else {
+            instructions[2].push_str(&format!(
+                " With {} sheets, put all the scans (every page with QR codes) in one folder named scans.",
+                f.threshold
+            ));
+            "breakglass recover scans/*.png".to_string()
+        };
         let format_summary = vec![
             "Text form BG1: Crockford base32 (0-9, A-Z without I L O U), 20 characters per numbered line, then a check character (GF(32)).".to_string(),
             "Header BG1-<S share | V vault>-<lines>-<first 32 bits of SHA-256, base32>. Spaces, dashes, case and I/L/O are forgiven.".to_string(),
@@ -1370,7 +1571,7 @@ impl ShareSheet {
                 .iter()
                 .map(|l| l.to_string())
                 .collect(),
-            vault_qr: doc.vault_qr().iter().map(|q| q.to_string()).collect(),
+            vault_qr,
             vault_lines: doc
                 .vault
                 .display_lines()
@@ -1379,9 +1580,26 @@ impl ShareSheet {
                 .collect(),
             instructions,
             format_summary,
-            recover_command: (1..=f.threshold)
-                .map(|i| format!("sheet-{i}.png"))
-                .fold("breakglass recover".to_string(), |acc, s| acc + " " + &s),
+            recover_command,
+        }
+    }
+}
+
+impl SheetError {
+    /// This error's name in FORMAT.md §9 (`Kdf/TooExpensive`): frozen, like the format itself,
+    /// so tests, vectors and other decoders can match on it. Never rename one.
+    pub fn kind(&self) -> String {
+        match self {
+            Self::VaultCodesMismatch { .. } => "VaultCodesMismatch".into(),
+            Self::QrTooLarge { .. } => "QrTooLarge".into(),
+            Self::QrNotAlphanumeric { .. } => "QrNotAlphanumeric".into(),
+            Self::QrEmpty { .. } => "QrEmpty".into(),
+            Self::Unprintable { .. } => "Unprintable".into(),
+            Self::VaultPartCount { .. } => "VaultPartCount".into(),
+            Self::InvalidDate { .. } => "InvalidDate".into(),
+            Self::DoesNotFit { .. } => "DoesNotFit".into(),
+            Self::Qr { .. } => "Qr".into(),
+            Self::Pdf { .. } => "Pdf".into(),
         }
     }
 }
@@ -1607,11 +1825,53 @@ mod tests {
         for paper in [Paper::A4, Paper::Letter] {
             render_share_sheet(&s, paper).unwrap();
         }
-        s.vault_qr.push("A".into());
+    }
+
+    #[test]
+    fn vault_parts_beyond_page_one_continue_on_later_pages() {
+        let mut s = sample();
+        let max = alphanumeric_capacity(MAX_QR_VERSION);
+        let pages = |s: &ShareSheet, paper| {
+            let pdf = render_share_sheet(s, paper).unwrap();
+            media_boxes(&pdf).len()
+        };
+        s.vault_qr = (0..4).map(|_| "Z".repeat(max)).collect();
+        let four = pages(&s, Paper::A4);
+        // 31 parts: a vault at the 12,288-byte cap of FORMAT.md §3.
+        s.vault_qr = (0..31).map(|_| "Z".repeat(max)).collect();
+        for paper in [Paper::A4, Paper::Letter] {
+            assert!(pages(&s, paper) > four + 3, "{paper:?}");
+        }
+        s.vault_qr = (0..=MAX_VAULT_PARTS).map(|_| "A".into()).collect();
         assert!(matches!(
             render_share_sheet(&s, Paper::A4),
-            Err(SheetError::VaultPartCount { count: 5 })
+            Err(SheetError::VaultPartCount { count }) if count == MAX_VAULT_PARTS + 1
         ));
+    }
+
+    #[test]
+    fn codes_encoded_once_give_the_same_sheet_and_must_match_it() {
+        let s = sample();
+        let codes = VaultCodes::encode(&s.vault_qr).unwrap();
+        assert!(
+            render_share_sheet_with(&s, Paper::A4, &codes).unwrap()
+                == render_share_sheet(&s, Paper::A4).unwrap()
+        );
+        let mut other = sample();
+        other.vault_qr[1].push('Z');
+        assert!(matches!(
+            render_share_sheet_with(&other, Paper::A4, &codes),
+            Err(SheetError::VaultCodesMismatch)
+        ));
+    }
+
+    #[test]
+    fn a_long_recovery_command_wraps_instead_of_failing() {
+        let mut s = sample();
+        s.recover_command = (1..=60)
+            .map(|i| format!("sheet-{i}.png"))
+            .fold("breakglass recover".to_string(), |acc, s| acc + " " + &s);
+        render_share_sheet(&s, Paper::A4).unwrap();
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! future writer cannot smuggle ambiguity in. Every secret field is a [`SecretString`].
 
 use crate::secret::{SecretBytes, SecretString};
+use crate::untrusted::{FieldError, check_field, check_text};
 
 /// Plaintext format version this build writes.
 pub const CONTENTS_VERSION: u8 = 1;
@@ -121,6 +122,57 @@ impl VaultContents {
         Ok(out)
     }
 
+    /// Checks every field of new contents for characters that could drive a terminal or
+    /// disguise text: the ceremony refuses them, so no sheet it makes carries them. One-line
+    /// fields (names, labels, URIs and the percent-decoded parts of a TOTP URI: its label,
+    /// issuer and other parameters) hold printable text only; a note's text may also hold
+    /// newline and tab. Not part of decoding: vaults already made are shown through
+    /// [`crate::untrusted::visible`] instead.
+    ///
+    /// # Errors
+    /// [`FieldError`] naming the entry and field (never its value).
+    pub fn check_fields(&self) -> Result<(), FieldError> {
+        let (mut accounts, mut keys, mut totps, mut notes) = (0, 0, 0, 0);
+        for e in &self.entries {
+            match e {
+                Entry::Account {
+                    upn,
+                    display_name,
+                    password,
+                } => {
+                    accounts += 1;
+                    let n = accounts;
+                    check_field(upn, || format!("the UPN of account {n}"))?;
+                    check_field(display_name, || format!("the display name of account {n}"))?;
+                    check_field(password.expose_secret(), || {
+                        format!("the password of account {n}")
+                    })?;
+                }
+                Entry::Fido2 { label, pin } => {
+                    keys += 1;
+                    let n = keys;
+                    check_field(label, || format!("the label of FIDO2 key {n}"))?;
+                    check_field(pin.expose_secret(), || format!("the PIN of FIDO2 key {n}"))?;
+                }
+                Entry::Totp { label, uri } => {
+                    totps += 1;
+                    let n = totps;
+                    check_field(label, || format!("the label of TOTP {n}"))?;
+                    check_totp_uri(uri.expose_secret(), n)?;
+                }
+                Entry::Note { label, text } => {
+                    notes += 1;
+                    let n = notes;
+                    check_field(label, || {
+                        format!("the label of note {n} (the note file's name)")
+                    })?;
+                    check_text(text.expose_secret(), || format!("the text of note {n}"))?;
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Parses plaintext.
     ///
     /// # Errors
@@ -184,6 +236,56 @@ impl VaultContents {
         }
         Ok(Self { entries })
     }
+}
+
+impl ContentsError {
+    /// This error's name in FORMAT.md §9 (`Kdf/TooExpensive`): frozen, like the format itself,
+    /// so tests, vectors and other decoders can match on it. Never rename one.
+    pub fn kind(&self) -> String {
+        match self {
+            Self::NewerVersion { .. } => "NewerVersion".into(),
+            Self::Malformed { .. } => "Malformed".into(),
+            Self::UnknownEntry { .. } => "UnknownEntry".into(),
+            Self::FieldTooLong { .. } => "FieldTooLong".into(),
+            Self::Empty { .. } => "Empty".into(),
+        }
+    }
+}
+
+/// The raw URI, then its percent-decoded label and query parameters (an issuer `%1B[2J` is
+/// an escape sequence once an authenticator app or a terminal decodes it). The secret's value
+/// is decoded into a zeroizing buffer.
+fn check_totp_uri(uri: &str, n: usize) -> Result<(), FieldError> {
+    use percent_encoding::percent_decode_str;
+    check_field(uri, || format!("the otpauth:// URI of TOTP {n}"))?;
+    let rest = uri.split_once("://").map_or(uri, |(_, r)| r);
+    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+    let label = percent_decode_str(path).decode_utf8_lossy();
+    check_field(&label, || {
+        format!("the label in the otpauth:// URI of TOTP {n}")
+    })?;
+    for pair in query.split('&') {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        let key = percent_decode_str(k).decode_utf8_lossy();
+        check_field(&key, || {
+            format!("a parameter name in the otpauth:// URI of TOTP {n}")
+        })?;
+        let value = zeroize::Zeroizing::new(percent_decode_str(v).decode_utf8_lossy().into_owned());
+        let name = if key.eq_ignore_ascii_case("issuer") {
+            "the issuer".to_string()
+        } else if !key.is_empty()
+            && key.len() <= 16
+            && key.chars().all(|c| c.is_ascii_alphanumeric())
+        {
+            format!("the {key} parameter")
+        } else {
+            "a parameter".to_string()
+        };
+        check_field(&value, || {
+            format!("{name} in the otpauth:// URI of TOTP {n}")
+        })?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -392,5 +494,141 @@ mod tests {
             parse(&[1, 0, 1, 4, 0xff, 0xff]),
             Err(ContentsError::FieldTooLong { len: 0xffff })
         );
+    }
+
+    #[test]
+    fn new_contents_refuse_terminal_controls_in_every_field() {
+        assert_eq!(sample().check_fields(), Ok(()));
+        type Edit = fn(&mut VaultContents, &str);
+        let cases: [(Edit, &str); 10] = [
+            (
+                |c, x| {
+                    if let Entry::Account { upn, .. } = &mut c.entries[0] {
+                        *upn = format!("bg{x}@contoso.onmicrosoft.com");
+                    }
+                },
+                "the UPN of account 1",
+            ),
+            (
+                |c, x| {
+                    if let Entry::Account { display_name, .. } = &mut c.entries[0] {
+                        *display_name = format!("Emergency {x}");
+                    }
+                },
+                "the display name of account 1",
+            ),
+            (
+                |c, x| {
+                    if let Entry::Account { password, .. } = &mut c.entries[0] {
+                        *password = SecretString::new(format!("pw{x}"));
+                    }
+                },
+                "the password of account 1",
+            ),
+            (
+                |c, x| {
+                    if let Entry::Fido2 { label, .. } = &mut c.entries[1] {
+                        *label = format!("YubiKey{x}");
+                    }
+                },
+                "the label of FIDO2 key 1",
+            ),
+            (
+                |c, x| {
+                    if let Entry::Totp { label, .. } = &mut c.entries[2] {
+                        *label = format!("bg{x}");
+                    }
+                },
+                "the label of TOTP 1",
+            ),
+            (
+                |c, x| {
+                    if let Entry::Totp { uri, .. } = &mut c.entries[2] {
+                        *uri = SecretString::new(format!("otpauth://totp/x{x}?secret=JBSWY3DP"));
+                    }
+                },
+                "the otpauth:// URI of TOTP 1",
+            ),
+            (
+                |c, x| {
+                    let enc = percent_encoding::utf8_percent_encode(
+                        x,
+                        percent_encoding::NON_ALPHANUMERIC,
+                    );
+                    if let Entry::Totp { uri, .. } = &mut c.entries[2] {
+                        *uri = SecretString::new(format!("otpauth://totp/a{enc}b?secret=JBSWY3DP"));
+                    }
+                },
+                "the label in the otpauth:// URI of TOTP 1",
+            ),
+            (
+                |c, x| {
+                    let enc = percent_encoding::utf8_percent_encode(
+                        x,
+                        percent_encoding::NON_ALPHANUMERIC,
+                    );
+                    if let Entry::Totp { uri, .. } = &mut c.entries[2] {
+                        *uri = SecretString::new(format!(
+                            "otpauth://totp/x?secret=JBSWY3DP&issuer=ACME{enc}%5B2J"
+                        ));
+                    }
+                },
+                "the issuer in the otpauth:// URI of TOTP 1",
+            ),
+            (
+                |c, x| {
+                    if let Entry::Note { label, .. } = &mut c.entries[3] {
+                        *label = format!("codes{x}.txt");
+                    }
+                },
+                "the label of note 1 (the note file's name)",
+            ),
+            (
+                |c, x| {
+                    if let Entry::Note { text, .. } = &mut c.entries[3] {
+                        *text = SecretString::new(format!("1111\n{x}[1A2222"));
+                    }
+                },
+                "the text of note 1",
+            ),
+        ];
+        for (edit, field) in cases {
+            for bad in ["\u{1B}", "\u{7}", "\u{0}", "\u{9B}", "\u{202E}", "\u{2028}"] {
+                let mut c = sample();
+                edit(&mut c, bad);
+                let e = c.check_fields().unwrap_err();
+                assert_eq!(e.field, field, "{bad:?}");
+                assert_eq!(e.code, u32::from(bad.chars().next().unwrap()), "{field}");
+            }
+        }
+        // Newline and tab: a note's text only.
+        let mut c = sample();
+        if let Entry::Note { text, .. } = &mut c.entries[3] {
+            *text = SecretString::new("a\tb\nc\n".into());
+        }
+        assert_eq!(c.check_fields(), Ok(()));
+        if let Entry::Note { text, .. } = &mut c.entries[3] {
+            *text = SecretString::new("a\r\nb\r\n".into());
+        }
+        assert_eq!(c.check_fields(), Ok(()));
+        if let Entry::Note { text, .. } = &mut c.entries[3] {
+            *text = SecretString::new("a\rb".into());
+        }
+        assert_eq!(c.check_fields().unwrap_err().code, 0x0D);
+        let mut c = sample();
+        if let Entry::Account { display_name, .. } = &mut c.entries[0] {
+            *display_name = "a\tb".into();
+        }
+        assert_eq!(
+            c.check_fields().unwrap_err().field,
+            "the display name of account 1"
+        );
+        // Entries are counted per kind.
+        let mut c = sample();
+        c.entries.push(Entry::Note {
+            label: "second".into(),
+            text: SecretString::new("\u{7}".into()),
+        });
+        assert_eq!(c.check_fields().unwrap_err().field, "the text of note 2");
     }
 }

@@ -6,4 +6,5 @@ pub mod document;
 pub mod plan;
 pub mod share;
 pub mod text;
+pub mod untrusted;
 pub mod vault;

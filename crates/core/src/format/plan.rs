@@ -3,10 +3,16 @@
 //! Parsing and validation only; the CLI reads the file and runs the ceremony. Errors name the
 //! line and the field. Unknown fields are refused, so a typo never silently drops a share.
 
+use crate::aead::{NONCE_BYTES, TAG_BYTES};
+use crate::contents::{ContentsError, Entry, VaultContents};
 use crate::entra;
+use crate::kdf::{KdfParams, SALT_BYTES};
 use crate::password::{self, PasswordPolicy};
 use crate::placement::Placement;
-use crate::vault::{ShareLabel, check_label};
+use crate::secret::SecretString;
+use crate::share::COMMITMENT_BYTES;
+use crate::untrusted::{FieldError, check_field};
+use crate::vault::{MAX_VAULT_BYTES, PassphraseKdf, ShareLabel, VaultHeader, check_label};
 use serde::Deserialize;
 
 /// A commented template, written by `breakglass plan new`.
@@ -263,6 +269,8 @@ impl Plan {
     /// [`PlanError`] for the first rule broken.
     pub fn validate(&self) -> Result<Vec<String>, PlanError> {
         let bad = |m: String| Err(PlanError::Invalid(m));
+        self.check_fields()
+            .map_err(|e| PlanError::Invalid(e.to_string()))?;
         let mut warnings = Vec::new();
         let domain = self.domain()?;
         if !entra::is_onmicrosoft(&domain) {
@@ -345,6 +353,7 @@ impl Plan {
             None | Some("a4") | Some("letter") => {}
             Some(other) => return bad(format!("paper {other:?}: use \"a4\" or \"letter\"")),
         }
+        self.check_envelope_size(&domain, &upns)?;
         let placement = self.placement();
         if placement.refused() && !self.allow_single_location_recovery {
             let alone: Vec<String> = placement
@@ -364,12 +373,149 @@ impl Plan {
     }
 }
 
-fn is_guid(s: &str) -> bool {
+impl Plan {
+    /// Every text value of the plan, checked before any other rule (whose messages quote
+    /// values): no control, bidirectional-formatting or line-separator characters, so nothing
+    /// in a plan can drive the terminal at the ceremony or disguise itself on a sheet.
+    ///
+    /// # Errors
+    /// [`FieldError`] naming the plan key and its table.
+    pub fn check_fields(&self) -> Result<(), FieldError> {
+        let key = |name: &'static str| move || format!("plan key `{name}`");
+        check_field(&self.tenant, key("tenant"))?;
+        if let Some(d) = &self.domain {
+            check_field(d, key("domain"))?;
+        }
+        if let Some(p) = &self.paper {
+            check_field(p, key("paper"))?;
+        }
+        for (i, a) in (1..).zip(&self.accounts) {
+            let at = |name: &'static str| move || format!("plan key `{name}` of [[account]] {i}");
+            check_field(&a.user, at("user"))?;
+            check_field(&a.display_name, at("display_name"))?;
+            check_field(&a.role, at("role"))?;
+            if let Some(id) = &a.object_id {
+                check_field(id, at("object_id"))?;
+            }
+            if let Some(f) = &a.totp_uri_file {
+                check_field(f, at("totp_uri_file"))?;
+            }
+            for (j, k) in (1..).zip(&a.fido2) {
+                let at = |name: &'static str| {
+                    move || format!("plan key `{name}` of [[account.fido2]] {j} of [[account]] {i}")
+                };
+                check_field(&k.label, at("label"))?;
+                check_field(&k.serial, at("serial"))?;
+                check_field(&k.location, at("location"))?;
+            }
+        }
+        for (i, sh) in (1..).zip(&self.shares) {
+            let at = |name: &'static str| move || format!("plan key `{name}` of [[share]] {i}");
+            check_field(&sh.location, at("location"))?;
+            check_field(&sh.custodian, at("custodian"))?;
+        }
+        Ok(())
+    }
+
+    /// The FIDO2 entry's label as the ceremony stores it: label, `#serial`, `(location)`.
+    pub fn fido2_label(k: &PlanFido2) -> String {
+        let mut label = k.label.clone();
+        if !k.serial.is_empty() {
+            label.push_str(&format!(" #{}", k.serial));
+        }
+        if !k.location.is_empty() {
+            label.push_str(&format!(" ({})", k.location));
+        }
+        label
+    }
+
+    /// Refuses a plan whose vault cannot fit the format's envelope cap (FORMAT.md §3): header,
+    /// passwords and PINs are known by their length alone. TOTP files are read only at the
+    /// ceremony, which checks the full size again before generating anything.
+    fn check_envelope_size(&self, domain: &str, upns: &[String]) -> Result<(), PlanError> {
+        let policy = self.password_policy();
+        let mut entries = Vec::new();
+        for (a, upn) in self.accounts.iter().zip(upns) {
+            if a.password {
+                entries.push(Entry::Account {
+                    upn: upn.clone(),
+                    display_name: a.display_name.clone(),
+                    password: SecretString::new("x".repeat(policy.length)),
+                });
+            }
+            for k in &a.fido2 {
+                entries.push(Entry::Fido2 {
+                    label: format!("{} for {upn}", Plan::fido2_label(k)),
+                    pin: SecretString::new("0".repeat(k.pin_length)),
+                });
+            }
+        }
+        let contents = VaultContents { entries };
+        let size = envelope_bytes(domain, &self.labels(), self.passphrase, &contents)
+            .map_err(|e| PlanError::Invalid(e.to_string()))?;
+        if size > MAX_VAULT_BYTES {
+            return Err(PlanError::Invalid(format!(
+                "the vault would be at least {size} bytes, above the format's limit of \
+                 {MAX_VAULT_BYTES} bytes: use fewer shares or shorter location and custodian names"
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// Bytes of the vault envelope (FORMAT.md §3) that sealing `contents` for these labels would
+/// write: header, nonce, length and ciphertext (plaintext and tag). Secrets count by their
+/// length only, so placeholders of the right length give the exact size before any secret
+/// exists, and an impossible vault is refused before one is generated.
+///
+/// # Errors
+/// [`ContentsError`] when the contents cannot be encoded (a field too long, no entry).
+pub fn envelope_bytes(
+    tenant: &str,
+    labels: &[ShareLabel],
+    passphrase: bool,
+    contents: &VaultContents,
+) -> Result<usize, ContentsError> {
+    let header = VaultHeader {
+        vault_id: [0; crate::VAULT_ID_BYTES],
+        generation: 1,
+        created: 0,
+        drill_interval_days: 0,
+        threshold: 2,
+        passphrase: passphrase.then(|| PassphraseKdf {
+            params: KdfParams::default(),
+            salt: [0; SALT_BYTES],
+        }),
+        commitments: vec![[0; COMMITMENT_BYTES]; labels.len()],
+        tenant: tenant.to_string(),
+        labels: labels.to_vec(),
+    };
+    Ok(header.to_bytes().len()
+        + NONCE_BYTES
+        + 2
+        + contents.to_bytes()?.expose_secret().len()
+        + TAG_BYTES)
+}
+
+/// True for an object id in the form Entra ID shows it (8-4-4-4-12 hex digits).
+pub fn is_guid(s: &str) -> bool {
     let parts: Vec<&str> = s.split('-').collect();
     parts.iter().map(|p| p.len()).eq([8, 4, 4, 4, 12])
         && parts
             .iter()
             .all(|p| p.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+impl PlanError {
+    /// This error's name in FORMAT.md §9 (`Kdf/TooExpensive`): frozen, like the format itself,
+    /// so tests, vectors and other decoders can match on it. Never rename one.
+    pub fn kind(&self) -> String {
+        match self {
+            Self::Syntax { .. } => "Syntax".into(),
+            Self::Invalid { .. } => "Invalid".into(),
+            Self::Placement { .. } => "Placement".into(),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -434,5 +580,84 @@ mod tests {
         let other_domain =
             TEMPLATE.replace("user = \"breakglass2\"", "user = \"bg2@fabrikam.com\"");
         assert!(Plan::parse(&other_domain).unwrap().validate().is_err());
+    }
+
+    #[test]
+    fn every_text_value_is_checked_and_named() {
+        let cases = [
+            (
+                "tenant = \"contoso\"",
+                "tenant = \"contoso\\u001b\"",
+                "plan key `tenant`",
+            ),
+            (
+                "# domain = \"contoso.onmicrosoft.com\"",
+                "domain = \"contoso.onmicrosoft.com\\u0007\"",
+                "plan key `domain`",
+            ),
+            (
+                "paper = \"a4\"",
+                "paper = \"a4\\u0000\"",
+                "plan key `paper`",
+            ),
+            (
+                "user = \"breakglass2\"",
+                "user = \"breakglass2\\u202e\"",
+                "plan key `user` of [[account]] 2",
+            ),
+            (
+                "display_name = \"Emergency access 1\"",
+                "display_name = \"\\u001b]0;pwned\\u0007\"",
+                "plan key `display_name` of [[account]] 1",
+            ),
+            (
+                "role = \"Global Administrator\"       #",
+                "role = \"Global Administrator\\u2028\"       #",
+                "plan key `role` of [[account]] 1",
+            ),
+            (
+                "# object_id = \"00000000-0000-0000-0000-000000000000\"",
+                "object_id = \"\\u009b2J\"",
+                "plan key `object_id` of [[account]] 1",
+            ),
+            (
+                "# totp_uri_file = \"breakglass2-totp.txt\"",
+                "totp_uri_file = \"t\\u001b.txt\"",
+                "plan key `totp_uri_file` of [[account]] 2",
+            ),
+            (
+                "label = \"YubiKey 5 NFC\"",
+                "label = \"YubiKey\\u202e\"",
+                "plan key `label` of [[account.fido2]] 1 of [[account]] 1",
+            ),
+            (
+                "serial = \"12345678\"",
+                "serial = \"1\\n2\"",
+                "plan key `serial` of [[account.fido2]] 1 of [[account]] 1",
+            ),
+            (
+                "location = \"Safe A (HQ)\"\npin_length",
+                "location = \"Safe\\u0000\"\npin_length",
+                "plan key `location` of [[account.fido2]] 1 of [[account]] 1",
+            ),
+            (
+                "location = \"CISO home safe\"",
+                "location = \"CISO\\u001b[2J\"",
+                "plan key `location` of [[share]] 3",
+            ),
+            (
+                "custodian = \"Bob Example\"",
+                "custodian = \"Bob\\u2029\"",
+                "plan key `custodian` of [[share]] 2",
+            ),
+        ];
+        for (from, to, field) in cases {
+            assert!(TEMPLATE.contains(from), "{from}");
+            let plan = Plan::parse(&TEMPLATE.replacen(from, to, 1)).unwrap();
+            assert_eq!(plan.check_fields().unwrap_err().field, field);
+            let m = plan.validate().unwrap_err().to_string();
+            assert!(m.starts_with(&format!("{field} holds ")), "{m}");
+            assert!(!m.chars().any(|c| c.is_control()), "{m:?}");
+        }
     }
 }

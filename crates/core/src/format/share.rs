@@ -129,6 +129,20 @@ impl Share {
     }
 }
 
+impl ShareError {
+    /// This error's name in FORMAT.md §9 (`Kdf/TooExpensive`): frozen, like the format itself,
+    /// so tests, vectors and other decoders can match on it. Never rename one.
+    pub fn kind(&self) -> String {
+        match self {
+            Self::NewerVersion { .. } => "NewerVersion".into(),
+            Self::BadVersion { .. } => "BadVersion".into(),
+            Self::BadLength { .. } => "BadLength".into(),
+            Self::BadThreshold { .. } => "BadThreshold".into(),
+            Self::BadIndex { .. } => "BadIndex".into(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -258,12 +272,19 @@ mod tests {
 
     #[test]
     fn commitment_known_answer() {
-        let s = sample(1);
-        let mut h = Sha256::new();
-        h.update(b"breakglass v1 share commitment");
-        h.update(s.to_bytes().expose_secret());
-        assert_eq!(&s.commitment()[..], &h.finalize()[..16]);
-        assert_ne!(sample(1).commitment(), sample(2).commitment());
+        // SHA-256("breakglass v1 share commitment" ‖ share bytes)[..16], computed outside
+        // Rust (Python's hashlib) from the bytes FORMAT.md §2 lays out for these shares.
+        let hex = |c: [u8; COMMITMENT_BYTES]| -> String {
+            c.iter().map(|b| format!("{b:02x}")).collect()
+        };
+        assert_eq!(
+            hex(sample(1).commitment()),
+            "62785ef3718a7e86cd487917024e1bab"
+        );
+        assert_eq!(
+            hex(sample(2).commitment()),
+            "2dcede7b73b7fed2862ba22f72f2a451"
+        );
     }
 
     #[test]

@@ -188,14 +188,17 @@ pub fn check_char(number_and_data: &[u8]) -> u8 {
     ALPHABET[acc as usize]
 }
 
-/// Uppercases and maps the look-alikes; drops spaces and dashes.
+/// Uppercases (ASCII only) and maps the look-alikes; drops spaces and dashes. A non-ASCII
+/// character becomes one `?`, so it counts as one character and is reported where it stands
+/// (FORMAT.md §6.5 rule 2).
 fn normalize(s: &str) -> Vec<u8> {
-    s.bytes()
-        .filter(|b| !matches!(b, b' ' | b'-' | b'\t' | b'\r' | b'\n'))
-        .map(|b| match b.to_ascii_uppercase() {
-            b'O' => b'0',
-            b'I' | b'L' => b'1',
-            u => u,
+    s.chars()
+        .filter(|c| !matches!(c, ' ' | '-' | '\t' | '\r' | '\n'))
+        .map(|c| match c.to_ascii_uppercase() {
+            'O' => b'0',
+            'I' | 'L' => b'1',
+            u if u.is_ascii() => u as u8,
+            _ => b'?',
         })
         .collect()
 }
@@ -314,7 +317,7 @@ impl Header {
     pub fn parse_line(&self, line: &str) -> Result<(usize, Zeroizing<Vec<u8>>), TextError> {
         let n = Zeroizing::new(normalize(line));
         let w = self.number_width();
-        if n.len() < w + 2 || !n[..w].iter().all(u8::is_ascii_digit) {
+        if n.len() < w || !n[..w].iter().all(u8::is_ascii_digit) {
             return Err(TextError::BadLineNumber { width: w });
         }
         let number: usize = std::str::from_utf8(&n[..w])
@@ -328,7 +331,9 @@ impl Header {
                 count: self.line_count,
             });
         }
-        let data = &n[w..n.len() - 1];
+        // A row too short for one data character and a check character (`03`, `03A`) has
+        // a wrong length, like any other row with characters missing (§6.5 rule 4).
+        let data = n.get(w..n.len().saturating_sub(1)).unwrap_or_default();
         let last = number == self.line_count;
         let ok_len = if last {
             (1..=LINE_CHARS).contains(&data.len())
@@ -564,8 +569,14 @@ impl Block {
     /// `NonCanonical` or `Checksum`.
     pub fn decode(&self) -> Result<SecretBytes, TextError> {
         let missing = self.missing();
+        // A failed line whose number was also read correctly is forgotten (§6.5 rule 7).
+        let bad: Vec<&(usize, Zeroizing<Vec<u8>>)> = self
+            .bad
+            .iter()
+            .filter(|(l, _)| missing.contains(l))
+            .collect();
         if let [only] = missing[..]
-            && let Some((line, data)) = self.bad.iter().find(|(l, _)| *l == only)
+            && let Some((line, data)) = bad.iter().find(|(l, _)| *l == only)
         {
             let kind = self.header.kind.noun();
             return Err(match self.locate_typo(*line, data) {
@@ -582,7 +593,7 @@ impl Block {
                 },
             });
         }
-        if let (Some((line, _)), false) = (self.bad.first(), missing.is_empty()) {
+        if let Some((line, _)) = bad.first() {
             return Err(TextError::LineCheck {
                 kind: self.header.kind.noun(),
                 line: *line,
@@ -733,6 +744,31 @@ pub fn merge_blocks(blocks: Vec<Block>) -> Result<Vec<Block>, TextError> {
         }
     }
     Ok(out)
+}
+
+impl TextError {
+    /// This error's name in FORMAT.md §9 (`Kdf/TooExpensive`): frozen, like the format itself,
+    /// so tests, vectors and other decoders can match on it. Never rename one.
+    pub fn kind(&self) -> String {
+        match self {
+            Self::NoHeader { .. } => "NoHeader".into(),
+            Self::NewerVersion { .. } => "NewerVersion".into(),
+            Self::BadHeader { .. } => "BadHeader".into(),
+            Self::BadLineCount { .. } => "BadLineCount".into(),
+            Self::BadLineNumber { .. } => "BadLineNumber".into(),
+            Self::LineOutOfRange { .. } => "LineOutOfRange".into(),
+            Self::BadLineLength { .. } => "BadLineLength".into(),
+            Self::BadCharacter { .. } => "BadCharacter".into(),
+            Self::LineCheck { .. } => "LineCheck".into(),
+            Self::CheckCharacterTypo { .. } => "CheckCharacterTypo".into(),
+            Self::ConflictingLine { .. } => "ConflictingLine".into(),
+            Self::MissingLines { .. } => "MissingLines".into(),
+            Self::Checksum { .. } => "Checksum".into(),
+            Self::NonCanonical { .. } => "NonCanonical".into(),
+            Self::EmptyPayload { .. } => "EmptyPayload".into(),
+            Self::TooLong { .. } => "TooLong".into(),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -1318,10 +1354,31 @@ mod tests {
             h.parse_line("0"),
             Err(TextError::BadLineNumber { width: 2 })
         );
-        assert_eq!(
-            h.parse_line("01A"),
-            Err(TextError::BadLineNumber { width: 2 })
-        );
+        // Too short for data and a check character: a length error naming the line.
+        for short in ["01", "01A", "0 1 - A"] {
+            assert!(
+                matches!(
+                    h.parse_line(short),
+                    Err(TextError::BadLineLength {
+                        line: 1,
+                        found: 0,
+                        ..
+                    })
+                ),
+                "{short}"
+            );
+        }
+        // A non-ASCII character counts once and is not in the alphabet.
+        let mut accented = c[1].clone();
+        accented.replace_range(6..7, "\u{c9}");
+        assert!(matches!(
+            h.parse_line(&accented),
+            Err(TextError::BadCharacter {
+                line: 1,
+                group: 2,
+                ..
+            })
+        ));
         assert_eq!(
             h.parse_line("A1ABCD"),
             Err(TextError::BadLineNumber { width: 2 })
@@ -1667,8 +1724,16 @@ mod tests {
                 .0,
             100
         );
-        assert_eq!(
+        assert!(matches!(
             t.header().parse_line("1001"),
+            Err(TextError::BadLineLength {
+                line: 100,
+                found: 0,
+                ..
+            })
+        ));
+        assert_eq!(
+            t.header().parse_line("10"),
             Err(TextError::BadLineNumber { width: 3 })
         );
         assert_eq!(decode_one(&l.join("\n")).unwrap().1, payload(1238));

@@ -263,13 +263,9 @@ fn put_label(v: &mut Vec<u8>, s: &str) {
     v.extend_from_slice(s.as_bytes());
 }
 
-/// Bidirectional formatting characters: they can make a label display as something else.
-fn is_bidi_control(c: char) -> bool {
-    matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
-}
-
 /// Labels reach terminals and PDFs: no control characters (no escape sequences) and no
-/// bidirectional overrides (no text that displays as other text), bounded.
+/// bidirectional overrides (no text that displays as other text), bounded. The rule is
+/// FORMAT.md §3's, frozen; the ceremony holds new labels to [`crate::untrusted::check_field`].
 pub fn check_label(s: &str, field: &'static str) -> Result<(), VaultError> {
     if s.len() > MAX_LABEL_BYTES {
         return Err(VaultError::LabelTooLong {
@@ -277,7 +273,7 @@ pub fn check_label(s: &str, field: &'static str) -> Result<(), VaultError> {
             len: s.len(),
         });
     }
-    if s.chars().any(|c| c.is_control() || is_bidi_control(c)) {
+    if s.chars().any(crate::untrusted::breaks_label_rule) {
         return Err(VaultError::BadLabel { field });
     }
     Ok(())
@@ -308,6 +304,26 @@ impl<'a> Reader<'a> {
         let s = std::str::from_utf8(bytes).map_err(|_| VaultError::BadLabel { field })?;
         check_label(s, field)?;
         Ok(s.to_string())
+    }
+}
+
+impl VaultError {
+    /// This error's name in FORMAT.md §9 (`Kdf/TooExpensive`): frozen, like the format itself,
+    /// so tests, vectors and other decoders can match on it. Never rename one.
+    pub fn kind(&self) -> String {
+        match self {
+            Self::NewerVersion { .. } => "NewerVersion".into(),
+            Self::BadVersion { .. } => "BadVersion".into(),
+            Self::Truncated { .. } => "Truncated".into(),
+            Self::TrailingBytes { .. } => "TrailingBytes".into(),
+            Self::TooLarge { .. } => "TooLarge".into(),
+            Self::BadThreshold { .. } => "BadThreshold".into(),
+            Self::UnknownKdf { .. } => "UnknownKdf".into(),
+            Self::Kdf(e) => format!("Kdf/{}", e.kind()),
+            Self::BadLabel { .. } => "BadLabel".into(),
+            Self::LabelTooLong { .. } => "LabelTooLong".into(),
+            Self::CiphertextTooShort { .. } => "CiphertextTooShort".into(),
+        }
     }
 }
 
@@ -644,8 +660,10 @@ mod tests {
         ] {
             assert_eq!(check_label(ok, "location"), Ok(()), "{ok:?}");
         }
-        assert!(is_bidi_control('\u{202B}'));
-        assert!(!is_bidi_control('a'));
+        assert_eq!(
+            check_label("\u{202B}", "tenant"),
+            Err(VaultError::BadLabel { field: "tenant" })
+        );
         type Edit = fn(&mut VaultHeader);
         let cases: [(&str, Edit); 3] = [
             ("tenant", |h| h.tenant = "x\u{1b}".into()),

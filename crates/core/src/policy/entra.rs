@@ -86,7 +86,7 @@ pub fn upn(user: &str, domain: &str) -> Result<String, NameError> {
 pub fn sentinel_query(upns: &[String], object_ids: &[String]) -> String {
     let quote = |v: &[String]| {
         v.iter()
-            .map(|s| format!("\"{}\"", s.replace('"', "")))
+            .map(|s| kql_string(s))
             .collect::<Vec<_>>()
             .join(", ")
     };
@@ -106,6 +106,27 @@ pub fn sentinel_query(upns: &[String], object_ids: &[String]) -> String {
     )
 }
 
+/// A KQL string literal holding exactly `s`: double-quoted, with backslash, quote and line
+/// breaks escaped as KQL's own escapes, so no value can end the literal or the line. Other
+/// control characters (never valid in a UPN or GUID) become U+FFFD.
+pub fn kql_string(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() => out.push('\u{FFFD}'),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
 /// The checklist that follows a ceremony (Microsoft's guidance for emergency access).
 pub fn ceremony_checklist(drill_interval_days: u16) -> Vec<String> {
     vec![
@@ -119,8 +140,29 @@ pub fn ceremony_checklist(drill_interval_days: u16) -> Vec<String> {
     ]
 }
 
+impl NameError {
+    /// This error's name in FORMAT.md §9 (`Kdf/TooExpensive`): frozen, like the format itself,
+    /// so tests, vectors and other decoders can match on it. Never rename one.
+    pub fn kind(&self) -> String {
+        match self {
+            Self::BadTenant { .. } => "BadTenant".into(),
+            Self::BadDomain { .. } => "BadDomain".into(),
+            Self::BadUserPart { .. } => "BadUserPart".into(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn kql_strings_cannot_be_broken_out_of() {
+        assert_eq!(super::kql_string("a@b.com"), r#""a@b.com""#);
+        assert_eq!(super::kql_string(r"x\"), r#""x\\""#);
+        assert_eq!(super::kql_string("x\"y"), r#""x\"y""#);
+        assert_eq!(super::kql_string("x\ny"), r#""x\ny""#);
+        assert_eq!(super::kql_string("x\u{1b}y"), "\"x\u{FFFD}y\"");
+    }
+
     #[test]
     fn sentinel_query_filters_every_account() {
         let q = super::sentinel_query(

@@ -188,6 +188,27 @@ pub fn uniform_index<R: rand_core::CryptoRng + ?Sized>(rng: &mut R, n: usize) ->
     }
 }
 
+impl PolicyError {
+    /// This error's name in FORMAT.md §9 (`Kdf/TooExpensive`): frozen, like the format itself,
+    /// so tests, vectors and other decoders can match on it. Never rename one.
+    pub fn kind(&self) -> String {
+        match self {
+            Self::TooShort { .. } => "TooShort".into(),
+            Self::TooLong { .. } => "TooLong".into(),
+        }
+    }
+}
+
+impl PinError {
+    /// This error's name in FORMAT.md §9 (`Kdf/TooExpensive`): frozen, like the format itself,
+    /// so tests, vectors and other decoders can match on it. Never rename one.
+    pub fn kind(&self) -> String {
+        match self {
+            Self::BadLength { .. } => "BadLength".into(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

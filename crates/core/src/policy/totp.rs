@@ -147,6 +147,20 @@ fn mac<M: Mac + KeyInit>(key: &[u8], msg: &[u8]) -> Vec<u8> {
     m.finalize().into_bytes().to_vec()
 }
 
+impl TotpError {
+    /// This error's name in FORMAT.md §9 (`Kdf/TooExpensive`): frozen, like the format itself,
+    /// so tests, vectors and other decoders can match on it. Never rename one.
+    pub fn kind(&self) -> String {
+        match self {
+            Self::NotTotp { .. } => "NotTotp".into(),
+            Self::NoSecret { .. } => "NoSecret".into(),
+            Self::BadSecret { .. } => "BadSecret".into(),
+            Self::BadAlgorithm { .. } => "BadAlgorithm".into(),
+            Self::BadParameters { .. } => "BadParameters".into(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

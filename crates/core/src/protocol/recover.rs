@@ -1,13 +1,15 @@
 //! Untrusted shares and vault copies in; validated share set, then key and contents, out.
 //!
-//! Order of checks (FORMAT.md §7): one vault, one generation (older ones are retired), each
-//! share against its commitment in the header, duplicates and index 0 out, at least k left;
-//! only then combine, derive and open. Every rejection names its source. The function that
-//! yields the contents is the one that checks the tag.
+//! No unauthenticated field decides anything (FORMAT.md §7): every distinct vault copy is a
+//! candidate, a share counts for a copy only if that copy's header commits to it, candidates
+//! are tried cheapest and best-supported first, and a generation retires older sheets only
+//! once a copy of it has opened. So k honest shares and one honest copy open the vault
+//! whatever else is given, and every input not used is named with the reason. The function
+//! that yields the contents is the one that checks the tag.
 
 use crate::aead;
 use crate::contents::{ContentsError, VaultContents};
-use crate::kdf::KdfError;
+use crate::kdf::{KdfError, KdfParams};
 use crate::secret::{Passphrase, VaultSecret};
 use crate::shamir::{self, SharePoint};
 use crate::share::Share;
@@ -30,7 +32,7 @@ impl<T> Sourced<T> {
     }
 }
 
-/// Why one share was left out.
+/// Why one input was left out.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum Rejection {
@@ -40,6 +42,21 @@ pub enum Rejection {
     Duplicate { index: u8, first: String },
     #[error("this sheet is generation {generation}; it was retired by generation {newer}")]
     Retired { generation: u32, newer: u32 },
+    /// Named before anything authenticated: which generation is current is not known yet.
+    #[error("this sheet is generation {generation}, the vault text is generation {copy}")]
+    OtherGeneration { generation: u32, copy: u32 },
+    /// A newer generation is only believed once a copy of it opens.
+    #[error(
+        "it claims generation {generation}, newer than the one that opened ({opened}), but that did not open: it may have been altered, or too few of its sheets were given"
+    )]
+    NewerUnverified { generation: u32, opened: u32 },
+    #[error("it belongs to another vault ({vault})")]
+    OtherVault { vault: String },
+    #[error("its vault text differs from the others: it may have been altered")]
+    VaultDiffers,
+    /// An honest copy from before `expand` added sheets: its commitments are a prefix.
+    #[error("its vault text is from before sheets were added ({count} sheets, now {now})")]
+    Superseded { count: u8, now: u8 },
 }
 
 /// A share that was not used, and why.
@@ -98,6 +115,10 @@ pub enum RecoverError {
         "the vault did not open: its text was altered, or the shares were forged to match. Try the vault text from another sheet"
     )]
     Altered,
+    #[error(
+        "the vault copy's passphrase stretching was not run (its cost was declined); no other copy opened"
+    )]
+    CostDeclined,
     #[error(transparent)]
     Contents(#[from] ContentsError),
 }
@@ -127,17 +148,56 @@ pub fn fingerprint(id: &[u8]) -> String {
 /// Shares checked against the vault copies, ready to combine.
 #[derive(Debug)]
 pub struct ShareSet {
-    /// Shares of older generations.
-    retired: Vec<Rejected>,
-    /// Vault copies with at least k checked shares, best first.
-    candidates: Vec<Candidate>,
+    /// Every share given, in input order.
+    shares: Vec<Sourced<Share>>,
+    /// Distinct vault copies in trial order; the first `viable` have at least k checked shares.
+    copies: Vec<Candidate>,
+    viable: usize,
+}
+
+/// `MixedVaults` when the inputs carry more than one vault id, for callers that accept one
+/// vault only (reading back a ceremony's sheets); recovery itself names foreign inputs instead.
+pub fn mixed_vaults(shares: &[Sourced<Share>], vaults: &[Sourced<Vault>]) -> Option<RecoverError> {
+    let groups = group_sources(shares, vaults);
+    (groups.len() > 1).then(|| {
+        RecoverError::MixedVaults(
+            groups
+                .into_iter()
+                .map(|(id, s)| (display_vault_id(&id), s))
+                .collect(),
+        )
+    })
+}
+
+/// The sources of each vault id, shares first, each source once per id.
+fn group_sources(
+    shares: &[Sourced<Share>],
+    vaults: &[Sourced<Vault>],
+) -> BTreeMap<[u8; 16], Vec<String>> {
+    let mut groups: BTreeMap<[u8; 16], Vec<String>> = BTreeMap::new();
+    for s in shares {
+        groups
+            .entry(s.item.vault_id)
+            .or_default()
+            .push(s.source.clone());
+    }
+    for v in vaults {
+        let g = groups.entry(v.item.header.vault_id).or_default();
+        if !g.contains(&v.source) {
+            g.push(v.source.clone());
+        }
+    }
+    groups
 }
 
 /// Checks untrusted shares and vault copies; nothing is combined yet.
 ///
+/// No field of any input decides anything here: every distinct vault copy is a candidate, and
+/// a share counts for a copy only if the copy's header commits to it (FORMAT.md §7).
+///
 /// # Errors
-/// [`RecoverError`] when no vault or share is given, sheets of several vaults are mixed, or
-/// fewer than k usable shares remain.
+/// [`RecoverError`] when no vault or share is given, or no copy has k checked shares
+/// (`MixedVaults` when the inputs carry more than one vault id, else `NotEnoughShares`).
 pub fn check(
     shares: Vec<Sourced<Share>>,
     vaults: Vec<Sourced<Vault>>,
@@ -148,92 +208,35 @@ pub fn check(
     if vaults.is_empty() {
         return Err(RecoverError::NoVault);
     }
-    let mut groups: BTreeMap<[u8; 16], Vec<String>> = BTreeMap::new();
-    for s in &shares {
-        groups
-            .entry(s.item.vault_id)
-            .or_default()
-            .push(s.source.clone());
-    }
-    for v in &vaults {
-        let g = groups.entry(v.item.header.vault_id).or_default();
-        if !g.contains(&v.source) {
-            g.push(v.source.clone());
-        }
-    }
-    if groups.len() > 1 {
-        return Err(RecoverError::MixedVaults(
-            groups
-                .into_iter()
-                .map(|(id, s)| (display_vault_id(&id), s))
-                .collect(),
-        ));
-    }
+    let mixed = mixed_vaults(&shares, &vaults);
 
-    let newest = shares
-        .iter()
-        .map(|s| s.item.generation)
-        .chain(vaults.iter().map(|v| v.item.header.generation))
-        .max()
-        .expect("non-empty");
-    let mut rejected = Vec::new();
-    let mut current = Vec::new();
-    for s in shares {
-        if s.item.generation < newest {
-            rejected.push(Rejected {
-                source: s.source,
-                reason: Rejection::Retired {
-                    generation: s.item.generation,
-                    newer: newest,
-                },
-            });
-        } else {
-            current.push(s);
+    // Distinct copies, each with every input that carries it.
+    let mut copies: Vec<Candidate> = Vec::new();
+    for (position, v) in vaults.into_iter().enumerate() {
+        match copies.iter_mut().find(|c| c.vault == v.item) {
+            Some(c) => c.sources.push(v.source),
+            None => copies.push(Candidate::new(v.item, v.source, position, &shares)),
         }
     }
-    // Distinct copies of the newest generation, the most widely carried first.
-    let mut copies: Vec<(Vault, usize)> = Vec::new();
-    for v in vaults
-        .into_iter()
-        .filter(|v| v.item.header.generation == newest)
-    {
-        match copies.iter_mut().find(|(c, _)| *c == v.item) {
-            Some((_, n)) => *n += 1,
-            None => copies.push((v.item, 1)),
+    copies.sort_by_key(Candidate::order);
+    copies.sort_by_key(|c| !c.is_viable());
+    let viable = copies.iter().filter(|c| c.is_viable()).count();
+    if viable == 0 {
+        if let Some(e) = mixed {
+            return Err(e);
         }
-    }
-    if copies.is_empty() {
-        // Only retired vault copies: the newest generation's vault text is needed.
-        return Err(RecoverError::NoVault);
-    }
-    // Check the shares against every copy; the copy under which most shares check comes first
-    // (a sheet issued by `expand` carries a copy that also commits to the new share), then the
-    // most widely carried, then input order.
-    let mut candidates: Vec<Candidate> = copies
-        .into_iter()
-        .map(|(vault, carried)| Candidate::new(vault, carried, &current))
-        .collect();
-    candidates.sort_by_key(|c| {
-        (
-            std::cmp::Reverse(c.usable.len()),
-            std::cmp::Reverse(c.carried),
-        )
-    });
-    let best = &candidates[0];
-    if best.usable.len() < usize::from(best.vault.header.threshold) {
-        let mut all = rejected;
-        all.extend(best.rejected.iter().cloned());
+        let best = &copies[0];
         return Err(RecoverError::NotEnoughShares {
             needed: best.vault.header.threshold,
             count: best.vault.header.share_count(),
             given: best.usable.len(),
-            rejected: all,
+            rejected: left_out(&shares, &copies, 0, false),
         });
     }
-    candidates.retain(|c| c.usable.len() >= usize::from(c.vault.header.threshold));
     Ok(ShareSet {
-        retired: rejected,
-        candidates,
+        shares,
+        copies,
+        viable,
     })
 }
 
@@ -241,48 +244,175 @@ pub fn check(
 #[derive(Debug)]
 struct Candidate {
     vault: Vault,
-    carried: usize,
+    /// Every input that carries this copy, in input order.
+    sources: Vec<String>,
+    /// Position of its first carrier among the vault inputs.
+    position: usize,
     usable: Vec<Sourced<Share>>,
-    rejected: Vec<Rejected>,
+    /// Positions of the usable shares among all shares.
+    usable_at: Vec<usize>,
+    /// Shares that check but repeat an index, with their positions.
+    duplicates: Vec<(usize, Rejected)>,
 }
 
 impl Candidate {
-    fn new(vault: Vault, carried: usize, shares: &[Sourced<Share>]) -> Self {
-        let header = &vault.header;
-        let mut usable: Vec<Sourced<Share>> = Vec::new();
-        let mut rejected = Vec::new();
-        for s in shares {
+    fn new(vault: Vault, source: String, position: usize, shares: &[Sourced<Share>]) -> Self {
+        let mut usable: Vec<(usize, Sourced<Share>)> = Vec::new();
+        let mut duplicates = Vec::new();
+        for (at, s) in shares.iter().enumerate() {
+            if !commits_to(&vault.header, &s.item) {
+                continue;
+            }
             let index = s.item.index();
-            let committed = usize::from(index)
-                .checked_sub(1)
-                .and_then(|i| header.commitments.get(i))
-                .is_some_and(|c| *c == s.item.commitment())
-                && s.item.threshold == header.threshold;
-            if !committed {
-                rejected.push(Rejected {
-                    source: s.source.clone(),
-                    reason: Rejection::Altered { index },
-                });
-            } else if let Some(first) = usable.iter().find(|u| u.item.index() == index) {
-                rejected.push(Rejected {
-                    reason: Rejection::Duplicate {
-                        index,
-                        first: first.source.clone(),
+            if let Some((_, first)) = usable.iter().find(|(_, u)| u.item.index() == index) {
+                duplicates.push((
+                    at,
+                    Rejected {
+                        reason: Rejection::Duplicate {
+                            index,
+                            first: first.source.clone(),
+                        },
+                        source: s.source.clone(),
                     },
-                    source: s.source.clone(),
-                });
+                ));
             } else {
-                usable.push(s.clone());
+                usable.push((at, s.clone()));
             }
         }
-        usable.sort_by_key(|s| s.item.index());
+        usable.sort_by_key(|(_, s)| s.item.index());
         Self {
             vault,
-            carried,
-            usable,
-            rejected,
+            sources: vec![source],
+            position,
+            usable_at: usable.iter().map(|(at, _)| *at).collect(),
+            usable: usable.into_iter().map(|(_, s)| s).collect(),
+            duplicates,
         }
     }
+
+    fn is_viable(&self) -> bool {
+        self.usable.len() >= usize::from(self.vault.header.threshold)
+    }
+
+    /// Trial order (FORMAT.md §7): most checked shares, most carriers, cheapest KDF, first given.
+    fn order(
+        &self,
+    ) -> (
+        std::cmp::Reverse<usize>,
+        std::cmp::Reverse<usize>,
+        u64,
+        usize,
+    ) {
+        (
+            std::cmp::Reverse(self.usable.len()),
+            std::cmp::Reverse(self.sources.len()),
+            kdf_cost(&self.vault.header),
+            self.position,
+        )
+    }
+
+    fn id(&self) -> [u8; 16] {
+        self.vault.header.vault_id
+    }
+
+    fn generation(&self) -> u32 {
+        self.vault.header.generation
+    }
+}
+
+/// Whether a header commits to a share: same vault id, generation and threshold, and the
+/// commitment for its index (FORMAT.md §3) equal to the share's.
+fn commits_to(header: &VaultHeader, share: &Share) -> bool {
+    share.vault_id == header.vault_id
+        && share.generation == header.generation
+        && share.threshold == header.threshold
+        && usize::from(share.index())
+            .checked_sub(1)
+            .and_then(|i| header.commitments.get(i))
+            .is_some_and(|c| *c == share.commitment())
+}
+
+/// Argon2id memory × iterations in KiB·passes; 0 without a passphrase.
+fn kdf_cost(header: &VaultHeader) -> u64 {
+    header.passphrase.as_ref().map_or(0, |k| {
+        u64::from(k.params.memory_kib) * u64::from(k.params.iterations)
+    })
+}
+
+/// Names every input not used with `copies[chosen]`, in input order: shares first, then vault
+/// copies. `opened` says whether that copy authenticated (only then does it retire others).
+fn left_out(
+    shares: &[Sourced<Share>],
+    copies: &[Candidate],
+    chosen: usize,
+    opened: bool,
+) -> Vec<Rejected> {
+    let c = &copies[chosen];
+    let h = &c.vault.header;
+    let why = |id: &[u8; 16], generation: u32| -> Option<Rejection> {
+        if *id != h.vault_id {
+            Some(Rejection::OtherVault {
+                vault: display_vault_id(id),
+            })
+        } else if generation == h.generation {
+            None
+        } else if !opened {
+            Some(Rejection::OtherGeneration {
+                generation,
+                copy: h.generation,
+            })
+        } else if generation < h.generation {
+            Some(Rejection::Retired {
+                generation,
+                newer: h.generation,
+            })
+        } else {
+            Some(Rejection::NewerUnverified {
+                generation,
+                opened: h.generation,
+            })
+        }
+    };
+    let mut out = Vec::new();
+    for (at, s) in shares.iter().enumerate() {
+        if c.usable_at.contains(&at) {
+            continue;
+        }
+        if let Some((_, d)) = c.duplicates.iter().find(|(d, _)| *d == at) {
+            out.push(d.clone());
+            continue;
+        }
+        let reason = why(&s.item.vault_id, s.item.generation).unwrap_or(Rejection::Altered {
+            index: s.item.index(),
+        });
+        out.push(Rejected {
+            source: s.source.clone(),
+            reason,
+        });
+    }
+    for (_, other) in copies.iter().enumerate().filter(|(i, _)| *i != chosen) {
+        let o = &other.vault.header;
+        let reason = why(&o.vault_id, o.generation).unwrap_or_else(|| {
+            if o.commitments.len() < h.commitments.len()
+                && h.commitments.starts_with(&o.commitments)
+                && opened
+            {
+                Rejection::Superseded {
+                    count: o.share_count(),
+                    now: h.share_count(),
+                }
+            } else {
+                Rejection::VaultDiffers
+            }
+        });
+        for source in &other.sources {
+            out.push(Rejected {
+                source: source.clone(),
+                reason: reason.clone(),
+            });
+        }
+    }
+    out
 }
 
 /// A vault that opened.
@@ -294,6 +424,7 @@ pub struct Recovered {
     pub used: Vec<String>,
     /// Indices of the shares that were combined.
     pub indices: Vec<u8>,
+    /// Every input that was distrusted or not used, and why.
     pub rejected: Vec<Rejected>,
     secret: VaultSecret,
     points: Vec<SharePoint>,
@@ -310,54 +441,142 @@ impl Recovered {
     }
 }
 
+/// What the caller supplies while copies are tried: the passphrase, asked for only when the
+/// copy being tried needs one, and consent to an Argon2id cost the copy asks for.
+pub trait Unlock {
+    /// The passphrase for a copy carried by `source` that needs one; `None` if there is none.
+    /// Called again for later copies: ask once and keep the answer.
+    fn passphrase(&mut self, source: &str) -> Option<&Passphrase>;
+    /// Whether a passphrase was given up front (a vault without one then refuses it).
+    fn given(&self) -> bool;
+    /// Whether to run Argon2id with `params` for the copy carried by `source`. Unauthenticated:
+    /// a forged copy may ask for the maximum cost.
+    fn approve(&mut self, source: &str, params: &KdfParams) -> bool;
+}
+
+/// A passphrase known in advance (or none); every cost within the format's caps is accepted.
+struct Given<'a>(Option<&'a Passphrase>);
+
+impl Unlock for Given<'_> {
+    fn passphrase(&mut self, _: &str) -> Option<&Passphrase> {
+        self.0
+    }
+    fn given(&self) -> bool {
+        self.0.is_some()
+    }
+    fn approve(&mut self, _: &str, _: &KdfParams) -> bool {
+        true
+    }
+}
+
 impl ShareSet {
+    /// The header of the first copy to be tried (not yet authenticated).
     pub fn header(&self) -> &VaultHeader {
-        &self.candidates[0].vault.header
+        &self.copies[0].vault.header
     }
 
+    /// Whether any copy that will be tried asks for a passphrase.
     pub fn needs_passphrase(&self) -> bool {
-        self.header().passphrase.is_some()
+        self.copies[..self.viable]
+            .iter()
+            .any(|c| c.vault.header.passphrase.is_some())
     }
 
-    /// Shares left out so far (older generations, or not matching the best vault copy).
+    /// Inputs not used with the first copy to be tried (before anything authenticated).
     pub fn rejected(&self) -> Vec<Rejected> {
-        let mut r = self.retired.clone();
-        r.extend(self.candidates[0].rejected.iter().cloned());
-        r
+        left_out(&self.shares, &self.copies, 0, false)
     }
 
-    /// Combines k shares, derives the key and opens the vault.
+    /// Sources of each distinct vault copy, when one vault id has more than one: the copies
+    /// differ, so all but one may have been altered.
+    pub fn differing_copies(&self) -> Vec<Vec<String>> {
+        let id = self.copies[0].id();
+        let same: Vec<Vec<String>> = self
+            .copies
+            .iter()
+            .filter(|c| c.id() == id)
+            .map(|c| c.sources.clone())
+            .collect();
+        if same.len() > 1 { same } else { Vec::new() }
+    }
+
+    /// Combines k shares, derives the key and opens the vault, with the passphrase given.
     ///
     /// # Errors
-    /// [`RecoverError`] for a passphrase given or missing against the header, or a vault that
-    /// does not authenticate.
+    /// As [`ShareSet::open_asking`].
     pub fn open(self, passphrase: Option<&Passphrase>) -> Result<Recovered, RecoverError> {
+        self.open_asking(&mut Given(passphrase))
+    }
+
+    /// Tries the copies in order (FORMAT.md §7 steps 5 to 7): the first that authenticates is
+    /// used, unless a later copy of the same vault with a higher generation also authenticates.
+    ///
+    /// # Errors
+    /// `PassphraseNotUsed` when a passphrase was given and no copy asks for one; otherwise,
+    /// when no copy opens, the error of the first copy tried.
+    ///
+    /// # Security
+    /// A copy's KDF cost is unauthenticated; `unlock.approve` is asked before spending it.
+    pub fn open_asking(self, unlock: &mut dyn Unlock) -> Result<Recovered, RecoverError> {
+        if unlock.given() && !self.needs_passphrase() {
+            return Err(RecoverError::PassphraseNotUsed);
+        }
         let mut first_err = None;
-        for c in &self.candidates {
-            let k = c.vault.header.threshold;
-            let used = &c.usable[..usize::from(k)];
-            let points: Vec<&SharePoint> = used.iter().map(|s| s.item.point()).collect();
-            let secret = shamir::combine(&points, k).expect("checked: k distinct non-zero shares");
-            match open_with(&c.vault, &secret, passphrase) {
-                Ok(contents) => {
-                    let mut rejected = self.retired.clone();
-                    rejected.extend(c.rejected.iter().cloned());
-                    return Ok(Recovered {
-                        header: c.vault.header.clone(),
-                        contents,
-                        used: used.iter().map(|s| s.source.clone()).collect(),
-                        indices: used.iter().map(|s| s.item.index()).collect(),
-                        rejected,
-                        points: used.iter().map(|s| s.item.point().clone()).collect(),
-                        secret,
-                    });
+        let mut best: Option<(usize, VaultContents, VaultSecret)> = None;
+        for (i, c) in self.copies[..self.viable].iter().enumerate() {
+            if let Some((b, ..)) = &best {
+                let b = &self.copies[*b];
+                if c.id() != b.id() || c.generation() <= b.generation() {
+                    continue;
                 }
+            }
+            let k = usize::from(c.vault.header.threshold);
+            let points: Vec<&SharePoint> = c.usable[..k].iter().map(|s| s.item.point()).collect();
+            let secret = shamir::combine(&points, c.vault.header.threshold)
+                .expect("checked: k distinct non-zero shares");
+            match try_copy(c, &secret, unlock) {
+                Ok(contents) => best = Some((i, contents, secret)),
                 Err(e) => {
                     first_err.get_or_insert(e);
                 }
             }
         }
-        Err(first_err.expect("at least one candidate"))
+        let Some((i, contents, secret)) = best else {
+            return Err(first_err.expect("at least one viable copy"));
+        };
+        let c = &self.copies[i];
+        let used = &c.usable[..usize::from(c.vault.header.threshold)];
+        Ok(Recovered {
+            header: c.vault.header.clone(),
+            contents,
+            used: used.iter().map(|s| s.source.clone()).collect(),
+            indices: used.iter().map(|s| s.item.index()).collect(),
+            rejected: left_out(&self.shares, &self.copies, i, true),
+            points: used.iter().map(|s| s.item.point().clone()).collect(),
+            secret,
+        })
+    }
+}
+
+/// Opens one copy, asking for the passphrase and the KDF cost only if this copy needs them.
+fn try_copy(
+    c: &Candidate,
+    secret: &VaultSecret,
+    unlock: &mut dyn Unlock,
+) -> Result<VaultContents, RecoverError> {
+    let source = &c.sources[0];
+    match &c.vault.header.passphrase {
+        None => open_with(&c.vault, secret, None),
+        Some(kdf) => {
+            kdf.params.check()?;
+            if unlock.passphrase(source).is_none() {
+                return Err(RecoverError::PassphraseRequired);
+            }
+            if !unlock.approve(source, &kdf.params) {
+                return Err(RecoverError::CostDeclined);
+            }
+            open_with(&c.vault, secret, unlock.passphrase(source))
+        }
     }
 }
 
@@ -383,6 +602,26 @@ fn open_with(
             }
         })?;
     Ok(VaultContents::from_bytes(&plaintext)?)
+}
+
+impl RecoverError {
+    /// This error's name in FORMAT.md §9 (`Kdf/TooExpensive`): frozen, like the format itself,
+    /// so tests, vectors and other decoders can match on it. Never rename one.
+    pub fn kind(&self) -> String {
+        match self {
+            Self::CostDeclined { .. } => "CostDeclined".into(),
+            Self::NoShares { .. } => "NoShares".into(),
+            Self::NoVault { .. } => "NoVault".into(),
+            Self::MixedVaults { .. } => "MixedVaults".into(),
+            Self::NotEnoughShares { .. } => "NotEnoughShares".into(),
+            Self::PassphraseRequired { .. } => "PassphraseRequired".into(),
+            Self::PassphraseNotUsed { .. } => "PassphraseNotUsed".into(),
+            Self::Kdf(e) => format!("Kdf/{}", e.kind()),
+            Self::WrongPassphraseOrAltered { .. } => "WrongPassphraseOrAltered".into(),
+            Self::Altered { .. } => "Altered".into(),
+            Self::Contents(e) => format!("Contents/{}", e.kind()),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -697,7 +936,7 @@ mod tests {
     }
 
     #[test]
-    fn older_generations_are_retired() {
+    fn older_generations_are_retired_once_the_newer_opens() {
         let g1 = make(7, 2, 3, false);
         let g2 = rekeyed(&g1, 8);
         let set = check(
@@ -709,32 +948,61 @@ mod tests {
             vsrc(&[("oldv", &g1.vault), ("n1", &g2.vault)]),
         )
         .unwrap();
-        let retired = vec![Rejected {
-            source: "old".into(),
-            reason: Rejection::Retired {
-                generation: 1,
-                newer: 2,
-            },
-        }];
-        assert_eq!(set.rejected(), retired);
+        // Before anything opened, nothing is called retired.
+        assert_eq!(
+            set.rejected(),
+            vec![
+                Rejected {
+                    source: "old".into(),
+                    reason: Rejection::OtherGeneration {
+                        generation: 1,
+                        copy: 2
+                    },
+                },
+                Rejected {
+                    source: "oldv".into(),
+                    reason: Rejection::OtherGeneration {
+                        generation: 1,
+                        copy: 2
+                    },
+                },
+            ]
+        );
         assert_eq!(set.header().generation, 2);
         let r = set.open(None).unwrap();
-        assert_eq!(r.rejected, retired);
-        assert_eq!(r.indices, vec![1, 3]);
+        let retired = Rejection::Retired {
+            generation: 1,
+            newer: 2,
+        };
         assert_eq!(
-            retired[0].to_string(),
+            r.rejected,
+            vec![
+                Rejected {
+                    source: "old".into(),
+                    reason: retired.clone(),
+                },
+                Rejected {
+                    source: "oldv".into(),
+                    reason: retired,
+                },
+            ]
+        );
+        assert_eq!(r.indices, vec![1, 3]);
+        assert_eq!(r.header.generation, 2);
+        assert_eq!(
+            r.rejected[0].to_string(),
             "old: this sheet is generation 1; it was retired by generation 2"
         );
-        // Only the old vault copy with a new share: the newest vault text is missing.
-        assert_eq!(
+        // Only the old vault copy with a new share: one share checks against it.
+        assert!(matches!(
             check(
                 src(&[("old", &g1.shares[0]), ("n1", &g2.shares[0])]),
                 vsrc(&[("oldv", &g1.vault)]),
             )
             .unwrap_err(),
-            RecoverError::NoVault
-        );
-        // Retired shares count as left out when too few remain.
+            RecoverError::NotEnoughShares { given: 1, .. }
+        ));
+        // Shares of another generation count as left out when too few remain.
         let e = check(
             src(&[
                 ("o1", &g1.shares[0]),
@@ -748,16 +1016,48 @@ mod tests {
             &e,
             RecoverError::NotEnoughShares { given: 1, rejected, .. } if rejected.len() == 2
         ));
-        // The generation of the newest vault copy counts too, without any new share.
-        let e = check(
+        // A newer copy that cannot open retires nothing: the old quorum opens, and the newer
+        // copy is named as unverified.
+        let r = check(
             src(&[("o1", &g1.shares[0]), ("o2", &g1.shares[1])]),
             vsrc(&[("v", &g2.vault), ("ov", &g1.vault)]),
         )
-        .unwrap_err();
-        assert!(matches!(
-            &e,
-            RecoverError::NotEnoughShares { given: 0, rejected, .. } if rejected.len() == 2
-        ));
+        .unwrap()
+        .open(None)
+        .unwrap();
+        assert_eq!(r.header.generation, 1);
+        assert_eq!(
+            r.rejected,
+            vec![Rejected {
+                source: "v".into(),
+                reason: Rejection::NewerUnverified {
+                    generation: 2,
+                    opened: 1
+                },
+            }]
+        );
+        // Both generations complete: the newer one opens, whatever the order.
+        let r = check(
+            src(&[
+                ("o1", &g1.shares[0]),
+                ("o2", &g1.shares[1]),
+                ("o3", &g1.shares[2]),
+                ("n1", &g2.shares[0]),
+                ("n2", &g2.shares[1]),
+            ]),
+            vsrc(&[("ov", &g1.vault), ("ov2", &g1.vault), ("v", &g2.vault)]),
+        )
+        .unwrap()
+        .open(None)
+        .unwrap();
+        assert_eq!(r.header.generation, 2);
+        assert_eq!(r.used, vec!["n1".to_string(), "n2".to_string()]);
+        assert_eq!(r.rejected.len(), 5);
+        assert!(
+            r.rejected
+                .iter()
+                .all(|x| matches!(x.reason, Rejection::Retired { .. }))
+        );
     }
 
     #[test]
@@ -772,9 +1072,9 @@ mod tests {
         )
         .unwrap();
         // The most widely carried copy comes first; the good one is tried after it fails.
-        assert_eq!(set.candidates[0].vault, damaged);
-        assert_eq!(set.candidates[0].carried, 2);
-        assert_eq!(set.candidates[1].vault, s.vault);
+        assert_eq!(set.copies[0].vault, damaged);
+        assert_eq!(set.copies[0].sources.len(), 2);
+        assert_eq!(set.copies[1].vault, s.vault);
         let r = set.open(None).unwrap();
         assert_eq!(r.contents, contents());
         // Only damaged copies: the first error is reported.
@@ -796,14 +1096,26 @@ mod tests {
         )
         .unwrap();
         assert_eq!(set.header(), &s.vault.header);
-        assert!(set.rejected().is_empty());
+        assert_eq!(
+            set.rejected(),
+            ["f1", "f2"]
+                .map(|f| Rejected {
+                    source: f.into(),
+                    reason: Rejection::VaultDiffers
+                })
+                .to_vec()
+        );
+        assert_eq!(
+            set.differing_copies(),
+            vec![vec!["good".to_string()], vec!["f1".into(), "f2".into()]]
+        );
         // A forged copy under which too few shares check is dropped from the candidates.
         let set = check(
             src(&[("a", &s.shares[0]), ("b", &s.shares[1])]),
             vsrc(&[("good", &s.vault), ("f1", &forged), ("f2", &forged)]),
         )
         .unwrap();
-        assert_eq!(set.candidates.len(), 1);
+        assert_eq!(set.viable, 1);
         let r = set.open(None).unwrap();
         assert_eq!(r.header, s.vault.header);
         // Two copies under which the same number of shares check, carried equally: input
@@ -813,17 +1125,17 @@ mod tests {
             vsrc(&[("good", &s.vault), ("d1", &damaged)]),
         )
         .unwrap();
-        assert_eq!(set.candidates[0].vault, s.vault);
-        assert_eq!(set.candidates.len(), 2);
-        assert_eq!(set.candidates[0].carried, 1);
+        assert_eq!(set.copies[0].vault, s.vault);
+        assert_eq!(set.viable, 2);
+        assert_eq!(set.copies[0].sources.len(), 1);
         // Identical copies are counted, not repeated.
         let set = check(
             src(&[("a", &s.shares[0]), ("b", &s.shares[1])]),
             vsrc(&[("g1", &s.vault), ("g2", &s.vault), ("g3", &s.vault)]),
         )
         .unwrap();
-        assert_eq!(set.candidates.len(), 1);
-        assert_eq!(set.candidates[0].carried, 3);
+        assert_eq!(set.viable, 1);
+        assert_eq!(set.copies[0].sources.len(), 3);
     }
 
     #[test]
@@ -895,5 +1207,451 @@ mod tests {
             .unwrap_err(),
             RecoverError::Contents(ContentsError::Empty)
         );
+    }
+
+    /// Records what recovery asked for, answering with a fixed passphrase.
+    struct Recording {
+        pass: Option<Passphrase>,
+        asked: Vec<String>,
+        approved: Vec<KdfParams>,
+    }
+
+    impl Recording {
+        fn new(pass: Option<&str>) -> Self {
+            Self {
+                pass: pass.map(|p| Passphrase::new(p.into())),
+                asked: Vec::new(),
+                approved: Vec::new(),
+            }
+        }
+    }
+
+    impl Unlock for Recording {
+        fn passphrase(&mut self, source: &str) -> Option<&Passphrase> {
+            self.asked.push(source.to_string());
+            self.pass.as_ref()
+        }
+        fn given(&self) -> bool {
+            self.pass.is_some()
+        }
+        fn approve(&mut self, _: &str, params: &KdfParams) -> bool {
+            self.approved.push(*params);
+            true
+        }
+    }
+
+    /// Re-encodes a forged vault through the parser, as a forger with recomputed checksums would.
+    fn reparsed(v: &Vault) -> Vault {
+        Vault::from_bytes(&v.to_bytes()).expect("forgery is a valid envelope")
+    }
+
+    #[test]
+    fn a_forged_newer_generation_retires_nothing() {
+        let s = make(20, 2, 3, false);
+        let mut forged = s.vault.clone();
+        forged.header.generation = 2;
+        let forged = reparsed(&forged);
+        let r = check(
+            src(&[("a", &s.shares[0]), ("b", &s.shares[1])]),
+            vsrc(&[("forged", &forged), ("a", &s.vault), ("b", &s.vault)]),
+        )
+        .unwrap()
+        .open(None)
+        .unwrap();
+        assert_eq!(r.contents, contents());
+        assert_eq!(r.header, s.vault.header);
+        assert_eq!(
+            r.rejected,
+            vec![Rejected {
+                source: "forged".into(),
+                reason: Rejection::NewerUnverified {
+                    generation: 2,
+                    opened: 1
+                }
+            }]
+        );
+    }
+
+    #[test]
+    fn a_forged_share_generation_does_not_hide_the_vault() {
+        let s = make(21, 2, 3, false);
+        let forged = Share::new(
+            s.vault.header.vault_id,
+            u32::MAX,
+            2,
+            3,
+            SharePoint::new(3, *s.shares[2].point().expose_y()),
+        );
+        let r = check(
+            src(&[
+                ("forged", &forged),
+                ("a", &s.shares[0]),
+                ("b", &s.shares[1]),
+            ]),
+            vsrc(&[("a", &s.vault)]),
+        )
+        .unwrap()
+        .open(None)
+        .unwrap();
+        assert_eq!(r.contents, contents());
+        assert_eq!(r.rejected[0].source, "forged");
+        assert_eq!(
+            r.rejected[0].reason,
+            Rejection::NewerUnverified {
+                generation: u32::MAX,
+                opened: 1
+            }
+        );
+    }
+
+    #[test]
+    fn a_forged_passphrase_is_not_asked_for() {
+        let s = make(22, 2, 3, false);
+        let mut forged = s.vault.clone();
+        forged.header.passphrase = Some(crate::vault::PassphraseKdf {
+            params: SMALL,
+            salt: [7; 16],
+        });
+        let forged = reparsed(&forged);
+        let two = || src(&[("a", &s.shares[0]), ("b", &s.shares[1])]);
+        // Listed first and carried as often as the honest copy: no KDF goes first.
+        let set = check(two(), vsrc(&[("forged", &forged), ("a", &s.vault)])).unwrap();
+        let mut u = Recording::new(None);
+        let r = set.open_asking(&mut u).unwrap();
+        assert!(u.asked.is_empty(), "asked for {:?}", u.asked);
+        assert_eq!(r.contents, contents());
+        assert_eq!(r.rejected[0].reason, Rejection::VaultDiffers);
+        // Carried more often, the forged copy is tried first; without a passphrase it is
+        // skipped and the honest copy still opens.
+        let set = check(
+            two(),
+            vsrc(&[("f1", &forged), ("f2", &forged), ("a", &s.vault)]),
+        )
+        .unwrap();
+        assert_eq!(set.header(), &forged.header);
+        let r = set.open(None).unwrap();
+        assert_eq!(r.header, s.vault.header);
+        assert_eq!(r.rejected.len(), 2);
+    }
+
+    #[test]
+    fn a_costly_forged_kdf_is_tried_last_and_only_if_needed() {
+        let s = make(23, 2, 3, true);
+        let mut forged = s.vault.clone();
+        forged.header.passphrase.as_mut().unwrap().params = KdfParams {
+            memory_kib: 2 * 1024 * 1024,
+            iterations: 64,
+            parallelism: 1,
+        };
+        let forged = reparsed(&forged);
+        let set = check(
+            src(&[("a", &s.shares[0]), ("b", &s.shares[1])]),
+            vsrc(&[("forged", &forged), ("a", &s.vault)]),
+        )
+        .unwrap();
+        assert_eq!(set.header(), &s.vault.header);
+        let mut u = Recording::new(Some("pw"));
+        let r = set.open_asking(&mut u).unwrap();
+        assert_eq!(r.contents, contents());
+        assert_eq!(u.approved, vec![SMALL]);
+        assert_eq!(
+            r.rejected,
+            vec![Rejected {
+                source: "forged".into(),
+                reason: Rejection::VaultDiffers
+            }]
+        );
+        // A declined cost skips the copy and says so when nothing else opens.
+        struct No;
+        impl Unlock for No {
+            fn passphrase(&mut self, _: &str) -> Option<&Passphrase> {
+                static P: std::sync::OnceLock<Passphrase> = std::sync::OnceLock::new();
+                Some(P.get_or_init(|| Passphrase::new("pw".into())))
+            }
+            fn given(&self) -> bool {
+                true
+            }
+            fn approve(&mut self, _: &str, _: &KdfParams) -> bool {
+                false
+            }
+        }
+        let e = check(
+            src(&[("a", &s.shares[0]), ("b", &s.shares[1])]),
+            vsrc(&[("forged", &forged)]),
+        )
+        .unwrap()
+        .open_asking(&mut No)
+        .unwrap_err();
+        assert_eq!(e, RecoverError::CostDeclined);
+    }
+
+    #[test]
+    fn foreign_sheets_do_not_block_a_quorum() {
+        let s = make(24, 2, 3, false);
+        let other = make(25, 2, 3, false);
+        let r = check(
+            src(&[
+                ("x", &other.shares[0]),
+                ("a", &s.shares[0]),
+                ("b", &s.shares[1]),
+            ]),
+            vsrc(&[("x", &other.vault), ("a", &s.vault)]),
+        )
+        .unwrap()
+        .open(None)
+        .unwrap();
+        assert_eq!(r.header, s.vault.header);
+        let other_id = display_vault_id(&other.vault.header.vault_id);
+        assert_eq!(
+            r.rejected,
+            vec![
+                Rejected {
+                    source: "x".into(),
+                    reason: Rejection::OtherVault {
+                        vault: other_id.clone()
+                    }
+                },
+                Rejected {
+                    source: "x".into(),
+                    reason: Rejection::OtherVault { vault: other_id }
+                },
+            ]
+        );
+        assert!(
+            r.rejected[0]
+                .to_string()
+                .starts_with("x: it belongs to another vault (")
+        );
+    }
+
+    #[test]
+    fn a_passphrase_given_for_no_copy_that_needs_one_is_refused() {
+        let s = make(26, 2, 3, false);
+        let mut forged = s.vault.clone();
+        forged.header.passphrase = Some(crate::vault::PassphraseKdf {
+            params: SMALL,
+            salt: [7; 16],
+        });
+        let two = || src(&[("a", &s.shares[0]), ("b", &s.shares[1])]);
+        let pw = Passphrase::new("pw".into());
+        // One copy asks for it: the honest copy opens without it.
+        let set = check(two(), vsrc(&[("f", &forged), ("a", &s.vault)])).unwrap();
+        assert!(set.needs_passphrase());
+        assert_eq!(set.open(Some(&pw)).unwrap().header, s.vault.header);
+        assert_eq!(
+            check(two(), vsrc(&[("a", &s.vault)]))
+                .unwrap()
+                .open(Some(&pw))
+                .unwrap_err(),
+            RecoverError::PassphraseNotUsed
+        );
+    }
+
+    #[test]
+    fn a_copy_from_before_expand_is_named_as_such() {
+        let mut rng = ChaCha20Rng::seed_from_u64(27);
+        let s = make(27, 2, 3, false);
+        let r = check(
+            src(&[("a", &s.shares[0]), ("b", &s.shares[1])]),
+            vsrc(&[("a", &s.vault)]),
+        )
+        .unwrap()
+        .open(None)
+        .unwrap();
+        let e = crate::seal::expand(&r, ShareLabel::default(), None, &mut rng).unwrap();
+        let r = check(
+            src(&[("a", &s.shares[0]), ("new", &e.shares[0])]),
+            vsrc(&[("a", &s.vault), ("new", &e.vault)]),
+        )
+        .unwrap()
+        .open(None)
+        .unwrap();
+        assert_eq!(r.header, e.vault.header);
+        assert_eq!(
+            r.rejected,
+            vec![Rejected {
+                source: "a".into(),
+                reason: Rejection::Superseded { count: 3, now: 4 }
+            }]
+        );
+    }
+
+    mod forged_inputs {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// Cases run by the forged-input property (reported in the change).
+        const CASES: u32 = 256;
+
+        /// One forged input: a header or share field changed, re-encoded validly.
+        #[derive(Debug, Clone)]
+        enum Forgery {
+            Vault(u8, u32),
+            Share(u8, u32),
+            Foreign,
+        }
+
+        fn forgery() -> impl Strategy<Value = Forgery> {
+            prop_oneof![
+                (0u8..15, any::<u32>()).prop_map(|(f, v)| Forgery::Vault(f, v)),
+                (0u8..6, any::<u32>()).prop_map(|(f, v)| Forgery::Share(f, v)),
+                Just(Forgery::Foreign),
+            ]
+        }
+
+        fn nz(v: u32) -> u32 {
+            v | 1
+        }
+
+        /// Applies one vault-field change; `None` when it would not parse (then it is no
+        /// forgery a reader would ever see).
+        fn forge_vault(v: &Vault, field: u8, x: u32) -> Option<Vault> {
+            let mut f = v.clone();
+            let h = &mut f.header;
+            let n = h.commitments.len();
+            match field {
+                0 => h.generation ^= nz(x),
+                1 => h.vault_id[(x % 16) as usize] ^= (nz(x) >> 8) as u8 | 1,
+                2 => h.threshold = 2 + (x % (n as u32 - 1)) as u8,
+                3 => {
+                    h.commitments.push([x as u8; 16]);
+                    h.labels.push(ShareLabel::default());
+                }
+                4 => {
+                    h.commitments.truncate(n - 1);
+                    h.labels.truncate(n - 1);
+                    if usize::from(h.threshold) > n - 1 {
+                        return None;
+                    }
+                }
+                5 => {
+                    h.passphrase = Some(crate::vault::PassphraseKdf {
+                        params: SMALL,
+                        salt: [x as u8; 16],
+                    })
+                }
+                6 => h.passphrase = None,
+                7 => {
+                    // The most expensive parameters the format allows: must never be run.
+                    h.passphrase = Some(crate::vault::PassphraseKdf {
+                        params: KdfParams {
+                            memory_kib: crate::kdf::MAX_MEMORY_KIB,
+                            iterations: crate::kdf::MAX_ITERATIONS,
+                            parallelism: 1,
+                        },
+                        salt: [x as u8; 16],
+                    })
+                }
+                8 => h.commitments[(x as usize) % n][0] ^= 1,
+                9 => h.labels[(x as usize) % n].location = format!("Forged {x}"),
+                10 => h.created ^= u64::from(nz(x)),
+                11 => h.tenant = format!("forged{x}.example"),
+                12 => {
+                    let len = f.ciphertext.len();
+                    f.ciphertext[(x as usize) % len] ^= 1;
+                }
+                13 => f.nonce[(x as usize) % 24] ^= 1,
+                _ => h.drill_interval_days ^= (nz(x) & 0xFFFF) as u16 | 1,
+            }
+            if f == *v {
+                return None;
+            }
+            Vault::from_bytes(&f.to_bytes()).ok()
+        }
+
+        fn forge_share(s: &Share, field: u8, x: u32) -> Option<Share> {
+            let (mut id, mut g, mut k, mut n) = (s.vault_id, s.generation, s.threshold, s.count);
+            let mut idx = s.index();
+            let mut y = *s.point().expose_y();
+            match field {
+                0 => g ^= nz(x),
+                1 => id[(x % 16) as usize] ^= 1,
+                2 => k = 2 + (x % u32::from(n - 1)) as u8,
+                3 => n = n.saturating_add(1 + (x % 5) as u8),
+                4 => idx = 1 + (x % u32::from(n)) as u8,
+                _ => y[(x % 32) as usize] ^= (x >> 8) as u8 | 1,
+            }
+            let f = Share::new(id, g, k, n, SharePoint::new(idx, y));
+            let b = f.to_bytes();
+            (b.expose_secret() != s.to_bytes().expose_secret())
+                .then(|| Share::from_bytes(b.expose_secret()).ok())
+                .flatten()
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig { cases: CASES, ..ProptestConfig::default() })]
+
+            /// k honest sheets among any forged inputs always open the vault, nothing forged is
+            /// used, every forgery is named, and no forged KDF cost is ever spent.
+            #[test]
+            fn k_honest_sheets_open_whatever_else_is_given(
+                seed in any::<u64>(),
+                n in 2usize..=7,
+                kk in any::<u8>(),
+                pass in any::<bool>(),
+                keep in any::<u64>(),
+                forgeries in proptest::collection::vec((forgery(), any::<usize>(), any::<u8>()), 0..=7),
+            ) {
+                let n_forged = forgeries.len().min(n);
+                let k = 2 + kk % (n as u8 - 1);
+                let s = make(seed, k, n, pass);
+                // Keep k honest sheets, chosen by `keep`.
+                let mut order: Vec<usize> = (0..n).collect();
+                let mut r = keep;
+                for i in (1..n).rev() {
+                    order.swap(i, (r % (i as u64 + 1)) as usize);
+                    r /= i as u64 + 1;
+                }
+                let kept = &order[..usize::from(k)];
+                let mut shares = Vec::new();
+                let mut vaults = Vec::new();
+                let mut forged_names = std::collections::BTreeSet::new();
+                // Forged inputs are interleaved before and after the honest sheets.
+                for (j, (f, at, pos)) in forgeries.iter().take(n_forged).enumerate() {
+                    let name = format!("forged {j}");
+                    let honest_share = &s.shares[at % n];
+                    let item = match *f {
+                        Forgery::Vault(field, x) => forge_vault(&s.vault, field, x).map(|v| (None, Some(v))),
+                        Forgery::Share(field, x) => forge_share(honest_share, field, x).map(|sh| (Some(sh), None)),
+                        Forgery::Foreign => {
+                            let o = make(seed.wrapping_add(1 + j as u64), k, n, false);
+                            Some((Some(o.shares[at % n].clone()), Some(o.vault.clone())))
+                        }
+                    };
+                    let Some((sh, v)) = item else { continue };
+                    forged_names.insert(name.clone());
+                    let front = pos % 2 == 0;
+                    if let Some(sh) = sh {
+                        let x = Sourced::new(name.clone(), sh);
+                        if front { shares.insert(0, x) } else { shares.push(x) }
+                    }
+                    if let Some(v) = v {
+                        let x = Sourced::new(name.clone(), v);
+                        if front { vaults.insert(0, x) } else { vaults.push(x) }
+                    }
+                }
+                for &i in kept {
+                    let name = format!("honest {}", i + 1);
+                    shares.push(Sourced::new(name.clone(), s.shares[i].clone()));
+                    vaults.push(Sourced::new(name, s.vault.clone()));
+                }
+                let mut u = Recording::new(pass.then_some("pw"));
+                let r = check(shares, vaults).and_then(|set| set.open_asking(&mut u));
+                let r = match r {
+                    Ok(r) => r,
+                    Err(e) => return Err(TestCaseError::fail(format!("did not open: {e}"))),
+                };
+                prop_assert_eq!(&r.contents, &contents());
+                prop_assert_eq!(&r.header, &s.vault.header);
+                prop_assert!(r.used.iter().all(|u| u.starts_with("honest")));
+                let named: std::collections::BTreeSet<String> =
+                    r.rejected.iter().map(|x| x.source.clone()).collect();
+                prop_assert_eq!(named, forged_names);
+                // Only the honest copy's KDF was ever run.
+                let honest_kdf = s.vault.header.passphrase.as_ref().map(|p| p.params);
+                prop_assert!(u.approved.iter().all(|p| Some(*p) == honest_kdf), "{:?}", u.approved);
+                prop_assert!(u.approved.len() <= 1 + n_forged);
+            }
+        }
     }
 }

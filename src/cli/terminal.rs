@@ -1,0 +1,434 @@
+//! The terminal that secrets are shown on, and putting it back afterwards.
+//!
+//! One place for the plumbing: opening the controlling terminal (`/dev/tty`, as age does for
+//! prompts, so a redirected standard output never receives a secret), asking its size, a private
+//! screen (the alternate screen where the terminal's terminfo entry has one; otherwise the normal
+//! screen, cleared together with its scrollback afterwards), and restoring and clearing it on every
+//! exit path: the end of the display, an error, Ctrl-C, SIGTERM, SIGHUP, SIGQUIT and a panic.
+//! It decides nothing about what is shown.
+
+use std::fs::File;
+use std::io::{self, Read, Write};
+use std::os::fd::AsRawFd;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicI32, AtomicPtr, AtomicUsize, Ordering};
+
+/// Home the cursor and erase the visible screen.
+const CLEAR: &[u8] = b"\x1b[H\x1b[2J";
+/// Erase the scrollback (terminfo's `E3`; the Linux console, xterm, tmux and VTE honour it).
+const CLEAR_SCROLLBACK: &[u8] = b"\x1b[3J";
+
+/// Signals that end the process while a secret is on the screen; each one clears it first.
+const FATAL_SIGNALS: [libc::c_int; 4] = [libc::SIGINT, libc::SIGTERM, libc::SIGHUP, libc::SIGQUIT];
+
+/// Columns and rows of a terminal.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Size {
+    pub cols: usize,
+    pub rows: usize,
+}
+
+/// The controlling terminal, opened for reading and writing.
+pub struct Tty {
+    file: File,
+}
+
+impl Tty {
+    /// Opens `/dev/tty`; fails when the process has no controlling terminal.
+    pub fn open() -> io::Result<Tty> {
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open("/dev/tty")?;
+        Ok(Tty { file })
+    }
+
+    /// The terminal's size, or `None` when it does not report one (some serial consoles).
+    pub fn size(&self) -> Option<Size> {
+        // SAFETY: TIOCGWINSZ writes one `winsize` into the struct we pass; the fd is open.
+        let mut ws: libc::winsize = unsafe { std::mem::zeroed() };
+        let r = unsafe { libc::ioctl(self.file.as_raw_fd(), libc::TIOCGWINSZ, &mut ws) };
+        (r == 0 && ws.ws_col > 0 && ws.ws_row > 0).then(|| Size {
+            cols: ws.ws_col.into(),
+            rows: ws.ws_row.into(),
+        })
+    }
+
+    /// Waits for Enter. End of input (Ctrl-D, a hung-up terminal) counts as Enter, so a display
+    /// always comes to its end and clears itself.
+    pub fn wait_for_enter(&mut self) -> io::Result<()> {
+        let mut byte = [0u8; 1];
+        loop {
+            match self.file.read(&mut byte) {
+                Ok(0) => return Ok(()),
+                Ok(_) if byte[0] == b'\n' || byte[0] == b'\r' => return Ok(()),
+                Ok(_) => {}
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// Takes over the screen until the returned guard is dropped (or a signal or panic ends the
+    /// process): see [`ScreenKind`] for how, given the terminal type `term` (`$TERM`).
+    pub fn private_screen(&mut self, term: Option<&str>) -> io::Result<Screen<'_>> {
+        let kind = ScreenKind::for_term(term);
+        let restore: Vec<u8> = match &kind {
+            ScreenKind::Alternate { leave, .. } => [CLEAR, leave.as_slice()].concat(),
+            ScreenKind::Normal => [CLEAR, CLEAR_SCROLLBACK].concat(),
+        };
+        let guard = Screen::install(self, kind, restore);
+        if let ScreenKind::Alternate { enter, .. } = &guard.kind {
+            let enter = enter.clone();
+            guard.tty.file.write_all(&enter)?;
+        }
+        guard.tty.file.write_all(CLEAR)?;
+        guard.tty.file.flush()?;
+        Ok(guard)
+    }
+}
+
+impl Write for Tty {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.file.write(buf)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.file.flush()
+    }
+}
+
+/// How a terminal keeps a secret out of its scrollback.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ScreenKind {
+    /// The terminal has an alternate screen (terminfo `smcup`/`rmcup`): draw there, then clear it
+    /// and switch back; the normal screen and its scrollback never see the secret.
+    Alternate { enter: Vec<u8>, leave: Vec<u8> },
+    /// No alternate screen (the Linux console, a VT100): draw on the normal screen, then clear
+    /// the screen and the scrollback.
+    Normal,
+}
+
+impl ScreenKind {
+    /// From the terminfo entry of `term`; without one, from the name (xterm-like unless known
+    /// otherwise).
+    pub fn for_term(term: Option<&str>) -> ScreenKind {
+        let Some(term) = term.filter(|t| !t.is_empty()) else {
+            return ScreenKind::Normal;
+        };
+        if let Some(bytes) = terminfo_dirs()
+            .iter()
+            .find_map(|d| terminfo_file(d, term).and_then(|f| std::fs::read(f).ok()))
+        {
+            return match alternate_screen_from_terminfo(&bytes) {
+                Some((enter, leave)) => ScreenKind::Alternate { enter, leave },
+                None => ScreenKind::Normal,
+            };
+        }
+        let lacking = ["linux", "vt", "dumb", "cons", "ansi", "sun", "pcansi"];
+        if lacking.iter().any(|p| term.starts_with(p)) {
+            ScreenKind::Normal
+        } else {
+            ScreenKind::Alternate {
+                enter: b"\x1b[?1049h".to_vec(),
+                leave: b"\x1b[?1049l".to_vec(),
+            }
+        }
+    }
+}
+
+/// Where ncurses looks for terminfo entries, in its order.
+fn terminfo_dirs() -> Vec<PathBuf> {
+    let mut dirs = Vec::new();
+    if let Some(d) = std::env::var_os("TERMINFO") {
+        dirs.push(PathBuf::from(d));
+    }
+    if let Some(h) = std::env::var_os("HOME") {
+        dirs.push(Path::new(&h).join(".terminfo"));
+    }
+    if let Some(list) = std::env::var_os("TERMINFO_DIRS") {
+        dirs.extend(std::env::split_paths(&list).filter(|p| !p.as_os_str().is_empty()));
+    }
+    for d in [
+        "/etc/terminfo",
+        "/lib/terminfo",
+        "/usr/share/terminfo",
+        "/usr/lib/terminfo",
+    ] {
+        dirs.push(PathBuf::from(d));
+    }
+    dirs
+}
+
+/// The entry's file: `x/xterm` or, on some systems, `78/xterm`. A name that could leave the
+/// directory is not looked up.
+fn terminfo_file(dir: &Path, term: &str) -> Option<PathBuf> {
+    if term.contains('/') || term.starts_with('.') {
+        return None;
+    }
+    let first = term.chars().next()?;
+    [
+        dir.join(first.to_string()).join(term),
+        dir.join(format!("{:02x}", u32::from(first))).join(term),
+    ]
+    .into_iter()
+    .find(|p| p.is_file())
+}
+
+/// `smcup` and `rmcup` from a compiled terminfo entry (term(5), legacy or 32-bit format), with
+/// padding (`$<5>`) removed; `None` when either is absent or the entry is malformed.
+pub fn alternate_screen_from_terminfo(entry: &[u8]) -> Option<(Vec<u8>, Vec<u8>)> {
+    const SMCUP: usize = 28;
+    const RMCUP: usize = 40;
+    let word = |at: usize| -> Option<i32> {
+        let b = entry.get(at..at + 2)?;
+        Some(i32::from(i16::from_le_bytes([b[0], b[1]])))
+    };
+    let number_bytes = match word(0)? {
+        0o432 => 2,
+        0o1036 => 4,
+        _ => return None,
+    };
+    let names = usize::try_from(word(2)?).ok()?;
+    let bools = usize::try_from(word(4)?).ok()?;
+    let numbers = usize::try_from(word(6)?).ok()?;
+    let strings = usize::try_from(word(8)?).ok()?;
+    let table_len = usize::try_from(word(10)?).ok()?;
+    let mut at = 12 + names + bools;
+    at += at % 2; // numbers start on an even byte
+    let offsets = at + numbers * number_bytes;
+    let table = offsets + strings * 2;
+    let table_bytes = entry.get(table..table + table_len)?;
+    let cap = |i: usize| -> Option<Vec<u8>> {
+        if i >= strings {
+            return None;
+        }
+        let off = usize::try_from(word(offsets + 2 * i)?).ok()?; // -1/-2: absent or cancelled
+        let rest = table_bytes.get(off..)?;
+        let s = &rest[..rest.iter().position(|&b| b == 0)?];
+        Some(strip_padding(s)).filter(|s| !s.is_empty())
+    };
+    Some((cap(SMCUP)?, cap(RMCUP)?))
+}
+
+/// Removes terminfo padding specifications (`$<…>`), which are delays, not bytes to send.
+fn strip_padding(s: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(s.len());
+    let mut i = 0;
+    while i < s.len() {
+        if s[i] == b'$'
+            && s.get(i + 1) == Some(&b'<')
+            && let Some(end) = s[i..].iter().position(|&b| b == b'>')
+        {
+            i += end + 1;
+            continue;
+        }
+        out.push(s[i]);
+        i += 1;
+    }
+    out
+}
+
+/// The terminal to restore from a signal handler or the panic hook: its fd (-1 when no screen is
+/// active) and the bytes that clear and restore it. Only async-signal-safe work reads them.
+static ACTIVE_FD: AtomicI32 = AtomicI32::new(-1);
+static RESTORE_PTR: AtomicPtr<u8> = AtomicPtr::new(std::ptr::null_mut());
+static RESTORE_LEN: AtomicUsize = AtomicUsize::new(0);
+
+/// Clears and restores the active private screen, once; safe to call from a signal handler.
+fn restore_active_screen() {
+    let fd = ACTIVE_FD.swap(-1, Ordering::SeqCst);
+    if fd < 0 {
+        return;
+    }
+    let ptr = RESTORE_PTR.load(Ordering::SeqCst);
+    let len = RESTORE_LEN.load(Ordering::SeqCst);
+    if !ptr.is_null() {
+        // SAFETY: ptr/len describe a leaked, never-freed byte slice; write(2) is async-signal-safe.
+        unsafe {
+            libc::write(fd, ptr.cast(), len);
+        }
+    }
+}
+
+extern "C" fn on_fatal_signal(sig: libc::c_int) {
+    restore_active_screen();
+    // SAFETY: signal(2) and raise(3) are async-signal-safe. The signal stays blocked until this
+    // handler returns, then the default action ends the process with the usual status.
+    unsafe {
+        libc::signal(sig, libc::SIG_DFL);
+        libc::raise(sig);
+    }
+}
+
+/// Installs, once per process, a panic hook that clears the screen before the message is printed.
+fn install_panic_hook() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            restore_active_screen();
+            previous(info);
+        }));
+    });
+}
+
+/// A private screen in use; dropping it clears and restores the terminal.
+pub struct Screen<'t> {
+    tty: &'t mut Tty,
+    kind: ScreenKind,
+    previous: Vec<(libc::c_int, libc::sigaction)>,
+}
+
+impl<'t> Screen<'t> {
+    fn install(tty: &'t mut Tty, kind: ScreenKind, restore: Vec<u8>) -> Screen<'t> {
+        install_panic_hook();
+        let restore: &'static mut [u8] = Box::leak(restore.into_boxed_slice());
+        RESTORE_LEN.store(restore.len(), Ordering::SeqCst);
+        RESTORE_PTR.store(restore.as_mut_ptr(), Ordering::SeqCst);
+        ACTIVE_FD.store(tty.file.as_raw_fd(), Ordering::SeqCst);
+        let mut previous = Vec::new();
+        // SAFETY: plain sigaction(2) calls with zero-initialised structs; the handler only calls
+        // async-signal-safe functions.
+        unsafe {
+            for sig in FATAL_SIGNALS {
+                let mut action: libc::sigaction = std::mem::zeroed();
+                action.sa_sigaction = on_fatal_signal as extern "C" fn(libc::c_int) as usize;
+                libc::sigemptyset(&mut action.sa_mask);
+                let mut old: libc::sigaction = std::mem::zeroed();
+                if libc::sigaction(sig, &action, &mut old) == 0 {
+                    previous.push((sig, old));
+                }
+            }
+            // Ctrl-Z would stop the process with the secret on screen: ignore it meanwhile.
+            let mut ignore: libc::sigaction = std::mem::zeroed();
+            ignore.sa_sigaction = libc::SIG_IGN;
+            let mut old: libc::sigaction = std::mem::zeroed();
+            if libc::sigaction(libc::SIGTSTP, &ignore, &mut old) == 0 {
+                previous.push((libc::SIGTSTP, old));
+            }
+        }
+        Screen {
+            tty,
+            kind,
+            previous,
+        }
+    }
+
+    pub fn size(&self) -> Option<Size> {
+        self.tty.size()
+    }
+
+    /// Erases the screen and draws `lines` from the top; the last line gets no newline, so a
+    /// page exactly as tall as the terminal does not scroll.
+    pub fn draw(&mut self, lines: &[impl AsRef<str>]) -> io::Result<()> {
+        let mut buf = zeroize::Zeroizing::new(CLEAR.to_vec());
+        for (i, l) in lines.iter().enumerate() {
+            if i > 0 {
+                buf.extend_from_slice(b"\r\n");
+            }
+            buf.extend_from_slice(l.as_ref().as_bytes());
+        }
+        self.tty.file.write_all(&buf)?;
+        self.tty.file.flush()
+    }
+
+    pub fn wait_for_enter(&mut self) -> io::Result<()> {
+        self.tty.wait_for_enter()
+    }
+}
+
+impl Drop for Screen<'_> {
+    fn drop(&mut self) {
+        restore_active_screen();
+        let _ = self.tty.file.flush();
+        // SAFETY: puts back the dispositions saved in `install`.
+        unsafe {
+            for (sig, old) in self.previous.drain(..).rev() {
+                libc::sigaction(sig, &old, std::ptr::null_mut());
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A minimal legacy-format entry with the given string capabilities at their indexes.
+    fn entry(caps: &[(usize, &[u8])]) -> Vec<u8> {
+        let names = b"test|a test terminal\0";
+        let strings = 41usize;
+        let mut table = Vec::new();
+        let mut offsets = vec![-1i16; strings];
+        for (i, s) in caps {
+            offsets[*i] = table.len() as i16;
+            table.extend_from_slice(s);
+            table.push(0);
+        }
+        let mut e = Vec::new();
+        for w in [
+            0o432,
+            names.len() as i16,
+            1,
+            0,
+            strings as i16,
+            table.len() as i16,
+        ] {
+            e.extend_from_slice(&w.to_le_bytes());
+        }
+        e.extend_from_slice(names);
+        e.push(1); // one boolean; 12 + 21 + 1 = 34 is already even
+        for o in offsets {
+            e.extend_from_slice(&o.to_le_bytes());
+        }
+        e.extend_from_slice(&table);
+        e
+    }
+
+    #[test]
+    fn terminfo_smcup_and_rmcup_are_read_and_padding_removed() {
+        let e = entry(&[(28, b"\x1b[?1049h$<5>"), (40, b"\x1b[?1049l")]);
+        assert_eq!(
+            alternate_screen_from_terminfo(&e),
+            Some((b"\x1b[?1049h".to_vec(), b"\x1b[?1049l".to_vec()))
+        );
+    }
+
+    #[test]
+    fn a_terminal_without_rmcup_has_no_alternate_screen() {
+        assert_eq!(
+            alternate_screen_from_terminfo(&entry(&[(28, b"\x1b[?1049h")])),
+            None
+        );
+        assert_eq!(alternate_screen_from_terminfo(&entry(&[])), None);
+        assert_eq!(alternate_screen_from_terminfo(b"not terminfo"), None);
+        let mut truncated = entry(&[(28, b"a"), (40, b"b")]);
+        truncated.truncate(truncated.len() - 3);
+        assert_eq!(alternate_screen_from_terminfo(&truncated), None);
+    }
+
+    #[test]
+    fn the_system_terminfo_says_xterm_has_an_alternate_screen_and_linux_has_none() {
+        // ncurses-base is on every Debian system; skip elsewhere.
+        if !Path::new("/usr/share/terminfo/x/xterm").exists()
+            && !Path::new("/lib/terminfo/x/xterm").exists()
+        {
+            eprintln!("SKIPPED: no terminfo database");
+            return;
+        }
+        assert!(matches!(
+            ScreenKind::for_term(Some("xterm-256color")),
+            ScreenKind::Alternate { .. }
+        ));
+        assert_eq!(ScreenKind::for_term(Some("linux")), ScreenKind::Normal);
+        assert_eq!(ScreenKind::for_term(None), ScreenKind::Normal);
+        assert_eq!(
+            ScreenKind::for_term(Some("../../etc/passwd")),
+            ScreenKind::Alternate {
+                enter: b"\x1b[?1049h".to_vec(),
+                leave: b"\x1b[?1049l".to_vec()
+            },
+            "a name with a slash is never looked up as a path"
+        );
+    }
+}

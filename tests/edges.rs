@@ -1,0 +1,281 @@
+//! The smaller holes, each through the real binary: flags a plan would drop, KQL injection,
+//! newer-format codes on every channel, open output folders, the enrollment sheet written
+//! first, byte order marks, oversized standard input and the failed-drill record.
+
+mod common;
+
+use common::{ceremony, p, quick_ceremony, run, run_stdin};
+use image::{GrayImage, Luma};
+use std::fs;
+use std::path::Path;
+
+#[test]
+fn ceremony_with_a_plan_refuses_the_flags_the_plan_replaces() {
+    let dir = tempfile::tempdir().unwrap();
+    let plan = dir.path().join("plan.toml");
+    assert_eq!(run(&["plan", "new", p(&plan)]).code, 0);
+    let totp = dir.path().join("totp.txt");
+    fs::write(&totp, "otpauth://totp/x?secret=JBSWY3DPEHPK3PXP\n").unwrap();
+    let out = dir.path().join("out");
+    let flags: [&[&str]; 5] = [
+        &["--fido2", "YubiKey #1"],
+        &["--totp-file", p(&totp)],
+        &["--pin-length", "6"],
+        &["--alphanumeric-pins"],
+        &["--account-prefix", "bg"],
+    ];
+    for f in flags {
+        let mut args = vec![
+            "ceremony",
+            "--allow-online",
+            "--print-credentials",
+            "--plan",
+            p(&plan),
+            "--out",
+            p(&out),
+        ];
+        args.extend_from_slice(f);
+        let r = run(&args);
+        assert_eq!(r.code, 2, "{f:?}: {}", r.all());
+        assert!(r.stderr.contains(f[0]), "{f:?} not named: {}", r.stderr);
+        assert!(
+            r.stderr.contains("cannot be used with --plan"),
+            "{}",
+            r.stderr
+        );
+        assert!(!out.exists(), "{f:?}: sheets were written");
+    }
+}
+
+#[test]
+fn monitoring_refuses_values_that_would_break_out_of_the_kql_string() {
+    for bad in [
+        vec!["--upn", "x\\"],
+        vec!["--upn", "a@b.com\") or true //"],
+        vec!["--upn", "a@b.com\n| take 1"],
+        vec!["--upn", "no-at-sign"],
+        vec!["--object-id", "nope"],
+        vec!["--object-id", "11111111-2222-3333-4444-55555555555\""],
+    ] {
+        let r = run(&[&["monitoring"], &bad[..]].concat());
+        assert_eq!(r.code, 2, "{bad:?}: {}", r.all());
+        assert!(r.stderr.contains(bad[0]), "{bad:?}: {}", r.stderr);
+        assert!(r.stdout.is_empty(), "{bad:?}: a query was printed");
+    }
+    let r = run(&[
+        "monitoring",
+        "--upn",
+        "o'k_1@contoso.onmicrosoft.com",
+        "--object-id",
+        "11111111-2222-3333-4444-555555555555",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(
+        r.stdout.contains("(\"o'k_1@contoso.onmicrosoft.com\")"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .contains("(\"11111111-2222-3333-4444-555555555555\")")
+    );
+}
+
+/// A PNG of one QR code holding `payload`, 8 px per module with a 4-module quiet zone.
+fn qr_png(payload: &str, path: &Path) {
+    let code = qrcode::QrCode::new(payload.as_bytes()).unwrap();
+    let n = code.width() as u32;
+    let colors = code.to_colors();
+    let px = 8;
+    let img = GrayImage::from_fn((n + 8) * px, (n + 8) * px, |x, y| {
+        let (mx, my) = (x / px, y / px);
+        let dark = (4..n + 4).contains(&mx)
+            && (4..n + 4).contains(&my)
+            && colors[((my - 4) * n + (mx - 4)) as usize] == qrcode::Color::Dark;
+        Luma([if dark { 0 } else { 255 }])
+    });
+    img.save_with_format(path, image::ImageFormat::Png).unwrap();
+}
+
+#[test]
+fn a_newer_format_gets_the_same_answer_on_every_channel() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "BG2-S-5-AAAAAAA\n01 XXXXXXXXXXXXXXXX\n";
+    let png = dir.path().join("bg2.png");
+    qr_png(text.trim_end(), &png);
+    let txt = dir.path().join("bg2.txt");
+    fs::write(&txt, text).unwrap();
+    const NEWER: &str = "made by a newer breakglass";
+    for file in [&png, &txt] {
+        for cmd in ["inspect", "recover", "verify-print"] {
+            let r = run(&[cmd, p(file)]);
+            assert_ne!(r.code, 0, "{cmd} {}", file.display());
+            assert!(
+                r.stderr.contains(NEWER),
+                "{cmd} {}: {}",
+                file.display(),
+                r.stderr
+            );
+            assert!(!r.stderr.contains("not a breakglass code"), "{}", r.stderr);
+        }
+    }
+    let r = run_stdin(&["recover", "-"], text);
+    assert!(r.stderr.contains(NEWER), "{}", r.stderr);
+}
+
+#[cfg(unix)]
+#[test]
+fn an_output_folder_open_to_others_is_made_private_and_said_so() {
+    use std::os::unix::fs::PermissionsExt;
+    for mode in [0o777, 0o770, 0o755] {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out");
+        fs::create_dir(&out).unwrap();
+        fs::set_permissions(&out, fs::Permissions::from_mode(mode)).unwrap();
+        let r = quick_ceremony(p(&out), &[]);
+        assert_eq!(r.code, 0, "{}", r.all());
+        assert!(
+            r.stderr.contains("it is now 0700"),
+            "{mode:o}: {}",
+            r.stderr
+        );
+        let now = fs::metadata(&out).unwrap().permissions().mode() & 0o777;
+        assert_eq!(now, 0o700, "{mode:o}");
+    }
+}
+
+#[test]
+fn an_enrollment_sheet_that_cannot_be_written_stops_before_any_share_sheet() {
+    let dir = tempfile::tempdir().unwrap();
+    let blocker = dir.path().join("not-a-folder");
+    fs::write(&blocker, "x").unwrap();
+    let enroll = blocker.join("enroll.pdf");
+    let out = dir.path().join("out");
+    let r = quick_ceremony(p(&out), &["--enrollment-sheet", p(&enroll)]);
+    assert_eq!(r.code, 6, "{}", r.all());
+    let written: Vec<String> = fs::read_dir(&out)
+        .map(|d| {
+            d.map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    assert!(written.is_empty(), "share sheets were written: {written:?}");
+}
+
+#[test]
+fn a_byte_order_mark_is_accepted_and_oversized_stdin_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let (sheets, _) = ceremony(dir.path(), &[]);
+    let mut with_bom = b"\xEF\xBB\xBF".to_vec();
+    with_bom.extend(fs::read(&sheets[0]).unwrap());
+    let bom = dir.path().join("bom.txt");
+    fs::write(&bom, &with_bom).unwrap();
+    let r = run(&["inspect", p(&bom)]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    let r = run(&["drill", p(&bom), p(&sheets[1])]);
+    assert_eq!(r.code, 0, "{}", r.all());
+
+    let big = "A".repeat(64 * 1024 * 1024 + 1);
+    let r = run_stdin(&["inspect", "-"], &big);
+    assert_ne!(r.code, 0);
+    assert!(r.stderr.contains("larger than 64 MiB"), "{}", r.stderr);
+}
+
+#[test]
+fn a_failed_drill_logs_the_vault_and_generation_its_sheets_claim() {
+    let dir = tempfile::tempdir().unwrap();
+    let (sheets, c) = ceremony(dir.path(), &[]);
+    let id = c
+        .stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("Vault "))
+        .and_then(|l| l.split(' ').next())
+        .unwrap()
+        .to_string();
+    let log = dir.path().join("drills.jsonl");
+    let r = run(&["drill", p(&sheets[0]), "--log", p(&log)]);
+    assert_eq!(r.code, 4, "{}", r.all());
+    let rec: serde_json::Value =
+        serde_json::from_str(fs::read_to_string(&log).unwrap().lines().next().unwrap()).unwrap();
+    assert!(rec["result"].as_str().unwrap().starts_with("FAILED"));
+    assert_eq!(rec["vault_id"], id.as_str());
+    assert_eq!(rec["generation"], 1);
+    assert_eq!(rec["tenant"], "contoso.onmicrosoft.com");
+}
+
+/// Kills a real ceremony while it writes its sheets (once a hidden temporary file is seen) and
+/// checks that no temporary share is left behind, for each signal a person or system sends.
+#[cfg(unix)]
+#[test]
+fn temporary_shares_are_removed_when_the_ceremony_is_interrupted() {
+    use std::process::Stdio;
+    use std::time::{Duration, Instant};
+    for sig in [libc::SIGTERM, libc::SIGINT, libc::SIGHUP] {
+        let mut observed = false;
+        for _attempt in 0..5 {
+            let dir = tempfile::tempdir().unwrap();
+            let out = dir.path().join("out");
+            let mut args = vec![
+                "ceremony",
+                "--allow-online",
+                "--print-credentials",
+                "--tenant",
+                "c",
+                "-k",
+                "2",
+            ];
+            let labels: Vec<String> = (1..=12).map(|i| format!("L{i}")).collect();
+            for l in &labels {
+                args.extend(["--share", l.as_str()]);
+            }
+            args.extend(["--out", p(&out)]);
+            let mut child = common::bin()
+                .args(&args)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap();
+            let temps = |out: &Path| -> Vec<String> {
+                fs::read_dir(out)
+                    .map(|d| {
+                        d.filter_map(|e| e.ok())
+                            .map(|e| e.file_name().to_string_lossy().into_owned())
+                            .filter(|n| n.contains(".tmp-"))
+                            .collect()
+                    })
+                    .unwrap_or_default()
+            };
+            let start = Instant::now();
+            while child.try_wait().unwrap().is_none() && start.elapsed() < Duration::from_secs(120)
+            {
+                if !temps(&out).is_empty() {
+                    // SAFETY: signalling our own child process.
+                    unsafe { libc::kill(child.id() as libc::pid_t, sig) };
+                    observed = true;
+                    break;
+                }
+                std::thread::sleep(Duration::from_micros(200));
+            }
+            let status = child.wait().unwrap();
+            if !observed {
+                continue;
+            }
+            use std::os::unix::process::ExitStatusExt;
+            assert_eq!(
+                status.signal(),
+                Some(sig),
+                "the run was not ended by the signal"
+            );
+            assert!(
+                temps(&out).is_empty(),
+                "signal {sig}: temporary shares left: {:?}",
+                temps(&out)
+            );
+            break;
+        }
+        assert!(
+            observed,
+            "signal {sig}: never caught the ceremony while it wrote"
+        );
+    }
+}
