@@ -1513,8 +1513,8 @@ mod tests {
 
     #[test]
     fn a_sheet_pdfs_courier_text_is_handed_over_as_text() {
-        use breakglass_core::text::{Block, Kind};
-        let block = Block::encode(Kind::Vault, &[7u8; 90]).unwrap();
+        use breakglass_core::text::{Kind, TextForm};
+        let block = TextForm::encode(Kind::Vault, &[7u8; 90]).unwrap();
         let lines = block.display_lines();
         // Helvetica headings and a Courier line before the block are left out; the block's
         // lines are split over two pages, as a long vault continues on page 3.

@@ -774,7 +774,9 @@ impl ScanError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::raster::RasterError;
     use image::{ImageFormat, Luma};
+    use std::io::Cursor;
 
     /// Renders `text` as a QR code with `px` pixels per module and a 4-module quiet zone.
     fn qr_image(text: &str, px: u32) -> GrayImage {
@@ -888,9 +890,15 @@ mod tests {
     #[test]
     fn garbage_bytes_are_not_an_image() {
         let err = scan_image(b"this is not an image at all", &ScanLimits::default());
-        assert!(matches!(err, Err(ScanError::NotAnImage)), "{err:?}");
+        assert!(
+            matches!(err, Err(ScanError::Raster(RasterError::NotAnImage))),
+            "{err:?}"
+        );
         let err = scan_image(&[], &ScanLimits::default());
-        assert!(matches!(err, Err(ScanError::NotAnImage)), "{err:?}");
+        assert!(
+            matches!(err, Err(ScanError::Raster(RasterError::NotAnImage))),
+            "{err:?}"
+        );
     }
 
     #[test]
@@ -898,21 +906,30 @@ mod tests {
         let mut gif = b"GIF89a".to_vec();
         gif.extend_from_slice(&[1, 0, 1, 0, 0, 0, 0, 0x3b]);
         let err = scan_image(&gif, &ScanLimits::default());
-        assert!(matches!(err, Err(ScanError::NotAnImage)), "{err:?}");
+        assert!(
+            matches!(err, Err(ScanError::Raster(RasterError::NotAnImage))),
+            "{err:?}"
+        );
     }
 
     #[test]
     fn truncated_png_is_corrupt() {
         let bytes = png(&qr_image(SHARE, 4));
         let err = scan_image(&bytes[..bytes.len() / 2], &ScanLimits::default());
-        assert!(matches!(err, Err(ScanError::Corrupt { .. })), "{err:?}");
+        assert!(
+            matches!(err, Err(ScanError::Raster(RasterError::Corrupt { .. }))),
+            "{err:?}"
+        );
     }
 
     #[test]
     fn truncated_jpeg_header_is_corrupt() {
         let bytes = encode(&qr_image(SHARE, 4), ImageFormat::Jpeg);
         let err = scan_image(&bytes[..100], &ScanLimits::default());
-        assert!(matches!(err, Err(ScanError::Corrupt { .. })), "{err:?}");
+        assert!(
+            matches!(err, Err(ScanError::Raster(RasterError::Corrupt { .. }))),
+            "{err:?}"
+        );
     }
 
     #[test]
@@ -955,11 +972,11 @@ mod tests {
         bytes[29..33].copy_from_slice(&crc.to_be_bytes());
         let err = scan_image(&bytes, &ScanLimits::default());
         match err {
-            Err(ScanError::TooLarge {
+            Err(ScanError::Raster(RasterError::TooLarge {
                 width,
                 height,
                 max_pixels,
-            }) => assert_eq!((width, height, max_pixels), (100_000, 100_000, 100_000_000)),
+            })) => assert_eq!((width, height, max_pixels), (100_000, 100_000, 100_000_000)),
             other => panic!("expected TooLarge, got {other:?}"),
         }
     }
@@ -971,7 +988,10 @@ mod tests {
             ..ScanLimits::default()
         };
         let err = scan_image(&png(&qr_image(SHARE, 4)), &limits);
-        assert!(matches!(err, Err(ScanError::TooLarge { .. })), "{err:?}");
+        assert!(
+            matches!(err, Err(ScanError::Raster(RasterError::TooLarge { .. }))),
+            "{err:?}"
+        );
     }
 
     #[test]
