@@ -604,9 +604,12 @@ fn pdf_pages_inner(
 
 /// Parses the PDF with every stream it must unpack while loading bounded.
 fn load_pdf(bytes: &[u8], limits: &RasterLimits) -> Result<Document, RasterError> {
-    let mut options = LoadOptions::default();
-    options.max_decompressed_size =
-        Some(usize::try_from(limits.max_unpacked_bytes).unwrap_or(usize::MAX));
+    let options = LoadOptions {
+        max_decompressed_size: Some(
+            usize::try_from(limits.max_unpacked_bytes).unwrap_or(usize::MAX),
+        ),
+        ..LoadOptions::default()
+    };
     match Document::load_mem_with_options(bytes, options) {
         Ok(doc) => Ok(doc),
         Err(
@@ -1553,10 +1556,7 @@ mod tests {
         );
         let parsed = breakglass_core::text::parse_blocks(text).unwrap();
         assert_eq!(parsed.len(), 1);
-        assert_eq!(
-            &*parsed[0].decode().unwrap().expose_secret(),
-            &[7u8; 90][..]
-        );
+        assert_eq!(parsed[0].decode().unwrap().expose_secret(), &[7u8; 90][..]);
         assert!(!format!("{:?}", got[0]).contains(lines[1].as_str()));
     }
 
