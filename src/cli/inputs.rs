@@ -172,8 +172,9 @@ fn and_list(items: &[String]) -> String {
     }
 }
 
+/// Scans, photos and PDFs are told from share text by their first bytes, not their names.
 fn is_image(bytes: &[u8]) -> bool {
-    bytes.starts_with(b"\x89PNG\r\n\x1a\n") || bytes.starts_with(&[0xFF, 0xD8, 0xFF])
+    breakglass_paper::raster::detect(bytes).is_some()
 }
 
 /// True once the payloads hold a share and a complete vault: a sheet's worth.
@@ -243,7 +244,8 @@ pub fn from_files(paths: &[PathBuf]) -> Gathered {
         } else {
             let Ok(text) = std::str::from_utf8(&bytes) else {
                 g.problems.push(format!(
-                    "{name}: neither a share file (text) nor a PNG or JPEG image"
+                    "{name}: neither a share file (text) nor an image or PDF breakglass reads \
+                     (PNG, JPEG, TIFF, PNM, BMP, WebP, PDF)"
                 ));
                 continue;
             };

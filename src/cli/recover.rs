@@ -21,7 +21,7 @@ use std::path::PathBuf;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// Sheets: share files (share-N.txt), scans or photos (PNG, JPEG). With none, the shares
+    /// Sheets: share files (share-N.txt), scans or photos (images or PDFs). With none, the shares
     /// are typed (or read from a pipe).
     files: Vec<PathBuf>,
     /// Read the vault passphrase from this file (`-` for standard input) instead of asking.

@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// Scans or photos of page 1 of the printed sheets (PNG, JPEG); text files work too.
+    /// Scans or photos of page 1 of the printed sheets (images or PDFs); text files work too.
     #[arg(required = true)]
     images: Vec<PathBuf>,
     /// The folder the ceremony wrote (share-N.txt): each scan must match its sheet file exactly.

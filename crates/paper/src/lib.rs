@@ -1,13 +1,15 @@
 //! breakglass-paper: the paper layer of breakglass.
 //!
 //! [`sheet`] turns a share document (from `breakglass-core`) into the bytes of a PDF sheet;
-//! [`scan`] turns the bytes of a scanned image into the QR payload strings on it. Both return
-//! data: the binary chooses paths, writes files and talks to the person. Nothing in
-//! `breakglass-core` imports this crate. [`kit`] holds `recover.py`, the decoder that needs no
-//! breakglass, and renders the booklet that explains and lists it.
+//! [`raster`] turns the bytes of a scan (image or PDF) into grey pages (or, for breakglass's own
+//! sheet PDFs, their printed text), and [`scan`] turns those into the QR payload strings on
+//! them. [`kit`] holds `recover.py`, the decoder that needs no breakglass, and renders the
+//! booklet that explains and lists it. All of them return data: the binary chooses paths,
+//! writes files and talks to the person. Nothing in `breakglass-core` imports this crate.
 
 #![forbid(unsafe_code)]
 
 pub mod kit;
+pub mod raster;
 pub mod scan;
 pub mod sheet;

@@ -9,13 +9,12 @@
 //! The module does no file I/O and prints nothing.
 
 use std::collections::HashSet;
-use std::io::Cursor;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Once, mpsc};
 use std::time::{Duration, Instant};
 
-use image::{GrayImage, ImageError, ImageReader, imageops};
+use image::{GrayImage, imageops};
 
 /// Limits that keep one hostile image from eating the machine.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -70,8 +69,9 @@ pub enum ScanError {
     },
     /// Every pass ran and no QR code could be read.
     #[error(
-        "no QR code found in this image: rescan at 300 dpi, flat, in good light, \
-         or type the text printed under the code"
+        "no QR code found in this image (if it is page 2 of a sheet: page 2 has no code and \
+         needs no scan, scan page 1): rescan at 300 dpi, flat, in good light, or type the \
+         text printed under the code"
     )]
     NoCodeFound,
     /// No code was read and at least one decoder crashed (a bug in the decoder, caught).
@@ -97,6 +97,9 @@ pub enum ScanError {
         /// The budget that was spent.
         budget: Duration,
     },
+    /// The file could not be turned into pages (format, limits, damage).
+    #[error(transparent)]
+    Raster(#[from] crate::raster::RasterError),
 }
 
 /// Decode every QR code found in an encoded image (PNG or JPEG bytes).
@@ -168,100 +171,63 @@ pub fn scan_image_tuned(
     enough: &dyn Fn(&[String]) -> bool,
     tuning: &Tuning,
 ) -> Result<Vec<String>, ScanError> {
-    let deadline = Instant::now() + limits.time_budget;
-    let luma = load_luma(bytes, limits)?;
-    run_scan(luma, limits, deadline, enough, *tuning)
+    // Each page gets the time budget (a page without a code runs every pass); the whole file
+    // gets at most four budgets, so a many-page file cannot hold recovery for long.
+    let file_deadline = Instant::now() + limits.time_budget * 4;
+    // Every page of the file is scanned (a copier puts several sheets in one PDF); a page
+    // without a code is no error while another page has one (page 2 of a sheet has none).
+    let raster_limits = crate::raster::RasterLimits {
+        max_pixels: limits.max_pixels,
+        ..Default::default()
+    };
+    let mut found: Vec<String> = Vec::new();
+    let mut page_error = None;
+    let read = crate::raster::pages(bytes, &raster_limits, file_deadline, &mut |page| {
+        let pixels = match page.content {
+            crate::raster::PageContent::Pixels(pixels) => pixels,
+            // The sheet's own text: exact, and parsed like typed text by the caller.
+            crate::raster::PageContent::SheetText(text) => {
+                found.push(text.as_str().to_owned());
+                return true;
+            }
+        };
+        let deadline = (Instant::now() + limits.time_budget).min(file_deadline);
+        match run_scan(pixels, limits, deadline, enough, *tuning) {
+            Ok(texts) => {
+                for t in texts {
+                    if !found.contains(&t) {
+                        found.push(t);
+                    }
+                }
+            }
+            Err(e) => {
+                page_error.get_or_insert(e);
+            }
+        }
+        Instant::now() < file_deadline
+    });
+    match (read, page_error) {
+        _ if !found.is_empty() => Ok(found),
+        (Err(e), _) => Err(e.into()),
+        (Ok(_), Some(e)) => Err(e),
+        (Ok(_), None) => Err(ScanError::NoCodeFound),
+    }
 }
 
 /// Decode PNG/JPEG bytes into an 8-bit grey image, refusing oversized images before their
-/// pixels are decoded.
+/// pixels are decoded (the same decoding every scanned page gets, see [`crate::raster`]).
 #[doc(hidden)]
 pub fn load_luma(bytes: &[u8], limits: &ScanLimits) -> Result<GrayImage, ScanError> {
-    let stripped = without_icc_profile(bytes);
-    let bytes: &[u8] = &stripped;
-    let reader = || -> Result<ImageReader<Cursor<&[u8]>>, ScanError> {
-        let mut reader = ImageReader::new(Cursor::new(bytes))
-            .with_guessed_format()
-            .map_err(|_| ScanError::NotAnImage)?;
-        match reader.format() {
-            Some(image::ImageFormat::Png | image::ImageFormat::Jpeg) => {}
-            _ => return Err(ScanError::NotAnImage),
-        }
-        let mut image_limits = image::Limits::default();
-        // Worst case 16-bit RGBA is 8 bytes per pixel; the grey copy adds one more.
-        image_limits.max_alloc = Some(limits.max_pixels.saturating_mul(9));
-        let side = u32::try_from(limits.max_pixels).unwrap_or(u32::MAX);
-        image_limits.max_image_width = Some(side);
-        image_limits.max_image_height = Some(side);
-        reader.limits(image_limits);
-        Ok(reader)
+    let format = match crate::raster::detect(bytes) {
+        Some(crate::raster::Format::Png) => image::ImageFormat::Png,
+        Some(crate::raster::Format::Jpeg) => image::ImageFormat::Jpeg,
+        _ => return Err(ScanError::NotAnImage),
     };
-    let too_large = |width: u32, height: u32| ScanError::TooLarge {
-        width,
-        height,
+    let raster_limits = crate::raster::RasterLimits {
         max_pixels: limits.max_pixels,
+        ..Default::default()
     };
-    let (width, height) = reader()?
-        .into_dimensions()
-        .map_err(|e| map_image_error(e, too_large(0, 0)))?;
-    if u64::from(width) * u64::from(height) > limits.max_pixels {
-        return Err(too_large(width, height));
-    }
-    if width == 0 || height == 0 {
-        return Err(ScanError::Corrupt {
-            detail: "the image has no pixels".into(),
-        });
-    }
-    let decoded = reader()?
-        .decode()
-        .map_err(|e| map_image_error(e, too_large(width, height)))?;
-    Ok(decoded.into_luma8())
-}
-
-/// A PNG with its `iCCP` chunks left out (anything else is returned as it is).
-///
-/// # Security
-/// An ICC profile is zlib-compressed, and the PNG decoder inflates it before the first pixel,
-/// bounded only by the whole image's memory allowance: a 64 x 64 PNG could ask for a gigabyte.
-/// Only grey levels matter for reading QR codes, so the profile is never needed.
-fn without_icc_profile(bytes: &[u8]) -> std::borrow::Cow<'_, [u8]> {
-    const SIGNATURE: &[u8] = b"\x89PNG\r\n\x1a\n";
-    if !bytes.starts_with(SIGNATURE) {
-        return std::borrow::Cow::Borrowed(bytes);
-    }
-    let mut out = Vec::with_capacity(bytes.len());
-    out.extend_from_slice(SIGNATURE);
-    let mut rest = &bytes[SIGNATURE.len()..];
-    // Chunk: length (4, big-endian) ‖ type (4) ‖ data ‖ CRC (4).
-    while rest.len() >= 12 {
-        let len = u32::from_be_bytes([rest[0], rest[1], rest[2], rest[3]]) as usize;
-        let Some(total) = len.checked_add(12).filter(|&t| t <= rest.len()) else {
-            break; // damaged: the decoder reports it
-        };
-        if &rest[4..8] != b"iCCP" {
-            out.extend_from_slice(&rest[..total]);
-        }
-        rest = &rest[total..];
-    }
-    out.extend_from_slice(rest);
-    std::borrow::Cow::Owned(out)
-}
-
-fn map_image_error(error: ImageError, too_large: ScanError) -> ScanError {
-    match error {
-        ImageError::Limits(_) => too_large,
-        ImageError::Unsupported(_) => ScanError::NotAnImage,
-        ImageError::IoError(e) => ScanError::Corrupt {
-            detail: if e.kind() == std::io::ErrorKind::UnexpectedEof {
-                "the file ends too early".into()
-            } else {
-                e.to_string()
-            },
-        },
-        other => ScanError::Corrupt {
-            detail: other.to_string(),
-        },
-    }
+    Ok(crate::raster::decode_image(bytes, format, &raster_limits)?)
 }
 
 /// Name of the worker thread; the panic hook stays quiet for panics on it because each one
@@ -800,6 +766,7 @@ impl ScanError {
             Self::NoCodeFound { .. } => "NoCodeFound".into(),
             Self::DecoderCrashed { .. } => "DecoderCrashed".into(),
             Self::TimedOut { .. } => "TimedOut".into(),
+            Self::Raster(e) => e.kind().into(),
         }
     }
 }
@@ -807,7 +774,9 @@ impl ScanError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::raster::RasterError;
     use image::{ImageFormat, Luma};
+    use std::io::Cursor;
 
     /// Renders `text` as a QR code with `px` pixels per module and a 4-module quiet zone.
     fn qr_image(text: &str, px: u32) -> GrayImage {
@@ -921,9 +890,15 @@ mod tests {
     #[test]
     fn garbage_bytes_are_not_an_image() {
         let err = scan_image(b"this is not an image at all", &ScanLimits::default());
-        assert!(matches!(err, Err(ScanError::NotAnImage)), "{err:?}");
+        assert!(
+            matches!(err, Err(ScanError::Raster(RasterError::NotAnImage))),
+            "{err:?}"
+        );
         let err = scan_image(&[], &ScanLimits::default());
-        assert!(matches!(err, Err(ScanError::NotAnImage)), "{err:?}");
+        assert!(
+            matches!(err, Err(ScanError::Raster(RasterError::NotAnImage))),
+            "{err:?}"
+        );
     }
 
     #[test]
@@ -931,21 +906,30 @@ mod tests {
         let mut gif = b"GIF89a".to_vec();
         gif.extend_from_slice(&[1, 0, 1, 0, 0, 0, 0, 0x3b]);
         let err = scan_image(&gif, &ScanLimits::default());
-        assert!(matches!(err, Err(ScanError::NotAnImage)), "{err:?}");
+        assert!(
+            matches!(err, Err(ScanError::Raster(RasterError::NotAnImage))),
+            "{err:?}"
+        );
     }
 
     #[test]
     fn truncated_png_is_corrupt() {
         let bytes = png(&qr_image(SHARE, 4));
         let err = scan_image(&bytes[..bytes.len() / 2], &ScanLimits::default());
-        assert!(matches!(err, Err(ScanError::Corrupt { .. })), "{err:?}");
+        assert!(
+            matches!(err, Err(ScanError::Raster(RasterError::Corrupt { .. }))),
+            "{err:?}"
+        );
     }
 
     #[test]
     fn truncated_jpeg_header_is_corrupt() {
         let bytes = encode(&qr_image(SHARE, 4), ImageFormat::Jpeg);
         let err = scan_image(&bytes[..100], &ScanLimits::default());
-        assert!(matches!(err, Err(ScanError::Corrupt { .. })), "{err:?}");
+        assert!(
+            matches!(err, Err(ScanError::Raster(RasterError::Corrupt { .. }))),
+            "{err:?}"
+        );
     }
 
     #[test]
@@ -988,11 +972,11 @@ mod tests {
         bytes[29..33].copy_from_slice(&crc.to_be_bytes());
         let err = scan_image(&bytes, &ScanLimits::default());
         match err {
-            Err(ScanError::TooLarge {
+            Err(ScanError::Raster(RasterError::TooLarge {
                 width,
                 height,
                 max_pixels,
-            }) => assert_eq!((width, height, max_pixels), (100_000, 100_000, 100_000_000)),
+            })) => assert_eq!((width, height, max_pixels), (100_000, 100_000, 100_000_000)),
             other => panic!("expected TooLarge, got {other:?}"),
         }
     }
@@ -1004,7 +988,10 @@ mod tests {
             ..ScanLimits::default()
         };
         let err = scan_image(&png(&qr_image(SHARE, 4)), &limits);
-        assert!(matches!(err, Err(ScanError::TooLarge { .. })), "{err:?}");
+        assert!(
+            matches!(err, Err(ScanError::Raster(RasterError::TooLarge { .. }))),
+            "{err:?}"
+        );
     }
 
     #[test]

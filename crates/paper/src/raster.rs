@@ -1,0 +1,1629 @@
+//! Rasterising layer: the bytes of any file a scanner, copier or phone saves, in; grey pages out.
+//!
+//! Office copiers save PDF (JPEG, CCITT G4 or JBIG2 inside, often several pages), `scanimage`
+//! saves PNM, some scanners TIFF, phones JPEG, PNG, WebP or HEIC. The format is told by the
+//! file's first bytes, never by its name. Every format gets the same limits (pages, pixels per
+//! page, bytes unpacked), checked before the expensive step: a PDF bomb is an image bomb.
+//! HEIC and AVIF are recognised and refused with a way to convert them.
+//!
+//! The module does no file I/O and prints nothing; pages are handed to a callback one at a time
+//! so that only one decoded page is held at once.
+
+use std::io::{Cursor, Read};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::time::Instant;
+
+use breakglass_core::text::Header;
+use image::{GrayImage, ImageError, ImageFormat, ImageReader};
+use lopdf::content::Content;
+use lopdf::{Dictionary, Document, LoadOptions, Object, ObjectId, Stream};
+use zeroize::Zeroizing;
+
+/// Limits that hold for every format alike.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RasterLimits {
+    /// Pixels of one page (or of one image inside a PDF): refused above this, before decoding.
+    pub max_pixels: u64,
+    /// Pages read from one file (PDF and TIFF); a longer file is refused.
+    pub max_pages: usize,
+    /// Bytes that the compressed streams of one PDF may unpack to, in total.
+    pub max_unpacked_bytes: u64,
+}
+
+impl Default for RasterLimits {
+    fn default() -> Self {
+        Self {
+            max_pixels: 100_000_000,
+            // Sixteen two-page sheets in one copier run.
+            max_pages: 32,
+            max_unpacked_bytes: 512 << 20,
+        }
+    }
+}
+
+/// One decoded page (or one image of a PDF page).
+#[derive(Debug)]
+pub struct Page {
+    /// 1-based page number in the file.
+    pub number: usize,
+    /// What the page holds.
+    pub content: PageContent,
+}
+
+/// What a page holds.
+pub enum PageContent {
+    /// Pixels in 8-bit grey, to be scanned for QR codes.
+    Pixels(GrayImage),
+    /// The typed share and vault blocks of breakglass's own sheet PDF, as printed (text form,
+    /// FORMAT.md §6), one line per printed line: read by the text parser, not scanned. Handed
+    /// once per file, numbered by the first page that had any.
+    SheetText(Zeroizing<String>),
+}
+
+impl std::fmt::Debug for PageContent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Pixels(p) => write!(f, "Pixels({} x {})", p.width(), p.height()),
+            // The share text is secret.
+            Self::SheetText(_) => f.write_str("SheetText(..)"),
+        }
+    }
+}
+
+/// A file format recognised by its first bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Format {
+    Png,
+    Jpeg,
+    Tiff,
+    /// PBM, PGM, PPM or PAM (what `scanimage` writes).
+    Pnm,
+    Bmp,
+    WebP,
+    Pdf,
+    /// HEIC/HEIF, an iPhone's camera default: recognised, not decoded.
+    Heif,
+    /// AVIF: recognised, not decoded.
+    Avif,
+}
+
+impl Format {
+    fn image_format(self) -> Option<ImageFormat> {
+        Some(match self {
+            Format::Png => ImageFormat::Png,
+            Format::Jpeg => ImageFormat::Jpeg,
+            Format::Tiff => ImageFormat::Tiff,
+            Format::Pnm => ImageFormat::Pnm,
+            Format::Bmp => ImageFormat::Bmp,
+            Format::WebP => ImageFormat::WebP,
+            Format::Pdf | Format::Heif | Format::Avif => return None,
+        })
+    }
+}
+
+/// Why a file could not be turned into pages.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RasterError {
+    /// Not a format this module reads.
+    #[error(
+        "this file is not an image or PDF that breakglass reads (PNG, JPEG, TIFF, PNM, BMP, \
+         WebP, PDF): save or export the scan in one of those formats and try again"
+    )]
+    NotAnImage,
+    /// HEIC or AVIF: recognised, and refused with a way out.
+    #[error(
+        "this is a {format} photo, which breakglass does not read: convert it to JPEG (for \
+         example `heif-convert photo.{ext} photo.jpg`, from the libheif-examples package), or \
+         on the phone share or export it as JPEG (iPhone: Settings > Camera > Formats > Most \
+         Compatible), then try again",
+        ext = if *format == "AVIF" { "avif" } else { "heic" }
+    )]
+    NeedsConversion {
+        /// "HEIC" or "AVIF".
+        format: &'static str,
+    },
+    /// The header was recognised but the data is damaged or cut short.
+    #[error(
+        "the file is damaged or incomplete ({detail}): copy the file again, or rescan the sheet"
+    )]
+    Corrupt {
+        /// What the decoder complained about (no pixel data in it).
+        detail: String,
+    },
+    /// A page or an image in a PDF has more pixels than [`RasterLimits::max_pixels`].
+    #[error(
+        "the image is too large ({width} x {height} pixels, the limit is {max_pixels} pixels): \
+         rescan at 300 dpi or shrink the photo"
+    )]
+    TooLarge {
+        /// Width claimed by the header (0 if unknown).
+        width: u64,
+        /// Height claimed by the header (0 if unknown).
+        height: u64,
+        /// The limit in force.
+        max_pixels: u64,
+    },
+    /// More pages than [`RasterLimits::max_pages`].
+    #[error(
+        "the file has more than {max_pages} pages: split it, or scan only page 1 of each sheet \
+         (page 2 needs no scan)"
+    )]
+    TooManyPages {
+        /// The limit in force.
+        max_pages: usize,
+    },
+    /// The compressed streams of a PDF unpack to more than the limit.
+    #[error(
+        "the PDF unpacks to more than {mib} MiB: it is not a plain scan; rescan the sheet, or \
+         save its pages as PNG or JPEG images",
+        mib = max_bytes >> 20
+    )]
+    TooMuchData {
+        /// The limit in force.
+        max_bytes: u64,
+    },
+    /// The PDF needs a password.
+    #[error(
+        "the PDF is password-protected: save an unprotected copy (or its pages as images) and \
+         try again"
+    )]
+    Encrypted,
+    /// The PDF reader panicked (a bug in it, caught).
+    #[error(
+        "the PDF reader crashed on this file: save its pages as PNG or JPEG images (or rescan \
+         them) and try again"
+    )]
+    ReaderCrashed,
+    /// A PDF's pages are images in a compression breakglass does not decode.
+    #[error(
+        "the scanner stored the pages of this PDF as {format} images, which breakglass does \
+         not read: scan again saving PNG, JPEG or TIFF (or PDF in a colour, grey or \"high \
+         quality\" mode), or convert the pages, e.g. `pdftoppm -r 300 -png scan.pdf page`"
+    )]
+    PdfImageFormat {
+        /// "JBIG2", "JPEG 2000" or "CCITT Group 3".
+        format: &'static str,
+    },
+    /// The deadline passed before every page was read.
+    #[error(
+        "ran out of time after {done} of {pages} pages: give the pages as separate files, or \
+         scan only page 1 of each sheet"
+    )]
+    TimedOut {
+        /// Pages handed over before the deadline.
+        done: usize,
+        /// Pages in the file.
+        pages: usize,
+    },
+}
+
+impl RasterError {
+    /// This error's name, stable for tests and `--json` consumers: never rename one.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::NotAnImage => "NotAnImage",
+            Self::NeedsConversion { .. } => "NeedsConversion",
+            Self::Corrupt { .. } => "Corrupt",
+            Self::TooLarge { .. } => "TooLarge",
+            Self::TooManyPages { .. } => "TooManyPages",
+            Self::TooMuchData { .. } => "TooMuchData",
+            Self::Encrypted => "Encrypted",
+            Self::ReaderCrashed => "ReaderCrashed",
+            Self::PdfImageFormat { .. } => "PdfImageFormat",
+            Self::TimedOut { .. } => "TimedOut",
+        }
+    }
+}
+
+/// The format of `bytes`, told by its first bytes (magic numbers), or `None`.
+pub fn detect(bytes: &[u8]) -> Option<Format> {
+    let starts = |magic: &[u8]| bytes.starts_with(magic);
+    if starts(b"\x89PNG\r\n\x1a\n") {
+        Some(Format::Png)
+    } else if starts(&[0xFF, 0xD8, 0xFF]) {
+        Some(Format::Jpeg)
+    } else if starts(b"II*\0") || starts(b"MM\0*") || starts(b"II+\0") || starts(b"MM\0+") {
+        Some(Format::Tiff)
+    } else if bytes.len() >= 12 && starts(b"RIFF") && &bytes[8..12] == b"WEBP" {
+        Some(Format::WebP)
+    } else if starts(b"BM") && bytes.len() >= 26 && bytes[14..18].iter().any(|&b| b != 0) {
+        Some(Format::Bmp)
+    } else if is_pnm(bytes) {
+        Some(Format::Pnm)
+    } else if let Some(f) = iso_media_brand(bytes) {
+        Some(f)
+    } else if bytes[..bytes.len().min(1024)]
+        .windows(5)
+        .any(|w| w == b"%PDF-")
+    {
+        // The PDF specification lets readers accept junk before the header.
+        Some(Format::Pdf)
+    } else {
+        None
+    }
+}
+
+/// `P1`..`P7`, whitespace, then (after comments) a decimal width: a text file that happens to
+/// start with "P1" is not taken for a PBM image.
+fn is_pnm(bytes: &[u8]) -> bool {
+    if bytes.len() < 4 || bytes[0] != b'P' || !(b'1'..=b'7').contains(&bytes[1]) {
+        return false;
+    }
+    if !bytes[2].is_ascii_whitespace() {
+        return false;
+    }
+    let mut rest = &bytes[2..bytes.len().min(512)];
+    loop {
+        rest = rest.trim_ascii_start();
+        match rest.first() {
+            Some(b'#') => {
+                let end = rest.iter().position(|&b| b == b'\n').unwrap_or(rest.len());
+                rest = &rest[end..];
+            }
+            Some(b) if bytes[1] == b'7' => return b.is_ascii_uppercase(),
+            Some(b) => {
+                let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
+                return b.is_ascii_digit() && rest.get(digits).is_some_and(u8::is_ascii_whitespace);
+            }
+            None => return false,
+        }
+    }
+}
+
+/// HEIF and AVIF files are ISO media files: a `ftyp` box with a brand.
+fn iso_media_brand(bytes: &[u8]) -> Option<Format> {
+    if bytes.len() < 16 || &bytes[4..8] != b"ftyp" {
+        return None;
+    }
+    let size = u32::from_be_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]) as usize;
+    let end = size.clamp(16, bytes.len().min(256));
+    // The major brand, then the compatible brands (the minor version in between is skipped).
+    let brands = std::iter::once(&bytes[8..12]).chain(bytes[16..end].chunks_exact(4));
+    let mut heif = false;
+    for brand in brands {
+        match brand {
+            b"avif" | b"avis" => return Some(Format::Avif),
+            b"heic" | b"heix" | b"heim" | b"heis" | b"hevc" | b"hevx" | b"mif1" | b"msf1" => {
+                heif = true;
+            }
+            _ => {}
+        }
+    }
+    heif.then_some(Format::Heif)
+}
+
+/// Decodes every page of `bytes` to 8-bit grey and hands each to `page` until it returns
+/// false. Returns the number of pages in the file.
+///
+/// # Errors
+/// [`RasterError`] when the format is unknown or refused, a limit is exceeded, the data is
+/// damaged, or `deadline` passes before every page was handed over (pages handed over
+/// before that stay handed over).
+pub fn pages(
+    bytes: &[u8],
+    limits: &RasterLimits,
+    deadline: Instant,
+    page: &mut dyn FnMut(Page) -> bool,
+) -> Result<usize, RasterError> {
+    match detect(bytes).ok_or(RasterError::NotAnImage)? {
+        Format::Heif => Err(RasterError::NeedsConversion { format: "HEIC" }),
+        Format::Avif => Err(RasterError::NeedsConversion { format: "AVIF" }),
+        Format::Pdf => pdf_pages(bytes, limits, deadline, page),
+        Format::Tiff => tiff_pages(bytes, limits, deadline, page),
+        other => {
+            let format = other.image_format().expect("every image format maps");
+            page(Page {
+                number: 1,
+                content: PageContent::Pixels(decode_image(bytes, format, limits)?),
+            });
+            Ok(1)
+        }
+    }
+}
+
+/// Decodes one image with the `image` crate, refusing oversized images before their pixels
+/// are decoded.
+pub(crate) fn decode_image(
+    bytes: &[u8],
+    format: ImageFormat,
+    limits: &RasterLimits,
+) -> Result<GrayImage, RasterError> {
+    let stripped = without_icc_profile(bytes);
+    let bytes: &[u8] = &stripped;
+    let reader = || {
+        let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
+        let mut image_limits = image::Limits::default();
+        // Worst case 16-bit RGBA is 8 bytes per pixel; the grey copy adds one more.
+        image_limits.max_alloc = Some(limits.max_pixels.saturating_mul(9));
+        let side = u32::try_from(limits.max_pixels).unwrap_or(u32::MAX);
+        image_limits.max_image_width = Some(side);
+        image_limits.max_image_height = Some(side);
+        reader.limits(image_limits);
+        reader
+    };
+    let too_large = |width: u32, height: u32| RasterError::TooLarge {
+        width: width.into(),
+        height: height.into(),
+        max_pixels: limits.max_pixels,
+    };
+    let (width, height) = reader()
+        .into_dimensions()
+        .map_err(|e| map_image_error(e, too_large(0, 0)))?;
+    if u64::from(width) * u64::from(height) > limits.max_pixels {
+        return Err(too_large(width, height));
+    }
+    if width == 0 || height == 0 {
+        return Err(RasterError::Corrupt {
+            detail: "the image has no pixels".into(),
+        });
+    }
+    let decoded = reader()
+        .decode()
+        .map_err(|e| map_image_error(e, too_large(width, height)))?;
+    Ok(decoded.into_luma8())
+}
+
+/// A PNG with its `iCCP` chunks left out (anything else is returned as it is).
+///
+/// # Security
+/// An ICC profile is zlib-compressed, and the PNG decoder inflates it before the first pixel,
+/// bounded only by the whole image's memory allowance: a 64 x 64 PNG could ask for a gigabyte.
+/// Only grey levels matter for reading QR codes, so the profile is never needed.
+fn without_icc_profile(bytes: &[u8]) -> std::borrow::Cow<'_, [u8]> {
+    const SIGNATURE: &[u8] = b"\x89PNG\r\n\x1a\n";
+    if !bytes.starts_with(SIGNATURE) {
+        return std::borrow::Cow::Borrowed(bytes);
+    }
+    let mut out = Vec::with_capacity(bytes.len());
+    out.extend_from_slice(SIGNATURE);
+    let mut rest = &bytes[SIGNATURE.len()..];
+    // Chunk: length (4, big-endian) ‖ type (4) ‖ data ‖ CRC (4).
+    while rest.len() >= 12 {
+        let len = u32::from_be_bytes([rest[0], rest[1], rest[2], rest[3]]) as usize;
+        let Some(total) = len.checked_add(12).filter(|&t| t <= rest.len()) else {
+            break; // damaged: the decoder reports it
+        };
+        if &rest[4..8] != b"iCCP" {
+            out.extend_from_slice(&rest[..total]);
+        }
+        rest = &rest[total..];
+    }
+    out.extend_from_slice(rest);
+    std::borrow::Cow::Owned(out)
+}
+
+fn map_image_error(error: ImageError, too_large: RasterError) -> RasterError {
+    match error {
+        ImageError::Limits(_) => too_large,
+        ImageError::Unsupported(e) => RasterError::Corrupt {
+            detail: format!("a feature of this file is not supported: {e}"),
+        },
+        ImageError::IoError(e) => RasterError::Corrupt {
+            detail: if e.kind() == std::io::ErrorKind::UnexpectedEof {
+                "the file ends too early".into()
+            } else {
+                e.to_string()
+            },
+        },
+        other => RasterError::Corrupt {
+            detail: other.to_string(),
+        },
+    }
+}
+
+/// Every page of a TIFF: the `image` crate reads the first image of a file, so page n is read
+/// from a copy whose header points at the n-th image directory.
+fn tiff_pages(
+    bytes: &[u8],
+    limits: &RasterLimits,
+    deadline: Instant,
+    page: &mut dyn FnMut(Page) -> bool,
+) -> Result<usize, RasterError> {
+    let offsets = tiff_directories(bytes, limits.max_pages)?;
+    let pages = offsets.len();
+    for (i, &offset) in offsets.iter().enumerate() {
+        if i > 0 && Instant::now() >= deadline {
+            return Err(RasterError::TimedOut { done: i, pages });
+        }
+        let img = if i == 0 {
+            decode_image(bytes, ImageFormat::Tiff, limits)?
+        } else {
+            let mut copy = bytes.to_vec();
+            let big = bytes[2] == 43 || bytes[3] == 43;
+            let le = bytes[0] == b'I';
+            if big {
+                let v = if le {
+                    offset.to_le_bytes()
+                } else {
+                    offset.to_be_bytes()
+                };
+                copy[8..16].copy_from_slice(&v);
+            } else {
+                let o = u32::try_from(offset).expect("classic TIFF offsets are 32-bit");
+                let v = if le { o.to_le_bytes() } else { o.to_be_bytes() };
+                copy[4..8].copy_from_slice(&v);
+            }
+            decode_image(&copy, ImageFormat::Tiff, limits)?
+        };
+        let number = i + 1;
+        if !page(Page {
+            number,
+            content: PageContent::Pixels(img),
+        }) {
+            break;
+        }
+    }
+    Ok(pages)
+}
+
+/// Offsets of the image directories of a TIFF (classic or BigTIFF), in order.
+fn tiff_directories(bytes: &[u8], max_pages: usize) -> Result<Vec<u64>, RasterError> {
+    let corrupt = |what: &str| RasterError::Corrupt {
+        detail: format!("TIFF {what}"),
+    };
+    let le = bytes[0] == b'I';
+    let read = |at: u64, len: usize| -> Result<u64, RasterError> {
+        let at = usize::try_from(at).map_err(|_| corrupt("offset out of range"))?;
+        let b = bytes
+            .get(at..at.saturating_add(len))
+            .ok_or_else(|| corrupt("directory beyond the end of the file"))?;
+        let mut v = [0u8; 8];
+        if le {
+            v[..len].copy_from_slice(b);
+            Ok(u64::from_le_bytes(v))
+        } else {
+            v[8 - len..].copy_from_slice(b);
+            Ok(u64::from_be_bytes(v))
+        }
+    };
+    let big = read(2, 2)? == 43;
+    let (count_len, entry_len, offset_len) = if big { (8, 20, 8) } else { (2, 12, 4) };
+    let mut next = read(if big { 8 } else { 4 }, offset_len)?;
+    let mut offsets = Vec::new();
+    while next != 0 {
+        if offsets.contains(&next) {
+            return Err(corrupt("directories form a loop"));
+        }
+        if offsets.len() == max_pages {
+            return Err(RasterError::TooManyPages { max_pages });
+        }
+        offsets.push(next);
+        let count = read(next, count_len)?;
+        let after = count
+            .checked_mul(entry_len)
+            .and_then(|n| n.checked_add(next + count_len as u64))
+            .ok_or_else(|| corrupt("directory too long"))?;
+        next = read(after, offset_len)?;
+    }
+    if offsets.is_empty() {
+        return Err(corrupt("file has no image"));
+    }
+    Ok(offsets)
+}
+
+/// The font breakglass prints the typed share and vault blocks in (a PDF built-in font).
+const SHEET_FONT: &[u8] = b"Courier";
+/// How deep Form XObjects are followed to find a page's images.
+const MAX_FORM_DEPTH: usize = 4;
+/// Images taken from one page at most (a copier stores one per page).
+const MAX_IMAGES_PER_PAGE: usize = 16;
+
+/// Every page of a PDF, without rendering anything: a breakglass sheet PDF gives its typed
+/// text (exact, and read by the same parser as typed input), and a scanned PDF gives the
+/// images its pages hold, decoded one at a time. Limits are checked on the whole file first.
+fn pdf_pages(
+    bytes: &[u8],
+    limits: &RasterLimits,
+    deadline: Instant,
+    page: &mut dyn FnMut(Page) -> bool,
+) -> Result<usize, RasterError> {
+    // lopdf parses untrusted bytes: a panic in it costs this file, not the recovery.
+    catch_unwind(AssertUnwindSafe(|| {
+        pdf_pages_inner(bytes, limits, deadline, page)
+    }))
+    .unwrap_or(Err(RasterError::ReaderCrashed))
+}
+
+fn pdf_pages_inner(
+    bytes: &[u8],
+    limits: &RasterLimits,
+    deadline: Instant,
+    page: &mut dyn FnMut(Page) -> bool,
+) -> Result<usize, RasterError> {
+    let doc = load_pdf(bytes, limits)?;
+    check_pdf_limits(&doc, limits)?;
+    let ids: Vec<ObjectId> = doc.get_pages().into_values().collect();
+    let pages = ids.len();
+    if pages == 0 {
+        return Err(RasterError::Corrupt {
+            detail: "the PDF has no pages".into(),
+        });
+    }
+    if pages > limits.max_pages {
+        return Err(RasterError::TooManyPages {
+            max_pages: limits.max_pages,
+        });
+    }
+    let mut sheet_text = Zeroizing::new(String::new());
+    let mut first_sheet_page = None;
+    let mut in_sheet = false;
+    let mut first_error = None;
+    for (i, &id) in ids.iter().enumerate() {
+        if i > 0 && Instant::now() >= deadline {
+            return Err(RasterError::TimedOut { done: i, pages });
+        }
+        let number = i + 1;
+        // A sheet page: its Courier lines from the first block header on; a page without a
+        // header right after one continues its vault block ("VAULT typed fallback (continued)").
+        let lines = sheet_lines(&doc, id, limits)?;
+        let start = lines.iter().position(|l| is_block_header(l));
+        let kept = match start {
+            Some(s) => Some(&lines[s..]),
+            None if in_sheet && !lines.is_empty() => Some(&lines[..]),
+            None => None,
+        };
+        if let Some(kept) = kept {
+            in_sheet = true;
+            first_sheet_page.get_or_insert(number);
+            for l in kept {
+                sheet_text.push_str(l);
+                sheet_text.push('\n');
+            }
+            continue;
+        }
+        in_sheet = false;
+        for stream in page_images(&doc, id) {
+            match decode_pdf_image(&doc, stream, limits) {
+                Ok(pixels) => {
+                    if !page(Page {
+                        number,
+                        content: PageContent::Pixels(pixels),
+                    }) {
+                        return Ok(pages);
+                    }
+                }
+                Err(e) => {
+                    first_error.get_or_insert(e);
+                }
+            }
+        }
+    }
+    if let Some(number) = first_sheet_page {
+        page(Page {
+            number,
+            content: PageContent::SheetText(sheet_text),
+        });
+    }
+    match first_error {
+        Some(e) => Err(e),
+        None => Ok(pages),
+    }
+}
+
+/// Parses the PDF with every stream it must unpack while loading bounded.
+fn load_pdf(bytes: &[u8], limits: &RasterLimits) -> Result<Document, RasterError> {
+    let options = LoadOptions {
+        max_decompressed_size: Some(
+            usize::try_from(limits.max_unpacked_bytes).unwrap_or(usize::MAX),
+        ),
+        ..LoadOptions::default()
+    };
+    match Document::load_mem_with_options(bytes, options) {
+        Ok(doc) => Ok(doc),
+        Err(
+            lopdf::Error::Decryption(_)
+            | lopdf::Error::InvalidPassword
+            | lopdf::Error::UnsupportedSecurityHandler(_),
+        ) => Err(RasterError::Encrypted),
+        Err(lopdf::Error::Decompress(lopdf::DecompressError::MemoryLimitExceeded { .. })) => {
+            Err(RasterError::TooMuchData {
+                max_bytes: limits.max_unpacked_bytes,
+            })
+        }
+        Err(_) => Err(RasterError::Corrupt {
+            detail: "not a readable PDF".into(),
+        }),
+    }
+}
+
+/// True when the first word of `line` is a breakglass block header (`BG1-S-5-K7M2Q9X`).
+fn is_block_header(line: &str) -> bool {
+    line.split_whitespace()
+        .next()
+        .is_some_and(|w| Header::parse(w).is_ok())
+}
+
+/// The lines a page shows in the sheet font, in content-stream order: one per text
+/// positioning, as the sheet writes one line per text object.
+///
+/// Built-in fonts use WinAnsi; the sheet's blocks are ASCII, where WinAnsi is ASCII.
+fn sheet_lines(
+    doc: &Document,
+    page_id: ObjectId,
+    limits: &RasterLimits,
+) -> Result<Vec<Zeroizing<String>>, RasterError> {
+    let fonts = doc.get_page_fonts(page_id).unwrap_or_default();
+    let courier: Vec<&[u8]> = fonts
+        .iter()
+        .filter(|(_, f)| {
+            f.get(b"BaseFont")
+                .and_then(Object::as_name)
+                .is_ok_and(|n| n == SHEET_FONT)
+        })
+        .map(|(name, _)| name.as_slice())
+        .collect();
+    if courier.is_empty() {
+        return Ok(Vec::new());
+    }
+    let max = usize::try_from(limits.max_unpacked_bytes).unwrap_or(usize::MAX);
+    let content = Zeroizing::new(
+        doc.get_page_content_with_limit(page_id, max)
+            .map_err(|e| pdf_stream_error(e, limits))?,
+    );
+    let Ok(content) = Content::decode(&content) else {
+        return Err(RasterError::Corrupt {
+            detail: "a page's content cannot be read".into(),
+        });
+    };
+    let mut lines = Vec::new();
+    let mut line = Zeroizing::new(String::new());
+    let mut in_font = false;
+    let mut end_line = |line: &mut Zeroizing<String>| {
+        if !line.trim().is_empty() {
+            lines.push(std::mem::take(line));
+        }
+        line.clear();
+    };
+    let show = |line: &mut Zeroizing<String>, o: &Object| {
+        if let Object::String(bytes, _) = o {
+            line.extend(bytes.iter().map(|&b| char::from(b)));
+        }
+    };
+    for op in &content.operations {
+        match op.operator.as_str() {
+            "Tf" => {
+                in_font = op
+                    .operands
+                    .first()
+                    .and_then(|o| o.as_name().ok())
+                    .is_some_and(|n| courier.contains(&n));
+            }
+            "BT" | "ET" | "Td" | "TD" | "Tm" | "T*" => end_line(&mut line),
+            "Tj" if in_font => op.operands.iter().for_each(|o| show(&mut line, o)),
+            "'" | "\"" if in_font => {
+                end_line(&mut line);
+                op.operands
+                    .last()
+                    .into_iter()
+                    .for_each(|o| show(&mut line, o));
+            }
+            "TJ" if in_font => {
+                for o in op
+                    .operands
+                    .iter()
+                    .filter_map(|o| o.as_array().ok())
+                    .flatten()
+                {
+                    show(&mut line, o);
+                }
+            }
+            _ => {}
+        }
+    }
+    end_line(&mut line);
+    Ok(lines)
+}
+
+fn pdf_stream_error(e: lopdf::Error, limits: &RasterLimits) -> RasterError {
+    match e {
+        lopdf::Error::Decompress(lopdf::DecompressError::MemoryLimitExceeded { .. }) => {
+            RasterError::TooMuchData {
+                max_bytes: limits.max_unpacked_bytes,
+            }
+        }
+        lopdf::Error::Unimplemented(_) => RasterError::Corrupt {
+            detail: "a stream uses a compression breakglass does not read".into(),
+        },
+        _ => RasterError::Corrupt {
+            detail: "a stream cannot be unpacked".into(),
+        },
+    }
+}
+
+/// Follows a reference (or a chain of them) to the object.
+fn resolve<'a>(doc: &'a Document, o: &'a Object) -> Option<&'a Object> {
+    doc.dereference(o).ok().map(|(_, o)| o)
+}
+
+fn dict_entry<'a>(doc: &'a Document, d: &'a Dictionary, key: &[u8]) -> Option<&'a Object> {
+    d.get(key).ok().and_then(|o| resolve(doc, o))
+}
+
+/// The image XObjects a page draws, directly or through Form XObjects, each once.
+fn page_images(doc: &Document, page_id: ObjectId) -> Vec<&Stream> {
+    let mut resources: Vec<&Dictionary> = Vec::new();
+    if let Ok((inline, ids)) = doc.get_page_resources(page_id) {
+        resources.extend(inline);
+        resources.extend(ids.into_iter().filter_map(|id| doc.get_dictionary(id).ok()));
+    }
+    let mut seen: Vec<ObjectId> = Vec::new();
+    let mut out = Vec::new();
+    for r in resources {
+        collect_images(doc, r, 0, &mut seen, &mut out);
+    }
+    out
+}
+
+fn collect_images<'a>(
+    doc: &'a Document,
+    resources: &'a Dictionary,
+    depth: usize,
+    seen: &mut Vec<ObjectId>,
+    out: &mut Vec<&'a Stream>,
+) {
+    let Some(Object::Dictionary(xobjects)) = dict_entry(doc, resources, b"XObject") else {
+        return;
+    };
+    for (_, value) in xobjects.iter() {
+        if out.len() >= MAX_IMAGES_PER_PAGE {
+            return;
+        }
+        let Object::Reference(id) = value else {
+            continue;
+        };
+        if seen.contains(id) {
+            continue;
+        }
+        seen.push(*id);
+        let Ok(Object::Stream(stream)) = doc.get_object(*id) else {
+            continue;
+        };
+        match stream.dict.get(b"Subtype").and_then(Object::as_name) {
+            Ok(b"Image") => out.push(stream),
+            Ok(b"Form") if depth < MAX_FORM_DEPTH => {
+                if let Some(Object::Dictionary(inner)) = dict_entry(doc, &stream.dict, b"Resources")
+                {
+                    collect_images(doc, inner, depth + 1, seen, out);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// A number from a dictionary (integer or real), following references.
+fn number(doc: &Document, d: &Dictionary, key: &[u8]) -> Option<f64> {
+    match dict_entry(doc, d, key)? {
+        Object::Integer(i) => Some(*i as f64),
+        Object::Real(r) => Some(f64::from(*r)),
+        _ => None,
+    }
+}
+
+/// Decodes one image XObject to grey: JPEG (DCTDecode), CCITT Group 4, or raw samples
+/// (uncompressed, Flate, LZW, ASCII85) in grey, RGB, CMYK, ICC-based or indexed colour.
+fn decode_pdf_image(
+    doc: &Document,
+    stream: &Stream,
+    limits: &RasterLimits,
+) -> Result<GrayImage, RasterError> {
+    let d = &stream.dict;
+    let side = |key: &[u8]| number(doc, d, key).map_or(0, |v| v.max(0.0) as u64);
+    let (width, height) = (side(b"Width"), side(b"Height"));
+    if width.saturating_mul(height) > limits.max_pixels {
+        return Err(RasterError::TooLarge {
+            width,
+            height,
+            max_pixels: limits.max_pixels,
+        });
+    }
+    if width == 0 || height == 0 {
+        return Err(RasterError::Corrupt {
+            detail: "an image in the PDF has no pixels".into(),
+        });
+    }
+    let (w, h) = (width as u32, height as u32);
+    let filters: Vec<Vec<u8>> = match dict_entry(doc, d, b"Filter") {
+        Some(Object::Name(n)) => vec![n.clone()],
+        Some(Object::Array(a)) => a
+            .iter()
+            .filter_map(|o| resolve(doc, o)?.as_name().ok().map(<[u8]>::to_vec))
+            .collect(),
+        _ => Vec::new(),
+    };
+    let params = match dict_entry(doc, d, b"DecodeParms") {
+        Some(Object::Dictionary(p)) => Some(p),
+        Some(Object::Array(a)) => a
+            .last()
+            .and_then(|o| resolve(doc, o))
+            .and_then(|o| o.as_dict().ok()),
+        _ => None,
+    };
+    // `/Decode [1 0]` inverts one-component images.
+    let inverted = match dict_entry(doc, d, b"Decode") {
+        Some(Object::Array(a)) => a
+            .first()
+            .and_then(|o| {
+                o.as_float()
+                    .ok()
+                    .or_else(|| o.as_i64().ok().map(|i| i as f32))
+            })
+            .is_some_and(|v| v > 0.5),
+        _ => false,
+    };
+    let mask = matches!(
+        dict_entry(doc, d, b"ImageMask"),
+        Some(Object::Boolean(true))
+    );
+    match filters.last().map(Vec::as_slice) {
+        Some(b"DCTDecode" | b"DCT") if filters.len() == 1 => {
+            decode_image(&stream.content, ImageFormat::Jpeg, limits)
+        }
+        Some(b"CCITTFaxDecode" | b"CCF") if filters.len() == 1 => {
+            ccitt_image(doc, &stream.content, params, w, h, inverted)
+        }
+        Some(b"JBIG2Decode") => Err(RasterError::PdfImageFormat { format: "JBIG2" }),
+        Some(b"JPXDecode") => Err(RasterError::PdfImageFormat {
+            format: "JPEG 2000",
+        }),
+        Some(b"DCTDecode" | b"DCT" | b"CCITTFaxDecode" | b"CCF") => Err(RasterError::Corrupt {
+            detail: "an image in the PDF is compressed twice over, which breakglass does not read"
+                .into(),
+        }),
+        _ => {
+            let max = usize::try_from(limits.max_unpacked_bytes).unwrap_or(usize::MAX);
+            let data = stream
+                .get_plain_content_with_limit(max)
+                .map_err(|e| pdf_stream_error(e, limits))?;
+            let colour = if mask {
+                Colour::Grey
+            } else {
+                colour_space(doc, dict_entry(doc, d, b"ColorSpace"))?
+            };
+            let bits = if mask {
+                1
+            } else {
+                number(doc, d, b"BitsPerComponent").map_or(8, |b| b as u32)
+            };
+            samples_to_grey(&data, w, h, bits, &colour, inverted)
+        }
+    }
+}
+
+/// A PDF colour space, as far as grey levels need it.
+enum Colour {
+    Grey,
+    Rgb,
+    Cmyk,
+    /// Base colour space and its palette (`hival + 1` entries).
+    Indexed(Box<Colour>, Vec<u8>),
+}
+
+impl Colour {
+    fn components(&self) -> u32 {
+        match self {
+            Colour::Grey | Colour::Indexed(..) => 1,
+            Colour::Rgb => 3,
+            Colour::Cmyk => 4,
+        }
+    }
+
+    /// Grey level of one colour given as 8-bit components.
+    fn grey(&self, c: &[u8]) -> u8 {
+        let luma = |r: u32, g: u32, b: u32| ((299 * r + 587 * g + 114 * b) / 1000) as u8;
+        match self {
+            Colour::Grey => c[0],
+            Colour::Rgb => luma(c[0].into(), c[1].into(), c[2].into()),
+            Colour::Cmyk => {
+                let k = u32::from(c[3]);
+                let ink = |v: u8| 255 - (u32::from(v) + k).min(255);
+                luma(ink(c[0]), ink(c[1]), ink(c[2]))
+            }
+            Colour::Indexed(base, palette) => {
+                let n = base.components() as usize;
+                let at = usize::from(c[0]) * n;
+                palette.get(at..at + n).map_or(0, |entry| base.grey(entry))
+            }
+        }
+    }
+}
+
+fn colour_space(doc: &Document, o: Option<&Object>) -> Result<Colour, RasterError> {
+    let unsupported = || RasterError::Corrupt {
+        detail: "an image in the PDF uses a colour space breakglass does not read".into(),
+    };
+    let Some(o) = o else {
+        return Err(unsupported());
+    };
+    match o {
+        Object::Name(n) => match n.as_slice() {
+            b"DeviceGray" | b"CalGray" | b"G" => Ok(Colour::Grey),
+            b"DeviceRGB" | b"CalRGB" | b"RGB" => Ok(Colour::Rgb),
+            b"DeviceCMYK" | b"CMYK" => Ok(Colour::Cmyk),
+            _ => Err(unsupported()),
+        },
+        Object::Array(a) => {
+            let family = a.first().and_then(|f| f.as_name().ok()).unwrap_or_default();
+            match family {
+                b"ICCBased" => {
+                    let n = a
+                        .get(1)
+                        .and_then(|s| resolve(doc, s))
+                        .and_then(|s| s.as_stream().ok())
+                        .and_then(|s| number(doc, &s.dict, b"N"));
+                    match n.map(|n| n as u32) {
+                        Some(1) => Ok(Colour::Grey),
+                        Some(3) => Ok(Colour::Rgb),
+                        Some(4) => Ok(Colour::Cmyk),
+                        _ => Err(unsupported()),
+                    }
+                }
+                b"CalGray" => Ok(Colour::Grey),
+                b"CalRGB" | b"Lab" => Ok(Colour::Rgb),
+                b"Indexed" | b"I" => {
+                    let base = colour_space(doc, a.get(1).and_then(|b| resolve(doc, b)))?;
+                    if matches!(base, Colour::Indexed(..)) {
+                        return Err(unsupported());
+                    }
+                    let palette = match a.get(3).and_then(|l| resolve(doc, l)) {
+                        Some(Object::String(s, _)) => s.clone(),
+                        Some(Object::Stream(s)) => s
+                            .get_plain_content_with_limit(4 * 256)
+                            .map_err(|_| unsupported())?,
+                        _ => return Err(unsupported()),
+                    };
+                    Ok(Colour::Indexed(Box::new(base), palette))
+                }
+                _ => Err(unsupported()),
+            }
+        }
+        _ => Err(unsupported()),
+    }
+}
+
+/// Rows of packed samples (each row starts on a byte) to grey.
+fn samples_to_grey(
+    data: &[u8],
+    w: u32,
+    h: u32,
+    bits: u32,
+    colour: &Colour,
+    inverted: bool,
+) -> Result<GrayImage, RasterError> {
+    if !matches!(bits, 1 | 2 | 4 | 8 | 16) {
+        return Err(RasterError::Corrupt {
+            detail: format!("an image in the PDF has {bits} bits per sample"),
+        });
+    }
+    let comps = colour.components();
+    let row_bits = u64::from(w) * u64::from(comps) * u64::from(bits);
+    let row_bytes =
+        usize::try_from(row_bits.div_ceil(8)).map_err(|_| RasterError::TooMuchData {
+            max_bytes: data.len() as u64,
+        })?;
+    if (data.len() as u64) < row_bytes as u64 * u64::from(h) {
+        return Err(RasterError::Corrupt {
+            detail: "an image in the PDF has less data than its size needs".into(),
+        });
+    }
+    let indexed = matches!(colour, Colour::Indexed(..));
+    let max = (1u32 << bits.min(8)) - 1;
+    let mut out = Vec::with_capacity(w as usize * h as usize);
+    let mut px = [0u8; 4];
+    for row in data.chunks_exact(row_bytes).take(h as usize) {
+        for x in 0..w as usize {
+            for (c, slot) in px.iter_mut().enumerate().take(comps as usize) {
+                let i = (x * comps as usize + c) * bits as usize;
+                let v = match bits {
+                    16 => u32::from(row[i / 8]),
+                    8 => u32::from(row[i / 8]),
+                    _ => (u32::from(row[i / 8]) >> (8 - bits as usize - i % 8)) & max,
+                };
+                *slot = if indexed || bits >= 8 {
+                    v as u8
+                } else {
+                    (v * 255 / max) as u8
+                };
+            }
+            let g = colour.grey(&px[..comps as usize]);
+            out.push(if inverted && comps == 1 && !indexed {
+                255 - g
+            } else {
+                g
+            });
+        }
+    }
+    Ok(GrayImage::from_raw(w, h, out).expect("one byte per pixel"))
+}
+
+/// CCITT Group 4 (`K < 0`), what copiers save in their black-and-white modes.
+fn ccitt_image(
+    doc: &Document,
+    data: &[u8],
+    params: Option<&Dictionary>,
+    w: u32,
+    h: u32,
+    inverted: bool,
+) -> Result<GrayImage, RasterError> {
+    let param = |key: &[u8]| params.and_then(|p| number(doc, p, key));
+    let k = param(b"K").unwrap_or(0.0);
+    let black_is_1 = params
+        .and_then(|p| dict_entry(doc, p, b"BlackIs1"))
+        .is_some_and(|o| matches!(o, Object::Boolean(true)));
+    if k >= 0.0 {
+        return Err(RasterError::PdfImageFormat {
+            format: "CCITT Group 3",
+        });
+    }
+    let too_wide = || RasterError::Corrupt {
+        detail: "a CCITT image in the PDF is more than 65535 pixels on a side".into(),
+    };
+    let columns = param(b"Columns").map_or(1728, |c| c as u32);
+    if columns != w {
+        return Err(RasterError::Corrupt {
+            detail: "a CCITT image's width and its /Columns disagree".into(),
+        });
+    }
+    let width = u16::try_from(w).map_err(|_| too_wide())?;
+    let height = u16::try_from(h).map_err(|_| too_wide())?;
+    let mut out = Vec::with_capacity(w as usize * h as usize);
+    let mut rows = 0u32;
+    let done = fax::decoder::decode_g4(data.iter().copied(), width, Some(height), |line| {
+        rows += 1;
+        out.extend(fax::decoder::pels(line, width).map(|c| {
+            // The filter's output bit (BlackIs1 says which bit is black), then /Decode.
+            let bit = (c == fax::Color::Black) == black_is_1;
+            if bit != inverted { 255 } else { 0 }
+        }));
+    });
+    if done.is_none() && rows == 0 {
+        return Err(RasterError::Corrupt {
+            detail: "a CCITT Group 4 image in the PDF cannot be decoded".into(),
+        });
+    }
+    // A damaged tail leaves white rows, as a reader shows it.
+    out.resize(w as usize * h as usize, 255);
+    Ok(GrayImage::from_raw(w, h, out).expect("one byte per pixel"))
+}
+
+/// Checks the whole PDF before any page is read: every image's declared size, and the bytes
+/// its compressed streams unpack to (counted by inflating each once, output discarded).
+fn check_pdf_limits(doc: &Document, limits: &RasterLimits) -> Result<(), RasterError> {
+    let mut unpacked: u64 = 0;
+    for object in doc.objects.values() {
+        let Object::Stream(stream) = object else {
+            continue;
+        };
+        let d = &stream.dict;
+        if d.get(b"Subtype")
+            .and_then(Object::as_name)
+            .is_ok_and(|n| n == b"Image")
+        {
+            let side = |key: &[u8]| number(doc, d, key).map_or(0, |v| v.max(0.0) as u64);
+            let (width, height) = (side(b"Width"), side(b"Height"));
+            if width.saturating_mul(height) > limits.max_pixels {
+                return Err(RasterError::TooLarge {
+                    width,
+                    height,
+                    max_pixels: limits.max_pixels,
+                });
+            }
+        }
+        if stream
+            .filters()
+            .is_ok_and(|f| f.first() == Some(&&b"FlateDecode"[..]))
+        {
+            let budget = limits.max_unpacked_bytes.saturating_sub(unpacked);
+            unpacked += inflated_len(&stream.content, budget).ok_or(RasterError::TooMuchData {
+                max_bytes: limits.max_unpacked_bytes,
+            })?;
+        }
+    }
+    Ok(())
+}
+
+/// The length of the zlib stream `data` unpacks to, or `None` once it passes `budget`.
+/// Damaged data counts as far as it unpacks (the renderer will see the same).
+/// Streams without a zlib header are tried as raw deflate, as PDF readers do.
+fn inflated_len(data: &[u8], budget: u64) -> Option<u64> {
+    let zlib = counted(flate2::read::ZlibDecoder::new(data), budget)?;
+    if zlib > 0 {
+        return Some(zlib);
+    }
+    counted(flate2::read::DeflateDecoder::new(data), budget)
+}
+
+fn counted(mut decoder: impl Read, budget: u64) -> Option<u64> {
+    let mut buf = vec![0u8; 64 << 10];
+    let mut total: u64 = 0;
+    loop {
+        match decoder.read(&mut buf) {
+            Ok(0) | Err(_) => return Some(total),
+            Ok(n) => {
+                total += n as u64;
+                if total > budget {
+                    return None;
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use image::{DynamicImage, Luma};
+    use std::io::Write;
+    use std::time::Duration;
+
+    fn later() -> Instant {
+        Instant::now() + Duration::from_secs(60)
+    }
+
+    /// Every page of `bytes`, or the error.
+    fn all_pages(bytes: &[u8], limits: &RasterLimits) -> Result<Vec<Page>, RasterError> {
+        let mut out = Vec::new();
+        pages(bytes, limits, later(), &mut |p| {
+            out.push(p);
+            true
+        })?;
+        Ok(out)
+    }
+
+    fn pattern(w: u32, h: u32, seed: u8) -> GrayImage {
+        GrayImage::from_fn(w, h, |x, y| {
+            Luma([((x * 7 + y * 3) as u8).wrapping_add(seed)])
+        })
+    }
+
+    fn encode(img: &GrayImage, format: ImageFormat) -> Vec<u8> {
+        let mut out = Cursor::new(Vec::new());
+        DynamicImage::ImageLuma8(img.clone())
+            .write_to(&mut out, format)
+            .unwrap();
+        out.into_inner()
+    }
+
+    /// An uncompressed little-endian grey TIFF with one directory per image; `loop_back` makes
+    /// the last directory point at the first.
+    fn tiff(images: &[GrayImage], loop_back: bool) -> Vec<u8> {
+        let mut out = b"II*\0\0\0\0\0".to_vec();
+        let mut link_at = 4usize;
+        let mut first_ifd = 0u32;
+        for img in images {
+            let data_at = out.len() as u32;
+            out.extend_from_slice(img.as_raw());
+            if out.len() % 2 == 1 {
+                out.push(0);
+            }
+            let ifd_at = out.len() as u32;
+            if first_ifd == 0 {
+                first_ifd = ifd_at;
+            }
+            out[link_at..link_at + 4].copy_from_slice(&ifd_at.to_le_bytes());
+            let entries: [(u16, u16, u32); 8] = [
+                (256, 4, img.width()),
+                (257, 4, img.height()),
+                (258, 3, 8),
+                (259, 3, 1),
+                (262, 3, 1),
+                (273, 4, data_at),
+                (278, 4, img.height()),
+                (279, 4, img.as_raw().len() as u32),
+            ];
+            out.extend_from_slice(&(entries.len() as u16).to_le_bytes());
+            for (tag, kind, value) in entries {
+                out.extend_from_slice(&tag.to_le_bytes());
+                out.extend_from_slice(&kind.to_le_bytes());
+                out.extend_from_slice(&1u32.to_le_bytes());
+                if kind == 3 {
+                    out.extend_from_slice(&(value as u16).to_le_bytes());
+                    out.extend_from_slice(&[0, 0]);
+                } else {
+                    out.extend_from_slice(&value.to_le_bytes());
+                }
+            }
+            link_at = out.len();
+            out.extend_from_slice(&[0; 4]);
+        }
+        if loop_back {
+            out[link_at..link_at + 4].copy_from_slice(&first_ifd.to_le_bytes());
+        }
+        out
+    }
+
+    /// A PDF of the given objects (numbered from 1; object 1 is the catalog), with a correct
+    /// cross-reference table.
+    fn pdf(objects: &[Vec<u8>]) -> Vec<u8> {
+        let mut out = b"%PDF-1.7\n".to_vec();
+        let mut offsets = Vec::new();
+        for (i, o) in objects.iter().enumerate() {
+            offsets.push(out.len());
+            out.extend(format!("{} 0 obj\n", i + 1).bytes());
+            out.extend_from_slice(o);
+            out.extend_from_slice(b"\nendobj\n");
+        }
+        let xref = out.len();
+        out.extend(format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).bytes());
+        for o in offsets {
+            out.extend(format!("{o:010} 00000 n \n").bytes());
+        }
+        out.extend(
+            format!(
+                "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+                objects.len() + 1
+            )
+            .bytes(),
+        );
+        out
+    }
+
+    fn stream(dict: &str, data: &[u8]) -> Vec<u8> {
+        let mut o = format!("<< {dict} /Length {} >>\nstream\n", data.len()).into_bytes();
+        o.extend_from_slice(data);
+        o.extend_from_slice(b"\nendstream");
+        o
+    }
+
+    /// A PDF of `n` A4 pages sharing one content stream `content` (object 3).
+    fn pdf_pages(n: usize, content: Vec<u8>, extra: Vec<Vec<u8>>) -> Vec<u8> {
+        let kids: Vec<String> = (0..n).map(|i| format!("{} 0 R", 4 + i)).collect();
+        let mut objects = vec![
+            b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
+            format!("<< /Type /Pages /Kids [{}] /Count {n} >>", kids.join(" ")).into_bytes(),
+            content,
+        ];
+        for _ in 0..n {
+            objects.push(
+                format!(
+                    "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 3 0 R \
+                     /Resources << /XObject << /Im0 {} 0 R >> >> >>",
+                    4 + n
+                )
+                .into_bytes(),
+            );
+        }
+        objects.extend(extra);
+        pdf(&objects)
+    }
+
+    fn deflate(data: &[u8]) -> Vec<u8> {
+        let mut e = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+        e.write_all(data).unwrap();
+        e.finish().unwrap()
+    }
+
+    #[test]
+    fn formats_are_told_by_their_first_bytes() {
+        let img = pattern(8, 8, 0);
+        for (format, expected) in [
+            (ImageFormat::Png, Format::Png),
+            (ImageFormat::Jpeg, Format::Jpeg),
+            (ImageFormat::Tiff, Format::Tiff),
+            (ImageFormat::Bmp, Format::Bmp),
+            (ImageFormat::WebP, Format::WebP),
+            (ImageFormat::Pnm, Format::Pnm),
+        ] {
+            assert_eq!(detect(&encode(&img, format)), Some(expected), "{format:?}");
+        }
+        assert_eq!(
+            detect(b"P1\n# scanimage\n3 2\n0 1 0\n1 0 1\n"),
+            Some(Format::Pnm)
+        );
+        assert_eq!(detect(b"P7\nWIDTH 1\n"), Some(Format::Pnm));
+        assert_eq!(detect(b"junk\n%PDF-1.4\n"), Some(Format::Pdf));
+        assert_eq!(
+            detect(b"\0\0\0\x18ftypheic\0\0\0\0mif1heic"),
+            Some(Format::Heif)
+        );
+        assert_eq!(
+            detect(b"\0\0\0\x18ftypmif1\0\0\0\0mif1avif"),
+            Some(Format::Avif)
+        );
+        // Share text is not an image, even where it starts like a PBM header.
+        for text in [
+            &b"P14N8MR 01 ABCD EFGH\n"[..],
+            b"P1 4N8MR\n",
+            b"# breakglass share\n",
+            b"BM is not a bitmap",
+            b"\0\0\0\x18ftypisom\0\0\0\0isommp41",
+        ] {
+            assert_eq!(detect(text), None, "{}", String::from_utf8_lossy(text));
+        }
+    }
+
+    #[test]
+    fn single_image_formats_decode_to_the_same_grey_pixels() {
+        let img = pattern(40, 30, 5);
+        for format in [
+            ImageFormat::Png,
+            ImageFormat::Bmp,
+            ImageFormat::Pnm,
+            ImageFormat::Tiff,
+            ImageFormat::WebP,
+        ] {
+            let got = all_pages(&encode(&img, format), &RasterLimits::default()).unwrap();
+            assert_eq!(got.len(), 1, "{format:?}");
+            assert_eq!(got[0].number, 1);
+            assert_eq!(pixels(&got[0]), &img, "{format:?}");
+        }
+    }
+
+    #[test]
+    fn every_page_of_a_tiff_is_read_in_order() {
+        let imgs = [pattern(16, 8, 0), pattern(9, 5, 100), pattern(4, 12, 200)];
+        let got = all_pages(&tiff(&imgs, false), &RasterLimits::default()).unwrap();
+        assert_eq!(got.len(), 3);
+        for (i, (page, img)) in got.iter().zip(&imgs).enumerate() {
+            assert_eq!(page.number, i + 1);
+            assert_eq!(pixels(page), img, "page {}", i + 1);
+        }
+        // The callback stops the reading.
+        let mut seen = 0;
+        pages(
+            &tiff(&imgs, false),
+            &RasterLimits::default(),
+            later(),
+            &mut |_| {
+                seen += 1;
+                false
+            },
+        )
+        .unwrap();
+        assert_eq!(seen, 1);
+    }
+
+    #[test]
+    fn tiff_limits_and_damage_are_errors() {
+        let imgs = [pattern(4, 4, 0), pattern(4, 4, 1), pattern(4, 4, 2)];
+        let two = RasterLimits {
+            max_pages: 2,
+            ..RasterLimits::default()
+        };
+        assert!(matches!(
+            all_pages(&tiff(&imgs, false), &two),
+            Err(RasterError::TooManyPages { max_pages: 2 })
+        ));
+        assert!(matches!(
+            all_pages(&tiff(&imgs, true), &RasterLimits::default()),
+            Err(RasterError::Corrupt { .. })
+        ));
+        let bytes = tiff(&imgs, false);
+        assert!(matches!(
+            all_pages(&bytes[..bytes.len() - 20], &RasterLimits::default()),
+            Err(RasterError::Corrupt { .. })
+        ));
+        let small = RasterLimits {
+            max_pixels: 15,
+            ..RasterLimits::default()
+        };
+        assert!(matches!(
+            all_pages(&bytes, &small),
+            Err(RasterError::TooLarge {
+                width: 4,
+                height: 4,
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn heic_and_avif_are_refused_with_a_way_to_convert() {
+        let heic = b"\0\0\0\x18ftypheic\0\0\0\0mif1heic";
+        let e = all_pages(heic, &RasterLimits::default()).unwrap_err();
+        assert!(matches!(e, RasterError::NeedsConversion { format: "HEIC" }));
+        let text = e.to_string();
+        assert!(text.contains("heif-convert photo.heic photo.jpg"), "{text}");
+        assert!(text.contains("JPEG"), "{text}");
+        let avif = b"\0\0\0\x18ftypavif\0\0\0\0mif1avif";
+        let e = all_pages(avif, &RasterLimits::default()).unwrap_err();
+        assert!(e.to_string().contains("photo.avif"), "{e}");
+        assert!(matches!(
+            all_pages(b"hello", &RasterLimits::default()),
+            Err(RasterError::NotAnImage)
+        ));
+    }
+
+    fn pixels(page: &Page) -> &GrayImage {
+        match &page.content {
+            PageContent::Pixels(p) => p,
+            PageContent::SheetText(_) => panic!("page {} is text", page.number),
+        }
+    }
+
+    #[test]
+    fn a_scanned_pdfs_page_images_are_decoded() {
+        // 1-bit grey, Flate, /Decode [1 0]: set bits are black. A 4 x 2 checkerboard.
+        let raw = deflate(&[0b1010_0000, 0b0101_0000]);
+        let image = stream(
+            "/Type /XObject /Subtype /Image /Width 4 /Height 2 /ColorSpace /DeviceGray \
+             /BitsPerComponent 1 /Decode [1 0] /Filter /FlateDecode",
+            &raw,
+        );
+        let content = stream("", b"q 595 0 0 842 0 0 cm /Im0 Do Q");
+        let got = all_pages(
+            &pdf_pages(2, content, vec![image]),
+            &RasterLimits::default(),
+        )
+        .unwrap();
+        assert_eq!(got.len(), 2);
+        assert_eq!(got[1].number, 2);
+        assert_eq!(pixels(&got[0]).as_raw(), &[0, 255, 0, 255, 255, 0, 255, 0]);
+        // RGB samples become grey.
+        let rgb = stream(
+            "/Type /XObject /Subtype /Image /Width 2 /Height 1 /ColorSpace /DeviceRGB \
+             /BitsPerComponent 8",
+            &[255, 255, 255, 255, 0, 0],
+        );
+        let got = all_pages(
+            &pdf_pages(1, stream("", b""), vec![rgb]),
+            &RasterLimits::default(),
+        )
+        .unwrap();
+        assert_eq!(pixels(&got[0]).as_raw(), &[255, 76]);
+    }
+
+    #[test]
+    fn a_ccitt_group4_page_is_decoded_and_jbig2_gets_a_way_out() {
+        // 8 x 2: a black left half, as a copier's bilevel mode stores it.
+        let mut enc = fax::encoder::Encoder::new(fax::VecWriter::new());
+        for _ in 0..2 {
+            enc.encode_line(
+                (0..8).map(|x| {
+                    if x < 4 {
+                        fax::Color::Black
+                    } else {
+                        fax::Color::White
+                    }
+                }),
+                8,
+            )
+            .unwrap();
+        }
+        let data = enc.finish().unwrap().finish();
+        let image = stream(
+            "/Type /XObject /Subtype /Image /Width 8 /Height 2 /ColorSpace /DeviceGray \
+             /BitsPerComponent 1 /Filter /CCITTFaxDecode \
+             /DecodeParms << /K -1 /Columns 8 /Rows 2 >>",
+            &data,
+        );
+        let got = all_pages(
+            &pdf_pages(1, stream("", b""), vec![image]),
+            &RasterLimits::default(),
+        )
+        .unwrap();
+        let row = [0, 0, 0, 0, 255, 255, 255, 255];
+        assert_eq!(pixels(&got[0]).as_raw(), &[row, row].concat());
+
+        let jbig2 = stream(
+            "/Type /XObject /Subtype /Image /Width 8 /Height 2 /ColorSpace /DeviceGray \
+             /BitsPerComponent 1 /Filter /JBIG2Decode",
+            b"\0",
+        );
+        let e = all_pages(
+            &pdf_pages(1, stream("", b""), vec![jbig2]),
+            &RasterLimits::default(),
+        )
+        .unwrap_err();
+        assert!(
+            matches!(e, RasterError::PdfImageFormat { format: "JBIG2" }),
+            "{e:?}"
+        );
+        assert!(e.to_string().contains("pdftoppm"), "{e}");
+    }
+
+    #[test]
+    fn a_sheet_pdfs_courier_text_is_handed_over_as_text() {
+        use breakglass_core::text::{Kind, TextForm};
+        let block = TextForm::encode(Kind::Vault, &[7u8; 90]).unwrap();
+        let lines = block.display_lines();
+        // Helvetica headings and a Courier line before the block are left out; the block's
+        // lines are split over two pages, as a long vault continues on page 3.
+        let mut page = String::from(
+            "BT /F1 9 Tf 72 800 Td (VAULT typed fallback) Tj ET\n\
+             BT /F2 9 Tf 72 790 Td (ABCD-EFGH) Tj ET\n",
+        );
+        for (i, l) in lines.iter().enumerate() {
+            page.push_str(&format!(
+                "BT /F2 9 Tf 72 {} Td ({}) Tj ET\n",
+                700 - i,
+                l.as_str()
+            ));
+        }
+        let fonts = "/Font << /F1 << /Type /Font /Subtype /Type1 /BaseFont /Helvetica >> \
+                     /F2 << /Type /Font /Subtype /Type1 /BaseFont /Courier >> >>";
+        let objects = vec![
+            b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
+            b"<< /Type /Pages /Kids [4 0 R] /Count 1 >>".to_vec(),
+            stream("", page.as_bytes()),
+            format!(
+                "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 3 0 R \
+                 /Resources << {fonts} >> >>"
+            )
+            .into_bytes(),
+        ];
+        let got = all_pages(&pdf(&objects), &RasterLimits::default()).unwrap();
+        assert_eq!(got.len(), 1);
+        let PageContent::SheetText(text) = &got[0].content else {
+            panic!("not text: {:?}", got[0]);
+        };
+        assert!(
+            !text.contains("VAULT") && !text.contains("ABCD"),
+            "{}",
+            text.as_str()
+        );
+        let parsed = breakglass_core::text::parse_blocks(text).unwrap();
+        assert_eq!(parsed.len(), 1);
+        assert_eq!(parsed[0].decode().unwrap().expose_secret(), &[7u8; 90][..]);
+        assert!(!format!("{:?}", got[0]).contains(lines[1].as_str()));
+    }
+
+    #[test]
+    fn pdf_bombs_are_refused_before_rendering() {
+        let image = |w: u32, h: u32| {
+            stream(
+                &format!(
+                    "/Type /XObject /Subtype /Image /Width {w} /Height {h} \
+                     /ColorSpace /DeviceGray /BitsPerComponent 8"
+                ),
+                b"\0",
+            )
+        };
+        let plain = stream("", b"q 10 0 0 10 0 0 cm /Im0 Do Q");
+        // An image claiming 40 Gpx.
+        let e = all_pages(
+            &pdf_pages(1, plain.clone(), vec![image(200_000, 200_000)]),
+            &RasterLimits::default(),
+        )
+        .unwrap_err();
+        assert!(
+            matches!(
+                e,
+                RasterError::TooLarge {
+                    width: 200_000,
+                    height: 200_000,
+                    ..
+                }
+            ),
+            "{e:?}"
+        );
+        // A content stream that unpacks to 3 MiB against a 2 MiB limit.
+        let zeros = deflate(&vec![b' '; 3 << 20]);
+        assert!(zeros.len() < 20_000);
+        let bomb = stream("/Filter /FlateDecode", &zeros);
+        let limits = RasterLimits {
+            max_unpacked_bytes: 2 << 20,
+            ..RasterLimits::default()
+        };
+        let e = all_pages(&pdf_pages(1, bomb.clone(), vec![image(1, 1)]), &limits).unwrap_err();
+        assert!(matches!(e, RasterError::TooMuchData { .. }), "{e:?}");
+        assert!(e.to_string().contains("2 MiB"), "{e}");
+        // The same stream within a larger limit is fine.
+        let roomy = RasterLimits {
+            max_unpacked_bytes: 4 << 20,
+            ..RasterLimits::default()
+        };
+        assert_eq!(
+            all_pages(&pdf_pages(1, bomb, vec![image(1, 1)]), &roomy)
+                .unwrap()
+                .len(),
+            1
+        );
+        // Too many pages.
+        let few = RasterLimits {
+            max_pages: 3,
+            ..RasterLimits::default()
+        };
+        assert!(matches!(
+            all_pages(&pdf_pages(4, plain, vec![image(1, 1)]), &few),
+            Err(RasterError::TooManyPages { max_pages: 3 })
+        ));
+        // Not a PDF after all.
+        assert!(matches!(
+            all_pages(b"%PDF-1.4\nnothing else", &RasterLimits::default()),
+            Err(RasterError::Corrupt { .. })
+        ));
+    }
+}
