@@ -30,9 +30,10 @@ check breakglass-core 'clap|clap_builder|anyhow|rpassword|libc|serde_json|printp
 check breakglass-paper 'clap|clap_builder|anyhow|rpassword|breakglass'
 
 # The release binary's whole tree, the workspace's own crates included, stays small enough for
-# one reviewer to audit (README, "Dependencies"). `cargo tree` marks repeats with "(*)": strip it,
-# or a crate reached twice counts twice.
-MAX_CRATES=150
+# one reviewer to audit (README, "Dependencies"). The cap is the count the README states, so a
+# new crate is a deliberate change to both. `cargo tree` marks repeats with "(*)": strip it, or
+# a crate reached twice counts twice.
+MAX_CRATES=159
 crates=$(cargo tree --locked -p breakglass -e normal --prefix none --format '{p}' \
   | sed 's/ (\*)$//' | sort -u | wc -l)
 if [ "$crates" -gt "$MAX_CRATES" ]; then
