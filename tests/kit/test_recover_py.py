@@ -362,7 +362,7 @@ def test_ceremonies(binary, tmp):
     write(tmp, "pw.txt", "correct horse battery staple\n")
     pw = ["--passphrase-file", os.path.join(tmp, "pw.txt")]
     sheets = ceremony(binary, os.path.join(tmp, "pass"), [
-        "--accounts", "1", "-k", "3"] + sum([["--share", "Safe %d" % i] for i in range(5)], [])
+        "--accounts", "1", "--allow-single-account", "-k", "3"] + sum([["--share", "Safe %d" % i] for i in range(5)], [])
         + ["--note-file", os.path.join(tmp, "big.txt"), "--passphrase-file",
            os.path.join(tmp, "pw.txt"), "--kdf-memory-mib", "8", "--kdf-iterations", "1"])
     (_, _), (vh, vl) = blocks_of(sheets[0])
@@ -444,9 +444,9 @@ def test_forged(binary, tmp):
     d = os.path.join(tmp, "forged")
     os.mkdir(d)
     sheets = ceremony(binary, os.path.join(d, "a"), [
-        "--accounts", "1", "-k", "2", "--share", "A", "--share", "B", "--share", "C"])
+        "--accounts", "1", "--allow-single-account", "-k", "2", "--share", "A", "--share", "B", "--share", "C"])
     other = ceremony(binary, os.path.join(d, "b"), [
-        "--accounts", "1", "-k", "2", "--share", "A", "--share", "B", "--share", "C"])
+        "--accounts", "1", "--allow-single-account", "-k", "2", "--share", "A", "--share", "B", "--share", "C"])
     vault, share = raw_of(sheets[0], "V"), raw_of(sheets[0], "S")
     share_only = [write(d, "share-only-%d.txt" % i, encode_block("S", raw_of(s, "S")))
                   for i, s in enumerate(sheets)]
@@ -507,7 +507,9 @@ def test_forged(binary, tmp):
 def ceremony_like(binary, args):
     """Runs rekey or expand; returns the sheets it wrote."""
     out = args[args.index("--out") + 1]
-    p = subprocess.run([binary] + args + ["--allow-online", "--print-credentials"],
+    # Only commands that show new credentials take --print-credentials (rekey and expand don't).
+    shows = ["--print-credentials"] if args[0] in ("ceremony", "rotate") else []
+    p = subprocess.run([binary] + args + ["--allow-online"] + shows,
                        stdout=subprocess.PIPE,
                        stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
     assert p.returncode == 0, p.stderr.decode()
@@ -520,7 +522,7 @@ def bench():
     with tempfile.TemporaryDirectory() as tmp:
         write(tmp, "pw.txt", "correct horse battery staple\n")
         sheets = ceremony(binary, os.path.join(tmp, "d"), [
-            "--accounts", "1", "-k", "2", "--share", "A", "--share", "B", "--share", "C",
+            "--accounts", "1", "--allow-single-account", "-k", "2", "--share", "A", "--share", "B", "--share", "C",
             "--passphrase-file", os.path.join(tmp, "pw.txt")])
         args = ["--passphrase-file", os.path.join(tmp, "pw.txt")] + sheets[:2]
         start, cpu = time.time(), os.times()

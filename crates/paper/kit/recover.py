@@ -876,8 +876,8 @@ class Gathered:
         self.incomplete = []  # vault blocks still missing lines after pooling every input
 
     def add(self, source, shares, vaults):
-        for i, s in enumerate(shares):
-            self.shares.append(("%s (share %d)" % (source, i + 1) if len(shares) > 1
+        for s in shares:  # named by the share's own number, never its position
+            self.shares.append(("%s (share %d)" % (source, s.index) if len(shares) > 1
                                 else source, s))
         self.vaults.extend((source, v) for v in vaults)
 
