@@ -94,7 +94,7 @@ pub fn open_sheets(
             let groups: Vec<String> = differing.iter().map(|g| g.join(", ")).collect();
             eprintln!(
                 "warning: the vault text differs between these inputs: {}; all but one may have been altered",
-                groups.join(" | ")
+                super::visible(&groups.join(" | "))
             );
         }
         if let (RecoverError::PassphraseRequired, Some(f)) = (&e, unlock.failure.take()) {
