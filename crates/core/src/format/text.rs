@@ -156,11 +156,34 @@ pub fn base32() -> &'static Encoding {
     })
 }
 
+/// Each byte's value in [`ALPHABET`], or `NOT_A_SYMBOL`: one table look-up per character,
+/// because every typed or scanned line passes through here (and the fuzzers run it millions
+/// of times).
+const SYMBOL_VALUES: [u8; 256] = {
+    let mut t = [NOT_A_SYMBOL; 256];
+    let mut i = 0;
+    while i < ALPHABET.len() {
+        t[ALPHABET[i] as usize] = i as u8;
+        i += 1;
+    }
+    t
+};
+const NOT_A_SYMBOL: u8 = 0xFF;
+
 fn symbol_value(c: u8) -> Option<u8> {
-    ALPHABET.iter().position(|&a| a == c).map(|p| p as u8)
+    let v = SYMBOL_VALUES[usize::from(c)];
+    (v != NOT_A_SYMBOL).then_some(v)
+}
+
+/// Multiplication by α = x in GF(32) (x^5 + x^2 + 1): the one product the check character
+/// needs, without the general multiplication's loop.
+fn times_alpha(a: u8) -> u8 {
+    let a = a << 1;
+    if a & 0x20 != 0 { a ^ 0x25 } else { a }
 }
 
 /// Multiplication in GF(32) with the primitive polynomial x^5 + x^2 + 1.
+#[cfg(test)]
 fn gf32_mul(mut a: u8, mut b: u8) -> u8 {
     let mut r = 0u8;
     while b != 0 {
@@ -183,7 +206,7 @@ pub fn check_char(number_and_data: &[u8]) -> u8 {
     let mut acc = 0u8;
     for &c in number_and_data {
         let v = symbol_value(c).expect("only alphabet symbols reach the check");
-        acc = gf32_mul(acc ^ v, 2);
+        acc = times_alpha(acc ^ v);
     }
     ALPHABET[acc as usize]
 }
@@ -192,16 +215,38 @@ pub fn check_char(number_and_data: &[u8]) -> u8 {
 /// character becomes one `?`, so it counts as one character and is reported where it stands
 /// (FORMAT.md §6.5 rule 2).
 fn normalize(s: &str) -> Vec<u8> {
-    s.chars()
-        .filter(|c| !matches!(c, ' ' | '-' | '\t' | '\r' | '\n'))
-        .map(|c| match c.to_ascii_uppercase() {
-            'O' => b'0',
-            'I' | 'L' => b'1',
-            u if u.is_ascii() => u as u8,
-            _ => b'?',
-        })
-        .collect()
+    normalized(s).collect()
 }
+
+/// [`normalize`] one character at a time, for callers that need only the first few.
+fn normalized(s: &str) -> impl Iterator<Item = u8> + '_ {
+    s.chars().filter_map(|c| match u8::try_from(c) {
+        Ok(b) if b.is_ascii() => match NORMALIZED[usize::from(b)] {
+            DROPPED => None,
+            n => Some(n),
+        },
+        _ => Some(b'?'),
+    })
+}
+
+/// What [`normalize`] makes of each ASCII byte (`DROPPED` for separators): a table, as for
+/// [`SYMBOL_VALUES`].
+const NORMALIZED: [u8; 128] = {
+    let mut t = [0u8; 128];
+    let mut i = 0;
+    while i < 128 {
+        let u = (i as u8).to_ascii_uppercase();
+        t[i] = match u {
+            b' ' | b'-' | b'\t' | b'\r' | b'\n' => DROPPED,
+            b'O' => b'0',
+            b'I' | b'L' => b'1',
+            _ => u,
+        };
+        i += 1;
+    }
+    t
+};
+const DROPPED: u8 = 0xFF;
 
 fn checksum(kind: Kind, payload: &[u8]) -> [u8; CHECKSUM_BYTES] {
     let mut h = Sha256::new();
@@ -718,7 +763,7 @@ pub fn parse_blocks(input: &str) -> Result<Vec<Block>, TextError> {
     let mut current: Option<Block> = None;
     let mut first_error = None;
     for piece in pieces {
-        if normalize(piece).starts_with(b"BG") {
+        if normalized(piece).take(2).eq(*b"BG") {
             let h = Header::parse(piece)?;
             if let Some(b) = current.take() {
                 blocks.push(b);
@@ -1134,6 +1179,37 @@ mod tests {
         assert_eq!(normalize("a-b c\td\r\ne"), b"ABCDE".to_vec());
         assert_eq!(normalize("oOiIlL"), b"001111".to_vec());
         assert_eq!(normalize("u_.#"), b"U_.#".to_vec());
+        assert_eq!(normalize("\0é\u{7f}"), b"\0?\x7f".to_vec());
+    }
+
+    /// The look-up tables say exactly what the rules in FORMAT.md §6.5 say, for every
+    /// character class.
+    #[test]
+    fn tables_match_the_rules() {
+        let rule = |c: char| -> Option<u8> {
+            if matches!(c, ' ' | '-' | '\t' | '\r' | '\n') {
+                return None;
+            }
+            Some(match c.to_ascii_uppercase() {
+                'O' => b'0',
+                'I' | 'L' => b'1',
+                u if u.is_ascii() => u as u8,
+                _ => b'?',
+            })
+        };
+        for c in (0..=0x3000u32).filter_map(char::from_u32) {
+            let want: Vec<u8> = rule(c).into_iter().collect();
+            assert_eq!(normalize(&c.to_string()), want, "{c:?}");
+        }
+        for b in 0..=255u8 {
+            assert_eq!(
+                symbol_value(b),
+                ALPHABET.iter().position(|&a| a == b).map(|p| p as u8)
+            );
+        }
+        for a in 0..32u8 {
+            assert_eq!(times_alpha(a), gf32_mul(a, 2));
+        }
     }
 
     #[test]
