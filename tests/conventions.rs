@@ -298,6 +298,53 @@ fn plan_file(dir: &Path, edit: impl Fn(&str) -> String) -> std::path::PathBuf {
     path
 }
 
+/// A plan with one account is refused as `--accounts 1` is, by `plan check` and by the
+/// ceremony alike, until the plan itself says `allow_single_account = true`.
+#[test]
+fn a_plan_with_one_account_needs_the_override_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let cut = |t: &str| {
+        let start = t.find("[[account]]\nuser = \"breakglass2\"").unwrap();
+        let end = t.find("# One entry per share sheet").unwrap();
+        format!("{}{}", &t[..start], &t[end..])
+    };
+    let plan = plan_file(dir.path(), cut);
+    let check = run(&["plan", "check", p(&plan)]);
+    assert_ne!(check.code, 0, "{}", check.all());
+    assert!(
+        check.stderr.contains("allow_single_account = true"),
+        "{}",
+        check.stderr
+    );
+    let out = dir.path().join("s");
+    let c = run(&[
+        "ceremony",
+        "--allow-online",
+        "--print-credentials",
+        "--plan",
+        p(&plan),
+        "-o",
+        p(&out),
+    ]);
+    assert_eq!(c.code, check.code, "{}", c.all());
+    assert!(!c.stdout.contains("password:"), "{}", c.stdout);
+    assert!(!out.exists(), "a refused plan wrote sheets");
+
+    let plan = plan_file(dir.path(), |t| {
+        cut(t).replace(
+            "version = 1\n",
+            "version = 1\nallow_single_account = true\n",
+        )
+    });
+    let check = run(&["plan", "check", p(&plan)]);
+    assert_eq!(check.code, 0, "{}", check.all());
+    assert!(
+        check.all().contains("only one emergency account"),
+        "{}",
+        check.all()
+    );
+}
+
 #[test]
 fn plan_check_refuses_what_the_ceremony_would_refuse() {
     let dir = tempfile::tempdir().unwrap();

@@ -161,6 +161,9 @@ pub struct Plan {
     /// Accept a location or custodian that can recover alone (not advised).
     #[serde(default)]
     pub allow_single_location_recovery: bool,
+    /// Accept a plan with one account (not advised: `ceremony --allow-single-account`).
+    #[serde(default)]
+    pub allow_single_account: bool,
     #[serde(rename = "account", default)]
     pub accounts: Vec<PlanAccount>,
     #[serde(rename = "share", default)]
@@ -180,6 +183,9 @@ pub enum PlanError {
     )]
     Placement(String),
 }
+
+/// Why one account is refused, as `ceremony --accounts 1` says it.
+const SINGLE_ACCOUNT: &str = "the plan has one [[account]]: Microsoft advises two or more emergency accounts, so one locked-out, expired or misconfigured account does not end emergency access. Add a second [[account]], or set allow_single_account = true if one is really meant";
 
 /// What each plan key takes, with an example: a TOML error names the key it is about.
 const KEY_HELP: &[(&str, &str, &str)] = &[
@@ -211,6 +217,11 @@ const KEY_HELP: &[(&str, &str, &str)] = &[
         "allow_single_location_recovery",
         "true or false",
         "allow_single_location_recovery = false",
+    ),
+    (
+        "allow_single_account",
+        "true or false",
+        "allow_single_account = false",
     ),
     ("user", "a user name in quotes", "user = \"breakglass1\""),
     (
@@ -374,6 +385,9 @@ impl Plan {
             );
         }
         if self.accounts.len() < 2 {
+            if !self.allow_single_account {
+                return bad(SINGLE_ACCOUNT.into());
+            }
             warnings.push("only one emergency account: Microsoft advises two or more".into());
         }
         let mut upns = Vec::new();
@@ -624,6 +638,33 @@ mod tests {
             "breakglass2@contoso.onmicrosoft.com"
         );
         assert_eq!(p.validate().unwrap(), Vec::<String>::new());
+    }
+
+    /// One account is refused as `ceremony --accounts 1` is, and accepted only when the plan
+    /// says so, with the warning kept.
+    #[test]
+    fn one_account_needs_the_override() {
+        let mut one = Plan::parse(TEMPLATE).unwrap();
+        one.accounts.truncate(1);
+        let e = one.validate().unwrap_err();
+        assert_eq!(e.kind(), "Invalid");
+        assert!(e.to_string().contains("allow_single_account = true"), "{e}");
+        let text = format!("allow_single_account = true\n{TEMPLATE}");
+        let mut allowed = Plan::parse(&text).unwrap();
+        assert!(allowed.allow_single_account);
+        allowed.accounts.truncate(1);
+        let warnings = allowed.validate().unwrap();
+        assert!(
+            warnings
+                .iter()
+                .any(|w| w.contains("only one emergency account"))
+        );
+        let typo = format!("allow_single_account = \"yes\"\n{TEMPLATE}");
+        let e = Plan::parse(&typo).unwrap_err().to_string();
+        assert!(
+            e.contains("`allow_single_account` takes true or false"),
+            "{e}"
+        );
     }
 
     #[test]
