@@ -2,13 +2,13 @@
 //! secret, keep a log of it, and say when the next drill is due.
 
 use super::harden::Hardening;
-use super::{CliResult, WithCode, exit, fail, inputs, json, output, recover, visible};
+use super::drill_log::{self, Record};
+use super::{CliResult, WithCode, exit, fail, inputs, json, opening, output, visible};
 use breakglass_core::document::iso_date;
-use breakglass_core::recover::{Recovered, display_vault_id};
+use breakglass_core::recover::display_vault_id;
 use breakglass_core::vault::VaultHeader;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 #[derive(clap::Args, Debug)]
@@ -74,110 +74,6 @@ struct StatusVault {
     days_left: Option<i64>,
 }
 
-/// Drill log format written by this build (FORMAT.md §10).
-pub const LOG_VERSION: u32 = 1;
-
-fn log_v1() -> u32 {
-    1
-}
-
-/// One line of the drill log. Never holds a secret.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
-pub struct Record {
-    #[serde(default = "log_v1")]
-    pub version: u32,
-    pub date: String,
-    pub unix: u64,
-    pub purpose: String,
-    pub result: String,
-    #[serde(default)]
-    pub vault_id: String,
-    #[serde(default)]
-    pub tenant: String,
-    #[serde(default)]
-    pub generation: u32,
-    #[serde(default)]
-    pub shares: Vec<RecordShare>,
-    #[serde(default)]
-    pub people: String,
-    #[serde(default)]
-    pub drill_interval_days: u16,
-    #[serde(default)]
-    pub next_due: String,
-}
-
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
-pub struct RecordShare {
-    pub index: u8,
-    pub location: String,
-    pub custodian: String,
-    pub source: String,
-}
-
-fn due(from: u64, days: u16) -> String {
-    if days == 0 {
-        "not scheduled".into()
-    } else {
-        iso_date(from + u64::from(days) * 86_400)
-    }
-}
-
-/// The record of a vault that opened.
-pub fn record(r: &Recovered, purpose: &str, result: &str) -> Record {
-    let h = &r.header;
-    let t = super::unix_now();
-    Record {
-        version: LOG_VERSION,
-        date: iso_date(t),
-        unix: t,
-        purpose: purpose.into(),
-        result: result.into(),
-        vault_id: display_vault_id(&h.vault_id),
-        tenant: h.tenant.clone(),
-        generation: h.generation,
-        shares: r
-            .indices
-            .iter()
-            .zip(&r.used)
-            .map(|(&i, src)| {
-                let l = h
-                    .labels
-                    .get(usize::from(i) - 1)
-                    .cloned()
-                    .unwrap_or_default();
-                RecordShare {
-                    index: i,
-                    location: l.location,
-                    custodian: l.custodian,
-                    source: src.clone(),
-                }
-            })
-            .collect(),
-        people: String::new(),
-        drill_interval_days: h.drill_interval_days,
-        next_due: due(t, h.drill_interval_days),
-    }
-}
-
-/// The record of an attempt that failed (the error text never holds a secret).
-pub fn failed_record(purpose: &str, error: &anyhow::Error) -> Record {
-    let t = super::unix_now();
-    Record {
-        version: LOG_VERSION,
-        date: iso_date(t),
-        unix: t,
-        purpose: purpose.into(),
-        result: format!("FAILED: {error}"),
-        vault_id: String::new(),
-        tenant: String::new(),
-        generation: 0,
-        shares: Vec::new(),
-        people: String::new(),
-        drill_interval_days: 0,
-        next_due: String::new(),
-    }
-}
-
 /// The vault header the given sheets claim (the copy most of them carry), for the record of a
 /// failed drill. Standard input cannot be read twice, so typed or piped sheets give none.
 fn claimed_header(files: &[PathBuf]) -> Option<VaultHeader> {
@@ -203,23 +99,6 @@ fn describe_vault(rec: &mut Record, h: &VaultHeader) {
     rec.tenant = h.tenant.clone();
     rec.generation = h.generation;
     rec.drill_interval_days = h.drill_interval_days;
-}
-
-/// Appends one JSON line to the log (created 0600).
-pub fn append(path: &Path, rec: &Record) -> anyhow::Result<()> {
-    use anyhow::Context;
-    let mut o = std::fs::OpenOptions::new();
-    o.append(true).create(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
-    let mut f = o
-        .open(path)
-        .with_context(|| format!("cannot open the log {}", path.display()))?;
-    let mut line = serde_json::to_vec(rec).context("cannot encode the record")?;
-    line.push(b'\n');
-    f.write_all(&line)
-        .and_then(|_| f.sync_all())
-        .with_context(|| format!("cannot write the log {}", path.display()))
 }
 
 fn print_record(rec: &Record) {
@@ -262,9 +141,9 @@ fn drill_json(rec: &Record, passed: bool, log: Option<&Path>) -> CliResult {
 
 pub fn run_drill(args: DrillArgs, hardening: &Hardening) -> CliResult {
     super::warn_unlocked(hardening);
-    match recover::open_sheets(&args.files, args.passphrase_file.as_deref()) {
+    match opening::open_sheets(&args.files, args.passphrase_file.as_deref()) {
         Ok((r, _)) => {
-            let mut rec = record(
+            let mut rec = drill_log::record(
                 &r,
                 "drill",
                 "PASSED: the shares recombined and the vault authenticated; no secret was shown",
@@ -280,7 +159,7 @@ pub fn run_drill(args: DrillArgs, hardening: &Hardening) -> CliResult {
                 print_record(&rec);
             }
             if let Some(log) = &args.log {
-                append(log, &rec).code(exit::OUTPUT)?;
+                drill_log::append(log, &rec).code(exit::OUTPUT)?;
                 if args.report.text() {
                     println!("  logged to:   {}", super::shown_path(log));
                 }
@@ -291,7 +170,7 @@ pub fn run_drill(args: DrillArgs, hardening: &Hardening) -> CliResult {
             Ok(())
         }
         Err(f) => {
-            let mut rec = failed_record("drill", &f.error);
+            let mut rec = drill_log::failed_record("drill", &f.error);
             if let Some(h) = claimed_header(&args.files) {
                 describe_vault(&mut rec, &h);
             }
@@ -300,7 +179,7 @@ pub fn run_drill(args: DrillArgs, hardening: &Hardening) -> CliResult {
                 print_record(&rec);
             }
             if let Some(log) = &args.log {
-                append(log, &rec).code(exit::OUTPUT)?;
+                drill_log::append(log, &rec).code(exit::OUTPUT)?;
             }
             if args.report.json {
                 drill_json(&rec, false, args.log.as_deref())?;
@@ -363,7 +242,7 @@ pub fn run_status(args: StatusArgs) -> CliResult {
                     anyhow::anyhow!("{} line {}: not a drill record ({e})", log.display(), n + 1)
                 })
                 .code(exit::BAD_INPUT)?;
-            if rec.version > LOG_VERSION {
+            if rec.version > drill_log::LOG_VERSION {
                 return fail(
                     exit::BAD_INPUT,
                     format!(

@@ -256,8 +256,8 @@ pub fn complete_block(mut block: Block) -> CliResult<Block> {
 }
 
 /// Asks why the vault is being opened.
-pub fn purpose() -> CliResult<super::recover::Purpose> {
-    use super::recover::Purpose;
+pub fn purpose() -> CliResult<super::drill_log::Purpose> {
+    use super::drill_log::Purpose;
     let stdin = std::io::stdin();
     loop {
         eprint!("Why is the vault being opened? [d]rill, [e]mergency, [i]nvestigation of misuse: ");

@@ -6,7 +6,7 @@
 //! a lost sheet; every old sheet stays valid.
 
 use super::harden::Hardening;
-use super::{CliResult, WithCode, enroll, exit, fail, preflight, recover, sheets, warn_unlocked};
+use super::{CliResult, WithCode, enroll, exit, fail, opening, preflight, sheets, warn_unlocked};
 use breakglass_core::contents::{Entry, VaultContents};
 use breakglass_core::kdf::KdfParams;
 use breakglass_core::password::{self, PasswordPolicy};
@@ -177,7 +177,7 @@ pub fn run(args: Job, mode: Mode, hardening: &Hardening) -> CliResult {
         _ => None,
     };
     preflight::before_secrets(hardening, args.sheets.allow_online)?;
-    let (r, passphrase) = recover::open_sheets(&args.files, args.passphrase_file.as_deref())?;
+    let (r, passphrase) = opening::open_sheets(&args.files, args.passphrase_file.as_deref())?;
     let old = r.header.clone();
     let mut rng = super::rng::os_rng()?;
     let paper = sheets::paper(args.sheets.paper, None);

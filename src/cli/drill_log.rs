@@ -1,0 +1,151 @@
+//! The drill log (FORMAT.md §10): one JSON line per opening or drill, never a secret. Written
+//! by `recover --log` and `drill`, read by `status`.
+
+use breakglass_core::document::iso_date;
+use breakglass_core::recover::{Recovered, display_vault_id};
+use serde::{Deserialize, Serialize};
+use std::io::Write;
+use std::path::Path;
+
+/// Why the vault is being opened (recorded in the log; after an emergency, rotate).
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Purpose {
+    Drill,
+    Emergency,
+    Investigation,
+    #[value(skip)]
+    Unstated,
+}
+
+impl Purpose {
+    pub fn name(self) -> &'static str {
+        match self {
+            Purpose::Drill => "drill",
+            Purpose::Emergency => "real emergency",
+            Purpose::Investigation => "misuse investigation",
+            Purpose::Unstated => "not stated",
+        }
+    }
+}
+
+/// Drill log format written by this build (FORMAT.md §10).
+pub const LOG_VERSION: u32 = 1;
+
+fn log_v1() -> u32 {
+    1
+}
+
+/// One line of the drill log. Never holds a secret.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+pub struct Record {
+    #[serde(default = "log_v1")]
+    pub version: u32,
+    pub date: String,
+    pub unix: u64,
+    pub purpose: String,
+    pub result: String,
+    #[serde(default)]
+    pub vault_id: String,
+    #[serde(default)]
+    pub tenant: String,
+    #[serde(default)]
+    pub generation: u32,
+    #[serde(default)]
+    pub shares: Vec<RecordShare>,
+    #[serde(default)]
+    pub people: String,
+    #[serde(default)]
+    pub drill_interval_days: u16,
+    #[serde(default)]
+    pub next_due: String,
+}
+
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+pub struct RecordShare {
+    pub index: u8,
+    pub location: String,
+    pub custodian: String,
+    pub source: String,
+}
+
+fn due(from: u64, days: u16) -> String {
+    if days == 0 {
+        "not scheduled".into()
+    } else {
+        iso_date(from + u64::from(days) * 86_400)
+    }
+}
+
+/// The record of a vault that opened.
+pub fn record(r: &Recovered, purpose: &str, result: &str) -> Record {
+    let h = &r.header;
+    let t = super::unix_now();
+    Record {
+        version: LOG_VERSION,
+        date: iso_date(t),
+        unix: t,
+        purpose: purpose.into(),
+        result: result.into(),
+        vault_id: display_vault_id(&h.vault_id),
+        tenant: h.tenant.clone(),
+        generation: h.generation,
+        shares: r
+            .indices
+            .iter()
+            .zip(&r.used)
+            .map(|(&i, src)| {
+                let l = h
+                    .labels
+                    .get(usize::from(i) - 1)
+                    .cloned()
+                    .unwrap_or_default();
+                RecordShare {
+                    index: i,
+                    location: l.location,
+                    custodian: l.custodian,
+                    source: src.clone(),
+                }
+            })
+            .collect(),
+        people: String::new(),
+        drill_interval_days: h.drill_interval_days,
+        next_due: due(t, h.drill_interval_days),
+    }
+}
+
+/// The record of an attempt that failed (the error text never holds a secret).
+pub fn failed_record(purpose: &str, error: &anyhow::Error) -> Record {
+    let t = super::unix_now();
+    Record {
+        version: LOG_VERSION,
+        date: iso_date(t),
+        unix: t,
+        purpose: purpose.into(),
+        result: format!("FAILED: {error}"),
+        vault_id: String::new(),
+        tenant: String::new(),
+        generation: 0,
+        shares: Vec::new(),
+        people: String::new(),
+        drill_interval_days: 0,
+        next_due: String::new(),
+    }
+}
+
+/// Appends one JSON line to the log (created 0600).
+pub fn append(path: &Path, rec: &Record) -> anyhow::Result<()> {
+    use anyhow::Context;
+    let mut o = std::fs::OpenOptions::new();
+    o.append(true).create(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
+    let mut f = o
+        .open(path)
+        .with_context(|| format!("cannot open the log {}", path.display()))?;
+    let mut line = serde_json::to_vec(rec).context("cannot encode the record")?;
+    line.push(b'\n');
+    f.write_all(&line)
+        .and_then(|_| f.sync_all())
+        .with_context(|| format!("cannot write the log {}", path.display()))
+}
+

@@ -1,0 +1,170 @@
+//! Opening the vault from sheets: gather the inputs, match shares to vault copies, ask for the
+//! passphrase only when a copy needs one, and map what went wrong to an exit code. The one path
+//! `recover`, `drill`, `rekey`, `rotate`, `expand` and `verify-print` share.
+
+use super::{CliResult, WithCode, exit, inputs, prompt};
+use breakglass_core::kdf::KdfParams;
+use breakglass_core::recover::{self, RecoverError, Recovered};
+use breakglass_core::secret::Passphrase;
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+/// Reads sheets (or typed blocks), checks them and opens the vault: the one path every
+/// command that needs the key takes. Prints warnings about skipped inputs and shares.
+pub fn open_sheets(
+    files: &[PathBuf],
+    passphrase_file: Option<&std::path::Path>,
+) -> CliResult<(Recovered, Option<Passphrase>)> {
+    let mut g = if files.is_empty() {
+        inputs::typed()?
+    } else {
+        inputs::from_files(files)
+    };
+    inputs::fill_gaps(&mut g)?;
+    inputs::report(&g);
+    let shortage = inputs::shortage_code(&g);
+    if g.vaults.is_empty()
+        && let Some(Err(e)) = g.incomplete.first().map(|b| b.decode())
+    {
+        return Err(anyhow::anyhow!(
+            "{e}: the vault's QR parts were not all read; scan the missing part from any sheet, or type its lines"
+        ))
+        .code(exit::BAD_INPUT);
+    }
+    let set = recover::check(g.shares, g.vaults).map_err(|e| {
+        let code = match e {
+            RecoverError::NoShares
+            | RecoverError::NoVault
+            | RecoverError::NotEnoughShares { .. } => shortage,
+            _ => exit::SHARES,
+        };
+        super::Failure {
+            code,
+            error: e.into(),
+        }
+    })?;
+    if passphrase_file.is_some() && !set.needs_passphrase() {
+        return Err(RecoverError::PassphraseNotUsed).code(exit::USAGE);
+    }
+    let differing = set.differing_copies();
+    let mut unlock = CliUnlock {
+        file: passphrase_file,
+        passphrase: None,
+        asked: false,
+        failure: None,
+        cost: None,
+    };
+    if passphrase_file.is_some() {
+        recover::Unlock::passphrase(&mut unlock, "");
+    }
+    if let Some(f) = unlock.failure.take() {
+        return Err(f);
+    }
+    let r = set.open_asking(&mut unlock).map_err(|e| {
+        if differing.len() > 1 {
+            let groups: Vec<String> = differing.iter().map(|g| g.join(", ")).collect();
+            eprintln!(
+                "warning: the vault text differs between these inputs: {}; all but one may have been altered",
+                super::visible(&groups.join(" | "))
+            );
+        }
+        if let (RecoverError::PassphraseRequired, Some(f)) = (&e, unlock.failure.take()) {
+            return f;
+        }
+        let code = match e {
+            RecoverError::Kdf(_) => exit::BAD_INPUT,
+            RecoverError::NotEnoughShares { .. } => exit::SHARES,
+            _ => exit::NOT_OPENED,
+        };
+        super::Failure {
+            code,
+            error: e.into(),
+        }
+    })?;
+    for rej in &r.rejected {
+        eprintln!("warning: {}", super::visible(&rej.to_string()));
+    }
+    Ok((r, unlock.passphrase))
+}
+
+/// Asks a yes/no question on the terminal; anything but yes is no.
+fn ask_yes_no(question: &str) -> bool {
+    use std::io::BufRead;
+    eprint!("{question}");
+    std::io::stderr().flush().ok();
+    let mut s = String::new();
+    std::io::stdin().lock().read_line(&mut s).is_ok()
+        && matches!(s.trim().to_ascii_lowercase().as_str(), "y" | "yes")
+}
+
+/// Asks for the passphrase only when a copy being tried needs one, and for consent before an
+/// Argon2id cost above the default (stated on stderr when there is no terminal to ask on).
+struct CliUnlock<'a> {
+    file: Option<&'a std::path::Path>,
+    passphrase: Option<Passphrase>,
+    asked: bool,
+    /// Why the passphrase could not be had, reported if no copy opens.
+    failure: Option<super::Failure>,
+    /// The Argon2id cost just approved, announced when the derivation starts.
+    cost: Option<KdfParams>,
+}
+
+/// The line shown while Argon2id runs, so a wait of seconds is not taken for a hang. The time is
+/// scaled from about 0.6 s for 256 MiB and 3 passes on a two-core laptop (release build).
+fn deriving_line(params: &KdfParams) -> String {
+    let mib = u64::from(params.memory_kib) / 1024;
+    let work = mib * u64::from(params.iterations);
+    let seconds = (work * 6).div_ceil(256 * 3 * 10).max(1);
+    format!(
+        "deriving the key from the passphrase (Argon2id, {mib} MiB, {} passes), about {seconds} s",
+        params.iterations
+    )
+}
+
+impl recover::Unlock for CliUnlock<'_> {
+    fn passphrase(&mut self, _source: &str) -> Option<&Passphrase> {
+        if !self.asked {
+            self.asked = true;
+            match prompt::passphrase(self.file, false) {
+                Ok(p) => self.passphrase = Some(p),
+                Err(f) => self.failure = Some(f),
+            }
+        }
+        if let (Some(params), Some(_)) = (self.cost.take(), &self.passphrase)
+            && std::io::stderr().is_terminal()
+        {
+            eprintln!("{}", deriving_line(&params));
+        }
+        self.passphrase.as_ref()
+    }
+
+    fn given(&self) -> bool {
+        self.file.is_some()
+    }
+
+    fn approve(&mut self, source: &str, params: &KdfParams) -> bool {
+        self.cost = Some(*params);
+        let d = KdfParams::default();
+        if params.memory_kib <= d.memory_kib
+            && u64::from(params.memory_kib) * u64::from(params.iterations)
+                <= u64::from(d.memory_kib) * u64::from(d.iterations)
+        {
+            return true;
+        }
+        let what = format!(
+            "the vault copy in {} asks for Argon2id with {} MiB of memory and {} passes, more than the default ({} MiB, {} passes): it may take minutes and that much memory (the copy is not yet authenticated)",
+            super::visible(source),
+            params.memory_kib / 1024,
+            params.iterations,
+            d.memory_kib / 1024,
+            d.iterations
+        );
+        if super::interactive() {
+            ask_yes_no(&format!("{what}. Run it? [y/N] "))
+        } else {
+            eprintln!("note: {what}; running it");
+            true
+        }
+    }
+}
+
