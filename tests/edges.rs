@@ -279,3 +279,35 @@ fn temporary_shares_are_removed_when_the_ceremony_is_interrupted() {
         );
     }
 }
+
+/// A vault text with lines missing in one input is not needed when another input has the vault
+/// whole: recovery neither warns about it nor asks for its lines.
+#[test]
+fn a_partial_vault_is_not_asked_for_when_another_input_has_it_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let (sheets, c) = ceremony(dir.path(), &[]);
+    let text = fs::read_to_string(&sheets[1]).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let header = lines
+        .iter()
+        .position(|l| l.trim_start().starts_with("BG1-V-"))
+        .expect("a vault block in share-2.txt");
+    let cut: Vec<&str> = lines
+        .iter()
+        .enumerate()
+        .filter(|&(i, _)| i != header + 2)
+        .map(|(_, l)| *l)
+        .collect();
+    let partial = dir.path().join("share-2-damaged.txt");
+    fs::write(&partial, cut.join("\n")).unwrap();
+    let r = run(&["recover", p(&sheets[0]), p(&partial)]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    for pw in common::passwords(&c.stdout) {
+        assert!(r.stdout.contains(&pw), "{}", r.stdout);
+    }
+    assert!(
+        !r.stderr.contains("vault was not read") && !r.stderr.contains("partly read"),
+        "{}",
+        r.stderr
+    );
+}

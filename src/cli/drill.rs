@@ -1,8 +1,8 @@
 //! `breakglass drill` and `breakglass status`: prove the quorum still works without showing any
 //! secret, keep a log of it, and say when the next drill is due.
 
-use super::harden::Hardening;
 use super::drill_log::{self, Record};
+use super::harden::Hardening;
 use super::{CliResult, WithCode, exit, fail, inputs, json, opening, output, visible};
 use breakglass_core::document::iso_date;
 use breakglass_core::recover::display_vault_id;

@@ -148,4 +148,3 @@ pub fn append(path: &Path, rec: &Record) -> anyhow::Result<()> {
         .and_then(|_| f.sync_all())
         .with_context(|| format!("cannot write the log {}", path.display()))
 }
-

@@ -73,6 +73,18 @@ impl Gathered {
         self.whole_vaults.extend(other.whole_vaults);
     }
 
+    /// Remembers the vault blocks read whole, and drops parts of them still waiting for lines:
+    /// nobody is asked to type, scan or worry about a part of a vault another input had whole.
+    fn note_whole_vaults(&mut self, complete: &[Block]) {
+        for b in complete.iter().filter(|b| b.header.kind == Kind::Vault) {
+            if !self.whole_vaults.contains(&b.header) {
+                self.whole_vaults.push(b.header.clone());
+            }
+        }
+        let whole = &self.whole_vaults;
+        self.incomplete.retain(|b| !whole.contains(&b.header));
+    }
+
     /// The share numbers read so far, each once.
     fn share_numbers(&self) -> Vec<u8> {
         let mut n: Vec<u8> = self.shares.iter().map(|s| s.item.index()).collect();
@@ -282,6 +294,7 @@ fn take_blocks(
     };
     let (complete, partial): (Vec<Block>, Vec<Block>) =
         blocks.into_iter().partition(Block::is_complete);
+    g.note_whole_vaults(&complete);
     for b in partial {
         if b.header.kind == Kind::Vault {
             pooled.push((name.to_string(), b));
@@ -385,9 +398,12 @@ fn type_more(g: &mut Gathered) -> CliResult {
 fn take_typed(g: &mut Gathered, blocks: Vec<Block>) {
     let (complete, partial): (Vec<Block>, Vec<Block>) =
         blocks.into_iter().partition(Block::is_complete);
+    g.note_whole_vaults(&complete);
     for b in partial {
         if b.header.kind == Kind::Vault {
-            g.incomplete.push(b);
+            if !g.whole_vaults.contains(&b.header) {
+                g.incomplete.push(b);
+            }
         } else if let Err(e) = b.decode() {
             g.problems.push(format!("the typed share block: {e}"));
         }

@@ -167,4 +167,3 @@ impl recover::Unlock for CliUnlock<'_> {
         }
     }
 }
-

@@ -6,10 +6,10 @@
 //! text there, since that output is what the user asked for. One paragraph of advice follows on
 //! standard error.
 
+use super::drill_log::{self, Purpose};
 use super::enroll::{self, Enrollment, Frame};
 use super::harden::Hardening;
 use super::terminal::Tty;
-use super::drill_log::{self, Purpose};
 use super::{CliResult, WithCode, exit, opening, prompt, warn_unlocked};
 use breakglass_core::contents::Entry;
 use breakglass_core::recover::{Recovered, display_vault_id};
