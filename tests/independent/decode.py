@@ -568,53 +568,71 @@ def recover(text: str, passphrase: str | None, trace: dict | None = None):
         raise DecodeError("Recover/NoShares", "no share given")
     if not vaults:
         raise DecodeError("Recover/NoVault", "no vault text given")
-    ids = {s.vault_id for s in shares} | {v.vault_id for v in vaults}
-    if len(ids) > 1:
-        raise DecodeError("Recover/MixedVaults", f"{len(ids)} different vault ids")
-    gen = max([s.generation for s in shares] + [v.generation for v in vaults])
-    left_out = [f"share {s.x}: retired by generation {gen}" for s in shares if s.generation != gen]
-    shares = [s for s in shares if s.generation == gen]
-    vaults = [v for v in vaults if v.generation == gen]
-    if not vaults:
-        raise DecodeError("Recover/NoVault", f"no vault copy of generation {gen}")
-    # distinct copies, most common first (ties: first seen)
-    counts = Counter(v.raw for v in vaults)
-    seen, copies = set(), []
-    for v in vaults:
-        if v.raw not in seen:
-            seen.add(v.raw)
-            copies.append(v)
-    copies.sort(key=lambda v: -counts[v.raw])
-    first_err = None
-    for vault in copies:
+    # §7.2 step 2: every distinct copy is a candidate, with how many inputs carry it and
+    # where it first appears.
+    cands: list[list] = []
+    for pos, v in enumerate(vaults):
+        for c in cands:
+            if c[0].raw == v.raw:
+                c[1] += 1
+                break
+        else:
+            cands.append([v, 1, pos])
+    infos = [(v, checking_shares(v, shares), count, pos) for v, count, pos in cands]
+    # Step 4: most checking shares, most inputs, lowest KDF cost, first position.
+    infos.sort(key=lambda i: (-len(i[1]), -i[2], kdf_cost(i[0]), i[3]))
+    viable = [i for i in infos if len(i[1]) >= i[0].k]
+    if not viable:  # step 5
+        ids = {s.vault_id for s in shares} | {v.vault_id for v in vaults}
+        if len(ids) > 1:
+            raise DecodeError("Recover/MixedVaults", f"{len(ids)} different vault ids")
+        v, chk = infos[0][0], infos[0][1]
+        raise DecodeError("Recover/NotEnoughShares",
+                          f"{v.k} of {v.n} shares are needed, {len(chk)} usable given")
+    if passphrase is not None and all(i[0].argon is None for i in viable):  # step 6
+        raise DecodeError("Recover/PassphraseNotUsed", "a passphrase was given; this vault has none")
+    opened, first_err = None, None
+    for v, chk, _, _ in viable:  # step 7
+        if opened is not None and not (v.vault_id == opened[0].vault_id
+                                       and v.generation > opened[0].generation):
+            continue
+        attempt: dict = {}
         try:
-            return open_vault(vault, shares, list(left_out), passphrase, trace)
+            entries = open_vault(v, sorted(chk, key=lambda s: s.x)[:v.k], passphrase, attempt)
         except DecodeError as e:
-            if first_err is None:
-                first_err = e
-    raise first_err
+            first_err = first_err or e
+            continue
+        opened = (v, entries)
+        trace.update(attempt)
+    if opened is None:  # step 8
+        raise first_err
+    return opened[1]
 
 
-def open_vault(vault: Vault, shares, left_out, passphrase, trace):
+def kdf_cost(v: "Vault") -> int:
+    """§7.2 step 4: 0 without a passphrase, else Argon2id m × t."""
+    return 0 if v.argon is None else v.argon[0] * v.argon[1]
+
+
+def checking_shares(v: "Vault", shares) -> list:
+    """§7.2 step 3: the shares the copy's header commits to; a repeated index is a duplicate."""
+    out, taken = [], set()
+    for s in shares:
+        if (s.vault_id, s.generation, s.k) != (v.vault_id, v.generation, v.k):
+            continue
+        if not 1 <= s.x <= v.n or s.commitment() != v.commitments[s.x - 1]:
+            continue
+        if s.x not in taken:
+            taken.add(s.x)
+            out.append(s)
+    return out
+
+
+def open_vault(vault: Vault, shares, passphrase, trace):
+    """§7.2 step 7, one candidate: combine its k shares, derive K (§4) and open (§3)."""
     if vault.argon is not None and passphrase is None:
         raise DecodeError("Recover/PassphraseRequired", "this vault needs its passphrase")
-    if vault.argon is None and passphrase is not None:
-        raise DecodeError("Recover/PassphraseNotUsed", "a passphrase was given; this vault has none")
-    usable: list[Share] = []
-    for s in shares:
-        if s.x > vault.n or s.commitment() != vault.commitments[s.x - 1]:
-            left_out.append(f"share {s.x}: does not belong to this vault or has been altered")
-        elif s.k != vault.k:
-            left_out.append(f"share {s.x}: threshold {s.k} differs from the vault's {vault.k}")
-        elif any(u.x == s.x for u in usable):
-            left_out.append(f"share {s.x}: duplicate")
-        else:
-            usable.append(s)
-    if len(usable) < vault.k:
-        raise DecodeError("Recover/NotEnoughShares",
-                          f"{vault.k} of {vault.n} shares are needed, {len(usable)} usable given"
-                          + (" (left out: " + "; ".join(left_out) + ")" if left_out else ""))
-    secret = combine(usable[:vault.k])
+    secret = combine(shares)
     trace["vault-secret"] = secret.hex()
     ikm = secret
     if vault.argon is not None:
