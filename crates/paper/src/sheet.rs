@@ -50,7 +50,8 @@ impl Paper {
     }
 }
 
-/// Everything printed on one share sheet; all strings already formatted by the core.
+/// Everything printed on one share sheet, the layout's input; all strings already formatted
+/// by the core (see [`ShareSheet::from_document`]).
 /// Nothing secret except the share itself (`share_qr`, `share_lines`).
 ///
 /// Deliberately no `Debug`: a stray `{:?}` in a log must not print the share.
@@ -149,8 +150,6 @@ const VAULT_MAX_MODULE: f32 = 0.75 * MM;
 /// Largest QR version accepted (105 modules, 823 alphanumeric chars at Q): four such
 /// codes still fit page 1 of a Letter sheet at the minimum module size.
 const MAX_QR_VERSION: i16 = 22;
-/// Up to this many sheets the recovery command names each scan; above, a folder of scans.
-const FEW_SHEETS: u8 = 5;
 /// Most vault parts a sheet prints: a 12,288-byte envelope (FORMAT.md §3) is 984 lines, 31
 /// parts of at most 32 lines (§6.4); the rest is headroom.
 const MAX_VAULT_PARTS: usize = 64;
@@ -1498,75 +1497,16 @@ impl Drop for ShareSheet {
 }
 
 impl ShareSheet {
-    /// The sheet of one share: the same facts, blocks and QR payloads as its text document.
-    pub fn from_document(doc: &breakglass_core::document::SheetText) -> Self {
+    /// The sheet of one share: the facts, blocks and QR payloads of its share document, and
+    /// the core's wording of the steps, the format summary and the recovery command.
+    pub fn from_document(doc: &breakglass_core::document::ShareDocument) -> Self {
         let f = &doc.facts;
-        let tenant = f
-            .subtitle
-            .rsplit(' ')
-            .next()
-            .unwrap_or_default()
-            .to_string();
-        let mut instructions = vec![
-            format!(
-                "1. This sheet is one of {} key shares. Any {} of them together open the vault with the emergency (break-glass) administrator credentials of {tenant}. Fewer reveal nothing.",
-                f.count, f.threshold
-            ),
-            format!(
-                "2. Bring {} different sheets of this set together: the fingerprint {} and the generation ({}) must be the same on all of them.",
-                f.threshold, f.fingerprint, f.generation
-            ),
-        ];
         let vault_qr: Vec<String> = doc.vault_qr().iter().map(|q| q.to_string()).collect();
-        // Codes beyond page 1 get a bold note naming the pages to scan; it stays the rule then.
-        let scan = if vault_qr.len() <= 4 {
-            format!(
-                "Scan or photograph page 1 of each of {} different sheets (PNG or JPEG); page 2 needs no scan.",
-                f.threshold
-            )
-        } else {
-            "Scan or photograph the pages the bold note below names (PNG or JPEG).".to_string()
-        };
-        instructions.push(format!(
-            "3. {scan} On the recovery computer, in the folder that holds the breakglass program (kept with these sheets' recovery kit, or ask whoever keeps it) and the scans, run the command below exactly as printed. It warns if the computer is online; recovery still works."
-        ));
-        instructions.push(
-            "4. No scanner? Run ./breakglass recover with no files and type the blocks printed on the sheets (about 30 minutes): the share block of each sheet, and the vault block of any one sheet (it is the same on all). A scan of one sheet can be mixed with typing another: give the scan's file name, then type the rest when asked.".to_string(),
-        );
-        instructions.push(if f.passphrase {
-            "5. This vault also needs its passphrase, which is on no sheet: the program asks for it.".to_string()
-        } else {
-            "5. This vault needs no passphrase: the sheets are enough.".to_string()
-        });
-        instructions.push(
-            "6. Sign in with the credentials shown. The sign-in raises a critical alert, as intended: tell the security team why (drill or emergency).".to_string(),
-        );
-        instructions.push(
-            "7. Afterwards delete the scans (they are copies of a secret), rotate the credentials with ./breakglass rotate (offline) and seal new sheets in new tamper-evident bags.".to_string(),
-        );
-        instructions.push(
-            "8. Without breakglass: recovery-kit.pdf, or recover.py from the kit (`breakglass kit` writes both; the booklet explains the format and lists recover.py).".to_string(),
-        );
-        // A few sheets whose codes all sit on page 1 are named one by one; more sheets, or
-        // vault codes over several pages, are simpler as one folder of scans.
-        let recover_command = if f.threshold <= FEW_SHEETS && vault_qr.len() <= 4 {
-            (1..=f.threshold)
-                .map(|i| format!("sheet-{i}.png"))
-                .fold("./breakglass recover".to_string(), |acc, s| acc + " " + &s)
-        } else {
-            instructions[2].push_str(&format!(
-                " With {} sheets, put all the scans (every page with QR codes) in one folder named scans.",
-                f.threshold
-            ));
-            "./breakglass recover scans/*.png".to_string()
-        };
-        let format_summary = vec![
-            "Text form BG1: Crockford base32 (0-9, A-Z without I L O U), 20 characters per numbered line, then a check character (GF(32)).".to_string(),
-            "Header BG1-<S share | V vault>-<lines>-<first 32 bits of SHA-256, base32>. Spaces, dashes, case and I/L/O are forgiven.".to_string(),
-            "Share: version, vault id, generation, k, n, x, 32-byte Shamir value over GF(2^8) (x^8+x^4+x^3+x^2+1).".to_string(),
-            "Vault: header (authenticated), XChaCha20-Poly1305; key = HKDF-SHA256(vault id, secret [+ Argon2id(passphrase)]).".to_string(),
-            "Without breakglass: recovery-kit.pdf, or recover.py from the kit. Full specification: FORMAT.md in the breakglass source.".to_string(),
-        ];
+        let breakglass_core::document::SheetWording {
+            instructions,
+            format_summary,
+            recover_command,
+        } = breakglass_core::document::SheetWording::new(f, vault_qr.len());
         ShareSheet {
             title: f.title.clone(),
             subtitle: f.subtitle.clone(),
@@ -1910,5 +1850,54 @@ mod tests {
         assert_eq!(step_prefix("No number"), ("", "No number"));
         let lines = wrap("aaa bbb ccc", Face::Mono, 10.0, 6.0 * 7.5);
         assert_eq!(lines, vec!["aaa bbb", "ccc"]);
+    }
+
+    #[test]
+    fn from_document_takes_the_core_wording_and_the_whole_tenant() {
+        use breakglass_core::contents::{Entry, VaultContents};
+        use breakglass_core::seal::{SealPlan, seal};
+        use breakglass_core::secret::SecretString;
+        use breakglass_core::vault::ShareLabel;
+        use rand::SeedableRng;
+        let mut rng = rand::rngs::ChaCha20Rng::seed_from_u64(9);
+        let plan = SealPlan {
+            vault_id: None,
+            generation: 1,
+            tenant: "Contoso Ltd".into(),
+            created: 1_764_028_800,
+            drill_interval_days: 90,
+            threshold: 2,
+            labels: ["Safe A", "Safe B"]
+                .iter()
+                .map(|l| ShareLabel {
+                    location: l.to_string(),
+                    custodian: String::new(),
+                })
+                .collect(),
+            passphrase: None,
+        };
+        let contents = VaultContents {
+            entries: vec![Entry::Note {
+                label: "n".into(),
+                text: SecretString::new("x".into()),
+            }],
+        };
+        let sealed = seal(&plan, &contents, &mut rng).unwrap();
+        let doc = breakglass_core::document::ShareDocument::new(&sealed.shares[0], &sealed.vault)
+            .unwrap();
+        let sheet = ShareSheet::from_document(&doc);
+        // The tenant was once read back from the subtitle's last word ("Ltd").
+        assert!(
+            sheet.instructions[0].ends_with("credentials of Contoso Ltd. Fewer reveal nothing."),
+            "{}",
+            sheet.instructions[0]
+        );
+        let words = breakglass_core::document::SheetWording::new(&doc.facts, doc.vault_qr().len());
+        assert_eq!(sheet.instructions, words.instructions);
+        assert_eq!(sheet.format_summary, words.format_summary);
+        assert_eq!(sheet.recover_command, words.recover_command);
+        assert_eq!(sheet.subtitle, doc.facts.subtitle);
+        assert_eq!(sheet.share_qr, doc.share.to_qr().as_str());
+        render_share_sheet(&sheet, Paper::A4).unwrap();
     }
 }
