@@ -184,6 +184,8 @@ mod tests {
         );
         let code = encode_qr("share_qr", payload).unwrap();
         assert_eq!(code.error_correction_level(), EcLevel::Q);
+        // The largest code holds what MAX_QR_VERSION's doc says, above the core's ~790.
+        assert_eq!(alphanumeric_capacity(MAX_QR_VERSION), 823);
         // Capacity formula agrees with the encoder at the limits.
         for v in [1, 9, 10, 20, 25] {
             let cap = alphanumeric_capacity(v);
