@@ -10,7 +10,7 @@
 #![allow(dead_code)]
 
 use breakglass_core::contents::{Entry, VaultContents};
-use breakglass_core::document::{self, Decoded, SheetFacts, SheetText};
+use breakglass_core::document::{self, Decoded, ShareDocument, SheetFacts};
 use breakglass_core::plan::Plan;
 use breakglass_core::recover::{self, Sourced};
 use breakglass_core::seal::{self, SealPlan, Sealed};
@@ -106,7 +106,7 @@ fn check_vault(v: &Vault) {
 /// A sheet made of a decoded share and vault decodes back to them, from the file and from the
 /// QR parts.
 fn check_sheet(s: &Share, v: &Vault) {
-    let sheet = SheetText::new(s, v).expect("a parsed vault fits on a sheet");
+    let sheet = ShareDocument::new(s, v).expect("a parsed vault fits on a sheet");
     let d = document::decode_text(&sheet.to_file()).expect("a sheet file decodes");
     assert_eq!(d.shares.len(), 1);
     assert_eq!(

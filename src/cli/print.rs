@@ -3,7 +3,7 @@
 
 use super::files::{self, OutFile};
 use super::{CliResult, WithCode, exit, fail, inputs, sheets};
-use breakglass_core::document::SheetText;
+use breakglass_core::document::ShareDocument;
 use breakglass_paper::sheet::{self, ShareSheet};
 use std::path::PathBuf;
 
@@ -40,7 +40,7 @@ pub fn run(args: Args) -> CliResult {
             );
             continue;
         };
-        let doc = SheetText::new(&s.item, &v.item).code(exit::BAD_INPUT)?;
+        let doc = ShareDocument::new(&s.item, &v.item).code(exit::BAD_INPUT)?;
         let location = doc.facts.location.clone();
         let (_, name) = sheets::names(s.item.index(), &location);
         let pdf = sheet::render_share_sheet(&ShareSheet::from_document(&doc), paper)

@@ -3,7 +3,7 @@
 
 use super::files::{self, OutFile};
 use super::{CliResult, WithCode, exit};
-use breakglass_core::document::SheetText;
+use breakglass_core::document::ShareDocument;
 use breakglass_core::share::Share;
 use breakglass_core::vault::Vault;
 use breakglass_paper::sheet::{self, Paper, ShareSheet};
@@ -119,7 +119,7 @@ pub fn write(
             .map(|l| l.location.as_str())
             .unwrap_or("");
         let (txt, pdf) = names(share.index(), location);
-        let doc = SheetText::new(share, vault).code(exit::FAILURE)?;
+        let doc = ShareDocument::new(share, vault).code(exit::FAILURE)?;
         files_out.push(OutFile {
             name: txt,
             bytes: zeroize::Zeroizing::new(doc.to_file().as_bytes().to_vec()),

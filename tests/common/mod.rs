@@ -4,7 +4,7 @@
 pub mod tmux;
 pub mod tools;
 
-use breakglass_core::document::{SheetText, decode_text};
+use breakglass_core::document::{ShareDocument, decode_text};
 use breakglass_core::share::Share;
 use breakglass_core::text::{Kind, TextForm};
 use breakglass_core::vault::Vault;
@@ -143,7 +143,10 @@ pub fn write_raw(path: &Path, share: &[u8], vault: &[u8]) {
 pub fn write_sheet(path: &Path, share: &Share, vault: &Vault) {
     std::fs::write(
         path,
-        SheetText::new(share, vault).unwrap().to_file().as_bytes(),
+        ShareDocument::new(share, vault)
+            .unwrap()
+            .to_file()
+            .as_bytes(),
     )
     .unwrap();
 }

@@ -35,7 +35,7 @@ pub use primitives::{aead, kdf, shamir};
 pub use protocol::{recover, seal};
 
 pub use contents::{ContentsError, Entry, VaultContents};
-pub use document::{DocumentError, SheetText};
+pub use document::{DocumentError, ShareDocument, SheetWording};
 pub use kdf::{KdfError, KdfParams};
 pub use plan::{Plan, PlanError};
 pub use recover::{RecoverError, Recovered, Rejected, Rejection, ShareSet, Sourced};

@@ -18,7 +18,7 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::UnsafeCell;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
-use breakglass_core::document::{self, SheetText};
+use breakglass_core::document::{self, ShareDocument};
 use breakglass_core::password::{self, PasswordPolicy};
 use breakglass_core::recover::{self, Sourced};
 use breakglass_core::seal::{self, SealPlan};
@@ -177,7 +177,7 @@ fn ceremony_and_recover(rng: &mut ChaCha20Rng) {
         .shares
         .iter()
         .map(|s| {
-            let t = SheetText::new(s, &sealed.vault).expect("fits");
+            let t = ShareDocument::new(s, &sealed.vault).expect("fits");
             let _qr = t.vault_qr();
             t.to_file()
         })

@@ -9,9 +9,10 @@
 //! `-layout` guesses the width of runs of spaces and gets indentation wrong. Like the sheets,
 //! the output is deterministic and this module does no I/O.
 
-use crate::sheet::{
-    Canvas, FOOTER_H, Face, MIN_FONT, Paper, SheetError, parse_date, step_prefix, to_pdf, wrap,
-};
+use crate::sheet::canvas::{Canvas, FOOTER_H};
+use crate::sheet::font::{Face, MIN_FONT, step_prefix, wrap};
+use crate::sheet::pdf::{document_id, parse_date, to_pdf};
+use crate::sheet::{Paper, SheetError};
 
 /// The decoder, exactly as it is written into the kit and listed in the booklet.
 pub const RECOVER_PY: &str = include_str!("../kit/recover.py");
@@ -84,7 +85,7 @@ fn check_listing(source: &str) -> Result<(), SheetError> {
 ///
 /// # Errors
 /// [`SheetError::DoesNotFit`] if the longest source line cannot be printed at
-/// [`MIN_FONT`] or more, [`SheetError::Unprintable`] for a character the built-in fonts lack.
+/// `MIN_FONT` (6 pt) or more, [`SheetError::Unprintable`] for a character the built-in fonts lack.
 pub fn render_kit(paper: Paper) -> Result<Vec<u8>, SheetError> {
     render_booklet(RECOVER_PY, &recover_py_sha256(), paper)
 }
@@ -131,13 +132,7 @@ fn render_booklet(source: &str, sha256: &str, paper: Paper) -> Result<Vec<u8>, S
         ops.extend(f.finish().into_iter().flatten());
     }
 
-    use sha2::{Digest, Sha256};
-    let mut h = Sha256::new();
-    for part in ["breakglass-kit-v1", EDITION, sha256, paper.name()] {
-        h.update(part.as_bytes());
-        h.update([0]);
-    }
-    let id: [u8; 16] = h.finalize()[..16].try_into().expect("16 of 32 bytes");
+    let id = document_id(&["breakglass-kit-v1", EDITION, sha256, paper.name()]);
     to_pdf(
         "breakglass recovery kit",
         id,

@@ -6,6 +6,9 @@
 //! them. [`kit`] holds `recover.py`, the decoder that needs no breakglass, and renders the
 //! booklet that explains and lists it. All of them return data: the binary chooses paths,
 //! writes files and talks to the person. Nothing in `breakglass-core` imports this crate.
+//!
+//! A program embedding this crate should read [`scan`]'s "Process-wide effects" first: a scan
+//! installs a panic hook, decodes on a worker thread, and needs `panic = "unwind"`.
 
 #![forbid(unsafe_code)]
 

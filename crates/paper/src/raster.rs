@@ -7,7 +7,9 @@
 //! HEIC and AVIF are recognised and refused with a way to convert them.
 //!
 //! The module does no file I/O and prints nothing; pages are handed to a callback one at a time
-//! so that only one decoded page is held at once.
+//! so that only one decoded page is held at once. A panic in the PDF reader (lopdf, on untrusted
+//! bytes) is caught on the caller's thread and becomes [`RasterError::ReaderCrashed`]: that
+//! needs `panic = "unwind"`, and the process's panic hook still prints the panic to stderr.
 
 use std::io::{Cursor, Read};
 use std::panic::{AssertUnwindSafe, catch_unwind};

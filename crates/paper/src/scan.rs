@@ -7,6 +7,28 @@
 //! before expensive ones so that clean scans stay fast.
 //!
 //! The module does no file I/O and prints nothing.
+//!
+//! # Process-wide effects (for a program that embeds this crate)
+//!
+//! A scan changes state that belongs to the whole process, not just to the call:
+//!
+//! - **A panic hook.** The first scan in a process installs, once, a hook that wraps the hook
+//!   installed before it: panics on a scan worker thread (named `breakglass-qr-scan`) print
+//!   nothing, because each is caught and reported as [`ScanError::DecoderCrashed`]; every other
+//!   panic goes to the previous hook unchanged. A hook the program installs *after* its first
+//!   scan replaces this one, so decoder panics are then printed by it (they are still caught).
+//!   Install your own hook before the first scan if you want both.
+//! - **A worker thread per image.** Decoders run on a `breakglass-qr-scan` thread so that the
+//!   time budget holds even while one decoder call is stuck. At the budget the caller returns
+//!   and the worker is abandoned: it cannot be interrupted, so it runs on (holding its copy of
+//!   the image) until its current decoder call returns. At most one abandoned worker exists at
+//!   a time: the next scan waits for it, up to its own budget, and otherwise refuses the image
+//!   with [`ScanError::DecoderBusy`]. Process exit does not wait for it. If no thread can be
+//!   spawned, the scan runs on the caller's thread instead, bounded only between decoder calls.
+//! - **Unwinding is required.** Decoder panics (and PDF-reader panics in [`crate::raster`]) are
+//!   caught with `catch_unwind`: built with `panic = "abort"`, one bad photo ends the process.
+//!   breakglass's own profiles unwind. A PDF-reader panic is caught on the caller's thread, so
+//!   the process's panic hook prints it (to stderr) before it becomes an error.
 
 use std::collections::HashSet;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -108,13 +130,17 @@ pub enum ScanError {
 /// call reads anything (one call reads every code it can see in that pass); when you know
 /// how many codes the image holds, use [`scan_image_until`] so that harder passes run until
 /// all of them are found.
+///
+/// The first call in a process installs a panic hook, and each call decodes on a worker
+/// thread that may outlive it by one decoder call: see the module's "Process-wide effects".
 pub fn scan_image(bytes: &[u8], limits: &ScanLimits) -> Result<Vec<String>, ScanError> {
     scan_image_until(bytes, limits, &|found: &[String]| !found.is_empty())
 }
 
 /// Like [`scan_image`], but keeps trying harder passes until `enough(&found)` returns true,
 /// the passes run out, or the time budget is spent. Whatever was found is returned even if
-/// `enough` was never satisfied; an error means nothing at all was found.
+/// `enough` was never satisfied; an error means nothing at all was found. `enough` runs on
+/// the caller's thread. Process-wide effects as for [`scan_image`].
 pub fn scan_image_until(
     bytes: &[u8],
     limits: &ScanLimits,
@@ -235,7 +261,8 @@ pub fn load_luma(bytes: &[u8], limits: &ScanLimits) -> Result<GrayImage, ScanErr
 const WORKER_NAME: &str = "breakglass-qr-scan";
 
 /// Installs (once per process) a panic hook that suppresses messages from the scan worker
-/// thread and hands every other panic to the hook that was installed before.
+/// thread and hands every other panic to the hook that was installed before. Process-wide and
+/// never removed: the module doc says what an embedding program must know.
 fn silence_worker_panics() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {

@@ -2,8 +2,10 @@
 //!
 //! A share document is `#` comment lines for people, the share block (`BG1-S-…`, secret) and a
 //! copy of the vault block (`BG1-V-…`, not secret), so any k documents recover with no separate
-//! vault file to lose. The PDF sheet prints the same pieces. Decoding takes any mix of blocks
-//! (a file, typed text, QR payloads) through the one text parser.
+//! vault file to lose. The PDF sheet prints the same pieces, and [`SheetWording`] holds the
+//! English it adds (recovery steps, the format in brief, the command to run), so every word a
+//! custodian reads is written here and the paper layer only lays it out. Decoding takes any mix
+//! of blocks (a file, typed text, QR payloads) through the one text parser.
 
 use crate::recover::{display_vault_id, fingerprint};
 use crate::secret::SecretBytes;
@@ -14,6 +16,14 @@ use zeroize::Zeroizing;
 
 /// Lines per QR code for the vault: at most ~790 characters, QR version 22 or below at level Q (4 parts fit a sheet).
 pub const VAULT_LINES_PER_QR: usize = 32;
+
+/// Vault QR parts that fit page 1 of a printed sheet beside its share code (the sheet layout
+/// fits this many at the largest QR version); a larger vault continues on later pages, and the
+/// sheet's wording then says which pages to scan.
+pub const PAGE_ONE_VAULT_PARTS: usize = 4;
+
+/// Up to this many sheets the printed recovery command names each scan; above, a folder of scans.
+const FEW_SHEETS: u8 = 5;
 
 /// Why a document could not be read.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -32,6 +42,8 @@ pub enum DocumentError {
 pub struct SheetFacts {
     pub title: String,
     pub subtitle: String,
+    /// The tenant whose credentials the vault holds, as sealed (the subtitle names it too).
+    pub tenant: String,
     pub vault_id: String,
     pub fingerprint: String,
     pub generation: u32,
@@ -76,6 +88,7 @@ impl SheetFacts {
                 "any {} shares recover the emergency credentials of {}",
                 header.threshold, header.tenant
             ),
+            tenant: header.tenant.clone(),
             vault_id: display_vault_id(&header.vault_id),
             fingerprint: fingerprint(&header.vault_id),
             generation: header.generation,
@@ -91,14 +104,15 @@ impl SheetFacts {
     }
 }
 
-/// The text pieces of one sheet: share and vault in printable and QR forms.
-pub struct SheetText {
+/// The share document of one share (FORMAT.md §8): its facts, and share and vault in printable
+/// and QR forms.
+pub struct ShareDocument {
     pub facts: SheetFacts,
     pub share: TextForm,
     pub vault: TextForm,
 }
 
-impl SheetText {
+impl ShareDocument {
     /// # Errors
     /// [`TextError::TooLong`] when the vault cannot be written as text.
     pub fn new(share: &Share, vault: &Vault) -> Result<Self, TextError> {
@@ -158,6 +172,89 @@ impl SheetText {
             line(&l);
         }
         s
+    }
+}
+
+/// The English a printed sheet adds to its share document: the recovery steps, the format in
+/// brief and the command to run. Not secret; the paper layer prints it as given.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SheetWording {
+    /// Numbered steps ("1. ..."), in order.
+    pub instructions: Vec<String>,
+    /// A few lines on the format, for whoever must write a decoder.
+    pub format_summary: Vec<String>,
+    /// What to type on the recovery computer, e.g. `./breakglass recover sheet-1.png sheet-2.png`.
+    pub recover_command: String,
+}
+
+impl SheetWording {
+    /// The words of the sheet with facts `f`, whose vault is printed as `vault_parts` QR codes
+    /// (codes beyond [`PAGE_ONE_VAULT_PARTS`] continue on later pages, which the steps name).
+    pub fn new(f: &SheetFacts, vault_parts: usize) -> Self {
+        let mut instructions = vec![
+            format!(
+                "1. This sheet is one of {} key shares. Any {} of them together open the vault with the emergency (break-glass) administrator credentials of {}. Fewer reveal nothing.",
+                f.count, f.threshold, f.tenant
+            ),
+            format!(
+                "2. Bring {} different sheets of this set together: the fingerprint {} and the generation ({}) must be the same on all of them.",
+                f.threshold, f.fingerprint, f.generation
+            ),
+        ];
+        // Codes beyond page 1 get a bold note naming the pages to scan; it stays the rule then.
+        let scan = if vault_parts <= PAGE_ONE_VAULT_PARTS {
+            format!(
+                "Scan or photograph page 1 of each of {} different sheets (PNG or JPEG); page 2 needs no scan.",
+                f.threshold
+            )
+        } else {
+            "Scan or photograph the pages the bold note below names (PNG or JPEG).".to_string()
+        };
+        instructions.push(format!(
+            "3. {scan} On the recovery computer, in the folder that holds the breakglass program (kept with these sheets' recovery kit, or ask whoever keeps it) and the scans, run the command below exactly as printed. It warns if the computer is online; recovery still works."
+        ));
+        instructions.push(
+            "4. No scanner? Run ./breakglass recover with no files and type the blocks printed on the sheets (about 30 minutes): the share block of each sheet, and the vault block of any one sheet (it is the same on all). A scan of one sheet can be mixed with typing another: give the scan's file name, then type the rest when asked.".to_string(),
+        );
+        instructions.push(if f.passphrase {
+            "5. This vault also needs its passphrase, which is on no sheet: the program asks for it.".to_string()
+        } else {
+            "5. This vault needs no passphrase: the sheets are enough.".to_string()
+        });
+        instructions.push(
+            "6. Sign in with the credentials shown. The sign-in raises a critical alert, as intended: tell the security team why (drill or emergency).".to_string(),
+        );
+        instructions.push(
+            "7. Afterwards delete the scans (they are copies of a secret), rotate the credentials with ./breakglass rotate (offline) and seal new sheets in new tamper-evident bags.".to_string(),
+        );
+        instructions.push(
+            "8. Without breakglass: recovery-kit.pdf, or recover.py from the kit (`breakglass kit` writes both; the booklet explains the format and lists recover.py).".to_string(),
+        );
+        // A few sheets whose codes all sit on page 1 are named one by one; more sheets, or
+        // vault codes over several pages, are simpler as one folder of scans.
+        let recover_command = if f.threshold <= FEW_SHEETS && vault_parts <= PAGE_ONE_VAULT_PARTS {
+            (1..=f.threshold)
+                .map(|i| format!("sheet-{i}.png"))
+                .fold("./breakglass recover".to_string(), |acc, s| acc + " " + &s)
+        } else {
+            instructions[2].push_str(&format!(
+                " With {} sheets, put all the scans (every page with QR codes) in one folder named scans.",
+                f.threshold
+            ));
+            "./breakglass recover scans/*.png".to_string()
+        };
+        let format_summary = vec![
+            "Text form BG1: Crockford base32 (0-9, A-Z without I L O U), 20 characters per numbered line, then a check character (GF(32)).".to_string(),
+            "Header BG1-<S share | V vault>-<lines>-<first 32 bits of SHA-256, base32>. Spaces, dashes, case and I/L/O are forgiven.".to_string(),
+            "Share: version, vault id, generation, k, n, x, 32-byte Shamir value over GF(2^8) (x^8+x^4+x^3+x^2+1).".to_string(),
+            "Vault: header (authenticated), XChaCha20-Poly1305; key = HKDF-SHA256(vault id, secret [+ Argon2id(passphrase)]).".to_string(),
+            "Without breakglass: recovery-kit.pdf, or recover.py from the kit. Full specification: FORMAT.md in the breakglass source.".to_string(),
+        ];
+        Self {
+            instructions,
+            format_summary,
+            recover_command,
+        }
     }
 }
 
@@ -255,7 +352,7 @@ mod tests {
     #[test]
     fn file_round_trips_and_carries_the_facts() {
         let s = sealed();
-        let doc = SheetText::new(&s.shares[1], &s.vault).unwrap();
+        let doc = ShareDocument::new(&s.shares[1], &s.vault).unwrap();
         assert_eq!(doc.facts.created, "2025-11-25");
         assert_eq!(doc.facts.next_drill_due, "2026-02-23");
         assert_eq!(doc.facts.title, "BREAK-GLASS KEY SHARE 2 of 3");
@@ -270,7 +367,7 @@ mod tests {
     #[test]
     fn qr_parts_reassemble() {
         let s = sealed();
-        let doc = SheetText::new(&s.shares[0], &s.vault).unwrap();
+        let doc = ShareDocument::new(&s.shares[0], &s.vault).unwrap();
         let mut blocks = Vec::new();
         for q in doc.vault_qr().iter().rev() {
             blocks.extend(text::parse_blocks(q).unwrap());
@@ -362,7 +459,7 @@ mod tests {
     #[test]
     fn file_states_custodian_passphrase_and_how_many_more() {
         let s = sealed_with("Dana", 30, 0, true);
-        let doc = SheetText::new(&s.shares[0], &s.vault).unwrap();
+        let doc = ShareDocument::new(&s.shares[0], &s.vault).unwrap();
         assert!(doc.facts.passphrase);
         let file = doc.to_file();
         assert!(file.contains("\n# Custodian:    Dana\n"));
@@ -374,13 +471,13 @@ mod tests {
             doc.vault.display_lines().last().unwrap().as_str()
         )));
         let plain = sealed_with("", 30, 0, false);
-        let file = SheetText::new(&plain.shares[0], &plain.vault)
+        let file = ShareDocument::new(&plain.shares[0], &plain.vault)
             .unwrap()
             .to_file();
         assert!(!file.contains("Custodian:"));
         assert!(!file.contains("Passphrase:"));
         // The share block and the vault block are in the file whole, each once.
-        let doc = SheetText::new(&plain.shares[2], &plain.vault).unwrap();
+        let doc = ShareDocument::new(&plain.shares[2], &plain.vault).unwrap();
         let file = doc.to_file();
         for form in [&doc.share, &doc.vault] {
             let block: String = form
@@ -395,7 +492,7 @@ mod tests {
     #[test]
     fn a_missing_qr_part_is_incomplete_not_an_error() {
         let s = sealed_with("", 30, 0, false);
-        let doc = SheetText::new(&s.shares[0], &s.vault).unwrap();
+        let doc = ShareDocument::new(&s.shares[0], &s.vault).unwrap();
         let parts = doc.vault_qr();
         assert!(
             parts.len() >= 2,
@@ -431,5 +528,50 @@ mod tests {
         let e = decode_text(&garbage_vault).unwrap_err();
         assert!(e.kind().starts_with("Vault/"), "{}", e.kind());
         assert!(matches!(e, DocumentError::Vault(_)));
+    }
+    #[test]
+    fn wording_names_the_tenant_whole_and_counts_the_sheets() {
+        let mut s = sealed_with("", 30, 0, true);
+        s.vault.header.tenant = "Contoso Ltd".into();
+        let f = SheetFacts::new(&s.vault.header, 2);
+        assert_eq!(f.tenant, "Contoso Ltd");
+        let w = SheetWording::new(&f, 2);
+        assert!(
+            w.instructions[0].starts_with("1. This sheet is one of 4 key shares. Any 3 of them")
+                && w.instructions[0].ends_with("credentials of Contoso Ltd. Fewer reveal nothing."),
+            "{}",
+            w.instructions[0]
+        );
+        assert!(w.instructions[1].contains(&format!("the fingerprint {} and", f.fingerprint)));
+        assert!(w.instructions[4].contains("also needs its passphrase"));
+        assert_eq!(
+            w.recover_command,
+            "./breakglass recover sheet-1.png sheet-2.png sheet-3.png"
+        );
+        assert!(w.instructions[2].contains("page 1 of each of 3 different sheets"));
+        assert_eq!(w.instructions.len(), 8);
+        assert!(w.format_summary.iter().any(|l| l.contains("FORMAT.md")));
+    }
+
+    #[test]
+    fn many_sheets_or_parts_scan_into_one_folder() {
+        let s = sealed_with("", 30, 0, false);
+        let mut f = SheetFacts::new(&s.vault.header, 1);
+        assert!(SheetWording::new(&f, 1).instructions[4].contains("needs no passphrase"));
+        let folder = "./breakglass recover scans/*.png";
+        let named = SheetWording::new(&f, PAGE_ONE_VAULT_PARTS);
+        assert_ne!(named.recover_command, folder);
+        // Vault codes beyond page 1: the bold note names the pages, scans go in a folder.
+        let more = SheetWording::new(&f, PAGE_ONE_VAULT_PARTS + 1);
+        assert_eq!(more.recover_command, folder);
+        assert!(more.instructions[2].starts_with("3. Scan or photograph the pages the bold note"));
+        assert!(more.instructions[2].ends_with("in one folder named scans."));
+        // More sheets than are named one by one.
+        f.threshold = FEW_SHEETS;
+        assert_ne!(SheetWording::new(&f, 1).recover_command, folder);
+        f.threshold = FEW_SHEETS + 1;
+        let w = SheetWording::new(&f, 1);
+        assert_eq!(w.recover_command, folder);
+        assert!(w.instructions[2].contains(" With 6 sheets, put all the scans"));
     }
 }

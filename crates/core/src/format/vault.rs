@@ -173,7 +173,8 @@ impl Vault {
         v
     }
 
-    /// Parses envelope bytes; returns the vault and the exact header bytes (the AAD).
+    /// Parses envelope bytes into a vault. The header bytes are not kept: the AAD is the header
+    /// re-encoded by [`VaultHeader::to_bytes`], which gives back the bytes parsed here.
     ///
     /// # Errors
     /// [`VaultError`] naming the first rule the bytes break.
