@@ -33,7 +33,7 @@ check breakglass-paper 'clap|clap_builder|anyhow|rpassword|breakglass'
 # one reviewer to audit (README, "Dependencies"). The cap is the count the README states, so a
 # new crate is a deliberate change to both. `cargo tree` marks repeats with "(*)": strip it, or
 # a crate reached twice counts twice.
-MAX_CRATES=170
+MAX_CRATES=172
 crates=$(cargo tree --locked -p breakglass -e normal --prefix none --format '{p}' \
   | sed 's/ (\*)$//' | sort -u | wc -l)
 if [ "$crates" -gt "$MAX_CRATES" ]; then

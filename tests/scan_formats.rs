@@ -1,8 +1,9 @@
 //! What scanners, copiers and phones actually save, read by `recover`, `drill` and
-//! `verify-print`: the tool's own sheet PDFs, copier PDFs (JPEG and CCITT G4 inside, several
-//! pages), multi-page TIFF, PNM, BMP and WebP; HEIC/AVIF get a way to convert; page 2 of a
+//! `verify-print`: the tool's own sheet PDFs, copier PDFs (JPEG, CCITT G4 and JBIG2 inside,
+//! several pages), multi-page TIFF, PNM, BMP and WebP; HEIC/AVIF get a way to convert; page 2 of a
 //! sheet is recognised. Pages are rendered by poppler (pdftoppm) from a real ceremony's PDFs
-//! and wrapped or converted by img2pdf, ImageMagick and cwebp, as the devices do.
+//! and wrapped or converted by img2pdf, ImageMagick and cwebp, as the devices do; JBIG2 pages
+//! are built from libtiff's CCITT G4 data and checked with jbig2dec and poppler.
 
 mod common;
 
@@ -362,24 +363,8 @@ fn a_pdf_declaring_a_gigantic_image_is_refused_before_rendering() {
             .to_string(),
         "<< /Length 32 >>\nstream\nq 595 0 0 842 0 0 cm /Im0 Do Q  \nendstream".to_string(),
     ];
-    let mut pdf = b"%PDF-1.4\n".to_vec();
-    let mut offsets = Vec::new();
-    for (i, o) in objects.iter().enumerate() {
-        offsets.push(pdf.len());
-        pdf.extend(format!("{} 0 obj\n{o}\nendobj\n", i + 1).bytes());
-    }
-    let xref = pdf.len();
-    pdf.extend(format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).bytes());
-    for o in offsets {
-        pdf.extend(format!("{o:010} 00000 n \n").bytes());
-    }
-    pdf.extend(
-        format!(
-            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
-            objects.len() + 1
-        )
-        .bytes(),
-    );
+    let objects: Vec<Vec<u8>> = objects.into_iter().map(String::into_bytes).collect();
+    let pdf = pdf_file(&objects);
     let bomb = f.dir.join("bomb.pdf");
     std::fs::write(&bomb, pdf).unwrap();
     let r = run(&["recover", p(&bomb), p(&f.pdfs[0]), p(&f.pdfs[2])]);
@@ -393,4 +378,313 @@ fn a_pdf_declaring_a_gigantic_image_is_refused_before_rendering() {
         line.contains("too large") && line.contains("200000"),
         "{line}"
     );
+}
+
+/// A PDF of `objects` (numbered from 1; object 1 is the catalog), with a correct
+/// cross-reference table.
+fn pdf_file(objects: &[Vec<u8>]) -> Vec<u8> {
+    let mut pdf = b"%PDF-1.4\n".to_vec();
+    let mut offsets = Vec::new();
+    for (i, o) in objects.iter().enumerate() {
+        offsets.push(pdf.len());
+        pdf.extend(format!("{} 0 obj\n", i + 1).bytes());
+        pdf.extend_from_slice(o);
+        pdf.extend_from_slice(b"\nendobj\n");
+    }
+    let xref = pdf.len();
+    pdf.extend(format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).bytes());
+    for o in offsets {
+        pdf.extend(format!("{o:010} 00000 n \n").bytes());
+    }
+    pdf.extend(
+        format!(
+            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+            objects.len() + 1
+        )
+        .bytes(),
+    );
+    pdf
+}
+
+/// What the JBIG2 tests need: ImageMagick (its libtiff writes the CCITT G4 data), jbig2dec
+/// (the reference decoder) and poppler, each checking the fixtures independently of breakglass.
+const JBIG2_TOOLS: &[&str] = &["pdftoppm", "convert", "jbig2dec"];
+
+/// One JBIG2 segment (T.88 §7.2): short-form referred-to segments (numbers up to 256, one byte
+/// each), one-byte page association (0: a global segment), known data length.
+fn jbig2_segment(number: u32, kind: u8, page: u8, referred: &[u8], data: &[u8]) -> Vec<u8> {
+    let mut s = number.to_be_bytes().to_vec();
+    s.extend([kind, (referred.len() as u8) << 5]);
+    s.extend_from_slice(referred);
+    s.push(page);
+    s.extend((data.len() as u32).to_be_bytes());
+    s.extend_from_slice(data);
+    s
+}
+
+/// A page information segment (type 48, T.88 §7.4.8): size, no resolution, white page.
+fn jbig2_page_information(number: u32, width: u32, height: u32) -> Vec<u8> {
+    let mut data = [width, height, 0, 0].map(u32::to_be_bytes).concat();
+    data.extend([0, 0, 0]); // flags, no striping
+    jbig2_segment(number, 48, 1, &[], &data)
+}
+
+/// A region segment information field (T.88 §7.4.1) at the page's origin, OR operator, then
+/// one byte of region flags.
+fn jbig2_region(width: u32, height: u32, flags: u8) -> Vec<u8> {
+    let mut r = [width, height, 0, 0].map(u32::to_be_bytes).concat();
+    r.extend([0, flags]);
+    r
+}
+
+/// A P4 (raw) PBM as ImageMagick and jbig2dec write it: width, height, rows of packed bits
+/// (1 = black), without comments.
+fn pbm(path: &Path) -> (u32, u32, Vec<u8>) {
+    let bytes = std::fs::read(path).unwrap();
+    let mut fields = bytes.splitn(4, u8::is_ascii_whitespace);
+    assert_eq!(fields.next(), Some(&b"P4"[..]), "{}", path.display());
+    let mut number = || -> u32 {
+        std::str::from_utf8(fields.next().unwrap())
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    let (width, height) = (number(), number());
+    let bits = fields.next().unwrap().to_vec();
+    assert_eq!(bits.len(), width.div_ceil(8) as usize * height as usize);
+    (width, height, bits)
+}
+
+/// A copier's JBIG2 page: page 1 of sheet `i + 1` made bilevel (the reference bitmap, a PBM),
+/// and the same bitmap in CCITT G4 as libtiff encodes it.
+struct Jbig2Page {
+    width: u32,
+    height: u32,
+    bits: Vec<u8>,
+    g4: Vec<u8>,
+}
+
+fn jbig2_page(f: &Fixture, i: usize) -> Jbig2Page {
+    let pbm_path = f.dir.join(format!("jbig2-s{}.pbm", i + 1));
+    tool(
+        "convert",
+        &[
+            p(&f.pages[i][0]),
+            "-threshold",
+            "50%",
+            "-monochrome",
+            p(&pbm_path),
+        ],
+    );
+    let g4 = f.dir.join(format!("jbig2-s{}.g4", i + 1));
+    tool("convert", &[p(&pbm_path), &format!("GROUP4:{}", p(&g4))]);
+    let (width, height, bits) = pbm(&pbm_path);
+    Jbig2Page {
+        width,
+        height,
+        bits,
+        g4: std::fs::read(&g4).unwrap(),
+    }
+}
+
+/// Decodes an embedded JBIG2 stream (and its globals) with jbig2dec and insists that it gives
+/// exactly `page`'s bitmap.
+fn jbig2dec_gives(page: &Jbig2Page, stream: &[u8], globals: Option<&[u8]>, name: &str) {
+    let dir = &fixture().dir;
+    let stream_path = dir.join(format!("{name}.jb2"));
+    std::fs::write(&stream_path, stream).unwrap();
+    let out = dir.join(format!("{name}-jbig2dec.pbm"));
+    let mut args = vec!["-e", "-t", "pbm", "-o", p(&out)];
+    let globals_path = dir.join(format!("{name}-globals.jb2"));
+    if let Some(g) = globals {
+        std::fs::write(&globals_path, g).unwrap();
+        args.push(p(&globals_path));
+    }
+    args.push(p(&stream_path));
+    tool("jbig2dec", &args);
+    let (width, height, bits) = pbm(&out);
+    assert_eq!((width, height), (page.width, page.height), "{name}");
+    assert!(bits == page.bits, "{name}: jbig2dec decodes another bitmap");
+}
+
+/// A one-page PDF showing one `width` x `height` JBIG2 image XObject (`/Filter /JBIG2Decode`,
+/// embedded stream; `kind` says grey or mask) over the page, sized for 300 dpi; `globals`, if
+/// any, go in a `/JBIG2Globals` stream.
+fn jbig2_pdf(
+    width: u32,
+    height: u32,
+    kind: &str,
+    stream: &[u8],
+    globals: Option<&[u8]>,
+) -> Vec<u8> {
+    let (w, h) = (f64::from(width) * 0.24, f64::from(height) * 0.24);
+    let image_dict = format!("/Width {width} /Height {height} {kind}");
+    let mut image = format!(
+        "<< /Type /XObject /Subtype /Image {image_dict} /Filter /JBIG2Decode{} /Length {} >>\n\
+         stream\n",
+        if globals.is_some() {
+            " /DecodeParms << /JBIG2Globals 6 0 R >>"
+        } else {
+            ""
+        },
+        stream.len()
+    )
+    .into_bytes();
+    image.extend_from_slice(stream);
+    image.extend_from_slice(b"\nendstream");
+    let content = format!("q {w:.2} 0 0 {h:.2} 0 0 cm /Im0 Do Q");
+    let mut objects = vec![
+        b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_vec(),
+        format!(
+            "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {w:.2} {h:.2}] \
+             /Resources << /XObject << /Im0 4 0 R >> >> /Contents 5 0 R >>"
+        )
+        .into_bytes(),
+        image,
+        format!(
+            "<< /Length {} >>\nstream\n{content}\nendstream",
+            content.len()
+        )
+        .into_bytes(),
+    ];
+    if let Some(g) = globals {
+        let mut o = format!("<< /Length {} >>\nstream\n", g.len()).into_bytes();
+        o.extend_from_slice(g);
+        o.extend_from_slice(b"\nendstream");
+        objects.push(o);
+    }
+    pdf_file(&objects)
+}
+
+/// Renders `pdf` with poppler at the bitmap's own size and insists that it shows the same
+/// black and white as `page`: the PDF wrapping (the filter's polarity) as every reader sees it.
+fn poppler_shows(page: &Jbig2Page, pdf: &Path) {
+    let prefix = pdf.with_extension("").with_extension("poppler");
+    let (w, h) = (page.width.to_string(), page.height.to_string());
+    tool(
+        "pdftoppm",
+        &["-gray", "-singlefile", "-scale-to-x", &w, "-scale-to-y", &h]
+            .into_iter()
+            .chain([p(pdf), p(&prefix)])
+            .collect::<Vec<_>>(),
+    );
+    let grey = std::fs::read(prefix.with_extension("poppler.pgm")).unwrap();
+    let header = format!("P5\n{w} {h}\n255\n");
+    assert!(grey.starts_with(header.as_bytes()), "{}", pdf.display());
+    let grey = &grey[header.len()..];
+    let row_bytes = page.width.div_ceil(8) as usize;
+    let differ = (0..page.height as usize)
+        .flat_map(|y| (0..page.width as usize).map(move |x| (x, y)))
+        .filter(|&(x, y)| {
+            let black = page.bits[y * row_bytes + x / 8] & (0x80 >> (x % 8)) != 0;
+            black != (grey[y * page.width as usize + x] < 128)
+        })
+        .count();
+    // The renderer smooths edges (about 2 % of a sheet's pixels fall on the other side of
+    // mid-grey); a wrong polarity or a damaged bitmap differs almost everywhere.
+    assert!(
+        differ * 20 < grey.len(),
+        "{}: poppler shows {differ} of {} pixels otherwise",
+        pdf.display(),
+        grey.len()
+    );
+}
+
+#[test]
+fn copier_pdfs_in_jbig2_recover_with_and_without_globals() {
+    if !tools::tools_or_skip(TOOLS) || !tools::tools_or_skip(JBIG2_TOOLS) {
+        return;
+    }
+    let f = fixture();
+    // Sheet 1: the simplest stream an encoder writes (T.88 Annex D.3, embedded in a PDF): page
+    // information, then one immediate lossless generic region (type 39) with MMR = 1, whose
+    // data is CCITT G4 (§6.2.6), here from libtiff.
+    let s1 = jbig2_page(f, 0);
+    let mut region = jbig2_region(s1.width, s1.height, 0x01);
+    region.extend_from_slice(&s1.g4);
+    let mut plain = jbig2_page_information(0, s1.width, s1.height);
+    plain.extend(jbig2_segment(1, 39, 1, &[], &region));
+    jbig2dec_gives(&s1, &plain, None, "jbig2-s1");
+
+    // Sheet 3, as symbol-sharing encoders do, in its simplest form: the globals hold a pattern
+    // dictionary (type 16, §7.4.4: two 1 x 1 patterns, white then black, a 2 x 1 collective
+    // bitmap in MMR), and the page one halftone region (type 22, §7.4.5) on a grid of step
+    // (1, 0) whose single bit plane (MMR: the sheet's G4 data) picks a pattern per pixel.
+    let s3 = jbig2_page(f, 2);
+    let patterns_pbm = f.dir.join("jbig2-patterns.pbm");
+    std::fs::write(&patterns_pbm, b"P1\n2 1\n0 1\n").unwrap();
+    let patterns_g4 = f.dir.join("jbig2-patterns.g4");
+    tool(
+        "convert",
+        &[p(&patterns_pbm), &format!("GROUP4:{}", p(&patterns_g4))],
+    );
+    let mut dictionary = vec![0x01, 1, 1]; // MMR; pattern width and height 1
+    dictionary.extend(1u32.to_be_bytes()); // GRAYMAX: two patterns
+    dictionary.extend(std::fs::read(&patterns_g4).unwrap());
+    let globals = jbig2_segment(1, 16, 0, &[], &dictionary);
+    let mut halftone = jbig2_region(s3.width, s3.height, 0x01); // MMR, OR, no skipping
+    halftone.extend(s3.width.to_be_bytes()); // grid size
+    halftone.extend(s3.height.to_be_bytes());
+    halftone.extend([0; 8]); // grid origin
+    halftone.extend(256u16.to_be_bytes()); // grid vector (1, 0), in 1/256 pixel
+    halftone.extend(0u16.to_be_bytes());
+    halftone.extend_from_slice(&s3.g4);
+    let mut shared = jbig2_page_information(2, s3.width, s3.height);
+    shared.extend(jbig2_segment(3, 22, 1, &[1], &halftone));
+    jbig2dec_gives(&s3, &shared, Some(&globals), "jbig2-s3");
+
+    // Sheet 1 as grey samples, sheet 3 as an image mask (painted black where the sample is 0).
+    let pdf1 = f.dir.join("copier-jbig2-s1.pdf");
+    let grey = "/ColorSpace /DeviceGray /BitsPerComponent 1";
+    std::fs::write(&pdf1, jbig2_pdf(s1.width, s1.height, grey, &plain, None)).unwrap();
+    let pdf3 = f.dir.join("copier-jbig2-globals-s3.pdf");
+    let mask = "/ImageMask true";
+    let pdf = jbig2_pdf(s3.width, s3.height, mask, &shared, Some(&globals));
+    std::fs::write(&pdf3, pdf).unwrap();
+    poppler_shows(&s1, &pdf1);
+    poppler_shows(&s3, &pdf3);
+
+    let r = run(&["recover", p(&pdf1), p(&pdf3)]);
+    assert!(recovered(&r, f), "{}", r.all());
+}
+
+#[test]
+fn a_jbig2_page_claiming_100000_pixels_a_side_is_refused_quickly() {
+    if !tools::tools_or_skip(TOOLS) || !tools::tools_or_skip(JBIG2_TOOLS) {
+        return;
+    }
+    let f = fixture();
+    // A PDF image of 8 x 8 whose JBIG2 page information claims 100000 x 100000 (10 Gpx).
+    let mut region = jbig2_region(8, 8, 0x01);
+    region.extend([0, 0, 0, 0, 0, 0]);
+    let mut stream = jbig2_page_information(0, 100_000, 100_000);
+    stream.extend(jbig2_segment(1, 39, 1, &[], &region));
+    let bomb = f.dir.join("jbig2-bomb.pdf");
+    std::fs::write(
+        &bomb,
+        jbig2_pdf(
+            8,
+            8,
+            "/ColorSpace /DeviceGray /BitsPerComponent 1",
+            &stream,
+            None,
+        ),
+    )
+    .unwrap();
+    let started = std::time::Instant::now();
+    let r = run(&["recover", p(&bomb), p(&f.pdfs[0]), p(&f.pdfs[2])]);
+    let took = started.elapsed();
+    assert!(recovered(&r, f), "{}", r.all());
+    let line = r
+        .stderr
+        .lines()
+        .find(|l| l.contains("jbig2-bomb.pdf"))
+        .unwrap_or_else(|| panic!("jbig2-bomb.pdf not named:\n{}", r.stderr));
+    assert!(
+        line.contains("too large") && line.contains("100000 x 100000"),
+        "{line}"
+    );
+    // The bomb costs nothing like the 10 Gpx it claims (the whole recovery is measured).
+    assert!(took.as_secs() < 10, "{took:?}");
 }
