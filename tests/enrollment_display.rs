@@ -6,156 +6,27 @@
 
 mod common;
 
+use common::tmux::{Tmux, script, sh_quote, tmux_or_skip};
 use common::*;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-use std::time::{Duration, Instant};
-
-/// How long a step may take on a loaded machine.
-const PATIENCE: Duration = Duration::from_secs(120);
-
-fn tmux_or_skip() -> bool {
-    if Command::new("tmux").arg("-V").output().is_ok() {
-        return true;
-    }
-    if std::env::var_os("CI").is_some() {
-        panic!("missing tmux: apt-get install tmux");
-    }
-    eprintln!("SKIPPED: missing tmux (apt-get install tmux)");
-    false
-}
-
-fn sh_quote(s: &str) -> String {
-    format!("'{}'", s.replace('\'', r"'\''"))
-}
-
-/// A private tmux server with one pane running `script` under sh.
-struct Tmux {
-    sock: PathBuf,
-}
-
-impl Tmux {
-    fn start(dir: &Path, cols: u16, rows: u16, script: &str) -> Tmux {
-        let t = Tmux {
-            sock: dir.join("tmux.sock"),
-        };
-        let o = t.cmd(&[
-            "new-session",
-            "-d",
-            "-s",
-            "t",
-            "-x",
-            &cols.to_string(),
-            "-y",
-            &rows.to_string(),
-            script,
-        ]);
-        assert!(
-            o.status.success(),
-            "tmux: {}",
-            String::from_utf8_lossy(&o.stderr)
-        );
-        t
-    }
-
-    fn cmd(&self, args: &[&str]) -> Output {
-        Command::new("tmux")
-            .arg("-S")
-            .arg(&self.sock)
-            .args(["-f", "/dev/null"])
-            .args(args)
-            .output()
-            .expect("run tmux")
-    }
-
-    /// The visible screen.
-    fn screen(&self) -> String {
-        String::from_utf8_lossy(&self.cmd(&["capture-pane", "-p", "-t", "t"]).stdout).into_owned()
-    }
-
-    /// The scrollback and the screen.
-    fn everything(&self) -> String {
-        String::from_utf8_lossy(
-            &self
-                .cmd(&["capture-pane", "-p", "-t", "t", "-S", "-3000"])
-                .stdout,
-        )
-        .into_owned()
-    }
-
-    fn keys(&self, keys: &str) {
-        assert!(self.cmd(&["send-keys", "-t", "t", keys]).status.success());
-    }
-
-    /// Waits until the visible screen contains `needle`; returns the screen.
-    fn wait_for(&self, needle: &str) -> String {
-        let start = Instant::now();
-        loop {
-            let s = self.screen();
-            if s.contains(needle) {
-                return s;
-            }
-            assert!(
-                start.elapsed() < PATIENCE,
-                "timed out waiting for {needle:?}; screen:\n{s}\nscrollback:\n{}",
-                self.everything()
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-
-    /// The exit status the pane's script printed.
-    fn exit_status(&self) -> i32 {
-        let s = self.wait_for("EXIT=");
-        let at = s.find("EXIT=").unwrap() + 5;
-        s[at..].split_whitespace().next().unwrap().parse().unwrap()
-    }
-
-    /// The breakglass process: the child of the pane's shell.
-    fn program_pid(&self) -> String {
-        let o = self.cmd(&["display-message", "-p", "-t", "t", "#{pane_pid}"]);
-        let sh = String::from_utf8_lossy(&o.stdout).trim().to_string();
-        let children =
-            std::fs::read_to_string(format!("/proc/{sh}/task/{sh}/children")).unwrap_or_default();
-        children
-            .split_whitespace()
-            .next()
-            .unwrap_or_else(|| panic!("no child of the pane's shell {sh}"))
-            .to_string()
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = self.cmd(&["kill-server"]);
-    }
-}
+use std::path::Path;
+use std::process::Command;
 
 /// A shell line for the pane: a marker, the ceremony (2 accounts, a FIDO2 key on the first)
 /// with `env` and `redirect`, then its exit status; the shell survives Ctrl-C and SIGTERM.
-fn ceremony_script(dir: &Path, term: &str, env: &str, redirect: &str) -> String {
-    let sheets = dir.join("sheets");
-    let args = [
-        "ceremony",
-        "--allow-online",
-        "--tenant",
-        "contoso",
-        "--threshold",
-        "2",
-        "--share",
-        "Safe A",
-        "--share",
-        "Safe B=Bob",
-        "--fido2",
-        "YubiKey 5 NFC #1234",
-        "--out",
-        p(&sheets),
-    ];
+fn ceremony_script(dir: &Path, env: &str, redirect: &str) -> String {
+    let args = CeremonyArgs::new(&dir.join("sheets"))
+        .on_terminal()
+        .shares(&["Safe A", "Safe B=Bob"])
+        .args(&["--fido2", "YubiKey 5 NFC #1234"])
+        .to_vec();
     let args: Vec<String> = args.iter().map(|a| sh_quote(a)).collect();
-    format!(
-        "trap : INT TERM; echo BEFORE-DISPLAY; env TERM={term} {env} {} {} {redirect}; echo EXIT=$?; exec sleep 3600",
-        sh_quote(env!("CARGO_BIN_EXE_breakglass")),
-        args.join(" ")
+    script(
+        "BEFORE-DISPLAY",
+        &format!(
+            "env {env} {} {} {redirect}",
+            sh_quote(env!("CARGO_BIN_EXE_breakglass")),
+            args.join(" ")
+        ),
     )
 }
 
@@ -241,7 +112,8 @@ fn scenario(cols: u16, rows: u16, term: &str, end: End) {
         dir.path(),
         cols,
         rows,
-        &ceremony_script(dir.path(), term, env, ""),
+        term,
+        &ceremony_script(dir.path(), env, ""),
     );
     let mut shown = Vec::new();
     for page in 1..=2 {
@@ -368,7 +240,8 @@ fn a_redirected_stdout_gets_no_credential_the_terminal_shows_them() {
         dir.path(),
         80,
         24,
-        &ceremony_script(dir.path(), "xterm-256color", "", &redirect),
+        "xterm-256color",
+        &ceremony_script(dir.path(), "", &redirect),
     );
     let mut shown = Vec::new();
     for page in 1..=2 {
@@ -405,7 +278,8 @@ fn a_terminal_too_small_for_a_page_is_refused_before_any_sheet_is_written() {
         dir.path(),
         60,
         16,
-        &ceremony_script(dir.path(), "xterm-256color", "", ""),
+        "xterm-256color",
+        &ceremony_script(dir.path(), "", ""),
     );
     assert_eq!(tmux.exit_status(), 2, "{}", tmux.everything());
     let all = tmux.everything();
@@ -451,20 +325,8 @@ fn without_terminal(args: &[&str]) -> Run {
 fn without_a_terminal_or_the_flag_the_ceremony_refuses_before_generating_anything() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("sheets");
-    let args = [
-        "ceremony",
-        "--allow-online",
-        "--tenant",
-        "c",
-        "-k",
-        "2",
-        "--share",
-        "a",
-        "--share",
-        "b",
-        "--out",
-        p(&out),
-    ];
+    let args = CeremonyArgs::small(&out).on_terminal().to_vec();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let r = without_terminal(&args);
     assert_eq!(r.code, 2, "{}", r.all());
     assert!(

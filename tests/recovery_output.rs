@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::tmux::{Tmux, sh_quote, tmux_or_skip};
+use common::tmux::{Tmux, script, sh_quote, tmux_or_skip};
 use common::*;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -21,13 +21,16 @@ fn sealed(extra: &[&str]) -> (tempfile::TempDir, Vec<PathBuf>, Vec<String>) {
     (dir, sheets, pw)
 }
 
-/// A pane line: `recover` with `args` under `term`, then its exit status; the shell survives.
-fn recover_script(term: &str, args: &[&str], redirect: &str) -> String {
+/// A pane line: `recover` with `args`, then its exit status; the shell survives.
+fn recover_script(args: &[&str], redirect: &str) -> String {
     let args: Vec<String> = args.iter().map(|a| sh_quote(a)).collect();
-    format!(
-        "trap : INT TERM; echo BEFORE-RECOVERY; env TERM={term} {} recover {} {redirect}; echo EXIT=$?; exec sleep 3600",
-        sh_quote(env!("CARGO_BIN_EXE_breakglass")),
-        args.join(" ")
+    script(
+        "BEFORE-RECOVERY",
+        &format!(
+            "{} recover {} {redirect}",
+            sh_quote(env!("CARGO_BIN_EXE_breakglass")),
+            args.join(" ")
+        ),
     )
 }
 
@@ -54,12 +57,8 @@ fn scenario(cols: u16, rows: u16, term: &str, end: End) {
         return;
     }
     let (dir, sheets, pw) = sealed(&[]);
-    let script = recover_script(
-        term,
-        &["--purpose", "drill", p(&sheets[1]), p(&sheets[2])],
-        "",
-    );
-    let tmux = Tmux::start(dir.path(), cols, rows, &script);
+    let script = recover_script(&["--purpose", "drill", p(&sheets[1]), p(&sheets[2])], "");
+    let tmux = Tmux::start(dir.path(), cols, rows, term, &script);
     for page in 1..=2 {
         let screen = tmux.wait_for(&format!("page {page} of 2:"));
         let top = screen.lines().next().unwrap_or("");
@@ -147,7 +146,6 @@ fn progress_lines_per_input_and_while_the_key_is_derived() {
     let pw = passwords(&r.stdout);
     let out = dir.path().join("out.txt");
     let script = recover_script(
-        "xterm-256color",
         &[
             "--purpose",
             "drill",
@@ -158,7 +156,7 @@ fn progress_lines_per_input_and_while_the_key_is_derived() {
         ],
         &format!("> {}", sh_quote(p(&out))),
     );
-    let tmux = Tmux::start(dir.path(), 200, 50, &script);
+    let tmux = Tmux::start(dir.path(), 200, 50, "xterm-256color", &script);
     assert_eq!(tmux.exit_status(), 0, "{}", tmux.everything());
     let screen = tmux.everything();
     let one = format!(
@@ -252,11 +250,10 @@ fn one_sheet_given_and_the_other_typed() {
     let (dir, sheets, pw) = sealed(&[]);
     let out = dir.path().join("out.txt");
     let script = recover_script(
-        "xterm-256color",
         &["--purpose", "drill", p(&sheets[0])],
         &format!("> {}", sh_quote(p(&out))),
     );
-    let tmux = Tmux::start(dir.path(), 200, 50, &script);
+    let tmux = Tmux::start(dir.path(), 200, 50, "xterm-256color", &script);
     tmux.wait_for("Type the missing blocks now");
     let doc = std::fs::read_to_string(&sheets[1]).unwrap();
     let share: Vec<&str> = doc

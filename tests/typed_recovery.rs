@@ -1,129 +1,83 @@
-//! Typed recovery at a real terminal (tmux, 80×24): every slip a custodian makes while typing
-//! is repaired in place, and the vault still opens without retyping what was right.
+//! Typed recovery at a real terminal (tmux at 80×24 and 200×50, TERM=xterm-256color and
+//! TERM=linux): every slip a custodian makes while typing is repaired in place and the vault
+//! still opens without retyping what was right; Ctrl-C at any prompt stops at once, says so in
+//! one line, leaves the terminal sane (echo on) and writes nothing.
 
 mod common;
 
-use common::{ceremony, p, passwords, run};
+use common::tmux::{Tmux, script, sh_quote, tmux_or_skip};
+use common::*;
 use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::time::{Duration, Instant};
+use std::sync::OnceLock;
 
-/// One tmux server of its own (its own socket), one 80×24 window running a shell command.
-struct Tmux {
-    socket: String,
+/// The share documents of one ceremony (2 of 3, two accounts), made once for every test of
+/// this binary; each test writes them into its own folder.
+struct Sealed {
+    documents: Vec<String>,
+    passwords: Vec<String>,
 }
 
-impl Tmux {
-    fn start(dir: &Path, command: &str) -> Tmux {
-        let socket = format!(
-            "bg-typed-{}-{}",
-            std::process::id(),
-            dir.file_name().unwrap().to_string_lossy()
-        );
-        // A long history, so the whole session can be read back from the scrollback.
-        let conf = dir.join("tmux.conf");
-        std::fs::write(&conf, "set -g history-limit 50000\n").unwrap();
-        let script = dir.join("run.sh");
-        std::fs::write(
-            &script,
-            format!("cd {}\n{command}\necho $? > rc\nsleep 60\n", p(dir)),
-        )
-        .unwrap();
-        let ok = Command::new("tmux")
-            .args(["-L", &socket, "-f", p(&conf), "new-session", "-d"])
-            .args(["-x", "80", "-y", "24", "-s", "t"])
-            .args(["env", "TERM=xterm-256color", "sh", p(&script)])
-            .status()
-            .expect("tmux must be installed")
-            .success();
-        assert!(ok, "tmux did not start");
-        Tmux { socket }
-    }
-
-    /// Everything the pane showed, scrollback included, wrapped lines joined.
-    fn screen(&self) -> String {
-        let o = Command::new("tmux")
-            .args([
-                "-L",
-                &self.socket,
-                "capture-pane",
-                "-p",
-                "-J",
-                "-S",
-                "-50000",
-            ])
-            .args(["-t", "t"])
-            .output()
-            .unwrap();
-        String::from_utf8_lossy(&o.stdout).into_owned()
-    }
-
-    /// Waits until `needle` has appeared `times` times on the pane.
-    fn wait_for(&self, needle: &str, times: usize) -> String {
-        let start = Instant::now();
-        loop {
-            let s = self.screen();
-            if s.matches(needle).count() >= times {
-                return s;
-            }
-            assert!(
-                start.elapsed() < Duration::from_secs(60),
-                "waited for {needle:?} x{times}; the screen shows:\n{s}"
-            );
-            std::thread::sleep(Duration::from_millis(40));
-        }
-    }
-
-    /// Types a line and presses Enter.
-    fn line(&self, text: &str) {
-        if !text.is_empty() {
-            let ok = Command::new("tmux")
-                .args(["-L", &self.socket, "send-keys", "-t", "t", "-l", text])
-                .status()
-                .unwrap()
-                .success();
-            assert!(ok);
-        }
-        let ok = Command::new("tmux")
-            .args(["-L", &self.socket, "send-keys", "-t", "t", "Enter"])
-            .status()
-            .unwrap()
-            .success();
-        assert!(ok);
-    }
-
-    /// Waits for the program to end; returns its exit code.
-    fn exit_code(&self, dir: &Path) -> i32 {
-        let rc = dir.join("rc");
-        let start = Instant::now();
-        while !rc.exists() || std::fs::read_to_string(&rc).unwrap().trim().is_empty() {
-            assert!(
-                start.elapsed() < Duration::from_secs(60),
-                "the program did not end; the screen shows:\n{}",
-                self.screen()
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        std::fs::read_to_string(&rc)
-            .unwrap()
-            .trim()
-            .parse()
-            .unwrap()
+impl Sealed {
+    /// Writes share-1.txt … share-3.txt into `dir`; their paths.
+    fn sheets_in(&self, dir: &Path) -> Vec<PathBuf> {
+        let sheets = dir.join("sheets");
+        std::fs::create_dir(&sheets).unwrap();
+        (1..)
+            .zip(&self.documents)
+            .map(|(i, text)| {
+                let path = sheets.join(format!("share-{i}.txt"));
+                std::fs::write(&path, text).unwrap();
+                path
+            })
+            .collect()
     }
 }
 
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .args(["-L", &self.socket, "kill-server"])
-            .status();
+fn seal(extra: &[&str]) -> Sealed {
+    let dir = tempfile::tempdir().unwrap();
+    let mut args = vec!["--accounts", "2"];
+    args.extend_from_slice(extra);
+    let (sheets, r) = ceremony(dir.path(), &args);
+    let passwords = passwords(&r.stdout);
+    assert_eq!(passwords.len(), 2, "{}", r.stdout);
+    let documents = sheets
+        .iter()
+        .map(|s| std::fs::read_to_string(s).unwrap())
+        .collect();
+    Sealed {
+        documents,
+        passwords,
     }
+}
+
+/// A vault without a passphrase.
+fn plain() -> &'static Sealed {
+    static S: OnceLock<Sealed> = OnceLock::new();
+    S.get_or_init(|| seal(&[]))
+}
+
+const PASSPHRASE: &str = "correct horse battery staple";
+
+/// A vault with the passphrase [`PASSPHRASE`] (and a small Argon2id cost).
+fn with_passphrase() -> &'static Sealed {
+    static S: OnceLock<Sealed> = OnceLock::new();
+    S.get_or_init(|| {
+        let pp = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(pp.path(), format!("{PASSPHRASE}\n")).unwrap();
+        seal(&[
+            "--passphrase-file",
+            p(pp.path()),
+            "--kdf-memory-mib",
+            "8",
+            "--kdf-iterations",
+            "1",
+        ])
+    })
 }
 
 /// The header and the lines of the block that starts with `prefix` in a share document.
-fn block(sheet: &Path, prefix: &str) -> (String, Vec<String>) {
-    let text = std::fs::read_to_string(sheet).unwrap();
-    let mut rows = text
+fn block(document: &str, prefix: &str) -> (String, Vec<String>) {
+    let mut rows = document
         .lines()
         .skip_while(|l| !l.starts_with(prefix))
         .take_while(|l| !l.trim().is_empty() && !l.starts_with('#'));
@@ -136,6 +90,12 @@ fn without_number(line: &str) -> String {
     line.split_once("  ").unwrap().1.to_string()
 }
 
+/// The same line with one data character left out (the second after the line number).
+fn one_character_short(line: &str) -> String {
+    let (number, rest) = line.split_once("  ").unwrap();
+    format!("{number}  {}{}", &rest[..1], &rest[2..])
+}
+
 /// The same header with one checksum character misread as another valid symbol (8 ↔ B).
 fn misread(header: &str) -> String {
     let (head, sum) = header.rsplit_once('-').unwrap();
@@ -144,24 +104,21 @@ fn misread(header: &str) -> String {
     format!("{head}-{}", sum.into_iter().collect::<String>())
 }
 
-fn two_account_ceremony(dir: &Path, extra: &[&str]) -> (Vec<PathBuf>, Vec<String>) {
-    let mut args = vec!["--accounts", "2"];
-    args.extend_from_slice(extra);
-    let (sheets, r) = ceremony(dir, &args);
-    let pw = passwords(&r.stdout);
-    assert_eq!(pw.len(), 2, "{}", r.stdout);
-    (sheets, pw)
+/// `breakglass recover ARGS REDIRECT` run in `dir`, in a pane of the given size and TERM.
+fn recover_in(dir: &Path, cols: u16, rows: u16, term: &str, args: &[&str], redirect: &str) -> Tmux {
+    let args: Vec<String> = args.iter().map(|a| sh_quote(a)).collect();
+    let command = format!(
+        "cd {} && {} recover {} {redirect}",
+        sh_quote(p(dir)),
+        sh_quote(env!("CARGO_BIN_EXE_breakglass")),
+        args.join(" ")
+    );
+    Tmux::start(dir, cols, rows, term, &script("BEFORE-RECOVERY", &command))
 }
 
-fn recover_command(args: &str) -> String {
-    format!(
-        "{} recover --purpose drill --json {args} > out.json",
-        env!("CARGO_BIN_EXE_breakglass")
-    )
-}
-
+/// The program ended with 0 and `out.json` holds every password; returns `out.json`.
 fn assert_opened(dir: &Path, t: &Tmux, passwords: &[String]) -> String {
-    assert_eq!(t.exit_code(dir), 0, "{}", t.screen());
+    assert_eq!(t.exit_status(), 0, "{}", t.everything());
     let out = std::fs::read_to_string(dir.join("out.json")).unwrap();
     for pw in passwords {
         assert!(out.contains(pw.as_str()), "password missing from {out}");
@@ -169,20 +126,35 @@ fn assert_opened(dir: &Path, t: &Tmux, passwords: &[String]) -> String {
     out
 }
 
-/// Share 1 typed with a bad header first, a line without its number, a line typed out of turn
-/// and an early Enter; share 3 with its header misread (found only after every line); then the
-/// vault. Every slip is repaired where it happened and the vault opens.
-#[test]
-fn every_typing_slip_is_repaired_in_place() {
+const HEADER_PROMPT: &str = "Header line (BG1-S-";
+
+/// Every slip of a typed recovery, at one terminal size and TERM: share 1 typed with a header
+/// one character short (refused at once), then misread (found only after every line, retyped
+/// with the lines kept), a line without its number, line 03 typed at the line-02 prompt, line
+/// 02 with a character missing, and an early Enter; then share 3 given as a file name (quoted,
+/// as a drag and drop gives it) without the vault block, which the tool then asks for; then a
+/// whole share-2.txt pasted (comments, blank lines and all). Nothing right is typed twice, and
+/// the vault opens.
+fn every_typing_slip_is_repaired_in_place(cols: u16, rows: u16, term: &str) {
+    if !tmux_or_skip() {
+        return;
+    }
+    let sealed = plain();
     let dir = tempfile::tempdir().unwrap();
-    let (sheets, pw) = two_account_ceremony(dir.path(), &[]);
-    let (h1, l1) = block(&sheets[0], "BG1-S-");
-    let (h3, l3) = block(&sheets[2], "BG1-S-");
-    let (hv, lv) = block(&sheets[0], "BG1-V-");
-    assert!(l1.len() >= 3);
-    let t = Tmux::start(dir.path(), &recover_command(""));
-    let header_prompt = "Header line (BG1-S-";
-    let s = t.wait_for(header_prompt, 1);
+    let (h1, l1) = block(&sealed.documents[0], "BG1-S-");
+    let (h3, l3) = block(&sealed.documents[2], "BG1-S-");
+    assert!(l1.len() >= 4);
+    let only_share_3 = dir.path().join("only share 3.txt");
+    std::fs::write(&only_share_3, format!("{h3}\n{}\n", l3.join("\n"))).unwrap();
+    let t = recover_in(
+        dir.path(),
+        cols,
+        rows,
+        term,
+        &["--purpose", "drill", "--json"],
+        "> out.json",
+    );
+    let s = t.wait_for_times(HEADER_PROMPT, 1);
     // The prompt says exactly what the parser forgives, and what it does not.
     assert!(s.contains("with or without its line number"), "{s}");
     assert!(
@@ -192,150 +164,322 @@ fn every_typing_slip_is_repaired_in_place() {
 
     // A header one character short is refused the moment it is typed.
     t.line(&h1[..h1.len() - 1]);
-    t.wait_for("the header line is not valid", 1);
-    t.wait_for(header_prompt, 2);
-    t.line(&h1);
-    t.wait_for("share line 01 of", 1);
+    t.wait_for_times("the header line is not valid", 1);
+    t.wait_for_times(HEADER_PROMPT, 2);
+    // Misread, but well formed: accepted for now (only the whole block can tell).
+    t.line(&misread(&h1));
+    t.wait_for_times("share line 01 of", 1);
     t.line(&without_number(&l1[0]));
-    t.wait_for("share line 02 of", 1);
+    t.wait_for_times("share line 02 of", 1);
     // Line 03 typed at the line-02 prompt: kept, and line 02 asked for again.
     t.line(&l1[2]);
-    let s = t.wait_for("this is line 03 (kept); line 02 is still needed", 1);
+    let s = t.wait_for_times("this is line 03 (kept); line 02 is still needed", 1);
     assert!(!s.contains("a character is missing"), "{s}");
-    t.wait_for("share line 02 of", 2);
+    t.wait_for_times("share line 02 of", 2);
+    // Line 02 with a character missing: said so, and line 02 asked for again.
+    t.line(&one_character_short(&l1[1]));
+    t.wait_for_times("share line 2 has 19 characters", 1);
+    let s = t.wait_for_times("share line 02 of", 3);
+    assert!(s.contains("a character is missing"), "{s}");
     t.line(&l1[1]);
     for l in &l1[3..] {
         t.line(l);
     }
-    let s = t.wait_for("have share 1; need 1 more share", 1);
+    // Every line checks, only the header's checksum fails: the header is asked for again.
+    t.wait_for_times("Retype the header line", 1);
+    t.line(&h1);
+    let s = t.wait_for_times("have share 1; need 1 more share", 1);
     assert!(s.contains("VAULT typed fallback"), "{s}");
     assert!(!s.contains("typed block"), "{s}");
+    assert_eq!(
+        s.matches("share line 04 of").count(),
+        1,
+        "no line was asked for twice after it was right:\n{s}"
+    );
 
     // Enter too early: nothing is dropped; the tool says what it still needs.
     t.line("");
-    t.wait_for("Not yet: have share 1; need 1 more share", 1);
+    t.wait_for_times("Not yet: have share 1; need 1 more share", 1);
 
-    // Share 3 with a misread header: every line checks, only the header's checksum fails.
-    t.line(&misread(&h3));
-    for l in &l3 {
+    // Share 3 from a file, without the vault: the vault block is asked for, share 1 kept.
+    t.line(&sh_quote(p(&only_share_3)));
+    t.wait_for_times("have share 1 and share 3; need the vault block", 1);
+
+    // A whole share-2.txt pasted: its comments and blank lines are passed over.
+    for l in sealed.documents[1].lines() {
         t.line(l);
     }
-    t.wait_for("Retype the header line", 1);
-    t.line(&h3);
-    t.wait_for("have share 1 and share 3; need the vault block", 1);
-
-    // The vault, and then every share is named with its location and custodian.
-    t.line(&hv);
-    for l in &lv {
-        t.line(l);
-    }
-    t.wait_for(
-        "have share 1 (Safe A (HQ)), share 3 (CISO home safe) and the vault block: that is enough to open the vault",
+    t.wait_for_times(
+        "have share 1 (Safe A (HQ)), share 2 (Safe B (DR site), Jane Doe), share 3 (CISO home safe) and the vault block: that is enough to open the vault",
         1,
     );
     t.line("");
-    let out = assert_opened(dir.path(), &t, &pw);
+    let out = assert_opened(dir.path(), &t, &sealed.passwords);
     assert!(out.contains("typed share 1"), "{out}");
-    assert!(out.contains("typed share 3"), "{out}");
+    // The first two shares by number open it; share 3 came from the file and was counted.
+    assert!(out.contains("typed share 2"), "{out}");
 }
 
-/// A whole share-N.txt pasted at the prompt (comments, blank lines and all), then a file name
-/// given at the header prompt for the second sheet.
 #[test]
-fn a_pasted_share_file_and_a_file_name_are_accepted() {
-    let dir = tempfile::tempdir().unwrap();
-    let (sheets, pw) = two_account_ceremony(dir.path(), &[]);
-    let t = Tmux::start(dir.path(), &recover_command(""));
-    t.wait_for("Header line (BG1-S-", 1);
-    let pasted = std::fs::read_to_string(&sheets[1]).unwrap();
-    for l in pasted.lines() {
-        t.line(l);
+fn xterm_80x24_every_typing_slip_is_repaired_in_place() {
+    every_typing_slip_is_repaired_in_place(80, 24, "xterm-256color");
+}
+
+#[test]
+fn xterm_200x50_every_typing_slip_is_repaired_in_place() {
+    every_typing_slip_is_repaired_in_place(200, 50, "xterm-256color");
+}
+
+#[test]
+fn linux_80x24_every_typing_slip_is_repaired_in_place() {
+    every_typing_slip_is_repaired_in_place(80, 24, "linux");
+}
+
+#[test]
+fn linux_200x50_every_typing_slip_is_repaired_in_place() {
+    every_typing_slip_is_repaired_in_place(200, 50, "linux");
+}
+
+/// The prompts of a typed recovery.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Prompt {
+    /// "Why is the vault being opened?"
+    Purpose,
+    /// The first header prompt.
+    FirstHeader,
+    /// A share's data line.
+    DataLine,
+    /// "Retype the header line" after a misread header.
+    HeaderRetype,
+    /// The header prompt after a block, saying what is still needed (the vault block).
+    WhatNext,
+    /// The passphrase of a vault that has one (shares given as files).
+    Passphrase,
+}
+
+/// The line a prompt interrupted with Ctrl-C leaves.
+const INTERRUPTED: &str = "breakglass: interrupted at a prompt; nothing was written";
+
+/// Ctrl-C at `at`: the program stops at once with status 130 and one line saying so; the
+/// terminal echoes typing again; nothing is written (no drill log, no file); no credential
+/// (nor the part of the passphrase typed) is on the screen or in the scrollback.
+fn ctrl_c_at(at: Prompt, cols: u16, rows: u16, term: &str) {
+    if !tmux_or_skip() {
+        return;
     }
-    t.wait_for(
-        "have share 2 (Safe B (DR site), Jane Doe) and the vault block; need 1 more share",
-        1,
+    let sealed = if at == Prompt::Passphrase {
+        with_passphrase()
+    } else {
+        plain()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    // The sheets in a folder of their own: the pane's folder must stay as it was.
+    let inputs = tempfile::tempdir().unwrap();
+    let sheets = sealed.sheets_in(inputs.path());
+    let sheets: Vec<&str> = sheets.iter().map(|s| p(s)).collect();
+    let mut args = vec!["--log", "drill.jsonl"];
+    match at {
+        Prompt::Purpose => args.extend([sheets[0], sheets[1]]),
+        Prompt::Passphrase => args.extend(["--purpose", "drill", sheets[0], sheets[2]]),
+        _ => args.extend(["--purpose", "drill"]),
+    }
+    assert!(listing(dir.path()).is_empty());
+    let t = recover_in(dir.path(), cols, rows, term, &args, "");
+    let (h1, l1) = block(&sealed.documents[0], "BG1-S-");
+    match at {
+        Prompt::Purpose => {
+            t.wait_for_times("Why is the vault being opened?", 1);
+        }
+        Prompt::FirstHeader => {
+            t.wait_for_times(HEADER_PROMPT, 1);
+        }
+        Prompt::DataLine => {
+            t.wait_for_times(HEADER_PROMPT, 1);
+            t.line(&h1);
+            t.line(&l1[0]);
+            t.wait_for_times("share line 02 of", 1);
+        }
+        Prompt::HeaderRetype => {
+            t.wait_for_times(HEADER_PROMPT, 1);
+            t.line(&misread(&h1));
+            for l in &l1 {
+                t.line(l);
+            }
+            t.wait_for_times("Retype the header line", 1);
+        }
+        Prompt::WhatNext => {
+            t.wait_for_times(HEADER_PROMPT, 1);
+            t.line(&h1);
+            for l in &l1 {
+                t.line(l);
+            }
+            t.wait_for_times("have share 1; need 1 more share", 1);
+            t.wait_for_times(HEADER_PROMPT, 2);
+        }
+        Prompt::Passphrase => {
+            t.wait_for_times("Passphrase:", 1);
+            // rpassword prints the prompt before it turns echo off: a person is never faster.
+            std::thread::sleep(std::time::Duration::from_millis(500));
+            // Half typed when the custodian gives up.
+            t.type_text(&PASSPHRASE[..13]);
+        }
+    }
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    t.keys("C-c");
+    assert_eq!(t.exit_status(), 130, "{at:?}:\n{}", t.everything());
+    let all = t.everything();
+    let said: Vec<&str> = all
+        .lines()
+        .filter(|l| l.contains("interrupted"))
+        .map(str::trim_end)
+        .collect();
+    assert_eq!(
+        said,
+        [INTERRUPTED],
+        "one line after Ctrl-C at {at:?}:\n{all}"
     );
-    t.line(p(&sheets[0]));
-    t.wait_for("that is enough to open the vault", 1);
-    t.line("");
-    let out = assert_opened(dir.path(), &t, &pw);
-    assert!(out.contains("typed share 2"), "{out}");
-    assert!(out.contains("share-1.txt"), "{out}");
+    // Typing shows again: echo is back on.
+    t.type_text("typing-shows-again");
+    t.wait_for("typing-shows-again");
+    assert_eq!(
+        listing(dir.path()),
+        ["tmux.conf", "tmux.sock"],
+        "Ctrl-C at {at:?} wrote a file"
+    );
+    assert!(!dir.path().join("drill.jsonl").exists());
+    let all = t.everything();
+    for secret in &sealed.passwords {
+        assert!(
+            !all.contains(secret.as_str()),
+            "{at:?}: a password on screen:\n{all}"
+        );
+    }
+    assert!(
+        !all.contains(&PASSPHRASE[..13]),
+        "{at:?}: the passphrase on screen:\n{all}"
+    );
+}
+
+/// The names in `dir`, sorted.
+fn listing(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn linux_80x24_ctrl_c_at_the_purpose_prompt() {
+    ctrl_c_at(Prompt::Purpose, 80, 24, "linux");
+}
+
+#[test]
+fn xterm_200x50_ctrl_c_at_the_first_header_prompt() {
+    ctrl_c_at(Prompt::FirstHeader, 200, 50, "xterm-256color");
+}
+
+#[test]
+fn xterm_80x24_ctrl_c_at_a_data_line_prompt() {
+    ctrl_c_at(Prompt::DataLine, 80, 24, "xterm-256color");
+}
+
+#[test]
+fn linux_200x50_ctrl_c_at_the_header_retype_prompt() {
+    ctrl_c_at(Prompt::HeaderRetype, 200, 50, "linux");
+}
+
+#[test]
+fn linux_80x24_ctrl_c_at_the_what_next_prompt() {
+    ctrl_c_at(Prompt::WhatNext, 80, 24, "linux");
+}
+
+#[test]
+fn ctrl_c_at_the_passphrase_prompt_leaves_echo_on() {
+    ctrl_c_at(Prompt::Passphrase, 80, 24, "xterm-256color");
+    ctrl_c_at(Prompt::Passphrase, 200, 50, "linux");
 }
 
 /// Files given, one unreadable and none with the vault: the failed file is named before any
 /// typing is asked for, the share read is kept, and the vault can still be given.
 #[test]
 fn a_missing_vault_is_asked_for_and_the_failed_file_named_first() {
+    if !tmux_or_skip() {
+        return;
+    }
+    let sealed = plain();
     let dir = tempfile::tempdir().unwrap();
-    let (sheets, pw) = two_account_ceremony(dir.path(), &[]);
     // Share 1 alone, without the vault block.
-    let (h1, l1) = block(&sheets[0], "BG1-S-");
+    let (h1, l1) = block(&sealed.documents[0], "BG1-S-");
     let only_share = dir.path().join("only-share.txt");
     std::fs::write(&only_share, format!("{h1}\n{}\n", l1.join("\n"))).unwrap();
     let broken = dir.path().join("torn.txt");
     std::fs::write(&broken, "this is not a sheet\n").unwrap();
-    let t = Tmux::start(
+    let t = recover_in(
         dir.path(),
-        &recover_command(&format!("{} {}", p(&only_share), p(&broken))),
+        80,
+        24,
+        "xterm-256color",
+        &["--purpose", "drill", "--json", p(&only_share), p(&broken)],
+        "> out.json",
     );
-    let s = t.wait_for("Header line (BG1-S-", 1);
+    let s = t.wait_for_times(HEADER_PROMPT, 1);
     let named = s.find("could not use").expect(&s);
     assert!(s[named..].contains("torn.txt"), "{s}");
-    assert!(named < s.find("Header line (BG1-S-").unwrap(), "{s}");
+    assert!(named < s.find(HEADER_PROMPT).unwrap(), "{s}");
     assert!(s.contains("have share 1; need 1 more share"), "{s}");
     // Typing share 3 and the vault finishes the job; share 1 is not typed again.
-    let (h3, l3) = block(&sheets[2], "BG1-S-");
-    let (hv, lv) = block(&sheets[2], "BG1-V-");
+    let (h3, l3) = block(&sealed.documents[2], "BG1-S-");
+    let (hv, lv) = block(&sealed.documents[2], "BG1-V-");
     t.line(&h3);
     for l in &l3 {
         t.line(l);
     }
-    t.wait_for("have share 1 and share 3; need the vault block", 1);
+    t.wait_for_times("have share 1 and share 3; need the vault block", 1);
     t.line(&hv);
     for l in &lv {
         t.line(l);
     }
-    t.wait_for("that is enough to open the vault", 1);
+    t.wait_for_times("that is enough to open the vault", 1);
     t.line("");
-    let out = assert_opened(dir.path(), &t, &pw);
+    let out = assert_opened(dir.path(), &t, &sealed.passwords);
     assert!(out.contains("only-share.txt"), "{out}");
 }
 
 /// Shares on a pipe and a vault with a passphrase: the passphrase is asked on the terminal.
 #[test]
 fn piped_shares_ask_the_passphrase_on_the_terminal() {
+    if !tmux_or_skip() {
+        return;
+    }
+    let sealed = with_passphrase();
     let dir = tempfile::tempdir().unwrap();
-    let pp = dir.path().join("pp.txt");
-    std::fs::write(&pp, "correct horse battery staple\n").unwrap();
-    let (sheets, pw) = two_account_ceremony(
+    let sheets = sealed.sheets_in(dir.path());
+    let command = format!(
+        "cat {} {} | {} recover --purpose drill --json > {}",
+        sh_quote(p(&sheets[0])),
+        sh_quote(p(&sheets[2])),
+        sh_quote(env!("CARGO_BIN_EXE_breakglass")),
+        sh_quote(p(&dir.path().join("out.json")))
+    );
+    let t = Tmux::start(
         dir.path(),
-        &[
-            "--passphrase-file",
-            p(&pp),
-            "--kdf-memory-mib",
-            "8",
-            "--kdf-iterations",
-            "1",
-        ],
+        80,
+        24,
+        "xterm-256color",
+        &script("BEFORE-RECOVERY", &command),
     );
-    let cmd = format!(
-        "cat {} {} | {}",
-        p(&sheets[0]),
-        p(&sheets[2]),
-        recover_command("")
-    );
-    let t = Tmux::start(dir.path(), &cmd);
-    t.wait_for("Passphrase:", 1);
-    t.line("correct horse battery staple");
-    assert_opened(dir.path(), &t, &pw);
+    t.wait_for_times("Passphrase:", 1);
+    t.line(PASSPHRASE);
+    assert_opened(dir.path(), &t, &sealed.passwords);
 }
 
 /// Two shares in one file: each is labelled with its own number, not its position.
 #[test]
 fn labels_say_the_share_number_not_the_input_position() {
     let dir = tempfile::tempdir().unwrap();
-    let (sheets, _) = two_account_ceremony(dir.path(), &[]);
+    let sheets = plain().sheets_in(dir.path());
     let both = dir.path().join("both.txt");
     let text = std::fs::read_to_string(&sheets[2]).unwrap()
         + &std::fs::read_to_string(&sheets[0]).unwrap();

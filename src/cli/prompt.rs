@@ -1,4 +1,5 @@
-//! Terminal prompts: passphrases without echo, and typed shares line by line.
+//! Terminal prompts: passphrases without echo, and typed shares line by line. Ctrl-C at any of
+//! them ends the process with one line and the terminal as it was (see `PromptGuard`).
 
 use super::{CliResult, WithCode, exit, fail, files, interactive};
 use breakglass_core::secret::Passphrase;
@@ -22,6 +23,7 @@ pub fn passphrase(file: Option<&Path>, confirm: bool) -> CliResult<Passphrase> {
                     "a passphrase is needed but there is no terminal to ask on: pass --passphrase-file FILE",
                 );
             }
+            let _interruptible = super::terminal::PromptGuard::install();
             let first = zeroize::Zeroizing::new(
                 rpassword::prompt_password("Passphrase: ").code(exit::FAILURE)?,
             );
@@ -61,6 +63,7 @@ pub enum Entry {
 
 /// Reads one line from standard input after a prompt on stderr; `None` at the end of input.
 fn ask(input: &mut impl BufRead, prompt: &str) -> CliResult<Option<zeroize::Zeroizing<String>>> {
+    let _interruptible = super::terminal::PromptGuard::install();
     eprint!("{prompt}");
     std::io::stderr().flush().ok();
     let mut s = zeroize::Zeroizing::new(String::new());
@@ -259,6 +262,7 @@ pub fn complete_block(mut block: Block) -> CliResult<Block> {
 pub fn purpose() -> CliResult<super::drill_log::Purpose> {
     use super::drill_log::Purpose;
     let stdin = std::io::stdin();
+    let _interruptible = super::terminal::PromptGuard::install();
     loop {
         eprint!("Why is the vault being opened? [d]rill, [e]mergency, [i]nvestigation of misuse: ");
         std::io::stderr().flush().ok();

@@ -5,6 +5,7 @@
 //! screen (the alternate screen where the terminal's terminfo entry has one; otherwise the normal
 //! screen, cleared together with its scrollback afterwards), and restoring and clearing it on every
 //! exit path: the end of the display, an error, Ctrl-C, SIGTERM, SIGHUP, SIGQUIT and a panic.
+//! Prompts get the same care: Ctrl-C at one puts the terminal's modes back and says so.
 //! It decides nothing about what is shown.
 
 // The terminal size (ioctl TIOCGWINSZ) and the signal handlers are libc calls, each with its
@@ -348,6 +349,79 @@ impl Drop for Screen<'_> {
         // SAFETY: puts back the dispositions saved in `install`.
         unsafe {
             for (sig, old) in self.previous.drain(..).rev() {
+                libc::sigaction(sig, &old, std::ptr::null_mut());
+            }
+        }
+    }
+}
+
+/// The terminal's modes before the first prompt, put back when a prompt is interrupted:
+/// rpassword reads the passphrase with echo and signals off and, on Ctrl-C, raises SIGINT
+/// itself before it restores them, so the default action would leave the shell without echo.
+static PROMPT_TTY: std::sync::OnceLock<Option<(File, libc::termios)>> = std::sync::OnceLock::new();
+
+/// The one line a prompt ended by a signal leaves (prompts come before anything is written).
+const STOPPED_AT_PROMPT: &[u8] = b"\nbreakglass: interrupted at a prompt; nothing was written\n";
+
+extern "C" fn on_prompt_signal(sig: libc::c_int) {
+    // SAFETY: tcsetattr(3), write(2), signal(2) and raise(3) are async-signal-safe; the saved
+    // modes are written once, before the handler is installed, and never change.
+    unsafe {
+        if let Some(Some((tty, modes))) = PROMPT_TTY.get() {
+            libc::tcsetattr(tty.as_raw_fd(), libc::TCSANOW, modes);
+        }
+        libc::write(
+            libc::STDERR_FILENO,
+            STOPPED_AT_PROMPT.as_ptr().cast(),
+            STOPPED_AT_PROMPT.len(),
+        );
+        libc::signal(sig, libc::SIG_DFL);
+        libc::raise(sig);
+    }
+}
+
+/// While a prompt waits for the user: Ctrl-C, SIGTERM or SIGHUP puts the terminal's modes back
+/// (echo on), says so in one line and ends the process with the signal's usual status.
+pub struct PromptGuard {
+    previous: Vec<(libc::c_int, libc::sigaction)>,
+}
+
+impl PromptGuard {
+    pub fn install() -> PromptGuard {
+        PROMPT_TTY.get_or_init(|| {
+            let tty = Tty::open().ok()?.file;
+            // SAFETY: tcgetattr fills the zeroed struct we pass; the fd is open.
+            let mut modes: libc::termios = unsafe { std::mem::zeroed() };
+            (unsafe { libc::tcgetattr(tty.as_raw_fd(), &mut modes) } == 0).then_some((tty, modes))
+        });
+        let mut previous = Vec::new();
+        // SAFETY: plain sigaction(2) calls with zero-initialised structs; the handler only calls
+        // async-signal-safe functions.
+        unsafe {
+            for sig in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
+                let mut action: libc::sigaction = std::mem::zeroed();
+                action.sa_sigaction = on_prompt_signal as extern "C" fn(libc::c_int) as usize;
+                libc::sigemptyset(&mut action.sa_mask);
+                let mut old: libc::sigaction = std::mem::zeroed();
+                if libc::sigaction(sig, &action, &mut old) == 0 {
+                    if old.sa_sigaction == libc::SIG_IGN {
+                        // Ignored by whoever started us (nohup): it stays ignored.
+                        libc::sigaction(sig, &old, std::ptr::null_mut());
+                    } else {
+                        previous.push((sig, old));
+                    }
+                }
+            }
+        }
+        PromptGuard { previous }
+    }
+}
+
+impl Drop for PromptGuard {
+    fn drop(&mut self) {
+        // SAFETY: puts back the dispositions saved in `install`.
+        unsafe {
+            for (sig, old) in self.previous.drain(..) {
                 libc::sigaction(sig, &old, std::ptr::null_mut());
             }
         }

@@ -59,54 +59,107 @@ fn to_run(o: Output) -> Run {
     }
 }
 
+/// The arguments of a `ceremony`, with the flags the tests usually give: spelled once here,
+/// each test changes only what it is about.
+#[derive(Clone, Debug)]
+pub struct CeremonyArgs {
+    tenant: String,
+    threshold: u8,
+    shares: Vec<String>,
+    print_credentials: bool,
+    out: PathBuf,
+    extra: Vec<String>,
+}
+
+impl CeremonyArgs {
+    /// 2 of 3 shares ("Safe A (HQ)", "Safe B (DR site)=Jane Doe", "CISO home safe") for
+    /// contoso, credentials printed, into `out`.
+    pub fn new(out: &Path) -> CeremonyArgs {
+        CeremonyArgs {
+            tenant: "contoso".into(),
+            threshold: 2,
+            shares: ["Safe A (HQ)", "Safe B (DR site)=Jane Doe", "CISO home safe"]
+                .map(String::from)
+                .to_vec(),
+            print_credentials: true,
+            out: out.to_path_buf(),
+            extra: Vec::new(),
+        }
+    }
+
+    /// The smallest: tenant c, 2 of 2 shares `a` and `b`.
+    pub fn small(out: &Path) -> CeremonyArgs {
+        CeremonyArgs {
+            tenant: "c".into(),
+            shares: vec!["a".into(), "b".into()],
+            ..CeremonyArgs::new(out)
+        }
+    }
+
+    /// The `--share` values, `LOCATION` or `LOCATION=CUSTODIAN`.
+    pub fn shares(mut self, shares: &[&str]) -> Self {
+        self.shares = shares.iter().map(|s| s.to_string()).collect();
+        self
+    }
+
+    /// Without `--print-credentials`: the credentials go to the enrollment display.
+    pub fn on_terminal(mut self) -> Self {
+        self.print_credentials = false;
+        self
+    }
+
+    /// More arguments, after the usual ones.
+    pub fn args(mut self, extra: &[&str]) -> Self {
+        self.extra.extend(extra.iter().map(|a| a.to_string()));
+        self
+    }
+
+    /// The command line, `ceremony` first.
+    pub fn to_vec(&self) -> Vec<String> {
+        let mut v: Vec<String> = vec!["ceremony".into(), "--allow-online".into()];
+        if self.print_credentials {
+            v.push("--print-credentials".into());
+        }
+        v.extend([
+            "--tenant".into(),
+            self.tenant.clone(),
+            "--threshold".into(),
+            self.threshold.to_string(),
+        ]);
+        for s in &self.shares {
+            v.extend(["--share".into(), s.clone()]);
+        }
+        v.extend(["--out".into(), self.out.to_str().unwrap().into()]);
+        v.extend(self.extra.iter().cloned());
+        v
+    }
+
+    /// Runs the ceremony (whatever its outcome).
+    pub fn run(&self) -> Run {
+        let args = self.to_vec();
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        run(&args)
+    }
+
+    /// Runs the ceremony, which must succeed; the paths of the share documents and the output.
+    pub fn sheets(&self) -> (Vec<PathBuf>, Run) {
+        let r = self.run();
+        assert_eq!(r.code, 0, "ceremony failed: {}", r.all());
+        let paths = (1..=self.shares.len())
+            .map(|i| self.out.join(format!("share-{i}.txt")))
+            .collect();
+        (paths, r)
+    }
+}
+
 /// A 2-of-3 ceremony into `dir/sheets`; returns the sheet paths and the ceremony output.
 pub fn ceremony(dir: &Path, extra: &[&str]) -> (Vec<PathBuf>, Run) {
-    let out = dir.join("sheets");
-    let mut args = vec![
-        "ceremony",
-        "--allow-online",
-        "--print-credentials",
-        "--tenant",
-        "contoso",
-        "--threshold",
-        "2",
-        "--share",
-        "Safe A (HQ)",
-        "--share",
-        "Safe B (DR site)=Jane Doe",
-        "--share",
-        "CISO home safe",
-        "--out",
-        out.to_str().unwrap(),
-    ];
-    args.extend_from_slice(extra);
-    let r = run(&args);
-    assert_eq!(r.code, 0, "ceremony failed: {}", r.all());
-    let paths = (1..=3)
-        .map(|i| out.join(format!("share-{i}.txt")))
-        .collect();
-    (paths, r)
+    CeremonyArgs::new(&dir.join("sheets")).args(extra).sheets()
 }
 
 /// The smallest ceremony (tenant c, 2 of 2 shares a and b) into `out`, with `extra` arguments.
 pub fn quick_ceremony(out: &str, extra: &[&str]) -> Run {
-    let mut args = vec![
-        "ceremony",
-        "--allow-online",
-        "--print-credentials",
-        "--tenant",
-        "c",
-        "-k",
-        "2",
-        "--share",
-        "a",
-        "--share",
-        "b",
-        "--out",
-        out,
-    ];
-    args.extend_from_slice(extra);
-    run(&args)
+    CeremonyArgs::small(Path::new(out)).args(extra).run()
 }
 
 /// Passwords printed by a ceremony, in order.
