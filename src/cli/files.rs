@@ -227,11 +227,16 @@ pub fn write_all_atomically(dir: &Path, files: &[OutFile], force: bool) -> Resul
     Ok(temps.into_iter().map(|(_, p)| p).collect())
 }
 
-/// Removal of the temporary files (complete shares) when SIGINT, SIGTERM or SIGHUP arrives
-/// while sheets are written. The handler only reads an immutable list published through an
-/// atomic pointer and calls `unlink`, both safe in a signal handler; then the signal is
-/// raised again with its default action, so the exit status still says what happened.
-// The signal handler is libc: sigaction, unlink and raise, each with its SAFETY note.
+/// What a fatal signal does to the files being written (`signals`): removes the temporary files
+/// (complete shares). Async-signal-safe.
+pub fn on_fatal_signal() {
+    interrupt::remove_registered();
+}
+
+/// Removal of the temporary files (complete shares) when the process is ended by a signal while
+/// sheets are written. The signal handler (`signals`) only reads an immutable list published
+/// through an atomic pointer and calls `unlink`, both safe in a signal handler.
+// unlink(2) on the published list, with its SAFETY note.
 #[allow(unsafe_code)]
 mod interrupt {
     use std::ffi::CString;
@@ -244,9 +249,6 @@ mod interrupt {
     static PUBLISHED: AtomicPtr<Vec<CString>> = AtomicPtr::new(std::ptr::null_mut());
     /// The list being built by the writing thread.
     static PENDING: Mutex<Vec<CString>> = Mutex::new(Vec::new());
-
-    #[cfg(unix)]
-    const SIGNALS: [libc::c_int; 3] = [libc::SIGINT, libc::SIGTERM, libc::SIGHUP];
 
     fn publish(list: Vec<CString>) {
         let new = if list.is_empty() {
@@ -281,53 +283,19 @@ mod interrupt {
         }
     }
 
-    #[cfg(unix)]
-    extern "C" fn on_signal(sig: libc::c_int) {
-        remove_registered();
-        // SAFETY: signal and raise are async-signal-safe.
-        unsafe {
-            libc::signal(sig, libc::SIG_DFL);
-            libc::raise(sig);
-        }
-    }
-
-    /// Installs the handler for as long as it lives; restores the previous actions after.
-    pub struct Guard {
-        #[cfg(unix)]
-        previous: Vec<(libc::c_int, libc::sigaction)>,
-    }
+    /// Arms the removal for as long as it lives; the files registered meanwhile are forgotten
+    /// after (they were renamed into place or removed).
+    pub struct Guard(());
 
     impl Guard {
         pub fn install() -> Self {
-            #[cfg(unix)]
-            {
-                let mut previous = Vec::new();
-                for sig in SIGNALS {
-                    // SAFETY: a zeroed sigaction with a handler of the right type is valid.
-                    unsafe {
-                        let mut act: libc::sigaction = std::mem::zeroed();
-                        act.sa_sigaction = on_signal as *const () as libc::sighandler_t;
-                        libc::sigemptyset(&mut act.sa_mask);
-                        let mut old: libc::sigaction = std::mem::zeroed();
-                        if libc::sigaction(sig, &act, &mut old) == 0 {
-                            previous.push((sig, old));
-                        }
-                    }
-                }
-                Self { previous }
-            }
-            #[cfg(not(unix))]
-            Self {}
+            super::super::signals::install();
+            Self(())
         }
     }
 
     impl Drop for Guard {
         fn drop(&mut self) {
-            #[cfg(unix)]
-            for (sig, old) in &self.previous {
-                // SAFETY: restoring the action saved by `install`.
-                unsafe { libc::sigaction(*sig, old, std::ptr::null_mut()) };
-            }
             PENDING.lock().unwrap_or_else(|e| e.into_inner()).clear();
             publish(Vec::new());
         }

@@ -23,6 +23,7 @@ mod recover;
 mod rekey;
 mod rng;
 mod sheets;
+mod signals;
 mod terminal;
 mod verify;
 

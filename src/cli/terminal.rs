@@ -23,9 +23,6 @@ const CLEAR: &[u8] = b"\x1b[H\x1b[2J";
 /// Erase the scrollback (terminfo's `E3`; the Linux console, xterm, tmux and VTE honour it).
 const CLEAR_SCROLLBACK: &[u8] = b"\x1b[3J";
 
-/// Signals that end the process while a secret is on the screen; each one clears it first.
-const FATAL_SIGNALS: [libc::c_int; 4] = [libc::SIGINT, libc::SIGTERM, libc::SIGHUP, libc::SIGQUIT];
-
 /// Columns and rows of a terminal.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Size {
@@ -255,14 +252,11 @@ fn restore_active_screen() {
     }
 }
 
-extern "C" fn on_fatal_signal(sig: libc::c_int) {
+/// What a fatal signal does to the terminal (`signals`): clears and restores a private screen,
+/// then, at a prompt, puts the terminal's modes back and says so. Async-signal-safe.
+pub fn on_fatal_signal() {
     restore_active_screen();
-    // SAFETY: signal(2) and raise(3) are async-signal-safe. The signal stays blocked until this
-    // handler returns, then the default action ends the process with the usual status.
-    unsafe {
-        libc::signal(sig, libc::SIG_DFL);
-        libc::raise(sig);
-    }
+    restore_prompt_modes();
 }
 
 /// Installs, once per process, a panic hook that clears the screen before the message is printed.
@@ -291,19 +285,10 @@ impl<'t> Screen<'t> {
         RESTORE_LEN.store(restore.len(), Ordering::SeqCst);
         RESTORE_PTR.store(restore.as_mut_ptr(), Ordering::SeqCst);
         ACTIVE_FD.store(tty.file.as_raw_fd(), Ordering::SeqCst);
+        super::signals::install();
         let mut previous = Vec::new();
-        // SAFETY: plain sigaction(2) calls with zero-initialised structs; the handler only calls
-        // async-signal-safe functions.
+        // SAFETY: a plain sigaction(2) call with zero-initialised structs.
         unsafe {
-            for sig in FATAL_SIGNALS {
-                let mut action: libc::sigaction = std::mem::zeroed();
-                action.sa_sigaction = on_fatal_signal as extern "C" fn(libc::c_int) as usize;
-                libc::sigemptyset(&mut action.sa_mask);
-                let mut old: libc::sigaction = std::mem::zeroed();
-                if libc::sigaction(sig, &action, &mut old) == 0 {
-                    previous.push((sig, old));
-                }
-            }
             // Ctrl-Z would stop the process with the secret on screen: ignore it meanwhile.
             let mut ignore: libc::sigaction = std::mem::zeroed();
             ignore.sa_sigaction = libc::SIG_IGN;
@@ -359,13 +344,19 @@ impl Drop for Screen<'_> {
 /// rpassword reads the passphrase with echo and signals off and, on Ctrl-C, raises SIGINT
 /// itself before it restores them, so the default action would leave the shell without echo.
 static PROMPT_TTY: std::sync::OnceLock<Option<(File, libc::termios)>> = std::sync::OnceLock::new();
+/// How many prompts are waiting (0 or 1 in practice): the signal handler acts only then.
+static PROMPTS_WAITING: AtomicUsize = AtomicUsize::new(0);
 
 /// The one line a prompt ended by a signal leaves (prompts come before anything is written).
 const STOPPED_AT_PROMPT: &[u8] = b"\nbreakglass: interrupted at a prompt; nothing was written\n";
 
-extern "C" fn on_prompt_signal(sig: libc::c_int) {
-    // SAFETY: tcsetattr(3), write(2), signal(2) and raise(3) are async-signal-safe; the saved
-    // modes are written once, before the handler is installed, and never change.
+/// Puts the modes saved before the first prompt back and says so, when a prompt is waiting.
+fn restore_prompt_modes() {
+    if PROMPTS_WAITING.load(Ordering::SeqCst) == 0 {
+        return;
+    }
+    // SAFETY: tcsetattr(3) and write(2) are async-signal-safe; the saved modes are written once,
+    // before any prompt is armed, and never change.
     unsafe {
         if let Some(Some((tty, modes))) = PROMPT_TTY.get() {
             libc::tcsetattr(tty.as_raw_fd(), libc::TCSANOW, modes);
@@ -375,16 +366,12 @@ extern "C" fn on_prompt_signal(sig: libc::c_int) {
             STOPPED_AT_PROMPT.as_ptr().cast(),
             STOPPED_AT_PROMPT.len(),
         );
-        libc::signal(sig, libc::SIG_DFL);
-        libc::raise(sig);
     }
 }
 
 /// While a prompt waits for the user: Ctrl-C, SIGTERM or SIGHUP puts the terminal's modes back
 /// (echo on), says so in one line and ends the process with the signal's usual status.
-pub struct PromptGuard {
-    previous: Vec<(libc::c_int, libc::sigaction)>,
-}
+pub struct PromptGuard(());
 
 impl PromptGuard {
     pub fn install() -> PromptGuard {
@@ -394,37 +381,15 @@ impl PromptGuard {
             let mut modes: libc::termios = unsafe { std::mem::zeroed() };
             (unsafe { libc::tcgetattr(tty.as_raw_fd(), &mut modes) } == 0).then_some((tty, modes))
         });
-        let mut previous = Vec::new();
-        // SAFETY: plain sigaction(2) calls with zero-initialised structs; the handler only calls
-        // async-signal-safe functions.
-        unsafe {
-            for sig in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
-                let mut action: libc::sigaction = std::mem::zeroed();
-                action.sa_sigaction = on_prompt_signal as extern "C" fn(libc::c_int) as usize;
-                libc::sigemptyset(&mut action.sa_mask);
-                let mut old: libc::sigaction = std::mem::zeroed();
-                if libc::sigaction(sig, &action, &mut old) == 0 {
-                    if old.sa_sigaction == libc::SIG_IGN {
-                        // Ignored by whoever started us (nohup): it stays ignored.
-                        libc::sigaction(sig, &old, std::ptr::null_mut());
-                    } else {
-                        previous.push((sig, old));
-                    }
-                }
-            }
-        }
-        PromptGuard { previous }
+        super::signals::install();
+        PROMPTS_WAITING.fetch_add(1, Ordering::SeqCst);
+        PromptGuard(())
     }
 }
 
 impl Drop for PromptGuard {
     fn drop(&mut self) {
-        // SAFETY: puts back the dispositions saved in `install`.
-        unsafe {
-            for (sig, old) in self.previous.drain(..) {
-                libc::sigaction(sig, &old, std::ptr::null_mut());
-            }
-        }
+        PROMPTS_WAITING.fetch_sub(1, Ordering::SeqCst);
     }
 }
 
