@@ -1,7 +1,7 @@
 //! Fuzz harness bodies, shared by the cargo-fuzz targets (`fuzz/fuzz_targets/*.rs`) and by the
 //! corpus replay in `tests/fuzz_corpora.rs`, so every corpus and crash input is also checked by
-//! `cargo test`. Only the `breakglass` library, `rand` (to seal a fixed vault) and std are used
-//! here: no libFuzzer types.
+//! `cargo test`. Only `breakglass-core` (with its `testkit`), `rand` (to seal a fixed vault) and
+//! std are used here: no libFuzzer types.
 //!
 //! Each function must never panic on any input; where the parser accepts the input, it asserts
 //! that re-encoding gives back the canonical form (and the same value).
@@ -16,8 +16,9 @@ use breakglass_core::recover::{self, Sourced};
 use breakglass_core::seal::{self, SealPlan, Sealed};
 use breakglass_core::secret::{SecretBytes, SecretString, VaultSecret};
 use breakglass_core::share::Share;
+use breakglass_core::testkit;
 use breakglass_core::text::{self, Block, Header, Kind, TextForm};
-use breakglass_core::vault::{ShareLabel, Vault};
+use breakglass_core::vault::Vault;
 use std::sync::LazyLock;
 
 /// The byte that separates QR payloads in `qr_chunks` inputs (never valid UTF-8).
@@ -315,19 +316,7 @@ pub static FIXED: LazyLock<Fixed> = LazyLock::new(|| {
     };
     let plan = SealPlan {
         vault_id: Some([0x42; 16]),
-        generation: 1,
-        tenant: "contoso.onmicrosoft.com".into(),
-        created: 1_764_028_800,
-        drill_interval_days: 90,
-        threshold: 2,
-        labels: ["Safe A (HQ)", "Safe B (DR site)", "CISO home safe"]
-            .iter()
-            .map(|l| ShareLabel {
-                location: l.to_string(),
-                custodian: String::new(),
-            })
-            .collect(),
-        passphrase: None,
+        ..testkit::params(2, 3)
     };
     let secret = VaultSecret::from_bytes([0x5a; 32]);
     let mut rng = rand::rngs::ChaCha20Rng::seed_from_u64(0xb9_1a55);

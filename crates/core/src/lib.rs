@@ -28,6 +28,9 @@ pub mod policy;
 pub mod primitives;
 pub mod protocol;
 pub mod secret;
+/// Sample ceremony for tests and fuzz targets (the `testkit` feature; never in the binary).
+#[cfg(any(test, feature = "testkit"))]
+pub mod testkit;
 
 pub use format::{contents, document, plan, share, text, untrusted, vault};
 pub use policy::{entra, password, phonetic, placement, totp};

@@ -221,35 +221,12 @@ mod tests {
     use crate::contents::{Entry, VaultContents};
     use crate::seal::{SealPlan, seal};
     use crate::secret::SecretString;
+    use crate::testkit;
     use crate::vault::ShareLabel;
     use rand::SeedableRng;
 
-    pub(crate) fn sealed() -> crate::seal::Sealed {
-        let mut rng = rand::rngs::ChaCha20Rng::seed_from_u64(5);
-        let plan = SealPlan {
-            vault_id: None,
-            generation: 1,
-            tenant: "contoso.onmicrosoft.com".into(),
-            created: 1_764_028_800,
-            drill_interval_days: 90,
-            threshold: 2,
-            labels: ["Safe A (HQ)", "Safe B (DR site)", "CISO home safe"]
-                .iter()
-                .map(|l| ShareLabel {
-                    location: l.to_string(),
-                    custodian: String::new(),
-                })
-                .collect(),
-            passphrase: None,
-        };
-        let contents = VaultContents {
-            entries: vec![Entry::Account {
-                upn: "breakglass1@contoso.onmicrosoft.com".into(),
-                display_name: "Emergency 1".into(),
-                password: SecretString::new("x".repeat(32)),
-            }],
-        };
-        seal(&plan, &contents, &mut rng).unwrap()
+    fn sealed() -> crate::seal::Sealed {
+        testkit::ceremony(&mut rand::rngs::ChaCha20Rng::seed_from_u64(5))
     }
 
     #[test]
@@ -289,30 +266,25 @@ mod tests {
         pass: bool,
     ) -> crate::seal::Sealed {
         let mut rng = rand::rngs::ChaCha20Rng::seed_from_u64(6);
+        let labels = testkit::labels(4)
+            .into_iter()
+            .map(|l| ShareLabel {
+                custodian: custodian.into(),
+                ..l
+            })
+            .collect();
         let plan = SealPlan {
-            vault_id: None,
             generation: 7,
             tenant: "fabrikam.onmicrosoft.com".into(),
             created,
             drill_interval_days: drill_days,
-            threshold: 3,
-            labels: ["Safe A", "Safe B", "Safe C", "Safe D"]
-                .iter()
-                .map(|l| ShareLabel {
-                    location: l.to_string(),
-                    custodian: custodian.into(),
-                })
-                .collect(),
-            passphrase: pass.then(|| {
-                (
-                    crate::secret::Passphrase::new("pw".into()),
-                    crate::kdf::KdfParams {
-                        memory_kib: 8192,
-                        iterations: 1,
-                        parallelism: 1,
-                    },
-                )
-            }),
+            labels,
+            ..testkit::params(3, 4)
+        };
+        let plan = if pass {
+            testkit::with_passphrase(plan)
+        } else {
+            plan
         };
         let contents = VaultContents {
             entries: vec![Entry::Note {
@@ -339,11 +311,11 @@ mod tests {
         assert_eq!(f.next_drill_due, "1971-01-31");
         assert_eq!(
             (f.location.as_str(), f.custodian.as_str()),
-            ("Safe D", "Dana")
+            ("Bank box", "Dana")
         );
         assert!(!f.passphrase);
         // Index 1 is the first label; an index without a label gets none (not a panic).
-        assert_eq!(SheetFacts::new(&s.vault.header, 1).location, "Safe A");
+        assert_eq!(SheetFacts::new(&s.vault.header, 1).location, "Safe A (HQ)");
         assert_eq!(SheetFacts::new(&s.vault.header, 0).location, "");
         assert_eq!(SheetFacts::new(&s.vault.header, 5).location, "");
         let none = sealed_with("", 0, 0, false);

@@ -627,45 +627,16 @@ impl RecoverError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::contents::Entry;
-    use crate::kdf::{KdfParams, MIN_MEMORY_KIB};
+    use crate::kdf::KdfParams;
     use crate::seal::{SealPlan, Sealed, seal};
-    use crate::secret::SecretString;
+    use crate::testkit::{self, SMALL_KDF as SMALL, contents};
     use crate::vault::ShareLabel;
     use rand::SeedableRng;
     use rand::rngs::ChaCha20Rng;
 
-    const SMALL: KdfParams = KdfParams {
-        memory_kib: MIN_MEMORY_KIB,
-        iterations: 1,
-        parallelism: 1,
-    };
-
     fn plan(threshold: u8, n: usize, pass: bool) -> SealPlan {
-        SealPlan {
-            vault_id: None,
-            generation: 1,
-            tenant: "contoso.onmicrosoft.com".into(),
-            created: 1_764_000_000,
-            drill_interval_days: 90,
-            threshold,
-            labels: (0..n)
-                .map(|i| ShareLabel {
-                    location: format!("Safe {i}"),
-                    custodian: String::new(),
-                })
-                .collect(),
-            passphrase: pass.then(|| (Passphrase::new("pw".into()), SMALL)),
-        }
-    }
-
-    fn contents() -> VaultContents {
-        VaultContents {
-            entries: vec![Entry::Note {
-                label: "n".into(),
-                text: SecretString::new("secret text".into()),
-            }],
-        }
+        let p = testkit::params(threshold, n);
+        if pass { testkit::with_passphrase(p) } else { p }
     }
 
     fn make(seed: u64, threshold: u8, n: usize, pass: bool) -> Sealed {
@@ -1158,7 +1129,7 @@ mod tests {
         );
         let r = check(two(), v())
             .unwrap()
-            .open(Some(&Passphrase::new("pw".into())))
+            .open(Some(&testkit::passphrase()))
             .unwrap();
         assert_eq!(r.contents, contents());
         let plain = make(11, 2, 3, false);
@@ -1168,7 +1139,7 @@ mod tests {
                 vsrc(&[("v", &plain.vault)])
             )
             .unwrap()
-            .open(Some(&Passphrase::new("pw".into())))
+            .open(Some(&testkit::passphrase()))
             .unwrap_err(),
             RecoverError::PassphraseNotUsed
         );
@@ -1179,7 +1150,7 @@ mod tests {
             open_with(
                 &costly,
                 &VaultSecret::from_bytes([0; 32]),
-                Some(&Passphrase::new("pw".into()))
+                Some(&testkit::passphrase())
             ),
             Err(RecoverError::Kdf(KdfError::TooExpensive { .. }))
         ));
@@ -1350,7 +1321,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(set.header(), &s.vault.header);
-        let mut u = Recording::new(Some("pw"));
+        let mut u = Recording::new(Some(testkit::PASSPHRASE));
         let r = set.open_asking(&mut u).unwrap();
         assert_eq!(r.contents, contents());
         assert_eq!(u.approved, vec![SMALL]);
@@ -1366,7 +1337,7 @@ mod tests {
         impl Unlock for No {
             fn passphrase(&mut self, _: &str) -> Option<&Passphrase> {
                 static P: std::sync::OnceLock<Passphrase> = std::sync::OnceLock::new();
-                Some(P.get_or_init(|| Passphrase::new("pw".into())))
+                Some(P.get_or_init(testkit::passphrase))
             }
             fn given(&self) -> bool {
                 true
@@ -1433,7 +1404,7 @@ mod tests {
             salt: [7; 16],
         });
         let two = || src(&[("a", &s.shares[0]), ("b", &s.shares[1])]);
-        let pw = Passphrase::new("pw".into());
+        let pw = testkit::passphrase();
         // One copy asks for it: the honest copy opens without it.
         let set = check(two(), vsrc(&[("f", &forged), ("a", &s.vault)])).unwrap();
         assert!(set.needs_passphrase());
@@ -1635,7 +1606,7 @@ mod tests {
                     shares.push(Sourced::new(name.clone(), s.shares[i].clone()));
                     vaults.push(Sourced::new(name, s.vault.clone()));
                 }
-                let mut u = Recording::new(pass.then_some("pw"));
+                let mut u = Recording::new(pass.then_some(testkit::PASSPHRASE));
                 let r = check(shares, vaults).and_then(|set| set.open_asking(&mut u));
                 let r = match r {
                     Ok(r) => r,

@@ -227,44 +227,13 @@ mod tests {
     use crate::contents::Entry;
     use crate::recover::{self, Sourced};
     use crate::secret::SecretString;
+    use crate::testkit::{self, contents};
     use rand::SeedableRng;
     use rand::rngs::ChaCha20Rng;
 
     fn plan(pass: bool) -> SealPlan {
-        SealPlan {
-            vault_id: None,
-            generation: 1,
-            tenant: "contoso.onmicrosoft.com".into(),
-            created: 0,
-            drill_interval_days: 90,
-            threshold: 2,
-            labels: ["A", "B", "C"]
-                .iter()
-                .map(|l| ShareLabel {
-                    location: l.to_string(),
-                    custodian: String::new(),
-                })
-                .collect(),
-            passphrase: pass.then(|| {
-                (
-                    Passphrase::new("pw".into()),
-                    KdfParams {
-                        memory_kib: 8192,
-                        iterations: 1,
-                        parallelism: 1,
-                    },
-                )
-            }),
-        }
-    }
-
-    fn contents() -> VaultContents {
-        VaultContents {
-            entries: vec![Entry::Note {
-                label: "n".into(),
-                text: SecretString::new("secret text".into()),
-            }],
-        }
+        let p = testkit::params(2, 3);
+        if pass { testkit::with_passphrase(p) } else { p }
     }
 
     fn open(
@@ -289,7 +258,7 @@ mod tests {
     fn expand_issues_a_share_on_the_same_polynomial() {
         for pass in [false, true] {
             let mut rng = ChaCha20Rng::seed_from_u64(9);
-            let p = Passphrase::new("pw".into());
+            let p = testkit::passphrase();
             let pp = pass.then_some(&p);
             let s = seal(&plan(pass), &contents(), &mut rng).unwrap();
             let r = open(vec![&s.shares[0], &s.shares[2]], vec![&s.vault], pp).unwrap();
@@ -322,18 +291,6 @@ mod tests {
         }
     }
 
-    fn plan_n(n: usize) -> SealPlan {
-        SealPlan {
-            labels: (0..n)
-                .map(|i| ShareLabel {
-                    location: format!("L{i}"),
-                    custodian: String::new(),
-                })
-                .collect(),
-            ..plan(false)
-        }
-    }
-
     #[test]
     fn the_header_carries_the_plan() {
         let mut rng = ChaCha20Rng::seed_from_u64(10);
@@ -352,7 +309,7 @@ mod tests {
             (5, 1_764_028_800, 30)
         );
         assert_eq!((h.threshold, h.share_count()), (2, 3));
-        assert_eq!(h.tenant, "contoso.onmicrosoft.com");
+        assert_eq!(h.tenant, testkit::TENANT);
         assert_eq!(h.labels, p.labels);
         assert!(h.passphrase.is_none());
         assert_eq!(s.shares.len(), 3);
@@ -369,9 +326,9 @@ mod tests {
         // With a passphrase: the KDF and a random salt are recorded, and it opens only with it.
         let s = seal(&plan(true), &contents(), &mut rng).unwrap();
         let kdf = s.vault.header.passphrase.expect("recorded");
-        assert_eq!(kdf.params.memory_kib, 8192);
+        assert_eq!(kdf.params, testkit::SMALL_KDF);
         assert_ne!(kdf.salt, [0; SALT_BYTES]);
-        let p = Passphrase::new("pw".into());
+        let p = testkit::passphrase();
         let shares = vec![&s.shares[0], &s.shares[1]];
         assert_eq!(
             open(shares.clone(), vec![&s.vault], Some(&p))
@@ -380,7 +337,14 @@ mod tests {
             contents()
         );
         assert!(open(shares.clone(), vec![&s.vault], None).is_err());
-        assert!(open(shares, vec![&s.vault], Some(&Passphrase::new("pW".into()))).is_err());
+        assert!(
+            open(
+                shares,
+                vec![&s.vault],
+                Some(&Passphrase::new("Correct horse battery staple".into()))
+            )
+            .is_err()
+        );
     }
 
     #[test]
@@ -388,13 +352,13 @@ mod tests {
         let mut rng = ChaCha20Rng::seed_from_u64(11);
         for n in [0, 1, 256] {
             assert_eq!(
-                seal(&plan_n(n), &contents(), &mut rng).unwrap_err(),
+                seal(&testkit::params(2, n), &contents(), &mut rng).unwrap_err(),
                 SealError::BadShareCount { n }
             );
         }
-        let two = seal(&plan_n(2), &contents(), &mut rng).unwrap();
+        let two = seal(&testkit::params(2, 2), &contents(), &mut rng).unwrap();
         assert_eq!(two.shares.len(), 2);
-        let all = seal(&plan_n(255), &contents(), &mut rng).unwrap();
+        let all = seal(&testkit::params(2, 255), &contents(), &mut rng).unwrap();
         assert_eq!(all.shares.len(), 255);
         assert_eq!(all.shares[254].index(), 255);
         // 255 shares exist: no 256th.
@@ -409,7 +373,7 @@ mod tests {
             SealError::BadShareCount { n: 256 }
         );
         // 254 shares: one more is possible, and it is share 255.
-        let most = seal(&plan_n(254), &contents(), &mut rng).unwrap();
+        let most = seal(&testkit::params(2, 254), &contents(), &mut rng).unwrap();
         let r = open(
             vec![&most.shares[0], &most.shares[1]],
             vec![&most.vault],
@@ -457,7 +421,7 @@ mod tests {
         let mut rng = ChaCha20Rng::seed_from_u64(13);
         let s = seal(&plan(false), &contents(), &mut rng).unwrap();
         let r = open(vec![&s.shares[0], &s.shares[1]], vec![&s.vault], None).unwrap();
-        let p = Passphrase::new("pw".into());
+        let p = testkit::passphrase();
         assert_eq!(
             expand(&r, ShareLabel::default(), Some(&p), &mut rng).unwrap_err(),
             SealError::PassphraseUnused
@@ -496,11 +460,10 @@ mod tests {
         assert!(e.kind().starts_with("Shamir/"), "{}", e.kind());
         let bad_kdf = SealPlan {
             passphrase: Some((
-                Passphrase::new("pw".into()),
+                testkit::passphrase(),
                 KdfParams {
                     memory_kib: 1,
-                    iterations: 1,
-                    parallelism: 1,
+                    ..testkit::SMALL_KDF
                 },
             )),
             ..plan(false)
