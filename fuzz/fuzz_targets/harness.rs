@@ -19,6 +19,7 @@ use breakglass_core::share::Share;
 use breakglass_core::testkit;
 use breakglass_core::text::{self, Block, Header, Kind, TextForm};
 use breakglass_core::vault::Vault;
+use breakglass_core::vault_id::VaultId;
 use std::sync::LazyLock;
 
 /// The byte that separates QR payloads in `qr_chunks` inputs (never valid UTF-8).
@@ -315,7 +316,7 @@ pub static FIXED: LazyLock<Fixed> = LazyLock::new(|| {
         ],
     };
     let plan = SealPlan {
-        vault_id: Some([0x42; 16]),
+        vault_id: Some(VaultId::from([0x42; 16])),
         ..testkit::params(2, 3)
     };
     let secret = VaultSecret::from_bytes([0x5a; 32]);

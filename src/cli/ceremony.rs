@@ -9,7 +9,6 @@ use breakglass_core::entra;
 use breakglass_core::kdf::KdfParams;
 use breakglass_core::password::{self, PasswordPolicy};
 use breakglass_core::plan::Plan;
-use breakglass_core::recover::display_vault_id;
 use breakglass_core::seal::{self, SealPlan};
 use breakglass_core::secret::SecretString;
 use breakglass_core::totp::Totp;
@@ -557,7 +556,7 @@ pub fn run(args: Args, hardening: &Hardening) -> CliResult {
 
     println!(
         "Vault {} for {}: {} of {} shares recover it{}.",
-        display_vault_id(&h.vault_id),
+        h.vault_id,
         super::visible(&h.tenant),
         h.threshold,
         h.share_count(),

@@ -4,7 +4,7 @@
 use super::harden::Hardening;
 use super::{CliResult, WithCode, exit, fail, inputs, json, output, recover, visible};
 use breakglass_core::document::iso_date;
-use breakglass_core::recover::{Recovered, display_vault_id};
+use breakglass_core::recover::Recovered;
 use breakglass_core::vault::VaultHeader;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -132,7 +132,7 @@ pub fn record(r: &Recovered, purpose: &str, result: &str) -> Record {
         unix: t,
         purpose: purpose.into(),
         result: result.into(),
-        vault_id: display_vault_id(&h.vault_id),
+        vault_id: h.vault_id.to_string(),
         tenant: h.tenant.clone(),
         generation: h.generation,
         shares: r
@@ -199,7 +199,7 @@ fn claimed_header(files: &[PathBuf]) -> Option<VaultHeader> {
 /// Fills a failed record with what the header says (it did not authenticate: the result says
 /// FAILED), so the log still names the vault and generation that were drilled.
 fn describe_vault(rec: &mut Record, h: &VaultHeader) {
-    rec.vault_id = display_vault_id(&h.vault_id);
+    rec.vault_id = h.vault_id.to_string();
     rec.tenant = h.tenant.clone();
     rec.generation = h.generation;
     rec.drill_interval_days = h.drill_interval_days;
@@ -330,15 +330,13 @@ pub fn run_status(args: StatusArgs) -> CliResult {
         args.report.read_from(&g);
         for v in &g.vaults {
             let h = &v.item.header;
-            vaults
-                .entry(display_vault_id(&h.vault_id))
-                .or_insert(Schedule {
-                    tenant: h.tenant.clone(),
-                    generation: h.generation,
-                    interval: h.drill_interval_days,
-                    last: h.created,
-                    last_what: "created".into(),
-                });
+            vaults.entry(h.vault_id.to_string()).or_insert(Schedule {
+                tenant: h.tenant.clone(),
+                generation: h.generation,
+                interval: h.drill_interval_days,
+                last: h.created,
+                last_what: "created".into(),
+            });
         }
         if vaults.is_empty() {
             return fail(exit::BAD_INPUT, "no vault could be read from these sheets");

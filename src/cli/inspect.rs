@@ -2,7 +2,6 @@
 
 use super::{CliResult, exit, fail, inputs, json, output, visible};
 use breakglass_core::document::SheetFacts;
-use breakglass_core::recover::display_vault_id;
 use breakglass_core::vault::VaultHeader;
 use serde::Serialize;
 use std::path::PathBuf;
@@ -93,7 +92,7 @@ fn run_json(g: &inputs::Gathered) -> CliResult {
         sheets.push(JsonSheet {
             source: s.source.clone(),
             kind: "share",
-            vault_id: display_vault_id(&share.vault_id),
+            vault_id: share.vault_id.to_string(),
             generation: share.generation,
             share: Some(JsonShare {
                 index: share.index(),
@@ -112,7 +111,7 @@ fn run_json(g: &inputs::Gathered) -> CliResult {
         sheets.push(JsonSheet {
             source: v.source.clone(),
             kind: "vault",
-            vault_id: display_vault_id(&h.vault_id),
+            vault_id: h.vault_id.to_string(),
             generation: h.generation,
             share: None,
             vault: Some(json_vault(h, None)),
@@ -207,7 +206,7 @@ fn print_text(g: &inputs::Gathered) {
                 );
             }
             None => {
-                println!("  vault:       {}", display_vault_id(&share.vault_id));
+                println!("  vault:       {}", share.vault_id);
                 println!("  generation:  {}", share.generation);
                 println!("  (no vault copy on this sheet: location and dates are not known)");
             }
@@ -221,7 +220,7 @@ fn print_text(g: &inputs::Gathered) {
         println!(
             "{}: vault text only (no share); vault {}, generation {}, {} of {} for {}",
             visible(&v.source),
-            display_vault_id(&h.vault_id),
+            h.vault_id,
             h.generation,
             h.threshold,
             h.share_count(),

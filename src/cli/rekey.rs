@@ -10,7 +10,6 @@ use super::{CliResult, WithCode, enroll, exit, fail, preflight, recover, sheets,
 use breakglass_core::contents::{Entry, VaultContents};
 use breakglass_core::kdf::KdfParams;
 use breakglass_core::password::{self, PasswordPolicy};
-use breakglass_core::recover::display_vault_id;
 use breakglass_core::seal::{self, SealPlan};
 use breakglass_core::vault::ShareLabel;
 use std::path::PathBuf;
@@ -208,10 +207,7 @@ pub fn run(args: Job, mode: Mode, hardening: &Hardening) -> CliResult {
         )?;
         println!(
             "Vault {}: issued share {index} (generation {}, same key). Any {} of the {} shares recover it.",
-            display_vault_id(&old.vault_id),
-            old.generation,
-            old.threshold,
-            index
+            old.vault_id, old.generation, old.threshold, index
         );
         sheets::print_written(&sealed.vault, &pdfs, &sealed.shares);
         println!();
@@ -274,7 +270,7 @@ pub fn run(args: Job, mode: Mode, hardening: &Hardening) -> CliResult {
     let h = &sealed.vault.header;
     println!(
         "Vault {}: generation {} written; {} of {} shares recover it. Generation {} is retired: destroy its sheets once the new ones are in place.",
-        display_vault_id(&h.vault_id),
+        h.vault_id,
         h.generation,
         h.threshold,
         h.share_count(),

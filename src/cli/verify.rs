@@ -9,7 +9,7 @@
 
 use super::{CliResult, WithCode, exit, fail, files, inputs, json, output, prompt};
 use breakglass_core::document;
-use breakglass_core::recover::{self, RecoverError, Sourced, display_vault_id};
+use breakglass_core::recover::{self, RecoverError, Sourced};
 use breakglass_core::share::Share;
 use breakglass_core::vault::Vault;
 use serde::Serialize;
@@ -247,7 +247,7 @@ pub fn run(args: Args) -> CliResult {
     };
 
     // Sheets of another vault: named, and nothing else is judged.
-    let mut groups: BTreeMap<[u8; 16], Vec<String>> = BTreeMap::new();
+    let mut groups: BTreeMap<breakglass_core::VaultId, Vec<String>> = BTreeMap::new();
     for r in reference.iter().flat_map(|r| r.values()) {
         groups
             .entry(r.vault.header.vault_id)
@@ -255,7 +255,7 @@ pub fn run(args: Args) -> CliResult {
             .push(r.file.clone());
     }
     for i in &inputs {
-        let ids: BTreeSet<[u8; 16]> = i
+        let ids: BTreeSet<breakglass_core::VaultId> = i
             .shares
             .iter()
             .map(|s| s.vault_id)
@@ -268,7 +268,7 @@ pub fn run(args: Args) -> CliResult {
     if groups.len() > 1 {
         let g = groups
             .into_iter()
-            .map(|(id, s)| (display_vault_id(&id), s))
+            .map(|(id, s)| (id.to_string(), s))
             .collect();
         return Err(RecoverError::MixedVaults(g)).code(exit::SHARES);
     }
@@ -301,14 +301,14 @@ pub fn run(args: Args) -> CliResult {
     };
     let h = &main.header;
     let n = h.share_count();
-    j.vault_id = display_vault_id(&h.vault_id);
+    j.vault_id = h.vault_id.to_string();
     j.tenant = h.tenant.clone();
     j.generation = h.generation;
     j.threshold = h.threshold;
     j.share_count = n;
     say!(
         "Vault {} of {} (generation {}): {} of {} shares recover it.",
-        display_vault_id(&h.vault_id),
+        h.vault_id,
         super::visible(&h.tenant),
         h.generation,
         h.threshold,

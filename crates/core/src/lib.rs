@@ -10,7 +10,8 @@
 //! ```text
 //!   policy/     entra · password · placement · totp · phonetic   what a ceremony may generate
 //!   protocol/   seal (split + encrypt) · recover (check + combine + open)
-//!   format/     text (§6) · share (§2) · vault (§3) · contents (§5) · document · plan (§11)
+//!   format/     text (§6) · share (§2) · vault (§3) · vault_id · contents (§5) · document
+//!               · plan (§11)
 //!               · untrusted (which characters a field may hold, and how to show the rest)
 //!   primitives/ aead (§4) · kdf (Argon2id) · shamir (GF(2^8), blahaj)
 //!   secret      zeroize-on-drop newtypes for every secret
@@ -32,7 +33,7 @@ pub mod secret;
 #[cfg(any(test, feature = "testkit"))]
 pub mod testkit;
 
-pub use format::{contents, document, plan, share, text, untrusted, vault};
+pub use format::{contents, document, plan, share, text, untrusted, vault, vault_id};
 pub use policy::{entra, password, phonetic, placement, totp};
 pub use primitives::{aead, kdf, shamir};
 pub use protocol::{recover, seal};
@@ -47,6 +48,7 @@ pub use secret::{EncryptionKey, KEY_BYTES, Passphrase, SecretBytes, SecretString
 pub use share::{Share, ShareError};
 pub use text::{Block, TextError, TextForm};
 pub use vault::{ShareLabel, Vault, VaultError, VaultHeader};
+pub use vault_id::VaultId;
 
 /// The length of the random vault id that ties shares, sheets and vault copies together.
 pub const VAULT_ID_BYTES: usize = 16;

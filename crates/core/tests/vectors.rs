@@ -12,6 +12,7 @@ use breakglass_core::share::Share;
 use breakglass_core::testkit::{self, PASSPHRASE, contents};
 use breakglass_core::text::{self, Block, Kind, TextForm};
 use breakglass_core::vault::{ShareLabel, Vault};
+use breakglass_core::vault_id::VaultId;
 use rand::SeedableRng;
 use rand::rngs::ChaCha20Rng;
 use std::path::{Path, PathBuf};
@@ -42,7 +43,7 @@ fn entry_line(e: &Entry) -> String {
 
 /// The kit's sample parameters; the second sheet names its custodian, so vectors carry both a
 /// named and an empty one.
-fn plan(k: u8, n: usize, passphrase: bool, generation: u32, id: Option<[u8; 16]>) -> SealPlan {
+fn plan(k: u8, n: usize, passphrase: bool, generation: u32, id: Option<VaultId>) -> SealPlan {
     let mut p = SealPlan {
         vault_id: id,
         generation,
@@ -76,7 +77,7 @@ fn sealed_gen(
     n: usize,
     pass: bool,
     generation: u32,
-    id: Option<[u8; 16]>,
+    id: Option<VaultId>,
 ) -> Sealed {
     let mut rng = ChaCha20Rng::seed_from_u64(seed);
     let secret = secret_for(seed);
@@ -786,7 +787,8 @@ fn typo(text: &str, prefix: &str) -> String {
 
 /// Encrypts `plaintext` as the contents of `x`'s vault (seed 1, no passphrase).
 fn with_contents(x: &Sealed, plaintext: &[u8]) -> String {
-    let key = breakglass_core::aead::derive_key(&secret_for(1), &x.vault.header.vault_id, None);
+    let key =
+        breakglass_core::aead::derive_key(&secret_for(1), x.vault.header.vault_id.as_bytes(), None);
     let ciphertext = breakglass_core::aead::seal(
         &key,
         &x.vault.nonce,
@@ -1337,7 +1339,8 @@ fn render(v: &Vector) -> String {
                 .stretch(&Passphrase::new(PASSPHRASE.into()), &k.salt)
                 .unwrap()
         });
-        let key = breakglass_core::aead::derive_key(&secret, &h.vault_id, stretched.as_deref());
+        let key =
+            breakglass_core::aead::derive_key(&secret, h.vault_id.as_bytes(), stretched.as_deref());
         out.push_str(&format!(
             "# vault-secret: {}\n",
             hex(secret.expose_secret())

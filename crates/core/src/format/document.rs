@@ -5,7 +5,6 @@
 //! vault file to lose. The PDF sheet prints the same pieces. Decoding takes any mix of blocks
 //! (a file, typed text, QR payloads) through the one text parser.
 
-use crate::recover::{display_vault_id, fingerprint};
 use crate::secret::SecretBytes;
 use crate::share::{Share, ShareError};
 use crate::text::{self, Block, Kind, TextError, TextForm};
@@ -76,8 +75,8 @@ impl SheetFacts {
                 "any {} shares recover the emergency credentials of {}",
                 header.threshold, header.tenant
             ),
-            vault_id: display_vault_id(&header.vault_id),
-            fingerprint: fingerprint(&header.vault_id),
+            vault_id: header.vault_id.to_string(),
+            fingerprint: header.vault_id.fingerprint(),
             generation: header.generation,
             created: iso_date(header.created),
             next_drill_due: due,
@@ -304,8 +303,8 @@ mod tests {
             f.subtitle,
             "any 3 shares recover the emergency credentials of fabrikam.onmicrosoft.com"
         );
-        assert_eq!(f.vault_id, display_vault_id(&s.vault.header.vault_id));
-        assert_eq!(f.fingerprint, fingerprint(&s.vault.header.vault_id));
+        assert_eq!(f.vault_id, s.vault.header.vault_id.to_string());
+        assert_eq!(f.fingerprint, s.vault.header.vault_id.fingerprint());
         assert_eq!((f.generation, f.index, f.threshold, f.count), (7, 4, 3, 4));
         assert_eq!(f.created, "1971-01-01");
         assert_eq!(f.next_drill_due, "1971-01-31");

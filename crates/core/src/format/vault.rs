@@ -10,6 +10,7 @@ use crate::VAULT_ID_BYTES;
 use crate::aead::{NONCE_BYTES, TAG_BYTES};
 use crate::kdf::{KdfError, KdfParams, SALT_BYTES};
 use crate::share::COMMITMENT_BYTES;
+use crate::vault_id::VaultId;
 
 /// Vault format version this build writes (and the newest it reads).
 pub const VAULT_VERSION: u8 = 1;
@@ -70,7 +71,7 @@ pub struct PassphraseKdf {
 /// The header: everything about the vault that is not secret.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct VaultHeader {
-    pub vault_id: [u8; VAULT_ID_BYTES],
+    pub vault_id: VaultId,
     /// Starts at 1; a rekey or rotation makes the next one and retires the older sheets.
     pub generation: u32,
     /// Unix seconds, UTC; the only date ever printed on a sheet.
@@ -97,7 +98,7 @@ impl VaultHeader {
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut v = Vec::with_capacity(128);
         v.push(VAULT_VERSION);
-        v.extend_from_slice(&self.vault_id);
+        v.extend_from_slice(self.vault_id.as_bytes());
         v.extend_from_slice(&self.generation.to_be_bytes());
         v.extend_from_slice(&self.created.to_be_bytes());
         v.extend_from_slice(&self.drill_interval_days.to_be_bytes());
@@ -193,7 +194,7 @@ impl Vault {
             return Err(VaultError::TooLarge { found: b.len() });
         }
         let mut r = Reader { b, at: 1 };
-        let vault_id = r.array::<VAULT_ID_BYTES>("vault id")?;
+        let vault_id = VaultId::from_bytes(r.array::<VAULT_ID_BYTES>("vault id")?);
         let generation = u32::from_be_bytes(r.array("generation")?);
         let created = u64::from_be_bytes(r.array("creation date")?);
         let drill_interval_days = u16::from_be_bytes(r.array("drill interval")?);
@@ -335,7 +336,7 @@ mod tests {
     pub(crate) fn sample(passphrase: bool) -> Vault {
         Vault {
             header: VaultHeader {
-                vault_id: [1; 16],
+                vault_id: VaultId::from([1; 16]),
                 generation: 1,
                 created: 1_764_000_000,
                 drill_interval_days: 90,

@@ -14,6 +14,7 @@ use crate::secret::{Passphrase, VaultSecret};
 use crate::shamir::{self, SharePoint};
 use crate::share::Share;
 use crate::vault::{Vault, VaultHeader};
+use crate::vault_id::VaultId;
 use std::collections::BTreeMap;
 
 /// An item and where it came from ("share-1.txt", "scan2.png", "typed share 1").
@@ -130,21 +131,6 @@ fn describe_groups(g: &[(String, Vec<String>)]) -> String {
         .join("; ")
 }
 
-/// Shows a vault id the way sheets print it: Crockford base32 in groups of four.
-pub fn display_vault_id(id: &[u8]) -> String {
-    let s = crate::text::base32().encode(id);
-    s.as_bytes()
-        .chunks(4)
-        .map(|c| std::str::from_utf8(c).expect("ASCII"))
-        .collect::<Vec<_>>()
-        .join("-")
-}
-
-/// The short fingerprint printed big on sheets: the first 8 characters of the vault id.
-pub fn fingerprint(id: &[u8]) -> String {
-    display_vault_id(id)[..9].to_string()
-}
-
 /// Shares checked against the vault copies, ready to combine.
 #[derive(Debug)]
 pub struct ShareSet {
@@ -163,7 +149,7 @@ pub fn mixed_vaults(shares: &[Sourced<Share>], vaults: &[Sourced<Vault>]) -> Opt
         RecoverError::MixedVaults(
             groups
                 .into_iter()
-                .map(|(id, s)| (display_vault_id(&id), s))
+                .map(|(id, s)| (id.to_string(), s))
                 .collect(),
         )
     })
@@ -173,8 +159,8 @@ pub fn mixed_vaults(shares: &[Sourced<Share>], vaults: &[Sourced<Vault>]) -> Opt
 fn group_sources(
     shares: &[Sourced<Share>],
     vaults: &[Sourced<Vault>],
-) -> BTreeMap<[u8; 16], Vec<String>> {
-    let mut groups: BTreeMap<[u8; 16], Vec<String>> = BTreeMap::new();
+) -> BTreeMap<VaultId, Vec<String>> {
+    let mut groups: BTreeMap<VaultId, Vec<String>> = BTreeMap::new();
     for s in shares {
         groups
             .entry(s.item.vault_id)
@@ -311,7 +297,7 @@ impl Candidate {
         )
     }
 
-    fn id(&self) -> [u8; 16] {
+    fn id(&self) -> VaultId {
         self.vault.header.vault_id
     }
 
@@ -349,10 +335,10 @@ fn left_out(
 ) -> Vec<Rejected> {
     let c = &copies[chosen];
     let h = &c.vault.header;
-    let why = |id: &[u8; 16], generation: u32| -> Option<Rejection> {
+    let why = |id: &VaultId, generation: u32| -> Option<Rejection> {
         if *id != h.vault_id {
             Some(Rejection::OtherVault {
-                vault: display_vault_id(id),
+                vault: id.to_string(),
             })
         } else if generation == h.generation {
             None
@@ -592,7 +578,7 @@ fn open_with(
         (None, None) => None,
         (Some(kdf), Some(p)) => Some(kdf.params.stretch(p, &kdf.salt)?),
     };
-    let key = aead::derive_key(secret, &header.vault_id, stretched.as_deref());
+    let key = aead::derive_key(secret, header.vault_id.as_bytes(), stretched.as_deref());
     let plaintext =
         aead::open(&key, &vault.nonce, &header.to_bytes(), &vault.ciphertext).map_err(|_| {
             if stretched.is_some() {
@@ -672,14 +658,6 @@ mod tests {
     }
 
     #[test]
-    fn vault_ids_are_displayed_in_groups() {
-        let id: Vec<u8> = (0..16).collect();
-        assert_eq!(display_vault_id(&id), "000G-40R4-0M30-E209-185G-R38E-1W");
-        assert_eq!(fingerprint(&id), "000G-40R4");
-        assert_eq!(display_vault_id(&[]), "");
-    }
-
-    #[test]
     fn recovers_with_k_shares_in_index_order() {
         let s = make(1, 2, 3, false);
         let set = check(
@@ -746,21 +724,18 @@ mod tests {
         assert_eq!(groups.len(), 2);
         let ga = groups
             .iter()
-            .find(|(id, _)| *id == display_vault_id(&a.vault.header.vault_id))
+            .find(|(id, _)| *id == a.vault.header.vault_id.to_string())
             .unwrap();
         // The sheet that carries both a share and the vault copy is named once.
         assert_eq!(ga.1, vec!["a1".to_string()]);
         let gb = groups
             .iter()
-            .find(|(id, _)| *id == display_vault_id(&b.vault.header.vault_id))
+            .find(|(id, _)| *id == b.vault.header.vault_id.to_string())
             .unwrap();
         assert_eq!(gb.1, vec!["b1".to_string(), "bv".to_string()]);
         let msg = e.to_string();
         assert!(
-            msg.contains(&format!(
-                "vault {}: a1",
-                display_vault_id(&a.vault.header.vault_id)
-            )),
+            msg.contains(&format!("vault {}: a1", a.vault.header.vault_id)),
             "{msg}"
         );
         assert!(msg.contains("b1, bv"), "{msg}");
@@ -1160,7 +1135,7 @@ mod tests {
     fn authenticated_but_malformed_contents_are_refused() {
         let s = make(12, 2, 3, false);
         let secret = shamir::combine(&[s.shares[0].point(), s.shares[1].point()], 2).unwrap();
-        let key = aead::derive_key(&secret, &s.vault.header.vault_id, None);
+        let key = aead::derive_key(&secret, s.vault.header.vault_id.as_bytes(), None);
         let mut v = s.vault.clone();
         v.ciphertext = aead::seal(
             &key,
@@ -1372,7 +1347,7 @@ mod tests {
         .open(None)
         .unwrap();
         assert_eq!(r.header, s.vault.header);
-        let other_id = display_vault_id(&other.vault.header.vault_id);
+        let other_id = other.vault.header.vault_id.to_string();
         assert_eq!(
             r.rejected,
             vec![
@@ -1482,7 +1457,11 @@ mod tests {
             let n = h.commitments.len();
             match field {
                 0 => h.generation ^= nz(x),
-                1 => h.vault_id[(x % 16) as usize] ^= (nz(x) >> 8) as u8 | 1,
+                1 => {
+                    let mut id = *h.vault_id.as_bytes();
+                    id[(x % 16) as usize] ^= (nz(x) >> 8) as u8 | 1;
+                    h.vault_id = id.into();
+                }
                 2 => h.threshold = 2 + (x % (n as u32 - 1)) as u8,
                 3 => {
                     h.commitments.push([x as u8; 16]);
@@ -1531,7 +1510,8 @@ mod tests {
         }
 
         fn forge_share(s: &Share, field: u8, x: u32) -> Option<Share> {
-            let (mut id, mut g, mut k, mut n) = (s.vault_id, s.generation, s.threshold, s.count);
+            let (mut id, mut g, mut k, mut n) =
+                (*s.vault_id.as_bytes(), s.generation, s.threshold, s.count);
             let mut idx = s.index();
             let mut y = *s.point().expose_y();
             match field {
@@ -1542,7 +1522,7 @@ mod tests {
                 4 => idx = 1 + (x % u32::from(n)) as u8,
                 _ => y[(x % 32) as usize] ^= (x >> 8) as u8 | 1,
             }
-            let f = Share::new(id, g, k, n, SharePoint::new(idx, y));
+            let f = Share::new(id.into(), g, k, n, SharePoint::new(idx, y));
             let b = f.to_bytes();
             (b.expose_secret() != s.to_bytes().expose_secret())
                 .then(|| Share::from_bytes(b.expose_secret()).ok())

@@ -3,7 +3,6 @@
 //! The RNG is a parameter: the CLI passes the OS source, tests pass a seeded one. Nothing here
 //! touches files or prompts.
 
-use crate::VAULT_ID_BYTES;
 use crate::aead::{self, NONCE_BYTES};
 use crate::contents::{ContentsError, VaultContents};
 use crate::kdf::{KdfError, KdfParams, SALT_BYTES};
@@ -12,12 +11,13 @@ use crate::secret::{Passphrase, VaultSecret};
 use crate::shamir::{self, ShamirError};
 use crate::share::Share;
 use crate::vault::{MAX_VAULT_BYTES, PassphraseKdf, ShareLabel, Vault, VaultError, VaultHeader};
+use crate::vault_id::VaultId;
 
 /// Everything needed to seal a vault, except the contents and the randomness.
 #[derive(Clone, Debug)]
 pub struct SealPlan {
     /// `None` for a new vault; the old id when rekeying.
-    pub vault_id: Option<[u8; VAULT_ID_BYTES]>,
+    pub vault_id: Option<VaultId>,
     pub generation: u32,
     pub tenant: String,
     /// Unix seconds, UTC.
@@ -91,11 +91,7 @@ pub fn seal_with_secret<R: rand_core::CryptoRng + ?Sized>(
     let n = n as u8;
     let vault_id = match plan.vault_id {
         Some(id) => id,
-        None => {
-            let mut id = [0u8; VAULT_ID_BYTES];
-            rng.fill_bytes(&mut id);
-            id
-        }
+        None => VaultId::generate(rng),
     };
     let points = shamir::split(secret, plan.threshold, n, rng)?;
     let shares: Vec<Share> = points
@@ -151,7 +147,7 @@ fn encrypt<R: rand_core::CryptoRng + ?Sized>(
         (Some(_), None) => return Err(SealError::PassphraseNeeded),
         (None, Some(_)) => return Err(SealError::PassphraseUnused),
     };
-    let key = aead::derive_key(secret, &header.vault_id, stretched.as_deref());
+    let key = aead::derive_key(secret, header.vault_id.as_bytes(), stretched.as_deref());
     let mut nonce = [0u8; NONCE_BYTES];
     rng.fill_bytes(&mut nonce);
     let ciphertext = aead::seal(&key, &nonce, &header.to_bytes(), &plaintext);
@@ -295,7 +291,7 @@ mod tests {
     fn the_header_carries_the_plan() {
         let mut rng = ChaCha20Rng::seed_from_u64(10);
         let p = SealPlan {
-            vault_id: Some([7; VAULT_ID_BYTES]),
+            vault_id: Some(VaultId::from([7; 16])),
             generation: 5,
             created: 1_764_028_800,
             drill_interval_days: 30,
@@ -303,7 +299,7 @@ mod tests {
         };
         let s = seal(&p, &contents(), &mut rng).unwrap();
         let h = &s.vault.header;
-        assert_eq!(h.vault_id, [7; VAULT_ID_BYTES]);
+        assert_eq!(h.vault_id, VaultId::from([7; 16]));
         assert_eq!(
             (h.generation, h.created, h.drill_interval_days),
             (5, 1_764_028_800, 30)
@@ -315,14 +311,14 @@ mod tests {
         assert_eq!(s.shares.len(), 3);
         for (i, sh) in s.shares.iter().enumerate() {
             assert_eq!(sh.index() as usize, i + 1);
-            assert_eq!(sh.vault_id, [7; VAULT_ID_BYTES]);
+            assert_eq!(sh.vault_id, VaultId::from([7; 16]));
             assert_eq!(h.commitments[i], sh.commitment());
         }
         // A fresh vault gets a random id, different each time.
         let a = seal(&plan(false), &contents(), &mut rng).unwrap();
         let b = seal(&plan(false), &contents(), &mut rng).unwrap();
         assert_ne!(a.vault.header.vault_id, b.vault.header.vault_id);
-        assert_ne!(a.vault.header.vault_id, [0; VAULT_ID_BYTES]);
+        assert_ne!(a.vault.header.vault_id, VaultId::from([0; 16]));
         // With a passphrase: the KDF and a random salt are recorded, and it opens only with it.
         let s = seal(&plan(true), &contents(), &mut rng).unwrap();
         let kdf = s.vault.header.passphrase.expect("recorded");
