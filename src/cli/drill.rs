@@ -140,11 +140,7 @@ pub fn record(r: &Recovered, purpose: &str, result: &str) -> Record {
             .iter()
             .zip(&r.used)
             .map(|(&i, src)| {
-                let l = h
-                    .labels
-                    .get(usize::from(i) - 1)
-                    .cloned()
-                    .unwrap_or_default();
+                let l = h.label(i).cloned().unwrap_or_default();
                 RecordShare {
                     index: i,
                     location: l.location,

@@ -81,12 +81,7 @@ fn run_json(g: &inputs::Gathered) -> CliResult {
             .iter()
             .find(|v| v.source == s.source && v.item.header.vault_id == share.vault_id);
         let integrity = copy.map(|v| {
-            let ok = v
-                .item
-                .header
-                .commitments
-                .get(usize::from(share.index()) - 1)
-                .is_some_and(|c| *c == share.commitment());
+            let ok = v.item.header.commits_to(share);
             if ok { "match" } else { "mismatch" }
         });
         sheets.push(JsonSheet {
@@ -192,10 +187,7 @@ fn print_text(g: &inputs::Gathered) {
                         "not used"
                     }
                 );
-                let ok = h
-                    .commitments
-                    .get(usize::from(share.index()) - 1)
-                    .is_some_and(|c| *c == share.commitment());
+                let ok = h.commits_to(share);
                 println!(
                     "  integrity:   {}",
                     if ok {

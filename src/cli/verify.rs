@@ -201,19 +201,6 @@ fn majority(inputs: &[Input]) -> (Option<Vault>, usize) {
     }
 }
 
-/// Recovery's own check of one share against one vault copy (commitment, threshold,
-/// generation, vault id): true when the share would be used.
-fn share_checks(share: &Share, vault: &Vault) -> bool {
-    match recover::check(
-        vec![Sourced::new("scan", share.clone())],
-        vec![Sourced::new("vault", vault.clone())],
-    ) {
-        Ok(_) => true,
-        Err(RecoverError::NotEnoughShares { rejected, .. }) => rejected.is_empty(),
-        Err(_) => false,
-    }
-}
-
 /// Byte for byte, in constant time (`SecretBytes`'s equality).
 fn same_share(a: &Share, b: &Share) -> bool {
     a.to_bytes() == b.to_bytes()
@@ -342,7 +329,7 @@ pub fn run(args: Args) -> CliResult {
                                 rs.file
                             ));
                             false
-                        } else if !share_checks(s, &rs.vault) {
+                        } else if !rs.vault.header.commits_to(s) {
                             state.problems.push(format!(
                                 "{src}: its share does not check against the vault in {}",
                                 rs.file
@@ -360,7 +347,7 @@ pub fn run(args: Args) -> CliResult {
                     }
                 },
                 None => match expected_vault(Some(i)) {
-                    Some(v) if share_checks(s, &v) => true,
+                    Some(v) if v.header.commits_to(s) => true,
                     Some(_) => {
                         state.problems.push(format!(
                             "{src}: share {i} does not match this vault (recovery would leave it out)"
@@ -429,8 +416,7 @@ pub fn run(args: Args) -> CliResult {
     j.other_problems.extend(stray.iter().cloned());
     let label = |i: u8| {
         main.header
-            .labels
-            .get(usize::from(i).wrapping_sub(1))
+            .label(i)
             .map(|l| l.location.clone())
             .unwrap_or_else(|| "?".into())
     };

@@ -55,11 +55,7 @@ pub fn iso_date(unix_seconds: u64) -> String {
 
 impl SheetFacts {
     pub fn new(header: &VaultHeader, index: u8) -> Self {
-        let label = header
-            .labels
-            .get(usize::from(index).wrapping_sub(1))
-            .cloned()
-            .unwrap_or_default();
+        let label = header.label(index).cloned().unwrap_or_default();
         let due = if header.drill_interval_days == 0 {
             "not scheduled".to_string()
         } else {

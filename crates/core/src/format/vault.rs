@@ -9,7 +9,7 @@
 use crate::VAULT_ID_BYTES;
 use crate::aead::{NONCE_BYTES, TAG_BYTES};
 use crate::kdf::{KdfError, KdfParams, SALT_BYTES};
-use crate::share::COMMITMENT_BYTES;
+use crate::share::{COMMITMENT_BYTES, Share};
 use crate::vault_id::VaultId;
 
 /// Vault format version this build writes (and the newest it reads).
@@ -92,6 +92,31 @@ impl VaultHeader {
     /// Number of shares issued (n).
     pub fn share_count(&self) -> u8 {
         u8::try_from(self.commitments.len()).expect("at most 255 shares by construction")
+    }
+
+    /// The label of share `share_number` (1-based, as printed on its sheet); `None` for 0 or a
+    /// number above the share count, so a forged index cannot underflow or panic.
+    pub fn label(&self, share_number: u8) -> Option<&ShareLabel> {
+        usize::from(share_number)
+            .checked_sub(1)
+            .and_then(|i| self.labels.get(i))
+    }
+
+    /// Whether this header commits to `share`: same vault id, generation and threshold, and the
+    /// commitment for its index (FORMAT.md §3) equal to the share's. Recovery counts a share for
+    /// a vault copy only then, and `verify-print` and `inspect` judge a sheet by the same rule.
+    ///
+    /// # Security
+    /// The header is unauthenticated until the vault opens: this says the share and this copy
+    /// belong together, not that either is genuine.
+    pub fn commits_to(&self, share: &Share) -> bool {
+        share.vault_id == self.vault_id
+            && share.generation == self.generation
+            && share.threshold == self.threshold
+            && usize::from(share.index())
+                .checked_sub(1)
+                .and_then(|i| self.commitments.get(i))
+                .is_some_and(|c| *c == share.commitment())
     }
 
     /// Encodes the header: these bytes are the AEAD's associated data.
@@ -365,6 +390,60 @@ mod tests {
             nonce: [6; 24],
             ciphertext: vec![7; 40],
         }
+    }
+
+    #[test]
+    fn labels_are_found_by_share_number_at_the_edges() {
+        let h = sample(false).header;
+        assert_eq!(h.label(0), None);
+        assert_eq!(h.label(1).map(|l| l.custodian.as_str()), Some("Alice"));
+        assert_eq!(
+            h.label(3).map(|l| l.location.as_str()),
+            Some("CISO home safe")
+        );
+        assert_eq!(h.label(4), None);
+        assert_eq!(h.label(255), None);
+        let full = VaultHeader {
+            labels: crate::testkit::labels(255),
+            commitments: vec![[0; COMMITMENT_BYTES]; 255],
+            ..h
+        };
+        assert_eq!(
+            full.label(255).map(|l| l.location.as_str()),
+            Some("Safe 255")
+        );
+        assert_eq!(full.label(0), None);
+    }
+
+    #[test]
+    fn a_header_commits_to_its_own_shares_only() {
+        use crate::shamir::SharePoint;
+        use rand::SeedableRng;
+        let mut rng = rand::rngs::ChaCha20Rng::seed_from_u64(3);
+        let s = crate::testkit::ceremony(&mut rng);
+        let h = &s.vault.header;
+        assert!(s.shares.iter().all(|share| h.commits_to(share)));
+        let other = crate::testkit::ceremony(&mut rng);
+        assert!(!h.commits_to(&other.shares[0]));
+        // One field changed at a time: each breaks the match.
+        let sh = &s.shares[1];
+        let with = |id: VaultId, generation: u32, k: u8, n: u8, x: u8, y: [u8; 32]| {
+            Share::new(id, generation, k, n, SharePoint::new(x, y))
+        };
+        let y = *sh.point().expose_y();
+        let (id, g, k, n) = (sh.vault_id, sh.generation, sh.threshold, sh.count);
+        assert!(h.commits_to(&with(id, g, k, n, 2, y)));
+        assert!(!h.commits_to(&with(VaultId::from([0; 16]), g, k, n, 2, y)));
+        assert!(!h.commits_to(&with(id, g + 1, k, n, 2, y)));
+        assert!(!h.commits_to(&with(id, g, 3, n, 2, y)));
+        assert!(!h.commits_to(&with(id, g, k, n, 3, y)));
+        let mut y2 = y;
+        y2[31] ^= 1;
+        assert!(!h.commits_to(&with(id, g, k, n, 2, y2)));
+        // Index 0 and indices past the commitments: no match, no panic.
+        assert!(!h.commits_to(&with(id, g, k, 255, 0, y)));
+        assert!(!h.commits_to(&with(id, g, k, 255, 4, y)));
+        assert!(!h.commits_to(&with(id, g, k, 255, 255, y)));
     }
 
     #[test]

@@ -246,7 +246,7 @@ impl Candidate {
         let mut usable: Vec<(usize, Sourced<Share>)> = Vec::new();
         let mut duplicates = Vec::new();
         for (at, s) in shares.iter().enumerate() {
-            if !commits_to(&vault.header, &s.item) {
+            if !vault.header.commits_to(&s.item) {
                 continue;
             }
             let index = s.item.index();
@@ -304,18 +304,6 @@ impl Candidate {
     fn generation(&self) -> u32 {
         self.vault.header.generation
     }
-}
-
-/// Whether a header commits to a share: same vault id, generation and threshold, and the
-/// commitment for its index (FORMAT.md §3) equal to the share's.
-fn commits_to(header: &VaultHeader, share: &Share) -> bool {
-    share.vault_id == header.vault_id
-        && share.generation == header.generation
-        && share.threshold == header.threshold
-        && usize::from(share.index())
-            .checked_sub(1)
-            .and_then(|i| header.commitments.get(i))
-            .is_some_and(|c| *c == share.commitment())
 }
 
 /// Argon2id memory × iterations in KiB·passes; 0 without a passphrase.
