@@ -282,7 +282,7 @@ fn spec_from_flags(args: &Args) -> CliResult<Spec> {
         });
     }
     let labels: Vec<ShareLabel> = args.shares.iter().map(|s| super::parse_share(s)).collect();
-    if labels.len() > 255 {
+    if labels.len() > breakglass_core::MAX_SHARES {
         return fail(
             exit::USAGE,
             format!(
@@ -449,7 +449,7 @@ pub fn run(args: Args, hardening: &Hardening) -> CliResult {
         let shamir_err = breakglass_core::shamir::split(
             &breakglass_core::secret::VaultSecret::from_bytes([0; 32]),
             spec.threshold,
-            spec.labels.len().min(255) as u8,
+            spec.labels.len().min(breakglass_core::MAX_SHARES) as u8,
             &mut super::rng::os_rng()?,
         );
         if let Err(e) = shamir_err {

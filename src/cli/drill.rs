@@ -3,7 +3,7 @@
 
 use super::harden::Hardening;
 use super::{CliResult, WithCode, exit, fail, inputs, json, output, recover, visible};
-use breakglass_core::document::iso_date;
+use breakglass_core::document::{SECONDS_PER_DAY, iso_date, next_drill_date, next_drill_due};
 use breakglass_core::recover::Recovered;
 use breakglass_core::vault::VaultHeader;
 use serde::{Deserialize, Serialize};
@@ -114,14 +114,6 @@ pub struct RecordShare {
     pub source: String,
 }
 
-fn due(from: u64, days: u16) -> String {
-    if days == 0 {
-        "not scheduled".into()
-    } else {
-        iso_date(from + u64::from(days) * 86_400)
-    }
-}
-
 /// The record of a vault that opened.
 pub fn record(r: &Recovered, purpose: &str, result: &str) -> Record {
     let h = &r.header;
@@ -151,7 +143,7 @@ pub fn record(r: &Recovered, purpose: &str, result: &str) -> Record {
             .collect(),
         people: String::new(),
         drill_interval_days: h.drill_interval_days,
-        next_due: due(t, h.drill_interval_days),
+        next_due: next_drill_date(t, h.drill_interval_days),
     }
 }
 
@@ -394,10 +386,9 @@ pub fn run_status(args: StatusArgs) -> CliResult {
         let list: Vec<StatusVault> = vaults
             .iter()
             .map(|(id, s)| {
-                let due_at = s.last + u64::from(s.interval) * 86_400;
-                let scheduled = s.interval != 0;
+                let due_at = next_drill_due(s.last, s.interval);
                 let days = |a: u64, b: u64| {
-                    i64::try_from(a.saturating_sub(b) / 86_400).unwrap_or(i64::MAX)
+                    i64::try_from(a.saturating_sub(b) / SECONDS_PER_DAY).unwrap_or(i64::MAX)
                 };
                 StatusVault {
                     vault_id: id.clone(),
@@ -406,15 +397,9 @@ pub fn run_status(args: StatusArgs) -> CliResult {
                     last_date: iso_date(s.last),
                     last_what: s.last_what.clone(),
                     drill_interval_days: s.interval,
-                    next_due: scheduled.then(|| iso_date(due_at)),
-                    overdue: scheduled && t > due_at,
-                    days_left: scheduled.then(|| {
-                        if t > due_at {
-                            -days(t, due_at)
-                        } else {
-                            days(due_at, t)
-                        }
-                    }),
+                    next_due: due_at.map(iso_date),
+                    overdue: due_at.is_some_and(|d| t > d),
+                    days_left: due_at.map(|d| if t > d { -days(t, d) } else { days(d, t) }),
                 }
             })
             .collect();
@@ -445,14 +430,13 @@ pub fn run_status(args: StatusArgs) -> CliResult {
             iso_date(s.last),
             visible(&s.last_what)
         );
-        if s.interval == 0 {
+        let Some(due_at) = next_drill_due(s.last, s.interval) else {
             println!("  next drill:  not scheduled");
             continue;
-        }
-        let due_at = s.last + u64::from(s.interval) * 86_400;
+        };
         // Counted in calendar days (UTC), as the dates are printed: a sheet made this morning
         // and a drill logged this afternoon both say "in 90 days" for the same due date.
-        let (due_day, today) = (due_at / 86_400, t / 86_400);
+        let (due_day, today) = (due_at / SECONDS_PER_DAY, t / SECONDS_PER_DAY);
         if today > due_day {
             overdue = true;
             println!(

@@ -39,12 +39,13 @@ pub use primitives::{aead, kdf, shamir};
 pub use protocol::{recover, seal};
 
 pub use contents::{ContentsError, Entry, VaultContents};
-pub use document::{DocumentError, SheetText};
+pub use document::{DocumentError, MAX_VAULT_QR_PARTS, SheetText};
 pub use kdf::{KdfError, KdfParams};
 pub use plan::{Plan, PlanError};
 pub use recover::{RecoverError, Recovered, Rejected, Rejection, ShareSet, Sourced};
 pub use seal::{SealError, SealPlan, Sealed};
 pub use secret::{EncryptionKey, KEY_BYTES, Passphrase, SecretBytes, SecretString, VaultSecret};
+pub use shamir::MAX_SHARES;
 pub use share::{Share, ShareError};
 pub use text::{Block, TextError, TextForm};
 pub use vault::{ShareLabel, Vault, VaultError, VaultHeader};

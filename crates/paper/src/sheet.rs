@@ -151,8 +151,8 @@ const VAULT_MAX_MODULE: f32 = 0.75 * MM;
 const MAX_QR_VERSION: i16 = 22;
 /// Up to this many sheets the recovery command names each scan; above, a folder of scans.
 const FEW_SHEETS: u8 = 5;
-/// Most vault parts a sheet prints: a 12,288-byte envelope (FORMAT.md §3) is 984 lines, 31
-/// parts of at most 32 lines (§6.4); the rest is headroom.
+/// Most vault parts a sheet prints: a 12,288-byte envelope (FORMAT.md §3) is 984 lines,
+/// `breakglass_core::MAX_VAULT_QR_PARTS` parts of at most 32 lines (§6.4); the rest is headroom.
 const MAX_VAULT_PARTS: usize = 64;
 /// Smallest font size we shrink text to before giving up.
 pub(crate) const MIN_FONT: f32 = 6.0;
@@ -1850,8 +1850,10 @@ mod tests {
         };
         s.vault_qr = (0..4).map(|_| "Z".repeat(max)).collect();
         let four = pages(&s, Paper::A4);
-        // 31 parts: a vault at the 12,288-byte cap of FORMAT.md §3.
-        s.vault_qr = (0..31).map(|_| "Z".repeat(max)).collect();
+        // A vault at the 12,288-byte cap of FORMAT.md §3.
+        s.vault_qr = (0..breakglass_core::MAX_VAULT_QR_PARTS)
+            .map(|_| "Z".repeat(max))
+            .collect();
         for paper in [Paper::A4, Paper::Letter] {
             assert!(pages(&s, paper) > four + 3, "{paper:?}");
         }

@@ -8,11 +8,19 @@
 use crate::secret::SecretBytes;
 use crate::share::{Share, ShareError};
 use crate::text::{self, Block, Kind, TextError, TextForm};
-use crate::vault::{Vault, VaultError, VaultHeader};
+use crate::vault::{MAX_VAULT_BYTES, Vault, VaultError, VaultHeader};
 use zeroize::Zeroizing;
 
 /// Lines per QR code for the vault: at most ~790 characters, QR version 22 or below at level Q (4 parts fit a sheet).
 pub const VAULT_LINES_PER_QR: usize = 32;
+/// Most QR codes a vault needs: an envelope at the [`MAX_VAULT_BYTES`] cap (FORMAT.md §3) is
+/// 984 base32 lines (§6), 31 codes of [`VAULT_LINES_PER_QR`] lines.
+pub const MAX_VAULT_QR_PARTS: usize = (MAX_VAULT_BYTES * 8)
+    .div_ceil(5)
+    .div_ceil(text::LINE_CHARS)
+    .div_ceil(VAULT_LINES_PER_QR);
+/// Seconds in a day: sheets and the drill log count drill intervals in whole days.
+pub const SECONDS_PER_DAY: u64 = 86_400;
 
 /// Why a document could not be read.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -44,6 +52,18 @@ pub struct SheetFacts {
     pub passphrase: bool,
 }
 
+/// When the next drill is due: `interval_days` after `from` (Unix seconds), or `None` when no
+/// drill is scheduled (interval 0). Saturates: a forged date far in the future is out of range,
+/// not a wrapped one in the past.
+pub fn next_drill_due(from: u64, interval_days: u16) -> Option<u64> {
+    (interval_days != 0).then(|| from.saturating_add(u64::from(interval_days) * SECONDS_PER_DAY))
+}
+
+/// The next drill as sheets and the drill log print it: an ISO date, or "not scheduled".
+pub fn next_drill_date(from: u64, interval_days: u16) -> String {
+    next_drill_due(from, interval_days).map_or_else(|| "not scheduled".into(), iso_date)
+}
+
 /// Formats Unix seconds as an ISO date (UTC).
 pub fn iso_date(unix_seconds: u64) -> String {
     i64::try_from(unix_seconds)
@@ -56,15 +76,6 @@ pub fn iso_date(unix_seconds: u64) -> String {
 impl SheetFacts {
     pub fn new(header: &VaultHeader, index: u8) -> Self {
         let label = header.label(index).cloned().unwrap_or_default();
-        let due = if header.drill_interval_days == 0 {
-            "not scheduled".to_string()
-        } else {
-            iso_date(
-                header
-                    .created
-                    .saturating_add(u64::from(header.drill_interval_days) * 86_400),
-            )
-        };
         Self {
             title: format!("BREAK-GLASS KEY SHARE {index} of {}", header.share_count()),
             subtitle: format!(
@@ -75,7 +86,7 @@ impl SheetFacts {
             fingerprint: header.vault_id.fingerprint(),
             generation: header.generation,
             created: iso_date(header.created),
-            next_drill_due: due,
+            next_drill_due: next_drill_date(header.created, header.drill_interval_days),
             location: label.location,
             custodian: label.custodian,
             index,
@@ -288,6 +299,34 @@ mod tests {
             }],
         };
         seal(&plan, &contents, &mut rng).unwrap()
+    }
+
+    #[test]
+    fn next_drill_is_interval_days_later_or_not_scheduled() {
+        assert_eq!(next_drill_due(testkit::CREATED, 0), None);
+        assert_eq!(next_drill_date(testkit::CREATED, 0), "not scheduled");
+        assert_eq!(next_drill_due(0, 1), Some(86_400));
+        assert_eq!(
+            next_drill_due(testkit::CREATED, 90),
+            Some(testkit::CREATED + 90 * 86_400)
+        );
+        assert_eq!(next_drill_date(testkit::CREATED, 90), "2026-02-23");
+        assert_eq!(
+            next_drill_due(0, u16::MAX),
+            Some(u64::from(u16::MAX) * 86_400)
+        );
+        // A forged date near the end of time saturates instead of wrapping to 1970.
+        assert_eq!(next_drill_due(u64::MAX - 1, 1), Some(u64::MAX));
+        assert_eq!(next_drill_date(u64::MAX - 1, 1), "(date out of range)");
+    }
+
+    #[test]
+    fn a_vault_at_the_size_cap_needs_max_vault_qr_parts_codes() {
+        assert_eq!(MAX_VAULT_QR_PARTS, 31);
+        let most = TextForm::encode(Kind::Vault, &[0xA5; MAX_VAULT_BYTES]).unwrap();
+        assert_eq!(most.qr_chunks(VAULT_LINES_PER_QR).len(), MAX_VAULT_QR_PARTS);
+        let a_part_less = TextForm::encode(Kind::Vault, &[0xA5; MAX_VAULT_BYTES - 400]).unwrap();
+        assert!(a_part_less.qr_chunks(VAULT_LINES_PER_QR).len() < MAX_VAULT_QR_PARTS);
     }
 
     #[test]

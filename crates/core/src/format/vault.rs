@@ -9,6 +9,7 @@
 use crate::VAULT_ID_BYTES;
 use crate::aead::{NONCE_BYTES, TAG_BYTES};
 use crate::kdf::{KdfError, KdfParams, SALT_BYTES};
+use crate::shamir::MAX_SHARES;
 use crate::share::{COMMITMENT_BYTES, Share};
 use crate::vault_id::VaultId;
 
@@ -40,7 +41,7 @@ pub enum VaultError {
     TrailingBytes { extra: usize },
     #[error("the vault is {found} bytes, above the {MAX_VAULT_BYTES}-byte maximum")]
     TooLarge { found: usize },
-    #[error("the vault says {k} of {n}, which is impossible (need 2 ≤ k ≤ n ≤ 255)")]
+    #[error("the vault says {k} of {n}, which is impossible (need 2 ≤ k ≤ n ≤ {MAX_SHARES})")]
     BadThreshold { k: u8, n: u8 },
     #[error("unknown key-derivation method {0} in the vault header: it is damaged or newer")]
     UnknownKdf(u8),
@@ -156,10 +157,10 @@ impl VaultHeader {
     /// [`VaultError`] for an impossible threshold, a KDF out of range or a bad label.
     pub fn validate(&self) -> Result<(), VaultError> {
         let n = self.commitments.len();
-        if self.threshold < 2 || n > 255 || usize::from(self.threshold) > n {
+        if self.threshold < 2 || n > MAX_SHARES || usize::from(self.threshold) > n {
             return Err(VaultError::BadThreshold {
                 k: self.threshold,
-                n: n.min(255) as u8,
+                n: n.min(MAX_SHARES) as u8,
             });
         }
         if self.labels.len() != n {

@@ -8,7 +8,7 @@ use crate::contents::{ContentsError, VaultContents};
 use crate::kdf::{KdfError, KdfParams, SALT_BYTES};
 use crate::recover::Recovered;
 use crate::secret::{Passphrase, VaultSecret};
-use crate::shamir::{self, ShamirError};
+use crate::shamir::{self, MAX_SHARES, ShamirError};
 use crate::share::Share;
 use crate::vault::{MAX_VAULT_BYTES, PassphraseKdf, ShareLabel, Vault, VaultError, VaultHeader};
 use crate::vault_id::VaultId;
@@ -40,7 +40,7 @@ pub struct Sealed {
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum SealError {
-    #[error("{n} shares were asked for: between 2 and 255 are possible")]
+    #[error("{n} shares were asked for: between 2 and {MAX_SHARES} are possible")]
     BadShareCount { n: usize },
     #[error(transparent)]
     Shamir(#[from] ShamirError),
@@ -85,7 +85,7 @@ pub fn seal_with_secret<R: rand_core::CryptoRng + ?Sized>(
     rng: &mut R,
 ) -> Result<Sealed, SealError> {
     let n = plan.labels.len();
-    if !(2..=255).contains(&n) {
+    if !(2..=MAX_SHARES).contains(&n) {
         return Err(SealError::BadShareCount { n });
     }
     let n = n as u8;
@@ -168,7 +168,7 @@ fn encrypt<R: rand_core::CryptoRng + ?Sized>(
 /// share, old and new; old sheets stay valid.
 ///
 /// # Errors
-/// [`SealError`] when 255 shares exist already, or the passphrase is missing.
+/// [`SealError`] when [`MAX_SHARES`] shares exist already, or the passphrase is missing.
 pub fn expand<R: rand_core::CryptoRng + ?Sized>(
     recovered: &Recovered,
     label: ShareLabel,
@@ -177,7 +177,7 @@ pub fn expand<R: rand_core::CryptoRng + ?Sized>(
 ) -> Result<Sealed, SealError> {
     let old = &recovered.header;
     let n = old.commitments.len();
-    if n >= 255 {
+    if n >= MAX_SHARES {
         return Err(SealError::BadShareCount { n: n + 1 });
     }
     let x = (n + 1) as u8;
