@@ -327,19 +327,8 @@ pub fn read_totp(path: &Path) -> CliResult<Vec<Entry>> {
         Totp::from_uri(line)
             .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
             .code(exit::BAD_INPUT)?;
-        let label = line
-            .split_once("://")
-            .and_then(|(_, rest)| rest.split_once('/'))
-            .map(|(_, path)| path.split('?').next().unwrap_or("").to_string())
-            .map(|l| {
-                percent_encoding::percent_decode_str(&l)
-                    .decode_utf8_lossy()
-                    .into_owned()
-            })
-            .filter(|l| !l.is_empty())
-            .unwrap_or_else(|| "TOTP".into());
         out.push(Entry::Totp {
-            label,
+            label: breakglass_core::totp::entry_label(line),
             uri: SecretString::new(line.to_string()),
         });
     }
