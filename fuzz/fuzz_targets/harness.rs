@@ -13,7 +13,7 @@ use breakglass_core::contents::{Entry, VaultContents};
 use breakglass_core::document::{self, Decoded, SheetFacts, SheetText};
 use breakglass_core::plan::Plan;
 use breakglass_core::recover::{self, Sourced};
-use breakglass_core::seal::{self, SealPlan, Sealed};
+use breakglass_core::seal::{self, SealParams, Sealed};
 use breakglass_core::secret::{SecretBytes, SecretString, VaultSecret};
 use breakglass_core::share::Share;
 use breakglass_core::testkit;
@@ -315,7 +315,7 @@ pub static FIXED: LazyLock<Fixed> = LazyLock::new(|| {
             },
         ],
     };
-    let plan = SealPlan {
+    let plan = SealParams {
         vault_id: Some(VaultId::from([0x42; 16])),
         ..testkit::params(2, 3)
     };
@@ -349,7 +349,7 @@ pub fn vault_envelope(data: &[u8]) {
     check_vault(&v);
 
     let f = &*FIXED;
-    let alone = recover::check(fixed_shares(f), vec![Sourced::new("fuzzed", v.clone())])
+    let alone = recover::match_shares(fixed_shares(f), vec![Sourced::new("fuzzed", v.clone())])
         .and_then(|set| set.open(None));
     if let Ok(r) = alone {
         assert_eq!(data, &f.envelope[..], "BUG: an altered vault opened");
@@ -359,7 +359,7 @@ pub fn vault_envelope(data: &[u8]) {
     // Whatever the fuzzed copy claims (another vault, a newer generation, a KDF), the
     // original copy beside it opens and the fuzzed one is named (FORMAT.md §7).
     let original = f.sealed.vault.clone();
-    let r = recover::check(
+    let r = recover::match_shares(
         fixed_shares(f),
         vec![
             Sourced::new("fuzzed", v.clone()),
@@ -493,7 +493,7 @@ pub fn recover_inputs(data: &[u8]) {
             panic!("a KDF was about to run for a forged copy")
         }
     }
-    let r = recover::check(shares, vaults)
+    let r = recover::match_shares(shares, vaults)
         .and_then(|set| set.open_asking(&mut NoKdf))
         .expect("k honest sheets open whatever else is given");
     assert_eq!(r.contents, f.contents);

@@ -9,7 +9,7 @@ use breakglass_core::entra;
 use breakglass_core::kdf::KdfParams;
 use breakglass_core::password::{self, PasswordPolicy};
 use breakglass_core::plan::Plan;
-use breakglass_core::seal::{self, SealPlan};
+use breakglass_core::seal::{self, SealParams};
 use breakglass_core::secret::SecretString;
 use breakglass_core::totp::Totp;
 use breakglass_core::vault::{MAX_VAULT_BYTES, ShareLabel};
@@ -502,7 +502,7 @@ pub fn run(args: Args, hardening: &Hardening) -> CliResult {
         None
     };
     let created = super::unix_now();
-    let plan = SealPlan {
+    let plan = SealParams {
         vault_id: None,
         generation: 1,
         tenant: spec.domain.clone(),

@@ -10,7 +10,7 @@ use super::{CliResult, WithCode, enroll, exit, fail, preflight, recover, sheets,
 use breakglass_core::contents::{Entry, VaultContents};
 use breakglass_core::kdf::KdfParams;
 use breakglass_core::password::{self, PasswordPolicy};
-use breakglass_core::seal::{self, SealPlan};
+use breakglass_core::seal::{self, SealParams};
 use breakglass_core::vault::ShareLabel;
 use std::path::PathBuf;
 
@@ -249,7 +249,7 @@ pub fn run(args: Job, mode: Mode, hardening: &Hardening) -> CliResult {
         .passphrase
         .map(|k| k.params)
         .unwrap_or_else(KdfParams::default);
-    let plan = SealPlan {
+    let plan = SealParams {
         vault_id: Some(old.vault_id),
         generation: old.generation + 1,
         tenant: old.tenant.clone(),

@@ -540,7 +540,7 @@ fn prove_opens(args: &Args, vault: &Vault, shares: &[Sourced<Share>]) -> CliResu
             return Ok("passphrase-not-given");
         }
     };
-    match recover::check(shares.to_vec(), vec![Sourced::new("vault", vault.clone())])
+    match recover::match_shares(shares.to_vec(), vec![Sourced::new("vault", vault.clone())])
         .and_then(|s| s.open(passphrase.as_ref()))
     {
         Ok(r) => {

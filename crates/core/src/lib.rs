@@ -43,7 +43,7 @@ pub use document::{DocumentError, MAX_VAULT_QR_PARTS, SheetText};
 pub use kdf::{KdfError, KdfParams};
 pub use plan::{Plan, PlanError};
 pub use recover::{RecoverError, Recovered, Rejected, Rejection, ShareSet, Sourced};
-pub use seal::{SealError, SealPlan, Sealed};
+pub use seal::{SealError, SealParams, Sealed};
 pub use secret::{EncryptionKey, KEY_BYTES, Passphrase, SecretBytes, SecretString, VaultSecret};
 pub use shamir::MAX_SHARES;
 pub use share::{Share, ShareError};

@@ -1,6 +1,6 @@
 //! The sample ceremony tests and fuzz targets share: seal parameters, contents, a small KDF and
 //! a sealed sample vault, so a test spells out only what it changes
-//! (`SealPlan { threshold: 3, ..testkit::params(3, 5) }`).
+//! (`SealParams { threshold: 3, ..testkit::params(3, 5) }`).
 //!
 //! Compiled for this crate's unit tests and with the `testkit` feature, which only
 //! dev-dependencies and the fuzz build turn on: the release binary never has it. Nothing here
@@ -10,7 +10,7 @@
 
 use crate::contents::{Entry, VaultContents};
 use crate::kdf::{KdfParams, MIN_ITERATIONS, MIN_MEMORY_KIB, MIN_PARALLELISM};
-use crate::seal::{self, SealPlan, Sealed};
+use crate::seal::{self, SealParams, Sealed};
 use crate::secret::{Passphrase, SecretString};
 use crate::vault::ShareLabel;
 
@@ -50,8 +50,8 @@ pub fn labels(n: usize) -> Vec<ShareLabel> {
 }
 
 /// A new `threshold`-of-`n` vault of the sample tenant, generation 1, without a passphrase.
-pub fn params(threshold: u8, n: usize) -> SealPlan {
-    SealPlan {
+pub fn params(threshold: u8, n: usize) -> SealParams {
+    SealParams {
         vault_id: None,
         generation: 1,
         tenant: TENANT.into(),
@@ -69,8 +69,8 @@ pub fn passphrase() -> Passphrase {
 }
 
 /// `params` protected by the sample passphrase, stretched with [`SMALL_KDF`].
-pub fn with_passphrase(params: SealPlan) -> SealPlan {
-    SealPlan {
+pub fn with_passphrase(params: SealParams) -> SealParams {
+    SealParams {
         passphrase: Some((passphrase(), SMALL_KDF)),
         ..params
     }
@@ -126,7 +126,7 @@ mod tests {
         let s = ceremony(&mut ChaCha20Rng::seed_from_u64(1));
         assert_eq!(s.shares.len(), 3);
         assert_eq!(s.vault.header.labels, labels(3));
-        let r = recover::check(
+        let r = recover::match_shares(
             vec![
                 Sourced::new("3", s.shares[2].clone()),
                 Sourced::new("1", s.shares[0].clone()),

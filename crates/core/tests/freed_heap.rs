@@ -21,7 +21,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use breakglass_core::document::{self, SheetText};
 use breakglass_core::password::{self, PasswordPolicy};
 use breakglass_core::recover::{self, Sourced};
-use breakglass_core::seal::{self, SealPlan};
+use breakglass_core::seal::{self, SealParams};
 use breakglass_core::testkit;
 use breakglass_core::totp::Totp;
 use breakglass_core::{Entry, SecretString, VaultContents};
@@ -156,7 +156,7 @@ fn ceremony_and_recover(rng: &mut ChaCha20Rng) {
     }
     let contents = VaultContents { entries };
     contents.check_fields().expect("clean fields");
-    let plan = SealPlan {
+    let plan = SealParams {
         created: 1_790_000_000,
         drill_interval_days: 180,
         ..testkit::params(2, 3)
@@ -189,7 +189,7 @@ fn ceremony_and_recover(rng: &mut ChaCha20Rng) {
                 .map(|v| Sourced::new(source.clone(), v)),
         );
     }
-    let recovered = recover::check(shares, vaults)
+    let recovered = recover::match_shares(shares, vaults)
         .expect("two honest sheets")
         .open(None)
         .expect("opens");

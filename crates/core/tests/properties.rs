@@ -27,7 +27,7 @@ proptest! {
             }
             subset.rotate_left(rot % len);
             let shares: Vec<_> = subset.iter().map(|s| Sourced::new(format!("s{}", s.index()), s.clone())).collect();
-            let result = recover::check(shares, vec![Sourced::new("v", sealed.vault.clone())]).and_then(|s| s.open(None));
+            let result = recover::match_shares(shares, vec![Sourced::new("v", sealed.vault.clone())]).and_then(|s| s.open(None));
             if len == k as usize {
                 prop_assert_eq!(result.unwrap().contents, contents());
             } else {
@@ -46,7 +46,7 @@ proptest! {
                 let guess = blahaj::Sharks((k - 1).max(1)).recover(&points).unwrap();
                 let secret = VaultSecret::from_bytes(guess.try_into().unwrap());
                 let key = aead::derive_key(&secret, sealed.vault.header.vault_id.as_bytes(), None);
-                let opened = aead::open(&key, &sealed.vault.nonce, &sealed.vault.header.to_bytes(), &sealed.vault.ciphertext);
+                let opened = aead::decrypt(&key, &sealed.vault.nonce, &sealed.vault.header.to_bytes(), &sealed.vault.ciphertext);
                 prop_assert!(opened.is_err());
             }
         }

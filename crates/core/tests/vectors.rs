@@ -6,7 +6,7 @@
 
 use breakglass_core::contents::Entry;
 use breakglass_core::recover::{self, Sourced};
-use breakglass_core::seal::{SealPlan, Sealed, seal_with_secret};
+use breakglass_core::seal::{SealParams, Sealed, seal_with_secret};
 use breakglass_core::secret::{Passphrase, VaultSecret};
 use breakglass_core::share::Share;
 use breakglass_core::testkit::{self, PASSPHRASE, contents};
@@ -43,8 +43,8 @@ fn entry_line(e: &Entry) -> String {
 
 /// The kit's sample parameters; the second sheet names its custodian, so vectors carry both a
 /// named and an empty one.
-fn plan(k: u8, n: usize, passphrase: bool, generation: u32, id: Option<VaultId>) -> SealPlan {
-    let mut p = SealPlan {
+fn plan(k: u8, n: usize, passphrase: bool, generation: u32, id: Option<VaultId>) -> SealParams {
+    let mut p = SealParams {
         vault_id: id,
         generation,
         ..testkit::params(k, n)
@@ -789,7 +789,7 @@ fn typo(text: &str, prefix: &str) -> String {
 fn with_contents(x: &Sealed, plaintext: &[u8]) -> String {
     let key =
         breakglass_core::aead::derive_key(&secret_for(1), x.vault.header.vault_id.as_bytes(), None);
-    let ciphertext = breakglass_core::aead::seal(
+    let ciphertext = breakglass_core::aead::encrypt(
         &key,
         &x.vault.nonce,
         &x.vault.header.to_bytes(),
@@ -968,7 +968,7 @@ fn silent_corner_vectors(a: &Sealed, p: &Sealed) -> Vec<Vector> {
         ),
     ];
     // An expanded set (§2): old shares say n = 3, the new share and vault copy n = 4.
-    let opened = recover::check(
+    let opened = recover::match_shares(
         a.shares
             .iter()
             .map(|x| Sourced::new("old", x.clone()))
@@ -1488,7 +1488,7 @@ fn run_vector(text: &str) -> (Result<Vec<String>, String>, Vec<String>) {
             return Err(text_kind(&e));
         }
         let rec = |e: recover::RecoverError| format!("Recover/{}", e.kind());
-        let set = recover::check(g.shares, g.vaults).map_err(rec)?;
+        let set = recover::match_shares(g.shares, g.vaults).map_err(rec)?;
         let r = set.open(pass.as_ref()).map_err(rec)?;
         Ok(r.contents.entries.iter().map(entry_line).collect())
     })();

@@ -225,7 +225,7 @@ impl DocumentError {
 mod tests {
     use super::*;
     use crate::contents::{Entry, VaultContents};
-    use crate::seal::{SealPlan, seal};
+    use crate::seal::{SealParams, seal};
     use crate::secret::SecretString;
     use crate::testkit;
     use crate::vault::ShareLabel;
@@ -279,7 +279,7 @@ mod tests {
                 ..l
             })
             .collect();
-        let plan = SealPlan {
+        let plan = SealParams {
             generation: 7,
             tenant: "fabrikam.onmicrosoft.com".into(),
             created,

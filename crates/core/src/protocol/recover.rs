@@ -176,7 +176,8 @@ fn group_sources(
     groups
 }
 
-/// Checks untrusted shares and vault copies; nothing is combined yet.
+/// Picks the distinct vault copies among untrusted inputs and, for each, the shares its header
+/// commits to ([`VaultHeader::commits_to`]); nothing is combined or decrypted yet.
 ///
 /// No field of any input decides anything here: every distinct vault copy is a candidate, and
 /// a share counts for a copy only if the copy's header commits to it (FORMAT.md §7).
@@ -184,7 +185,7 @@ fn group_sources(
 /// # Errors
 /// [`RecoverError`] when no vault or share is given, or no copy has k checked shares
 /// (`MixedVaults` when the inputs carry more than one vault id, else `NotEnoughShares`).
-pub fn check(
+pub fn match_shares(
     shares: Vec<Sourced<Share>>,
     vaults: Vec<Sourced<Vault>>,
 ) -> Result<ShareSet, RecoverError> {
@@ -225,6 +226,9 @@ pub fn check(
         viable,
     })
 }
+
+/// The old name of [`match_shares`], kept for the end-to-end tests until they use the testkit.
+pub use self::match_shares as check;
 
 /// One distinct vault copy and the shares that check against it.
 #[derive(Debug)]
@@ -567,8 +571,8 @@ fn open_with(
         (Some(kdf), Some(p)) => Some(kdf.params.stretch(p, &kdf.salt)?),
     };
     let key = aead::derive_key(secret, header.vault_id.as_bytes(), stretched.as_deref());
-    let plaintext =
-        aead::open(&key, &vault.nonce, &header.to_bytes(), &vault.ciphertext).map_err(|_| {
+    let plaintext = aead::decrypt(&key, &vault.nonce, &header.to_bytes(), &vault.ciphertext)
+        .map_err(|_| {
             if stretched.is_some() {
                 RecoverError::WrongPassphraseOrAltered
             } else {
@@ -602,13 +606,13 @@ impl RecoverError {
 mod tests {
     use super::*;
     use crate::kdf::KdfParams;
-    use crate::seal::{SealPlan, Sealed, seal};
+    use crate::seal::{SealParams, Sealed, seal};
     use crate::testkit::{self, SMALL_KDF as SMALL, contents};
     use crate::vault::ShareLabel;
     use rand::SeedableRng;
     use rand::rngs::ChaCha20Rng;
 
-    fn plan(threshold: u8, n: usize, pass: bool) -> SealPlan {
+    fn plan(threshold: u8, n: usize, pass: bool) -> SealParams {
         let p = testkit::params(threshold, n);
         if pass { testkit::with_passphrase(p) } else { p }
     }
@@ -648,7 +652,7 @@ mod tests {
     #[test]
     fn recovers_with_k_shares_in_index_order() {
         let s = make(1, 2, 3, false);
-        let set = check(
+        let set = match_shares(
             src(&[("c", &s.shares[2]), ("a", &s.shares[0])]),
             vsrc(&[("c", &s.vault)]),
         )
@@ -669,7 +673,7 @@ mod tests {
         let direct = shamir::combine(&[s.shares[0].point(), s.shares[1].point()], 2).unwrap();
         assert_eq!(r.secret(), &direct);
         // More than k: the first k by index are used.
-        let r = check(
+        let r = match_shares(
             src(&[
                 ("c", &s.shares[2]),
                 ("b", &s.shares[1]),
@@ -688,11 +692,11 @@ mod tests {
     fn nothing_given() {
         let s = make(2, 2, 3, false);
         assert_eq!(
-            check(vec![], vsrc(&[("v", &s.vault)])).unwrap_err(),
+            match_shares(vec![], vsrc(&[("v", &s.vault)])).unwrap_err(),
             RecoverError::NoShares
         );
         assert_eq!(
-            check(src(&[("a", &s.shares[0])]), vec![]).unwrap_err(),
+            match_shares(src(&[("a", &s.shares[0])]), vec![]).unwrap_err(),
             RecoverError::NoVault
         );
     }
@@ -701,7 +705,7 @@ mod tests {
     fn mixed_vaults_are_named() {
         let a = make(3, 2, 3, false);
         let b = make(4, 2, 3, false);
-        let e = check(
+        let e = match_shares(
             src(&[("a1", &a.shares[0]), ("b1", &b.shares[0])]),
             vsrc(&[("a1", &a.vault), ("bv", &b.vault)]),
         )
@@ -730,7 +734,7 @@ mod tests {
         assert!(msg.contains("; vault "), "{msg}");
         // A vault copy alone from another vault is also a mix.
         assert!(matches!(
-            check(
+            match_shares(
                 src(&[("a1", &a.shares[0]), ("a2", &a.shares[1])]),
                 vsrc(&[("bv", &b.vault)])
             ),
@@ -742,7 +746,7 @@ mod tests {
     fn altered_and_duplicate_shares_are_left_out() {
         let s = make(5, 2, 3, false);
         let bad = altered(&s.shares[1]);
-        let set = check(
+        let set = match_shares(
             src(&[
                 ("x", &bad),
                 ("a", &s.shares[0]),
@@ -792,7 +796,7 @@ mod tests {
             3,
             SharePoint::new(1, *s.shares[0].point().expose_y()),
         );
-        let e = check(
+        let e = match_shares(
             src(&[("d", &beyond), ("k", &other_k), ("c", &s.shares[2])]),
             vsrc(&[("v", &s.vault)]),
         )
@@ -826,7 +830,7 @@ mod tests {
     #[test]
     fn not_enough_shares() {
         let s = make(6, 3, 4, false);
-        let e = check(
+        let e = match_shares(
             src(&[("a", &s.shares[0]), ("b", &s.shares[1])]),
             vsrc(&[("v", &s.vault)]),
         )
@@ -846,7 +850,7 @@ mod tests {
         );
         // Exactly k is enough.
         assert!(
-            check(
+            match_shares(
                 src(&[
                     ("a", &s.shares[0]),
                     ("b", &s.shares[1]),
@@ -873,7 +877,7 @@ mod tests {
     fn older_generations_are_retired_once_the_newer_opens() {
         let g1 = make(7, 2, 3, false);
         let g2 = rekeyed(&g1, 8);
-        let set = check(
+        let set = match_shares(
             src(&[
                 ("old", &g1.shares[0]),
                 ("n1", &g2.shares[0]),
@@ -929,7 +933,7 @@ mod tests {
         );
         // Only the old vault copy with a new share: one share checks against it.
         assert!(matches!(
-            check(
+            match_shares(
                 src(&[("old", &g1.shares[0]), ("n1", &g2.shares[0])]),
                 vsrc(&[("oldv", &g1.vault)]),
             )
@@ -937,7 +941,7 @@ mod tests {
             RecoverError::NotEnoughShares { given: 1, .. }
         ));
         // Shares of another generation count as left out when too few remain.
-        let e = check(
+        let e = match_shares(
             src(&[
                 ("o1", &g1.shares[0]),
                 ("o2", &g1.shares[1]),
@@ -952,7 +956,7 @@ mod tests {
         ));
         // A newer copy that cannot open retires nothing: the old quorum opens, and the newer
         // copy is named as unverified.
-        let r = check(
+        let r = match_shares(
             src(&[("o1", &g1.shares[0]), ("o2", &g1.shares[1])]),
             vsrc(&[("v", &g2.vault), ("ov", &g1.vault)]),
         )
@@ -971,7 +975,7 @@ mod tests {
             }]
         );
         // Both generations complete: the newer one opens, whatever the order.
-        let r = check(
+        let r = match_shares(
             src(&[
                 ("o1", &g1.shares[0]),
                 ("o2", &g1.shares[1]),
@@ -1000,7 +1004,7 @@ mod tests {
         // Another copy of the same vault whose ciphertext is damaged, carried by more sheets.
         let mut damaged = s.vault.clone();
         damaged.ciphertext[0] ^= 1;
-        let set = check(
+        let set = match_shares(
             src(&[("a", &s.shares[0]), ("b", &s.shares[1])]),
             vsrc(&[("d1", &damaged), ("d2", &damaged), ("good", &s.vault)]),
         )
@@ -1012,7 +1016,7 @@ mod tests {
         let r = set.open(None).unwrap();
         assert_eq!(r.contents, contents());
         // Only damaged copies: the first error is reported.
-        let e = check(
+        let e = match_shares(
             src(&[("a", &s.shares[0]), ("b", &s.shares[1])]),
             vsrc(&[("d1", &damaged)]),
         )
@@ -1024,7 +1028,7 @@ mod tests {
         // even when carried more often.
         let mut forged = s.vault.clone();
         forged.header.commitments[1] = [0; 16];
-        let set = check(
+        let set = match_shares(
             src(&[("a", &s.shares[0]), ("b", &s.shares[1])]),
             vsrc(&[("f1", &forged), ("f2", &forged), ("good", &s.vault)]),
         )
@@ -1044,7 +1048,7 @@ mod tests {
             vec![vec!["good".to_string()], vec!["f1".into(), "f2".into()]]
         );
         // A forged copy under which too few shares check is dropped from the candidates.
-        let set = check(
+        let set = match_shares(
             src(&[("a", &s.shares[0]), ("b", &s.shares[1])]),
             vsrc(&[("good", &s.vault), ("f1", &forged), ("f2", &forged)]),
         )
@@ -1054,7 +1058,7 @@ mod tests {
         assert_eq!(r.header, s.vault.header);
         // Two copies under which the same number of shares check, carried equally: input
         // order decides.
-        let set = check(
+        let set = match_shares(
             src(&[("a", &s.shares[0]), ("b", &s.shares[1])]),
             vsrc(&[("good", &s.vault), ("d1", &damaged)]),
         )
@@ -1063,7 +1067,7 @@ mod tests {
         assert_eq!(set.viable, 2);
         assert_eq!(set.copies[0].sources.len(), 1);
         // Identical copies are counted, not repeated.
-        let set = check(
+        let set = match_shares(
             src(&[("a", &s.shares[0]), ("b", &s.shares[1])]),
             vsrc(&[("g1", &s.vault), ("g2", &s.vault), ("g3", &s.vault)]),
         )
@@ -1077,27 +1081,27 @@ mod tests {
         let s = make(10, 2, 3, true);
         let two = || src(&[("a", &s.shares[0]), ("b", &s.shares[1])]);
         let v = || vsrc(&[("v", &s.vault)]);
-        let set = check(two(), v()).unwrap();
+        let set = match_shares(two(), v()).unwrap();
         assert!(set.needs_passphrase());
         assert_eq!(
             set.open(None).unwrap_err(),
             RecoverError::PassphraseRequired
         );
         assert_eq!(
-            check(two(), v())
+            match_shares(two(), v())
                 .unwrap()
                 .open(Some(&Passphrase::new("wrong".into())))
                 .unwrap_err(),
             RecoverError::WrongPassphraseOrAltered
         );
-        let r = check(two(), v())
+        let r = match_shares(two(), v())
             .unwrap()
             .open(Some(&testkit::passphrase()))
             .unwrap();
         assert_eq!(r.contents, contents());
         let plain = make(11, 2, 3, false);
         assert_eq!(
-            check(
+            match_shares(
                 src(&[("a", &plain.shares[0]), ("b", &plain.shares[1])]),
                 vsrc(&[("v", &plain.vault)])
             )
@@ -1125,14 +1129,14 @@ mod tests {
         let secret = shamir::combine(&[s.shares[0].point(), s.shares[1].point()], 2).unwrap();
         let key = aead::derive_key(&secret, s.vault.header.vault_id.as_bytes(), None);
         let mut v = s.vault.clone();
-        v.ciphertext = aead::seal(
+        v.ciphertext = aead::encrypt(
             &key,
             &v.nonce,
             &v.header.to_bytes(),
             &crate::secret::SecretBytes::new(vec![1, 0, 0]),
         );
         assert_eq!(
-            check(
+            match_shares(
                 src(&[("a", &s.shares[0]), ("b", &s.shares[1])]),
                 vsrc(&[("v", &v)])
             )
@@ -1185,7 +1189,7 @@ mod tests {
         let mut forged = s.vault.clone();
         forged.header.generation = 2;
         let forged = reparsed(&forged);
-        let r = check(
+        let r = match_shares(
             src(&[("a", &s.shares[0]), ("b", &s.shares[1])]),
             vsrc(&[("forged", &forged), ("a", &s.vault), ("b", &s.vault)]),
         )
@@ -1216,7 +1220,7 @@ mod tests {
             3,
             SharePoint::new(3, *s.shares[2].point().expose_y()),
         );
-        let r = check(
+        let r = match_shares(
             src(&[
                 ("forged", &forged),
                 ("a", &s.shares[0]),
@@ -1249,7 +1253,7 @@ mod tests {
         let forged = reparsed(&forged);
         let two = || src(&[("a", &s.shares[0]), ("b", &s.shares[1])]);
         // Listed first and carried as often as the honest copy: no KDF goes first.
-        let set = check(two(), vsrc(&[("forged", &forged), ("a", &s.vault)])).unwrap();
+        let set = match_shares(two(), vsrc(&[("forged", &forged), ("a", &s.vault)])).unwrap();
         let mut u = Recording::new(None);
         let r = set.open_asking(&mut u).unwrap();
         assert!(u.asked.is_empty(), "asked for {:?}", u.asked);
@@ -1257,7 +1261,7 @@ mod tests {
         assert_eq!(r.rejected[0].reason, Rejection::VaultDiffers);
         // Carried more often, the forged copy is tried first; without a passphrase it is
         // skipped and the honest copy still opens.
-        let set = check(
+        let set = match_shares(
             two(),
             vsrc(&[("f1", &forged), ("f2", &forged), ("a", &s.vault)]),
         )
@@ -1278,7 +1282,7 @@ mod tests {
             parallelism: 1,
         };
         let forged = reparsed(&forged);
-        let set = check(
+        let set = match_shares(
             src(&[("a", &s.shares[0]), ("b", &s.shares[1])]),
             vsrc(&[("forged", &forged), ("a", &s.vault)]),
         )
@@ -1309,7 +1313,7 @@ mod tests {
                 false
             }
         }
-        let e = check(
+        let e = match_shares(
             src(&[("a", &s.shares[0]), ("b", &s.shares[1])]),
             vsrc(&[("forged", &forged)]),
         )
@@ -1323,7 +1327,7 @@ mod tests {
     fn foreign_sheets_do_not_block_a_quorum() {
         let s = make(24, 2, 3, false);
         let other = make(25, 2, 3, false);
-        let r = check(
+        let r = match_shares(
             src(&[
                 ("x", &other.shares[0]),
                 ("a", &s.shares[0]),
@@ -1369,11 +1373,11 @@ mod tests {
         let two = || src(&[("a", &s.shares[0]), ("b", &s.shares[1])]);
         let pw = testkit::passphrase();
         // One copy asks for it: the honest copy opens without it.
-        let set = check(two(), vsrc(&[("f", &forged), ("a", &s.vault)])).unwrap();
+        let set = match_shares(two(), vsrc(&[("f", &forged), ("a", &s.vault)])).unwrap();
         assert!(set.needs_passphrase());
         assert_eq!(set.open(Some(&pw)).unwrap().header, s.vault.header);
         assert_eq!(
-            check(two(), vsrc(&[("a", &s.vault)]))
+            match_shares(two(), vsrc(&[("a", &s.vault)]))
                 .unwrap()
                 .open(Some(&pw))
                 .unwrap_err(),
@@ -1385,7 +1389,7 @@ mod tests {
     fn a_copy_from_before_expand_is_named_as_such() {
         let mut rng = ChaCha20Rng::seed_from_u64(27);
         let s = make(27, 2, 3, false);
-        let r = check(
+        let r = match_shares(
             src(&[("a", &s.shares[0]), ("b", &s.shares[1])]),
             vsrc(&[("a", &s.vault)]),
         )
@@ -1393,7 +1397,7 @@ mod tests {
         .open(None)
         .unwrap();
         let e = crate::seal::expand(&r, ShareLabel::default(), None, &mut rng).unwrap();
-        let r = check(
+        let r = match_shares(
             src(&[("a", &s.shares[0]), ("new", &e.shares[0])]),
             vsrc(&[("a", &s.vault), ("new", &e.vault)]),
         )
@@ -1575,7 +1579,7 @@ mod tests {
                     vaults.push(Sourced::new(name, s.vault.clone()));
                 }
                 let mut u = Recording::new(pass.then_some(testkit::PASSPHRASE));
-                let r = check(shares, vaults).and_then(|set| set.open_asking(&mut u));
+                let r = match_shares(shares, vaults).and_then(|set| set.open_asking(&mut u));
                 let r = match r {
                     Ok(r) => r,
                     Err(e) => return Err(TestCaseError::fail(format!("did not open: {e}"))),

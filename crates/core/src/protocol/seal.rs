@@ -13,9 +13,10 @@ use crate::share::Share;
 use crate::vault::{MAX_VAULT_BYTES, PassphraseKdf, ShareLabel, Vault, VaultError, VaultHeader};
 use crate::vault_id::VaultId;
 
-/// Everything needed to seal a vault, except the contents and the randomness.
+/// Everything needed to seal a vault, except the contents and the randomness. (Not the user's
+/// plan file, [`crate::plan::Plan`]: the CLI turns a plan or its flags into these.)
 #[derive(Clone, Debug)]
-pub struct SealPlan {
+pub struct SealParams {
     /// `None` for a new vault; the old id when rekeying.
     pub vault_id: Option<VaultId>,
     pub generation: u32,
@@ -28,6 +29,9 @@ pub struct SealPlan {
     pub labels: Vec<ShareLabel>,
     pub passphrase: Option<(Passphrase, KdfParams)>,
 }
+
+/// The old name of [`SealParams`], kept for the end-to-end tests until they use the testkit.
+pub type SealPlan = SealParams;
 
 /// A sealed vault and its shares (index 1 first).
 #[derive(Debug)]
@@ -66,12 +70,12 @@ pub enum SealError {
 /// [`SealError`] for an impossible threshold or share count, bad labels, KDF parameters out of
 /// range, empty or oversized contents.
 pub fn seal<R: rand_core::CryptoRng + ?Sized>(
-    plan: &SealPlan,
+    params: &SealParams,
     contents: &VaultContents,
     rng: &mut R,
 ) -> Result<Sealed, SealError> {
     let secret = VaultSecret::generate(rng);
-    seal_with_secret(plan, contents, &secret, rng)
+    seal_with_secret(params, contents, &secret, rng)
 }
 
 /// As [`seal`], with a given secret (tests and known-answer vectors).
@@ -79,26 +83,26 @@ pub fn seal<R: rand_core::CryptoRng + ?Sized>(
 /// # Errors
 /// As [`seal`].
 pub fn seal_with_secret<R: rand_core::CryptoRng + ?Sized>(
-    plan: &SealPlan,
+    params: &SealParams,
     contents: &VaultContents,
     secret: &VaultSecret,
     rng: &mut R,
 ) -> Result<Sealed, SealError> {
-    let n = plan.labels.len();
+    let n = params.labels.len();
     if !(2..=MAX_SHARES).contains(&n) {
         return Err(SealError::BadShareCount { n });
     }
     let n = n as u8;
-    let vault_id = match plan.vault_id {
+    let vault_id = match params.vault_id {
         Some(id) => id,
         None => VaultId::generate(rng),
     };
-    let points = shamir::split(secret, plan.threshold, n, rng)?;
+    let points = shamir::split(secret, params.threshold, n, rng)?;
     let shares: Vec<Share> = points
         .into_iter()
-        .map(|p| Share::new(vault_id, plan.generation, plan.threshold, n, p))
+        .map(|p| Share::new(vault_id, params.generation, params.threshold, n, p))
         .collect();
-    let passphrase = match &plan.passphrase {
+    let passphrase = match &params.passphrase {
         None => None,
         Some((_, params)) => {
             params.check()?;
@@ -112,20 +116,20 @@ pub fn seal_with_secret<R: rand_core::CryptoRng + ?Sized>(
     };
     let header = VaultHeader {
         vault_id,
-        generation: plan.generation,
-        created: plan.created,
-        drill_interval_days: plan.drill_interval_days,
-        threshold: plan.threshold,
+        generation: params.generation,
+        created: params.created,
+        drill_interval_days: params.drill_interval_days,
+        threshold: params.threshold,
         passphrase,
         commitments: shares.iter().map(Share::commitment).collect(),
-        tenant: plan.tenant.clone(),
-        labels: plan.labels.clone(),
+        tenant: params.tenant.clone(),
+        labels: params.labels.clone(),
     };
     let vault = encrypt(
         header,
         contents,
         secret,
-        plan.passphrase.as_ref().map(|(p, _)| p),
+        params.passphrase.as_ref().map(|(p, _)| p),
         rng,
     )?;
     Ok(Sealed { vault, shares })
@@ -150,7 +154,7 @@ fn encrypt<R: rand_core::CryptoRng + ?Sized>(
     let key = aead::derive_key(secret, header.vault_id.as_bytes(), stretched.as_deref());
     let mut nonce = [0u8; NONCE_BYTES];
     rng.fill_bytes(&mut nonce);
-    let ciphertext = aead::seal(&key, &nonce, &header.to_bytes(), &plaintext);
+    let ciphertext = aead::encrypt(&key, &nonce, &header.to_bytes(), &plaintext);
     let vault = Vault {
         header,
         nonce,
@@ -227,7 +231,7 @@ mod tests {
     use rand::SeedableRng;
     use rand::rngs::ChaCha20Rng;
 
-    fn plan(pass: bool) -> SealPlan {
+    fn params(pass: bool) -> SealParams {
         let p = testkit::params(2, 3);
         if pass { testkit::with_passphrase(p) } else { p }
     }
@@ -237,7 +241,7 @@ mod tests {
         vaults: Vec<&Vault>,
         pass: Option<&Passphrase>,
     ) -> Result<Recovered, recover::RecoverError> {
-        recover::check(
+        recover::match_shares(
             shares
                 .into_iter()
                 .map(|s| Sourced::new(format!("s{}", s.index()), s.clone()))
@@ -256,7 +260,7 @@ mod tests {
             let mut rng = ChaCha20Rng::seed_from_u64(9);
             let p = testkit::passphrase();
             let pp = pass.then_some(&p);
-            let s = seal(&plan(pass), &contents(), &mut rng).unwrap();
+            let s = seal(&params(pass), &contents(), &mut rng).unwrap();
             let r = open(vec![&s.shares[0], &s.shares[2]], vec![&s.vault], pp).unwrap();
             let label = ShareLabel {
                 location: "D".into(),
@@ -288,14 +292,14 @@ mod tests {
     }
 
     #[test]
-    fn the_header_carries_the_plan() {
+    fn the_header_carries_the_params() {
         let mut rng = ChaCha20Rng::seed_from_u64(10);
-        let p = SealPlan {
+        let p = SealParams {
             vault_id: Some(VaultId::from([7; 16])),
             generation: 5,
             created: 1_764_028_800,
             drill_interval_days: 30,
-            ..plan(false)
+            ..params(false)
         };
         let s = seal(&p, &contents(), &mut rng).unwrap();
         let h = &s.vault.header;
@@ -315,12 +319,12 @@ mod tests {
             assert_eq!(h.commitments[i], sh.commitment());
         }
         // A fresh vault gets a random id, different each time.
-        let a = seal(&plan(false), &contents(), &mut rng).unwrap();
-        let b = seal(&plan(false), &contents(), &mut rng).unwrap();
+        let a = seal(&params(false), &contents(), &mut rng).unwrap();
+        let b = seal(&params(false), &contents(), &mut rng).unwrap();
         assert_ne!(a.vault.header.vault_id, b.vault.header.vault_id);
         assert_ne!(a.vault.header.vault_id, VaultId::from([0; 16]));
         // With a passphrase: the KDF and a random salt are recorded, and it opens only with it.
-        let s = seal(&plan(true), &contents(), &mut rng).unwrap();
+        let s = seal(&params(true), &contents(), &mut rng).unwrap();
         let kdf = s.vault.header.passphrase.expect("recorded");
         assert_eq!(kdf.params, testkit::SMALL_KDF);
         assert_ne!(kdf.salt, [0; SALT_BYTES]);
@@ -396,18 +400,18 @@ mod tests {
     #[test]
     fn size_limit_is_exact() {
         let mut rng = ChaCha20Rng::seed_from_u64(12);
-        let base = seal(&plan(false), &big(1000), &mut rng).unwrap();
+        let base = seal(&params(false), &big(1000), &mut rng).unwrap();
         let fits = 1000 + MAX_VAULT_BYTES - base.vault.to_bytes().len();
-        let s = seal(&plan(false), &big(fits), &mut rng).unwrap();
+        let s = seal(&params(false), &big(fits), &mut rng).unwrap();
         assert_eq!(s.vault.to_bytes().len(), MAX_VAULT_BYTES);
         assert_eq!(
-            seal(&plan(false), &big(fits + 1), &mut rng).unwrap_err(),
+            seal(&params(false), &big(fits + 1), &mut rng).unwrap_err(),
             SealError::TooLarge {
                 size: MAX_VAULT_BYTES + 1
             }
         );
         assert_eq!(
-            seal(&plan(false), &VaultContents::default(), &mut rng).unwrap_err(),
+            seal(&params(false), &VaultContents::default(), &mut rng).unwrap_err(),
             SealError::Contents(ContentsError::Empty)
         );
     }
@@ -415,7 +419,7 @@ mod tests {
     #[test]
     fn expand_checks_the_passphrase_against_the_header() {
         let mut rng = ChaCha20Rng::seed_from_u64(13);
-        let s = seal(&plan(false), &contents(), &mut rng).unwrap();
+        let s = seal(&params(false), &contents(), &mut rng).unwrap();
         let r = open(vec![&s.shares[0], &s.shares[1]], vec![&s.vault], None).unwrap();
         let p = testkit::passphrase();
         assert_eq!(
@@ -447,14 +451,14 @@ mod tests {
             assert_eq!(e.kind(), kind);
         }
         let mut rng = ChaCha20Rng::seed_from_u64(14);
-        let bad_k = SealPlan {
+        let bad_k = SealParams {
             threshold: 4,
-            ..plan(false)
+            ..params(false)
         };
         let e = seal(&bad_k, &contents(), &mut rng).unwrap_err();
         assert!(matches!(e, SealError::Shamir(_)));
         assert!(e.kind().starts_with("Shamir/"), "{}", e.kind());
-        let bad_kdf = SealPlan {
+        let bad_kdf = SealParams {
             passphrase: Some((
                 testkit::passphrase(),
                 KdfParams {
@@ -462,13 +466,13 @@ mod tests {
                     ..testkit::SMALL_KDF
                 },
             )),
-            ..plan(false)
+            ..params(false)
         };
         let e = seal(&bad_kdf, &contents(), &mut rng).unwrap_err();
         assert!(e.kind().starts_with("Kdf/"), "{}", e.kind());
-        let bad_label = SealPlan {
+        let bad_label = SealParams {
             tenant: "x".repeat(300),
-            ..plan(false)
+            ..params(false)
         };
         let e = seal(&bad_label, &contents(), &mut rng).unwrap_err();
         assert!(e.kind().starts_with("Vault/"), "{}", e.kind());
