@@ -1,7 +1,7 @@
 //! Fuzz harness bodies, shared by the cargo-fuzz targets (`fuzz/fuzz_targets/*.rs`) and by the
 //! corpus replay in `tests/fuzz_corpora.rs`, so every corpus and crash input is also checked by
-//! `cargo test`. Only the `breakglass` library, `rand` (to seal a fixed vault) and std are used
-//! here: no libFuzzer types.
+//! `cargo test`. Only `breakglass-core` (with its `testkit`), `rand` (to seal a fixed vault) and
+//! std are used here: no libFuzzer types.
 //!
 //! Each function must never panic on any input; where the parser accepts the input, it asserts
 //! that re-encoding gives back the canonical form (and the same value).
@@ -9,15 +9,17 @@
 // Each fuzz target uses one of these functions; the others are dead code there.
 #![allow(dead_code)]
 
-use breakglass_core::contents::{Entry, VaultContents};
+use breakglass_core::contents::VaultContents;
 use breakglass_core::document::{self, Decoded, ShareDocument, SheetFacts};
 use breakglass_core::plan::Plan;
 use breakglass_core::recover::{self, Sourced};
-use breakglass_core::seal::{self, SealPlan, Sealed};
-use breakglass_core::secret::{SecretBytes, SecretString, VaultSecret};
+use breakglass_core::seal::{self, SealParams, Sealed};
+use breakglass_core::secret::{SecretBytes, VaultSecret};
 use breakglass_core::share::Share;
+use breakglass_core::testkit;
 use breakglass_core::text::{self, Block, Header, Kind, TextForm};
-use breakglass_core::vault::{ShareLabel, Vault};
+use breakglass_core::vault::Vault;
+use breakglass_core::vault_id::VaultId;
 use std::sync::LazyLock;
 
 /// The byte that separates QR payloads in `qr_chunks` inputs (never valid UTF-8).
@@ -296,38 +298,15 @@ pub struct Fixed {
 
 pub static FIXED: LazyLock<Fixed> = LazyLock::new(|| {
     use rand::SeedableRng;
+    // The sample's first account, its FIDO2 PIN and its note, in that order: the corpus was
+    // grown from this envelope, so it stays byte for byte what it was.
+    let sample = testkit::contents().entries;
     let contents = VaultContents {
-        entries: vec![
-            Entry::Account {
-                upn: "breakglass1@contoso.onmicrosoft.com".into(),
-                display_name: "Emergency access 1".into(),
-                password: SecretString::new("7hQ#nX2m$Kp9@Wz4&Rb8*Tc3+Vd6=Yf5".into()),
-            },
-            Entry::Fido2 {
-                label: "YubiKey 5 NFC #18273645 (Safe A)".into(),
-                pin: SecretString::new("40718293".into()),
-            },
-            Entry::Note {
-                label: "recovery codes".into(),
-                text: SecretString::new("1111-2222-3333\n4444-5555-6666".into()),
-            },
-        ],
+        entries: [0, 2, 4].map(|i| sample[i].clone()).to_vec(),
     };
-    let plan = SealPlan {
-        vault_id: Some([0x42; 16]),
-        generation: 1,
-        tenant: "contoso.onmicrosoft.com".into(),
-        created: 1_764_028_800,
-        drill_interval_days: 90,
-        threshold: 2,
-        labels: ["Safe A (HQ)", "Safe B (DR site)", "CISO home safe"]
-            .iter()
-            .map(|l| ShareLabel {
-                location: l.to_string(),
-                custodian: String::new(),
-            })
-            .collect(),
-        passphrase: None,
+    let plan = SealParams {
+        vault_id: Some(VaultId::from([0x42; 16])),
+        ..testkit::params(2, 3)
     };
     let secret = VaultSecret::from_bytes([0x5a; 32]);
     let mut rng = rand::rngs::ChaCha20Rng::seed_from_u64(0xb9_1a55);
@@ -359,7 +338,7 @@ pub fn vault_envelope(data: &[u8]) {
     check_vault(&v);
 
     let f = &*FIXED;
-    let alone = recover::check(fixed_shares(f), vec![Sourced::new("fuzzed", v.clone())])
+    let alone = recover::match_shares(fixed_shares(f), vec![Sourced::new("fuzzed", v.clone())])
         .and_then(|set| set.open(None));
     if let Ok(r) = alone {
         assert_eq!(data, &f.envelope[..], "BUG: an altered vault opened");
@@ -369,7 +348,7 @@ pub fn vault_envelope(data: &[u8]) {
     // Whatever the fuzzed copy claims (another vault, a newer generation, a KDF), the
     // original copy beside it opens and the fuzzed one is named (FORMAT.md §7).
     let original = f.sealed.vault.clone();
-    let r = recover::check(
+    let r = recover::match_shares(
         fixed_shares(f),
         vec![
             Sourced::new("fuzzed", v.clone()),
@@ -503,7 +482,7 @@ pub fn recover_inputs(data: &[u8]) {
             panic!("a KDF was about to run for a forged copy")
         }
     }
-    let r = recover::check(shares, vaults)
+    let r = recover::match_shares(shares, vaults)
         .and_then(|set| set.open_asking(&mut NoKdf))
         .expect("k honest sheets open whatever else is given");
     assert_eq!(r.contents, f.contents);

@@ -9,8 +9,7 @@ use breakglass_core::entra;
 use breakglass_core::kdf::KdfParams;
 use breakglass_core::password::{self, PasswordPolicy};
 use breakglass_core::plan::Plan;
-use breakglass_core::recover::display_vault_id;
-use breakglass_core::seal::{self, SealPlan};
+use breakglass_core::seal::{self, SealParams};
 use breakglass_core::secret::SecretString;
 use breakglass_core::totp::Totp;
 use breakglass_core::vault::{MAX_VAULT_BYTES, ShareLabel};
@@ -283,7 +282,7 @@ fn spec_from_flags(args: &Args) -> CliResult<Spec> {
         });
     }
     let labels: Vec<ShareLabel> = args.shares.iter().map(|s| super::parse_share(s)).collect();
-    if labels.len() > 255 {
+    if labels.len() > breakglass_core::MAX_SHARES {
         return fail(
             exit::USAGE,
             format!(
@@ -328,19 +327,8 @@ pub fn read_totp(path: &Path) -> CliResult<Vec<Entry>> {
         Totp::from_uri(line)
             .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
             .code(exit::BAD_INPUT)?;
-        let label = line
-            .split_once("://")
-            .and_then(|(_, rest)| rest.split_once('/'))
-            .map(|(_, path)| path.split('?').next().unwrap_or("").to_string())
-            .map(|l| {
-                percent_encoding::percent_decode_str(&l)
-                    .decode_utf8_lossy()
-                    .into_owned()
-            })
-            .filter(|l| !l.is_empty())
-            .unwrap_or_else(|| "TOTP".into());
         out.push(Entry::Totp {
-            label,
+            label: breakglass_core::totp::entry_label(line),
             uri: SecretString::new(line.to_string()),
         });
     }
@@ -450,7 +438,7 @@ pub fn run(args: Args, hardening: &Hardening) -> CliResult {
         let shamir_err = breakglass_core::shamir::split(
             &breakglass_core::secret::VaultSecret::from_bytes([0; 32]),
             spec.threshold,
-            spec.labels.len().min(255) as u8,
+            spec.labels.len().min(breakglass_core::MAX_SHARES) as u8,
             &mut super::rng::os_rng()?,
         );
         if let Err(e) = shamir_err {
@@ -514,7 +502,7 @@ pub fn run(args: Args, hardening: &Hardening) -> CliResult {
         None
     };
     let created = super::unix_now();
-    let plan = SealPlan {
+    let plan = SealParams {
         vault_id: None,
         generation: 1,
         tenant: spec.domain.clone(),
@@ -557,7 +545,7 @@ pub fn run(args: Args, hardening: &Hardening) -> CliResult {
 
     println!(
         "Vault {} for {}: {} of {} shares recover it{}.",
-        display_vault_id(&h.vault_id),
+        h.vault_id,
         super::visible(&h.tenant),
         h.threshold,
         h.share_count(),

@@ -4,8 +4,7 @@
 use super::drill_log::{self, Record};
 use super::harden::Hardening;
 use super::{CliResult, WithCode, exit, fail, inputs, json, opening, output, visible};
-use breakglass_core::document::iso_date;
-use breakglass_core::recover::display_vault_id;
+use breakglass_core::document::{SECONDS_PER_DAY, iso_date, next_drill_due};
 use breakglass_core::vault::VaultHeader;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -95,7 +94,7 @@ fn claimed_header(files: &[PathBuf]) -> Option<VaultHeader> {
 /// Fills a failed record with what the header says (it did not authenticate: the result says
 /// FAILED), so the log still names the vault and generation that were drilled.
 fn describe_vault(rec: &mut Record, h: &VaultHeader) {
-    rec.vault_id = display_vault_id(&h.vault_id);
+    rec.vault_id = h.vault_id.to_string();
     rec.tenant = h.tenant.clone();
     rec.generation = h.generation;
     rec.drill_interval_days = h.drill_interval_days;
@@ -209,15 +208,13 @@ pub fn run_status(args: StatusArgs) -> CliResult {
         args.report.read_from(&g);
         for v in &g.vaults {
             let h = &v.item.header;
-            vaults
-                .entry(display_vault_id(&h.vault_id))
-                .or_insert(Schedule {
-                    tenant: h.tenant.clone(),
-                    generation: h.generation,
-                    interval: h.drill_interval_days,
-                    last: h.created,
-                    last_what: "created".into(),
-                });
+            vaults.entry(h.vault_id.to_string()).or_insert(Schedule {
+                tenant: h.tenant.clone(),
+                generation: h.generation,
+                interval: h.drill_interval_days,
+                last: h.created,
+                last_what: "created".into(),
+            });
         }
         if vaults.is_empty() {
             return fail(exit::BAD_INPUT, "no vault could be read from these sheets");
@@ -279,10 +276,9 @@ pub fn run_status(args: StatusArgs) -> CliResult {
         let list: Vec<StatusVault> = vaults
             .iter()
             .map(|(id, s)| {
-                let due_at = s.last + u64::from(s.interval) * 86_400;
-                let scheduled = s.interval != 0;
+                let due_at = next_drill_due(s.last, s.interval);
                 let days = |a: u64, b: u64| {
-                    i64::try_from(a.saturating_sub(b) / 86_400).unwrap_or(i64::MAX)
+                    i64::try_from(a.saturating_sub(b) / SECONDS_PER_DAY).unwrap_or(i64::MAX)
                 };
                 StatusVault {
                     vault_id: id.clone(),
@@ -291,15 +287,9 @@ pub fn run_status(args: StatusArgs) -> CliResult {
                     last_date: iso_date(s.last),
                     last_what: s.last_what.clone(),
                     drill_interval_days: s.interval,
-                    next_due: scheduled.then(|| iso_date(due_at)),
-                    overdue: scheduled && t > due_at,
-                    days_left: scheduled.then(|| {
-                        if t > due_at {
-                            -days(t, due_at)
-                        } else {
-                            days(due_at, t)
-                        }
-                    }),
+                    next_due: due_at.map(iso_date),
+                    overdue: due_at.is_some_and(|d| t > d),
+                    days_left: due_at.map(|d| if t > d { -days(t, d) } else { days(d, t) }),
                 }
             })
             .collect();
@@ -330,14 +320,13 @@ pub fn run_status(args: StatusArgs) -> CliResult {
             iso_date(s.last),
             visible(&s.last_what)
         );
-        if s.interval == 0 {
+        let Some(due_at) = next_drill_due(s.last, s.interval) else {
             println!("  next drill:  not scheduled");
             continue;
-        }
-        let due_at = s.last + u64::from(s.interval) * 86_400;
+        };
         // Counted in calendar days (UTC), as the dates are printed: a sheet made this morning
         // and a drill logged this afternoon both say "in 90 days" for the same due date.
-        let (due_day, today) = (due_at / 86_400, t / 86_400);
+        let (due_day, today) = (due_at / SECONDS_PER_DAY, t / SECONDS_PER_DAY);
         if today > due_day {
             overdue = true;
             println!(

@@ -1,8 +1,8 @@
 //! The drill log (FORMAT.md §10): one JSON line per opening or drill, never a secret. Written
 //! by `recover --log` and `drill`, read by `status`.
 
-use breakglass_core::document::iso_date;
-use breakglass_core::recover::{Recovered, display_vault_id};
+use breakglass_core::document::{iso_date, next_drill_date};
+use breakglass_core::recover::Recovered;
 use serde::{Deserialize, Serialize};
 use std::io::Write;
 use std::path::Path;
@@ -68,14 +68,6 @@ pub struct RecordShare {
     pub source: String,
 }
 
-fn due(from: u64, days: u16) -> String {
-    if days == 0 {
-        "not scheduled".into()
-    } else {
-        iso_date(from + u64::from(days) * 86_400)
-    }
-}
-
 /// The record of a vault that opened.
 pub fn record(r: &Recovered, purpose: &str, result: &str) -> Record {
     let h = &r.header;
@@ -86,7 +78,7 @@ pub fn record(r: &Recovered, purpose: &str, result: &str) -> Record {
         unix: t,
         purpose: purpose.into(),
         result: result.into(),
-        vault_id: display_vault_id(&h.vault_id),
+        vault_id: h.vault_id.to_string(),
         tenant: h.tenant.clone(),
         generation: h.generation,
         shares: r
@@ -94,11 +86,7 @@ pub fn record(r: &Recovered, purpose: &str, result: &str) -> Record {
             .iter()
             .zip(&r.used)
             .map(|(&i, src)| {
-                let l = h
-                    .labels
-                    .get(usize::from(i) - 1)
-                    .cloned()
-                    .unwrap_or_default();
+                let l = h.label(i).cloned().unwrap_or_default();
                 RecordShare {
                     index: i,
                     location: l.location,
@@ -109,7 +97,7 @@ pub fn record(r: &Recovered, purpose: &str, result: &str) -> Record {
             .collect(),
         people: String::new(),
         drill_interval_days: h.drill_interval_days,
-        next_due: due(t, h.drill_interval_days),
+        next_due: next_drill_date(t, h.drill_interval_days),
     }
 }
 

@@ -112,10 +112,7 @@ impl Gathered {
     /// "share 1 (Safe A, Alice)": the number, and the location and custodian when a vault
     /// block has been read (they are in its header).
     fn describe_share(&self, index: u8) -> String {
-        let label = self
-            .vaults
-            .first()
-            .and_then(|v| v.item.header.labels.get(usize::from(index).wrapping_sub(1)));
+        let label = self.vaults.first().and_then(|v| v.item.header.label(index));
         match label {
             Some(l) if !l.location.is_empty() || !l.custodian.is_empty() => {
                 let parts: Vec<&str> = [l.location.as_str(), l.custodian.as_str()]
@@ -497,7 +494,7 @@ impl Tally {
                     .vaults
                     .iter()
                     .find(|v| v.item.header.vault_id == s.vault_id)
-                    .and_then(|v| v.item.header.labels.get(usize::from(s.index()) - 1))
+                    .and_then(|v| v.item.header.label(s.index()))
                     .map(|l| {
                         if l.custodian.is_empty() {
                             &l.location

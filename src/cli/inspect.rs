@@ -2,7 +2,6 @@
 
 use super::{CliResult, exit, fail, inputs, json, output, visible};
 use breakglass_core::document::SheetFacts;
-use breakglass_core::recover::display_vault_id;
 use breakglass_core::vault::VaultHeader;
 use serde::Serialize;
 use std::path::PathBuf;
@@ -82,18 +81,13 @@ fn run_json(g: &inputs::Gathered) -> CliResult {
             .iter()
             .find(|v| v.source == s.source && v.item.header.vault_id == share.vault_id);
         let integrity = copy.map(|v| {
-            let ok = v
-                .item
-                .header
-                .commitments
-                .get(usize::from(share.index()) - 1)
-                .is_some_and(|c| *c == share.commitment());
+            let ok = v.item.header.commits_to(share);
             if ok { "match" } else { "mismatch" }
         });
         sheets.push(JsonSheet {
             source: s.source.clone(),
             kind: "share",
-            vault_id: display_vault_id(&share.vault_id),
+            vault_id: share.vault_id.to_string(),
             generation: share.generation,
             share: Some(JsonShare {
                 index: share.index(),
@@ -112,7 +106,7 @@ fn run_json(g: &inputs::Gathered) -> CliResult {
         sheets.push(JsonSheet {
             source: v.source.clone(),
             kind: "vault",
-            vault_id: display_vault_id(&h.vault_id),
+            vault_id: h.vault_id.to_string(),
             generation: h.generation,
             share: None,
             vault: Some(json_vault(h, None)),
@@ -193,10 +187,7 @@ fn print_text(g: &inputs::Gathered) {
                         "not used"
                     }
                 );
-                let ok = h
-                    .commitments
-                    .get(usize::from(share.index()) - 1)
-                    .is_some_and(|c| *c == share.commitment());
+                let ok = h.commits_to(share);
                 println!(
                     "  integrity:   {}",
                     if ok {
@@ -207,7 +198,7 @@ fn print_text(g: &inputs::Gathered) {
                 );
             }
             None => {
-                println!("  vault:       {}", display_vault_id(&share.vault_id));
+                println!("  vault:       {}", share.vault_id);
                 println!("  generation:  {}", share.generation);
                 println!("  (no vault copy on this sheet: location and dates are not known)");
             }
@@ -221,7 +212,7 @@ fn print_text(g: &inputs::Gathered) {
         println!(
             "{}: vault text only (no share); vault {}, generation {}, {} of {} for {}",
             visible(&v.source),
-            display_vault_id(&h.vault_id),
+            h.vault_id,
             h.generation,
             h.threshold,
             h.share_count(),

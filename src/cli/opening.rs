@@ -31,7 +31,7 @@ pub fn open_sheets(
         ))
         .code(exit::BAD_INPUT);
     }
-    let set = recover::check(g.shares, g.vaults).map_err(|e| {
+    let set = recover::match_shares(g.shares, g.vaults).map_err(|e| {
         let code = match e {
             RecoverError::NoShares
             | RecoverError::NoVault

@@ -12,7 +12,7 @@ use super::harden::Hardening;
 use super::terminal::Tty;
 use super::{CliResult, WithCode, exit, opening, prompt, warn_unlocked};
 use breakglass_core::contents::Entry;
-use breakglass_core::recover::{Recovered, display_vault_id};
+use breakglass_core::recover::Recovered;
 use breakglass_core::totp::Totp;
 use serde::Serialize;
 use std::io::{IsTerminal, Write};
@@ -88,9 +88,7 @@ pub fn run(args: Args, hardening: &Hardening) -> CliResult {
 fn vault_line(r: &Recovered) -> String {
     format!(
         "vault {} of {}, generation {}",
-        display_vault_id(&r.header.vault_id),
-        r.header.tenant,
-        r.header.generation
+        r.header.vault_id, r.header.tenant, r.header.generation
     )
 }
 
@@ -171,7 +169,7 @@ fn print_text(out: &mut impl Write, r: &Recovered) -> std::io::Result<()> {
     writeln!(
         out,
         "Vault {} of {} (generation {}) opened with {} of {} shares: {}",
-        display_vault_id(&h.vault_id),
+        h.vault_id,
         super::visible(&h.tenant),
         h.generation,
         r.used.len(),
@@ -304,7 +302,7 @@ fn print_json(out: &mut impl Write, r: &Recovered) -> std::io::Result<()> {
         })
         .collect();
     let j = JsonOut {
-        vault_id: display_vault_id(&r.header.vault_id),
+        vault_id: r.header.vault_id.to_string(),
         tenant: &r.header.tenant,
         generation: r.header.generation,
         shares_used: &r.used,

@@ -10,8 +10,7 @@ use super::{CliResult, WithCode, enroll, exit, fail, opening, preflight, sheets,
 use breakglass_core::contents::{Entry, VaultContents};
 use breakglass_core::kdf::KdfParams;
 use breakglass_core::password::{self, PasswordPolicy};
-use breakglass_core::recover::display_vault_id;
-use breakglass_core::seal::{self, SealPlan};
+use breakglass_core::seal::{self, SealParams};
 use breakglass_core::vault::ShareLabel;
 use std::path::PathBuf;
 
@@ -208,10 +207,7 @@ pub fn run(args: Job, mode: Mode, hardening: &Hardening) -> CliResult {
         )?;
         println!(
             "Vault {}: issued share {index} (generation {}, same key). Any {} of the {} shares recover it.",
-            display_vault_id(&old.vault_id),
-            old.generation,
-            old.threshold,
-            index
+            old.vault_id, old.generation, old.threshold, index
         );
         sheets::print_written(&sealed.vault, &pdfs, &sealed.shares);
         println!();
@@ -253,7 +249,7 @@ pub fn run(args: Job, mode: Mode, hardening: &Hardening) -> CliResult {
         .passphrase
         .map(|k| k.params)
         .unwrap_or_else(KdfParams::default);
-    let plan = SealPlan {
+    let plan = SealParams {
         vault_id: Some(old.vault_id),
         generation: old.generation + 1,
         tenant: old.tenant.clone(),
@@ -274,7 +270,7 @@ pub fn run(args: Job, mode: Mode, hardening: &Hardening) -> CliResult {
     let h = &sealed.vault.header;
     println!(
         "Vault {}: generation {} written; {} of {} shares recover it. Generation {} is retired: destroy its sheets once the new ones are in place.",
-        display_vault_id(&h.vault_id),
+        h.vault_id,
         h.generation,
         h.threshold,
         h.share_count(),

@@ -114,8 +114,7 @@ pub fn write(
     for share in shares {
         let location = vault
             .header
-            .labels
-            .get(usize::from(share.index()) - 1)
+            .label(share.index())
             .map(|l| l.location.as_str())
             .unwrap_or("");
         let (txt, pdf) = names(share.index(), location);
@@ -147,7 +146,10 @@ pub fn write(
 /// Prints where each sheet went.
 pub fn print_written(vault: &Vault, pdfs: &[PathBuf], shares: &[Share]) {
     for (p, s) in pdfs.iter().zip(shares) {
-        let l = &vault.header.labels[usize::from(s.index()) - 1];
+        let l = vault
+            .header
+            .label(s.index())
+            .expect("every share of a sealed vault has a label");
         let who = if l.custodian.is_empty() {
             String::new()
         } else {

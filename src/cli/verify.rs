@@ -9,7 +9,7 @@
 
 use super::{CliResult, WithCode, exit, fail, files, inputs, json, output, prompt};
 use breakglass_core::document;
-use breakglass_core::recover::{self, RecoverError, Sourced, display_vault_id};
+use breakglass_core::recover::{self, RecoverError, Sourced};
 use breakglass_core::share::Share;
 use breakglass_core::vault::Vault;
 use serde::Serialize;
@@ -201,19 +201,6 @@ fn majority(inputs: &[Input]) -> (Option<Vault>, usize) {
     }
 }
 
-/// Recovery's own check of one share against one vault copy (commitment, threshold,
-/// generation, vault id): true when the share would be used.
-fn share_checks(share: &Share, vault: &Vault) -> bool {
-    match recover::check(
-        vec![Sourced::new("scan", share.clone())],
-        vec![Sourced::new("vault", vault.clone())],
-    ) {
-        Ok(_) => true,
-        Err(RecoverError::NotEnoughShares { rejected, .. }) => rejected.is_empty(),
-        Err(_) => false,
-    }
-}
-
 /// Byte for byte, in constant time (`SecretBytes`'s equality).
 fn same_share(a: &Share, b: &Share) -> bool {
     a.to_bytes() == b.to_bytes()
@@ -247,7 +234,7 @@ pub fn run(args: Args) -> CliResult {
     };
 
     // Sheets of another vault: named, and nothing else is judged.
-    let mut groups: BTreeMap<[u8; 16], Vec<String>> = BTreeMap::new();
+    let mut groups: BTreeMap<breakglass_core::VaultId, Vec<String>> = BTreeMap::new();
     for r in reference.iter().flat_map(|r| r.values()) {
         groups
             .entry(r.vault.header.vault_id)
@@ -255,7 +242,7 @@ pub fn run(args: Args) -> CliResult {
             .push(r.file.clone());
     }
     for i in &inputs {
-        let ids: BTreeSet<[u8; 16]> = i
+        let ids: BTreeSet<breakglass_core::VaultId> = i
             .shares
             .iter()
             .map(|s| s.vault_id)
@@ -268,7 +255,7 @@ pub fn run(args: Args) -> CliResult {
     if groups.len() > 1 {
         let g = groups
             .into_iter()
-            .map(|(id, s)| (display_vault_id(&id), s))
+            .map(|(id, s)| (id.to_string(), s))
             .collect();
         return Err(RecoverError::MixedVaults(g)).code(exit::SHARES);
     }
@@ -301,14 +288,14 @@ pub fn run(args: Args) -> CliResult {
     };
     let h = &main.header;
     let n = h.share_count();
-    j.vault_id = display_vault_id(&h.vault_id);
+    j.vault_id = h.vault_id.to_string();
     j.tenant = h.tenant.clone();
     j.generation = h.generation;
     j.threshold = h.threshold;
     j.share_count = n;
     say!(
         "Vault {} of {} (generation {}): {} of {} shares recover it.",
-        display_vault_id(&h.vault_id),
+        h.vault_id,
         super::visible(&h.tenant),
         h.generation,
         h.threshold,
@@ -342,7 +329,7 @@ pub fn run(args: Args) -> CliResult {
                                 rs.file
                             ));
                             false
-                        } else if !share_checks(s, &rs.vault) {
+                        } else if !rs.vault.header.commits_to(s) {
                             state.problems.push(format!(
                                 "{src}: its share does not check against the vault in {}",
                                 rs.file
@@ -360,7 +347,7 @@ pub fn run(args: Args) -> CliResult {
                     }
                 },
                 None => match expected_vault(Some(i)) {
-                    Some(v) if share_checks(s, &v) => true,
+                    Some(v) if v.header.commits_to(s) => true,
                     Some(_) => {
                         state.problems.push(format!(
                             "{src}: share {i} does not match this vault (recovery would leave it out)"
@@ -429,8 +416,7 @@ pub fn run(args: Args) -> CliResult {
     j.other_problems.extend(stray.iter().cloned());
     let label = |i: u8| {
         main.header
-            .labels
-            .get(usize::from(i).wrapping_sub(1))
+            .label(i)
             .map(|l| l.location.clone())
             .unwrap_or_else(|| "?".into())
     };
@@ -554,7 +540,7 @@ fn prove_opens(args: &Args, vault: &Vault, shares: &[Sourced<Share>]) -> CliResu
             return Ok("passphrase-not-given");
         }
     };
-    match recover::check(shares.to_vec(), vec![Sourced::new("vault", vault.clone())])
+    match recover::match_shares(shares.to_vec(), vec![Sourced::new("vault", vault.clone())])
         .and_then(|s| s.open(passphrase.as_ref()))
     {
         Ok(r) => {

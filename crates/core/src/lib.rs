@@ -10,7 +10,8 @@
 //! ```text
 //!   policy/     entra · password · placement · totp · phonetic   what a ceremony may generate
 //!   protocol/   seal (split + encrypt) · recover (check + combine + open)
-//!   format/     text (§6) · share (§2) · vault (§3) · contents (§5) · document · plan (§11)
+//!   format/     text (§6) · share (§2) · vault (§3) · vault_id · contents (§5) · document
+//!               · plan (§11)
 //!               · untrusted (which characters a field may hold, and how to show the rest)
 //!   primitives/ aead (§4) · kdf (Argon2id) · shamir (GF(2^8), blahaj)
 //!   secret      zeroize-on-drop newtypes for every secret
@@ -28,22 +29,27 @@ pub mod policy;
 pub mod primitives;
 pub mod protocol;
 pub mod secret;
+/// Sample ceremony for tests and fuzz targets (the `testkit` feature; never in the binary).
+#[cfg(any(test, feature = "testkit"))]
+pub mod testkit;
 
-pub use format::{contents, document, plan, share, text, untrusted, vault};
+pub use format::{contents, document, plan, share, text, untrusted, vault, vault_id};
 pub use policy::{entra, password, phonetic, placement, totp};
 pub use primitives::{aead, kdf, shamir};
 pub use protocol::{recover, seal};
 
 pub use contents::{ContentsError, Entry, VaultContents};
-pub use document::{DocumentError, ShareDocument, SheetWording};
+pub use document::{DocumentError, MAX_VAULT_QR_PARTS, ShareDocument, SheetWording};
 pub use kdf::{KdfError, KdfParams};
 pub use plan::{Plan, PlanError};
 pub use recover::{RecoverError, Recovered, Rejected, Rejection, ShareSet, Sourced};
-pub use seal::{SealError, SealPlan, Sealed};
+pub use seal::{SealError, SealParams, Sealed};
 pub use secret::{EncryptionKey, KEY_BYTES, Passphrase, SecretBytes, SecretString, VaultSecret};
+pub use shamir::MAX_SHARES;
 pub use share::{Share, ShareError};
 pub use text::{Block, TextError, TextForm};
 pub use vault::{ShareLabel, Vault, VaultError, VaultHeader};
+pub use vault_id::VaultId;
 
 /// The length of the random vault id that ties shares, sheets and vault copies together.
 pub const VAULT_ID_BYTES: usize = 16;

@@ -21,9 +21,10 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use breakglass_core::document::{self, ShareDocument};
 use breakglass_core::password::{self, PasswordPolicy};
 use breakglass_core::recover::{self, Sourced};
-use breakglass_core::seal::{self, SealPlan};
+use breakglass_core::seal::{self, SealParams};
+use breakglass_core::testkit;
 use breakglass_core::totp::Totp;
-use breakglass_core::{Entry, SecretString, ShareLabel, VaultContents};
+use breakglass_core::{Entry, SecretString, VaultContents};
 use rand::SeedableRng;
 use rand::rngs::ChaCha20Rng;
 
@@ -155,22 +156,10 @@ fn ceremony_and_recover(rng: &mut ChaCha20Rng) {
     }
     let contents = VaultContents { entries };
     contents.check_fields().expect("clean fields");
-    let labels: Vec<ShareLabel> = ["Safe A", "Safe B", "Bank box"]
-        .iter()
-        .map(|l| ShareLabel {
-            location: (*l).into(),
-            custodian: "CISO".into(),
-        })
-        .collect();
-    let plan = SealPlan {
-        vault_id: None,
-        generation: 1,
-        tenant: "contoso.onmicrosoft.com".into(),
+    let plan = SealParams {
         created: 1_790_000_000,
         drill_interval_days: 180,
-        threshold: 2,
-        labels,
-        passphrase: None,
+        ..testkit::params(2, 3)
     };
     let sealed = seal::seal(&plan, &contents, rng).expect("seals");
     let files: Vec<_> = sealed
@@ -200,7 +189,7 @@ fn ceremony_and_recover(rng: &mut ChaCha20Rng) {
                 .map(|v| Sourced::new(source.clone(), v)),
         );
     }
-    let recovered = recover::check(shares, vaults)
+    let recovered = recover::match_shares(shares, vaults)
         .expect("two honest sheets")
         .open(None)
         .expect("opens");

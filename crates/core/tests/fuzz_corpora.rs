@@ -264,7 +264,7 @@ fn seed_fuzz_corpora() {
             let shares = d.shares.into_iter().map(|s| Sourced::new("s", s)).collect();
             let vaults = d.vaults.into_iter().map(|s| Sourced::new("v", s)).collect();
             let pass = v.passphrase.clone().map(Passphrase::new);
-            let r = recover::check(shares, vaults)
+            let r = recover::match_shares(shares, vaults)
                 .and_then(|set| set.open(pass.as_ref()))
                 .expect("a positive vector opens");
             let bytes = r.contents.to_bytes().expect("encodes");

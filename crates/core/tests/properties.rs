@@ -3,42 +3,13 @@
 //! k−1 points are interpolated anyway.
 
 use breakglass_core::aead;
-use breakglass_core::contents::{Entry, VaultContents};
 use breakglass_core::recover::{self, RecoverError, Sourced};
-use breakglass_core::seal::{SealPlan, seal};
-use breakglass_core::secret::{SecretString, VaultSecret};
-use breakglass_core::vault::ShareLabel;
+use breakglass_core::seal::seal;
+use breakglass_core::secret::VaultSecret;
+use breakglass_core::testkit::{self, contents};
 use proptest::prelude::*;
 use rand::SeedableRng;
 use rand::rngs::ChaCha20Rng;
-
-fn plan(k: u8, n: u8) -> SealPlan {
-    SealPlan {
-        vault_id: None,
-        generation: 1,
-        tenant: "contoso.onmicrosoft.com".into(),
-        created: 0,
-        drill_interval_days: 90,
-        threshold: k,
-        labels: (0..n)
-            .map(|i| ShareLabel {
-                location: format!("Safe {i}"),
-                custodian: String::new(),
-            })
-            .collect(),
-        passphrase: None,
-    }
-}
-
-fn contents() -> VaultContents {
-    VaultContents {
-        entries: vec![Entry::Account {
-            upn: "breakglass1@contoso.onmicrosoft.com".into(),
-            display_name: "Emergency access 1".into(),
-            password: SecretString::new("correct-horse-battery-staple-42!".into()),
-        }],
-    }
-}
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(24))]
@@ -47,7 +18,7 @@ proptest! {
     fn k_subsets_open_and_k_minus_one_never_decrypts(n in 2u8..=7, kk in 0u8..7, seed: u64, rot in 0usize..7) {
         let k = 2 + kk % (n - 1);
         let mut rng = ChaCha20Rng::seed_from_u64(seed);
-        let sealed = seal(&plan(k, n), &contents(), &mut rng).unwrap();
+        let sealed = seal(&testkit::params(k, usize::from(n)), &contents(), &mut rng).unwrap();
         for mask in 0u32..(1 << n) {
             let mut subset: Vec<_> = (0..n as usize).filter(|i| mask & (1 << i) != 0).map(|i| sealed.shares[i].clone()).collect();
             let len = subset.len();
@@ -56,7 +27,7 @@ proptest! {
             }
             subset.rotate_left(rot % len);
             let shares: Vec<_> = subset.iter().map(|s| Sourced::new(format!("s{}", s.index()), s.clone())).collect();
-            let result = recover::check(shares, vec![Sourced::new("v", sealed.vault.clone())]).and_then(|s| s.open(None));
+            let result = recover::match_shares(shares, vec![Sourced::new("v", sealed.vault.clone())]).and_then(|s| s.open(None));
             if len == k as usize {
                 prop_assert_eq!(result.unwrap().contents, contents());
             } else {
@@ -74,8 +45,8 @@ proptest! {
                     .collect();
                 let guess = blahaj::Sharks((k - 1).max(1)).recover(&points).unwrap();
                 let secret = VaultSecret::from_bytes(guess.try_into().unwrap());
-                let key = aead::derive_key(&secret, &sealed.vault.header.vault_id, None);
-                let opened = aead::open(&key, &sealed.vault.nonce, &sealed.vault.header.to_bytes(), &sealed.vault.ciphertext);
+                let key = aead::derive_key(&secret, sealed.vault.header.vault_id.as_bytes(), None);
+                let opened = aead::decrypt(&key, &sealed.vault.nonce, &sealed.vault.header.to_bytes(), &sealed.vault.ciphertext);
                 prop_assert!(opened.is_err());
             }
         }

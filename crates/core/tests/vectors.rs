@@ -4,52 +4,20 @@
 //! (ignored) writes vectors that do not exist yet and never touches existing ones;
 //! `positive_vectors_are_reproduced` pins the encoder (fixed secret and RNG → fixed text).
 
-use breakglass_core::contents::{Entry, VaultContents};
-use breakglass_core::kdf::KdfParams;
+use breakglass_core::contents::Entry;
 use breakglass_core::recover::{self, Sourced};
-use breakglass_core::seal::{SealPlan, Sealed, seal_with_secret};
-use breakglass_core::secret::{Passphrase, SecretString, VaultSecret};
+use breakglass_core::seal::{SealParams, Sealed, seal_with_secret};
+use breakglass_core::secret::{Passphrase, VaultSecret};
 use breakglass_core::share::Share;
+use breakglass_core::testkit::{self, PASSPHRASE, contents};
 use breakglass_core::text::{self, Block, Kind, TextForm};
 use breakglass_core::vault::{ShareLabel, Vault};
+use breakglass_core::vault_id::VaultId;
 use rand::SeedableRng;
 use rand::rngs::ChaCha20Rng;
 use std::path::{Path, PathBuf};
 
 const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/vectors");
-const PASSPHRASE: &str = "correct horse battery staple";
-
-fn contents() -> VaultContents {
-    VaultContents {
-        entries: vec![
-            Entry::Account {
-                upn: "breakglass1@contoso.onmicrosoft.com".into(),
-                display_name: "Emergency access 1".into(),
-                password: SecretString::new("7hQ#nX2m$Kp9@Wz4&Rb8*Tc3+Vd6=Yf5".into()),
-            },
-            Entry::Account {
-                upn: "breakglass2@contoso.onmicrosoft.com".into(),
-                display_name: "Emergency access 2".into(),
-                password: SecretString::new("Jk4!Lm7?Np2_Qr9-St3#Uv8%Wx5&Yz6*".into()),
-            },
-            Entry::Fido2 {
-                label: "YubiKey 5 NFC #18273645 (Safe A)".into(),
-                pin: SecretString::new("40718293".into()),
-            },
-            Entry::Totp {
-                label: "Contoso:breakglass1".into(),
-                uri: SecretString::new(
-                    "otpauth://totp/Contoso:breakglass1?secret=JBSWY3DPEHPK3PXP&issuer=Contoso"
-                        .into(),
-                ),
-            },
-            Entry::Note {
-                label: "recovery codes".into(),
-                text: SecretString::new("1111-2222-3333\n4444-5555-6666".into()),
-            },
-        ],
-    }
-}
 
 fn entry_line(e: &Entry) -> String {
     match e {
@@ -73,41 +41,19 @@ fn entry_line(e: &Entry) -> String {
     }
 }
 
-fn plan(k: u8, n: usize, passphrase: bool, generation: u32, id: Option<[u8; 16]>) -> SealPlan {
-    let names = [
-        "Safe A (HQ)",
-        "Safe B (DR site)",
-        "CISO home safe",
-        "Bank box",
-        "Auditor",
-    ];
-    SealPlan {
+/// The kit's sample parameters; the second sheet names its custodian, so vectors carry both a
+/// named and an empty one.
+fn plan(k: u8, n: usize, passphrase: bool, generation: u32, id: Option<VaultId>) -> SealParams {
+    let mut p = SealParams {
         vault_id: id,
         generation,
-        tenant: "contoso.onmicrosoft.com".into(),
-        created: 1_764_028_800, // 2025-11-25
-        drill_interval_days: 90,
-        threshold: k,
-        labels: (0..n)
-            .map(|i| ShareLabel {
-                location: names[i].into(),
-                custodian: if i == 1 {
-                    "Jane Doe".into()
-                } else {
-                    String::new()
-                },
-            })
-            .collect(),
-        passphrase: passphrase.then(|| {
-            (
-                Passphrase::new(PASSPHRASE.into()),
-                KdfParams {
-                    memory_kib: 8 * 1024,
-                    iterations: 1,
-                    parallelism: 1,
-                },
-            )
-        }),
+        ..testkit::params(k, n)
+    };
+    p.labels[1].custodian = "Jane Doe".into();
+    if passphrase {
+        testkit::with_passphrase(p)
+    } else {
+        p
     }
 }
 
@@ -131,7 +77,7 @@ fn sealed_gen(
     n: usize,
     pass: bool,
     generation: u32,
-    id: Option<[u8; 16]>,
+    id: Option<VaultId>,
 ) -> Sealed {
     let mut rng = ChaCha20Rng::seed_from_u64(seed);
     let secret = secret_for(seed);
@@ -841,8 +787,9 @@ fn typo(text: &str, prefix: &str) -> String {
 
 /// Encrypts `plaintext` as the contents of `x`'s vault (seed 1, no passphrase).
 fn with_contents(x: &Sealed, plaintext: &[u8]) -> String {
-    let key = breakglass_core::aead::derive_key(&secret_for(1), &x.vault.header.vault_id, None);
-    let ciphertext = breakglass_core::aead::seal(
+    let key =
+        breakglass_core::aead::derive_key(&secret_for(1), x.vault.header.vault_id.as_bytes(), None);
+    let ciphertext = breakglass_core::aead::encrypt(
         &key,
         &x.vault.nonce,
         &x.vault.header.to_bytes(),
@@ -1021,7 +968,7 @@ fn silent_corner_vectors(a: &Sealed, p: &Sealed) -> Vec<Vector> {
         ),
     ];
     // An expanded set (§2): old shares say n = 3, the new share and vault copy n = 4.
-    let opened = recover::check(
+    let opened = recover::match_shares(
         a.shares
             .iter()
             .map(|x| Sourced::new("old", x.clone()))
@@ -1392,7 +1339,8 @@ fn render(v: &Vector) -> String {
                 .stretch(&Passphrase::new(PASSPHRASE.into()), &k.salt)
                 .unwrap()
         });
-        let key = breakglass_core::aead::derive_key(&secret, &h.vault_id, stretched.as_deref());
+        let key =
+            breakglass_core::aead::derive_key(&secret, h.vault_id.as_bytes(), stretched.as_deref());
         out.push_str(&format!(
             "# vault-secret: {}\n",
             hex(secret.expose_secret())
@@ -1540,7 +1488,7 @@ fn run_vector(text: &str) -> (Result<Vec<String>, String>, Vec<String>) {
             return Err(text_kind(&e));
         }
         let rec = |e: recover::RecoverError| format!("Recover/{}", e.kind());
-        let set = recover::check(g.shares, g.vaults).map_err(rec)?;
+        let set = recover::match_shares(g.shares, g.vaults).map_err(rec)?;
         let r = set.open(pass.as_ref()).map_err(rec)?;
         Ok(r.contents.entries.iter().map(entry_line).collect())
     })();

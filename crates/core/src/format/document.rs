@@ -7,15 +7,22 @@
 //! custodian reads is written here and the paper layer only lays it out. Decoding takes any mix
 //! of blocks (a file, typed text, QR payloads) through the one text parser.
 
-use crate::recover::{display_vault_id, fingerprint};
 use crate::secret::SecretBytes;
 use crate::share::{Share, ShareError};
 use crate::text::{self, Block, Kind, TextError, TextForm};
-use crate::vault::{Vault, VaultError, VaultHeader};
+use crate::vault::{MAX_VAULT_BYTES, Vault, VaultError, VaultHeader};
 use zeroize::Zeroizing;
 
 /// Lines per QR code for the vault: at most ~790 characters, QR version 22 or below at level Q (4 parts fit a sheet).
 pub const VAULT_LINES_PER_QR: usize = 32;
+/// Most QR codes a vault needs: an envelope at the [`MAX_VAULT_BYTES`] cap (FORMAT.md §3) is
+/// 984 base32 lines (§6), 31 codes of [`VAULT_LINES_PER_QR`] lines.
+pub const MAX_VAULT_QR_PARTS: usize = (MAX_VAULT_BYTES * 8)
+    .div_ceil(5)
+    .div_ceil(text::LINE_CHARS)
+    .div_ceil(VAULT_LINES_PER_QR);
+/// Seconds in a day: sheets and the drill log count drill intervals in whole days.
+pub const SECONDS_PER_DAY: u64 = 86_400;
 
 /// Vault QR parts that fit page 1 of a printed sheet beside its share code (the sheet layout
 /// fits this many at the largest QR version); a larger vault continues on later pages, and the
@@ -57,6 +64,18 @@ pub struct SheetFacts {
     pub passphrase: bool,
 }
 
+/// When the next drill is due: `interval_days` after `from` (Unix seconds), or `None` when no
+/// drill is scheduled (interval 0). Saturates: a forged date far in the future is out of range,
+/// not a wrapped one in the past.
+pub fn next_drill_due(from: u64, interval_days: u16) -> Option<u64> {
+    (interval_days != 0).then(|| from.saturating_add(u64::from(interval_days) * SECONDS_PER_DAY))
+}
+
+/// The next drill as sheets and the drill log print it: an ISO date, or "not scheduled".
+pub fn next_drill_date(from: u64, interval_days: u16) -> String {
+    next_drill_due(from, interval_days).map_or_else(|| "not scheduled".into(), iso_date)
+}
+
 /// Formats Unix seconds as an ISO date (UTC).
 pub fn iso_date(unix_seconds: u64) -> String {
     i64::try_from(unix_seconds)
@@ -68,20 +87,7 @@ pub fn iso_date(unix_seconds: u64) -> String {
 
 impl SheetFacts {
     pub fn new(header: &VaultHeader, index: u8) -> Self {
-        let label = header
-            .labels
-            .get(usize::from(index).wrapping_sub(1))
-            .cloned()
-            .unwrap_or_default();
-        let due = if header.drill_interval_days == 0 {
-            "not scheduled".to_string()
-        } else {
-            iso_date(
-                header
-                    .created
-                    .saturating_add(u64::from(header.drill_interval_days) * 86_400),
-            )
-        };
+        let label = header.label(index).cloned().unwrap_or_default();
         Self {
             title: format!("BREAK-GLASS KEY SHARE {index} of {}", header.share_count()),
             subtitle: format!(
@@ -89,11 +95,11 @@ impl SheetFacts {
                 header.threshold, header.tenant
             ),
             tenant: header.tenant.clone(),
-            vault_id: display_vault_id(&header.vault_id),
-            fingerprint: fingerprint(&header.vault_id),
+            vault_id: header.vault_id.to_string(),
+            fingerprint: header.vault_id.fingerprint(),
             generation: header.generation,
             created: iso_date(header.created),
-            next_drill_due: due,
+            next_drill_due: next_drill_date(header.created, header.drill_interval_days),
             location: label.location,
             custodian: label.custodian,
             index,
@@ -316,37 +322,14 @@ impl DocumentError {
 mod tests {
     use super::*;
     use crate::contents::{Entry, VaultContents};
-    use crate::seal::{SealPlan, seal};
+    use crate::seal::{SealParams, seal};
     use crate::secret::SecretString;
+    use crate::testkit;
     use crate::vault::ShareLabel;
     use rand::SeedableRng;
 
-    pub(crate) fn sealed() -> crate::seal::Sealed {
-        let mut rng = rand::rngs::ChaCha20Rng::seed_from_u64(5);
-        let plan = SealPlan {
-            vault_id: None,
-            generation: 1,
-            tenant: "contoso.onmicrosoft.com".into(),
-            created: 1_764_028_800,
-            drill_interval_days: 90,
-            threshold: 2,
-            labels: ["Safe A (HQ)", "Safe B (DR site)", "CISO home safe"]
-                .iter()
-                .map(|l| ShareLabel {
-                    location: l.to_string(),
-                    custodian: String::new(),
-                })
-                .collect(),
-            passphrase: None,
-        };
-        let contents = VaultContents {
-            entries: vec![Entry::Account {
-                upn: "breakglass1@contoso.onmicrosoft.com".into(),
-                display_name: "Emergency 1".into(),
-                password: SecretString::new("x".repeat(32)),
-            }],
-        };
-        seal(&plan, &contents, &mut rng).unwrap()
+    fn sealed() -> crate::seal::Sealed {
+        testkit::ceremony(&mut rand::rngs::ChaCha20Rng::seed_from_u64(5))
     }
 
     #[test]
@@ -386,30 +369,25 @@ mod tests {
         pass: bool,
     ) -> crate::seal::Sealed {
         let mut rng = rand::rngs::ChaCha20Rng::seed_from_u64(6);
-        let plan = SealPlan {
-            vault_id: None,
+        let labels = testkit::labels(4)
+            .into_iter()
+            .map(|l| ShareLabel {
+                custodian: custodian.into(),
+                ..l
+            })
+            .collect();
+        let plan = SealParams {
             generation: 7,
             tenant: "fabrikam.onmicrosoft.com".into(),
             created,
             drill_interval_days: drill_days,
-            threshold: 3,
-            labels: ["Safe A", "Safe B", "Safe C", "Safe D"]
-                .iter()
-                .map(|l| ShareLabel {
-                    location: l.to_string(),
-                    custodian: custodian.into(),
-                })
-                .collect(),
-            passphrase: pass.then(|| {
-                (
-                    crate::secret::Passphrase::new("pw".into()),
-                    crate::kdf::KdfParams {
-                        memory_kib: 8192,
-                        iterations: 1,
-                        parallelism: 1,
-                    },
-                )
-            }),
+            labels,
+            ..testkit::params(3, 4)
+        };
+        let plan = if pass {
+            testkit::with_passphrase(plan)
+        } else {
+            plan
         };
         let contents = VaultContents {
             entries: vec![Entry::Note {
@@ -421,6 +399,34 @@ mod tests {
     }
 
     #[test]
+    fn next_drill_is_interval_days_later_or_not_scheduled() {
+        assert_eq!(next_drill_due(testkit::CREATED, 0), None);
+        assert_eq!(next_drill_date(testkit::CREATED, 0), "not scheduled");
+        assert_eq!(next_drill_due(0, 1), Some(86_400));
+        assert_eq!(
+            next_drill_due(testkit::CREATED, 90),
+            Some(testkit::CREATED + 90 * 86_400)
+        );
+        assert_eq!(next_drill_date(testkit::CREATED, 90), "2026-02-23");
+        assert_eq!(
+            next_drill_due(0, u16::MAX),
+            Some(u64::from(u16::MAX) * 86_400)
+        );
+        // A forged date near the end of time saturates instead of wrapping to 1970.
+        assert_eq!(next_drill_due(u64::MAX - 1, 1), Some(u64::MAX));
+        assert_eq!(next_drill_date(u64::MAX - 1, 1), "(date out of range)");
+    }
+
+    #[test]
+    fn a_vault_at_the_size_cap_needs_max_vault_qr_parts_codes() {
+        assert_eq!(MAX_VAULT_QR_PARTS, 31);
+        let most = TextForm::encode(Kind::Vault, &[0xA5; MAX_VAULT_BYTES]).unwrap();
+        assert_eq!(most.qr_chunks(VAULT_LINES_PER_QR).len(), MAX_VAULT_QR_PARTS);
+        let a_part_less = TextForm::encode(Kind::Vault, &[0xA5; MAX_VAULT_BYTES - 400]).unwrap();
+        assert!(a_part_less.qr_chunks(VAULT_LINES_PER_QR).len() < MAX_VAULT_QR_PARTS);
+    }
+
+    #[test]
     fn facts_of_every_field() {
         let s = sealed_with("Dana", 30, 86_400 * 365, false);
         let f = SheetFacts::new(&s.vault.header, 4);
@@ -429,18 +435,18 @@ mod tests {
             f.subtitle,
             "any 3 shares recover the emergency credentials of fabrikam.onmicrosoft.com"
         );
-        assert_eq!(f.vault_id, display_vault_id(&s.vault.header.vault_id));
-        assert_eq!(f.fingerprint, fingerprint(&s.vault.header.vault_id));
+        assert_eq!(f.vault_id, s.vault.header.vault_id.to_string());
+        assert_eq!(f.fingerprint, s.vault.header.vault_id.fingerprint());
         assert_eq!((f.generation, f.index, f.threshold, f.count), (7, 4, 3, 4));
         assert_eq!(f.created, "1971-01-01");
         assert_eq!(f.next_drill_due, "1971-01-31");
         assert_eq!(
             (f.location.as_str(), f.custodian.as_str()),
-            ("Safe D", "Dana")
+            ("Bank box", "Dana")
         );
         assert!(!f.passphrase);
         // Index 1 is the first label; an index without a label gets none (not a panic).
-        assert_eq!(SheetFacts::new(&s.vault.header, 1).location, "Safe A");
+        assert_eq!(SheetFacts::new(&s.vault.header, 1).location, "Safe A (HQ)");
         assert_eq!(SheetFacts::new(&s.vault.header, 0).location, "");
         assert_eq!(SheetFacts::new(&s.vault.header, 5).location, "");
         let none = sealed_with("", 0, 0, false);

@@ -8,3 +8,4 @@ pub mod share;
 pub mod text;
 pub mod untrusted;
 pub mod vault;
+pub mod vault_id;

@@ -581,7 +581,7 @@ pub fn envelope_bytes(
     contents: &VaultContents,
 ) -> Result<usize, ContentsError> {
     let header = VaultHeader {
-        vault_id: [0; crate::VAULT_ID_BYTES],
+        vault_id: crate::VaultId::from([0; crate::VAULT_ID_BYTES]),
         generation: 1,
         created: 0,
         drill_interval_days: 0,

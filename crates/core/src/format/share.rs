@@ -7,6 +7,7 @@
 use crate::VAULT_ID_BYTES;
 use crate::secret::{KEY_BYTES, SecretBytes};
 use crate::shamir::{MIN_THRESHOLD, SharePoint};
+use crate::vault_id::VaultId;
 use sha2::{Digest, Sha256};
 
 /// Share format version this build writes (and the newest it reads).
@@ -45,7 +46,7 @@ pub enum ShareError {
 /// A parsed share. `Debug` hides the value.
 #[derive(Clone, Debug)]
 pub struct Share {
-    pub vault_id: [u8; VAULT_ID_BYTES],
+    pub vault_id: VaultId,
     pub generation: u32,
     pub threshold: u8,
     pub count: u8,
@@ -54,7 +55,7 @@ pub struct Share {
 
 impl Share {
     pub fn new(
-        vault_id: [u8; VAULT_ID_BYTES],
+        vault_id: VaultId,
         generation: u32,
         threshold: u8,
         count: u8,
@@ -83,7 +84,7 @@ impl Share {
         let mut out = SecretBytes::new(Vec::with_capacity(SHARE_BYTES));
         let v = out.expose_secret_mut();
         v.push(SHARE_VERSION);
-        v.extend_from_slice(&self.vault_id);
+        v.extend_from_slice(self.vault_id.as_bytes());
         v.extend_from_slice(&self.generation.to_be_bytes());
         v.push(self.threshold);
         v.push(self.count);
@@ -106,7 +107,7 @@ impl Share {
         if b.len() != SHARE_BYTES {
             return Err(ShareError::BadLength { found: b.len() });
         }
-        let vault_id: [u8; VAULT_ID_BYTES] = b[1..17].try_into().expect("16 bytes");
+        let vault_id = VaultId::from_bytes(b[1..17].try_into().expect("16 bytes"));
         let generation = u32::from_be_bytes(b[17..21].try_into().expect("4 bytes"));
         let (k, n, x) = (b[21], b[22], b[23]);
         if k < MIN_THRESHOLD || k > n {
@@ -149,7 +150,7 @@ mod tests {
     use proptest::prelude::*;
 
     fn sample(x: u8) -> Share {
-        Share::new([7; 16], 3, 2, 3, SharePoint::new(x, [x; 32]))
+        Share::new(VaultId::from([7; 16]), 3, 2, 3, SharePoint::new(x, [x; 32]))
     }
 
     #[test]
@@ -237,17 +238,23 @@ mod tests {
     #[test]
     fn boundaries_of_k_and_x_are_inclusive() {
         // k = n and x = n are valid; k = 2 is the floor.
-        let full = Share::new([9; 16], 1, 3, 3, SharePoint::new(3, [4; 32]));
+        let full = Share::new(VaultId::from([9; 16]), 1, 3, 3, SharePoint::new(3, [4; 32]));
         let b = full.to_bytes();
         let back = Share::from_bytes(b.expose_secret()).unwrap();
         assert_eq!(back.index(), 3);
         assert_eq!(back.threshold, 3);
         assert_eq!(back.count, 3);
-        assert_eq!(back.vault_id, [9; 16]);
+        assert_eq!(back.vault_id, VaultId::from([9; 16]));
         assert_eq!(back.generation, 1);
         assert_eq!(back.point().x(), 3);
         assert_eq!(back.point().expose_y(), &[4; 32]);
-        let max = Share::new([0; 16], u32::MAX, 255, 255, SharePoint::new(255, [0; 32]));
+        let max = Share::new(
+            VaultId::from([0; 16]),
+            u32::MAX,
+            255,
+            255,
+            SharePoint::new(255, [0; 32]),
+        );
         let back = Share::from_bytes(max.to_bytes().expose_secret()).unwrap();
         assert_eq!((back.threshold, back.count, back.index()), (255, 255, 255));
         assert_eq!(back.generation, u32::MAX);
@@ -256,7 +263,7 @@ mod tests {
     #[test]
     fn layout_is_byte_exact() {
         let s = Share::new(
-            core::array::from_fn(|i| i as u8),
+            VaultId::from(core::array::from_fn(|i| i as u8)),
             0x0102_0304,
             2,
             5,

@@ -9,7 +9,9 @@
 use crate::VAULT_ID_BYTES;
 use crate::aead::{NONCE_BYTES, TAG_BYTES};
 use crate::kdf::{KdfError, KdfParams, SALT_BYTES};
-use crate::share::COMMITMENT_BYTES;
+use crate::shamir::MAX_SHARES;
+use crate::share::{COMMITMENT_BYTES, Share};
+use crate::vault_id::VaultId;
 
 /// Vault format version this build writes (and the newest it reads).
 pub const VAULT_VERSION: u8 = 1;
@@ -39,7 +41,7 @@ pub enum VaultError {
     TrailingBytes { extra: usize },
     #[error("the vault is {found} bytes, above the {MAX_VAULT_BYTES}-byte maximum")]
     TooLarge { found: usize },
-    #[error("the vault says {k} of {n}, which is impossible (need 2 ≤ k ≤ n ≤ 255)")]
+    #[error("the vault says {k} of {n}, which is impossible (need 2 ≤ k ≤ n ≤ {MAX_SHARES})")]
     BadThreshold { k: u8, n: u8 },
     #[error("unknown key-derivation method {0} in the vault header: it is damaged or newer")]
     UnknownKdf(u8),
@@ -70,7 +72,7 @@ pub struct PassphraseKdf {
 /// The header: everything about the vault that is not secret.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct VaultHeader {
-    pub vault_id: [u8; VAULT_ID_BYTES],
+    pub vault_id: VaultId,
     /// Starts at 1; a rekey or rotation makes the next one and retires the older sheets.
     pub generation: u32,
     /// Unix seconds, UTC; the only date ever printed on a sheet.
@@ -93,11 +95,36 @@ impl VaultHeader {
         u8::try_from(self.commitments.len()).expect("at most 255 shares by construction")
     }
 
+    /// The label of share `share_number` (1-based, as printed on its sheet); `None` for 0 or a
+    /// number above the share count, so a forged index cannot underflow or panic.
+    pub fn label(&self, share_number: u8) -> Option<&ShareLabel> {
+        usize::from(share_number)
+            .checked_sub(1)
+            .and_then(|i| self.labels.get(i))
+    }
+
+    /// Whether this header commits to `share`: same vault id, generation and threshold, and the
+    /// commitment for its index (FORMAT.md §3) equal to the share's. Recovery counts a share for
+    /// a vault copy only then, and `verify-print` and `inspect` judge a sheet by the same rule.
+    ///
+    /// # Security
+    /// The header is unauthenticated until the vault opens: this says the share and this copy
+    /// belong together, not that either is genuine.
+    pub fn commits_to(&self, share: &Share) -> bool {
+        share.vault_id == self.vault_id
+            && share.generation == self.generation
+            && share.threshold == self.threshold
+            && usize::from(share.index())
+                .checked_sub(1)
+                .and_then(|i| self.commitments.get(i))
+                .is_some_and(|c| *c == share.commitment())
+    }
+
     /// Encodes the header: these bytes are the AEAD's associated data.
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut v = Vec::with_capacity(128);
         v.push(VAULT_VERSION);
-        v.extend_from_slice(&self.vault_id);
+        v.extend_from_slice(self.vault_id.as_bytes());
         v.extend_from_slice(&self.generation.to_be_bytes());
         v.extend_from_slice(&self.created.to_be_bytes());
         v.extend_from_slice(&self.drill_interval_days.to_be_bytes());
@@ -130,10 +157,10 @@ impl VaultHeader {
     /// [`VaultError`] for an impossible threshold, a KDF out of range or a bad label.
     pub fn validate(&self) -> Result<(), VaultError> {
         let n = self.commitments.len();
-        if self.threshold < 2 || n > 255 || usize::from(self.threshold) > n {
+        if self.threshold < 2 || n > MAX_SHARES || usize::from(self.threshold) > n {
             return Err(VaultError::BadThreshold {
                 k: self.threshold,
-                n: n.min(255) as u8,
+                n: n.min(MAX_SHARES) as u8,
             });
         }
         if self.labels.len() != n {
@@ -194,7 +221,7 @@ impl Vault {
             return Err(VaultError::TooLarge { found: b.len() });
         }
         let mut r = Reader { b, at: 1 };
-        let vault_id = r.array::<VAULT_ID_BYTES>("vault id")?;
+        let vault_id = VaultId::from_bytes(r.array::<VAULT_ID_BYTES>("vault id")?);
         let generation = u32::from_be_bytes(r.array("generation")?);
         let created = u64::from_be_bytes(r.array("creation date")?);
         let drill_interval_days = u16::from_be_bytes(r.array("drill interval")?);
@@ -336,7 +363,7 @@ mod tests {
     pub(crate) fn sample(passphrase: bool) -> Vault {
         Vault {
             header: VaultHeader {
-                vault_id: [1; 16],
+                vault_id: VaultId::from([1; 16]),
                 generation: 1,
                 created: 1_764_000_000,
                 drill_interval_days: 90,
@@ -365,6 +392,60 @@ mod tests {
             nonce: [6; 24],
             ciphertext: vec![7; 40],
         }
+    }
+
+    #[test]
+    fn labels_are_found_by_share_number_at_the_edges() {
+        let h = sample(false).header;
+        assert_eq!(h.label(0), None);
+        assert_eq!(h.label(1).map(|l| l.custodian.as_str()), Some("Alice"));
+        assert_eq!(
+            h.label(3).map(|l| l.location.as_str()),
+            Some("CISO home safe")
+        );
+        assert_eq!(h.label(4), None);
+        assert_eq!(h.label(255), None);
+        let full = VaultHeader {
+            labels: crate::testkit::labels(255),
+            commitments: vec![[0; COMMITMENT_BYTES]; 255],
+            ..h
+        };
+        assert_eq!(
+            full.label(255).map(|l| l.location.as_str()),
+            Some("Safe 255")
+        );
+        assert_eq!(full.label(0), None);
+    }
+
+    #[test]
+    fn a_header_commits_to_its_own_shares_only() {
+        use crate::shamir::SharePoint;
+        use rand::SeedableRng;
+        let mut rng = rand::rngs::ChaCha20Rng::seed_from_u64(3);
+        let s = crate::testkit::ceremony(&mut rng);
+        let h = &s.vault.header;
+        assert!(s.shares.iter().all(|share| h.commits_to(share)));
+        let other = crate::testkit::ceremony(&mut rng);
+        assert!(!h.commits_to(&other.shares[0]));
+        // One field changed at a time: each breaks the match.
+        let sh = &s.shares[1];
+        let with = |id: VaultId, generation: u32, k: u8, n: u8, x: u8, y: [u8; 32]| {
+            Share::new(id, generation, k, n, SharePoint::new(x, y))
+        };
+        let y = *sh.point().expose_y();
+        let (id, g, k, n) = (sh.vault_id, sh.generation, sh.threshold, sh.count);
+        assert!(h.commits_to(&with(id, g, k, n, 2, y)));
+        assert!(!h.commits_to(&with(VaultId::from([0; 16]), g, k, n, 2, y)));
+        assert!(!h.commits_to(&with(id, g + 1, k, n, 2, y)));
+        assert!(!h.commits_to(&with(id, g, 3, n, 2, y)));
+        assert!(!h.commits_to(&with(id, g, k, n, 3, y)));
+        let mut y2 = y;
+        y2[31] ^= 1;
+        assert!(!h.commits_to(&with(id, g, k, n, 2, y2)));
+        // Index 0 and indices past the commitments: no match, no panic.
+        assert!(!h.commits_to(&with(id, g, k, 255, 0, y)));
+        assert!(!h.commits_to(&with(id, g, k, 255, 4, y)));
+        assert!(!h.commits_to(&with(id, g, k, 255, 255, y)));
     }
 
     #[test]

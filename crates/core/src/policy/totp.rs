@@ -30,6 +30,23 @@ pub enum Algorithm {
     Sha512,
 }
 
+/// The label a vault entry gets for a TOTP `uri`: the URI's own label
+/// (`otpauth://totp/LABEL?…`), percent-decoded, as authenticator apps show it
+/// (`Contoso:alice@contoso.com`); "TOTP" when the URI has none. The query, where the secret
+/// is, never reaches the label.
+pub fn entry_label(uri: &str) -> String {
+    uri.split_once("://")
+        .and_then(|(_, rest)| rest.split_once('/'))
+        .map(|(_, path)| path.split('?').next().unwrap_or(""))
+        .map(|l| {
+            percent_encoding::percent_decode_str(l)
+                .decode_utf8_lossy()
+                .into_owned()
+        })
+        .filter(|l| !l.is_empty())
+        .unwrap_or_else(|| "TOTP".into())
+}
+
 /// A TOTP generator; the seed is secret.
 #[derive(Debug)]
 pub struct Totp {
@@ -312,6 +329,24 @@ mod tests {
             code("otpauth://totp/x?secret=GEZ%FF"),
             Err(TotpError::BadSecret)
         );
+    }
+
+    #[test]
+    fn entry_labels_are_the_uri_label_decoded() {
+        let label = |l: &str| entry_label(&format!("otpauth://totp/{l}?secret={SEED_B32}"));
+        assert_eq!(
+            label("Contoso:alice%40contoso.com"),
+            "Contoso:alice@contoso.com"
+        );
+        assert_eq!(label("ACME%20Co:bob"), "ACME Co:bob");
+        assert_eq!(label("plain"), "plain");
+        // Bytes that are not UTF-8 are shown replaced, not dropped.
+        assert_eq!(label("x%FFy"), "x\u{FFFD}y");
+        // No label: "TOTP", and never any part of the query with the secret.
+        assert_eq!(label(""), "TOTP");
+        assert_eq!(entry_label("otpauth://totp?secret=JBSWY3DP"), "TOTP");
+        assert_eq!(entry_label("otpauth://totp/issuer-only"), "issuer-only");
+        assert_eq!(entry_label("not a uri"), "TOTP");
     }
 
     #[test]

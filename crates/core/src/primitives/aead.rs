@@ -1,7 +1,7 @@
-//! Key derivation from the Shamir secret and XChaCha20-Poly1305 sealing of the vault.
+//! Key derivation from the Shamir secret and XChaCha20-Poly1305 encryption of the vault.
 //!
 //! `key = HKDF-SHA256(salt = vault id, ikm = secret ‖ stretched passphrase?, info)`: the shares
-//! alone are not enough when a passphrase is set. [`open`] is the only way to plaintext, and it
+//! alone are not enough when a passphrase is set. [`decrypt`] is the only way to plaintext, and it
 //! checks the tag first (FORMAT.md §4). Failure is one opaque error: a wrong key, a wrong
 //! passphrase and tampering must look the same.
 
@@ -40,7 +40,7 @@ pub fn derive_key(
 }
 
 /// Encrypts and authenticates `plaintext`, binding `aad` (the vault header).
-pub fn seal(
+pub fn encrypt(
     key: &EncryptionKey,
     nonce: &[u8; NONCE_BYTES],
     aad: &[u8],
@@ -61,8 +61,8 @@ pub fn seal(
 /// Checks the tag and decrypts.
 ///
 /// # Errors
-/// [`OpenError`] when the key, the header or the ciphertext is not the one sealed.
-pub fn open(
+/// [`OpenError`] when the key, the header or the ciphertext is not the one encrypted.
+pub fn decrypt(
     key: &EncryptionKey,
     nonce: &[u8; NONCE_BYTES],
     aad: &[u8],
@@ -92,33 +92,36 @@ mod tests {
     #[test]
     fn round_trip_and_every_input_is_bound() {
         let pt = SecretBytes::new(b"breakglass1 password".to_vec());
-        let ct = seal(&key(1, None), &[3; 24], b"header", &pt);
+        let ct = encrypt(&key(1, None), &[3; 24], b"header", &pt);
         assert_eq!(ct.len(), pt.expose_secret().len() + TAG_BYTES);
-        assert_eq!(open(&key(1, None), &[3; 24], b"header", &ct).unwrap(), pt);
         assert_eq!(
-            open(&key(2, None), &[3; 24], b"header", &ct),
+            decrypt(&key(1, None), &[3; 24], b"header", &ct).unwrap(),
+            pt
+        );
+        assert_eq!(
+            decrypt(&key(2, None), &[3; 24], b"header", &ct),
             Err(OpenError)
         );
         assert_eq!(
-            open(&key(1, None), &[4; 24], b"header", &ct),
+            decrypt(&key(1, None), &[4; 24], b"header", &ct),
             Err(OpenError)
         );
         assert_eq!(
-            open(&key(1, None), &[3; 24], b"headeR", &ct),
+            decrypt(&key(1, None), &[3; 24], b"headeR", &ct),
             Err(OpenError)
         );
         let mut bad = ct.clone();
         bad[0] ^= 1;
         assert_eq!(
-            open(&key(1, None), &[3; 24], b"header", &bad),
+            decrypt(&key(1, None), &[3; 24], b"header", &bad),
             Err(OpenError)
         );
         assert_eq!(
-            open(&key(1, None), &[3; 24], b"header", &ct[..ct.len() - 1]),
+            decrypt(&key(1, None), &[3; 24], b"header", &ct[..ct.len() - 1]),
             Err(OpenError)
         );
         assert_eq!(
-            open(&key(1, None), &[3; 24], b"header", &[]),
+            decrypt(&key(1, None), &[3; 24], b"header", &[]),
             Err(OpenError)
         );
     }

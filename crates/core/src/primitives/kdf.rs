@@ -154,12 +154,7 @@ impl KdfError {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    const SMALL: KdfParams = KdfParams {
-        memory_kib: MIN_MEMORY_KIB,
-        iterations: 1,
-        parallelism: 1,
-    };
+    use crate::testkit::SMALL_KDF as SMALL;
 
     #[test]
     fn limits_are_enforced_with_numbers() {

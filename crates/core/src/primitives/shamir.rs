@@ -10,6 +10,8 @@ use zeroize::{Zeroize, ZeroizeOnDrop};
 
 /// Smallest threshold: with k = 1 every share would be the secret itself.
 pub const MIN_THRESHOLD: u8 = 2;
+/// Most shares of one secret: a share's index is a non-zero element of GF(2^8).
+pub const MAX_SHARES: usize = u8::MAX as usize;
 
 /// One point (x, y) of the 32 polynomials; y is secret.
 #[derive(Clone, Zeroize, ZeroizeOnDrop)]

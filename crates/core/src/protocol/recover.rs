@@ -14,6 +14,7 @@ use crate::secret::{Passphrase, VaultSecret};
 use crate::shamir::{self, SharePoint};
 use crate::share::Share;
 use crate::vault::{Vault, VaultHeader};
+use crate::vault_id::VaultId;
 use std::collections::BTreeMap;
 
 /// An item and where it came from ("share-1.txt", "scan2.png", "typed share 1").
@@ -130,21 +131,6 @@ fn describe_groups(g: &[(String, Vec<String>)]) -> String {
         .join("; ")
 }
 
-/// Shows a vault id the way sheets print it: Crockford base32 in groups of four.
-pub fn display_vault_id(id: &[u8]) -> String {
-    let s = crate::text::base32().encode(id);
-    s.as_bytes()
-        .chunks(4)
-        .map(|c| std::str::from_utf8(c).expect("ASCII"))
-        .collect::<Vec<_>>()
-        .join("-")
-}
-
-/// The short fingerprint printed big on sheets: the first 8 characters of the vault id.
-pub fn fingerprint(id: &[u8]) -> String {
-    display_vault_id(id)[..9].to_string()
-}
-
 /// Shares checked against the vault copies, ready to combine.
 #[derive(Debug)]
 pub struct ShareSet {
@@ -163,7 +149,7 @@ pub fn mixed_vaults(shares: &[Sourced<Share>], vaults: &[Sourced<Vault>]) -> Opt
         RecoverError::MixedVaults(
             groups
                 .into_iter()
-                .map(|(id, s)| (display_vault_id(&id), s))
+                .map(|(id, s)| (id.to_string(), s))
                 .collect(),
         )
     })
@@ -173,8 +159,8 @@ pub fn mixed_vaults(shares: &[Sourced<Share>], vaults: &[Sourced<Vault>]) -> Opt
 fn group_sources(
     shares: &[Sourced<Share>],
     vaults: &[Sourced<Vault>],
-) -> BTreeMap<[u8; 16], Vec<String>> {
-    let mut groups: BTreeMap<[u8; 16], Vec<String>> = BTreeMap::new();
+) -> BTreeMap<VaultId, Vec<String>> {
+    let mut groups: BTreeMap<VaultId, Vec<String>> = BTreeMap::new();
     for s in shares {
         groups
             .entry(s.item.vault_id)
@@ -190,7 +176,8 @@ fn group_sources(
     groups
 }
 
-/// Checks untrusted shares and vault copies; nothing is combined yet.
+/// Picks the distinct vault copies among untrusted inputs and, for each, the shares its header
+/// commits to ([`VaultHeader::commits_to`]); nothing is combined or decrypted yet.
 ///
 /// No field of any input decides anything here: every distinct vault copy is a candidate, and
 /// a share counts for a copy only if the copy's header commits to it (FORMAT.md §7).
@@ -198,7 +185,7 @@ fn group_sources(
 /// # Errors
 /// [`RecoverError`] when no vault or share is given, or no copy has k checked shares
 /// (`MixedVaults` when the inputs carry more than one vault id, else `NotEnoughShares`).
-pub fn check(
+pub fn match_shares(
     shares: Vec<Sourced<Share>>,
     vaults: Vec<Sourced<Vault>>,
 ) -> Result<ShareSet, RecoverError> {
@@ -240,6 +227,9 @@ pub fn check(
     })
 }
 
+/// The old name of [`match_shares`], kept for the end-to-end tests until they use the testkit.
+pub use self::match_shares as check;
+
 /// One distinct vault copy and the shares that check against it.
 #[derive(Debug)]
 struct Candidate {
@@ -260,7 +250,7 @@ impl Candidate {
         let mut usable: Vec<(usize, Sourced<Share>)> = Vec::new();
         let mut duplicates = Vec::new();
         for (at, s) in shares.iter().enumerate() {
-            if !commits_to(&vault.header, &s.item) {
+            if !vault.header.commits_to(&s.item) {
                 continue;
             }
             let index = s.item.index();
@@ -311,25 +301,13 @@ impl Candidate {
         )
     }
 
-    fn id(&self) -> [u8; 16] {
+    fn id(&self) -> VaultId {
         self.vault.header.vault_id
     }
 
     fn generation(&self) -> u32 {
         self.vault.header.generation
     }
-}
-
-/// Whether a header commits to a share: same vault id, generation and threshold, and the
-/// commitment for its index (FORMAT.md §3) equal to the share's.
-fn commits_to(header: &VaultHeader, share: &Share) -> bool {
-    share.vault_id == header.vault_id
-        && share.generation == header.generation
-        && share.threshold == header.threshold
-        && usize::from(share.index())
-            .checked_sub(1)
-            .and_then(|i| header.commitments.get(i))
-            .is_some_and(|c| *c == share.commitment())
 }
 
 /// Argon2id memory × iterations in KiB·passes; 0 without a passphrase.
@@ -349,10 +327,10 @@ fn left_out(
 ) -> Vec<Rejected> {
     let c = &copies[chosen];
     let h = &c.vault.header;
-    let why = |id: &[u8; 16], generation: u32| -> Option<Rejection> {
+    let why = |id: &VaultId, generation: u32| -> Option<Rejection> {
         if *id != h.vault_id {
             Some(Rejection::OtherVault {
-                vault: display_vault_id(id),
+                vault: id.to_string(),
             })
         } else if generation == h.generation {
             None
@@ -592,9 +570,9 @@ fn open_with(
         (None, None) => None,
         (Some(kdf), Some(p)) => Some(kdf.params.stretch(p, &kdf.salt)?),
     };
-    let key = aead::derive_key(secret, &header.vault_id, stretched.as_deref());
-    let plaintext =
-        aead::open(&key, &vault.nonce, &header.to_bytes(), &vault.ciphertext).map_err(|_| {
+    let key = aead::derive_key(secret, header.vault_id.as_bytes(), stretched.as_deref());
+    let plaintext = aead::decrypt(&key, &vault.nonce, &header.to_bytes(), &vault.ciphertext)
+        .map_err(|_| {
             if stretched.is_some() {
                 RecoverError::WrongPassphraseOrAltered
             } else {
@@ -627,45 +605,16 @@ impl RecoverError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::contents::Entry;
-    use crate::kdf::{KdfParams, MIN_MEMORY_KIB};
-    use crate::seal::{SealPlan, Sealed, seal};
-    use crate::secret::SecretString;
+    use crate::kdf::KdfParams;
+    use crate::seal::{SealParams, Sealed, seal};
+    use crate::testkit::{self, SMALL_KDF as SMALL, contents};
     use crate::vault::ShareLabel;
     use rand::SeedableRng;
     use rand::rngs::ChaCha20Rng;
 
-    const SMALL: KdfParams = KdfParams {
-        memory_kib: MIN_MEMORY_KIB,
-        iterations: 1,
-        parallelism: 1,
-    };
-
-    fn plan(threshold: u8, n: usize, pass: bool) -> SealPlan {
-        SealPlan {
-            vault_id: None,
-            generation: 1,
-            tenant: "contoso.onmicrosoft.com".into(),
-            created: 1_764_000_000,
-            drill_interval_days: 90,
-            threshold,
-            labels: (0..n)
-                .map(|i| ShareLabel {
-                    location: format!("Safe {i}"),
-                    custodian: String::new(),
-                })
-                .collect(),
-            passphrase: pass.then(|| (Passphrase::new("pw".into()), SMALL)),
-        }
-    }
-
-    fn contents() -> VaultContents {
-        VaultContents {
-            entries: vec![Entry::Note {
-                label: "n".into(),
-                text: SecretString::new("secret text".into()),
-            }],
-        }
+    fn plan(threshold: u8, n: usize, pass: bool) -> SealParams {
+        let p = testkit::params(threshold, n);
+        if pass { testkit::with_passphrase(p) } else { p }
     }
 
     fn make(seed: u64, threshold: u8, n: usize, pass: bool) -> Sealed {
@@ -701,17 +650,9 @@ mod tests {
     }
 
     #[test]
-    fn vault_ids_are_displayed_in_groups() {
-        let id: Vec<u8> = (0..16).collect();
-        assert_eq!(display_vault_id(&id), "000G-40R4-0M30-E209-185G-R38E-1W");
-        assert_eq!(fingerprint(&id), "000G-40R4");
-        assert_eq!(display_vault_id(&[]), "");
-    }
-
-    #[test]
     fn recovers_with_k_shares_in_index_order() {
         let s = make(1, 2, 3, false);
-        let set = check(
+        let set = match_shares(
             src(&[("c", &s.shares[2]), ("a", &s.shares[0])]),
             vsrc(&[("c", &s.vault)]),
         )
@@ -732,7 +673,7 @@ mod tests {
         let direct = shamir::combine(&[s.shares[0].point(), s.shares[1].point()], 2).unwrap();
         assert_eq!(r.secret(), &direct);
         // More than k: the first k by index are used.
-        let r = check(
+        let r = match_shares(
             src(&[
                 ("c", &s.shares[2]),
                 ("b", &s.shares[1]),
@@ -751,11 +692,11 @@ mod tests {
     fn nothing_given() {
         let s = make(2, 2, 3, false);
         assert_eq!(
-            check(vec![], vsrc(&[("v", &s.vault)])).unwrap_err(),
+            match_shares(vec![], vsrc(&[("v", &s.vault)])).unwrap_err(),
             RecoverError::NoShares
         );
         assert_eq!(
-            check(src(&[("a", &s.shares[0])]), vec![]).unwrap_err(),
+            match_shares(src(&[("a", &s.shares[0])]), vec![]).unwrap_err(),
             RecoverError::NoVault
         );
     }
@@ -764,7 +705,7 @@ mod tests {
     fn mixed_vaults_are_named() {
         let a = make(3, 2, 3, false);
         let b = make(4, 2, 3, false);
-        let e = check(
+        let e = match_shares(
             src(&[("a1", &a.shares[0]), ("b1", &b.shares[0])]),
             vsrc(&[("a1", &a.vault), ("bv", &b.vault)]),
         )
@@ -775,28 +716,25 @@ mod tests {
         assert_eq!(groups.len(), 2);
         let ga = groups
             .iter()
-            .find(|(id, _)| *id == display_vault_id(&a.vault.header.vault_id))
+            .find(|(id, _)| *id == a.vault.header.vault_id.to_string())
             .unwrap();
         // The sheet that carries both a share and the vault copy is named once.
         assert_eq!(ga.1, vec!["a1".to_string()]);
         let gb = groups
             .iter()
-            .find(|(id, _)| *id == display_vault_id(&b.vault.header.vault_id))
+            .find(|(id, _)| *id == b.vault.header.vault_id.to_string())
             .unwrap();
         assert_eq!(gb.1, vec!["b1".to_string(), "bv".to_string()]);
         let msg = e.to_string();
         assert!(
-            msg.contains(&format!(
-                "vault {}: a1",
-                display_vault_id(&a.vault.header.vault_id)
-            )),
+            msg.contains(&format!("vault {}: a1", a.vault.header.vault_id)),
             "{msg}"
         );
         assert!(msg.contains("b1, bv"), "{msg}");
         assert!(msg.contains("; vault "), "{msg}");
         // A vault copy alone from another vault is also a mix.
         assert!(matches!(
-            check(
+            match_shares(
                 src(&[("a1", &a.shares[0]), ("a2", &a.shares[1])]),
                 vsrc(&[("bv", &b.vault)])
             ),
@@ -808,7 +746,7 @@ mod tests {
     fn altered_and_duplicate_shares_are_left_out() {
         let s = make(5, 2, 3, false);
         let bad = altered(&s.shares[1]);
-        let set = check(
+        let set = match_shares(
             src(&[
                 ("x", &bad),
                 ("a", &s.shares[0]),
@@ -858,7 +796,7 @@ mod tests {
             3,
             SharePoint::new(1, *s.shares[0].point().expose_y()),
         );
-        let e = check(
+        let e = match_shares(
             src(&[("d", &beyond), ("k", &other_k), ("c", &s.shares[2])]),
             vsrc(&[("v", &s.vault)]),
         )
@@ -892,7 +830,7 @@ mod tests {
     #[test]
     fn not_enough_shares() {
         let s = make(6, 3, 4, false);
-        let e = check(
+        let e = match_shares(
             src(&[("a", &s.shares[0]), ("b", &s.shares[1])]),
             vsrc(&[("v", &s.vault)]),
         )
@@ -912,7 +850,7 @@ mod tests {
         );
         // Exactly k is enough.
         assert!(
-            check(
+            match_shares(
                 src(&[
                     ("a", &s.shares[0]),
                     ("b", &s.shares[1]),
@@ -939,7 +877,7 @@ mod tests {
     fn older_generations_are_retired_once_the_newer_opens() {
         let g1 = make(7, 2, 3, false);
         let g2 = rekeyed(&g1, 8);
-        let set = check(
+        let set = match_shares(
             src(&[
                 ("old", &g1.shares[0]),
                 ("n1", &g2.shares[0]),
@@ -995,7 +933,7 @@ mod tests {
         );
         // Only the old vault copy with a new share: one share checks against it.
         assert!(matches!(
-            check(
+            match_shares(
                 src(&[("old", &g1.shares[0]), ("n1", &g2.shares[0])]),
                 vsrc(&[("oldv", &g1.vault)]),
             )
@@ -1003,7 +941,7 @@ mod tests {
             RecoverError::NotEnoughShares { given: 1, .. }
         ));
         // Shares of another generation count as left out when too few remain.
-        let e = check(
+        let e = match_shares(
             src(&[
                 ("o1", &g1.shares[0]),
                 ("o2", &g1.shares[1]),
@@ -1018,7 +956,7 @@ mod tests {
         ));
         // A newer copy that cannot open retires nothing: the old quorum opens, and the newer
         // copy is named as unverified.
-        let r = check(
+        let r = match_shares(
             src(&[("o1", &g1.shares[0]), ("o2", &g1.shares[1])]),
             vsrc(&[("v", &g2.vault), ("ov", &g1.vault)]),
         )
@@ -1037,7 +975,7 @@ mod tests {
             }]
         );
         // Both generations complete: the newer one opens, whatever the order.
-        let r = check(
+        let r = match_shares(
             src(&[
                 ("o1", &g1.shares[0]),
                 ("o2", &g1.shares[1]),
@@ -1066,7 +1004,7 @@ mod tests {
         // Another copy of the same vault whose ciphertext is damaged, carried by more sheets.
         let mut damaged = s.vault.clone();
         damaged.ciphertext[0] ^= 1;
-        let set = check(
+        let set = match_shares(
             src(&[("a", &s.shares[0]), ("b", &s.shares[1])]),
             vsrc(&[("d1", &damaged), ("d2", &damaged), ("good", &s.vault)]),
         )
@@ -1078,7 +1016,7 @@ mod tests {
         let r = set.open(None).unwrap();
         assert_eq!(r.contents, contents());
         // Only damaged copies: the first error is reported.
-        let e = check(
+        let e = match_shares(
             src(&[("a", &s.shares[0]), ("b", &s.shares[1])]),
             vsrc(&[("d1", &damaged)]),
         )
@@ -1090,7 +1028,7 @@ mod tests {
         // even when carried more often.
         let mut forged = s.vault.clone();
         forged.header.commitments[1] = [0; 16];
-        let set = check(
+        let set = match_shares(
             src(&[("a", &s.shares[0]), ("b", &s.shares[1])]),
             vsrc(&[("f1", &forged), ("f2", &forged), ("good", &s.vault)]),
         )
@@ -1110,7 +1048,7 @@ mod tests {
             vec![vec!["good".to_string()], vec!["f1".into(), "f2".into()]]
         );
         // A forged copy under which too few shares check is dropped from the candidates.
-        let set = check(
+        let set = match_shares(
             src(&[("a", &s.shares[0]), ("b", &s.shares[1])]),
             vsrc(&[("good", &s.vault), ("f1", &forged), ("f2", &forged)]),
         )
@@ -1120,7 +1058,7 @@ mod tests {
         assert_eq!(r.header, s.vault.header);
         // Two copies under which the same number of shares check, carried equally: input
         // order decides.
-        let set = check(
+        let set = match_shares(
             src(&[("a", &s.shares[0]), ("b", &s.shares[1])]),
             vsrc(&[("good", &s.vault), ("d1", &damaged)]),
         )
@@ -1129,7 +1067,7 @@ mod tests {
         assert_eq!(set.viable, 2);
         assert_eq!(set.copies[0].sources.len(), 1);
         // Identical copies are counted, not repeated.
-        let set = check(
+        let set = match_shares(
             src(&[("a", &s.shares[0]), ("b", &s.shares[1])]),
             vsrc(&[("g1", &s.vault), ("g2", &s.vault), ("g3", &s.vault)]),
         )
@@ -1143,32 +1081,32 @@ mod tests {
         let s = make(10, 2, 3, true);
         let two = || src(&[("a", &s.shares[0]), ("b", &s.shares[1])]);
         let v = || vsrc(&[("v", &s.vault)]);
-        let set = check(two(), v()).unwrap();
+        let set = match_shares(two(), v()).unwrap();
         assert!(set.needs_passphrase());
         assert_eq!(
             set.open(None).unwrap_err(),
             RecoverError::PassphraseRequired
         );
         assert_eq!(
-            check(two(), v())
+            match_shares(two(), v())
                 .unwrap()
                 .open(Some(&Passphrase::new("wrong".into())))
                 .unwrap_err(),
             RecoverError::WrongPassphraseOrAltered
         );
-        let r = check(two(), v())
+        let r = match_shares(two(), v())
             .unwrap()
-            .open(Some(&Passphrase::new("pw".into())))
+            .open(Some(&testkit::passphrase()))
             .unwrap();
         assert_eq!(r.contents, contents());
         let plain = make(11, 2, 3, false);
         assert_eq!(
-            check(
+            match_shares(
                 src(&[("a", &plain.shares[0]), ("b", &plain.shares[1])]),
                 vsrc(&[("v", &plain.vault)])
             )
             .unwrap()
-            .open(Some(&Passphrase::new("pw".into())))
+            .open(Some(&testkit::passphrase()))
             .unwrap_err(),
             RecoverError::PassphraseNotUsed
         );
@@ -1179,7 +1117,7 @@ mod tests {
             open_with(
                 &costly,
                 &VaultSecret::from_bytes([0; 32]),
-                Some(&Passphrase::new("pw".into()))
+                Some(&testkit::passphrase())
             ),
             Err(RecoverError::Kdf(KdfError::TooExpensive { .. }))
         ));
@@ -1189,16 +1127,16 @@ mod tests {
     fn authenticated_but_malformed_contents_are_refused() {
         let s = make(12, 2, 3, false);
         let secret = shamir::combine(&[s.shares[0].point(), s.shares[1].point()], 2).unwrap();
-        let key = aead::derive_key(&secret, &s.vault.header.vault_id, None);
+        let key = aead::derive_key(&secret, s.vault.header.vault_id.as_bytes(), None);
         let mut v = s.vault.clone();
-        v.ciphertext = aead::seal(
+        v.ciphertext = aead::encrypt(
             &key,
             &v.nonce,
             &v.header.to_bytes(),
             &crate::secret::SecretBytes::new(vec![1, 0, 0]),
         );
         assert_eq!(
-            check(
+            match_shares(
                 src(&[("a", &s.shares[0]), ("b", &s.shares[1])]),
                 vsrc(&[("v", &v)])
             )
@@ -1251,7 +1189,7 @@ mod tests {
         let mut forged = s.vault.clone();
         forged.header.generation = 2;
         let forged = reparsed(&forged);
-        let r = check(
+        let r = match_shares(
             src(&[("a", &s.shares[0]), ("b", &s.shares[1])]),
             vsrc(&[("forged", &forged), ("a", &s.vault), ("b", &s.vault)]),
         )
@@ -1282,7 +1220,7 @@ mod tests {
             3,
             SharePoint::new(3, *s.shares[2].point().expose_y()),
         );
-        let r = check(
+        let r = match_shares(
             src(&[
                 ("forged", &forged),
                 ("a", &s.shares[0]),
@@ -1315,7 +1253,7 @@ mod tests {
         let forged = reparsed(&forged);
         let two = || src(&[("a", &s.shares[0]), ("b", &s.shares[1])]);
         // Listed first and carried as often as the honest copy: no KDF goes first.
-        let set = check(two(), vsrc(&[("forged", &forged), ("a", &s.vault)])).unwrap();
+        let set = match_shares(two(), vsrc(&[("forged", &forged), ("a", &s.vault)])).unwrap();
         let mut u = Recording::new(None);
         let r = set.open_asking(&mut u).unwrap();
         assert!(u.asked.is_empty(), "asked for {:?}", u.asked);
@@ -1323,7 +1261,7 @@ mod tests {
         assert_eq!(r.rejected[0].reason, Rejection::VaultDiffers);
         // Carried more often, the forged copy is tried first; without a passphrase it is
         // skipped and the honest copy still opens.
-        let set = check(
+        let set = match_shares(
             two(),
             vsrc(&[("f1", &forged), ("f2", &forged), ("a", &s.vault)]),
         )
@@ -1344,13 +1282,13 @@ mod tests {
             parallelism: 1,
         };
         let forged = reparsed(&forged);
-        let set = check(
+        let set = match_shares(
             src(&[("a", &s.shares[0]), ("b", &s.shares[1])]),
             vsrc(&[("forged", &forged), ("a", &s.vault)]),
         )
         .unwrap();
         assert_eq!(set.header(), &s.vault.header);
-        let mut u = Recording::new(Some("pw"));
+        let mut u = Recording::new(Some(testkit::PASSPHRASE));
         let r = set.open_asking(&mut u).unwrap();
         assert_eq!(r.contents, contents());
         assert_eq!(u.approved, vec![SMALL]);
@@ -1366,7 +1304,7 @@ mod tests {
         impl Unlock for No {
             fn passphrase(&mut self, _: &str) -> Option<&Passphrase> {
                 static P: std::sync::OnceLock<Passphrase> = std::sync::OnceLock::new();
-                Some(P.get_or_init(|| Passphrase::new("pw".into())))
+                Some(P.get_or_init(testkit::passphrase))
             }
             fn given(&self) -> bool {
                 true
@@ -1375,7 +1313,7 @@ mod tests {
                 false
             }
         }
-        let e = check(
+        let e = match_shares(
             src(&[("a", &s.shares[0]), ("b", &s.shares[1])]),
             vsrc(&[("forged", &forged)]),
         )
@@ -1389,7 +1327,7 @@ mod tests {
     fn foreign_sheets_do_not_block_a_quorum() {
         let s = make(24, 2, 3, false);
         let other = make(25, 2, 3, false);
-        let r = check(
+        let r = match_shares(
             src(&[
                 ("x", &other.shares[0]),
                 ("a", &s.shares[0]),
@@ -1401,7 +1339,7 @@ mod tests {
         .open(None)
         .unwrap();
         assert_eq!(r.header, s.vault.header);
-        let other_id = display_vault_id(&other.vault.header.vault_id);
+        let other_id = other.vault.header.vault_id.to_string();
         assert_eq!(
             r.rejected,
             vec![
@@ -1433,13 +1371,13 @@ mod tests {
             salt: [7; 16],
         });
         let two = || src(&[("a", &s.shares[0]), ("b", &s.shares[1])]);
-        let pw = Passphrase::new("pw".into());
+        let pw = testkit::passphrase();
         // One copy asks for it: the honest copy opens without it.
-        let set = check(two(), vsrc(&[("f", &forged), ("a", &s.vault)])).unwrap();
+        let set = match_shares(two(), vsrc(&[("f", &forged), ("a", &s.vault)])).unwrap();
         assert!(set.needs_passphrase());
         assert_eq!(set.open(Some(&pw)).unwrap().header, s.vault.header);
         assert_eq!(
-            check(two(), vsrc(&[("a", &s.vault)]))
+            match_shares(two(), vsrc(&[("a", &s.vault)]))
                 .unwrap()
                 .open(Some(&pw))
                 .unwrap_err(),
@@ -1451,7 +1389,7 @@ mod tests {
     fn a_copy_from_before_expand_is_named_as_such() {
         let mut rng = ChaCha20Rng::seed_from_u64(27);
         let s = make(27, 2, 3, false);
-        let r = check(
+        let r = match_shares(
             src(&[("a", &s.shares[0]), ("b", &s.shares[1])]),
             vsrc(&[("a", &s.vault)]),
         )
@@ -1459,7 +1397,7 @@ mod tests {
         .open(None)
         .unwrap();
         let e = crate::seal::expand(&r, ShareLabel::default(), None, &mut rng).unwrap();
-        let r = check(
+        let r = match_shares(
             src(&[("a", &s.shares[0]), ("new", &e.shares[0])]),
             vsrc(&[("a", &s.vault), ("new", &e.vault)]),
         )
@@ -1511,7 +1449,11 @@ mod tests {
             let n = h.commitments.len();
             match field {
                 0 => h.generation ^= nz(x),
-                1 => h.vault_id[(x % 16) as usize] ^= (nz(x) >> 8) as u8 | 1,
+                1 => {
+                    let mut id = *h.vault_id.as_bytes();
+                    id[(x % 16) as usize] ^= (nz(x) >> 8) as u8 | 1;
+                    h.vault_id = id.into();
+                }
                 2 => h.threshold = 2 + (x % (n as u32 - 1)) as u8,
                 3 => {
                     h.commitments.push([x as u8; 16]);
@@ -1560,7 +1502,8 @@ mod tests {
         }
 
         fn forge_share(s: &Share, field: u8, x: u32) -> Option<Share> {
-            let (mut id, mut g, mut k, mut n) = (s.vault_id, s.generation, s.threshold, s.count);
+            let (mut id, mut g, mut k, mut n) =
+                (*s.vault_id.as_bytes(), s.generation, s.threshold, s.count);
             let mut idx = s.index();
             let mut y = *s.point().expose_y();
             match field {
@@ -1571,7 +1514,7 @@ mod tests {
                 4 => idx = 1 + (x % u32::from(n)) as u8,
                 _ => y[(x % 32) as usize] ^= (x >> 8) as u8 | 1,
             }
-            let f = Share::new(id, g, k, n, SharePoint::new(idx, y));
+            let f = Share::new(id.into(), g, k, n, SharePoint::new(idx, y));
             let b = f.to_bytes();
             (b.expose_secret() != s.to_bytes().expose_secret())
                 .then(|| Share::from_bytes(b.expose_secret()).ok())
@@ -1635,8 +1578,8 @@ mod tests {
                     shares.push(Sourced::new(name.clone(), s.shares[i].clone()));
                     vaults.push(Sourced::new(name, s.vault.clone()));
                 }
-                let mut u = Recording::new(pass.then_some("pw"));
-                let r = check(shares, vaults).and_then(|set| set.open_asking(&mut u));
+                let mut u = Recording::new(pass.then_some(testkit::PASSPHRASE));
+                let r = match_shares(shares, vaults).and_then(|set| set.open_asking(&mut u));
                 let r = match r {
                     Ok(r) => r,
                     Err(e) => return Err(TestCaseError::fail(format!("did not open: {e}"))),

@@ -3,21 +3,22 @@
 //! The RNG is a parameter: the CLI passes the OS source, tests pass a seeded one. Nothing here
 //! touches files or prompts.
 
-use crate::VAULT_ID_BYTES;
 use crate::aead::{self, NONCE_BYTES};
 use crate::contents::{ContentsError, VaultContents};
 use crate::kdf::{KdfError, KdfParams, SALT_BYTES};
 use crate::recover::Recovered;
 use crate::secret::{Passphrase, VaultSecret};
-use crate::shamir::{self, ShamirError};
+use crate::shamir::{self, MAX_SHARES, ShamirError};
 use crate::share::Share;
 use crate::vault::{MAX_VAULT_BYTES, PassphraseKdf, ShareLabel, Vault, VaultError, VaultHeader};
+use crate::vault_id::VaultId;
 
-/// Everything needed to seal a vault, except the contents and the randomness.
+/// Everything needed to seal a vault, except the contents and the randomness. (Not the user's
+/// plan file, [`crate::plan::Plan`]: the CLI turns a plan or its flags into these.)
 #[derive(Clone, Debug)]
-pub struct SealPlan {
+pub struct SealParams {
     /// `None` for a new vault; the old id when rekeying.
-    pub vault_id: Option<[u8; VAULT_ID_BYTES]>,
+    pub vault_id: Option<VaultId>,
     pub generation: u32,
     pub tenant: String,
     /// Unix seconds, UTC.
@@ -28,6 +29,9 @@ pub struct SealPlan {
     pub labels: Vec<ShareLabel>,
     pub passphrase: Option<(Passphrase, KdfParams)>,
 }
+
+/// The old name of [`SealParams`], kept for the end-to-end tests until they use the testkit.
+pub type SealPlan = SealParams;
 
 /// A sealed vault and its shares (index 1 first).
 #[derive(Debug)]
@@ -40,7 +44,7 @@ pub struct Sealed {
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum SealError {
-    #[error("{n} shares were asked for: between 2 and 255 are possible")]
+    #[error("{n} shares were asked for: between 2 and {MAX_SHARES} are possible")]
     BadShareCount { n: usize },
     #[error(transparent)]
     Shamir(#[from] ShamirError),
@@ -66,12 +70,12 @@ pub enum SealError {
 /// [`SealError`] for an impossible threshold or share count, bad labels, KDF parameters out of
 /// range, empty or oversized contents.
 pub fn seal<R: rand_core::CryptoRng + ?Sized>(
-    plan: &SealPlan,
+    params: &SealParams,
     contents: &VaultContents,
     rng: &mut R,
 ) -> Result<Sealed, SealError> {
     let secret = VaultSecret::generate(rng);
-    seal_with_secret(plan, contents, &secret, rng)
+    seal_with_secret(params, contents, &secret, rng)
 }
 
 /// As [`seal`], with a given secret (tests and known-answer vectors).
@@ -79,30 +83,26 @@ pub fn seal<R: rand_core::CryptoRng + ?Sized>(
 /// # Errors
 /// As [`seal`].
 pub fn seal_with_secret<R: rand_core::CryptoRng + ?Sized>(
-    plan: &SealPlan,
+    params: &SealParams,
     contents: &VaultContents,
     secret: &VaultSecret,
     rng: &mut R,
 ) -> Result<Sealed, SealError> {
-    let n = plan.labels.len();
-    if !(2..=255).contains(&n) {
+    let n = params.labels.len();
+    if !(2..=MAX_SHARES).contains(&n) {
         return Err(SealError::BadShareCount { n });
     }
     let n = n as u8;
-    let vault_id = match plan.vault_id {
+    let vault_id = match params.vault_id {
         Some(id) => id,
-        None => {
-            let mut id = [0u8; VAULT_ID_BYTES];
-            rng.fill_bytes(&mut id);
-            id
-        }
+        None => VaultId::generate(rng),
     };
-    let points = shamir::split(secret, plan.threshold, n, rng)?;
+    let points = shamir::split(secret, params.threshold, n, rng)?;
     let shares: Vec<Share> = points
         .into_iter()
-        .map(|p| Share::new(vault_id, plan.generation, plan.threshold, n, p))
+        .map(|p| Share::new(vault_id, params.generation, params.threshold, n, p))
         .collect();
-    let passphrase = match &plan.passphrase {
+    let passphrase = match &params.passphrase {
         None => None,
         Some((_, params)) => {
             params.check()?;
@@ -116,20 +116,20 @@ pub fn seal_with_secret<R: rand_core::CryptoRng + ?Sized>(
     };
     let header = VaultHeader {
         vault_id,
-        generation: plan.generation,
-        created: plan.created,
-        drill_interval_days: plan.drill_interval_days,
-        threshold: plan.threshold,
+        generation: params.generation,
+        created: params.created,
+        drill_interval_days: params.drill_interval_days,
+        threshold: params.threshold,
         passphrase,
         commitments: shares.iter().map(Share::commitment).collect(),
-        tenant: plan.tenant.clone(),
-        labels: plan.labels.clone(),
+        tenant: params.tenant.clone(),
+        labels: params.labels.clone(),
     };
     let vault = encrypt(
         header,
         contents,
         secret,
-        plan.passphrase.as_ref().map(|(p, _)| p),
+        params.passphrase.as_ref().map(|(p, _)| p),
         rng,
     )?;
     Ok(Sealed { vault, shares })
@@ -151,10 +151,10 @@ fn encrypt<R: rand_core::CryptoRng + ?Sized>(
         (Some(_), None) => return Err(SealError::PassphraseNeeded),
         (None, Some(_)) => return Err(SealError::PassphraseUnused),
     };
-    let key = aead::derive_key(secret, &header.vault_id, stretched.as_deref());
+    let key = aead::derive_key(secret, header.vault_id.as_bytes(), stretched.as_deref());
     let mut nonce = [0u8; NONCE_BYTES];
     rng.fill_bytes(&mut nonce);
-    let ciphertext = aead::seal(&key, &nonce, &header.to_bytes(), &plaintext);
+    let ciphertext = aead::encrypt(&key, &nonce, &header.to_bytes(), &plaintext);
     let vault = Vault {
         header,
         nonce,
@@ -172,7 +172,7 @@ fn encrypt<R: rand_core::CryptoRng + ?Sized>(
 /// share, old and new; old sheets stay valid.
 ///
 /// # Errors
-/// [`SealError`] when 255 shares exist already, or the passphrase is missing.
+/// [`SealError`] when [`MAX_SHARES`] shares exist already, or the passphrase is missing.
 pub fn expand<R: rand_core::CryptoRng + ?Sized>(
     recovered: &Recovered,
     label: ShareLabel,
@@ -181,7 +181,7 @@ pub fn expand<R: rand_core::CryptoRng + ?Sized>(
 ) -> Result<Sealed, SealError> {
     let old = &recovered.header;
     let n = old.commitments.len();
-    if n >= 255 {
+    if n >= MAX_SHARES {
         return Err(SealError::BadShareCount { n: n + 1 });
     }
     let x = (n + 1) as u8;
@@ -227,44 +227,13 @@ mod tests {
     use crate::contents::Entry;
     use crate::recover::{self, Sourced};
     use crate::secret::SecretString;
+    use crate::testkit::{self, contents};
     use rand::SeedableRng;
     use rand::rngs::ChaCha20Rng;
 
-    fn plan(pass: bool) -> SealPlan {
-        SealPlan {
-            vault_id: None,
-            generation: 1,
-            tenant: "contoso.onmicrosoft.com".into(),
-            created: 0,
-            drill_interval_days: 90,
-            threshold: 2,
-            labels: ["A", "B", "C"]
-                .iter()
-                .map(|l| ShareLabel {
-                    location: l.to_string(),
-                    custodian: String::new(),
-                })
-                .collect(),
-            passphrase: pass.then(|| {
-                (
-                    Passphrase::new("pw".into()),
-                    KdfParams {
-                        memory_kib: 8192,
-                        iterations: 1,
-                        parallelism: 1,
-                    },
-                )
-            }),
-        }
-    }
-
-    fn contents() -> VaultContents {
-        VaultContents {
-            entries: vec![Entry::Note {
-                label: "n".into(),
-                text: SecretString::new("secret text".into()),
-            }],
-        }
+    fn params(pass: bool) -> SealParams {
+        let p = testkit::params(2, 3);
+        if pass { testkit::with_passphrase(p) } else { p }
     }
 
     fn open(
@@ -272,7 +241,7 @@ mod tests {
         vaults: Vec<&Vault>,
         pass: Option<&Passphrase>,
     ) -> Result<Recovered, recover::RecoverError> {
-        recover::check(
+        recover::match_shares(
             shares
                 .into_iter()
                 .map(|s| Sourced::new(format!("s{}", s.index()), s.clone()))
@@ -289,9 +258,9 @@ mod tests {
     fn expand_issues_a_share_on_the_same_polynomial() {
         for pass in [false, true] {
             let mut rng = ChaCha20Rng::seed_from_u64(9);
-            let p = Passphrase::new("pw".into());
+            let p = testkit::passphrase();
             let pp = pass.then_some(&p);
-            let s = seal(&plan(pass), &contents(), &mut rng).unwrap();
+            let s = seal(&params(pass), &contents(), &mut rng).unwrap();
             let r = open(vec![&s.shares[0], &s.shares[2]], vec![&s.vault], pp).unwrap();
             let label = ShareLabel {
                 location: "D".into(),
@@ -322,56 +291,44 @@ mod tests {
         }
     }
 
-    fn plan_n(n: usize) -> SealPlan {
-        SealPlan {
-            labels: (0..n)
-                .map(|i| ShareLabel {
-                    location: format!("L{i}"),
-                    custodian: String::new(),
-                })
-                .collect(),
-            ..plan(false)
-        }
-    }
-
     #[test]
-    fn the_header_carries_the_plan() {
+    fn the_header_carries_the_params() {
         let mut rng = ChaCha20Rng::seed_from_u64(10);
-        let p = SealPlan {
-            vault_id: Some([7; VAULT_ID_BYTES]),
+        let p = SealParams {
+            vault_id: Some(VaultId::from([7; 16])),
             generation: 5,
             created: 1_764_028_800,
             drill_interval_days: 30,
-            ..plan(false)
+            ..params(false)
         };
         let s = seal(&p, &contents(), &mut rng).unwrap();
         let h = &s.vault.header;
-        assert_eq!(h.vault_id, [7; VAULT_ID_BYTES]);
+        assert_eq!(h.vault_id, VaultId::from([7; 16]));
         assert_eq!(
             (h.generation, h.created, h.drill_interval_days),
             (5, 1_764_028_800, 30)
         );
         assert_eq!((h.threshold, h.share_count()), (2, 3));
-        assert_eq!(h.tenant, "contoso.onmicrosoft.com");
+        assert_eq!(h.tenant, testkit::TENANT);
         assert_eq!(h.labels, p.labels);
         assert!(h.passphrase.is_none());
         assert_eq!(s.shares.len(), 3);
         for (i, sh) in s.shares.iter().enumerate() {
             assert_eq!(sh.index() as usize, i + 1);
-            assert_eq!(sh.vault_id, [7; VAULT_ID_BYTES]);
+            assert_eq!(sh.vault_id, VaultId::from([7; 16]));
             assert_eq!(h.commitments[i], sh.commitment());
         }
         // A fresh vault gets a random id, different each time.
-        let a = seal(&plan(false), &contents(), &mut rng).unwrap();
-        let b = seal(&plan(false), &contents(), &mut rng).unwrap();
+        let a = seal(&params(false), &contents(), &mut rng).unwrap();
+        let b = seal(&params(false), &contents(), &mut rng).unwrap();
         assert_ne!(a.vault.header.vault_id, b.vault.header.vault_id);
-        assert_ne!(a.vault.header.vault_id, [0; VAULT_ID_BYTES]);
+        assert_ne!(a.vault.header.vault_id, VaultId::from([0; 16]));
         // With a passphrase: the KDF and a random salt are recorded, and it opens only with it.
-        let s = seal(&plan(true), &contents(), &mut rng).unwrap();
+        let s = seal(&params(true), &contents(), &mut rng).unwrap();
         let kdf = s.vault.header.passphrase.expect("recorded");
-        assert_eq!(kdf.params.memory_kib, 8192);
+        assert_eq!(kdf.params, testkit::SMALL_KDF);
         assert_ne!(kdf.salt, [0; SALT_BYTES]);
-        let p = Passphrase::new("pw".into());
+        let p = testkit::passphrase();
         let shares = vec![&s.shares[0], &s.shares[1]];
         assert_eq!(
             open(shares.clone(), vec![&s.vault], Some(&p))
@@ -380,7 +337,14 @@ mod tests {
             contents()
         );
         assert!(open(shares.clone(), vec![&s.vault], None).is_err());
-        assert!(open(shares, vec![&s.vault], Some(&Passphrase::new("pW".into()))).is_err());
+        assert!(
+            open(
+                shares,
+                vec![&s.vault],
+                Some(&Passphrase::new("Correct horse battery staple".into()))
+            )
+            .is_err()
+        );
     }
 
     #[test]
@@ -388,13 +352,13 @@ mod tests {
         let mut rng = ChaCha20Rng::seed_from_u64(11);
         for n in [0, 1, 256] {
             assert_eq!(
-                seal(&plan_n(n), &contents(), &mut rng).unwrap_err(),
+                seal(&testkit::params(2, n), &contents(), &mut rng).unwrap_err(),
                 SealError::BadShareCount { n }
             );
         }
-        let two = seal(&plan_n(2), &contents(), &mut rng).unwrap();
+        let two = seal(&testkit::params(2, 2), &contents(), &mut rng).unwrap();
         assert_eq!(two.shares.len(), 2);
-        let all = seal(&plan_n(255), &contents(), &mut rng).unwrap();
+        let all = seal(&testkit::params(2, 255), &contents(), &mut rng).unwrap();
         assert_eq!(all.shares.len(), 255);
         assert_eq!(all.shares[254].index(), 255);
         // 255 shares exist: no 256th.
@@ -409,7 +373,7 @@ mod tests {
             SealError::BadShareCount { n: 256 }
         );
         // 254 shares: one more is possible, and it is share 255.
-        let most = seal(&plan_n(254), &contents(), &mut rng).unwrap();
+        let most = seal(&testkit::params(2, 254), &contents(), &mut rng).unwrap();
         let r = open(
             vec![&most.shares[0], &most.shares[1]],
             vec![&most.vault],
@@ -436,18 +400,18 @@ mod tests {
     #[test]
     fn size_limit_is_exact() {
         let mut rng = ChaCha20Rng::seed_from_u64(12);
-        let base = seal(&plan(false), &big(1000), &mut rng).unwrap();
+        let base = seal(&params(false), &big(1000), &mut rng).unwrap();
         let fits = 1000 + MAX_VAULT_BYTES - base.vault.to_bytes().len();
-        let s = seal(&plan(false), &big(fits), &mut rng).unwrap();
+        let s = seal(&params(false), &big(fits), &mut rng).unwrap();
         assert_eq!(s.vault.to_bytes().len(), MAX_VAULT_BYTES);
         assert_eq!(
-            seal(&plan(false), &big(fits + 1), &mut rng).unwrap_err(),
+            seal(&params(false), &big(fits + 1), &mut rng).unwrap_err(),
             SealError::TooLarge {
                 size: MAX_VAULT_BYTES + 1
             }
         );
         assert_eq!(
-            seal(&plan(false), &VaultContents::default(), &mut rng).unwrap_err(),
+            seal(&params(false), &VaultContents::default(), &mut rng).unwrap_err(),
             SealError::Contents(ContentsError::Empty)
         );
     }
@@ -455,9 +419,9 @@ mod tests {
     #[test]
     fn expand_checks_the_passphrase_against_the_header() {
         let mut rng = ChaCha20Rng::seed_from_u64(13);
-        let s = seal(&plan(false), &contents(), &mut rng).unwrap();
+        let s = seal(&params(false), &contents(), &mut rng).unwrap();
         let r = open(vec![&s.shares[0], &s.shares[1]], vec![&s.vault], None).unwrap();
-        let p = Passphrase::new("pw".into());
+        let p = testkit::passphrase();
         assert_eq!(
             expand(&r, ShareLabel::default(), Some(&p), &mut rng).unwrap_err(),
             SealError::PassphraseUnused
@@ -487,29 +451,28 @@ mod tests {
             assert_eq!(e.kind(), kind);
         }
         let mut rng = ChaCha20Rng::seed_from_u64(14);
-        let bad_k = SealPlan {
+        let bad_k = SealParams {
             threshold: 4,
-            ..plan(false)
+            ..params(false)
         };
         let e = seal(&bad_k, &contents(), &mut rng).unwrap_err();
         assert!(matches!(e, SealError::Shamir(_)));
         assert!(e.kind().starts_with("Shamir/"), "{}", e.kind());
-        let bad_kdf = SealPlan {
+        let bad_kdf = SealParams {
             passphrase: Some((
-                Passphrase::new("pw".into()),
+                testkit::passphrase(),
                 KdfParams {
                     memory_kib: 1,
-                    iterations: 1,
-                    parallelism: 1,
+                    ..testkit::SMALL_KDF
                 },
             )),
-            ..plan(false)
+            ..params(false)
         };
         let e = seal(&bad_kdf, &contents(), &mut rng).unwrap_err();
         assert!(e.kind().starts_with("Kdf/"), "{}", e.kind());
-        let bad_label = SealPlan {
+        let bad_label = SealParams {
             tenant: "x".repeat(300),
-            ..plan(false)
+            ..params(false)
         };
         let e = seal(&bad_label, &contents(), &mut rng).unwrap_err();
         assert!(e.kind().starts_with("Vault/"), "{}", e.kind());

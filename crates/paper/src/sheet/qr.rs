@@ -16,8 +16,8 @@ pub(crate) const QUIET: usize = 4;
 /// codes still fit page 1 of a Letter sheet at the minimum module size.
 pub(crate) const MAX_QR_VERSION: i16 = 22;
 
-/// Most vault parts a sheet prints: a 12,288-byte envelope (FORMAT.md §3) is 984 lines, 31
-/// parts of at most 32 lines (§6.4); the rest is headroom.
+/// Most vault parts a sheet prints: a 12,288-byte envelope (FORMAT.md §3) is 984 lines,
+/// `breakglass_core::MAX_VAULT_QR_PARTS` parts of at most 32 lines (§6.4); the rest is headroom.
 pub(crate) const MAX_VAULT_PARTS: usize = 64;
 
 /// The vault's QR codes, encoded once and drawn on every sheet of a ceremony: they are the

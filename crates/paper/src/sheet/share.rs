@@ -920,8 +920,10 @@ mod tests {
         };
         s.vault_qr = (0..4).map(|_| "Z".repeat(max)).collect();
         let four = pages(&s, Paper::A4);
-        // 31 parts: a vault at the 12,288-byte cap of FORMAT.md §3.
-        s.vault_qr = (0..31).map(|_| "Z".repeat(max)).collect();
+        // A vault at the 12,288-byte cap of FORMAT.md §3.
+        s.vault_qr = (0..breakglass_core::MAX_VAULT_QR_PARTS)
+            .map(|_| "Z".repeat(max))
+            .collect();
         for paper in [Paper::A4, Paper::Letter] {
             assert!(pages(&s, paper) > four + 3, "{paper:?}");
         }
