@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Tests for recover.py, standard library only. Runs recover.py as `python3 -I -S` (no site
 packages, so the pure-Python Argon2id is what runs) and compares it with the breakglass binary.
-tests/kit.rs runs it on the recover.py that `breakglass kit` wrote.
+tests/e2e/kit.rs runs it on the recover.py that `breakglass kit` wrote.
 
   python3 test_recover_py.py --recover PATH --binary PATH --vectors DIR [--bench]
 

@@ -5,7 +5,7 @@
 //! printed, one progress line per input and one while Argon2id runs, and the sheet's wording as
 //! pdftotext reads it from a real sheet.
 
-mod common;
+use crate::common;
 
 use common::tmux::{Tmux, script, sh_quote, tmux_or_skip};
 use common::*;

@@ -2,7 +2,7 @@
 //! it like a scanner would, zbarimg decodes the codes independently of our own scanner, and the
 //! decoded payloads recover the vault through the real binary.
 
-mod common;
+use crate::common;
 
 use common::*;
 use std::path::{Path, PathBuf};

@@ -4,7 +4,7 @@
 //! scrollback) shows what is left on the screen afterwards. Also: a redirected standard output
 //! never receives a credential, and without any terminal the ceremony refuses before it starts.
 
-mod common;
+use crate::common;
 
 use common::tmux::{Tmux, script, sh_quote, tmux_or_skip};
 use common::*;

@@ -3,7 +3,7 @@
 //! skip exactly the inputs its `dropped` rows name. The core's vector runner re-creates the
 //! gathering rules; this test holds them to what the binary does.
 
-mod common;
+use crate::common;
 
 use common::{bin, p};
 use std::path::Path;

@@ -3,7 +3,7 @@
 //! still opens without retyping what was right; Ctrl-C at any prompt stops at once, says so in
 //! one line, leaves the terminal sane (echo on) and writes nothing.
 
-mod common;
+use crate::common;
 
 use common::tmux::{Tmux, script, sh_quote, tmux_or_skip};
 use common::*;

@@ -5,7 +5,7 @@
 //! and wrapped or converted by img2pdf, ImageMagick and cwebp, as the devices do; JBIG2 pages
 //! are built from libtiff's CCITT G4 data and checked with jbig2dec and poppler.
 
-mod common;
+use crate::common;
 
 use common::*;
 use std::path::{Path, PathBuf};

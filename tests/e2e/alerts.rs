@@ -3,7 +3,7 @@
 //! stays inside its KQL string literal. The outputs for the frozen plan are frozen as well
 //! (`tests/vectors/json/`, `monitoring.kql`).
 
-mod common;
+use crate::common;
 use common::*;
 use serde_json::Value;
 use std::path::{Path, PathBuf};

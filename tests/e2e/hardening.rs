@@ -2,7 +2,7 @@
 //! for, a non-dumpable process without core dumps and with locked memory where allowed, and
 //! sheets that are never half-written.
 
-mod common;
+use crate::common;
 
 use breakglass_core::document::decode_text;
 use breakglass_core::recover::{self, Sourced};

@@ -5,7 +5,7 @@
 //! ceremony's refusal is bypassed) is shown through the display filter by every command. Every
 //! run asserts that no terminal control reaches standard output or standard error raw.
 
-mod common;
+use crate::common;
 
 use breakglass_core::contents::{Entry, VaultContents};
 use breakglass_core::plan::TEMPLATE;

@@ -1,7 +1,7 @@
 //! One altered sheet never blocks an honest quorum (FORMAT.md §7): forged blocks with valid
 //! checksums next to honest sheets, through the real binary.
 
-mod common;
+use crate::common;
 
 use breakglass_core::kdf::KdfParams;
 use breakglass_core::shamir::SharePoint;

@@ -1,7 +1,7 @@
 //! `verify-print` on real rendered sheets: it certifies only sheets that were all read back and
 //! match, byte for byte, the ceremony's files (or each other), and names every one that does not.
 
-mod common;
+use crate::common;
 
 use common::tools::{self, pdf_of, render_page, render_page1};
 use common::{ceremony, p, passwords, read_sheet, run, write_sheet};

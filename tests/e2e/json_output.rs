@@ -3,7 +3,7 @@
 //! `tests/vectors/json/`, says what the text report says, and the exit code is the same as
 //! without `--json`.
 
-mod common;
+use crate::common;
 use common::*;
 use serde_json::Value;
 use std::fs;

@@ -2,7 +2,7 @@
 //! drills that show nothing, status, rekey/rotate/expand, purpose logging, preflight and
 //! monitoring, and read-back of printed sheets.
 
-mod common;
+use crate::common;
 
 use common::*;
 use std::fs;

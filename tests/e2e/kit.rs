@@ -2,7 +2,7 @@
 //! the `recover.py` it writes checked against every vector and against `breakglass recover`
 //! (tests/kit/test_recover_py.py, run with the real binary).
 
-mod common;
+use crate::common;
 
 use common::{p, run, tools::tools_or_skip};
 use std::path::Path;

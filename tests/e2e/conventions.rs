@@ -3,7 +3,7 @@
 //! help with examples and only the options a command uses, `-o`, `-` for standard output,
 //! refusals at the edge before anything is generated, and errors in the user's words.
 
-mod common;
+use crate::common;
 
 use common::{p, quick_ceremony, run, run_stdin};
 use std::path::Path;

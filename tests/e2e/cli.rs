@@ -1,7 +1,7 @@
 //! End-to-end tests of the real binary: the ceremony → recover round trip and every bad input
 //! that must give a clear error, a non-zero exit and nothing written.
 
-mod common;
+use crate::common;
 
 use breakglass_core::contents::{Entry, VaultContents};
 use breakglass_core::seal::{SealPlan, seal};

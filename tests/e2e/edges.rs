@@ -2,7 +2,7 @@
 //! newer-format codes on every channel, open output folders, the enrollment sheet written
 //! first, byte order marks, oversized standard input and the failed-drill record.
 
-mod common;
+use crate::common;
 
 use common::{ceremony, p, quick_ceremony, run, run_stdin};
 use image::{GrayImage, Luma};

@@ -6,7 +6,7 @@
 //!
 //! `cargo test --test degradation -- --nocapture` prints the decode-rate table.
 
-mod common;
+use crate::common;
 
 use common::*;
 use image::codecs::jpeg::JpegEncoder;

@@ -2,7 +2,7 @@
 //! message on stderr and recovery goes on with the rest; big photos and 600-dpi scans work.
 //! Page images are rendered from a real ceremony's PDFs by pdftoppm.
 
-mod common;
+use crate::common;
 
 use common::*;
 use image::{DynamicImage, GrayImage, ImageFormat, Luma, imageops};
