@@ -4,7 +4,7 @@
 use crate::common;
 
 use breakglass_core::contents::{Entry, VaultContents};
-use breakglass_core::seal::{SealPlan, seal};
+use breakglass_core::seal::{SealParams, seal};
 use breakglass_core::secret::SecretString;
 use breakglass_core::vault::{ShareLabel, Vault};
 use common::*;
@@ -187,7 +187,7 @@ fn shares_of_two_generations() {
     let (sheets, _) = ceremony(dir.path(), &[]);
     let (_, vault) = read_sheet(&sheets[0]);
     // A second generation of the same vault, as a rekey would make it.
-    let plan = SealPlan {
+    let plan = SealParams {
         vault_id: Some(vault.header.vault_id),
         generation: 2,
         tenant: vault.header.tenant.clone(),

@@ -114,7 +114,7 @@ fn no_secret_leaks_into_files_or_output() {
             decode_text(&fs::read_to_string(out.join(format!("share-{i}.txt"))).unwrap()).unwrap()
         })
         .collect();
-    let rec = recover::check(
+    let rec = recover::match_shares(
         docs.iter()
             .map(|d| Sourced::new("s", d.shares[0].clone()))
             .collect(),

@@ -9,7 +9,7 @@ use crate::common;
 
 use breakglass_core::contents::{Entry, VaultContents};
 use breakglass_core::plan::TEMPLATE;
-use breakglass_core::seal::{SealPlan, seal};
+use breakglass_core::seal::{SealParams, seal};
 use breakglass_core::secret::SecretString;
 use breakglass_core::vault::ShareLabel;
 use common::{Run, bin, p, quick_ceremony, run, write_sheet};
@@ -346,7 +346,7 @@ fn foreign_vault(dir: &Path) -> Vec<PathBuf> {
             ),
         },
     ];
-    let plan = SealPlan {
+    let plan = SealParams {
         vault_id: None,
         generation: 1,
         tenant: "contoso\u{2028}.onmicrosoft.com".into(),

@@ -227,9 +227,6 @@ pub fn match_shares(
     })
 }
 
-/// The old name of [`match_shares`], kept for the end-to-end tests until they use the testkit.
-pub use self::match_shares as check;
-
 /// One distinct vault copy and the shares that check against it.
 #[derive(Debug)]
 struct Candidate {

@@ -30,9 +30,6 @@ pub struct SealParams {
     pub passphrase: Option<(Passphrase, KdfParams)>,
 }
 
-/// The old name of [`SealParams`], kept for the end-to-end tests until they use the testkit.
-pub type SealPlan = SealParams;
-
 /// A sealed vault and its shares (index 1 first).
 #[derive(Debug)]
 pub struct Sealed {

@@ -996,35 +996,15 @@ mod tests {
 
     #[test]
     fn from_document_takes_the_core_wording_and_the_whole_tenant() {
-        use breakglass_core::contents::{Entry, VaultContents};
-        use breakglass_core::seal::{SealPlan, seal};
-        use breakglass_core::secret::SecretString;
-        use breakglass_core::vault::ShareLabel;
+        use breakglass_core::seal::{SealParams, seal};
+        use breakglass_core::testkit;
         use rand::SeedableRng;
         let mut rng = rand::rngs::ChaCha20Rng::seed_from_u64(9);
-        let plan = SealPlan {
-            vault_id: None,
-            generation: 1,
+        let plan = SealParams {
             tenant: "Contoso Ltd".into(),
-            created: 1_764_028_800,
-            drill_interval_days: 90,
-            threshold: 2,
-            labels: ["Safe A", "Safe B"]
-                .iter()
-                .map(|l| ShareLabel {
-                    location: l.to_string(),
-                    custodian: String::new(),
-                })
-                .collect(),
-            passphrase: None,
+            ..testkit::params(2, 2)
         };
-        let contents = VaultContents {
-            entries: vec![Entry::Note {
-                label: "n".into(),
-                text: SecretString::new("x".into()),
-            }],
-        };
-        let sealed = seal(&plan, &contents, &mut rng).unwrap();
+        let sealed = seal(&plan, &testkit::contents(), &mut rng).unwrap();
         let doc = ShareDocument::new(&sealed.shares[0], &sealed.vault).unwrap();
         let sheet = ShareSheet::from_document(&doc);
         // The tenant was once read back from the subtitle's last word ("Ltd").
