@@ -158,7 +158,10 @@ fn encrypt<R: rand_core::CryptoRng + ?Sized>(
         ciphertext,
     };
     let size = vault.to_bytes().len();
-    if size > MAX_VAULT_BYTES || vault.ciphertext.len() > usize::from(u16::MAX) {
+    // The envelope cap is below the 2-byte ciphertext length field's limit, so this one check
+    // also keeps the length encodable.
+    const _: () = assert!(MAX_VAULT_BYTES < u16::MAX as usize);
+    if size > MAX_VAULT_BYTES {
         return Err(SealError::TooLarge { size });
     }
     Ok(vault)
