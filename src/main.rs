@@ -3,6 +3,7 @@
 #![deny(unsafe_code)]
 
 mod cli;
+mod plumbing;
 
 fn main() -> std::process::ExitCode {
     cli::main()

@@ -1,83 +1,31 @@
-//! Command-line definitions, exit codes and error reporting. One module per subcommand.
+//! The command line: clap's definitions, one module per subcommand, and the top-level error
+//! report. What the subcommands share lives in `crate::plumbing`.
 
 mod alerts;
 mod ceremony;
 mod completions;
 mod drill;
-mod drill_log;
-mod enroll;
-mod files;
-mod harden;
-mod inputs;
 mod inspect;
-mod json;
 mod kit;
-mod opening;
-mod output;
-mod placement;
 mod plan;
 mod preflight;
 mod print;
-mod prompt;
 mod recover;
 mod rekey;
-mod rng;
-mod sheets;
-mod signals;
-mod terminal;
 mod verify;
 
 use clap::{Parser, Subcommand};
-use std::io::IsTerminal;
 use std::process::ExitCode;
 
-pub use breakglass_core::untrusted::{visible, visible_text};
-
-/// A path as shown on a terminal: file names are untrusted text too.
-pub fn shown_path(p: &std::path::Path) -> String {
-    visible(&p.display().to_string()).into_owned()
-}
-
-/// Documented exit codes (README "Exit codes").
-pub mod exit {
-    pub const OK: u8 = 0;
-    pub const FAILURE: u8 = 1;
-    pub const USAGE: u8 = 2;
-    pub const BAD_INPUT: u8 = 3;
-    pub const SHARES: u8 = 4;
-    pub const NOT_OPENED: u8 = 5;
-    pub const OUTPUT: u8 = 6;
-    pub const OVERDUE: u8 = 7;
-}
-
-/// An error with the exit code it maps to.
-pub struct Failure {
-    pub code: u8,
-    pub error: anyhow::Error,
-}
-
-pub type CliResult<T = ()> = Result<T, Failure>;
-
-/// Attaches an exit code to any error.
-pub trait WithCode<T> {
-    fn code(self, code: u8) -> CliResult<T>;
-}
-
-impl<T, E: Into<anyhow::Error>> WithCode<T> for Result<T, E> {
-    fn code(self, code: u8) -> CliResult<T> {
-        self.map_err(|e| Failure {
-            code,
-            error: e.into(),
-        })
-    }
-}
-
-pub fn fail<T>(code: u8, msg: impl Into<String>) -> CliResult<T> {
-    Err(Failure {
-        code,
-        error: anyhow::anyhow!(msg.into()),
-    })
-}
+// The plumbing the subcommands share, named here so each reads `super::files` and the like.
+pub(crate) use crate::plumbing::args::{
+    check_share_labels, label_arg, out_dir_arg, out_file_arg, parse_share, share_arg,
+};
+pub(crate) use crate::plumbing::{
+    CliResult, WithCode, drill_log, enroll, exit, fail, files, harden, inputs, interactive, json,
+    opening, output, placement, prompt, rng, sheets, shown_path, terminal, unix_now, visible,
+    visible_text, warn_unlocked,
+};
 
 const AFTER_HELP: &str = "\
 Examples:
@@ -244,88 +192,4 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
         c.downcast_ref::<std::io::Error>()
             .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
     })
-}
-
-/// The system clock in Unix seconds (UTC); 0 if it is before 1970.
-pub fn unix_now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
-}
-
-/// `LOCATION` or `LOCATION=CUSTODIAN`, as given to `--share`.
-pub fn parse_share(s: &str) -> breakglass_core::vault::ShareLabel {
-    let (l, c) = s.split_once('=').unwrap_or((s, ""));
-    breakglass_core::vault::ShareLabel {
-        location: l.trim().to_string(),
-        custodian: c.trim().to_string(),
-    }
-}
-
-/// Clap value parser for `--share`: refuses a share without a location (`""`, `"=Bob"`) at the
-/// edge, before anything is generated; the sheet and its file name are made from the location.
-pub fn share_arg(s: &str) -> Result<String, String> {
-    if parse_share(s).location.is_empty() {
-        return Err(
-            "a share needs a location: give LOCATION or LOCATION=CUSTODIAN, e.g. --share \"Safe A (HQ)=Alice\""
-                .into(),
-        );
-    }
-    Ok(s.to_string())
-}
-
-/// Clap value parser for a label that must say something (`--fido2`).
-pub fn label_arg(s: &str) -> Result<String, String> {
-    if s.trim().is_empty() {
-        return Err(
-            "the label is empty: name the key so it can be told apart, e.g. --fido2 \"YubiKey 5 #1234\""
-                .into(),
-        );
-    }
-    Ok(s.to_string())
-}
-
-/// Clap value parser for an output folder: `-` (standard output) cannot hold several files.
-pub fn out_dir_arg(s: &str) -> Result<std::path::PathBuf, String> {
-    match s {
-        "-" => Err("this command writes several files, so it cannot write to standard output (-): give a folder, e.g. -o sheets/".into()),
-        "" => Err("the folder name is empty: give a folder, e.g. -o sheets/".into()),
-        _ => Ok(s.into()),
-    }
-}
-
-/// Clap value parser for a named output file that cannot be standard output (a PDF).
-pub fn out_file_arg(s: &str) -> Result<std::path::PathBuf, String> {
-    match s {
-        "-" => Err(
-            "this file cannot go to standard output (-): give a file name, e.g. enrollment.pdf"
-                .into(),
-        ),
-        "" => Err("the file name is empty: give a file name, e.g. enrollment.pdf".into()),
-        _ => Ok(s.into()),
-    }
-}
-
-/// Refuses terminal controls in `--share` labels before anything is made: they would reach
-/// every sheet and every terminal that shows one.
-pub fn check_share_labels(labels: &[breakglass_core::vault::ShareLabel]) -> CliResult {
-    use breakglass_core::untrusted::check_field;
-    for (i, l) in (1..).zip(labels) {
-        check_field(&l.location, || format!("--share {i} (its location)")).code(exit::USAGE)?;
-        check_field(&l.custodian, || format!("--share {i} (its custodian)")).code(exit::USAGE)?;
-    }
-    Ok(())
-}
-
-/// True when a person is at the keyboard (prompts allowed).
-pub fn interactive() -> bool {
-    std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
-}
-
-/// Warns once when memory could not be locked.
-pub fn warn_unlocked(h: &harden::Hardening) {
-    if let (false, Some(note)) = (h.memory_locked, &h.lock_note) {
-        eprintln!("note: secrets are not memory-locked: {}.", visible(note));
-    }
 }

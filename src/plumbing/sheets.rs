@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 #[derive(clap::Args, Debug)]
 pub struct SheetArgs {
     /// Folder for the sheets (created with mode 0700).
-    #[arg(long, short = 'o', value_name = "DIR", value_parser = super::out_dir_arg)]
+    #[arg(long, short = 'o', value_name = "DIR", value_parser = super::args::out_dir_arg)]
     pub out: PathBuf,
     /// Replace sheets already in the output folder.
     #[arg(long)]

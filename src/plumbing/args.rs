@@ -1,0 +1,68 @@
+//! Arguments checked at the edge, before anything is generated: share labels, key labels and
+//! output names, as clap value parsers shared by the subcommands that take them.
+
+use super::{CliResult, WithCode, exit};
+
+/// `LOCATION` or `LOCATION=CUSTODIAN`, as given to `--share`.
+pub fn parse_share(s: &str) -> breakglass_core::vault::ShareLabel {
+    let (l, c) = s.split_once('=').unwrap_or((s, ""));
+    breakglass_core::vault::ShareLabel {
+        location: l.trim().to_string(),
+        custodian: c.trim().to_string(),
+    }
+}
+
+/// Clap value parser for `--share`: refuses a share without a location (`""`, `"=Bob"`) at the
+/// edge, before anything is generated; the sheet and its file name are made from the location.
+pub fn share_arg(s: &str) -> Result<String, String> {
+    if parse_share(s).location.is_empty() {
+        return Err(
+            "a share needs a location: give LOCATION or LOCATION=CUSTODIAN, e.g. --share \"Safe A (HQ)=Alice\""
+                .into(),
+        );
+    }
+    Ok(s.to_string())
+}
+
+/// Clap value parser for a label that must say something (`--fido2`).
+pub fn label_arg(s: &str) -> Result<String, String> {
+    if s.trim().is_empty() {
+        return Err(
+            "the label is empty: name the key so it can be told apart, e.g. --fido2 \"YubiKey 5 #1234\""
+                .into(),
+        );
+    }
+    Ok(s.to_string())
+}
+
+/// Clap value parser for an output folder: `-` (standard output) cannot hold several files.
+pub fn out_dir_arg(s: &str) -> Result<std::path::PathBuf, String> {
+    match s {
+        "-" => Err("this command writes several files, so it cannot write to standard output (-): give a folder, e.g. -o sheets/".into()),
+        "" => Err("the folder name is empty: give a folder, e.g. -o sheets/".into()),
+        _ => Ok(s.into()),
+    }
+}
+
+/// Clap value parser for a named output file that cannot be standard output (a PDF).
+pub fn out_file_arg(s: &str) -> Result<std::path::PathBuf, String> {
+    match s {
+        "-" => Err(
+            "this file cannot go to standard output (-): give a file name, e.g. enrollment.pdf"
+                .into(),
+        ),
+        "" => Err("the file name is empty: give a file name, e.g. enrollment.pdf".into()),
+        _ => Ok(s.into()),
+    }
+}
+
+/// Refuses terminal controls in `--share` labels before anything is made: they would reach
+/// every sheet and every terminal that shows one.
+pub fn check_share_labels(labels: &[breakglass_core::vault::ShareLabel]) -> CliResult {
+    use breakglass_core::untrusted::check_field;
+    for (i, l) in (1..).zip(labels) {
+        check_field(&l.location, || format!("--share {i} (its location)")).code(exit::USAGE)?;
+        check_field(&l.custodian, || format!("--share {i} (its custodian)")).code(exit::USAGE)?;
+    }
+    Ok(())
+}
