@@ -142,6 +142,7 @@ enum Command {
 /// Runs the command line and maps failures to exit codes.
 pub fn main() -> ExitCode {
     let hardening = harden::harden();
+    crate::plumbing::signals::install();
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {

@@ -15,7 +15,8 @@
 /// The signals that end the process and get the cleanups first.
 const FATAL: [libc::c_int; 4] = [libc::SIGINT, libc::SIGTERM, libc::SIGHUP, libc::SIGQUIT];
 
-/// Installs the handler, once per process; every later call does nothing.
+/// Installs the handler, once per process, at start (`cli::main`); every later call does
+/// nothing. The modules that arm cleanups do not install it, so they need not know of it.
 pub fn install() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {

@@ -285,7 +285,6 @@ impl<'t> Screen<'t> {
         RESTORE_LEN.store(restore.len(), Ordering::SeqCst);
         RESTORE_PTR.store(restore.as_mut_ptr(), Ordering::SeqCst);
         ACTIVE_FD.store(tty.file.as_raw_fd(), Ordering::SeqCst);
-        super::signals::install();
         let mut previous = Vec::new();
         // SAFETY: a plain sigaction(2) call with zero-initialised structs.
         unsafe {
@@ -381,7 +380,6 @@ impl PromptGuard {
             let mut modes: libc::termios = unsafe { std::mem::zeroed() };
             (unsafe { libc::tcgetattr(tty.as_raw_fd(), &mut modes) } == 0).then_some((tty, modes))
         });
-        super::signals::install();
         PROMPTS_WAITING.fetch_add(1, Ordering::SeqCst);
         PromptGuard(())
     }
