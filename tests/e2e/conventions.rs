@@ -475,3 +475,24 @@ fn status_counts_calendar_days_and_says_the_date_once() {
     assert_eq!(last.matches(&date).count(), 1, "{last}");
     assert!(last.ends_with("(drill)"), "{last}");
 }
+
+/// A log record dated at the end of time (a forged or corrupted `unix`) neither panics nor
+/// wraps to a due date in 1970 ("overdue"): the date is said to be out of range.
+#[test]
+fn status_survives_a_log_record_at_the_end_of_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("drills.jsonl");
+    std::fs::write(
+        &log,
+        format!(
+            "{{\"version\":1,\"date\":\"?\",\"unix\":{},\"purpose\":\"drill\",\"result\":\"PASSED\",\"vault_id\":\"AAAA-BBBB\",\"tenant\":\"c.onmicrosoft.com\",\"generation\":1,\"drill_interval_days\":90}}\n",
+            u64::MAX - 10
+        ),
+    )
+    .unwrap();
+    let r = run(&["status", "--log", p(&log)]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(r.stdout.contains("(date out of range)"), "{}", r.stdout);
+    assert!(!r.stdout.contains("overdue"), "{}", r.stdout);
+    assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
+}
