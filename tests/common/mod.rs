@@ -102,6 +102,12 @@ impl CeremonyArgs {
         self
     }
 
+    /// Another tenant name.
+    pub fn tenant(mut self, tenant: &str) -> Self {
+        self.tenant = tenant.into();
+        self
+    }
+
     /// Without `--print-credentials`: the credentials go to the enrollment display.
     pub fn on_terminal(mut self) -> Self {
         self.print_credentials = false;
@@ -139,6 +145,13 @@ impl CeremonyArgs {
         let args = self.to_vec();
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         run(&args)
+    }
+
+    /// Runs the ceremony with `input` on standard input (whatever its outcome).
+    pub fn run_stdin(&self, input: &str) -> Run {
+        let args = self.to_vec();
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        run_stdin(&args, input)
     }
 
     /// Runs the ceremony, which must succeed; the paths of the share documents and the output.

@@ -457,42 +457,17 @@ fn impossible_ceremonies_write_nothing() {
 #[test]
 fn custom_domain_warns_and_bad_tenant_fails() {
     let dir = tempfile::tempdir().unwrap();
-    let r = run(&[
-        "ceremony",
-        "--print-credentials",
-        "--allow-online",
-        "--tenant",
-        "contoso",
-        "--domain",
-        "contoso.com",
-        "-k",
-        "2",
-        "--share",
-        "a",
-        "--share",
-        "b",
-        "--out",
-        p(&dir.path().join("o")),
-    ]);
+    let r = CeremonyArgs::small(&dir.path().join("o"))
+        .tenant("contoso")
+        .args(&["--domain", "contoso.com"])
+        .run();
     assert_eq!(r.code, 0, "{}", r.all());
     assert!(r.stderr.contains("not an onmicrosoft.com domain"));
     assert!(r.stdout.contains("breakglass1@contoso.com"));
     expect_fail(
-        &run(&[
-            "ceremony",
-            "--print-credentials",
-            "--allow-online",
-            "--tenant",
-            "con toso",
-            "-k",
-            "2",
-            "--share",
-            "a",
-            "--share",
-            "b",
-            "--out",
-            p(&dir.path().join("p")),
-        ]),
+        &CeremonyArgs::small(&dir.path().join("p"))
+            .tenant("con toso")
+            .run(),
         2,
         "tenant name",
     );
@@ -504,28 +479,10 @@ fn totp_and_note_files_are_stored() {
     let note = dir.path().join("recovery-codes.txt");
     fs::write(&note, "AAAA-1111\nBBBB-2222\n").unwrap();
     let out = dir.path().join("s");
-    let r = run_stdin(
-        &[
-            "ceremony",
-            "--print-credentials",
-            "--allow-online",
-            "--tenant",
-            "contoso",
-            "-k",
-            "2",
-            "--share",
-            "a",
-            "--share",
-            "b",
-            "--out",
-            p(&out),
-            "--totp-file",
-            "-",
-            "--note-file",
-            p(&note),
-        ],
-        "otpauth://totp/Contoso:bg1?secret=JBSWY3DPEHPK3PXP&issuer=Contoso\n",
-    );
+    let r = CeremonyArgs::small(&out)
+        .tenant("contoso")
+        .args(&["--totp-file", "-", "--note-file", p(&note)])
+        .run_stdin("otpauth://totp/Contoso:bg1?secret=JBSWY3DPEHPK3PXP&issuer=Contoso\n");
     assert_eq!(r.code, 0, "{}", r.all());
     assert!(!r.stdout.contains("JBSWY3DPEHPK3PXP"));
     let rec = run(&[

@@ -63,21 +63,9 @@ fn no_secret_leaks_into_files_or_output() {
     fs::write(&note, note_text).unwrap();
     let seed = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
     let out = dir.path().join("sheets");
-    let r = run_stdin(
-        &[
-            "ceremony",
-            "--print-credentials",
-            "--allow-online",
-            "--tenant",
-            "contoso",
-            "-k",
-            "2",
-            "--share",
-            "Safe A",
-            "--share",
-            "Safe B",
-            "--share",
-            "Safe C",
+    let r = CeremonyArgs::new(&out)
+        .shares(&["Safe A", "Safe B", "Safe C"])
+        .args(&[
             "--fido2",
             "YubiKey #1",
             "--totp-file",
@@ -90,11 +78,10 @@ fn no_secret_leaks_into_files_or_output() {
             "8",
             "--kdf-iterations",
             "1",
-            "--out",
-            p(&out),
-        ],
-        &format!("otpauth://totp/Contoso:bg1?secret={seed}&issuer=Contoso\n"),
-    );
+        ])
+        .run_stdin(&format!(
+            "otpauth://totp/Contoso:bg1?secret={seed}&issuer=Contoso\n"
+        ));
     assert_eq!(r.code, 0, "{}", r.all());
     // Remove the inputs the user gave us; what is left was written by breakglass.
     fs::remove_file(&note).unwrap();
@@ -276,27 +263,10 @@ fn complete(p: &Path) -> bool {
 
 /// A 2-of-3 ceremony with shares A, B and C into `out`.
 fn abc_ceremony(out: &Path, force: bool) -> Vec<String> {
-    let mut a = vec![
-        "ceremony",
-        "--print-credentials",
-        "--allow-online",
-        "--tenant",
-        "contoso",
-        "-k",
-        "2",
-        "--share",
-        "A",
-        "--share",
-        "B",
-        "--share",
-        "C",
-        "--out",
-        p(out),
-    ];
-    if force {
-        a.push("--force");
-    }
-    a.into_iter().map(String::from).collect()
+    CeremonyArgs::new(out)
+        .shares(&["A", "B", "C"])
+        .args(if force { &["--force"] } else { &[] })
+        .to_vec()
 }
 
 #[test]

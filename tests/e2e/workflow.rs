@@ -99,23 +99,9 @@ fn a_plan_where_one_location_can_recover_is_refused() {
     assert!(!out.exists() || fs::read_dir(&out).unwrap().next().is_none());
     assert!(passwords(&c.stdout).is_empty());
     // Quick flags: the same rule.
-    let q = run(&[
-        "ceremony",
-        "--print-credentials",
-        "--allow-online",
-        "--tenant",
-        "contoso",
-        "-k",
-        "2",
-        "--share",
-        "Vault",
-        "--share",
-        "vault",
-        "--share",
-        "B",
-        "--out",
-        p(&dir.path().join("q")),
-    ]);
+    let q = CeremonyArgs::new(&dir.path().join("q"))
+        .shares(&["Vault", "vault", "B"])
+        .run();
     assert_eq!(q.code, 2, "{}", q.all());
     assert!(q.stderr.contains("--allow-single-location-recovery"));
     // Explicit override: allowed, with the warning printed.
