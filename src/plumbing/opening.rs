@@ -6,7 +6,7 @@ use super::{CliResult, WithCode, exit, inputs, prompt};
 use breakglass_core::kdf::KdfParams;
 use breakglass_core::recover::{self, RecoverError, Recovered};
 use breakglass_core::secret::Passphrase;
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::PathBuf;
 
 /// Reads sheets (or typed blocks), checks them and opens the vault: the one path every
@@ -87,16 +87,6 @@ pub fn open_sheets(
     Ok((r, unlock.passphrase))
 }
 
-/// Asks a yes/no question on the terminal; anything but yes is no.
-fn ask_yes_no(question: &str) -> bool {
-    use std::io::BufRead;
-    eprint!("{question}");
-    std::io::stderr().flush().ok();
-    let mut s = String::new();
-    std::io::stdin().lock().read_line(&mut s).is_ok()
-        && matches!(s.trim().to_ascii_lowercase().as_str(), "y" | "yes")
-}
-
 /// Asks for the passphrase only when a copy being tried needs one, and for consent before an
 /// Argon2id cost above the default (stated on stderr when there is no terminal to ask on).
 struct CliUnlock<'a> {
@@ -160,7 +150,7 @@ impl recover::Unlock for CliUnlock<'_> {
             d.iterations
         );
         if super::interactive() {
-            ask_yes_no(&format!("{what}. Run it? [y/N] "))
+            prompt::yes_no(&format!("{what}. Run it? [y/N] "))
         } else {
             eprintln!("note: {what}; running it");
             true

@@ -278,3 +278,14 @@ pub fn purpose() -> CliResult<super::drill_log::Purpose> {
         }
     }
 }
+
+/// Asks a yes/no question on the terminal; anything but yes is no. Ctrl-C ends the process as
+/// at every other prompt.
+pub fn yes_no(question: &str) -> bool {
+    let _interruptible = super::terminal::PromptGuard::install();
+    eprint!("{question}");
+    std::io::stderr().flush().ok();
+    let mut s = String::new();
+    std::io::stdin().lock().read_line(&mut s).is_ok()
+        && matches!(s.trim().to_ascii_lowercase().as_str(), "y" | "yes")
+}
