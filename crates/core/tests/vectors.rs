@@ -1199,6 +1199,22 @@ fn multi_input_vectors(a: &Sealed) -> Vec<Vector> {
             &["notes.txt: Text/NoHeader"],
         ),
         multi(
+            Some(1),
+            "multi-forged-newer-copy",
+            "ok",
+            "a third input is the vault text with its generation raised to 2, checksums recomputed (no secret needed): no share checks against it, so it retires nothing and is never tried (§7.2); the two honest sheets open",
+            &[
+                ("forged", {
+                    let mut f = a.vault.clone();
+                    f.header.generation = 2;
+                    vault_block(&f)
+                }),
+                ("sheet-1", s(0) + &v),
+                ("sheet-2", s(1) + &v),
+            ],
+            &[],
+        ),
+        multi(
             None,
             "multi-no-vault-complete",
             "error Text/MissingLines",
