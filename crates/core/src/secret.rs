@@ -140,6 +140,27 @@ impl SecretBytes {
 mod tests {
     use super::*;
 
+    /// The constant-time equalities say equal exactly when the bytes are equal (a change in
+    /// the last byte or in the length is a difference).
+    #[test]
+    fn equality_is_exact() {
+        let p = |s: &str| Passphrase::new(s.into());
+        assert!(p("correct horse") == p("correct horse"));
+        assert!(p("correct horse") != p("correct horsf"));
+        assert!(p("correct horse") != p("correct hors"));
+        let s = |t: &str| SecretString::new(t.into());
+        assert!(s("hunter2") == s("hunter2"));
+        assert!(s("hunter2") != s("hunter3"));
+        assert!(s("hunter2") != s("hunter22"));
+        let b = |v: &[u8]| SecretBytes::new(v.to_vec());
+        assert!(b(b"ab") == b(b"ab"));
+        assert!(b(b"ab") != b(b"ac"));
+        assert!(b(b"ab") != b(b"a"));
+        let k = |x: u8| VaultSecret::from_bytes([x; KEY_BYTES]);
+        assert!(k(1) == k(1));
+        assert!(k(1) != k(2));
+    }
+
     #[test]
     fn debug_never_prints_the_secret() {
         let s = SecretString::new("hunter2-very-secret".into());
