@@ -216,3 +216,26 @@ pub fn write_sheet(path: &Path, share: &Share, vault: &Vault) {
     )
     .unwrap();
 }
+
+/// A folder for a fixture that a test module's tests share through a static (never dropped, so
+/// never cleaned up): kept under the target folder, and folders with the same prefix left by
+/// earlier runs (more than an hour old) are removed first.
+pub fn kept_fixture_dir(prefix: &str) -> PathBuf {
+    let root = Path::new(env!("CARGO_TARGET_TMPDIR"));
+    for e in std::fs::read_dir(root).into_iter().flatten().flatten() {
+        let old = e
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age.as_secs() > 3600);
+        if old && e.file_name().to_string_lossy().starts_with(prefix) {
+            let _ = std::fs::remove_dir_all(e.path());
+        }
+    }
+    tempfile::Builder::new()
+        .prefix(prefix)
+        .tempdir_in(root)
+        .unwrap()
+        .keep()
+}

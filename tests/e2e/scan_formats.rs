@@ -28,23 +28,7 @@ const TOOLS: &[&str] = &[
 fn fixture() -> &'static Fixture {
     static FIXTURE: OnceLock<Fixture> = OnceLock::new();
     FIXTURE.get_or_init(|| {
-        let root = Path::new(env!("CARGO_TARGET_TMPDIR"));
-        for e in std::fs::read_dir(root).into_iter().flatten().flatten() {
-            let old = e
-                .metadata()
-                .and_then(|m| m.modified())
-                .ok()
-                .and_then(|t| t.elapsed().ok())
-                .is_some_and(|age| age.as_secs() > 3600);
-            if old && e.file_name().to_string_lossy().starts_with("scan_formats-") {
-                let _ = std::fs::remove_dir_all(e.path());
-            }
-        }
-        let dir = tempfile::Builder::new()
-            .prefix("scan_formats-")
-            .tempdir_in(root)
-            .unwrap()
-            .keep();
+        let dir = kept_fixture_dir("scan_formats-");
         let (_, c) = ceremony(&dir, &[]);
         let passwords = passwords(&c.stdout);
         assert_eq!(passwords.len(), 2);

@@ -44,25 +44,7 @@ struct Fixture {
 fn fixture() -> &'static Fixture {
     static FIXTURE: OnceLock<Fixture> = OnceLock::new();
     FIXTURE.get_or_init(|| {
-        // Statics are never dropped, so the folder is kept: under the target folder, and
-        // folders left by earlier runs (more than an hour old) are removed first.
-        let root = Path::new(env!("CARGO_TARGET_TMPDIR"));
-        for e in std::fs::read_dir(root).into_iter().flatten().flatten() {
-            let old = e
-                .metadata()
-                .and_then(|m| m.modified())
-                .ok()
-                .and_then(|t| t.elapsed().ok())
-                .is_some_and(|age| age.as_secs() > 3600);
-            if old && e.file_name().to_string_lossy().starts_with("scan_inputs-") {
-                let _ = std::fs::remove_dir_all(e.path());
-            }
-        }
-        let dir = tempfile::Builder::new()
-            .prefix("scan_inputs-")
-            .tempdir_in(root)
-            .unwrap()
-            .keep();
+        let dir = kept_fixture_dir("scan_inputs-");
         // --fido2 makes the vault 34 lines: two QR parts (17 + 17).
         let (texts, c) = ceremony(&dir, &["--fido2", "YubiKey 5 NFC #1234"]);
         let passwords = passwords(&c.stdout);
