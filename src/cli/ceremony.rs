@@ -2,7 +2,7 @@
 
 use super::harden::Hardening;
 use super::{
-    CliResult, WithCode, enroll, exit, fail, files, preflight, prompt, sheets, warn_unlocked,
+    Classify, CliResult, Failure, enroll, files, preflight, prompt, sheets, warn_unlocked,
 };
 use breakglass_core::contents::{Entry, VaultContents};
 use breakglass_core::entra;
@@ -137,28 +137,20 @@ fn flags_a_plan_replaces(args: &Args) -> Vec<&'static str> {
 fn spec_from_plan(path: &Path, args: &Args) -> CliResult<Spec> {
     let ignored = flags_a_plan_replaces(args);
     if !ignored.is_empty() {
-        return fail(
-            exit::USAGE,
-            format!(
-                "{} cannot be used with --plan: the plan says which accounts, keys, PINs and TOTP files there are; put them in {} instead",
-                ignored.join(", "),
-                path.display()
-            ),
-        );
+        return Err(Failure::Usage.because(format!(
+            "{} cannot be used with --plan: the plan says which accounts, keys, PINs and TOTP files there are; put them in {} instead",
+            ignored.join(", "),
+            path.display()
+        )));
     }
-    let text = files::read_text(path).code(exit::BAD_INPUT)?;
-    let plan = Plan::parse(&text)
-        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
-        .code(exit::USAGE)?;
+    let text = files::read_text(path)?;
+    let plan = Plan::parse(&text).map_err(|e| Failure::in_file(path, e))?;
     let mut plan = plan;
     plan.allow_single_location_recovery |= args.sheets.allow_single_location_recovery;
     if let Some(l) = args.password_length {
         plan.password_length = Some(l);
     }
-    let warnings = plan
-        .validate()
-        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
-        .code(exit::USAGE)?;
+    let warnings = plan.validate().map_err(|e| Failure::in_file(path, e))?;
     for w in warnings {
         eprintln!("warning: {}", super::visible(&w));
     }
@@ -182,7 +174,7 @@ fn plan_spec(plan: &Plan, base: &Path) -> CliResult<Spec> {
     let mut accounts = Vec::new();
     for a in &plan.accounts {
         accounts.push(AccountSpec {
-            upn: plan.upn(a).code(exit::USAGE)?,
+            upn: plan.upn(a)?,
             display_name: if a.display_name.is_empty() {
                 a.user.clone()
             } else {
@@ -198,7 +190,7 @@ fn plan_spec(plan: &Plan, base: &Path) -> CliResult<Spec> {
         });
     }
     Ok(Spec {
-        domain: plan.domain().code(exit::USAGE)?,
+        domain: plan.domain()?,
         accounts,
         threshold: plan.threshold,
         labels: plan.labels(),
@@ -215,7 +207,7 @@ fn plan_spec(plan: &Plan, base: &Path) -> CliResult<Spec> {
 /// do not parse, a vault above the format's size limit.
 pub fn check_plan(plan: &Plan, base: &Path) -> CliResult {
     let spec = plan_spec(plan, base)?;
-    spec.policy.validate().code(exit::USAGE)?;
+    spec.policy.validate()?;
     check_fields(&spec)?;
     let totp: Vec<Vec<Vec<Entry>>> = spec
         .accounts
@@ -229,7 +221,7 @@ fn spec_from_flags(args: &Args) -> CliResult<Spec> {
     let tenant = args.tenant.as_deref().unwrap_or_default();
     let domain = match &args.domain {
         Some(d) => {
-            entra::validate_domain(d).code(exit::USAGE)?;
+            entra::validate_domain(d)?;
             if !entra::is_onmicrosoft(d) {
                 eprintln!(
                     "warning: {} is not an onmicrosoft.com domain. Microsoft advises cloud-only emergency accounts on the tenant's *.onmicrosoft.com domain, so they work when federation or DNS does not.",
@@ -238,14 +230,13 @@ fn spec_from_flags(args: &Args) -> CliResult<Spec> {
             }
             d.to_ascii_lowercase()
         }
-        None => entra::onmicrosoft_domain(tenant).code(exit::USAGE)?,
+        None => entra::onmicrosoft_domain(tenant)?,
     };
     let count = args.accounts.unwrap_or(2);
     if count < 2 && !args.allow_single_account {
-        return fail(
-            exit::USAGE,
+        return Err(Failure::Usage.because(
             "--accounts 1: Microsoft advises two or more emergency accounts, so one locked-out, expired or misconfigured account does not end emergency access. Use --accounts 2, or pass --allow-single-account if one is really meant.",
-        );
+        ));
     }
     let mut accounts = Vec::new();
     for i in 1..=count {
@@ -256,8 +247,7 @@ fn spec_from_flags(args: &Args) -> CliResult<Spec> {
                     args.account_prefix.as_deref().unwrap_or("breakglass")
                 ),
                 &domain,
-            )
-            .code(exit::USAGE)?,
+            )?,
             display_name: format!("Emergency access {i}"),
             password: true,
             fido2: if i == 1 {
@@ -283,13 +273,10 @@ fn spec_from_flags(args: &Args) -> CliResult<Spec> {
     }
     let labels: Vec<ShareLabel> = args.shares.iter().map(|s| super::parse_share(s)).collect();
     if labels.len() > breakglass_core::MAX_SHARES {
-        return fail(
-            exit::USAGE,
-            format!(
-                "{} shares were asked for: at most 255 are possible",
-                labels.len()
-            ),
-        );
+        return Err(Failure::Usage.because(format!(
+            "{} shares were asked for: at most 255 are possible",
+            labels.len()
+        )));
     }
     Ok(Spec {
         domain,
@@ -312,30 +299,24 @@ fn spec_from_flags(args: &Args) -> CliResult<Spec> {
 
 /// Reads TOTP URIs (one per line) and checks each one parses.
 pub fn read_totp(path: &Path) -> CliResult<Vec<Entry>> {
-    let text = files::read_text(path).code(exit::BAD_INPUT)?;
+    let text = files::read_text(path)?;
     let mut out = Vec::new();
     for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
         if !line.starts_with("otpauth://") {
-            return fail(
-                exit::BAD_INPUT,
-                format!(
-                    "{}: a line is not an otpauth:// URI (one URI per line)",
-                    path.display()
-                ),
-            );
+            return Err(Failure::BadInput.because(format!(
+                "{}: a line is not an otpauth:// URI (one URI per line)",
+                path.display()
+            )));
         }
-        Totp::from_uri(line)
-            .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
-            .code(exit::BAD_INPUT)?;
+        Totp::from_uri(line).map_err(|e| Failure::in_file(path, e))?;
         out.push(Entry::Totp {
             label: breakglass_core::totp::entry_label(line),
             uri: SecretString::new(line.to_string()),
         });
     }
     if out.is_empty() {
-        return fail(
-            exit::BAD_INPUT,
-            format!("{}: no otpauth:// URI in it", path.display()),
+        return Err(
+            Failure::BadInput.because(format!("{}: no otpauth:// URI in it", path.display()))
         );
     }
     Ok(out)
@@ -343,9 +324,9 @@ pub fn read_totp(path: &Path) -> CliResult<Vec<Entry>> {
 
 /// Reads a note file: its name is the label.
 pub fn read_note(path: &Path) -> CliResult<Entry> {
-    let text = files::read_text(path).code(exit::BAD_INPUT)?;
+    let text = files::read_text(path)?;
     if text.trim().is_empty() {
-        return fail(exit::BAD_INPUT, format!("{} is empty", path.display()));
+        return Err(Failure::BadInput.because(format!("{} is empty", path.display())));
     }
     let label = path
         .file_name()
@@ -363,10 +344,9 @@ fn check_fields(spec: &Spec) -> CliResult {
     use breakglass_core::untrusted::check_field;
     super::check_share_labels(&spec.labels)?;
     for a in &spec.accounts {
-        check_field(&a.display_name, || format!("the display name of {}", a.upn))
-            .code(exit::USAGE)?;
+        check_field(&a.display_name, || format!("the display name of {}", a.upn))?;
         for (j, (label, _, _)) in (1..).zip(&a.fido2) {
-            check_field(label, || format!("--fido2 {j} (a FIDO2 key label)")).code(exit::USAGE)?;
+            check_field(label, || format!("--fido2 {j} (a FIDO2 key label)"))?;
         }
     }
     Ok(())
@@ -400,17 +380,14 @@ fn check_vault_size(spec: &Spec, totp: &[Vec<Vec<Entry>>], notes: &[Entry]) -> C
         spec.passphrase,
         &contents,
     )
-    .code(exit::USAGE)?;
+    .fails_as(Failure::Usage)?;
     if size > MAX_VAULT_BYTES {
-        return fail(
-            exit::USAGE,
-            format!(
-                "the vault would be {size} bytes, above the format's limit of {MAX_VAULT_BYTES} bytes \
-                 ({} too many): store less text (notes, TOTP files), or use fewer shares or shorter \
-                 location and custodian names. Nothing was generated.",
-                size - MAX_VAULT_BYTES
-            ),
-        );
+        return Err(Failure::Usage.because(format!(
+            "the vault would be {size} bytes, above the format's limit of {MAX_VAULT_BYTES} bytes \
+             ({} too many): store less text (notes, TOTP files), or use fewer shares or shorter \
+             location and custodian names. Nothing was generated.",
+            size - MAX_VAULT_BYTES
+        )));
     }
     Ok(())
 }
@@ -421,14 +398,14 @@ pub fn run(args: Args, hardening: &Hardening) -> CliResult {
         Some(p) => spec_from_plan(p, &args)?,
         None => spec_from_flags(&args)?,
     };
-    spec.policy.validate().code(exit::USAGE)?;
+    spec.policy.validate()?;
     let kdf = KdfParams {
         memory_kib: args.kdf_memory_mib.saturating_mul(1024),
         iterations: args.kdf_iterations,
         parallelism: 1,
     };
     if spec.passphrase {
-        kdf.check().code(exit::USAGE)?;
+        kdf.check()?;
     }
     if spec.labels.len() < 2
         || spec.threshold < 2
@@ -442,9 +419,9 @@ pub fn run(args: Args, hardening: &Hardening) -> CliResult {
             &mut super::rng::os_rng()?,
         );
         if let Err(e) = shamir_err {
-            return Err(e).code(exit::USAGE);
+            return Err(e.into());
         }
-        return fail(exit::USAGE, "at least 2 shares are needed");
+        return Err(Failure::Usage.because("at least 2 shares are needed"));
     }
     check_fields(&spec)?;
     super::placement::check(spec.threshold, &spec.labels, spec.allow_single_location)?;
@@ -477,13 +454,13 @@ pub fn run(args: Args, hardening: &Hardening) -> CliResult {
             entries.push(Entry::Account {
                 upn: a.upn.clone(),
                 display_name: a.display_name.clone(),
-                password: spec.policy.generate(&mut rng).code(exit::USAGE)?,
+                password: spec.policy.generate(&mut rng)?,
             });
         }
         for (label, len, alnum) in &a.fido2 {
             entries.push(Entry::Fido2 {
                 label: format!("{label} for {}", a.upn),
-                pin: password::generate_pin(&mut rng, *len, *alnum).code(exit::USAGE)?,
+                pin: password::generate_pin(&mut rng, *len, *alnum)?,
             });
         }
         entries.extend(totp.into_iter().flatten());
@@ -513,8 +490,8 @@ pub fn run(args: Args, hardening: &Hardening) -> CliResult {
         passphrase,
     };
     let contents = VaultContents { entries };
-    contents.check_fields().code(exit::BAD_INPUT)?;
-    let sealed = seal::seal(&plan, &contents, &mut rng).code(exit::USAGE)?;
+    contents.check_fields().fails_as(Failure::BadInput)?;
+    let sealed = seal::seal(&plan, &contents, &mut rng)?;
     let h = &sealed.vault.header;
     let enrollment = enroll::Enrollment::new(&contents.entries, spec.policy.entropy_bits());
     // The enrollment sheet first: when it cannot be laid out or written, no share sheet of a

@@ -2,7 +2,7 @@
 //! manual pages generated from the clap definitions, so they never drift from `--help`.
 //! Neither touches a secret; the man pages are plain documentation files.
 
-use super::{CliResult, WithCode, exit, fail, shown_path};
+use super::{Classify, CliResult, Failure, shown_path};
 use clap::CommandFactory;
 use std::path::{Path, PathBuf};
 
@@ -41,7 +41,7 @@ pub fn completions(args: CompletionsArgs) -> CliResult {
     std::io::stdout()
         .lock()
         .write_all(&script)
-        .code(exit::OUTPUT)
+        .fails_as(Failure::Output)
 }
 
 /// One page per command and subcommand: `breakglass.1`, `breakglass-ceremony.1`,
@@ -68,7 +68,7 @@ fn render(cmd: &clap::Command, out: &mut Vec<(String, Vec<u8>)>) -> anyhow::Resu
 }
 
 pub fn man(args: ManArgs) -> CliResult {
-    let pages = pages().code(exit::FAILURE)?;
+    let pages = pages()?;
     if !args.force {
         let existing: Vec<&str> = pages
             .iter()
@@ -76,21 +76,18 @@ pub fn man(args: ManArgs) -> CliResult {
             .filter(|n| args.out.join(n).exists())
             .collect();
         if !existing.is_empty() {
-            return fail(
-                exit::OUTPUT,
-                format!(
-                    "{} already holds {}: pass --force to replace them with this version's pages",
-                    shown_path(&args.out),
-                    existing.join(", ")
-                ),
-            );
+            return Err(Failure::Output.because(format!(
+                "{} already holds {}: pass --force to replace them with this version's pages",
+                shown_path(&args.out),
+                existing.join(", ")
+            )));
         }
     }
     std::fs::create_dir_all(&args.out)
         .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", args.out.display()))
-        .code(exit::OUTPUT)?;
+        .fails_as(Failure::Output)?;
     for (name, bytes) in &pages {
-        write_page(&args.out.join(name), bytes).code(exit::OUTPUT)?;
+        write_page(&args.out.join(name), bytes).fails_as(Failure::Output)?;
     }
     println!(
         "Wrote {} manual pages to {}: try `man {}`.",

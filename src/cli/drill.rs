@@ -3,7 +3,7 @@
 
 use super::drill_log::{self, Record};
 use super::harden::Hardening;
-use super::{CliResult, WithCode, exit, fail, inputs, json, opening, output, visible};
+use super::{Classify, CliResult, Failure, inputs, json, opening, output, visible};
 use breakglass_core::document::{SECONDS_PER_DAY, iso_date, next_drill_due};
 use breakglass_core::vault::VaultHeader;
 use serde::Serialize;
@@ -158,7 +158,7 @@ pub fn run_drill(args: DrillArgs, hardening: &Hardening) -> CliResult {
                 print_record(&rec);
             }
             if let Some(log) = &args.log {
-                drill_log::append(log, &rec).code(exit::OUTPUT)?;
+                drill_log::append(log, &rec)?;
                 if args.report.text() {
                     println!("  logged to:   {}", super::shown_path(log));
                 }
@@ -169,7 +169,7 @@ pub fn run_drill(args: DrillArgs, hardening: &Hardening) -> CliResult {
             Ok(())
         }
         Err(f) => {
-            let mut rec = drill_log::failed_record("drill", &f.error);
+            let mut rec = drill_log::failed_record("drill", &f);
             if let Some(h) = claimed_header(&args.files) {
                 describe_vault(&mut rec, &h);
             }
@@ -178,7 +178,7 @@ pub fn run_drill(args: DrillArgs, hardening: &Hardening) -> CliResult {
                 print_record(&rec);
             }
             if let Some(log) = &args.log {
-                drill_log::append(log, &rec).code(exit::OUTPUT)?;
+                drill_log::append(log, &rec)?;
             }
             if args.report.json {
                 drill_json(&rec, false, args.log.as_deref())?;
@@ -199,7 +199,7 @@ struct Schedule {
 
 pub fn run_status(args: StatusArgs) -> CliResult {
     if args.files.is_empty() && args.log.is_none() {
-        return fail(exit::USAGE, "give a sheet, or --log with the drill log");
+        return Err(Failure::Usage.because("give a sheet, or --log with the drill log"));
     }
     let mut vaults: BTreeMap<String, Schedule> = BTreeMap::new();
     if !args.files.is_empty() {
@@ -217,11 +217,11 @@ pub fn run_status(args: StatusArgs) -> CliResult {
             });
         }
         if vaults.is_empty() {
-            return fail(exit::BAD_INPUT, "no vault could be read from these sheets");
+            return Err(Failure::BadInput.because("no vault could be read from these sheets"));
         }
     }
     if let Some(log) = &args.log {
-        let text = super::files::read_text(log).code(exit::BAD_INPUT)?;
+        let text = super::files::read_text(log)?;
         args.report.note_read(
             log,
             &format!(
@@ -238,17 +238,14 @@ pub fn run_status(args: StatusArgs) -> CliResult {
                 .map_err(|e| {
                     anyhow::anyhow!("{} line {}: not a drill record ({e})", log.display(), n + 1)
                 })
-                .code(exit::BAD_INPUT)?;
+                .fails_as(Failure::BadInput)?;
             if rec.version > drill_log::LOG_VERSION {
-                return fail(
-                    exit::BAD_INPUT,
-                    format!(
-                        "{} line {}: written by a newer breakglass (log format {}): upgrade to read it",
-                        log.display(),
-                        n + 1,
-                        rec.version
-                    ),
-                );
+                return Err(Failure::BadInput.because(format!(
+                    "{} line {}: written by a newer breakglass (log format {}): upgrade to read it",
+                    log.display(),
+                    n + 1,
+                    rec.version
+                )));
             }
             if !rec.result.starts_with("PASSED") && !rec.result.starts_with("opened") {
                 continue;
@@ -303,7 +300,7 @@ pub fn run_status(args: StatusArgs) -> CliResult {
             })?;
         }
         if overdue {
-            return fail(exit::OVERDUE, "a drill is overdue");
+            return Err(Failure::Overdue.because("a drill is overdue"));
         }
         return Ok(());
     }
@@ -343,7 +340,7 @@ pub fn run_status(args: StatusArgs) -> CliResult {
         }
     }
     if overdue {
-        return fail(exit::OVERDUE, "a drill is overdue");
+        return Err(Failure::Overdue.because("a drill is overdue"));
     }
     Ok(())
 }

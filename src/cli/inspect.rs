@@ -1,6 +1,6 @@
 //! `breakglass inspect`: what a sheet is, from that sheet alone.
 
-use super::{CliResult, exit, fail, inputs, json, output, visible};
+use super::{CliResult, Failure, inputs, json, output, visible};
 use breakglass_core::document::SheetFacts;
 use breakglass_core::vault::VaultHeader;
 use serde::Serialize;
@@ -127,9 +127,8 @@ pub fn run(args: Args) -> CliResult {
     }
     args.report.read_from(&g);
     if g.shares.is_empty() && g.vaults.is_empty() {
-        return fail(
-            exit::BAD_INPUT,
-            "nothing to inspect: no readable share or vault text",
+        return Err(
+            Failure::BadInput.because("nothing to inspect: no readable share or vault text")
         );
     }
     if args.report.json {
@@ -140,7 +139,7 @@ pub fn run(args: Args) -> CliResult {
     if g.problems.is_empty() {
         Ok(())
     } else {
-        fail(exit::BAD_INPUT, "some files could not be read (see above)")
+        Err(Failure::BadInput.because("some files could not be read (see above)"))
     }
 }
 

@@ -4,7 +4,7 @@
 //! into the documentation, so the files are readable by all (0644), unlike sheets.
 
 use super::files::{self, OutFile};
-use super::{CliResult, WithCode, exit, fail, sheets};
+use super::{Classify, CliResult, Failure, sheets};
 use breakglass_paper::kit;
 use std::path::PathBuf;
 
@@ -24,8 +24,7 @@ pub struct Args {
 pub fn run(args: Args) -> CliResult {
     let paper = sheets::paper(args.paper, None);
     let pdf = kit::render_kit(paper)
-        .map_err(|e| anyhow::anyhow!("cannot lay out {}: {e}", kit::BOOKLET_NAME))
-        .code(exit::FAILURE)?;
+        .map_err(|e| anyhow::anyhow!("cannot lay out {}: {e}", kit::BOOKLET_NAME))?;
     let out = [
         OutFile {
             name: kit::RECOVER_PY_NAME.into(),
@@ -37,13 +36,10 @@ pub fn run(args: Args) -> CliResult {
         },
     ];
     if args.out.exists() && !args.out.is_dir() {
-        return fail(
-            exit::OUTPUT,
-            format!(
-                "{} exists and is not a folder: choose a folder for the kit",
-                super::shown_path(&args.out)
-            ),
-        );
+        return Err(Failure::Output.because(format!(
+            "{} exists and is not a folder: choose a folder for the kit",
+            super::shown_path(&args.out)
+        )));
     }
     if !args.force {
         let existing: Vec<&str> = out
@@ -52,18 +48,15 @@ pub fn run(args: Args) -> CliResult {
             .map(|f| f.name.as_str())
             .collect();
         if !existing.is_empty() {
-            return fail(
-                exit::OUTPUT,
-                format!(
-                    "{} already holds {}: choose another folder, or pass --force to replace it",
-                    super::shown_path(&args.out),
-                    existing.join(" and ")
-                ),
-            );
+            return Err(Failure::Output.because(format!(
+                "{} already holds {}: choose another folder, or pass --force to replace it",
+                super::shown_path(&args.out),
+                existing.join(" and ")
+            )));
         }
     }
-    for p in files::write_all_atomically(&args.out, &out, args.force).code(exit::OUTPUT)? {
-        readable_by_all(&p).code(exit::OUTPUT)?;
+    for p in files::write_all_atomically(&args.out, &out, args.force)? {
+        readable_by_all(&p).fails_as(Failure::Output)?;
         println!("{}", super::shown_path(&p));
     }
     println!(

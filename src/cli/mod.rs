@@ -22,9 +22,9 @@ pub(crate) use crate::plumbing::args::{
     check_share_labels, label_arg, out_dir_arg, out_file_arg, parse_share, share_arg,
 };
 pub(crate) use crate::plumbing::{
-    CliResult, WithCode, drill_log, enroll, exit, fail, files, harden, inputs, interactive, json,
-    opening, output, placement, prompt, rng, sheets, shown_path, terminal, unix_now, visible,
-    visible_text, warn_unlocked,
+    Classify, CliResult, Failure, drill_log, enroll, exit, failure, files, harden, inputs,
+    interactive, json, opening, output, placement, prompt, rng, sheets, shown_path, terminal,
+    unix_now, visible, visible_text, warn_unlocked,
 };
 
 const AFTER_HELP: &str = "\
@@ -174,23 +174,16 @@ pub fn main() -> ExitCode {
     };
     match result {
         Ok(()) => ExitCode::from(exit::OK),
-        Err(f) => {
-            if is_broken_pipe(&f.error) {
+        Err(e) => {
+            if failure::is_broken_pipe(&e) {
                 return ExitCode::from(exit::OK);
             }
             // Errors quote file names, labels and parser messages: shown through the filter.
-            eprintln!("error: {}", visible_text(&f.error.to_string()));
-            for cause in f.error.chain().skip(1) {
+            eprintln!("error: {}", visible_text(&e.to_string()));
+            for cause in e.chain().skip(1) {
                 eprintln!("  because: {}", visible_text(&cause.to_string()));
             }
-            ExitCode::from(f.code)
+            ExitCode::from(Failure::of(&e).code())
         }
     }
-}
-
-fn is_broken_pipe(e: &anyhow::Error) -> bool {
-    e.chain().any(|c| {
-        c.downcast_ref::<std::io::Error>()
-            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
-    })
 }

@@ -1,7 +1,7 @@
 //! `breakglass plan new|check` and `breakglass monitoring`.
 
 use super::{
-    CliResult, WithCode, alerts, exit, fail, files, json, output, shown_path, visible, visible_text,
+    Classify, CliResult, Failure, alerts, files, json, output, shown_path, visible, visible_text,
 };
 use breakglass_core::entra;
 use breakglass_core::plan::{Plan, TEMPLATE};
@@ -106,10 +106,8 @@ struct Schedule {
 }
 
 fn load(path: &Path) -> CliResult<Plan> {
-    let text = files::read_text(path).code(exit::BAD_INPUT)?;
-    Plan::parse(&text)
-        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
-        .code(exit::USAGE)
+    let text = files::read_text(path)?;
+    Plan::parse(&text).map_err(|e| Failure::in_file(path, e))
 }
 
 pub fn run(cmd: PlanCommand) -> CliResult {
@@ -120,12 +118,11 @@ pub fn run(cmd: PlanCommand) -> CliResult {
                 return std::io::stdout()
                     .lock()
                     .write_all(TEMPLATE.as_bytes())
-                    .code(exit::OUTPUT);
+                    .fails_as(Failure::Output);
             }
             if file.exists() {
-                return fail(
-                    exit::OUTPUT,
-                    format!("{} exists: not replacing it", file.display()),
+                return Err(
+                    Failure::Output.because(format!("{} exists: not replacing it", file.display()))
                 );
             }
             let dir = file
@@ -143,8 +140,7 @@ pub fn run(cmd: PlanCommand) -> CliResult {
                     bytes: zeroize::Zeroizing::new(TEMPLATE.as_bytes().to_vec()),
                 }],
                 false,
-            )
-            .code(exit::OUTPUT)?;
+            )?;
             println!(
                 "Wrote {}: edit it, then `breakglass plan check {}`.",
                 shown_path(&file),
@@ -159,9 +155,7 @@ pub fn run(cmd: PlanCommand) -> CliResult {
                 return check_json(&file, &plan);
             }
             if report.quiet {
-                plan.validate()
-                    .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))
-                    .code(exit::USAGE)?;
+                plan.validate().map_err(|e| Failure::in_file(&file, e))?;
                 return Ok(());
             }
             let placement = plan.placement();
@@ -176,10 +170,7 @@ pub fn run(cmd: PlanCommand) -> CliResult {
             for line in placement.report() {
                 println!("  {}", visible(&line));
             }
-            let warnings = plan
-                .validate()
-                .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))
-                .code(exit::USAGE)?;
+            let warnings = plan.validate().map_err(|e| Failure::in_file(&file, e))?;
             for w in &warnings {
                 println!("  warning: {}", visible(w));
             }
@@ -216,7 +207,7 @@ fn check_json(file: &Path, plan: &Plan) -> CliResult {
     })?;
     match validated {
         Ok(_) => Ok(()),
-        Err(e) => fail(exit::USAGE, format!("{}: {e}", file.display())),
+        Err(e) => Err(Failure::Usage.because(format!("{}: {e}", file.display()))),
     }
 }
 
@@ -228,12 +219,9 @@ fn check_upn(upn: &str) -> CliResult {
     if valid {
         Ok(())
     } else {
-        fail(
-            exit::USAGE,
-            format!(
-                "--upn {upn:?} is not a user principal name: give USER@DOMAIN (letters, digits and ' . - _ ! # ^ ~ before the @, a DNS name after it)"
-            ),
-        )
+        Err(Failure::Usage.because(format!(
+            "--upn {upn:?} is not a user principal name: give USER@DOMAIN (letters, digits and ' . - _ ! # ^ ~ before the @, a DNS name after it)"
+        )))
     }
 }
 
@@ -243,12 +231,9 @@ pub fn monitoring(args: MonitoringArgs) -> CliResult {
     }
     for id in &args.object_ids {
         if !breakglass_core::plan::is_guid(id) {
-            return fail(
-                exit::USAGE,
-                format!(
-                    "--object-id {id:?} is not an object id: give the GUID Entra ID shows (00000000-0000-0000-0000-000000000000)"
-                ),
-            );
+            return Err(Failure::Usage.because(format!(
+                "--object-id {id:?} is not an object id: give the GUID Entra ID shows (00000000-0000-0000-0000-000000000000)"
+            )));
         }
     }
     let mut upns = args.upns.clone();
@@ -257,16 +242,14 @@ pub fn monitoring(args: MonitoringArgs) -> CliResult {
     if let Some(p) = &args.plan {
         let plan = load(p)?;
         for a in &plan.accounts {
-            upns.push(plan.upn(a).code(exit::USAGE)?);
+            upns.push(plan.upn(a)?);
             ids.extend(a.object_id.clone());
         }
         drill = plan.drill_interval_days;
     }
     if upns.is_empty() && ids.is_empty() {
-        return fail(
-            exit::USAGE,
-            "name the accounts: --plan PLAN.toml, or --upn UPN (repeatable)",
-        );
+        return Err(Failure::Usage
+            .because("name the accounts: --plan PLAN.toml, or --upn UPN (repeatable)"));
     }
     // The one query every format carries.
     let query = entra::sentinel_query(&upns, &ids);

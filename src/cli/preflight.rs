@@ -2,7 +2,7 @@
 //! clock, random source. Also run at the start of the commands that handle secrets.
 
 use super::harden::Hardening;
-use super::{CliResult, exit, fail, json, output};
+use super::{CliResult, Failure, json, output};
 use serde::Serialize;
 
 #[derive(clap::Args, Debug)]
@@ -194,16 +194,15 @@ pub fn before_secrets(h: &Hardening, allow_online: bool) -> CliResult {
         .iter()
         .any(|c| c.name == "network" && c.level == Level::Fail);
     if online && !allow_online {
-        return fail(
-            exit::USAGE,
+        return Err(Failure::Usage.because(
             "a network interface is up: run the ceremony offline, or pass --allow-online to accept the risk",
-        );
+        ));
     }
     if let Some(f) = c
         .iter()
         .find(|c| c.level == Level::Fail && c.name != "network")
     {
-        return fail(exit::FAILURE, format!("preflight failed: {}", f.detail));
+        return Err(Failure::Other.because(format!("preflight failed: {}", f.detail)));
     }
     Ok(())
 }
@@ -282,9 +281,8 @@ pub fn run(args: Args, h: &Hardening) -> CliResult {
         print(&c, true);
     }
     if c.iter().any(|c| c.level == Level::Fail) {
-        return fail(
-            exit::FAILURE,
-            "this machine is not ready for a ceremony (see FAIL above)",
+        return Err(
+            Failure::Other.because("this machine is not ready for a ceremony (see FAIL above)")
         );
     }
     Ok(())

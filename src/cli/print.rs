@@ -2,7 +2,7 @@
 //! paper or after a spoiled print. The same sheet always gives the same PDF bytes.
 
 use super::files::{self, OutFile};
-use super::{CliResult, WithCode, exit, fail, inputs, sheets};
+use super::{Classify, CliResult, Failure, inputs, sheets};
 use breakglass_core::document::ShareDocument;
 use breakglass_paper::sheet::{self, ShareSheet};
 use std::path::PathBuf;
@@ -40,21 +40,20 @@ pub fn run(args: Args) -> CliResult {
             );
             continue;
         };
-        let doc = ShareDocument::new(&s.item, &v.item).code(exit::BAD_INPUT)?;
+        let doc = ShareDocument::new(&s.item, &v.item)?;
         let location = doc.facts.location.clone();
         let (_, name) = sheets::names(s.item.index(), &location);
         let pdf = sheet::render_share_sheet(&ShareSheet::from_document(&doc), paper)
             .map_err(|e| anyhow::anyhow!("cannot lay out {name}: {e}"))
-            .code(exit::USAGE)?;
+            .fails_as(Failure::Usage)?;
         out.push(OutFile {
             name,
             bytes: zeroize::Zeroizing::new(pdf),
         });
     }
     if out.is_empty() {
-        return fail(
-            exit::BAD_INPUT,
-            "nothing to print: no share with its vault copy was read",
+        return Err(
+            Failure::BadInput.because("nothing to print: no share with its vault copy was read")
         );
     }
     let names: Vec<&str> = out.iter().map(|f| f.name.as_str()).collect();
@@ -66,17 +65,14 @@ pub fn run(args: Args) -> CliResult {
         .filter(|n| args.out.join(n).exists())
         .collect();
     if !existing.is_empty() && !args.force {
-        return fail(
-            exit::OUTPUT,
-            format!(
-                "{} already holds {}: choose another folder, or pass --force to replace it with this reprint (the same share, laid out again; sheets already printed stay valid)",
-                super::shown_path(&args.out),
-                existing.join(", ")
-            ),
-        );
+        return Err(Failure::Output.because(format!(
+            "{} already holds {}: choose another folder, or pass --force to replace it with this reprint (the same share, laid out again; sheets already printed stay valid)",
+            super::shown_path(&args.out),
+            existing.join(", ")
+        )));
     }
-    files::prepare_out_dir(&args.out, &names, true).code(exit::OUTPUT)?;
-    for p in files::write_all_atomically(&args.out, &out, args.force).code(exit::OUTPUT)? {
+    files::prepare_out_dir(&args.out, &names, true)?;
+    for p in files::write_all_atomically(&args.out, &out, args.force)? {
         println!("{}", super::shown_path(&p));
     }
     Ok(())

@@ -10,7 +10,7 @@ use super::drill_log::{self, Purpose};
 use super::enroll::{self, Enrollment, Frame};
 use super::harden::Hardening;
 use super::terminal::Tty;
-use super::{CliResult, WithCode, exit, opening, prompt, warn_unlocked};
+use super::{CliResult, opening, prompt, warn_unlocked};
 use breakglass_core::contents::Entry;
 use breakglass_core::recover::Recovered;
 use breakglass_core::totp::Totp;
@@ -50,7 +50,7 @@ pub fn run(args: Args, hardening: &Hardening) -> CliResult {
         Ok((r, _)) => r,
         Err(f) => {
             if let Some(log) = &args.log {
-                let _ = drill_log::append(log, &drill_log::failed_record(purpose.name(), &f.error));
+                let _ = drill_log::append(log, &drill_log::failed_record(purpose.name(), &f));
             }
             return Err(f);
         }
@@ -59,8 +59,7 @@ pub fn run(args: Args, hardening: &Hardening) -> CliResult {
         drill_log::append(
             log,
             &drill_log::record(&r, purpose.name(), "opened: credentials shown"),
-        )
-        .code(exit::OUTPUT)?;
+        )?;
     }
     let paged = if !args.json && std::io::stdout().is_terminal() {
         Tty::open().ok()
@@ -74,11 +73,11 @@ pub fn run(args: Args, hardening: &Hardening) -> CliResult {
     } else {
         let mut out = std::io::stdout().lock();
         if args.json {
-            print_json(&mut out, &r).code(exit::FAILURE)?;
+            print_json(&mut out, &r)?;
         } else {
-            print_text(&mut out, &r).code(exit::FAILURE)?;
+            print_text(&mut out, &r)?;
         }
-        out.flush().code(exit::FAILURE)?;
+        out.flush()?;
     }
     eprintln!("{}", advice(purpose, &args.files));
     Ok(())

@@ -6,7 +6,7 @@
 //! a lost sheet; every old sheet stays valid.
 
 use super::harden::Hardening;
-use super::{CliResult, WithCode, enroll, exit, fail, opening, preflight, sheets, warn_unlocked};
+use super::{CliResult, Failure, enroll, opening, preflight, sheets, warn_unlocked};
 use breakglass_core::contents::{Entry, VaultContents};
 use breakglass_core::kdf::KdfParams;
 use breakglass_core::password::{self, PasswordPolicy};
@@ -140,15 +140,14 @@ fn rotated<R: rand::CryptoRng + ?Sized>(
             } => Entry::Account {
                 upn: upn.clone(),
                 display_name: display_name.clone(),
-                password: policy.generate(rng).code(exit::USAGE)?,
+                password: policy.generate(rng)?,
             },
             Entry::Fido2 { label, pin } => {
                 let old = pin.expose_secret();
                 let digits = old.chars().all(|c| c.is_ascii_digit());
                 Entry::Fido2 {
                     label: label.clone(),
-                    pin: password::generate_pin(rng, old.len().clamp(4, 63), !digits)
-                        .code(exit::USAGE)?,
+                    pin: password::generate_pin(rng, old.len().clamp(4, 63), !digits)?,
                 }
             }
             other => other.clone(),
@@ -160,16 +159,15 @@ fn rotated<R: rand::CryptoRng + ?Sized>(
 pub fn run(args: Job, mode: Mode, hardening: &Hardening) -> CliResult {
     warn_unlocked(hardening);
     if mode == Mode::Expand && (args.shares.len() != 1 || args.threshold.is_some()) {
-        return fail(
-            exit::USAGE,
+        return Err(Failure::Usage.because(
             "expand issues exactly one new share: give one --share LOCATION[=CUSTODIAN] (and no --threshold)",
-        );
+        ));
     }
     let policy = PasswordPolicy {
         length: args.password_length,
         ..PasswordPolicy::default()
     };
-    policy.validate().code(exit::USAGE)?;
+    policy.validate()?;
     // Before the sheets are read (typing them takes half an hour): where will the new ones show?
     let display = match mode {
         Mode::Rotate => Some(enroll::Display::choose(args.print_credentials, "rotate")?),
@@ -197,7 +195,7 @@ pub fn run(args: Job, mode: Mode, hardening: &Hardening) -> CliResult {
             &labels,
             args.sheets.allow_single_location_recovery,
         )?;
-        let sealed = seal::expand(&r, label, passphrase.as_ref(), &mut rng).code(exit::USAGE)?;
+        let sealed = seal::expand(&r, label, passphrase.as_ref(), &mut rng)?;
         let pdfs = sheets::write(
             &args.sheets.out,
             &sealed.shares,
@@ -259,7 +257,7 @@ pub fn run(args: Job, mode: Mode, hardening: &Hardening) -> CliResult {
         labels,
         passphrase: passphrase.map(|p| (p, kdf)),
     };
-    let sealed = seal::seal(&plan, &contents, &mut rng).code(exit::USAGE)?;
+    let sealed = seal::seal(&plan, &contents, &mut rng)?;
     let pdfs = sheets::write(
         &args.sheets.out,
         &sealed.shares,

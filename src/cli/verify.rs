@@ -7,7 +7,7 @@
 //! recovery uses. Success means every sheet was read back: a sheet not scanned is listed, never
 //! assumed. It shows no secret.
 
-use super::{CliResult, WithCode, exit, fail, files, inputs, json, output, prompt};
+use super::{Classify, CliResult, Failure, files, inputs, json, output, prompt};
 use breakglass_core::document;
 use breakglass_core::recover::{self, RecoverError, Sourced};
 use breakglass_core::share::Share;
@@ -92,7 +92,7 @@ struct RefSheet {
 fn read_reference(dir: &Path) -> CliResult<BTreeMap<u8, RefSheet>> {
     let entries = std::fs::read_dir(dir)
         .map_err(|e| anyhow::anyhow!("cannot list {}: {e}", dir.display()))
-        .code(exit::BAD_INPUT)?;
+        .fails_as(Failure::BadInput)?;
     let mut paths: Vec<PathBuf> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| {
@@ -105,15 +105,12 @@ fn read_reference(dir: &Path) -> CliResult<BTreeMap<u8, RefSheet>> {
     let mut out = BTreeMap::new();
     for p in paths {
         let file = p.display().to_string();
-        let text = files::read_text(&p).code(exit::BAD_INPUT)?;
-        let d = document::decode_text(&text)
-            .map_err(|e| anyhow::anyhow!("{file}: {e}"))
-            .code(exit::BAD_INPUT)?;
+        let text = files::read_text(&p)?;
+        let d = document::decode_text(&text).map_err(|e| Failure::in_file(&p, e))?;
         let (Some(share), Some(vault)) = (d.shares.first(), d.vaults.first()) else {
-            return fail(
-                exit::BAD_INPUT,
-                format!("{file}: not a sheet file (it needs a share and the vault text)"),
-            );
+            return Err(Failure::BadInput.because(format!(
+                "{file}: not a sheet file (it needs a share and the vault text)"
+            )));
         };
         let index = share.index();
         if let Some(other) = out.insert(
@@ -124,23 +121,17 @@ fn read_reference(dir: &Path) -> CliResult<BTreeMap<u8, RefSheet>> {
                 vault: vault.clone(),
             },
         ) {
-            return fail(
-                exit::BAD_INPUT,
-                format!(
-                    "{file} and {} are both sheet {index}: give the folder of one ceremony",
-                    other.file
-                ),
-            );
+            return Err(Failure::BadInput.because(format!(
+                "{file} and {} are both sheet {index}: give the folder of one ceremony",
+                other.file
+            )));
         }
     }
     if out.is_empty() {
-        return fail(
-            exit::BAD_INPUT,
-            format!(
-                "{} holds no sheet files (share-N.txt): give the folder the ceremony wrote",
-                dir.display()
-            ),
-        );
+        return Err(Failure::BadInput.because(format!(
+            "{} holds no sheet files (share-N.txt): give the folder the ceremony wrote",
+            dir.display()
+        )));
     }
     Ok(out)
 }
@@ -257,7 +248,7 @@ pub fn run(args: Args) -> CliResult {
             .into_iter()
             .map(|(id, s)| (id.to_string(), s))
             .collect();
-        return Err(RecoverError::MixedVaults(g)).code(exit::SHARES);
+        return Err(RecoverError::MixedVaults(g).into());
     }
 
     let (scanned_majority, distinct) = majority(&inputs);
@@ -281,10 +272,8 @@ pub fn run(args: Args) -> CliResult {
         .or_else(|| scanned_majority.clone())
         .or_else(|| inputs.iter().flat_map(|i| &i.vaults).next().cloned())
     else {
-        return fail(
-            exit::BAD_INPUT,
-            "no vault code could be read from these scans: scan page 1 of each sheet",
-        );
+        return Err(Failure::BadInput
+            .because("no vault code could be read from these scans: scan page 1 of each sheet"));
     };
     let h = &main.header;
     let n = h.share_count();
@@ -496,20 +485,16 @@ pub fn run(args: Args) -> CliResult {
         json::print(&j)?;
     }
     if !ok {
-        return fail(
-            exit::BAD_INPUT,
+        return Err(Failure::BadInput.because(
             "some sheets do not match: do not seal them; reprint them from the ceremony's files and verify again",
-        );
+        ));
     }
     if !missing.is_empty() {
         let list: Vec<String> = missing.iter().map(u8::to_string).collect();
-        return fail(
-            exit::SHARES,
-            format!(
-                "not every sheet was read back: sheet(s) {} missing; scan page 1 of each and run verify-print again",
-                list.join(", ")
-            ),
-        );
+        return Err(Failure::Shares.because(format!(
+            "not every sheet was read back: sheet(s) {} missing; scan page 1 of each and run verify-print again",
+            list.join(", ")
+        )));
     }
     Ok(())
 }

@@ -1,7 +1,7 @@
 //! Arguments checked at the edge, before anything is generated: share labels, key labels and
 //! output names, as clap value parsers shared by the subcommands that take them.
 
-use super::{CliResult, WithCode, exit};
+use super::CliResult;
 
 /// `LOCATION` or `LOCATION=CUSTODIAN`, as given to `--share`.
 pub fn parse_share(s: &str) -> breakglass_core::vault::ShareLabel {
@@ -61,8 +61,8 @@ pub fn out_file_arg(s: &str) -> Result<std::path::PathBuf, String> {
 pub fn check_share_labels(labels: &[breakglass_core::vault::ShareLabel]) -> CliResult {
     use breakglass_core::untrusted::check_field;
     for (i, l) in (1..).zip(labels) {
-        check_field(&l.location, || format!("--share {i} (its location)")).code(exit::USAGE)?;
-        check_field(&l.custodian, || format!("--share {i} (its custodian)")).code(exit::USAGE)?;
+        check_field(&l.location, || format!("--share {i} (its location)"))?;
+        check_field(&l.custodian, || format!("--share {i} (its custodian)"))?;
     }
     Ok(())
 }

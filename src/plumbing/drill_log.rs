@@ -122,6 +122,11 @@ pub fn failed_record(purpose: &str, error: &anyhow::Error) -> Record {
 
 /// Appends one JSON line to the log (created 0600).
 pub fn append(path: &Path, rec: &Record) -> anyhow::Result<()> {
+    use super::{Classify, Failure};
+    write_line(path, rec).fails_as(Failure::Output)
+}
+
+fn write_line(path: &Path, rec: &Record) -> anyhow::Result<()> {
     use anyhow::Context;
     let mut o = std::fs::OpenOptions::new();
     o.append(true).create(true);

@@ -12,7 +12,7 @@
 //! cleared afterwards), adding what only a recovery reveals: TOTP codes and seeds, and notes.
 
 use super::terminal::{Screen, Size, Tty};
-use super::{CliResult, WithCode, exit, fail};
+use super::{Classify, CliResult, Failure};
 use breakglass_core::contents::Entry;
 use breakglass_core::phonetic;
 use breakglass_core::totp::Totp;
@@ -43,12 +43,9 @@ impl Display {
         }
         match Tty::open() {
             Ok(tty) => Ok(Display::Terminal(tty)),
-            Err(_) => fail(
-                exit::USAGE,
-                format!(
-                    "there is no terminal to show the new credentials on: standard output is not a terminal and this process has no controlling terminal. Nothing was generated. Run `breakglass {command}` at a terminal, or add --print-credentials to write the credentials to standard output (whatever captures it will then hold them)"
-                ),
-            ),
+            Err(_) => Err(Failure::Usage.because(format!(
+                "there is no terminal to show the new credentials on: standard output is not a terminal and this process has no controlling terminal. Nothing was generated. Run `breakglass {command}` at a terminal, or add --print-credentials to write the credentials to standard output (whatever captures it will then hold them)"
+            ))),
         }
     }
 
@@ -67,13 +64,10 @@ impl Display {
         if size.cols >= need.cols && size.rows >= need.rows {
             return Ok(());
         }
-        fail(
-            exit::USAGE,
-            format!(
-                "this terminal is {}x{}, too small for the enrollment display: it needs at least {} columns and {} rows (one account per page). Enlarge the window or use a smaller font, then run `breakglass {command}` again; nothing was written",
-                size.cols, size.rows, need.cols, need.rows
-            ),
-        )
+        Err(Failure::Usage.because(format!(
+            "this terminal is {}x{}, too small for the enrollment display: it needs at least {} columns and {} rows (one account per page). Enlarge the window or use a smaller font, then run `breakglass {command}` again; nothing was written",
+            size.cols, size.rows, need.cols, need.rows
+        )))
     }
 
     /// Shows the credentials once. `sheet` is the enrollment sheet written, if any: the display
@@ -83,13 +77,14 @@ impl Display {
             Display::Stdout => {
                 let stdout = std::io::stdout();
                 let mut out = stdout.lock();
-                write_plain(&mut out, enrollment, sheet).code(exit::FAILURE)
+                Ok(write_plain(&mut out, enrollment, sheet)?)
             }
             Display::Terminal(mut tty) => {
                 std::io::stdout().flush().ok();
                 let frame = Frame::enrollment(&where_line(sheet));
-                show_paged(&mut tty, enrollment, &frame).code(exit::FAILURE)?;
-                writeln!(tty, "The enrollment display was closed and cleared.").code(exit::FAILURE)
+                show_paged(&mut tty, enrollment, &frame)?;
+                writeln!(tty, "The enrollment display was closed and cleared.")?;
+                Ok(())
             }
         }
     }
@@ -528,12 +523,12 @@ fn where_line(sheet: Option<&Path>) -> String {
 /// display's pages and guarantees, with `frame` from [`Frame::recovery`].
 pub fn show_recovered(tty: &mut Tty, credentials: &Enrollment, frame: &Frame) -> CliResult {
     std::io::stdout().flush().ok();
-    show_paged(tty, credentials, frame).code(exit::FAILURE)?;
+    show_paged(tty, credentials, frame)?;
     writeln!(
         tty,
         "The recovered credentials were shown and the screen cleared."
-    )
-    .code(exit::FAILURE)
+    )?;
+    Ok(())
 }
 
 fn show_paged(tty: &mut Tty, enrollment: &Enrollment, frame: &Frame) -> std::io::Result<()> {
@@ -655,10 +650,9 @@ fn write_plain(
 /// Refuses an enrollment-sheet path that exists, before any secret is made.
 pub fn check_target(path: Option<&std::path::Path>) -> super::CliResult {
     match path {
-        Some(p) if p.exists() => super::fail(
-            super::exit::OUTPUT,
-            format!("{} exists: not replacing it", p.display()),
-        ),
+        Some(p) if p.exists() => {
+            Err(Failure::Output.because(format!("{} exists: not replacing it", p.display())))
+        }
         _ => Ok(()),
     }
 }
@@ -674,10 +668,7 @@ pub fn write_sheet(
     use super::files;
     use breakglass_paper::sheet::{EnrollmentItem, render_enrollment_sheet};
     if path.exists() {
-        return fail(
-            exit::OUTPUT,
-            format!("{} exists: not replacing it", path.display()),
-        );
+        return Err(Failure::Output.because(format!("{} exists: not replacing it", path.display())));
     }
     let mut items = Vec::new();
     for e in enrollment.entries {
@@ -715,7 +706,7 @@ pub fn write_sheet(
         paper,
     )
     .map_err(|e| anyhow::anyhow!("cannot lay out the enrollment sheet: {e}"))
-    .code(exit::USAGE)?;
+    .fails_as(Failure::Usage)?;
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -731,8 +722,7 @@ pub fn write_sheet(
             bytes: zeroize::Zeroizing::new(pdf),
         }],
         false,
-    )
-    .code(exit::OUTPUT)?;
+    )?;
     eprintln!(
         "Wrote the enrollment sheet {}: it holds the credentials. Shred it after enrollment.",
         super::shown_path(path)

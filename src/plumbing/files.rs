@@ -1,6 +1,8 @@
 //! Reading inputs and writing sheets safely: bounded reads, no overwrite without `--force`,
-//! temporary name + fsync + rename, folders 0700 and files 0600.
+//! temporary name + fsync + rename, folders 0700 and files 0600. What goes wrong reading is
+//! bad input and what goes wrong writing is refused output, whichever command reads or writes.
 
+use super::{Classify, Failure};
 use anyhow::{Context, Result, bail};
 use std::fs::{self, File, OpenOptions};
 use std::io::{Read, Write};
@@ -10,7 +12,7 @@ use std::path::{Path, PathBuf};
 pub const MAX_INPUT_BYTES: u64 = 64 * 1024 * 1024;
 
 /// Reads a whole file, refusing anything larger than [`MAX_INPUT_BYTES`].
-pub fn read_bounded(path: &Path) -> Result<Vec<u8>> {
+fn read_bounded(path: &Path) -> Result<Vec<u8>> {
     let f = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
     let mut buf = Vec::new();
     f.take(MAX_INPUT_BYTES + 1)
@@ -32,9 +34,13 @@ pub fn read_bounded(path: &Path) -> Result<Vec<u8>> {
 /// The UTF-8 byte order mark some editors put at the start of a text file.
 const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 
-/// Reads a named file, or standard input for `-`, bounded like [`read_bounded`]. A leading
+/// Reads a named file, or standard input for `-`, bounded like `read_bounded`. A leading
 /// UTF-8 byte order mark is dropped (no image starts with one).
 pub fn read_input(path: &Path) -> Result<zeroize::Zeroizing<Vec<u8>>> {
+    input(path).fails_as(Failure::BadInput)
+}
+
+fn input(path: &Path) -> Result<zeroize::Zeroizing<Vec<u8>>> {
     let mut v = if path.as_os_str() != "-" {
         zeroize::Zeroizing::new(read_bounded(path)?)
     } else {
@@ -68,7 +74,11 @@ fn read_stdin(input: &mut impl Read) -> Result<zeroize::Zeroizing<Vec<u8>>> {
 
 /// Reads a text input (`-` for standard input) as UTF-8.
 pub fn read_text(path: &Path) -> Result<zeroize::Zeroizing<String>> {
-    let bytes = read_input(path)?;
+    text(path).fails_as(Failure::BadInput)
+}
+
+fn text(path: &Path) -> Result<zeroize::Zeroizing<String>> {
+    let bytes = input(path)?;
     let s = std::str::from_utf8(&bytes)
         .with_context(|| format!("{} is not UTF-8 text", path.display()))?;
     Ok(zeroize::Zeroizing::new(s.to_string()))
@@ -93,6 +103,10 @@ pub struct OutFile {
 /// files about to be written (or any sheet) unless `force`. Creates nothing, but removes the
 /// temporary files an interrupted run left behind (they may hold shares).
 pub fn prepare_out_dir(dir: &Path, names: &[&str], force: bool) -> Result<()> {
+    check_out_dir(dir, names, force).fails_as(Failure::Output)
+}
+
+fn check_out_dir(dir: &Path, names: &[&str], force: bool) -> Result<()> {
     if dir.exists() {
         if !dir.is_dir() {
             bail!("{} exists and is not a folder", dir.display());
@@ -167,6 +181,10 @@ fn create_private_dir(dir: &Path) -> Result<()> {
 /// Writes every file under a temporary name, fsyncs, then renames them into place, so a crash
 /// never leaves a half-written sheet under its final name. On failure the temporaries go.
 pub fn write_all_atomically(dir: &Path, files: &[OutFile], force: bool) -> Result<Vec<PathBuf>> {
+    write_all(dir, files, force).fails_as(Failure::Output)
+}
+
+fn write_all(dir: &Path, files: &[OutFile], force: bool) -> Result<Vec<PathBuf>> {
     if !dir.exists() {
         create_private_dir(dir)?;
     }
@@ -304,6 +322,25 @@ mod interrupt {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reading_fails_as_bad_input_and_writing_as_refused_output() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = read_text(&dir.path().join("absent.txt")).unwrap_err();
+        assert_eq!(Failure::of(&missing), Failure::BadInput);
+        let not_text = dir.path().join("binary");
+        fs::write(&not_text, b"\xff\xfe").unwrap();
+        assert_eq!(
+            Failure::of(&read_secret_line(&not_text).unwrap_err()),
+            Failure::BadInput
+        );
+        fs::write(dir.path().join("share-1.txt"), "old").unwrap();
+        let held = prepare_out_dir(dir.path(), &["share-1.txt"], false).unwrap_err();
+        assert_eq!(Failure::of(&held), Failure::Output);
+        let file_as_dir = dir.path().join("share-1.txt");
+        let blocked = write_all_atomically(&file_as_dir, &[], false).unwrap_err();
+        assert_eq!(Failure::of(&blocked), Failure::Output);
+    }
 
     #[test]
     fn the_signal_cleanup_removes_every_registered_temporary_file() {

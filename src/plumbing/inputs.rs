@@ -5,7 +5,7 @@
 //! caller decides at the end whether enough was read. Vault QR parts read from different images
 //! are pooled, so each part may come from any sheet.
 
-use super::{CliResult, exit, files, interactive, prompt};
+use super::{CliResult, Failure, files, interactive, prompt};
 use breakglass_core::document::{self, Decoded};
 use breakglass_core::recover::Sourced;
 use breakglass_core::share::Share;
@@ -524,11 +524,11 @@ impl Tally {
     }
 }
 
-/// Exit code for "not enough": bad inputs are the likelier cause when there were any.
-pub fn shortage_code(g: &Gathered) -> u8 {
+/// What "not enough" is about: bad inputs are the likelier cause when there were any.
+pub fn shortage(g: &Gathered) -> Failure {
     if g.problems.is_empty() && g.incomplete.is_empty() {
-        exit::SHARES
+        Failure::Shares
     } else {
-        exit::BAD_INPUT
+        Failure::BadInput
     }
 }

@@ -36,13 +36,12 @@ impl Header {
 /// Writes `value` to standard output as one pretty JSON document and a newline: the one way
 /// every command's `--json` reaches the terminal or a pipe.
 pub fn print<T: serde::Serialize + ?Sized>(value: &T) -> super::CliResult {
-    use super::WithCode;
     let mut out = io::stdout().lock();
     to_writer_pretty(&mut out, value)
         .map_err(io::Error::from)
         .and_then(|()| writeln!(out))
-        .and_then(|()| out.flush())
-        .code(super::exit::FAILURE)
+        .and_then(|()| out.flush())?;
+    Ok(())
 }
 
 #[derive(Default)]

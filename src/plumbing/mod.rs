@@ -6,6 +6,7 @@
 pub mod args;
 pub mod drill_log;
 pub mod enroll;
+pub mod failure;
 pub mod files;
 pub mod harden;
 pub mod inputs;
@@ -28,46 +29,10 @@ pub fn shown_path(p: &std::path::Path) -> String {
     visible(&p.display().to_string()).into_owned()
 }
 
-/// Documented exit codes (README "Exit codes").
-pub mod exit {
-    pub const OK: u8 = 0;
-    pub const FAILURE: u8 = 1;
-    pub const USAGE: u8 = 2;
-    pub const BAD_INPUT: u8 = 3;
-    pub const SHARES: u8 = 4;
-    pub const NOT_OPENED: u8 = 5;
-    pub const OUTPUT: u8 = 6;
-    pub const OVERDUE: u8 = 7;
-}
+pub use failure::{Classify, Failure, exit};
 
-/// An error with the exit code it maps to.
-pub struct Failure {
-    pub code: u8,
-    pub error: anyhow::Error,
-}
-
-pub type CliResult<T = ()> = Result<T, Failure>;
-
-/// Attaches an exit code to any error.
-pub trait WithCode<T> {
-    fn code(self, code: u8) -> CliResult<T>;
-}
-
-impl<T, E: Into<anyhow::Error>> WithCode<T> for Result<T, E> {
-    fn code(self, code: u8) -> CliResult<T> {
-        self.map_err(|e| Failure {
-            code,
-            error: e.into(),
-        })
-    }
-}
-
-pub fn fail<T>(code: u8, msg: impl Into<String>) -> CliResult<T> {
-    Err(Failure {
-        code,
-        error: anyhow::anyhow!(msg.into()),
-    })
-}
+/// What every subcommand returns; `cli::main` maps the error with [`Failure::of`].
+pub type CliResult<T = ()> = anyhow::Result<T>;
 
 /// The system clock in Unix seconds (UTC); 0 if it is before 1970.
 pub fn unix_now() -> u64 {

@@ -1,8 +1,8 @@
 //! Opening the vault from sheets: gather the inputs, match shares to vault copies, ask for the
-//! passphrase only when a copy needs one, and map what went wrong to an exit code. The one path
+//! passphrase only when a copy needs one, and say why it did not open. The one path
 //! `recover`, `drill`, `rekey`, `rotate`, `expand` and `verify-print` share.
 
-use super::{CliResult, WithCode, exit, inputs, prompt};
+use super::{CliResult, Failure, inputs, prompt};
 use breakglass_core::kdf::KdfParams;
 use breakglass_core::recover::{self, RecoverError, Recovered};
 use breakglass_core::secret::Passphrase;
@@ -22,29 +22,22 @@ pub fn open_sheets(
     };
     inputs::fill_gaps(&mut g)?;
     inputs::report(&g);
-    let shortage = inputs::shortage_code(&g);
+    let shortage = inputs::shortage(&g);
     if g.vaults.is_empty()
         && let Some(Err(e)) = g.incomplete.first().map(|b| b.decode())
     {
-        return Err(anyhow::anyhow!(
+        return Err(Failure::BadInput.because(format!(
             "{e}: the vault's QR parts were not all read; scan the missing part from any sheet, or type its lines"
-        ))
-        .code(exit::BAD_INPUT);
+        )));
     }
-    let set = recover::match_shares(g.shares, g.vaults).map_err(|e| {
-        let code = match e {
-            RecoverError::NoShares
-            | RecoverError::NoVault
-            | RecoverError::NotEnoughShares { .. } => shortage,
-            _ => exit::SHARES,
-        };
-        super::Failure {
-            code,
-            error: e.into(),
+    let set = recover::match_shares(g.shares, g.vaults).map_err(|e| match e {
+        RecoverError::NoShares | RecoverError::NoVault | RecoverError::NotEnoughShares { .. } => {
+            shortage.class(e)
         }
+        _ => e.into(),
     })?;
     if passphrase_file.is_some() && !set.needs_passphrase() {
-        return Err(RecoverError::PassphraseNotUsed).code(exit::USAGE);
+        return Err(RecoverError::PassphraseNotUsed.into());
     }
     let differing = set.differing_copies();
     let mut unlock = CliUnlock {
@@ -68,17 +61,9 @@ pub fn open_sheets(
                 super::visible(&groups.join(" | "))
             );
         }
-        if let (RecoverError::PassphraseRequired, Some(f)) = (&e, unlock.failure.take()) {
-            return f;
-        }
-        let code = match e {
-            RecoverError::Kdf(_) => exit::BAD_INPUT,
-            RecoverError::NotEnoughShares { .. } => exit::SHARES,
-            _ => exit::NOT_OPENED,
-        };
-        super::Failure {
-            code,
-            error: e.into(),
+        match (&e, unlock.failure.take()) {
+            (RecoverError::PassphraseRequired, Some(f)) => f,
+            _ => e.into(),
         }
     })?;
     for rej in &r.rejected {
@@ -94,7 +79,7 @@ struct CliUnlock<'a> {
     passphrase: Option<Passphrase>,
     asked: bool,
     /// Why the passphrase could not be had, reported if no copy opens.
-    failure: Option<super::Failure>,
+    failure: Option<anyhow::Error>,
     /// The Argon2id cost just approved, announced when the derivation starts.
     cost: Option<KdfParams>,
 }

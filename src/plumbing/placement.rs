@@ -2,7 +2,7 @@
 //! losing each location or custodian means, in plain words, and a refusal when one place or
 //! person could recover alone (unless explicitly allowed).
 
-use super::{CliResult, exit, fail};
+use super::{CliResult, Failure};
 use breakglass_core::placement::Placement;
 use breakglass_core::vault::ShareLabel;
 
@@ -20,10 +20,9 @@ pub fn check(threshold: u8, labels: &[ShareLabel], allow: bool) -> CliResult {
         println!("  {}", super::visible(&line));
     }
     if p.refused() && !allow {
-        return fail(
-            exit::USAGE,
+        return Err(Failure::Usage.because(
             "one location or custodian could recover alone: spread the shares, or pass --allow-single-location-recovery",
-        );
+        ));
     }
     Ok(())
 }

@@ -1,7 +1,7 @@
 //! Terminal prompts: passphrases without echo, and typed shares line by line. Ctrl-C at any of
 //! them ends the process with one line and the terminal as it was (see `PromptGuard`).
 
-use super::{CliResult, WithCode, exit, fail, files, interactive};
+use super::{CliResult, Failure, files, interactive};
 use breakglass_core::secret::Passphrase;
 use breakglass_core::text::{self, Block, Header, TextError};
 use std::io::{BufRead, Write};
@@ -11,38 +11,32 @@ use std::path::{Path, PathBuf};
 pub fn passphrase(file: Option<&Path>, confirm: bool) -> CliResult<Passphrase> {
     let p = match file {
         Some(path) => {
-            let s = files::read_secret_line(path).code(exit::BAD_INPUT)?;
+            let s = files::read_secret_line(path)?;
             Passphrase::new(s.to_string())
         }
         None => {
             // Asked on the controlling terminal (as age does), so shares piped on standard
             // input do not stop the passphrase from being typed.
             if !interactive() && super::terminal::Tty::open().is_err() {
-                return fail(
-                    exit::USAGE,
+                return Err(Failure::Usage.because(
                     "a passphrase is needed but there is no terminal to ask on: pass --passphrase-file FILE",
-                );
+                ));
             }
             let _interruptible = super::terminal::PromptGuard::install();
-            let first = zeroize::Zeroizing::new(
-                rpassword::prompt_password("Passphrase: ").code(exit::FAILURE)?,
-            );
+            let first = zeroize::Zeroizing::new(rpassword::prompt_password("Passphrase: ")?);
             if confirm {
-                let again = zeroize::Zeroizing::new(
-                    rpassword::prompt_password("Passphrase again: ").code(exit::FAILURE)?,
-                );
+                let again =
+                    zeroize::Zeroizing::new(rpassword::prompt_password("Passphrase again: ")?);
                 if *first != *again {
-                    return fail(
-                        exit::USAGE,
-                        "the two passphrases differ: nothing was written; run again",
-                    );
+                    return Err(Failure::Usage
+                        .because("the two passphrases differ: nothing was written; run again"));
                 }
             }
             Passphrase::new(first.to_string())
         }
     };
     if p.expose_secret().is_empty() {
-        return fail(exit::USAGE, "the passphrase is empty");
+        return Err(Failure::Usage.because("the passphrase is empty"));
     }
     Ok(p)
 }
@@ -67,7 +61,7 @@ fn ask(input: &mut impl BufRead, prompt: &str) -> CliResult<Option<zeroize::Zero
     eprint!("{prompt}");
     std::io::stderr().flush().ok();
     let mut s = zeroize::Zeroizing::new(String::new());
-    if input.read_line(&mut s).code(exit::FAILURE)? == 0 {
+    if input.read_line(&mut s)? == 0 {
         return Ok(None);
     }
     Ok(Some(zeroize::Zeroizing::new(s.trim().to_string())))
@@ -267,7 +261,7 @@ pub fn purpose() -> CliResult<super::drill_log::Purpose> {
         eprint!("Why is the vault being opened? [d]rill, [e]mergency, [i]nvestigation of misuse: ");
         std::io::stderr().flush().ok();
         let mut s = String::new();
-        if stdin.lock().read_line(&mut s).code(exit::FAILURE)? == 0 {
+        if stdin.lock().read_line(&mut s)? == 0 {
             return Ok(Purpose::Unstated);
         }
         match s.trim().to_ascii_lowercase().chars().next() {

@@ -2,7 +2,7 @@
 //! nothing; shared by ceremony, rekey, rotate and expand.
 
 use super::files::{self, OutFile};
-use super::{CliResult, WithCode, exit};
+use super::{Classify, CliResult, Failure};
 use breakglass_core::document::ShareDocument;
 use breakglass_core::share::Share;
 use breakglass_core::vault::Vault;
@@ -97,7 +97,7 @@ pub fn prepare(out: &Path, shares: &[(u8, &str)], force: bool) -> CliResult {
         })
         .collect();
     let refs: Vec<&str> = names.iter().map(String::as_str).collect();
-    files::prepare_out_dir(out, &refs, force).code(exit::OUTPUT)
+    files::prepare_out_dir(out, &refs, force)
 }
 
 /// Lays out every sheet in memory, then writes them all atomically. Returns the PDF paths.
@@ -118,7 +118,8 @@ pub fn write(
             .map(|l| l.location.as_str())
             .unwrap_or("");
         let (txt, pdf) = names(share.index(), location);
-        let doc = ShareDocument::new(share, vault).code(exit::FAILURE)?;
+        // Just sealed: a share or vault the document cannot hold is a bug here, not bad input.
+        let doc = ShareDocument::new(share, vault).fails_as(Failure::Other)?;
         files_out.push(OutFile {
             name: txt,
             bytes: zeroize::Zeroizing::new(doc.to_file().as_bytes().to_vec()),
@@ -128,18 +129,18 @@ pub fn write(
             Some(c) => c,
             None => sheet::VaultCodes::encode(&layout.vault_qr)
                 .map_err(|e| anyhow::anyhow!("cannot lay out the vault's QR codes: {e}"))
-                .code(exit::USAGE)?,
+                .fails_as(Failure::Usage)?,
         };
         let bytes = sheet::render_share_sheet_with(&layout, paper, &vault_codes)
             .map_err(|e| anyhow::anyhow!("cannot lay out the sheet {pdf}: {e}"))
-            .code(exit::USAGE)?;
+            .fails_as(Failure::Usage)?;
         codes = Some(vault_codes);
         files_out.push(OutFile {
             name: pdf,
             bytes: zeroize::Zeroizing::new(bytes),
         });
     }
-    let written = files::write_all_atomically(out, &files_out, force).code(exit::OUTPUT)?;
+    let written = files::write_all_atomically(out, &files_out, force)?;
     Ok(written.into_iter().skip(1).step_by(2).collect())
 }
 
