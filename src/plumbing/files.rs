@@ -337,8 +337,8 @@ mod tests {
         fs::write(dir.path().join("share-1.txt"), "old").unwrap();
         let held = prepare_out_dir(dir.path(), &["share-1.txt"], false).unwrap_err();
         assert_eq!(Failure::of(&held), Failure::Output);
-        let file_as_dir = dir.path().join("share-1.txt");
-        let blocked = write_all_atomically(&file_as_dir, &[], false).unwrap_err();
+        let under_a_file = dir.path().join("share-1.txt").join("sheets");
+        let blocked = write_all_atomically(&under_a_file, &[], false).unwrap_err();
         assert_eq!(Failure::of(&blocked), Failure::Output);
     }
 
