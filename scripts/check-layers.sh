@@ -29,6 +29,14 @@ check() {
 check breakglass-core 'clap|clap_builder|anyhow|rpassword|libc|serde_json|printpdf|lopdf|image|rxing|rqrr|qrcode|breakglass-paper|breakglass'
 check breakglass-paper 'clap|clap_builder|anyhow|rpassword|breakglass'
 
+# The test kits (sample ceremonies, hand-made scans) are dev-only: no feature path from the
+# release binary turns one on.
+if cargo tree --locked -p breakglass -e normal,features --prefix none | grep -q '"testkit"'; then
+  echo "a testkit feature reaches the release binary: turn it on in [dev-dependencies] only" >&2
+  exit 1
+fi
+echo "breakglass: no testkit feature in the release build"
+
 # The release binary's whole tree, the workspace's own crates included, stays small enough for
 # one reviewer to audit (README, "Dependencies"). The cap is the count the README states, so a
 # new crate is a deliberate change to both. `cargo tree` marks repeats with "(*)": strip it, or

@@ -7,6 +7,7 @@
 
 use crate::common;
 
+use breakglass_paper::testkit::{jbig2, pdf, stream};
 use common::*;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -337,20 +338,20 @@ fn a_pdf_declaring_a_gigantic_image_is_refused_before_rendering() {
     let f = fixture();
     // A one-page PDF whose image claims 200000 x 200000 pixels (40 Gpx) in a few bytes.
     let objects = [
-        "<< /Type /Catalog /Pages 2 0 R >>".to_string(),
-        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_string(),
-        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] \
-         /Resources << /XObject << /Im0 4 0 R >> >> /Contents 5 0 R >>"
-            .to_string(),
-        "<< /Type /XObject /Subtype /Image /Width 200000 /Height 200000 \
-         /ColorSpace /DeviceGray /BitsPerComponent 8 /Length 1 >>\nstream\n\0\nendstream"
-            .to_string(),
-        "<< /Length 32 >>\nstream\nq 595 0 0 842 0 0 cm /Im0 Do Q  \nendstream".to_string(),
+        b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_vec(),
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] \
+          /Resources << /XObject << /Im0 4 0 R >> >> /Contents 5 0 R >>"
+            .to_vec(),
+        stream(
+            "/Type /XObject /Subtype /Image /Width 200000 /Height 200000 \
+             /ColorSpace /DeviceGray /BitsPerComponent 8",
+            b"\0",
+        ),
+        stream("", b"q 595 0 0 842 0 0 cm /Im0 Do Q"),
     ];
-    let objects: Vec<Vec<u8>> = objects.into_iter().map(String::into_bytes).collect();
-    let pdf = pdf_file(&objects);
     let bomb = f.dir.join("bomb.pdf");
-    std::fs::write(&bomb, pdf).unwrap();
+    std::fs::write(&bomb, pdf(&objects)).unwrap();
     let r = run(&["recover", p(&bomb), p(&f.pdfs[0]), p(&f.pdfs[2])]);
     assert!(recovered(&r, f), "{}", r.all());
     let line = r
@@ -364,62 +365,9 @@ fn a_pdf_declaring_a_gigantic_image_is_refused_before_rendering() {
     );
 }
 
-/// A PDF of `objects` (numbered from 1; object 1 is the catalog), with a correct
-/// cross-reference table.
-fn pdf_file(objects: &[Vec<u8>]) -> Vec<u8> {
-    let mut pdf = b"%PDF-1.4\n".to_vec();
-    let mut offsets = Vec::new();
-    for (i, o) in objects.iter().enumerate() {
-        offsets.push(pdf.len());
-        pdf.extend(format!("{} 0 obj\n", i + 1).bytes());
-        pdf.extend_from_slice(o);
-        pdf.extend_from_slice(b"\nendobj\n");
-    }
-    let xref = pdf.len();
-    pdf.extend(format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).bytes());
-    for o in offsets {
-        pdf.extend(format!("{o:010} 00000 n \n").bytes());
-    }
-    pdf.extend(
-        format!(
-            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
-            objects.len() + 1
-        )
-        .bytes(),
-    );
-    pdf
-}
-
 /// What the JBIG2 tests need: ImageMagick (its libtiff writes the CCITT G4 data), jbig2dec
 /// (the reference decoder) and poppler, each checking the fixtures independently of breakglass.
 const JBIG2_TOOLS: &[&str] = &["pdftoppm", "convert", "jbig2dec"];
-
-/// One JBIG2 segment (T.88 §7.2): short-form referred-to segments (numbers up to 256, one byte
-/// each), one-byte page association (0: a global segment), known data length.
-fn jbig2_segment(number: u32, kind: u8, page: u8, referred: &[u8], data: &[u8]) -> Vec<u8> {
-    let mut s = number.to_be_bytes().to_vec();
-    s.extend([kind, (referred.len() as u8) << 5]);
-    s.extend_from_slice(referred);
-    s.push(page);
-    s.extend((data.len() as u32).to_be_bytes());
-    s.extend_from_slice(data);
-    s
-}
-
-/// A page information segment (type 48, T.88 §7.4.8): size, no resolution, white page.
-fn jbig2_page_information(number: u32, width: u32, height: u32) -> Vec<u8> {
-    let mut data = [width, height, 0, 0].map(u32::to_be_bytes).concat();
-    data.extend([0, 0, 0]); // flags, no striping
-    jbig2_segment(number, 48, 1, &[], &data)
-}
-
-/// A region segment information field (T.88 §7.4.1) at the page's origin, OR operator, then
-/// one byte of region flags.
-fn jbig2_region(width: u32, height: u32, flags: u8) -> Vec<u8> {
-    let mut r = [width, height, 0, 0].map(u32::to_be_bytes).concat();
-    r.extend([0, flags]);
-    r
-}
 
 /// A P4 (raw) PBM as ImageMagick and jbig2dec write it: width, height, rows of packed bits
 /// (1 = black), without comments.
@@ -494,28 +442,19 @@ fn jbig2dec_gives(page: &Jbig2Page, stream: &[u8], globals: Option<&[u8]>, name:
 /// A one-page PDF showing one `width` x `height` JBIG2 image XObject (`/Filter /JBIG2Decode`,
 /// embedded stream; `kind` says grey or mask) over the page, sized for 300 dpi; `globals`, if
 /// any, go in a `/JBIG2Globals` stream.
-fn jbig2_pdf(
-    width: u32,
-    height: u32,
-    kind: &str,
-    stream: &[u8],
-    globals: Option<&[u8]>,
-) -> Vec<u8> {
+fn jbig2_pdf(width: u32, height: u32, kind: &str, data: &[u8], globals: Option<&[u8]>) -> Vec<u8> {
     let (w, h) = (f64::from(width) * 0.24, f64::from(height) * 0.24);
-    let image_dict = format!("/Width {width} /Height {height} {kind}");
-    let mut image = format!(
-        "<< /Type /XObject /Subtype /Image {image_dict} /Filter /JBIG2Decode{} /Length {} >>\n\
-         stream\n",
-        if globals.is_some() {
-            " /DecodeParms << /JBIG2Globals 6 0 R >>"
-        } else {
-            ""
-        },
-        stream.len()
-    )
-    .into_bytes();
-    image.extend_from_slice(stream);
-    image.extend_from_slice(b"\nendstream");
+    let globals_ref = match globals {
+        Some(_) => " /DecodeParms << /JBIG2Globals 6 0 R >>",
+        None => "",
+    };
+    let image = stream(
+        &format!(
+            "/Type /XObject /Subtype /Image /Width {width} /Height {height} {kind} \
+             /Filter /JBIG2Decode{globals_ref}"
+        ),
+        data,
+    );
     let content = format!("q {w:.2} 0 0 {h:.2} 0 0 cm /Im0 Do Q");
     let mut objects = vec![
         b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
@@ -526,19 +465,10 @@ fn jbig2_pdf(
         )
         .into_bytes(),
         image,
-        format!(
-            "<< /Length {} >>\nstream\n{content}\nendstream",
-            content.len()
-        )
-        .into_bytes(),
+        stream("", content.as_bytes()),
     ];
-    if let Some(g) = globals {
-        let mut o = format!("<< /Length {} >>\nstream\n", g.len()).into_bytes();
-        o.extend_from_slice(g);
-        o.extend_from_slice(b"\nendstream");
-        objects.push(o);
-    }
-    pdf_file(&objects)
+    objects.extend(globals.map(|g| stream("", g)));
+    pdf(&objects)
 }
 
 /// Renders `pdf` with poppler at the bitmap's own size and insists that it shows the same
@@ -585,10 +515,11 @@ fn copier_pdfs_in_jbig2_recover_with_and_without_globals() {
     // information, then one immediate lossless generic region (type 39) with MMR = 1, whose
     // data is CCITT G4 (§6.2.6), here from libtiff.
     let s1 = jbig2_page(f, 0);
-    let mut region = jbig2_region(s1.width, s1.height, 0x01);
+    let mut region = jbig2::region(s1.width, s1.height);
+    region.push(0x01); // MMR
     region.extend_from_slice(&s1.g4);
-    let mut plain = jbig2_page_information(0, s1.width, s1.height);
-    plain.extend(jbig2_segment(1, 39, 1, &[], &region));
+    let mut plain = jbig2::segment(0, 48, 1, &[], &jbig2::page_information(s1.width, s1.height));
+    plain.extend(jbig2::segment(1, 39, 1, &[], &region));
     jbig2dec_gives(&s1, &plain, None, "jbig2-s1");
 
     // Sheet 3, as symbol-sharing encoders do, in its simplest form: the globals hold a pattern
@@ -606,16 +537,17 @@ fn copier_pdfs_in_jbig2_recover_with_and_without_globals() {
     let mut dictionary = vec![0x01, 1, 1]; // MMR; pattern width and height 1
     dictionary.extend(1u32.to_be_bytes()); // GRAYMAX: two patterns
     dictionary.extend(std::fs::read(&patterns_g4).unwrap());
-    let globals = jbig2_segment(1, 16, 0, &[], &dictionary);
-    let mut halftone = jbig2_region(s3.width, s3.height, 0x01); // MMR, OR, no skipping
+    let globals = jbig2::segment(1, 16, 0, &[], &dictionary);
+    let mut halftone = jbig2::region(s3.width, s3.height);
+    halftone.push(0x01); // MMR, OR, no skipping
     halftone.extend(s3.width.to_be_bytes()); // grid size
     halftone.extend(s3.height.to_be_bytes());
     halftone.extend([0; 8]); // grid origin
     halftone.extend(256u16.to_be_bytes()); // grid vector (1, 0), in 1/256 pixel
     halftone.extend(0u16.to_be_bytes());
     halftone.extend_from_slice(&s3.g4);
-    let mut shared = jbig2_page_information(2, s3.width, s3.height);
-    shared.extend(jbig2_segment(3, 22, 1, &[1], &halftone));
+    let mut shared = jbig2::segment(2, 48, 1, &[], &jbig2::page_information(s3.width, s3.height));
+    shared.extend(jbig2::segment(3, 22, 1, &[1], &halftone));
     jbig2dec_gives(&s3, &shared, Some(&globals), "jbig2-s3");
 
     // Sheet 1 as grey samples, sheet 3 as an image mask (painted black where the sample is 0).
@@ -640,10 +572,11 @@ fn a_jbig2_page_claiming_100000_pixels_a_side_is_refused_quickly() {
     }
     let f = fixture();
     // A PDF image of 8 x 8 whose JBIG2 page information claims 100000 x 100000 (10 Gpx).
-    let mut region = jbig2_region(8, 8, 0x01);
+    let mut region = jbig2::region(8, 8);
+    region.push(0x01);
     region.extend([0, 0, 0, 0, 0, 0]);
-    let mut stream = jbig2_page_information(0, 100_000, 100_000);
-    stream.extend(jbig2_segment(1, 39, 1, &[], &region));
+    let mut stream = jbig2::segment(0, 48, 1, &[], &jbig2::page_information(100_000, 100_000));
+    stream.extend(jbig2::segment(1, 39, 1, &[], &region));
     let bomb = f.dir.join("jbig2-bomb.pdf");
     std::fs::write(
         &bomb,

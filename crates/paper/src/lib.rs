@@ -16,3 +16,7 @@ pub mod kit;
 pub mod raster;
 pub mod scan;
 pub mod sheet;
+/// Hand-made PDFs and JBIG2 streams for the tests of scanning (the `testkit` feature; never in
+/// the binary).
+#[cfg(any(test, feature = "testkit"))]
+pub mod testkit;

@@ -1418,6 +1418,7 @@ fn counted(mut decoder: impl Read, budget: u64) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testkit::{jbig2, pdf, stream};
     use image::{DynamicImage, Luma};
     use std::io::Write;
     use std::time::Duration;
@@ -1496,39 +1497,6 @@ mod tests {
             out[link_at..link_at + 4].copy_from_slice(&first_ifd.to_le_bytes());
         }
         out
-    }
-
-    /// A PDF of the given objects (numbered from 1; object 1 is the catalog), with a correct
-    /// cross-reference table.
-    fn pdf(objects: &[Vec<u8>]) -> Vec<u8> {
-        let mut out = b"%PDF-1.7\n".to_vec();
-        let mut offsets = Vec::new();
-        for (i, o) in objects.iter().enumerate() {
-            offsets.push(out.len());
-            out.extend(format!("{} 0 obj\n", i + 1).bytes());
-            out.extend_from_slice(o);
-            out.extend_from_slice(b"\nendobj\n");
-        }
-        let xref = out.len();
-        out.extend(format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).bytes());
-        for o in offsets {
-            out.extend(format!("{o:010} 00000 n \n").bytes());
-        }
-        out.extend(
-            format!(
-                "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
-                objects.len() + 1
-            )
-            .bytes(),
-        );
-        out
-    }
-
-    fn stream(dict: &str, data: &[u8]) -> Vec<u8> {
-        let mut o = format!("<< {dict} /Length {} >>\nstream\n", data.len()).into_bytes();
-        o.extend_from_slice(data);
-        o.extend_from_slice(b"\nendstream");
-        o
     }
 
     /// A PDF of `n` A4 pages sharing one content stream `content` (object 3).
@@ -1767,44 +1735,16 @@ mod tests {
         assert_eq!(pixels(&got[0]).as_raw(), &[row, row].concat());
     }
 
-    /// One JBIG2 segment (T.88 §7.2): short-form referred-to segments (numbers up to 256, one
-    /// byte each), one-byte page association (0: a global segment), known data length.
-    fn jbig2_segment(number: u32, kind: u8, page: u8, referred: &[u8], data: &[u8]) -> Vec<u8> {
-        let mut s = number.to_be_bytes().to_vec();
-        s.extend([kind, (referred.len() as u8) << 5]);
-        s.extend_from_slice(referred);
-        s.push(page);
-        s.extend((data.len() as u32).to_be_bytes());
-        s.extend_from_slice(data);
-        s
-    }
-
-    /// A page information segment's data (T.88 §7.4.8): size, no resolution, white page.
-    fn jbig2_page_information(w: u32, h: u32) -> Vec<u8> {
-        [w.to_be_bytes(), h.to_be_bytes(), [0; 4], [0; 4]]
-            .concat()
-            .into_iter()
-            .chain([0, 0, 0])
-            .collect()
-    }
-
-    /// A region segment information field (T.88 §7.4.1) at the page's origin, OR operator.
-    fn jbig2_region(w: u32, h: u32) -> Vec<u8> {
-        let mut r = [w.to_be_bytes(), h.to_be_bytes(), [0; 4], [0; 4]].concat();
-        r.push(0);
-        r
-    }
-
     /// An embedded JBIG2 page (T.88 Annex D.3): page information, then one immediate lossless
     /// generic region with MMR = 1, whose data is CCITT Group 4 (§6.2.6): the simplest stream
     /// an encoder writes.
     fn jbig2_mmr_page(w: u16, h: u16, black: impl Fn(u16, u16) -> bool) -> Vec<u8> {
         let (w32, h32) = (u32::from(w), u32::from(h));
-        let mut region = jbig2_region(w32, h32);
+        let mut region = jbig2::region(w32, h32);
         region.push(0x01); // MMR
         region.extend(g4(w, h, black));
-        let mut page = jbig2_segment(0, 48, 1, &[], &jbig2_page_information(w32, h32));
-        page.extend(jbig2_segment(1, 39, 1, &[], &region));
+        let mut page = jbig2::segment(0, 48, 1, &[], &jbig2::page_information(w32, h32));
+        page.extend(jbig2::segment(1, 39, 1, &[], &region));
         page
     }
 
@@ -1863,8 +1803,8 @@ mod tests {
         let mut dictionary = vec![0x01, 1, 1];
         dictionary.extend(1u32.to_be_bytes());
         dictionary.extend(g4(2, 1, |x, _| x == 1));
-        let globals = jbig2_segment(1, 16, 0, &[], &dictionary);
-        let mut halftone = jbig2_region(40, 3);
+        let globals = jbig2::segment(1, 16, 0, &[], &dictionary);
+        let mut halftone = jbig2::region(40, 3);
         halftone.push(0x01); // MMR, OR, no skipping, white to start with
         halftone.extend(40u32.to_be_bytes());
         halftone.extend(3u32.to_be_bytes());
@@ -1872,8 +1812,8 @@ mod tests {
         halftone.extend(256u16.to_be_bytes()); // x step 1.0 (in 1/256 pixels)
         halftone.extend(0u16.to_be_bytes());
         halftone.extend(g4(40, 3, stripes));
-        let mut page = jbig2_segment(2, 48, 1, &[], &jbig2_page_information(40, 3));
-        page.extend(jbig2_segment(3, 22, 1, &[1], &halftone));
+        let mut page = jbig2::segment(2, 48, 1, &[], &jbig2::page_information(40, 3));
+        page.extend(jbig2::segment(3, 22, 1, &[1], &halftone));
 
         let dict = "/Width 40 /Height 3 /ColorSpace /DeviceGray /BitsPerComponent 1 \
                     /DecodeParms << /JBIG2Globals 6 0 R >>";
@@ -1930,7 +1870,7 @@ mod tests {
             e
         };
         // A page claiming 100000 x 100000 in a small PDF image.
-        let mut page = jbig2_segment(0, 48, 1, &[], &jbig2_page_information(100_000, 100_000));
+        let mut page = jbig2::segment(0, 48, 1, &[], &jbig2::page_information(100_000, 100_000));
         page.extend(&jbig2_mmr_page(8, 2, |x, _| x < 4)[30..]);
         let e = refused(&page, &RasterLimits::default());
         assert!(
@@ -1948,10 +1888,10 @@ mod tests {
 
         // A small page with a 65535 x 65535 intermediate region (512 MiB in the decoder).
         let small = jbig2_mmr_page(8, 2, |x, _| x < 4);
-        let mut region = jbig2_region(65_535, 65_535);
+        let mut region = jbig2::region(65_535, 65_535);
         region.push(0x01);
         let mut bomb = small.clone();
-        bomb.extend(jbig2_segment(2, 36, 1, &[], &region));
+        bomb.extend(jbig2::segment(2, 36, 1, &[], &region));
         assert!(matches!(
             refused(&bomb, &RasterLimits::default()),
             RasterError::TooLarge {
@@ -1962,11 +1902,11 @@ mod tests {
         ));
         // Many intermediate regions, each within the pixel limit, together over the budget:
         // 40 of 10000 x 10000 (12.5 MB each) against 256 MiB.
-        let mut region = jbig2_region(10_000, 10_000);
+        let mut region = jbig2::region(10_000, 10_000);
         region.push(0x01);
         let mut many = small.clone();
         for n in 0..40 {
-            many.extend(jbig2_segment(2 + n, 36, 1, &[], &region));
+            many.extend(jbig2::segment(2 + n, 36, 1, &[], &region));
         }
         let budget = RasterLimits {
             max_unpacked_bytes: 256 << 20,
@@ -1977,13 +1917,13 @@ mod tests {
             RasterError::TooMuchData { .. }
         ));
         // A halftone region whose grid is 65535 x 65535 (16 GiB of grey values).
-        let mut halftone = jbig2_region(8, 2);
+        let mut halftone = jbig2::region(8, 2);
         halftone.push(0x01);
         halftone.extend(65_535u32.to_be_bytes());
         halftone.extend(65_535u32.to_be_bytes());
         halftone.extend([0; 12]);
         let mut grid = small.clone();
-        grid.extend(jbig2_segment(2, 22, 1, &[], &halftone));
+        grid.extend(jbig2::segment(2, 22, 1, &[], &halftone));
         assert!(matches!(
             refused(&grid, &RasterLimits::default()),
             RasterError::TooLarge {
@@ -1994,10 +1934,10 @@ mod tests {
         ));
         // The same page within the limits decodes; an unknown-length region is measured.
         let mut unknown = small[..30].to_vec();
-        let mut region = jbig2_region(65_535, 65_535);
+        let mut region = jbig2::region(65_535, 65_535);
         region.push(0x01);
         region.extend([0, 0, 0, 0, 0, 0]);
-        let mut segment = jbig2_segment(1, 38, 1, &[], &region);
+        let mut segment = jbig2::segment(1, 38, 1, &[], &region);
         segment[7..11].copy_from_slice(&[0xFF; 4]);
         unknown.extend(segment);
         assert!(matches!(
