@@ -2,9 +2,9 @@
 //! manual pages generated from the clap definitions, so they never drift from `--help`.
 //! Neither touches a secret; the man pages are plain documentation files.
 
-use super::{Classify, CliResult, Failure, shown_path};
+use super::{Classify, CliResult, Failure, files, shown_path};
 use clap::CommandFactory;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 pub const COMPLETIONS_HELP: &str = "Examples:
   breakglass completions bash > ~/.local/share/bash-completion/completions/breakglass
@@ -68,27 +68,14 @@ fn render(cmd: &clap::Command, out: &mut Vec<(String, Vec<u8>)>) -> anyhow::Resu
 }
 
 pub fn man(args: ManArgs) -> CliResult {
-    let pages = pages()?;
-    if !args.force {
-        let existing: Vec<&str> = pages
-            .iter()
-            .map(|(n, _)| n.as_str())
-            .filter(|n| args.out.join(n).exists())
-            .collect();
-        if !existing.is_empty() {
-            return Err(Failure::Output.because(format!(
-                "{} already holds {}: pass --force to replace them with this version's pages",
-                shown_path(&args.out),
-                existing.join(", ")
-            )));
-        }
-    }
-    std::fs::create_dir_all(&args.out)
-        .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", args.out.display()))
-        .fails_as(Failure::Output)?;
-    for (name, bytes) in &pages {
-        write_page(&args.out.join(name), bytes).fails_as(Failure::Output)?;
-    }
+    let pages: Vec<files::OutFile> = pages()?
+        .into_iter()
+        .map(|(name, bytes)| files::OutFile {
+            name,
+            bytes: zeroize::Zeroizing::new(bytes),
+        })
+        .collect();
+    files::write_public(&args.out, &pages, args.force)?;
     println!(
         "Wrote {} manual pages to {}: try `man {}`.",
         pages.len(),
@@ -96,14 +83,6 @@ pub fn man(args: ManArgs) -> CliResult {
         shown_path(&args.out.join("breakglass.1"))
     );
     Ok(())
-}
-
-/// Writes through a temporary name and a rename, so an interrupted run leaves no half page.
-fn write_page(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    use anyhow::Context;
-    let tmp = path.with_extension("1.tmp");
-    std::fs::write(&tmp, bytes).with_context(|| format!("cannot write {}", tmp.display()))?;
-    std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))
 }
 
 #[cfg(test)]

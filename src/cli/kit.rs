@@ -4,7 +4,7 @@
 //! into the documentation, so the files are readable by all (0644), unlike sheets.
 
 use super::files::{self, OutFile};
-use super::{Classify, CliResult, Failure, sheets};
+use super::{CliResult, sheets};
 use breakglass_paper::kit;
 use std::path::PathBuf;
 
@@ -35,28 +35,7 @@ pub fn run(args: Args) -> CliResult {
             bytes: zeroize::Zeroizing::new(pdf),
         },
     ];
-    if args.out.exists() && !args.out.is_dir() {
-        return Err(Failure::Output.because(format!(
-            "{} exists and is not a folder: choose a folder for the kit",
-            super::shown_path(&args.out)
-        )));
-    }
-    if !args.force {
-        let existing: Vec<&str> = out
-            .iter()
-            .filter(|f| args.out.join(&f.name).symlink_metadata().is_ok())
-            .map(|f| f.name.as_str())
-            .collect();
-        if !existing.is_empty() {
-            return Err(Failure::Output.because(format!(
-                "{} already holds {}: choose another folder, or pass --force to replace it",
-                super::shown_path(&args.out),
-                existing.join(" and ")
-            )));
-        }
-    }
-    for p in files::write_all_atomically(&args.out, &out, args.force)? {
-        readable_by_all(&p).fails_as(Failure::Output)?;
+    for p in files::write_public(&args.out, &out, args.force)? {
         println!("{}", super::shown_path(&p));
     }
     println!(
@@ -64,19 +43,5 @@ pub fn run(args: Args) -> CliResult {
         kit::RECOVER_PY_NAME,
         kit::recover_py_sha256()
     );
-    Ok(())
-}
-
-/// Not secret: 0644, so the kit can be copied and read by anyone who may need it.
-fn readable_by_all(path: &std::path::Path) -> anyhow::Result<()> {
-    #[cfg(unix)]
-    {
-        use anyhow::Context;
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o644))
-            .with_context(|| format!("cannot make {} readable", path.display()))?;
-    }
-    #[cfg(not(unix))]
-    let _ = path;
     Ok(())
 }

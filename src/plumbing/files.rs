@@ -1,5 +1,6 @@
 //! Reading inputs and writing sheets safely: bounded reads, no overwrite without `--force`,
-//! temporary name + fsync + rename, folders 0700 and files 0600. What goes wrong reading is
+//! temporary name + fsync + rename, folders 0700 and files 0600 (0644 for what is not secret:
+//! the recovery kit, manual pages). What goes wrong reading is
 //! bad input and what goes wrong writing is refused output, whichever command reads or writes.
 
 use super::{Classify, Failure};
@@ -169,24 +170,71 @@ fn make_private(dir: &Path) -> Result<()> {
     Ok(())
 }
 
-fn create_private_dir(dir: &Path) -> Result<()> {
+/// Who may read what is written: sheets and credentials are the owner's alone; the recovery
+/// kit and the manual pages are for anyone who may need them.
+#[derive(Clone, Copy)]
+enum Access {
+    Private,
+    Public,
+}
+
+fn create_dir(dir: &Path, access: Access) -> Result<()> {
     let mut b = fs::DirBuilder::new();
     b.recursive(true);
     #[cfg(unix)]
-    std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o700);
+    if let Access::Private = access {
+        std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o700);
+    }
     b.create(dir)
         .with_context(|| format!("cannot create the folder {}", dir.display()))
 }
 
 /// Writes every file under a temporary name, fsyncs, then renames them into place, so a crash
 /// never leaves a half-written sheet under its final name. On failure the temporaries go.
+/// Folders made are 0700 and files 0600.
 pub fn write_all_atomically(dir: &Path, files: &[OutFile], force: bool) -> Result<Vec<PathBuf>> {
-    write_all(dir, files, force).fails_as(Failure::Output)
+    write_all(dir, files, force, Access::Private).fails_as(Failure::Output)
 }
 
-fn write_all(dir: &Path, files: &[OutFile], force: bool) -> Result<Vec<PathBuf>> {
+/// Writes files that are not secret (the recovery kit, manual pages) as
+/// [`write_all_atomically`] does, but readable by all (0644, whatever the umask), and refuses
+/// to replace any of them without `force`.
+pub fn write_public(dir: &Path, files: &[OutFile], force: bool) -> Result<Vec<PathBuf>> {
+    refuse_to_replace(dir, files, force)
+        .and_then(|()| write_all(dir, files, force, Access::Public))
+        .fails_as(Failure::Output)
+}
+
+fn refuse_to_replace(dir: &Path, files: &[OutFile], force: bool) -> Result<()> {
+    if dir.exists() && !dir.is_dir() {
+        bail!(
+            "{} exists and is not a folder: choose a folder",
+            dir.display()
+        );
+    }
+    let existing: Vec<&str> = files
+        .iter()
+        .filter(|f| dir.join(&f.name).symlink_metadata().is_ok())
+        .map(|f| f.name.as_str())
+        .collect();
+    if !force && !existing.is_empty() {
+        let (last, rest) = existing.split_last().expect("not empty");
+        let names = match rest {
+            [] => last.to_string(),
+            _ => format!("{} and {last}", rest.join(", ")),
+        };
+        bail!(
+            "{} already holds {names}: choose another folder, or pass --force to replace {}",
+            dir.display(),
+            if rest.is_empty() { "it" } else { "them" }
+        );
+    }
+    Ok(())
+}
+
+fn write_all(dir: &Path, files: &[OutFile], force: bool, access: Access) -> Result<Vec<PathBuf>> {
     if !dir.exists() {
-        create_private_dir(dir)?;
+        create_dir(dir, access)?;
     }
     let mut temps: Vec<(PathBuf, PathBuf)> = Vec::new();
     let _cleanup = interrupt::Guard::install();
@@ -204,6 +252,13 @@ fn write_all(dir: &Path, files: &[OutFile], force: bool) -> Result<Vec<PathBuf>>
                 .open(&tmp)
                 .with_context(|| format!("cannot create {}", tmp.display()))?;
             temps.push((tmp.clone(), final_path));
+            #[cfg(unix)]
+            if let Access::Public = access {
+                use std::os::unix::fs::PermissionsExt;
+                // Set, not asked for at open: the umask would take bits away.
+                out.set_permissions(fs::Permissions::from_mode(0o644))
+                    .with_context(|| format!("cannot make {} readable", tmp.display()))?;
+            }
             out.write_all(&f.bytes)
                 .and_then(|_| out.sync_all())
                 .with_context(|| format!("cannot write {}", tmp.display()))?;
@@ -322,6 +377,42 @@ mod interrupt {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn out(name: &str, text: &str) -> OutFile {
+        OutFile {
+            name: name.into(),
+            bytes: zeroize::Zeroizing::new(text.as_bytes().to_vec()),
+        }
+    }
+
+    #[test]
+    fn public_files_are_readable_by_all_and_never_replaced_unasked() {
+        let dir = tempfile::tempdir().unwrap();
+        let kit = dir.path().join("kit");
+        let files = [out("recover.py", "new"), out("booklet.pdf", "new")];
+        let written = write_public(&kit, &files, false).unwrap();
+        assert_eq!(written.len(), 2);
+        #[cfg(unix)]
+        for p in &written {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = fs::metadata(p).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o644, "{}", p.display());
+        }
+        fs::write(kit.join("recover.py"), "a local copy").unwrap();
+        let one = write_public(&kit, &files[..1], false).unwrap_err();
+        assert_eq!(Failure::of(&one), Failure::Output);
+        assert!(one.to_string().contains("holds recover.py: "), "{one}");
+        assert!(one.to_string().ends_with("--force to replace it"), "{one}");
+        let both = write_public(&kit, &files, false).unwrap_err().to_string();
+        assert!(both.contains("holds recover.py and booklet.pdf: "), "{both}");
+        assert!(both.ends_with("--force to replace them"), "{both}");
+        assert_eq!(fs::read(kit.join("recover.py")).unwrap(), b"a local copy");
+        write_public(&kit, &files, true).unwrap();
+        assert_eq!(fs::read(kit.join("recover.py")).unwrap(), b"new");
+        let not_a_folder = write_public(&kit.join("booklet.pdf"), &files, true).unwrap_err();
+        assert!(not_a_folder.to_string().contains("is not a folder"));
+        assert_eq!(Failure::of(&not_a_folder), Failure::Output);
+    }
 
     #[test]
     fn reading_fails_as_bad_input_and_writing_as_refused_output() {
