@@ -404,7 +404,10 @@ mod tests {
         assert!(one.to_string().contains("holds recover.py: "), "{one}");
         assert!(one.to_string().ends_with("--force to replace it"), "{one}");
         let both = write_public(&kit, &files, false).unwrap_err().to_string();
-        assert!(both.contains("holds recover.py and booklet.pdf: "), "{both}");
+        assert!(
+            both.contains("holds recover.py and booklet.pdf: "),
+            "{both}"
+        );
         assert!(both.ends_with("--force to replace them"), "{both}");
         assert_eq!(fs::read(kit.join("recover.py")).unwrap(), b"a local copy");
         write_public(&kit, &files, true).unwrap();
