@@ -1,7 +1,7 @@
 //! Reading inputs and writing sheets safely: bounded reads, no overwrite without `--force`,
 //! temporary name + fsync + rename, folders 0700 and files 0600 (0644 for what is not secret:
-//! the recovery kit, manual pages). What goes wrong reading is
-//! bad input and what goes wrong writing is refused output, whichever command reads or writes.
+//! the recovery kit, manual pages). What goes wrong reading is bad input and what goes wrong
+//! writing is refused output, whichever command reads or writes.
 
 use super::{Classify, Failure};
 use anyhow::{Context, Result, bail};
