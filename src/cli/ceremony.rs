@@ -144,13 +144,15 @@ fn spec_from_plan(path: &Path, args: &Args) -> CliResult<Spec> {
         )));
     }
     let text = files::read_text(path)?;
-    let plan = Plan::parse(&text).map_err(|e| Failure::in_file(path, e))?;
+    let plan = Plan::parse(&text).map_err(|e| Failure::about(path.display(), e))?;
     let mut plan = plan;
     plan.allow_single_location_recovery |= args.sheets.allow_single_location_recovery;
     if let Some(l) = args.password_length {
         plan.password_length = Some(l);
     }
-    let warnings = plan.validate().map_err(|e| Failure::in_file(path, e))?;
+    let warnings = plan
+        .validate()
+        .map_err(|e| Failure::about(path.display(), e))?;
     for w in warnings {
         eprintln!("warning: {}", super::visible(&w));
     }
@@ -308,7 +310,7 @@ pub fn read_totp(path: &Path) -> CliResult<Vec<Entry>> {
                 path.display()
             )));
         }
-        Totp::from_uri(line).map_err(|e| Failure::in_file(path, e))?;
+        Totp::from_uri(line).map_err(|e| Failure::about(path.display(), e))?;
         out.push(Entry::Totp {
             label: breakglass_core::totp::entry_label(line),
             uri: SecretString::new(line.to_string()),

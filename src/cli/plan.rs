@@ -107,7 +107,7 @@ struct Schedule {
 
 fn load(path: &Path) -> CliResult<Plan> {
     let text = files::read_text(path)?;
-    Plan::parse(&text).map_err(|e| Failure::in_file(path, e))
+    Plan::parse(&text).map_err(|e| Failure::about(path.display(), e))
 }
 
 pub fn run(cmd: PlanCommand) -> CliResult {
@@ -155,7 +155,8 @@ pub fn run(cmd: PlanCommand) -> CliResult {
                 return check_json(&file, &plan);
             }
             if report.quiet {
-                plan.validate().map_err(|e| Failure::in_file(&file, e))?;
+                plan.validate()
+                    .map_err(|e| Failure::about(file.display(), e))?;
                 return Ok(());
             }
             let placement = plan.placement();
@@ -170,7 +171,9 @@ pub fn run(cmd: PlanCommand) -> CliResult {
             for line in placement.report() {
                 println!("  {}", visible(&line));
             }
-            let warnings = plan.validate().map_err(|e| Failure::in_file(&file, e))?;
+            let warnings = plan
+                .validate()
+                .map_err(|e| Failure::about(file.display(), e))?;
             for w in &warnings {
                 println!("  warning: {}", visible(w));
             }

@@ -2,7 +2,7 @@
 //! paper or after a spoiled print. The same sheet always gives the same PDF bytes.
 
 use super::files::{self, OutFile};
-use super::{Classify, CliResult, Failure, inputs, sheets};
+use super::{CliResult, Failure, inputs, sheets};
 use breakglass_core::document::ShareDocument;
 use breakglass_paper::sheet::{self, ShareSheet};
 use std::path::PathBuf;
@@ -44,8 +44,7 @@ pub fn run(args: Args) -> CliResult {
         let location = doc.facts.location.clone();
         let (_, name) = sheets::names(s.item.index(), &location);
         let pdf = sheet::render_share_sheet(&ShareSheet::from_document(&doc), paper)
-            .map_err(|e| anyhow::anyhow!("cannot lay out {name}: {e}"))
-            .fails_as(Failure::Usage)?;
+            .map_err(|e| Failure::about(format_args!("cannot lay out {name}"), e))?;
         out.push(OutFile {
             name,
             bytes: zeroize::Zeroizing::new(pdf),

@@ -7,7 +7,7 @@
 //! recovery uses. Success means every sheet was read back: a sheet not scanned is listed, never
 //! assumed. It shows no secret.
 
-use super::{Classify, CliResult, Failure, files, inputs, json, output, prompt};
+use super::{CliResult, Failure, files, inputs, json, output, prompt};
 use breakglass_core::document;
 use breakglass_core::recover::{self, RecoverError, Sourced};
 use breakglass_core::share::Share;
@@ -90,11 +90,8 @@ struct RefSheet {
 
 /// Reads the ceremony's sheet files (`share-N.txt`) from `dir`, by share index.
 fn read_reference(dir: &Path) -> CliResult<BTreeMap<u8, RefSheet>> {
-    let entries = std::fs::read_dir(dir)
-        .map_err(|e| anyhow::anyhow!("cannot list {}: {e}", dir.display()))
-        .fails_as(Failure::BadInput)?;
-    let mut paths: Vec<PathBuf> = entries
-        .filter_map(|e| e.ok().map(|e| e.path()))
+    let mut paths: Vec<PathBuf> = files::list_dir(dir)?
+        .into_iter()
         .filter(|p| {
             p.file_name()
                 .map(|n| n.to_string_lossy())
@@ -106,7 +103,7 @@ fn read_reference(dir: &Path) -> CliResult<BTreeMap<u8, RefSheet>> {
     for p in paths {
         let file = p.display().to_string();
         let text = files::read_text(&p)?;
-        let d = document::decode_text(&text).map_err(|e| Failure::in_file(&p, e))?;
+        let d = document::decode_text(&text).map_err(|e| Failure::about(p.display(), e))?;
         let (Some(share), Some(vault)) = (d.shares.first(), d.vaults.first()) else {
             return Err(Failure::BadInput.because(format!(
                 "{file}: not a sheet file (it needs a share and the vault text)"

@@ -12,7 +12,7 @@
 //! cleared afterwards), adding what only a recovery reveals: TOTP codes and seeds, and notes.
 
 use super::terminal::{Screen, Size, Tty};
-use super::{Classify, CliResult, Failure};
+use super::{CliResult, Failure};
 use breakglass_core::contents::Entry;
 use breakglass_core::phonetic;
 use breakglass_core::totp::Totp;
@@ -705,8 +705,7 @@ pub fn write_sheet(
         &items,
         paper,
     )
-    .map_err(|e| anyhow::anyhow!("cannot lay out the enrollment sheet: {e}"))
-    .fails_as(Failure::Usage)?;
+    .map_err(|e| Failure::about(format_args!("cannot lay out the enrollment sheet"), e))?;
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())

@@ -18,6 +18,7 @@ use breakglass_core::{
     ContentsError, DocumentError, KdfError, PlanError, RecoverError, SealError, ShareError,
     TextError, VaultError,
 };
+use breakglass_paper::sheet::SheetError;
 use std::fmt;
 
 /// Documented exit codes (README "Exit codes"). Only [`Failure::code`] and the parse error of
@@ -80,10 +81,11 @@ impl Failure {
         })
     }
 
-    /// `path: message`, for an error about what a file holds; classed as the error's type is.
-    pub fn in_file(path: &std::path::Path, error: impl Into<anyhow::Error>) -> anyhow::Error {
+    /// `subject: message` on one line (a file and what is wrong in it, a sheet that cannot be
+    /// laid out), classed as the error's own type is.
+    pub fn about(subject: impl fmt::Display, error: impl Into<anyhow::Error>) -> anyhow::Error {
         let error = error.into();
-        Failure::of(&error).because(format!("{}: {error}", path.display()))
+        Failure::of(&error).because(format!("{subject}: {error}"))
     }
 
     /// What an error is about: the class given closest to `main` wins, then the first typed
@@ -140,7 +142,9 @@ fn by_type(e: &(dyn std::error::Error + 'static)) -> Option<Failure> {
             || e.is::<NameError>()
             || e.is::<SealError>()
             || e.is::<ShamirError>()
-            || e.is::<FieldError>(),
+            || e.is::<FieldError>()
+            // A label or name given for the sheet that the sheet cannot print.
+            || e.is::<SheetError>(),
     )
     // What was read from a sheet, a share file, a typed line or a secret file.
     .or(is(
@@ -221,12 +225,12 @@ mod tests {
     }
 
     #[test]
-    fn a_file_s_name_keeps_the_class_of_its_error() {
+    fn a_subject_keeps_the_class_of_its_error() {
         let path = std::path::Path::new("plan.toml");
-        let e = Failure::in_file(path, PlanError::Invalid("no [[account]]".into()));
+        let e = Failure::about(path.display(), PlanError::Invalid("no [[account]]".into()));
         assert_eq!(e.to_string(), "plan.toml: no [[account]]");
         assert_eq!(Failure::of(&e), Failure::Usage);
-        let e = Failure::in_file(path, DocumentError::Text(TextError::NoHeader));
+        let e = Failure::about(path.display(), DocumentError::Text(TextError::NoHeader));
         assert_eq!(Failure::of(&e), Failure::BadInput);
     }
 

@@ -94,6 +94,14 @@ pub fn read_secret_line(path: &Path) -> Result<zeroize::Zeroizing<String>> {
     Ok(zeroize::Zeroizing::new(s.to_string()))
 }
 
+/// The paths in a folder given as input (unreadable entries left out).
+pub fn list_dir(dir: &Path) -> Result<Vec<PathBuf>> {
+    let entries = fs::read_dir(dir)
+        .with_context(|| format!("cannot list {}", dir.display()))
+        .fails_as(Failure::BadInput)?;
+    Ok(entries.filter_map(|e| e.ok().map(|e| e.path())).collect())
+}
+
 /// One file to write into the output folder.
 pub struct OutFile {
     pub name: String,

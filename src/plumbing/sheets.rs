@@ -127,13 +127,12 @@ pub fn write(
         let layout = ShareSheet::from_document(&doc);
         let vault_codes = match codes.take() {
             Some(c) => c,
-            None => sheet::VaultCodes::encode(&layout.vault_qr)
-                .map_err(|e| anyhow::anyhow!("cannot lay out the vault's QR codes: {e}"))
-                .fails_as(Failure::Usage)?,
+            None => sheet::VaultCodes::encode(&layout.vault_qr).map_err(|e| {
+                Failure::about(format_args!("cannot lay out the vault's QR codes"), e)
+            })?,
         };
         let bytes = sheet::render_share_sheet_with(&layout, paper, &vault_codes)
-            .map_err(|e| anyhow::anyhow!("cannot lay out the sheet {pdf}: {e}"))
-            .fails_as(Failure::Usage)?;
+            .map_err(|e| Failure::about(format_args!("cannot lay out the sheet {pdf}"), e))?;
         codes = Some(vault_codes);
         files_out.push(OutFile {
             name: pdf,
