@@ -2,8 +2,8 @@
 //!
 //! Errors travel up to `cli::main` as `anyhow::Error` with their types intact, and
 //! [`Failure::of`] decides the exit code there. The lower layers' errors are classed by type
-//! (a `PlanError` is a usage error wherever it happens, a wrong passphrase never opens the
-//! vault). The binary classes an error itself only where the type cannot tell: what it finds
+//! (a `PlanError` is a usage error wherever it happens, a wrong passphrase is always "did not
+//! open"). The binary classes an error itself only where the type cannot tell: what it finds
 //! wrong on its own ([`Failure::because`]), and the same error meaning different things by where
 //! its data came from ([`Classify::fails_as`]: a field from a flag is a usage error, the same
 //! field from a file is bad input). Files are classed where they are read and written

@@ -60,6 +60,26 @@ pub fn render_page(pdf: &Path, page: u32, dpi: u32, out_prefix: &Path, grey: boo
     out_prefix.with_extension("png")
 }
 
+/// The text poppler reads from `pdf`, laid out as printed (`-layout`) plus `args`. Without
+/// `-layout`, pdftotext joins a line ending in "-" to the next as a hyphenated word, so a
+/// password ending in a hyphen would read as missing.
+pub fn pdftotext(pdf: &Path, args: &[&str]) -> String {
+    let out = Command::new("pdftotext")
+        .arg("-layout")
+        .args(args)
+        .arg(pdf)
+        .arg("-")
+        .output()
+        .expect("run pdftotext");
+    assert!(
+        out.status.success(),
+        "pdftotext failed on {}: {}",
+        pdf.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 /// Every QR payload zbarimg reads in an image (exit 4, no code, gives none).
 pub fn zbar(img: &Path) -> Vec<String> {
     let o = Command::new("zbarimg")

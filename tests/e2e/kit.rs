@@ -4,7 +4,10 @@
 
 use crate::common;
 
-use common::{p, run, tools::tools_or_skip};
+use common::{
+    p, run,
+    tools::{pdftotext, tools_or_skip},
+};
 use std::path::Path;
 use std::process::Command;
 
@@ -104,21 +107,6 @@ fn numbered_rows(text: &str) -> Vec<(usize, String)> {
         .collect()
 }
 
-fn pdftotext(args: &[&str], pdf: &Path) -> String {
-    let out = Command::new("pdftotext")
-        .args(args)
-        .arg(pdf)
-        .arg("-")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
 #[test]
 fn the_booklet_lists_recover_py_byte_for_byte_with_its_sha256() {
     if !tools_or_skip(&["pdftotext"]) {
@@ -133,7 +121,7 @@ fn the_booklet_lists_recover_py_byte_for_byte_with_its_sha256() {
         let py = std::fs::read_to_string(out.join("recover.py")).unwrap();
 
         // The booklet's text says how to extract the listing, and gives the hash.
-        let text = pdftotext(&["-layout"], &pdf);
+        let text = pdftotext(&pdf, &[]);
         for needed in [
             "WHAT THE SHEETS ARE",
             "RECOVER WITH BREAKGLASS",
@@ -159,7 +147,7 @@ fn the_booklet_lists_recover_py_byte_for_byte_with_its_sha256() {
             .expect("the booklet gives the listing's pitch");
 
         // The listing, extracted as the booklet says, numbers stripped, is the file.
-        let listing = pdftotext(&["-layout", "-fixed", pitch], &pdf);
+        let listing = pdftotext(&pdf, &["-fixed", pitch]);
         let rows = numbered_rows(&listing);
         let numbers: Vec<usize> = rows.iter().map(|(n, _)| *n).collect();
         let want: Vec<usize> = (1..=py.lines().count()).collect();

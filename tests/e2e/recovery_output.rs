@@ -9,7 +9,7 @@ use crate::common;
 
 use common::tmux::{Tmux, script, sh_quote, tmux_or_skip};
 use common::*;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 
 /// A 2-of-3 ceremony (two accounts) in a fresh folder; the sheets and the two passwords.
@@ -273,15 +273,6 @@ fn one_sheet_given_and_the_other_typed() {
     assert!(pw.iter().all(|p| text.contains(p.as_str())), "{text}");
 }
 
-fn pdftotext(pdf: &Path) -> String {
-    let o = Command::new("pdftotext")
-        .args(["-layout", p(pdf), "-"])
-        .output()
-        .expect("run pdftotext");
-    assert!(o.status.success());
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
 /// Whitespace runs become one space, so wrapped sentences can be searched.
 fn flat(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
@@ -293,7 +284,7 @@ fn the_sheet_says_what_a_custodian_with_only_the_sheet_needs() {
         return;
     }
     let (dir, _, _) = sealed(&[]);
-    let text = pdftotext(&common::tools::pdf_of(&dir.path().join("sheets"), 1));
+    let text = common::tools::pdftotext(&common::tools::pdf_of(&dir.path().join("sheets"), 1), &[]);
     let all = flat(&text);
     for needle in [
         "Scan or photograph page 1 of each of 2 different sheets (PNG or JPEG); page 2 needs no scan.",
@@ -320,10 +311,10 @@ fn the_sheet_says_what_a_custodian_with_only_the_sheet_needs() {
         other.path(),
         &["--passphrase-file", p(&pass), "--kdf-memory-mib", "8"],
     );
-    let all = flat(&pdftotext(&common::tools::pdf_of(
-        &other.path().join("sheets"),
-        1,
-    )));
+    let all = flat(&common::tools::pdftotext(
+        &common::tools::pdf_of(&other.path().join("sheets"), 1),
+        &[],
+    ));
     assert!(
         all.contains("This vault also needs its passphrase, which is on no sheet"),
         "{all}"
