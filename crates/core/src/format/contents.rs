@@ -293,6 +293,28 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
+    /// A parameter is named in the error only when its name is short and plain: an odd or
+    /// long name is untrusted text that would only clutter the message.
+    #[test]
+    fn a_bad_parameter_is_named_only_when_its_name_is_plain() {
+        for (pair, named) in [
+            ("ISSUER=ACME%07", "the issuer"),
+            ("algorithm=SHA1%07", "the algorithm parameter"),
+            ("abcdefghijklmnop=%07", "the abcdefghijklmnop parameter"),
+            ("abcdefghijklmnopq=%07", "a parameter"),
+            ("x-y=%07", "a parameter"),
+            ("=%07", "a parameter"),
+        ] {
+            let uri = format!("otpauth://totp/x?secret=JBSWY3DP&{pair}");
+            let e = check_totp_uri(&uri, 3).unwrap_err();
+            assert_eq!(
+                e.field,
+                format!("{named} in the otpauth:// URI of TOTP 3"),
+                "{pair}"
+            );
+        }
+    }
+
     fn sample() -> VaultContents {
         VaultContents {
             entries: vec![
