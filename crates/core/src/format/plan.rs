@@ -640,6 +640,39 @@ mod tests {
         assert_eq!(p.validate().unwrap(), Vec::<String>::new());
     }
 
+    /// The smallest plan FORMAT.md §11 allows, with every default it states; a newer version
+    /// and an impossible threshold are refused.
+    #[test]
+    fn a_minimal_plan_takes_the_documented_defaults() {
+        let minimal = "tenant = \"contoso\"\nthreshold = 2\n\
+            [[account]]\nuser = \"bg1\"\n[[account.fido2]]\nlabel = \"key\"\n\
+            [[account]]\nuser = \"bg2\"\n\
+            [[share]]\nlocation = \"A\"\n[[share]]\nlocation = \"B\"\n[[share]]\nlocation = \"C\"\n";
+        let p = Plan::parse(minimal).unwrap();
+        assert_eq!(p.version, 1);
+        assert_eq!(p.drill_interval_days, 90);
+        assert!(!p.passphrase);
+        let a = &p.accounts[0];
+        assert_eq!(a.role, "Global Administrator");
+        assert!(a.password);
+        assert_eq!(a.fido2[0].pin_length, 8);
+        assert!(!a.fido2[0].alphanumeric_pin);
+        assert_eq!(p.password_policy().length, password::DEFAULT_PASSWORD_LEN);
+        assert_eq!(p.validate().unwrap(), Vec::<String>::new());
+
+        let longer = Plan::parse(&format!("password_length = 40\n{minimal}")).unwrap();
+        assert_eq!(longer.password_policy().length, 40);
+
+        let one = Plan::parse(&format!("version = 1\n{minimal}")).unwrap();
+        assert_eq!(one, p);
+        let e = Plan::parse(&format!("version = 2\n{minimal}")).unwrap_err();
+        assert!(e.to_string().contains("newer breakglass"), "{e}");
+
+        let low = Plan::parse(&minimal.replace("threshold = 2", "threshold = 1")).unwrap();
+        let e = low.validate().unwrap_err();
+        assert!(e.to_string().contains("threshold 1 is impossible"), "{e}");
+    }
+
     /// One account is refused as `ceremony --accounts 1` is, and accepted only when the plan
     /// says so, with the warning kept.
     #[test]
