@@ -673,6 +673,108 @@ mod tests {
         assert!(e.to_string().contains("threshold 1 is impossible"), "{e}");
     }
 
+    /// The size a plan is checked against is the size sealing writes, with and without a
+    /// passphrase (the KDF block is in the header).
+    #[test]
+    fn envelope_bytes_is_the_size_sealing_writes() {
+        use crate::testkit;
+        use rand::SeedableRng;
+        let mut rng = rand::rngs::ChaCha20Rng::seed_from_u64(9);
+        let contents = testkit::contents();
+        for (params, passphrase) in [
+            (testkit::params(2, 3), false),
+            (testkit::with_passphrase(testkit::params(3, 5)), true),
+        ] {
+            let labels = params.labels.clone();
+            let sealed = crate::seal::seal(&params, &contents, &mut rng).unwrap();
+            let predicted =
+                envelope_bytes(testkit::TENANT, &labels, passphrase, &contents).unwrap();
+            assert_eq!(
+                predicted,
+                sealed.vault.to_bytes().len(),
+                "passphrase {passphrase}"
+            );
+        }
+    }
+
+    /// A plan whose vault could not print is refused before anything is generated, naming the
+    /// limit; one just like it with short names passes.
+    #[test]
+    fn a_plan_too_large_to_print_is_refused() {
+        let mut plan = Plan::parse(TEMPLATE).unwrap();
+        assert_eq!(plan.validate().unwrap(), Vec::<String>::new());
+        let long = "L".repeat(200);
+        plan.shares = (0..60)
+            .map(|i| PlanShare {
+                location: format!("{long} {i}"),
+                custodian: long.clone(),
+            })
+            .collect();
+        let e = plan.validate().unwrap_err();
+        assert!(e.to_string().contains("above the format's limit"), "{e}");
+    }
+
+    #[test]
+    fn a_fido2_label_carries_its_serial_and_location_when_given() {
+        let key = |serial: &str, location: &str| PlanFido2 {
+            label: "YubiKey 5".into(),
+            serial: serial.into(),
+            location: location.into(),
+            pin_length: 8,
+            alphanumeric_pin: false,
+        };
+        assert_eq!(Plan::fido2_label(&key("", "")), "YubiKey 5");
+        assert_eq!(Plan::fido2_label(&key("123", "")), "YubiKey 5 #123");
+        assert_eq!(Plan::fido2_label(&key("", "Safe A")), "YubiKey 5 (Safe A)");
+        assert_eq!(
+            Plan::fido2_label(&key("123", "Safe A")),
+            "YubiKey 5 #123 (Safe A)"
+        );
+    }
+
+    #[test]
+    fn an_object_id_is_a_guid_as_entra_shows_it() {
+        assert!(is_guid("00000000-0000-0000-0000-000000000000"));
+        assert!(is_guid("1a2B3c4D-5e6F-7a8B-9c0D-1e2F3a4B5c6D"));
+        for not in [
+            "",
+            "00000000-0000-0000-0000-00000000000",
+            "00000000-0000-0000-0000-0000000000000",
+            "000000000000-0000-0000-00000000-0000",
+            "0000000g-0000-0000-0000-000000000000",
+            "00000000_0000_0000_0000_000000000000",
+        ] {
+            assert!(!is_guid(not), "{not:?}");
+        }
+    }
+
+    /// Threshold equal to the number of shares is possible (with its warnings); one location
+    /// holding enough shares is refused by name.
+    #[test]
+    fn the_threshold_and_the_placement_are_checked() {
+        let mut all = Plan::parse(TEMPLATE).unwrap();
+        all.threshold = all.shares.len() as u8;
+        assert!(!all.validate().unwrap().is_empty());
+        all.threshold += 1;
+        assert!(
+            all.validate()
+                .unwrap_err()
+                .to_string()
+                .contains("impossible")
+        );
+        let mut alone = Plan::parse(TEMPLATE).unwrap();
+        alone.shares[1].location = alone.shares[0].location.clone();
+        alone.shares[1].custodian = alone.shares[0].custodian.clone();
+        let e = alone.validate().unwrap_err();
+        assert_eq!(e.kind(), "Placement");
+        let place = &alone.shares[0].location;
+        assert!(
+            e.to_string()
+                .contains(&format!("{place} ALONE CAN RECOVER")),
+            "{e}"
+        );
+    }
+
     /// One account is refused as `ceremony --accounts 1` is, and accepted only when the plan
     /// says so, with the warning kept.
     #[test]
