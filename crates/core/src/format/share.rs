@@ -98,8 +98,9 @@ impl Share {
     /// # Errors
     /// [`ShareError`] naming the rule the bytes break.
     pub fn from_bytes(b: &[u8]) -> Result<Self, ShareError> {
+        // The version first, so a newer share of another length is named as newer; no byte at
+        // all is a length error below.
         match b.first() {
-            None => return Err(ShareError::BadLength { found: 0 }),
             Some(0) => return Err(ShareError::BadVersion),
             Some(&v) if v > SHARE_VERSION => return Err(ShareError::NewerVersion { found: v }),
             _ => {}
