@@ -533,10 +533,23 @@ impl Plan {
         label
     }
 
-    /// Refuses a plan whose vault cannot fit the format's envelope cap (FORMAT.md §3): header,
-    /// passwords and PINs are known by their length alone. TOTP files are read only at the
-    /// ceremony, which checks the full size again before generating anything.
+    /// Refuses a plan whose vault cannot fit the format's envelope cap (FORMAT.md §3). TOTP
+    /// files are read only at the ceremony, which checks the full size again before
+    /// generating anything.
     fn check_envelope_size(&self, domain: &str, upns: &[String]) -> Result<(), PlanError> {
+        let size = self.least_envelope_bytes(domain, upns)?;
+        if size > MAX_VAULT_BYTES {
+            return Err(PlanError::Invalid(format!(
+                "the vault would be at least {size} bytes, above the format's limit of \
+                 {MAX_VAULT_BYTES} bytes: use fewer shares or shorter location and custodian names"
+            )));
+        }
+        Ok(())
+    }
+
+    /// The vault's envelope size before TOTP seeds: header, passwords and PINs are known by
+    /// their length alone.
+    fn least_envelope_bytes(&self, domain: &str, upns: &[String]) -> Result<usize, PlanError> {
         let policy = self.password_policy();
         let mut entries = Vec::new();
         for (a, upn) in self.accounts.iter().zip(upns) {
@@ -555,15 +568,8 @@ impl Plan {
             }
         }
         let contents = VaultContents { entries };
-        let size = envelope_bytes(domain, &self.labels(), self.passphrase, &contents)
-            .map_err(|e| PlanError::Invalid(e.to_string()))?;
-        if size > MAX_VAULT_BYTES {
-            return Err(PlanError::Invalid(format!(
-                "the vault would be at least {size} bytes, above the format's limit of \
-                 {MAX_VAULT_BYTES} bytes: use fewer shares or shorter location and custodian names"
-            )));
-        }
-        Ok(())
+        envelope_bytes(domain, &self.labels(), self.passphrase, &contents)
+            .map_err(|e| PlanError::Invalid(e.to_string()))
     }
 }
 
@@ -706,12 +712,26 @@ mod tests {
         let long = "L".repeat(200);
         plan.shares = (0..60)
             .map(|i| PlanShare {
-                location: format!("{long} {i}"),
+                location: format!("Safe {i}"),
                 custodian: long.clone(),
             })
             .collect();
         let e = plan.validate().unwrap_err();
         assert!(e.to_string().contains("above the format's limit"), "{e}");
+        // Exactly at the limit it still prints; one byte more does not.
+        let domain = plan.domain().unwrap();
+        let upns: Vec<String> = plan.accounts.iter().map(|a| plan.upn(a).unwrap()).collect();
+        let size = |p: &Plan| p.least_envelope_bytes(&domain, &upns).unwrap();
+        let mut over = size(&plan) - MAX_VAULT_BYTES;
+        for share in &mut plan.shares {
+            let cut = over.min(share.custodian.len());
+            share.custodian.truncate(share.custodian.len() - cut);
+            over -= cut;
+        }
+        assert_eq!(size(&plan), MAX_VAULT_BYTES);
+        assert_eq!(plan.check_envelope_size(&domain, &upns), Ok(()));
+        plan.shares[0].custodian.push('L');
+        assert!(plan.check_envelope_size(&domain, &upns).is_err());
     }
 
     #[test]
