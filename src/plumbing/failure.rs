@@ -193,6 +193,16 @@ mod tests {
     use super::*;
     use anyhow::Context;
 
+    const ALL: [Failure; 7] = [
+        Failure::Other,
+        Failure::Usage,
+        Failure::BadInput,
+        Failure::Shares,
+        Failure::NotOpened,
+        Failure::Output,
+        Failure::Overdue,
+    ];
+
     fn lines(e: &anyhow::Error) -> Vec<String> {
         e.chain().map(|c| c.to_string()).collect()
     }
@@ -338,32 +348,14 @@ mod tests {
     fn every_class_has_its_documented_code() {
         let readme = include_str!("../../README.md");
         let table = &readme[readme.find("### Exit codes").expect("README has the table")..];
-        for f in [
-            Failure::Other,
-            Failure::Usage,
-            Failure::BadInput,
-            Failure::Shares,
-            Failure::NotOpened,
-            Failure::Output,
-            Failure::Overdue,
-        ] {
+        for f in ALL {
             assert!(
                 table.contains(&format!("\n| {} |", f.code())),
                 "{f:?} has code {} that README's table lacks",
                 f.code()
             );
         }
-        let codes: std::collections::BTreeSet<u8> = [
-            Failure::Other,
-            Failure::Usage,
-            Failure::BadInput,
-            Failure::Shares,
-            Failure::NotOpened,
-            Failure::Output,
-            Failure::Overdue,
-        ]
-        .map(Failure::code)
-        .into();
+        let codes: std::collections::BTreeSet<u8> = ALL.map(Failure::code).into();
         assert_eq!(codes.len(), 7, "two classes share a code");
     }
 }

@@ -75,13 +75,10 @@ fn read_stdin(input: &mut impl Read) -> Result<zeroize::Zeroizing<Vec<u8>>> {
 
 /// Reads a text input (`-` for standard input) as UTF-8.
 pub fn read_text(path: &Path) -> Result<zeroize::Zeroizing<String>> {
-    text(path).fails_as(Failure::BadInput)
-}
-
-fn text(path: &Path) -> Result<zeroize::Zeroizing<String>> {
-    let bytes = input(path)?;
+    let bytes = read_input(path)?;
     let s = std::str::from_utf8(&bytes)
-        .with_context(|| format!("{} is not UTF-8 text", path.display()))?;
+        .with_context(|| format!("{} is not UTF-8 text", path.display()))
+        .fails_as(Failure::BadInput)?;
     Ok(zeroize::Zeroizing::new(s.to_string()))
 }
 
@@ -220,13 +217,15 @@ fn refuse_to_replace(dir: &Path, files: &[OutFile], force: bool) -> Result<()> {
             dir.display()
         );
     }
+    if force {
+        return Ok(());
+    }
     let existing: Vec<&str> = files
         .iter()
         .filter(|f| dir.join(&f.name).symlink_metadata().is_ok())
         .map(|f| f.name.as_str())
         .collect();
-    if !force && !existing.is_empty() {
-        let (last, rest) = existing.split_last().expect("not empty");
+    if let Some((last, rest)) = existing.split_last() {
         let names = match rest {
             [] => last.to_string(),
             _ => format!("{} and {last}", rest.join(", ")),
