@@ -478,7 +478,7 @@ pub fn recover_inputs(data: &[u8]) {
         fn given(&self) -> bool {
             false
         }
-        fn approve(&mut self, _: &str, _: &breakglass_core::kdf::KdfParams) -> bool {
+        fn approve(&mut self, _: &str, _: &breakglass_core::kdf::KdfParams, _: bool) -> bool {
             panic!("a KDF was about to run for a forged copy")
         }
     }

@@ -117,15 +117,12 @@ impl recover::Unlock for CliUnlock<'_> {
         self.file.is_some()
     }
 
-    fn approve(&mut self, source: &str, params: &KdfParams) -> bool {
+    fn approve(&mut self, source: &str, params: &KdfParams, another_opened: bool) -> bool {
         self.cost = Some(*params);
-        let d = KdfParams::default();
-        if params.memory_kib <= d.memory_kib
-            && u64::from(params.memory_kib) * u64::from(params.iterations)
-                <= u64::from(d.memory_kib) * u64::from(d.iterations)
-        {
+        if params.within_default() {
             return true;
         }
+        let d = KdfParams::default();
         let what = format!(
             "the vault copy in {} asks for Argon2id with {} MiB of memory and {} passes, more than the default ({} MiB, {} passes): it may take minutes and that much memory (the copy is not yet authenticated)",
             super::visible(source),
@@ -135,7 +132,15 @@ impl recover::Unlock for CliUnlock<'_> {
             d.iterations
         );
         if super::interactive() {
-            prompt::yes_no(&format!("{what}. Run it? [y/N] "))
+            let why = if another_opened {
+                "; another generation has already opened, so this only checks whether this one opens too"
+            } else {
+                ""
+            };
+            prompt::yes_no(&format!("{what}{why}. Run it? [y/N] "))
+        } else if another_opened {
+            eprintln!("note: {what}; another generation has already opened, so it is not run");
+            false
         } else {
             eprintln!("note: {what}; running it");
             true

@@ -68,6 +68,15 @@ pub enum KdfError {
 }
 
 impl KdfParams {
+    /// Whether running these costs no more memory, and no more memory × passes, than the
+    /// default (FORMAT.md §4): a cost a reader spends without asking (§7.2 rule 7).
+    pub fn within_default(&self) -> bool {
+        let d = Self::default();
+        self.memory_kib <= d.memory_kib
+            && u64::from(self.memory_kib) * u64::from(self.iterations)
+                <= u64::from(d.memory_kib) * u64::from(d.iterations)
+    }
+
     /// Refuses parameters outside the floor and the caps.
     ///
     /// # Errors

@@ -58,6 +58,27 @@ pub enum Rejection {
     /// An honest copy from before `expand` added sheets: its commitments are a prefix.
     #[error("its vault text is from before sheets were added ({count} sheets, now {now})")]
     Superseded { count: u8, now: u8 },
+    /// Enough shares check against another copy of the same generation: two sets of sheets
+    /// claim this generation, so one of them was forged (or a sheet was copied from another
+    /// ceremony). Not called "altered": this sheet may be the honest one.
+    #[error(
+        "it belongs to another set of generation {generation} sheets whose vault text differs from the one that opened: one of the two sets was forged; keep the sheets your custodians were given"
+    )]
+    OtherSet { generation: u32 },
+    /// Another generation that opened too; the one shown is the newest unless asked otherwise.
+    #[error(
+        "generation {generation} opened too, from these sheets; generation {shown} is shown (--generation {generation} shows the other)"
+    )]
+    AlsoOpened { generation: u32, shown: u32 },
+    /// Left untried because another generation was asked for (`--generation`).
+    #[error("this sheet is generation {generation}; generation {chosen} was asked for")]
+    NotChosen { generation: u32, chosen: u32 },
+    /// Left untried: another copy had opened, and this one asks for an Argon2id cost above the
+    /// default that was not approved.
+    #[error(
+        "it claims generation {generation} and asks for a passphrase stretching above the default that was not run (another copy had opened); it is not authenticated"
+    )]
+    CostNotSpent { generation: u32 },
 }
 
 /// A share that was not used, and why.
@@ -120,8 +141,25 @@ pub enum RecoverError {
         "the vault copy's passphrase stretching was not run (its cost was declined); no other copy opened"
     )]
     CostDeclined,
-    #[error(transparent)]
+    /// The copy authenticated (its sheets are genuine), but its contents do not parse: a newer
+    /// breakglass made them. Older generations are never shown in its place (§7.2).
+    #[error(
+        "the vault opened, but this breakglass cannot read what it holds ({0}): it was made by a newer breakglass; upgrade to read it"
+    )]
     Contents(#[from] ContentsError),
+    /// One generation was asked for and no copy of it has enough shares that check.
+    #[error(
+        "generation {wanted} cannot be opened from these sheets: no copy of it has enough shares (generations that can: {})",
+        join_numbers(available)
+    )]
+    GenerationNotGiven { wanted: u32, available: Vec<u32> },
+}
+
+fn join_numbers(n: &[u32]) -> String {
+    if n.is_empty() {
+        return "none".into();
+    }
+    n.iter().map(u32::to_string).collect::<Vec<_>>().join(", ")
 }
 
 fn describe_groups(g: &[(String, Vec<String>)]) -> String {
@@ -139,6 +177,8 @@ pub struct ShareSet {
     /// Distinct vault copies in trial order; the first `viable` have at least k checked shares.
     copies: Vec<Candidate>,
     viable: usize,
+    /// Only this generation is tried (`--generation`); `None`: the newest that opens is used.
+    wanted: Option<u32>,
 }
 
 /// `MixedVaults` when the inputs carry more than one vault id, for callers that accept one
@@ -217,13 +257,14 @@ pub fn match_shares(
             needed: best.vault.header.threshold,
             count: best.vault.header.share_count(),
             given: best.usable.len(),
-            rejected: left_out(&shares, &copies, 0, false),
+            rejected: left_out(&shares, &copies, 0, &Trial::default()),
         });
     }
     Ok(ShareSet {
         shares,
         copies,
         viable,
+        wanted: None,
     })
 }
 
@@ -281,25 +322,58 @@ impl Candidate {
         self.usable.len() >= usize::from(self.vault.header.threshold)
     }
 
-    /// Trial order (FORMAT.md §7): most checked shares, most carriers, cheapest KDF, first given.
+    /// Trial order (FORMAT.md §7.2 rule 4): cheapest KDF first, then most checked shares, most
+    /// carriers, first given. The cost leads because the counts are unauthenticated: a forged
+    /// copy can list the honest commitments plus its own and carry an extra forged share, but
+    /// it cannot make itself cheaper than an honest copy without being tried (and failing)
+    /// first at that lower cost.
     fn order(
         &self,
     ) -> (
-        std::cmp::Reverse<usize>,
-        std::cmp::Reverse<usize>,
         u64,
+        std::cmp::Reverse<usize>,
+        std::cmp::Reverse<usize>,
         usize,
     ) {
         (
+            kdf_cost(&self.vault.header),
             std::cmp::Reverse(self.usable.len()),
             std::cmp::Reverse(self.sources.len()),
-            kdf_cost(&self.vault.header),
             self.position,
         )
     }
 
+    /// An honest copy issued before `expand` added sheets to `newer`: same vault and
+    /// generation, and its commitments are a strict prefix of the newer copy's.
+    fn is_before_expand_of(&self, newer: &VaultHeader) -> bool {
+        let o = &self.vault.header;
+        o.vault_id == newer.vault_id
+            && o.generation == newer.generation
+            && o.commitments.len() < newer.commitments.len()
+            && newer.commitments.starts_with(&o.commitments)
+    }
+
     fn id(&self) -> VaultId {
         self.vault.header.vault_id
+    }
+
+    /// The k checking shares with the lowest indices: the ones combined.
+    fn used(&self) -> &[Sourced<Share>] {
+        &self.usable[..usize::from(self.vault.header.threshold)]
+    }
+
+    /// Whether this copy is a second set of sheets of `chosen`'s vault and generation: enough
+    /// shares check against it that do not check against `chosen`. A damaged or forged copy
+    /// that lists the same commitments (plus a forged one) is not; a complete forged set is.
+    fn is_other_set_than(&self, chosen: &Candidate) -> bool {
+        self.id() == chosen.id()
+            && self.generation() == chosen.generation()
+            && self
+                .usable_at
+                .iter()
+                .filter(|at| !chosen.usable_at.contains(at))
+                .count()
+                >= usize::from(self.vault.header.threshold)
     }
 
     fn generation(&self) -> u32 {
@@ -314,28 +388,51 @@ fn kdf_cost(header: &VaultHeader) -> u64 {
     })
 }
 
+/// What the trial found, for naming the inputs not used (FORMAT.md §7.2 rule 8).
+#[derive(Default)]
+struct Trial {
+    /// Whether the chosen copy authenticated (only then does it retire others).
+    opened: bool,
+    /// Other generations of the chosen vault that opened too.
+    also: Vec<u32>,
+    /// Candidates left untried after another opened, their cost not approved.
+    declined: Vec<usize>,
+    /// The one generation asked for.
+    wanted: Option<u32>,
+}
+
 /// Names every input not used with `copies[chosen]`, in input order: shares first, then vault
-/// copies. `opened` says whether that copy authenticated (only then does it retire others).
+/// copies.
 fn left_out(
     shares: &[Sourced<Share>],
     copies: &[Candidate],
     chosen: usize,
-    opened: bool,
+    trial: &Trial,
 ) -> Vec<Rejected> {
     let c = &copies[chosen];
     let h = &c.vault.header;
-    let why = |id: &VaultId, generation: u32| -> Option<Rejection> {
+    // Why an input of another vault or generation was not used; `None` for this generation.
+    let why = |id: &VaultId, generation: u32, declined: bool| -> Option<Rejection> {
         if *id != h.vault_id {
             Some(Rejection::OtherVault {
                 vault: id.to_string(),
             })
         } else if generation == h.generation {
             None
-        } else if !opened {
+        } else if !trial.opened {
             Some(Rejection::OtherGeneration {
                 generation,
                 copy: h.generation,
             })
+        } else if let Some(chosen) = trial.wanted {
+            Some(Rejection::NotChosen { generation, chosen })
+        } else if trial.also.contains(&generation) {
+            Some(Rejection::AlsoOpened {
+                generation,
+                shown: h.generation,
+            })
+        } else if declined {
+            Some(Rejection::CostNotSpent { generation })
         } else if generation < h.generation {
             Some(Rejection::Retired {
                 generation,
@@ -348,6 +445,16 @@ fn left_out(
             })
         }
     };
+    // Copies of this generation that enough shares check against without the ones used here.
+    let other_sets: Vec<&Candidate> = copies
+        .iter()
+        .enumerate()
+        .filter(|(i, o)| *i != chosen && o.is_other_set_than(c))
+        .map(|(_, o)| o)
+        .collect();
+    let declined = |at: &dyn Fn(&Candidate) -> bool| {
+        trial.declined.iter().any(|&i| at(&copies[i]))
+    };
     let mut out = Vec::new();
     for (at, s) in shares.iter().enumerate() {
         if c.usable_at.contains(&at) {
@@ -357,29 +464,41 @@ fn left_out(
             out.push(d.clone());
             continue;
         }
-        let reason = why(&s.item.vault_id, s.item.generation).unwrap_or(Rejection::Altered {
-            index: s.item.index(),
+        let was_declined = declined(&|o| o.usable_at.contains(&at));
+        let reason = why(&s.item.vault_id, s.item.generation, was_declined).unwrap_or_else(|| {
+            if other_sets.iter().any(|o| o.usable_at.contains(&at)) {
+                Rejection::OtherSet {
+                    generation: h.generation,
+                }
+            } else {
+                Rejection::Altered {
+                    index: s.item.index(),
+                }
+            }
         });
         out.push(Rejected {
             source: s.source.clone(),
             reason,
         });
     }
-    for (_, other) in copies.iter().enumerate().filter(|(i, _)| *i != chosen) {
+    for (i, other) in copies.iter().enumerate().filter(|(i, _)| *i != chosen) {
         let o = &other.vault.header;
-        let reason = why(&o.vault_id, o.generation).unwrap_or_else(|| {
-            if o.commitments.len() < h.commitments.len()
-                && h.commitments.starts_with(&o.commitments)
-                && opened
-            {
-                Rejection::Superseded {
-                    count: o.share_count(),
-                    now: h.share_count(),
+        let reason = why(&o.vault_id, o.generation, trial.declined.contains(&i)).unwrap_or_else(
+            || {
+                if trial.opened && other.is_before_expand_of(h) {
+                    Rejection::Superseded {
+                        count: o.share_count(),
+                        now: h.share_count(),
+                    }
+                } else if other_sets.iter().any(|s| std::ptr::eq(*s, other)) {
+                    Rejection::OtherSet {
+                        generation: h.generation,
+                    }
+                } else {
+                    Rejection::VaultDiffers
                 }
-            } else {
-                Rejection::VaultDiffers
-            }
-        });
+            },
+        );
         for source in &other.sources {
             out.push(Rejected {
                 source: source.clone(),
@@ -401,8 +520,22 @@ pub struct Recovered {
     pub indices: Vec<u8>,
     /// Every input that was distrusted or not used, and why.
     pub rejected: Vec<Rejected>,
+    /// Other generations of this vault that opened too (authenticated) from the inputs given,
+    /// oldest first. Not empty after a rekey whose old sheets were given too, or when a
+    /// complete set was forged at another generation: the caller must say so.
+    pub also_opened: Vec<Opening>,
     secret: VaultSecret,
     points: Vec<SharePoint>,
+}
+
+/// Another generation that opened.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Opening {
+    pub generation: u32,
+    /// Unix seconds, from its (authenticated) header.
+    pub created: u64,
+    /// Sources of the shares that opened it, in index order.
+    pub used: Vec<String>,
 }
 
 impl Recovered {
@@ -425,11 +558,13 @@ pub trait Unlock {
     /// Whether a passphrase was given up front (a vault without one then refuses it).
     fn given(&self) -> bool;
     /// Whether to run Argon2id with `params` for the copy carried by `source`. Unauthenticated:
-    /// a forged copy may ask for the maximum cost.
-    fn approve(&mut self, source: &str, params: &KdfParams) -> bool;
+    /// a forged copy may ask for the maximum cost. `another_opened`: a copy of another
+    /// generation has already opened, so this one is tried only to report it.
+    fn approve(&mut self, source: &str, params: &KdfParams, another_opened: bool) -> bool;
 }
 
-/// A passphrase known in advance (or none); every cost within the format's caps is accepted.
+/// A passphrase known in advance (or none). Every cost within the format's caps is accepted
+/// until a copy opens; after that only costs up to the default.
 struct Given<'a>(Option<&'a Passphrase>);
 
 impl Unlock for Given<'_> {
@@ -439,9 +574,17 @@ impl Unlock for Given<'_> {
     fn given(&self) -> bool {
         self.0.is_some()
     }
-    fn approve(&mut self, _: &str, _: &KdfParams) -> bool {
-        true
+    fn approve(&mut self, _: &str, params: &KdfParams, another_opened: bool) -> bool {
+        !another_opened || params.within_default()
     }
+}
+
+/// A copy that authenticated: its contents (which a newer breakglass may have written in a
+/// form this one cannot read) and the secret that opened it.
+struct Opened {
+    at: usize,
+    contents: Result<VaultContents, ContentsError>,
+    secret: VaultSecret,
 }
 
 impl ShareSet {
@@ -450,16 +593,27 @@ impl ShareSet {
         &self.copies[0].vault.header
     }
 
+    /// Tries only copies of this generation (`--generation`): the others are named, not opened.
+    #[must_use]
+    pub fn only_generation(mut self, generation: u32) -> Self {
+        self.wanted = Some(generation);
+        self
+    }
+
+    /// The viable copies that will be tried, in trial order.
+    fn to_try(&self) -> impl Iterator<Item = usize> + '_ {
+        (0..self.viable).filter(|&i| self.wanted.is_none_or(|w| self.copies[i].generation() == w))
+    }
+
     /// Whether any copy that will be tried asks for a passphrase.
     pub fn needs_passphrase(&self) -> bool {
-        self.copies[..self.viable]
-            .iter()
-            .any(|c| c.vault.header.passphrase.is_some())
+        self.to_try()
+            .any(|i| self.copies[i].vault.header.passphrase.is_some())
     }
 
     /// Inputs not used with the first copy to be tried (before anything authenticated).
     pub fn rejected(&self) -> Vec<Rejected> {
-        left_out(&self.shares, &self.copies, 0, false)
+        left_out(&self.shares, &self.copies, 0, &Trial::default())
     }
 
     /// Sources of each distinct vault copy, when one vault id has more than one: the copies
@@ -483,25 +637,41 @@ impl ShareSet {
         self.open_asking(&mut Given(passphrase))
     }
 
-    /// Tries the copies in order (FORMAT.md §7 steps 5 to 7): the first that authenticates is
-    /// used, unless a later copy of the same vault with a higher generation also authenticates.
+    /// Tries the copies in order (FORMAT.md §7.2 rules 6 to 8). Once one authenticates (vault
+    /// id X), only copies of X of a generation not yet opened are still tried, each once; the
+    /// newest generation that opened is used (or the one asked for), and every other one that
+    /// opened is listed in [`Recovered::also_opened`].
     ///
     /// # Errors
-    /// `PassphraseNotUsed` when a passphrase was given and no copy asks for one; otherwise,
-    /// when no copy opens, the error of the first copy tried.
+    /// `PassphraseNotUsed` when a passphrase was given and no copy asks for one;
+    /// `GenerationNotGiven` when the generation asked for has no viable copy; `Contents` when
+    /// the generation used authenticates but its contents do not parse (never an older one in
+    /// its place); otherwise, when no copy opens, the error of the first copy tried.
     ///
     /// # Security
-    /// A copy's KDF cost is unauthenticated; `unlock.approve` is asked before spending it.
+    /// A copy's KDF cost is unauthenticated; `unlock.approve` is asked before spending it, and
+    /// the trial order spends the cheapest first.
     pub fn open_asking(self, unlock: &mut dyn Unlock) -> Result<Recovered, RecoverError> {
         if unlock.given() && !self.needs_passphrase() {
             return Err(RecoverError::PassphraseNotUsed);
         }
+        let order: Vec<usize> = self.to_try().collect();
+        if let (Some(wanted), true) = (self.wanted, order.is_empty()) {
+            let mut available: Vec<u32> = (0..self.viable)
+                .map(|i| self.copies[i].generation())
+                .collect();
+            available.sort_unstable();
+            available.dedup();
+            return Err(RecoverError::GenerationNotGiven { wanted, available });
+        }
         let mut first_err = None;
-        let mut best: Option<(usize, VaultContents, VaultSecret)> = None;
-        for (i, c) in self.copies[..self.viable].iter().enumerate() {
-            if let Some((b, ..)) = &best {
-                let b = &self.copies[*b];
-                if c.id() != b.id() || c.generation() <= b.generation() {
+        let mut opened: Vec<Opened> = Vec::new();
+        let mut declined = Vec::new();
+        for i in order {
+            let c = &self.copies[i];
+            if let Some(first) = opened.first() {
+                let same_generation = |o: &Opened| self.copies[o.at].generation() == c.generation();
+                if c.id() != self.copies[first.at].id() || opened.iter().any(same_generation) {
                     continue;
                 }
             }
@@ -509,24 +679,63 @@ impl ShareSet {
             let points: Vec<&SharePoint> = c.usable[..k].iter().map(|s| s.item.point()).collect();
             let secret = shamir::combine(&points, c.vault.header.threshold)
                 .expect("checked: k distinct non-zero shares");
-            match try_copy(c, &secret, unlock) {
-                Ok(contents) => best = Some((i, contents, secret)),
+            match try_copy(c, &secret, unlock, !opened.is_empty()) {
+                Ok(contents) => opened.push(Opened {
+                    at: i,
+                    contents,
+                    secret,
+                }),
+                Err(RecoverError::CostDeclined) if !opened.is_empty() => declined.push(i),
                 Err(e) => {
                     first_err.get_or_insert(e);
                 }
             }
         }
-        let Some((i, contents, secret)) = best else {
-            return Err(first_err.expect("at least one viable copy"));
+        let Some(best) = opened
+            .iter()
+            .map(|o| o.at)
+            .max_by_key(|&at| self.copies[at].generation())
+        else {
+            return Err(first_err.expect("at least one viable copy was tried"));
         };
-        let c = &self.copies[i];
-        let used = &c.usable[..usize::from(c.vault.header.threshold)];
+        let also_opened: Vec<Opening> = {
+            let mut v: Vec<Opening> = opened
+                .iter()
+                .filter(|o| o.at != best)
+                .map(|o| {
+                    let c = &self.copies[o.at];
+                    Opening {
+                        generation: c.generation(),
+                        created: c.vault.header.created,
+                        used: c.used().iter().map(|s| s.source.clone()).collect(),
+                    }
+                })
+                .collect();
+            v.sort_by_key(|o| o.generation);
+            v
+        };
+        let trial = Trial {
+            opened: true,
+            also: also_opened.iter().map(|o| o.generation).collect(),
+            declined,
+            wanted: self.wanted,
+        };
+        let rejected = left_out(&self.shares, &self.copies, best, &trial);
+        let Opened {
+            contents, secret, ..
+        } = opened
+            .into_iter()
+            .find(|o| o.at == best)
+            .expect("best is one of the opened");
+        let c = &self.copies[best];
+        let used = c.used();
         Ok(Recovered {
             header: c.vault.header.clone(),
-            contents,
+            contents: contents?,
             used: used.iter().map(|s| s.source.clone()).collect(),
             indices: used.iter().map(|s| s.item.index()).collect(),
-            rejected: left_out(&self.shares, &self.copies, i, true),
+            rejected,
+            also_opened,
             points: used.iter().map(|s| s.item.point().clone()).collect(),
             secret,
         })
@@ -534,32 +743,36 @@ impl ShareSet {
 }
 
 /// Opens one copy, asking for the passphrase and the KDF cost only if this copy needs them.
+/// `Ok` means it authenticated; the inner result is whether its contents parse.
 fn try_copy(
     c: &Candidate,
     secret: &VaultSecret,
     unlock: &mut dyn Unlock,
-) -> Result<VaultContents, RecoverError> {
+    another_opened: bool,
+) -> Result<Result<VaultContents, ContentsError>, RecoverError> {
     let source = &c.sources[0];
     match &c.vault.header.passphrase {
         None => open_with(&c.vault, secret, None),
         Some(kdf) => {
             kdf.params.check()?;
+            if !unlock.approve(source, &kdf.params, another_opened) {
+                return Err(RecoverError::CostDeclined);
+            }
             if unlock.passphrase(source).is_none() {
                 return Err(RecoverError::PassphraseRequired);
-            }
-            if !unlock.approve(source, &kdf.params) {
-                return Err(RecoverError::CostDeclined);
             }
             open_with(&c.vault, secret, unlock.passphrase(source))
         }
     }
 }
 
+/// Derives the key and checks the tag; `Ok` once the copy authenticated, with its contents
+/// parsed (or why they do not parse).
 fn open_with(
     vault: &Vault,
     secret: &VaultSecret,
     passphrase: Option<&Passphrase>,
-) -> Result<VaultContents, RecoverError> {
+) -> Result<Result<VaultContents, ContentsError>, RecoverError> {
     let header = &vault.header;
     let stretched = match (&header.passphrase, passphrase) {
         (None, Some(_)) => return Err(RecoverError::PassphraseNotUsed),
@@ -576,7 +789,7 @@ fn open_with(
                 RecoverError::Altered
             }
         })?;
-    Ok(VaultContents::from_bytes(&plaintext)?)
+    Ok(VaultContents::from_bytes(&plaintext))
 }
 
 impl RecoverError {
@@ -595,6 +808,7 @@ impl RecoverError {
             Self::WrongPassphraseOrAltered { .. } => "WrongPassphraseOrAltered".into(),
             Self::Altered { .. } => "Altered".into(),
             Self::Contents(e) => format!("Contents/{}", e.kind()),
+            Self::GenerationNotGiven { .. } => "GenerationNotGiven".into(),
         }
     }
 }
@@ -987,12 +1201,22 @@ mod tests {
         .unwrap();
         assert_eq!(r.header.generation, 2);
         assert_eq!(r.used, vec!["n1".to_string(), "n2".to_string()]);
-        assert_eq!(r.rejected.len(), 5);
-        assert!(
-            r.rejected
-                .iter()
-                .all(|x| matches!(x.reason, Rejection::Retired { .. }))
+        // Both opened: that is said, never left to "retired" (a complete set forged at another
+        // generation opens too, and only the people can tell which one they made).
+        assert_eq!(
+            r.also_opened,
+            vec![Opening {
+                generation: 1,
+                created: g1.vault.header.created,
+                used: vec!["o1".into(), "o2".into()],
+            }]
         );
+        assert_eq!(r.rejected.len(), 5);
+        assert!(r.rejected.iter().all(|x| x.reason
+            == Rejection::AlsoOpened {
+                generation: 1,
+                shown: 2
+            }));
     }
 
     #[test]
@@ -1169,9 +1393,9 @@ mod tests {
         fn given(&self) -> bool {
             self.pass.is_some()
         }
-        fn approve(&mut self, _: &str, params: &KdfParams) -> bool {
+        fn approve(&mut self, _: &str, params: &KdfParams, another_opened: bool) -> bool {
             self.approved.push(*params);
-            true
+            !another_opened || params.within_default()
         }
     }
 
@@ -1256,15 +1480,16 @@ mod tests {
         assert!(u.asked.is_empty(), "asked for {:?}", u.asked);
         assert_eq!(r.contents, contents());
         assert_eq!(r.rejected[0].reason, Rejection::VaultDiffers);
-        // Carried more often, the forged copy is tried first; without a passphrase it is
-        // skipped and the honest copy still opens.
+        // Carried more often, the forged copy still comes after the copy with no KDF.
         let set = match_shares(
             two(),
             vsrc(&[("f1", &forged), ("f2", &forged), ("a", &s.vault)]),
         )
         .unwrap();
-        assert_eq!(set.header(), &forged.header);
-        let r = set.open(None).unwrap();
+        assert_eq!(set.header(), &s.vault.header);
+        let mut u = Recording::new(None);
+        let r = set.open_asking(&mut u).unwrap();
+        assert!(u.asked.is_empty(), "asked for {:?}", u.asked);
         assert_eq!(r.header, s.vault.header);
         assert_eq!(r.rejected.len(), 2);
     }
@@ -1306,7 +1531,7 @@ mod tests {
             fn given(&self) -> bool {
                 true
             }
-            fn approve(&mut self, _: &str, _: &KdfParams) -> bool {
+            fn approve(&mut self, _: &str, _: &KdfParams, _: bool) -> bool {
                 false
             }
         }
@@ -1424,6 +1649,12 @@ mod tests {
             Vault(u8, u32),
             Share(u8, u32),
             Foreign,
+            /// A share x = n + 1 and a copy listing the honest commitments plus its own, with
+            /// no KDF (0), the smallest (1) or the costliest the format allows (2).
+            ExtraShare(u8),
+            /// A complete ceremony under the honest vault id, at the same generation or one
+            /// above: indistinguishable by format from the honest set or a rekey.
+            CompleteSet(bool),
         }
 
         fn forgery() -> impl Strategy<Value = Forgery> {
@@ -1431,6 +1662,8 @@ mod tests {
                 (0u8..15, any::<u32>()).prop_map(|(f, v)| Forgery::Vault(f, v)),
                 (0u8..6, any::<u32>()).prop_map(|(f, v)| Forgery::Share(f, v)),
                 Just(Forgery::Foreign),
+                (0u8..3).prop_map(Forgery::ExtraShare),
+                any::<bool>().prop_map(Forgery::CompleteSet),
             ]
         }
 
@@ -1546,10 +1779,12 @@ mod tests {
                 let mut shares = Vec::new();
                 let mut vaults = Vec::new();
                 let mut forged_names = std::collections::BTreeSet::new();
+                let mut complete_sets = 0;
                 // Forged inputs are interleaved before and after the honest sheets.
                 for (j, (f, at, pos)) in forgeries.iter().take(n_forged).enumerate() {
                     let name = format!("forged {j}");
                     let honest_share = &s.shares[at % n];
+                    let front = pos % 2 == 0;
                     let item = match *f {
                         Forgery::Vault(field, x) => forge_vault(&s.vault, field, x).map(|v| (None, Some(v))),
                         Forgery::Share(field, x) => forge_share(honest_share, field, x).map(|sh| (Some(sh), None)),
@@ -1557,10 +1792,41 @@ mod tests {
                             let o = make(seed.wrapping_add(1 + j as u64), k, n, false);
                             Some((Some(o.shares[at % n].clone()), Some(o.vault.clone())))
                         }
+                        Forgery::ExtraShare(cost) => {
+                            let kdf = [None, Some(SMALL), Some(KdfParams {
+                                memory_kib: crate::kdf::MAX_MEMORY_KIB,
+                                iterations: crate::kdf::MAX_ITERATIONS,
+                                parallelism: 1,
+                            })][usize::from(cost)];
+                            let (sh, v) = forged_extra_share(&s, kdf);
+                            Some((Some(sh), Some(v)))
+                        }
+                        Forgery::CompleteSet(newer) => {
+                            // k sheets, each its own input, named "forged set …".
+                            let mut p = plan(k, n, false);
+                            p.vault_id = Some(s.vault.header.vault_id);
+                            p.generation = s.vault.header.generation + u32::from(newer);
+                            let mut rng = ChaCha20Rng::seed_from_u64(seed ^ 0xF0 ^ j as u64);
+                            let o = seal(&p, &contents(), &mut rng).unwrap();
+                            complete_sets += 1;
+                            for i in 0..usize::from(k) {
+                                let name = format!("forged set {j}.{i}");
+                                forged_names.insert(name.clone());
+                                let x = Sourced::new(name.clone(), o.shares[i].clone());
+                                let v = Sourced::new(name, o.vault.clone());
+                                if front {
+                                    shares.insert(0, x);
+                                    vaults.insert(0, v);
+                                } else {
+                                    shares.push(x);
+                                    vaults.push(v);
+                                }
+                            }
+                            None
+                        }
                     };
                     let Some((sh, v)) = item else { continue };
                     forged_names.insert(name.clone());
-                    let front = pos % 2 == 0;
                     if let Some(sh) = sh {
                         let x = Sourced::new(name.clone(), sh);
                         if front { shares.insert(0, x) } else { shares.push(x) }
@@ -1582,16 +1848,295 @@ mod tests {
                     Err(e) => return Err(TestCaseError::fail(format!("did not open: {e}"))),
                 };
                 prop_assert_eq!(&r.contents, &contents());
-                prop_assert_eq!(&r.header, &s.vault.header);
-                prop_assert!(r.used.iter().all(|u| u.starts_with("honest")));
+                let honest_names: std::collections::BTreeSet<String> =
+                    kept.iter().map(|i| format!("honest {}", i + 1)).collect();
                 let named: std::collections::BTreeSet<String> =
                     r.rejected.iter().map(|x| x.source.clone()).collect();
-                prop_assert_eq!(named, forged_names);
+                if r.header == s.vault.header {
+                    prop_assert!(r.used.iter().all(|u| u.starts_with("honest")));
+                    prop_assert!(named.is_subset(&forged_names));
+                    // Every forgery is named, except a complete set of an older generation
+                    // than the honest one (none is made) or sheets of an opened set.
+                    let unnamed: Vec<&String> = forged_names.difference(&named).collect();
+                    prop_assert!(unnamed.is_empty(), "not named: {:?}", unnamed);
+                } else {
+                    // Only a complete forged set can open in the honest one's place; then the
+                    // honest sheets are reported as such, never as altered.
+                    prop_assert!(complete_sets > 0, "opened {:?}", r.header);
+                    prop_assert!(r.used.iter().all(|u| u.starts_with("forged set")));
+                    let h = s.vault.header.generation;
+                    if r.header.generation == h {
+                        for x in r.rejected.iter().filter(|x| honest_names.contains(&x.source)) {
+                            prop_assert_eq!(&x.reason, &Rejection::OtherSet { generation: h });
+                        }
+                        prop_assert!(honest_names.is_subset(&named));
+                    } else {
+                        prop_assert!(r.also_opened.iter().any(|o| o.generation == h));
+                    }
+                }
                 // Only the honest copy's KDF was ever run.
                 let honest_kdf = s.vault.header.passphrase.as_ref().map(|p| p.params);
                 prop_assert!(u.approved.iter().all(|p| Some(*p) == honest_kdf), "{:?}", u.approved);
                 prop_assert!(u.approved.len() <= 1 + n_forged);
             }
         }
+    }
+
+    /// A forger's sheet (FORMAT.md §7.2 rule 4): an extra share x = n + 1 and a copy that lists
+    /// the honest commitments plus its own, so k + 1 shares check against it, with `kdf`.
+    fn forged_extra_share(s: &Sealed, kdf: Option<KdfParams>) -> (Share, Vault) {
+        let h = &s.vault.header;
+        let extra = Share::new(
+            h.vault_id,
+            h.generation,
+            h.threshold,
+            h.share_count() + 1,
+            SharePoint::new(h.share_count() + 1, [0x5a; 32]),
+        );
+        let mut v = s.vault.clone();
+        v.header.commitments.push(extra.commitment());
+        v.header.labels.push(v.header.labels[0].clone());
+        v.header.passphrase = kdf.map(|params| crate::vault::PassphraseKdf {
+            params,
+            salt: [9; 16],
+        });
+        (extra, reparsed(&v))
+    }
+
+    #[test]
+    fn counts_a_forger_can_inflate_never_buy_the_first_trial() {
+        let huge = KdfParams {
+            memory_kib: crate::kdf::MAX_MEMORY_KIB,
+            iterations: crate::kdf::MAX_ITERATIONS,
+            parallelism: 1,
+        };
+        // No passphrase on the honest vault: the forged copy checks k + 1 shares to the honest
+        // copy's k and asks for a passphrase, yet none is asked for and nothing is stretched.
+        let s = make(40, 2, 3, false);
+        let (extra, forged) = forged_extra_share(&s, Some(huge));
+        let set = match_shares(
+            src(&[
+                ("a", &s.shares[0]),
+                ("b", &s.shares[1]),
+                ("forged", &extra),
+            ]),
+            vsrc(&[("forged", &forged), ("a", &s.vault)]),
+        )
+        .unwrap();
+        assert_eq!(set.header(), &s.vault.header);
+        let mut u = Recording::new(None);
+        let r = set.open_asking(&mut u).unwrap();
+        assert!(u.asked.is_empty() && u.approved.is_empty());
+        assert_eq!(r.contents, contents());
+        assert_eq!(
+            r.rejected,
+            vec![
+                Rejected {
+                    source: "forged".into(),
+                    reason: Rejection::Altered { index: 4 },
+                },
+                Rejected {
+                    source: "forged".into(),
+                    reason: Rejection::VaultDiffers,
+                },
+            ]
+        );
+        // A passphrase vault: only the honest (default or cheaper) cost is ever approved.
+        let s = make(41, 2, 3, true);
+        let (extra, forged) = forged_extra_share(&s, Some(huge));
+        let mut u = Recording::new(Some(testkit::PASSPHRASE));
+        let r = match_shares(
+            src(&[
+                ("forged", &extra),
+                ("a", &s.shares[0]),
+                ("b", &s.shares[1]),
+            ]),
+            vsrc(&[("forged", &forged), ("f2", &forged), ("a", &s.vault)]),
+        )
+        .unwrap()
+        .open_asking(&mut u)
+        .unwrap();
+        assert_eq!(r.contents, contents());
+        assert_eq!(u.approved, vec![SMALL]);
+        // A forged copy cheaper than the honest one is tried first, fails, and costs only
+        // what it asked for.
+        let (extra, cheap) = forged_extra_share(&s, None);
+        let mut u = Recording::new(Some(testkit::PASSPHRASE));
+        let r = match_shares(
+            src(&[
+                ("a", &s.shares[0]),
+                ("b", &s.shares[1]),
+                ("forged", &extra),
+            ]),
+            vsrc(&[("forged", &cheap), ("a", &s.vault)]),
+        )
+        .unwrap()
+        .open_asking(&mut u)
+        .unwrap();
+        assert_eq!(r.header, s.vault.header);
+        assert_eq!(u.approved, vec![SMALL]);
+    }
+
+    #[test]
+    fn a_forged_set_at_the_same_generation_makes_the_honest_one_another_set() {
+        let honest = make(42, 2, 3, false);
+        // The forger knows the vault id (it is printed on every sheet) and seals a new secret.
+        let mut p = plan(2, 3, false);
+        p.vault_id = Some(honest.vault.header.vault_id);
+        let forged = seal(&p, &contents(), &mut ChaCha20Rng::seed_from_u64(43)).unwrap();
+        let r = match_shares(
+            src(&[
+                ("f1", &forged.shares[0]),
+                ("f2", &forged.shares[1]),
+                ("h1", &honest.shares[0]),
+                ("h2", &honest.shares[1]),
+            ]),
+            vsrc(&[("fv", &forged.vault), ("hv", &honest.vault)]),
+        )
+        .unwrap()
+        .open(None)
+        .unwrap();
+        // Either may open (nothing tells them apart); the other is never called altered.
+        assert_eq!(r.used, vec!["f1".to_string(), "f2".into()]);
+        let other = Rejection::OtherSet { generation: 1 };
+        assert_eq!(
+            r.rejected.iter().map(|x| (x.source.as_str(), x.reason.clone())).collect::<Vec<_>>(),
+            vec![("h1", other.clone()), ("h2", other.clone()), ("hv", other)]
+        );
+        assert!(r.rejected[0].to_string().contains("one of the two sets was forged"));
+    }
+
+    #[test]
+    fn two_generations_that_open_are_both_reported_and_either_can_be_chosen() {
+        let g1 = make(44, 2, 3, false);
+        let g2 = rekeyed(&g1, 45);
+        let inputs = || {
+            (
+                src(&[
+                    ("o1", &g1.shares[0]),
+                    ("o2", &g1.shares[1]),
+                    ("n1", &g2.shares[0]),
+                    ("n2", &g2.shares[1]),
+                ]),
+                vsrc(&[("ov", &g1.vault), ("nv", &g2.vault)]),
+            )
+        };
+        let (s, v) = inputs();
+        let r = match_shares(s, v).unwrap().open(None).unwrap();
+        assert_eq!(r.header.generation, 2);
+        assert_eq!(r.also_opened.len(), 1);
+        assert_eq!(r.also_opened[0].generation, 1);
+        let (s, v) = inputs();
+        let r = match_shares(s, v).unwrap().only_generation(1).open(None).unwrap();
+        assert_eq!(r.header.generation, 1);
+        assert!(r.also_opened.is_empty());
+        assert_eq!(
+            r.rejected[0].reason,
+            Rejection::NotChosen {
+                generation: 2,
+                chosen: 1
+            }
+        );
+        let (s, v) = inputs();
+        assert_eq!(
+            match_shares(s, v).unwrap().only_generation(3).open(None).unwrap_err(),
+            RecoverError::GenerationNotGiven {
+                wanted: 3,
+                available: vec![1, 2]
+            }
+        );
+    }
+
+    /// A copy of `s`'s vault at `generation`, sealed over `plaintext` with `s`'s secret.
+    fn resealed(s: &Sealed, plaintext: Vec<u8>) -> Vault {
+        let secret = shamir::combine(&[s.shares[0].point(), s.shares[1].point()], 2).unwrap();
+        let key = aead::derive_key(&secret, s.vault.header.vault_id.as_bytes(), None);
+        let mut v = s.vault.clone();
+        v.ciphertext = aead::encrypt(
+            &key,
+            &v.nonce,
+            &v.header.to_bytes(),
+            &crate::secret::SecretBytes::new(plaintext),
+        );
+        v
+    }
+
+    #[test]
+    fn a_newer_generation_that_authenticates_is_never_replaced_by_an_older_one() {
+        let g1 = make(46, 2, 3, false);
+        let g2 = rekeyed(&g1, 47);
+        // Generation 2's contents are from a newer breakglass: version 2 of §5.
+        let newer = resealed(&g2, vec![2, 0, 1, 9]);
+        let e = match_shares(
+            src(&[
+                ("o1", &g1.shares[0]),
+                ("o2", &g1.shares[1]),
+                ("n1", &g2.shares[0]),
+                ("n2", &g2.shares[1]),
+            ]),
+            vsrc(&[("ov", &g1.vault), ("nv", &newer)]),
+        )
+        .unwrap()
+        .open(None)
+        .unwrap_err();
+        assert_eq!(e, RecoverError::Contents(ContentsError::NewerVersion { found: 2 }));
+        assert!(e.to_string().contains("made by a newer breakglass; upgrade to read it"));
+        // An unknown entry kind and a trailing byte say the same.
+        for plaintext in [vec![1, 0, 1, 200], {
+            let mut b = contents().to_bytes().unwrap().expose_secret().to_vec();
+            b.push(0);
+            b
+        }] {
+            let v = resealed(&g2, plaintext);
+            let e = match_shares(
+                src(&[
+                    ("o1", &g1.shares[0]),
+                    ("o2", &g1.shares[1]),
+                    ("n1", &g2.shares[0]),
+                    ("n2", &g2.shares[1]),
+                ]),
+                vsrc(&[("ov", &g1.vault), ("nv", &v)]),
+            )
+            .unwrap()
+            .open(None)
+            .unwrap_err();
+            assert!(matches!(e, RecoverError::Contents(_)), "{e:?}");
+        }
+    }
+
+    #[test]
+    fn after_one_opens_a_costly_other_generation_is_not_spent_without_consent() {
+        let g1 = make(48, 2, 3, false);
+        let costly = KdfParams {
+            memory_kib: crate::kdf::DEFAULT_MEMORY_KIB * 2,
+            iterations: 1,
+            parallelism: 1,
+        };
+        let mut p = plan(2, 3, false);
+        p.vault_id = Some(g1.vault.header.vault_id);
+        p.generation = 2;
+        p.passphrase = Some((testkit::passphrase(), costly));
+        let g2 = seal(&p, &contents(), &mut ChaCha20Rng::seed_from_u64(49)).unwrap();
+        let mut u = Recording::new(Some(testkit::PASSPHRASE));
+        let r = match_shares(
+            src(&[
+                ("o1", &g1.shares[0]),
+                ("o2", &g1.shares[1]),
+                ("n1", &g2.shares[0]),
+                ("n2", &g2.shares[1]),
+            ]),
+            vsrc(&[("ov", &g1.vault), ("nv", &g2.vault)]),
+        )
+        .unwrap()
+        .open_asking(&mut u)
+        .unwrap();
+        assert_eq!(r.header.generation, 1);
+        assert_eq!(u.approved, vec![costly]);
+        assert!(u.asked.is_empty());
+        assert!(r
+            .rejected
+            .iter()
+            .filter(|x| x.source.starts_with('n'))
+            .all(|x| x.reason == Rejection::CostNotSpent { generation: 2 }));
     }
 }
