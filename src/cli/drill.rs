@@ -17,6 +17,10 @@ pub struct DrillArgs {
     /// Read the vault passphrase from this file (`-` for standard input) instead of asking.
     #[arg(long, value_name = "FILE")]
     passphrase_file: Option<PathBuf>,
+    /// Open this generation when the sheets given open more than one (after a rekey, or when
+    /// a set was forged); by default the newest that opens.
+    #[arg(long, value_name = "N")]
+    generation: Option<u32>,
     /// Append the drill record to this JSON-lines log (created 0600).
     #[arg(long, value_name = "FILE")]
     log: Option<PathBuf>,
@@ -140,7 +144,11 @@ fn drill_json(rec: &Record, passed: bool, log: Option<&Path>) -> CliResult {
 
 pub fn run_drill(args: DrillArgs, hardening: &Hardening) -> CliResult {
     super::warn_unlocked(hardening);
-    match opening::open_sheets(&args.files, args.passphrase_file.as_deref()) {
+    match opening::open_sheets(
+        &args.files,
+        args.passphrase_file.as_deref(),
+        args.generation,
+    ) {
         Ok((r, _)) => {
             let mut rec = drill_log::record(
                 &r,

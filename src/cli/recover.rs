@@ -26,6 +26,10 @@ pub struct Args {
     /// Read the vault passphrase from this file (`-` for standard input) instead of asking.
     #[arg(long, value_name = "FILE")]
     passphrase_file: Option<PathBuf>,
+    /// Open this generation when the sheets given open more than one (after a rekey, or when
+    /// a set was forged); by default the newest that opens.
+    #[arg(long, value_name = "N")]
+    generation: Option<u32>,
     /// Print the result as JSON (for scripts). It contains the secrets.
     #[arg(long)]
     json: bool,
@@ -46,7 +50,11 @@ pub fn run(args: Args, hardening: &Hardening) -> CliResult {
         None if super::interactive() => prompt::purpose()?,
         None => Purpose::Unstated,
     };
-    let r = match opening::open_sheets(&args.files, args.passphrase_file.as_deref()) {
+    let r = match opening::open_sheets(
+        &args.files,
+        args.passphrase_file.as_deref(),
+        args.generation,
+    ) {
         Ok((r, _)) => r,
         Err(f) => {
             if let Some(log) = &args.log {
@@ -68,7 +76,8 @@ pub fn run(args: Args, hardening: &Hardening) -> CliResult {
     };
     if let Some(mut tty) = paged {
         let credentials = Enrollment::recovered(&r.contents.entries, super::unix_now());
-        let frame = Frame::recovery(&vault_line(&r), &shares_line(&r));
+        let warning = opening::generations_notice(&r);
+        let frame = Frame::recovery(&vault_line(&r), &shares_line(&r), warning.as_deref());
         enroll::show_recovered(&mut tty, &credentials, &frame)?;
     } else {
         let mut out = std::io::stdout().lock();
@@ -175,6 +184,9 @@ fn print_text(out: &mut impl Write, r: &Recovered) -> std::io::Result<()> {
         h.share_count(),
         super::visible(&r.used.join(", "))
     )?;
+    if let Some(w) = opening::generations_notice(r) {
+        writeln!(out, "WARNING: {}", super::visible(&w))?;
+    }
     writeln!(out)?;
     for e in &r.contents.entries {
         match e {
@@ -234,7 +246,16 @@ struct JsonOut<'a> {
     generation: u32,
     shares_used: &'a [String],
     rejected: Vec<String>,
+    /// Other generations that opened too (FORMAT.md §12.8), oldest first.
+    also_opened: Vec<JsonOpening<'a>>,
     entries: Vec<JsonEntry<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonOpening<'a> {
+    generation: u32,
+    created: String,
+    shares_used: &'a [String],
 }
 
 #[derive(Serialize)]
@@ -306,6 +327,15 @@ fn print_json(out: &mut impl Write, r: &Recovered) -> std::io::Result<()> {
         generation: r.header.generation,
         shares_used: &r.used,
         rejected: r.rejected.iter().map(ToString::to_string).collect(),
+        also_opened: r
+            .also_opened
+            .iter()
+            .map(|o| JsonOpening {
+                generation: o.generation,
+                created: breakglass_core::document::iso_date(o.created),
+                shares_used: &o.used,
+            })
+            .collect(),
         entries,
     };
     super::json::to_writer_pretty(&mut *out, &j)?;

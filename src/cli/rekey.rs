@@ -22,6 +22,10 @@ pub struct OldSheets {
     /// Read the vault passphrase from this file (`-` for standard input); kept for the new vault.
     #[arg(long, value_name = "FILE")]
     passphrase_file: Option<PathBuf>,
+    /// Open this generation when the sheets given open more than one (after a rekey, or when
+    /// a set was forged); by default the newest that opens.
+    #[arg(long, value_name = "N")]
+    generation: Option<u32>,
     #[command(flatten)]
     sheets: sheets::SheetArgs,
 }
@@ -73,6 +77,7 @@ pub struct ExpandArgs {
 pub struct Job {
     files: Vec<PathBuf>,
     passphrase_file: Option<PathBuf>,
+    generation: Option<u32>,
     threshold: Option<u8>,
     shares: Vec<String>,
     password_length: usize,
@@ -86,6 +91,7 @@ impl Job {
         Job {
             files: old.files,
             passphrase_file: old.passphrase_file,
+            generation: old.generation,
             threshold,
             shares,
             password_length: password::DEFAULT_PASSWORD_LEN,
@@ -174,7 +180,11 @@ pub fn run(args: Job, mode: Mode, hardening: &Hardening) -> CliResult {
         _ => None,
     };
     preflight::before_secrets(hardening, args.sheets.allow_online)?;
-    let (r, passphrase) = opening::open_sheets(&args.files, args.passphrase_file.as_deref())?;
+    let (r, passphrase) = opening::open_sheets(
+        &args.files,
+        args.passphrase_file.as_deref(),
+        args.generation,
+    )?;
     let old = r.header.clone();
     let mut rng = super::rng::os_rng()?;
     let paper = sheets::paper(args.sheets.paper, None);

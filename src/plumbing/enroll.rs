@@ -426,16 +426,23 @@ impl Frame {
         }
     }
 
-    /// For `recover`: `what` names the vault, `how` the shares it was opened with (both pass
-    /// through the display filter here).
-    pub fn recovery(what: &str, how: &str) -> Frame {
+    /// For `recover`: `what` names the vault, `how` the shares it was opened with, `warning`
+    /// what must be read before the credentials (another generation opened too); all pass
+    /// through the display filter here.
+    pub fn recovery(what: &str, how: &str, warning: Option<&str>) -> Frame {
+        let mut notes: Vec<String> = warning
+            .map(|w| format!("WARNING: {}", shown(w)))
+            .into_iter()
+            .collect();
+        notes.push(format!(
+            "{} Shown once here and written to no file.",
+            shown(how)
+        ));
+        notes.push(READ_ALOUD.into());
         Frame {
             title: "RECOVERED",
             purpose: format!("{}.", shown(what)),
-            notes: vec![
-                format!("{} Shown once here and written to no file.", shown(how)),
-                READ_ALOUD.into(),
-            ],
+            notes,
             done: "Enter when you are done with them (clears the screen)",
         }
     }

@@ -125,7 +125,10 @@ fn by_type(e: &(dyn std::error::Error + 'static)) -> Option<Failure> {
             | RecoverError::NoVault
             | RecoverError::MixedVaults(_)
             | RecoverError::NotEnoughShares { .. } => Failure::Shares,
-            RecoverError::PassphraseNotUsed => Failure::Usage,
+            // `--generation N` names a generation no input carries.
+            RecoverError::PassphraseNotUsed | RecoverError::GenerationNotGiven { .. } => {
+                Failure::Usage
+            }
             // The copy's KDF parameters are refused: that copy is bad input.
             RecoverError::Kdf(_) => Failure::BadInput,
             _ => Failure::NotOpened,
@@ -268,6 +271,11 @@ mod tests {
                 .into(),
             SheetError::QrEmpty { field: "x".into() }.into(),
             RecoverError::PassphraseNotUsed.into(),
+            RecoverError::GenerationNotGiven {
+                wanted: 3,
+                available: vec![1],
+            }
+            .into(),
         ]);
         let bad_input = all(vec![
             ShareError::BadVersion.into(),

@@ -11,9 +11,12 @@ use std::path::PathBuf;
 
 /// Reads sheets (or typed blocks), checks them and opens the vault: the one path every
 /// command that needs the key takes. Prints warnings about skipped inputs and shares.
+/// With `generation`, only that generation's copies are tried (`--generation N`, to open the
+/// other one when two generations open).
 pub fn open_sheets(
     files: &[PathBuf],
     passphrase_file: Option<&std::path::Path>,
+    generation: Option<u32>,
 ) -> CliResult<(Recovered, Option<Passphrase>)> {
     let mut g = if files.is_empty() {
         inputs::typed()?
@@ -36,6 +39,10 @@ pub fn open_sheets(
         }
         _ => e.into(),
     })?;
+    let set = match generation {
+        Some(g) => set.only_generation(g),
+        None => set,
+    };
     if passphrase_file.is_some() && !set.needs_passphrase() {
         return Err(RecoverError::PassphraseNotUsed.into());
     }
@@ -69,7 +76,44 @@ pub fn open_sheets(
     for rej in &r.rejected {
         eprintln!("warning: {}", super::visible(&rej.to_string()));
     }
+    if let Some(n) = generations_notice(&r) {
+        eprintln!("warning: {}", super::visible(&n));
+    }
     Ok((r, unlock.passphrase))
+}
+
+/// When more than one generation opened from the inputs given (FORMAT.md §7.2 rule 7): which
+/// one is used, which others opened and from which sheets, and how to tell a rekey from a
+/// forgery. Nothing links generations, so this cannot be decided for the user; it must be said.
+/// Unfiltered: callers pass it through the display filter.
+pub fn generations_notice(r: &Recovered) -> Option<String> {
+    if r.also_opened.is_empty() {
+        return None;
+    }
+    let one = |generation: u32, created: u64, used: &[String]| {
+        format!(
+            "generation {generation} (made {}, opened by {})",
+            breakglass_core::document::iso_date(created),
+            used.join(", ")
+        )
+    };
+    let others: Vec<String> = r
+        .also_opened
+        .iter()
+        .map(|o| one(o.generation, o.created, &o.used))
+        .collect();
+    let example = r
+        .also_opened
+        .iter()
+        .map(|o| o.generation)
+        .max()
+        .unwrap_or(0);
+    Some(format!(
+        "{} generations of this vault opened: {} is the one used here; {} opened too. A rekey makes a newer generation from the older one's sheets: if nobody remembers the rekey that made the newer one, its sheets are forged and its credentials are not yours. To open another generation instead, add --generation N (for example --generation {example}).",
+        r.also_opened.len() + 1,
+        one(r.header.generation, r.header.created, &r.used),
+        others.join("; "),
+    ))
 }
 
 /// Asks for the passphrase only when a copy being tried needs one, and for consent before an

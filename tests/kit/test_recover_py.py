@@ -105,7 +105,8 @@ def entry_line(e):
 EXIT_OF_STAGE = {"Text": 3, "Share": 3, "Vault": 3}
 EXIT_OF_RECOVER = {"NoShares": 4, "NoVault": 4, "NotEnoughShares": 4, "MixedVaults": 4,
                    "Altered": 5, "WrongPassphraseOrAltered": 5, "PassphraseRequired": 2,
-                   "PassphraseNotUsed": 2, "CostDeclined": 5, "Contents": 5}
+                   "PassphraseNotUsed": 2, "CostDeclined": 5, "Contents": 5,
+                   "GenerationNotGiven": 2}
 
 
 def test_vectors(binary, d, tmp):
@@ -488,15 +489,29 @@ def test_forged(binary, tmp):
                            ([65536, 25, 1], True)]:
         err = io.StringIO()
         with contextlib.redirect_stderr(err):
-            ran = recover.Unlock(None).approve("forged.txt", params)
+            ran = recover.Unlock(None).approve("forged.txt", params, False)
         check(ran and ("note: the vault copy in forged.txt asks for Argon2id" in err.getvalue())
               == stated, "cost %r: %r" % (params, err.getvalue()))
+        # Once another generation has opened, a cost above the default is not run without
+        # a terminal to ask on (§7.2 rule 7).
+        with contextlib.redirect_stderr(io.StringIO()):
+            ran = recover.Unlock(None).approve("forged.txt", params, True)
+        check(ran != stated, "cost %r after another opened: run %r" % (params, ran))
     # A real rekey: the old sheet is retired only once generation 2 opens.
     new = ceremony_like(binary, ["rekey", "--out", os.path.join(d, "gen2")] + sheets[:2])
     compare_error(binary, [sheets[2], new[0]], "one old and one new sheet", 4)
     _, out, _ = compare(binary, [sheets[2], new[0], new[1]], "old sheet with two new ones",
                         None, 0)
     check("retired by generation 2" in out, "the old sheet is retired: " + out)
+    # Both generations complete: both open, the newer is used and the older reported
+    # (§7.2 rule 8); --generation 1 opens the older one.
+    _, out, err = compare(binary, sheets[:2] + new[:2], "two complete generations", None, 0)
+    check(json.loads(out)["also_opened"][0]["generation"] == 1, "generation 1 reported: " + out)
+    check("2 generations of this vault opened" in err, "both generations named: " + err)
+    _, out, _ = compare(binary, ["--generation", "1"] + sheets[:2] + new[:2],
+                        "the older generation asked for", None, 0)
+    check(json.loads(out)["generation"] == 1, "generation 1 opened: " + out)
+    compare_error(binary, ["--generation", "3"] + sheets[:2], "a generation not given", 2)
     compare(binary, [sheets[0], sheets[2]], "old sheets among themselves", None, 0)
     # An expanded set: the old copy is from before sheets were added.
     more = ceremony_like(binary, ["expand", "--share", "D", "--out", os.path.join(d, "more")]

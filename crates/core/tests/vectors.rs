@@ -787,20 +787,60 @@ fn typo(text: &str, prefix: &str) -> String {
 
 /// Encrypts `plaintext` as the contents of `x`'s vault (seed 1, no passphrase).
 fn with_contents(x: &Sealed, plaintext: &[u8]) -> String {
-    let key =
-        breakglass_core::aead::derive_key(&secret_for(1), x.vault.header.vault_id.as_bytes(), None);
+    share_block(&x.shares[0])
+        + &share_block(&x.shares[1])
+        + &vault_block(&resealed(x, 1, plaintext))
+}
+
+/// `x`'s vault (sealed from seed `seed`'s secret, no passphrase) with `plaintext` as its
+/// contents: it authenticates, whatever the plaintext holds.
+fn resealed(x: &Sealed, seed: u64, plaintext: &[u8]) -> Vault {
+    let key = breakglass_core::aead::derive_key(
+        &secret_for(seed),
+        x.vault.header.vault_id.as_bytes(),
+        None,
+    );
     let ciphertext = breakglass_core::aead::encrypt(
         &key,
         &x.vault.nonce,
         &x.vault.header.to_bytes(),
         &breakglass_core::SecretBytes::new(plaintext.to_vec()),
     );
-    let vault = Vault {
+    Vault {
         header: x.vault.header.clone(),
         nonce: x.vault.nonce,
         ciphertext,
-    };
-    share_block(&x.shares[0]) + &share_block(&x.shares[1]) + &vault_block(&vault)
+    }
+}
+
+/// One forged sheet against `a` (FORMAT.md §7.2 rule 4): a share 4 that was never issued, and
+/// a copy of `a`'s vault listing the three honest commitments plus share 4's, with the
+/// costliest Argon2id the format allows. Three shares check against it, two against the
+/// honest copy; no secret is needed to make it.
+fn forged_extra_share(a: &Sealed) -> String {
+    let h = &a.vault.header;
+    let share = Share::new(
+        h.vault_id,
+        h.generation,
+        h.threshold,
+        4,
+        breakglass_core::shamir::SharePoint::new(4, [7; 32]),
+    );
+    let mut v = a.vault.clone();
+    v.header.commitments.push(share.commitment());
+    v.header.labels.push(ShareLabel {
+        location: "Safe D".into(),
+        custodian: String::new(),
+    });
+    v.header.passphrase = Some(breakglass_core::vault::PassphraseKdf {
+        params: breakglass_core::kdf::KdfParams {
+            memory_kib: breakglass_core::kdf::MAX_MEMORY_KIB,
+            iterations: breakglass_core::kdf::MAX_ITERATIONS,
+            parallelism: 1,
+        },
+        salt: [9; 16],
+    });
+    share_block(&share) + &vault_block(&v)
 }
 
 /// The rules FORMAT.md used to leave unstated (header forms, short rows, failed lines,
@@ -1215,6 +1255,37 @@ fn multi_input_vectors(a: &Sealed) -> Vec<Vector> {
             &[],
         ),
         multi(
+            Some(1),
+            "multi-forged-extra-share-costly-copy",
+            "ok",
+            "the first input is forged: a share 4 never issued and a vault copy listing the three honest commitments plus its own, asking for Argon2id at 4 GiB x 64. Three shares check against it and two against the honest copy, but the honest copy needs no key derivation and is tried first (§7.2 rule 4): no passphrase is asked for, the forged cost is never spent, and the honest sheets open",
+            &[
+                ("forged", forged_extra_share(a)),
+                ("sheet-1", s(0) + &v),
+                ("share-2", s(1)),
+            ],
+            &[],
+        ),
+        multi(
+            None,
+            "multi-newer-generation-unreadable",
+            "error Recover/Contents/UnknownEntry",
+            "generation 1's sheets and generation 2's (same vault id, its own secret) are both given; generation 2 authenticates but holds an entry of kind 5, which this version does not know: the outcome is that error (made by a newer breakglass), never generation 1's credentials in its place (§7.2 rule 8)",
+            &[
+                ("gen1-sheet-1", s(0) + &v),
+                ("gen1-sheet-2", s(1) + &v),
+                ("gen2-sheets", {
+                    let g2 = sealed_gen(3, 2, 3, false, 2, Some(a.vault.header.vault_id));
+                    let mut plain = contents().to_bytes().unwrap().expose_secret().to_vec();
+                    plain[3] = 5;
+                    share_block(&g2.shares[0])
+                        + &share_block(&g2.shares[1])
+                        + &vault_block(&resealed(&g2, 3, &plain))
+                }),
+            ],
+            &[],
+        ),
+        multi(
             None,
             "multi-no-vault-complete",
             "error Text/MissingLines",
@@ -1348,7 +1419,15 @@ fn render(v: &Vector) -> String {
     }
     if let Some(seed) = v.seed {
         let g = gather(&inputs_of(&v.body, v.name));
-        let h = &g.vaults[0].item.header;
+        // The first copy sealed as the vector says (a forged copy may come first and claim a
+        // passphrase the vault does not have).
+        let h = &g
+            .vaults
+            .iter()
+            .find(|c| c.item.header.passphrase.is_some() == v.passphrase)
+            .expect("a copy sealed as the vector says")
+            .item
+            .header;
         let secret = secret_for(seed);
         let stretched = h.passphrase.map(|k| {
             k.params

@@ -1024,25 +1024,50 @@ class Candidate:
         return len(self.usable) >= self.vault.threshold
 
     def order(self):
-        """§7 step 4: viable first; most checking shares, most inputs carrying the copy,
-        cheapest key derivation, first input."""
-        return (not self.viable(), -len(self.usable), -len(self.sources), kdf_cost(self.vault),
+        """§7 step 4: viable first; cheapest key derivation, most checking shares, most inputs
+        carrying the copy, first input. The cost leads: the counts are unauthenticated."""
+        return (not self.viable(), kdf_cost(self.vault), -len(self.usable), -len(self.sources),
                 self.position)
 
+    def used(self):
+        """The k checking shares with the lowest indices: the ones combined."""
+        return self.usable[:self.vault.threshold]
 
-def left_out(shares, candidates, chosen, opened):
+    def is_other_set_than(self, chosen):
+        """§7 step 8: a second complete set of the chosen copy's vault id and generation (k
+        shares check against this copy that are not among the chosen copy's)."""
+        return (self.vault.vault_id == chosen.vault.vault_id
+                and self.vault.generation == chosen.vault.generation
+                and len([at for at in self.usable_at if at not in chosen.usable_at])
+                >= self.vault.threshold)
+
+
+def left_out(shares, candidates, chosen, trial=None):
     """§7 step 8: every input not used, shares first then vault copies, each in input order,
-    with why (relative to the chosen candidate)."""
-    h = candidates[chosen].vault
+    with why (relative to the chosen candidate). `trial` is None before anything opened, else
+    {"also": generations that opened too, "declined": candidates whose cost was not spent,
+    "wanted": the generation asked for or None}."""
+    c = candidates[chosen]
+    h = c.vault
 
-    def why(vault_id, generation):
+    def why(vault_id, generation, declined):
         if vault_id != h.vault_id:
             return "it belongs to another vault (%s)" % display_vault_id(vault_id)
         if generation == h.generation:
             return None
-        if not opened:
+        if trial is None:
             return "this sheet is generation %d, the vault text is generation %d" % (
                 generation, h.generation)
+        if trial["wanted"] is not None:
+            return "this sheet is generation %d; generation %d was asked for" % (
+                generation, trial["wanted"])
+        if generation in trial["also"]:
+            return ("generation %d opened too, from these sheets; generation %d is shown "
+                    "(--generation %d shows the other)" % (generation, h.generation, generation))
+        if declined:
+            return ("it claims generation %d and asks for a passphrase stretching above the "
+                    "default that was not run (another copy had opened); it is not "
+                    "authenticated" % generation)
         if generation < h.generation:
             return "this sheet is generation %d; it was retired by generation %d" % (
                 generation, h.generation)
@@ -1050,25 +1075,38 @@ def left_out(shares, candidates, chosen, opened):
                 "open: it may have been altered, or too few of its sheets were given"
                 % (generation, h.generation))
 
-    c, out = candidates[chosen], []
+    other_set = ("it belongs to another set of generation %d sheets whose vault text differs "
+                 "from the one that opened: one of the two sets was forged; keep the sheets "
+                 "your custodians were given" % h.generation)
+    others = [o for i, o in enumerate(candidates) if i != chosen and o.is_other_set_than(c)]
+    declined = [] if trial is None else trial["declined"]
+    out = []
     for at, (src, s) in enumerate(shares):
         if at in c.usable_at:
             continue
         if at in c.duplicates:
             out.append(c.duplicates[at])
             continue
-        out.append("%s: %s" % (src, why(s.vault_id, s.generation) or "share %d does not belong "
-                                "to this vault or has been altered" % s.index))
+        was_declined = any(at in candidates[i].usable_at for i in declined)
+        reason = why(s.vault_id, s.generation, was_declined)
+        if reason is None:
+            if any(at in o.usable_at for o in others):
+                reason = other_set
+            else:
+                reason = "share %d does not belong to this vault or has been altered" % s.index
+        out.append("%s: %s" % (src, reason))
     for i, other in enumerate(candidates):
         if i == chosen:
             continue
         o = other.vault
-        reason = why(o.vault_id, o.generation)
+        reason = why(o.vault_id, o.generation, i in declined)
         if reason is None:
-            if (opened and len(o.commitments) < len(h.commitments)
+            if (trial is not None and len(o.commitments) < len(h.commitments)
                     and h.commitments[:len(o.commitments)] == o.commitments):
                 reason = ("its vault text is from before sheets were added (%d sheets, now %d)"
                           % (o.count, h.count))
+            elif other in others:
+                reason = other_set
             else:
                 reason = "its vault text differs from the others: it may have been altered"
         out.extend("%s: %s" % (src, reason) for src in other.sources)
@@ -1107,7 +1145,7 @@ def plan(shares, vaults):
                             "sheets of one vault only" % "; ".join(
                                 "vault %s: %s" % (display_vault_id(i), ", ".join(groups[i]))
                                 for i in sorted(groups)))
-    best, rejected = candidates[0], left_out(shares, candidates, 0, False)
+    best, rejected = candidates[0], left_out(shares, candidates, 0)
     raise recover_error("NotEnoughShares", "%d of %d shares are needed to recover, %d usable "
                         "given%s" % (best.vault.threshold, best.vault.count, len(best.usable),
                                      " (left out: %s)" % "; ".join(rejected) if rejected else ""))
@@ -1138,9 +1176,10 @@ class Unlock:
                 self.failure = e
         return self.passphrase
 
-    def approve(self, source, params):
-        """An unauthenticated copy asking for more than the default cost: asked at a
-        terminal, else stated on stderr."""
+    def approve(self, source, params, another_opened):
+        """§7 step 7: an unauthenticated copy asking for more than the default cost is asked
+        about at a terminal; without one it is run (and said so) only while nothing has
+        opened."""
         memory_kib, passes, _ = params
         if memory_kib <= DEFAULT_KDF[0] and memory_kib * passes <= DEFAULT_KDF[0] * DEFAULT_KDF[1]:
             return True
@@ -1149,28 +1188,35 @@ class Unlock:
                 "memory (the copy is not yet authenticated)" % (
                     shown(source), memory_kib // 1024, passes, DEFAULT_KDF[0] // 1024,
                     DEFAULT_KDF[1]))
+        opened = ("; another generation has already opened, so this only checks whether this one "
+                  "opens too" if another_opened else "")
         if sys.stdin.isatty() and sys.stderr.isatty():
-            sys.stderr.write("%s. Run it? [y/N] " % what)
+            sys.stderr.write("%s%s. Run it? [y/N] " % (what, opened))
             sys.stderr.flush()
             return sys.stdin.readline().strip().lower() in ("y", "yes")
+        if another_opened:
+            sys.stderr.write("note: %s; another generation has already opened, so it is not "
+                             "run\n" % what)
+            return False
         sys.stderr.write("note: %s; running it\n" % what)
         return True
 
 
-def try_copy(c, secret, unlock, stretched, pure_argon2):
-    """§7 step 7 for one candidate, and §4: derive K and open; returns the contents."""
+def try_copy(c, secret, unlock, stretched, pure_argon2, another_opened):
+    """§7 step 7 for one candidate, and §4: derive K and open. Returns the contents, or the
+    Failure that says why an authenticated copy's contents cannot be read."""
     v, ikm = c.vault, secret
     if v.kdf is not None:
         params, salt = v.kdf
         check_kdf(params, "Recover/")
+        if not unlock.approve(c.sources[0], params, another_opened):
+            raise recover_error("CostDeclined", "the vault copy's passphrase stretching was not "
+                                "run (its cost was declined); no other copy opened",
+                                EXIT_NOT_OPENED)
         passphrase = unlock.get()
         if passphrase is None:
             raise recover_error("PassphraseRequired", "this vault is also protected by a "
                                 "passphrase: give it (--passphrase-file)", EXIT_USAGE)
-        if not unlock.approve(c.sources[0], params):
-            raise recover_error("CostDeclined", "the vault copy's passphrase stretching was not "
-                                "run (its cost was declined); no other copy opened",
-                                EXIT_NOT_OPENED)
         cache_key = (tuple(params), salt)  # equal parameters and salt: one Argon2id run
         if cache_key not in stretched:
             stretched[cache_key] = argon2id(passphrase.encode("utf-8"), salt, params,
@@ -1187,35 +1233,92 @@ def try_copy(c, secret, unlock, stretched, pure_argon2):
         raise recover_error("Altered", "the vault did not open: its text was altered, or the "
                             "shares were forged to match. Try the vault text from another sheet",
                             EXIT_NOT_OPENED)
-    return parse_contents(plaintext)
+    try:
+        return parse_contents(plaintext)
+    except Failure as e:  # authenticated: a newer breakglass wrote what this one cannot read
+        return e
 
 
-def open_vault(shares, candidates, unlock, pure_argon2=False):
-    """§7 steps 7-8: the viable candidates in order; once one opened (vault id X, generation
-    g) only later ones of X with a generation above g are tried, and each that opens replaces
-    it. None opened: the first candidate's error."""
-    first_error, best, stretched = None, None, {}
-    for i, c in enumerate(candidates):
-        if not c.viable():
-            break
-        if best is not None:
-            b = candidates[best[0]].vault
-            if c.vault.vault_id != b.vault_id or c.vault.generation <= b.generation:
+def to_try(candidates, wanted):
+    """The viable candidates, in order; only generation `wanted` when one was asked for."""
+    return [i for i, c in enumerate(candidates)
+            if c.viable() and (wanted is None or c.vault.generation == wanted)]
+
+
+def open_vault(shares, candidates, unlock, pure_argon2=False, wanted=None):
+    """§7 steps 6-8: the viable candidates in order, each at most once; once one opened (vault
+    id X), only later ones of X whose generation has not opened are tried. The newest
+    generation that opened is used (or the one asked for); the others are reported. None
+    opened: the first candidate's error."""
+    order = to_try(candidates, wanted)
+    if wanted is not None and not order:
+        available = sorted({c.vault.generation for c in candidates if c.viable()})
+        raise recover_error("GenerationNotGiven", "generation %d cannot be opened from these "
+                            "sheets: no copy of it has enough shares (generations that can: %s)"
+                            % (wanted, ", ".join(map(str, available)) or "none"), EXIT_USAGE)
+    first_error, opened, declined, stretched = None, [], [], {}
+    for i in order:
+        c = candidates[i]
+        if opened:
+            first = candidates[opened[0][0]].vault
+            if (c.vault.vault_id != first.vault_id or any(
+                    candidates[j].vault.generation == c.vault.generation for j, _ in opened)):
                 continue
-        secret = combine([s for _, s in c.usable[:c.vault.threshold]])
+        secret = combine([s for _, s in c.used()])
         try:
-            best = (i, try_copy(c, secret, unlock, stretched, pure_argon2))
+            opened.append((i, try_copy(c, secret, unlock, stretched, pure_argon2, bool(opened))))
         except Failure as e:
-            if first_error is None:
+            if e.kind == "Recover/CostDeclined" and opened:
+                declined.append(i)
+            elif first_error is None:
                 first_error = e
-    if best is None:
+    if not opened:
         if first_error.kind == "Recover/PassphraseRequired" and unlock.failure is not None:
             raise unlock.failure
         raise first_error
-    c = candidates[best[0]]
-    return {"vault": c.vault, "entries": best[1],
-            "used": [src for src, _ in c.usable[:c.vault.threshold]],
-            "rejected": left_out(shares, candidates, best[0], True)}
+    best, contents = max(opened, key=lambda o: candidates[o[0]].vault.generation)
+    also = sorted(({"generation": candidates[i].vault.generation,
+                    "created": candidates[i].vault.created,
+                    "shares_used": [src for src, _ in candidates[i].used()]}
+                   for i, _ in opened if i != best), key=lambda o: o["generation"])
+    if isinstance(contents, Failure):
+        raise Failure(contents.kind, "the vault opened, but this program cannot read what it "
+                      "holds (%s): it was made by a newer breakglass; upgrade to read it"
+                      % contents.message, contents.code)
+    c = candidates[best]
+    trial = {"also": [o["generation"] for o in also], "declined": declined, "wanted": wanted}
+    return {"vault": c.vault, "entries": contents,
+            "used": [src for src, _ in c.used()], "also_opened": also,
+            "rejected": left_out(shares, candidates, best, trial)}
+
+
+def generations_notice(r):
+    """§7.2 step 8: when more than one generation opened, which is used, which others opened
+    and from which sheets, and how to tell a rekey from a forgery."""
+    if not r["also_opened"]:
+        return None
+
+    def one(generation, created, used):
+        return "generation %d (made %s, opened by %s)" % (
+            generation, iso_date(created), ", ".join(used))
+    v = r["vault"]
+    return ("%d generations of this vault opened: %s is the one used here; %s opened too. A "
+            "rekey makes a newer generation from the older one's sheets: if nobody remembers the "
+            "rekey that made the newer one, its sheets are forged and its credentials are not "
+            "yours. To open another generation instead, add --generation N (for example "
+            "--generation %d)." % (
+                len(r["also_opened"]) + 1, one(v.generation, v.created, r["used"]),
+                "; ".join(one(o["generation"], o["created"], o["shares_used"])
+                          for o in r["also_opened"]),
+                max(o["generation"] for o in r["also_opened"])))
+
+
+def iso_date(unix_seconds):
+    """Unix seconds as an ISO date (UTC), as breakglass prints it."""
+    try:
+        return time.strftime("%Y-%m-%d", time.gmtime(unix_seconds))
+    except (OverflowError, OSError, ValueError):
+        return "(date out of range)"
 
 
 # ---------------------------------------------------------------- output --------------------
@@ -1236,6 +1339,8 @@ def print_json(r, now):
     v = r["vault"]
     out = {"vault_id": display_vault_id(v.vault_id), "tenant": v.tenant,
            "generation": v.generation, "shares_used": r["used"], "rejected": r["rejected"],
+           "also_opened": [{"generation": o["generation"], "created": iso_date(o["created"]),
+                            "shares_used": o["shares_used"]} for o in r["also_opened"]],
            "entries": entries}
     sys.stdout.write(json.dumps(out, indent=2, ensure_ascii=False) + "\n")
 
@@ -1245,6 +1350,9 @@ def print_text(r, now):
     w("Vault %s of %s (generation %d) opened with %d of %d shares: %s\n\n" % (
         display_vault_id(v.vault_id), shown(v.tenant), v.generation, len(r["used"]), v.count,
         shown(", ".join(r["used"]))))
+    notice = generations_notice(r)
+    if notice:
+        w("WARNING: %s\n\n" % shown(notice))
     for kind, f in r["entries"]:
         if kind == "account":
             w("Account:   %s  (%s)\nPassword:  %s\n" % (
@@ -1302,6 +1410,9 @@ def main(argv):
                         "recover --json` does (it contains the secrets)")
     parser.add_argument("--strict", action="store_true", help="stop at the first input that "
                         "cannot be read (how FORMAT.md §9 test vectors are read)")
+    parser.add_argument("--generation", type=int, metavar="N",
+                        help="open this generation when the sheets open more than one (after a "
+                        "rekey, or when a set was forged); by default the newest that opens")
     parser.add_argument("--pure-argon2", action="store_true",
                         help="use the pure-Python Argon2id even if argon2-cffi is installed")
     args = parser.parse_args(argv)
@@ -1332,7 +1443,8 @@ def main(argv):
             if g.problems or g.incomplete:  # bad inputs are the likelier cause of a shortage
                 e.code = EXIT_BAD_INPUT if e.kind != "Recover/MixedVaults" else e.code
             raise
-        needs = any(c.vault.kdf is not None for c in candidates if c.viable())
+        needs = any(candidates[i].vault.kdf is not None
+                    for i in to_try(candidates, args.generation))
         if not needs and args.passphrase_file is not None:
             raise recover_error("PassphraseNotUsed", "this vault has no passphrase, but one was "
                                 "given: leave it out", EXIT_USAGE)
@@ -1342,7 +1454,7 @@ def main(argv):
             if unlock.failure is not None:
                 raise unlock.failure
         try:
-            r = open_vault(g.shares, candidates, unlock, args.pure_argon2)
+            r = open_vault(g.shares, candidates, unlock, args.pure_argon2, args.generation)
         except Failure:
             differing = differing_copies(candidates)
             if differing:
@@ -1358,6 +1470,9 @@ def main(argv):
         return EXIT_FAILURE
     for rej in r["rejected"]:
         sys.stderr.write("warning: %s\n" % shown(rej))
+    notice = generations_notice(r)
+    if notice:
+        sys.stderr.write("warning: %s\n" % shown(notice))
     now = int(time.time())
     try:
         (print_json if args.json else print_text)(r, now)

@@ -452,9 +452,7 @@ fn left_out(
         .filter(|(i, o)| *i != chosen && o.is_other_set_than(c))
         .map(|(_, o)| o)
         .collect();
-    let declined = |at: &dyn Fn(&Candidate) -> bool| {
-        trial.declined.iter().any(|&i| at(&copies[i]))
-    };
+    let declined = |at: &dyn Fn(&Candidate) -> bool| trial.declined.iter().any(|&i| at(&copies[i]));
     let mut out = Vec::new();
     for (at, s) in shares.iter().enumerate() {
         if c.usable_at.contains(&at) {
@@ -483,8 +481,8 @@ fn left_out(
     }
     for (i, other) in copies.iter().enumerate().filter(|(i, _)| *i != chosen) {
         let o = &other.vault.header;
-        let reason = why(&o.vault_id, o.generation, trial.declined.contains(&i)).unwrap_or_else(
-            || {
+        let reason =
+            why(&o.vault_id, o.generation, trial.declined.contains(&i)).unwrap_or_else(|| {
                 if trial.opened && other.is_before_expand_of(h) {
                     Rejection::Superseded {
                         count: o.share_count(),
@@ -497,8 +495,7 @@ fn left_out(
                 } else {
                     Rejection::VaultDiffers
                 }
-            },
-        );
+            });
         for source in &other.sources {
             out.push(Rejected {
                 source: source.clone(),
@@ -1915,11 +1912,7 @@ mod tests {
         let s = make(40, 2, 3, false);
         let (extra, forged) = forged_extra_share(&s, Some(huge));
         let set = match_shares(
-            src(&[
-                ("a", &s.shares[0]),
-                ("b", &s.shares[1]),
-                ("forged", &extra),
-            ]),
+            src(&[("a", &s.shares[0]), ("b", &s.shares[1]), ("forged", &extra)]),
             vsrc(&[("forged", &forged), ("a", &s.vault)]),
         )
         .unwrap();
@@ -1946,11 +1939,7 @@ mod tests {
         let (extra, forged) = forged_extra_share(&s, Some(huge));
         let mut u = Recording::new(Some(testkit::PASSPHRASE));
         let r = match_shares(
-            src(&[
-                ("forged", &extra),
-                ("a", &s.shares[0]),
-                ("b", &s.shares[1]),
-            ]),
+            src(&[("forged", &extra), ("a", &s.shares[0]), ("b", &s.shares[1])]),
             vsrc(&[("forged", &forged), ("f2", &forged), ("a", &s.vault)]),
         )
         .unwrap()
@@ -1963,11 +1952,7 @@ mod tests {
         let (extra, cheap) = forged_extra_share(&s, None);
         let mut u = Recording::new(Some(testkit::PASSPHRASE));
         let r = match_shares(
-            src(&[
-                ("a", &s.shares[0]),
-                ("b", &s.shares[1]),
-                ("forged", &extra),
-            ]),
+            src(&[("a", &s.shares[0]), ("b", &s.shares[1]), ("forged", &extra)]),
             vsrc(&[("forged", &cheap), ("a", &s.vault)]),
         )
         .unwrap()
@@ -2000,10 +1985,17 @@ mod tests {
         assert_eq!(r.used, vec!["f1".to_string(), "f2".into()]);
         let other = Rejection::OtherSet { generation: 1 };
         assert_eq!(
-            r.rejected.iter().map(|x| (x.source.as_str(), x.reason.clone())).collect::<Vec<_>>(),
+            r.rejected
+                .iter()
+                .map(|x| (x.source.as_str(), x.reason.clone()))
+                .collect::<Vec<_>>(),
             vec![("h1", other.clone()), ("h2", other.clone()), ("hv", other)]
         );
-        assert!(r.rejected[0].to_string().contains("one of the two sets was forged"));
+        assert!(
+            r.rejected[0]
+                .to_string()
+                .contains("one of the two sets was forged")
+        );
     }
 
     #[test]
@@ -2027,7 +2019,11 @@ mod tests {
         assert_eq!(r.also_opened.len(), 1);
         assert_eq!(r.also_opened[0].generation, 1);
         let (s, v) = inputs();
-        let r = match_shares(s, v).unwrap().only_generation(1).open(None).unwrap();
+        let r = match_shares(s, v)
+            .unwrap()
+            .only_generation(1)
+            .open(None)
+            .unwrap();
         assert_eq!(r.header.generation, 1);
         assert!(r.also_opened.is_empty());
         assert_eq!(
@@ -2039,7 +2035,11 @@ mod tests {
         );
         let (s, v) = inputs();
         assert_eq!(
-            match_shares(s, v).unwrap().only_generation(3).open(None).unwrap_err(),
+            match_shares(s, v)
+                .unwrap()
+                .only_generation(3)
+                .open(None)
+                .unwrap_err(),
             RecoverError::GenerationNotGiven {
                 wanted: 3,
                 available: vec![1, 2]
@@ -2079,8 +2079,14 @@ mod tests {
         .unwrap()
         .open(None)
         .unwrap_err();
-        assert_eq!(e, RecoverError::Contents(ContentsError::NewerVersion { found: 2 }));
-        assert!(e.to_string().contains("made by a newer breakglass; upgrade to read it"));
+        assert_eq!(
+            e,
+            RecoverError::Contents(ContentsError::NewerVersion { found: 2 })
+        );
+        assert!(
+            e.to_string()
+                .contains("made by a newer breakglass; upgrade to read it")
+        );
         // An unknown entry kind and a trailing byte say the same.
         for plaintext in [vec![1, 0, 1, 200], {
             let mut b = contents().to_bytes().unwrap().expose_secret().to_vec();
@@ -2133,10 +2139,11 @@ mod tests {
         assert_eq!(r.header.generation, 1);
         assert_eq!(u.approved, vec![costly]);
         assert!(u.asked.is_empty());
-        assert!(r
-            .rejected
-            .iter()
-            .filter(|x| x.source.starts_with('n'))
-            .all(|x| x.reason == Rejection::CostNotSpent { generation: 2 }));
+        assert!(
+            r.rejected
+                .iter()
+                .filter(|x| x.source.starts_with('n'))
+                .all(|x| x.reason == Rejection::CostNotSpent { generation: 2 })
+        );
     }
 }
