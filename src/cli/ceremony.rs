@@ -522,7 +522,7 @@ pub fn run(args: Args, hardening: &Hardening) -> CliResult {
         }
     };
 
-    println!(
+    outln!(
         "Vault {} for {}: {} of {} shares recover it{}.",
         h.vault_id,
         super::visible(&h.tenant),
@@ -533,29 +533,29 @@ pub fn run(args: Args, hardening: &Hardening) -> CliResult {
         } else {
             ""
         }
-    );
-    sheets::print_written(&sealed.vault, &pdfs, &sealed.shares);
-    println!();
+    )?;
+    sheets::print_written(&sealed.vault, &pdfs, &sealed.shares)?;
+    outln!()?;
     display.show(&enrollment, args.enrollment_sheet.as_deref())?;
     let upns: Vec<String> = spec.accounts.iter().map(|a| a.upn.clone()).collect();
-    println!("Sign-in alert for Microsoft Sentinel / Log Analytics (also: breakglass monitoring):");
-    println!();
-    print!(
+    outln!("Sign-in alert for Microsoft Sentinel / Log Analytics (also: breakglass monitoring):")?;
+    outln!()?;
+    out!(
         "{}",
         super::visible_text(&entra::sentinel_query(&upns, &[]))
-    );
-    println!();
-    println!("Checklist:");
+    )?;
+    outln!()?;
+    outln!("Checklist:")?;
     for (i, item) in entra::ceremony_checklist(spec.drill_days)
         .iter()
         .enumerate()
     {
-        println!("  {}. {item}", i + 1);
+        outln!("  {}. {item}", i + 1)?;
     }
-    println!();
-    println!(
+    outln!()?;
+    outln!(
         "Next: print each PDF for its location, scan page 1 of every printout and check the scans with `breakglass verify-print --sheets {} SCAN...`, then clear this screen.",
         args.sheets.out.display()
-    );
+    )?;
     Ok(())
 }

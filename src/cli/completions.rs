@@ -2,7 +2,7 @@
 //! manual pages generated from the clap definitions, so they never drift from `--help`.
 //! Neither touches a secret; the man pages are plain documentation files.
 
-use super::{Classify, CliResult, Failure, files, shown_path};
+use super::{CliResult, files, shown_path};
 use clap::CommandFactory;
 use std::path::PathBuf;
 
@@ -37,11 +37,7 @@ pub fn completions(args: CompletionsArgs) -> CliResult {
     let mut cmd = super::Cli::command();
     let mut script = Vec::new();
     clap_complete::generate(args.shell, &mut cmd, "breakglass", &mut script);
-    use std::io::Write;
-    std::io::stdout()
-        .lock()
-        .write_all(&script)
-        .fails_as(Failure::Output)
+    super::stdout::write_all(&script)
 }
 
 /// One page per command and subcommand: `breakglass.1`, `breakglass-ceremony.1`,
@@ -76,12 +72,12 @@ pub fn man(args: ManArgs) -> CliResult {
         })
         .collect();
     files::write_public(&args.out, &pages, args.force)?;
-    println!(
+    outln!(
         "Wrote {} manual pages to {}: try `man {}`.",
         pages.len(),
         shown_path(&args.out),
         shown_path(&args.out.join("breakglass.1"))
-    );
+    )?;
     Ok(())
 }
 

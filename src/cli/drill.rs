@@ -4,7 +4,7 @@
 use super::drill_log::{self, Record};
 use super::harden::Hardening;
 use super::{Classify, CliResult, Failure, inputs, json, opening, output, visible};
-use breakglass_core::document::{SECONDS_PER_DAY, iso_date, next_drill_due};
+use breakglass_core::document::{SECONDS_PER_DAY, iso_date, next_drill_date, next_drill_due};
 use breakglass_core::vault::VaultHeader;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -104,33 +104,37 @@ fn describe_vault(rec: &mut Record, h: &VaultHeader) {
     rec.drill_interval_days = h.drill_interval_days;
 }
 
-fn print_record(rec: &Record) {
-    println!("DRILL RECORD");
-    println!("  date:        {}", visible(&rec.date));
-    println!(
+fn print_record(rec: &Record) -> CliResult {
+    outln!("DRILL RECORD")?;
+    outln!("  date:        {}", visible(&rec.date))?;
+    outln!(
         "  vault:       {} ({})",
         visible(&rec.vault_id),
         visible(&rec.tenant)
-    );
-    println!("  generation:  {}", rec.generation);
+    )?;
+    outln!("  generation:  {}", rec.generation)?;
     for s in &rec.shares {
         let who = if s.custodian.is_empty() {
             String::new()
         } else {
             format!(", {}", visible(&s.custodian))
         };
-        println!(
+        outln!(
             "  share {}:     {}{who} (from {})",
             s.index,
             visible(&s.location),
             visible(&s.source)
-        );
+        )?;
     }
     if !rec.people.is_empty() {
-        println!("  present:     {}", visible(&rec.people));
+        outln!("  present:     {}", visible(&rec.people))?;
     }
-    println!("  result:      {}", visible(&rec.result));
-    println!("  next drill:  {}", visible(&rec.next_due));
+    outln!("  result:      {}", visible(&rec.result))?;
+    for r in &rec.rejected {
+        outln!("  left out:    {}", visible(r))?;
+    }
+    outln!("  next drill:  {}", visible(&rec.next_due))?;
+    Ok(())
 }
 
 fn drill_json(rec: &Record, passed: bool, log: Option<&Path>) -> CliResult {
@@ -156,6 +160,13 @@ pub fn run_drill(args: DrillArgs, hardening: &Hardening) -> CliResult {
                 "PASSED: the shares recombined and the vault authenticated; no secret was shown",
             );
             rec.people = args.people.clone().unwrap_or_default();
+            if !rec.rejected.is_empty() {
+                // The quorum works, but a sheet in the drawer does not say what it should.
+                rec.result.push_str(&format!(
+                    "; but {} input(s) were left out (altered, duplicated or of another generation; see below): replace or re-check those sheets",
+                    rec.rejected.len()
+                ));
+            }
             drop(r);
             if args.report.verbose {
                 for s in &rec.shares {
@@ -163,12 +174,12 @@ pub fn run_drill(args: DrillArgs, hardening: &Hardening) -> CliResult {
                 }
             }
             if args.report.text() {
-                print_record(&rec);
+                print_record(&rec)?;
             }
             if let Some(log) = &args.log {
                 drill_log::append(log, &rec)?;
                 if args.report.text() {
-                    println!("  logged to:   {}", super::shown_path(log));
+                    outln!("  logged to:   {}", super::shown_path(log))?;
                 }
             }
             if args.report.json {
@@ -183,7 +194,7 @@ pub fn run_drill(args: DrillArgs, hardening: &Hardening) -> CliResult {
             }
             rec.people = args.people.clone().unwrap_or_default();
             if args.report.text() {
-                print_record(&rec);
+                print_record(&rec)?;
             }
             if let Some(log) = &args.log {
                 drill_log::append(log, &rec)?;
@@ -194,6 +205,134 @@ pub fn run_drill(args: DrillArgs, hardening: &Hardening) -> CliResult {
             Err(f)
         }
     }
+}
+
+/// Where a vault stands against its drill schedule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Due {
+    /// Interval 0: no drill is scheduled.
+    NotScheduled,
+    /// Falls due on a later day.
+    In { days: u64 },
+    /// Falls due today: not overdue yet.
+    Today,
+    /// Fell due this many days ago (at least 1).
+    Overdue { days: u64 },
+}
+
+impl Due {
+    /// `days_left` of `status --json`: positive until due, 0 on the day, negative when overdue.
+    fn days_left(self) -> Option<i64> {
+        let signed = |d: u64| i64::try_from(d).unwrap_or(i64::MAX);
+        match self {
+            Due::NotScheduled => None,
+            Due::In { days } => Some(signed(days)),
+            Due::Today => Some(0),
+            Due::Overdue { days } => Some(-signed(days)),
+        }
+    }
+}
+
+/// The one schedule every mode of `status` reports (text, `--json`, `-q` and the exit code):
+/// counted in calendar days (UTC), as the dates are printed, so a sheet made this morning and
+/// a drill logged this afternoon both fall due on the same printed date, that whole day, and
+/// are overdue from the next. `last` and `now` are Unix seconds.
+fn due(last: u64, interval_days: u16, now: u64) -> Due {
+    let Some(due_at) = next_drill_due(last, interval_days) else {
+        return Due::NotScheduled;
+    };
+    let (due_day, today) = (due_at / SECONDS_PER_DAY, now / SECONDS_PER_DAY);
+    match today.cmp(&due_day) {
+        std::cmp::Ordering::Less => Due::In {
+            days: due_day - today,
+        },
+        std::cmp::Ordering::Equal => Due::Today,
+        std::cmp::Ordering::Greater => Due::Overdue {
+            days: today - due_day,
+        },
+    }
+}
+
+/// A vault's schedule as its copies on the sheets say it, and what they disagree on.
+struct FromCopies {
+    schedule: Schedule,
+    /// The copies of the newest generation differ in drill interval or creation date.
+    disagree: Option<String>,
+}
+
+/// Per vault id, the schedule of its newest generation's copies. The copies are not
+/// authenticated here (no shares are combined): when copies of that generation differ in
+/// drill interval or creation date, at least one was altered, and the earliest due date they
+/// give is the one reported (a forged copy cannot push a drill back), with a warning naming
+/// the inputs on each side.
+fn schedules_from_copies(
+    copies: &[breakglass_core::recover::Sourced<breakglass_core::vault::Vault>],
+) -> BTreeMap<String, FromCopies> {
+    let mut by_vault: BTreeMap<String, Vec<(&VaultHeader, &str)>> = BTreeMap::new();
+    for v in copies {
+        by_vault
+            .entry(v.item.header.vault_id.to_string())
+            .or_default()
+            .push((&v.item.header, v.source.as_str()));
+    }
+    by_vault
+        .into_iter()
+        .filter_map(|(id, copies)| {
+            let newest = copies.iter().map(|(h, _)| h.generation).max()?;
+            let current: Vec<&(&VaultHeader, &str)> =
+                copies.iter().filter(|(h, _)| h.generation == newest).collect();
+            // One group per (created, interval) the copies claim, with their sources.
+            let mut claims: Vec<((u64, u16), Vec<&str>)> = Vec::new();
+            for (h, source) in &current {
+                let claim = (h.created, h.drill_interval_days);
+                match claims.iter_mut().find(|(c, _)| *c == claim) {
+                    Some((_, sources)) => sources.push(source),
+                    None => claims.push((claim, vec![source])),
+                }
+            }
+            let (created, interval) = claims
+                .iter()
+                .map(|(c, _)| *c)
+                .min_by_key(|&(created, interval)| {
+                    // No drill scheduled is the latest possible due date.
+                    next_drill_due(created, interval).unwrap_or(u64::MAX)
+                })?;
+            let disagree = (claims.len() > 1).then(|| {
+                let sides: Vec<String> = claims
+                    .iter()
+                    .map(|((created, interval), sources)| {
+                        let every = match interval {
+                            0 => "no drill scheduled".to_string(),
+                            d => format!("a drill every {d} days"),
+                        };
+                        format!(
+                            "{} say created {}, {every}",
+                            sources.join(", "),
+                            iso_date(*created)
+                        )
+                    })
+                    .collect();
+                format!(
+                    "the vault copies of {id} (generation {newest}) disagree: {}. At least one was altered; the earliest due date is shown. Run `breakglass drill` with k sheets to find which copy authenticates",
+                    sides.join("; ")
+                )
+            });
+            let h = current[0].0;
+            Some((
+                id,
+                FromCopies {
+                    schedule: Schedule {
+                        tenant: h.tenant.clone(),
+                        generation: newest,
+                        interval,
+                        last: created,
+                        last_what: "created".into(),
+                    },
+                    disagree,
+                },
+            ))
+        })
+        .collect()
 }
 
 /// What is known of a vault's drill schedule.
@@ -214,15 +353,13 @@ pub fn run_status(args: StatusArgs) -> CliResult {
         let g = inputs::from_files(&args.files);
         inputs::report(&g);
         args.report.read_from(&g);
-        for v in &g.vaults {
-            let h = &v.item.header;
-            vaults.entry(h.vault_id.to_string()).or_insert(Schedule {
-                tenant: h.tenant.clone(),
-                generation: h.generation,
-                interval: h.drill_interval_days,
-                last: h.created,
-                last_what: "created".into(),
-            });
+        for (id, s) in schedules_from_copies(&g.vaults) {
+            if let Some(disagree) = &s.disagree
+                && !args.report.quiet
+            {
+                eprintln!("warning: {}", visible(disagree));
+            }
+            vaults.insert(id, s.schedule);
         }
         if vaults.is_empty() {
             return Err(Failure::BadInput.because("no vault could be read from these sheets"));
@@ -277,14 +414,14 @@ pub fn run_status(args: StatusArgs) -> CliResult {
         }
     }
     let t = super::unix_now();
+    let overdue = vaults
+        .values()
+        .any(|s| matches!(due(s.last, s.interval, t), Due::Overdue { .. }));
     if !args.report.text() {
         let list: Vec<StatusVault> = vaults
             .iter()
             .map(|(id, s)| {
-                let due_at = next_drill_due(s.last, s.interval);
-                let days = |a: u64, b: u64| {
-                    i64::try_from(a.saturating_sub(b) / SECONDS_PER_DAY).unwrap_or(i64::MAX)
-                };
+                let d = due(s.last, s.interval, t);
                 StatusVault {
                     vault_id: id.clone(),
                     tenant: s.tenant.clone(),
@@ -292,13 +429,12 @@ pub fn run_status(args: StatusArgs) -> CliResult {
                     last_date: iso_date(s.last),
                     last_what: s.last_what.clone(),
                     drill_interval_days: s.interval,
-                    next_due: due_at.map(iso_date),
-                    overdue: due_at.is_some_and(|d| t > d),
-                    days_left: due_at.map(|d| if t > d { -days(t, d) } else { days(d, t) }),
+                    next_due: next_drill_due(s.last, s.interval).map(iso_date),
+                    overdue: matches!(d, Due::Overdue { .. }),
+                    days_left: d.days_left(),
                 }
             })
             .collect();
-        let overdue = list.iter().any(|v| v.overdue);
         if args.report.json {
             json::print(&StatusJson {
                 header: json::Header::v1("breakglass-status"),
@@ -312,43 +448,63 @@ pub fn run_status(args: StatusArgs) -> CliResult {
         }
         return Ok(());
     }
-    let mut overdue = false;
     for (id, s) in &vaults {
-        println!(
+        outln!(
             "vault {} ({}), generation {}",
             visible(id),
             visible(&s.tenant),
             s.generation
-        );
-        println!(
+        )?;
+        outln!(
             "  last:        {} ({})",
             iso_date(s.last),
             visible(&s.last_what)
-        );
-        let Some(due_at) = next_drill_due(s.last, s.interval) else {
-            println!("  next drill:  not scheduled");
-            continue;
-        };
-        // Counted in calendar days (UTC), as the dates are printed: a sheet made this morning
-        // and a drill logged this afternoon both say "in 90 days" for the same due date.
-        let (due_day, today) = (due_at / SECONDS_PER_DAY, t / SECONDS_PER_DAY);
-        if today > due_day {
-            overdue = true;
-            println!(
-                "  next drill:  OVERDUE since {} ({} days): run `breakglass drill` with k sheets",
-                iso_date(due_at),
-                today - due_day
-            );
-        } else {
-            println!(
-                "  next drill:  {} (in {} days)",
-                iso_date(due_at),
-                due_day - today
-            );
+        )?;
+        let due_date = next_drill_date(s.last, s.interval);
+        match due(s.last, s.interval, t) {
+            Due::NotScheduled => outln!("  next drill:  not scheduled")?,
+            Due::Overdue { days } => outln!(
+                "  next drill:  OVERDUE since {due_date} ({days} days): run `breakglass drill` with k sheets"
+            )?,
+            Due::Today => outln!("  next drill:  {due_date} (today)")?,
+            Due::In { days } => outln!("  next drill:  {due_date} (in {days} days)")?,
         }
     }
     if overdue {
         return Err(Failure::Overdue.because("a drill is overdue"));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DAY: u64 = SECONDS_PER_DAY;
+
+    #[test]
+    fn a_drill_is_due_all_day_and_overdue_from_the_next_day() {
+        // Made at 15:00 on day 100, every 90 days: due on day 190.
+        let last = 100 * DAY + 15 * 3600;
+        assert_eq!(due(last, 90, 189 * DAY + 23 * 3600), Due::In { days: 1 });
+        // The whole due day, before and after the hour it was made: due, not overdue.
+        for hour in [0, 14, 15, 16, 23] {
+            assert_eq!(
+                due(last, 90, 190 * DAY + hour * 3600),
+                Due::Today,
+                "{hour}:00"
+            );
+        }
+        assert_eq!(due(last, 90, 191 * DAY), Due::Overdue { days: 1 });
+        assert_eq!(due(last, 90, 200 * DAY + 1), Due::Overdue { days: 10 });
+        assert_eq!(due(last, 0, 1000 * DAY), Due::NotScheduled);
+    }
+
+    #[test]
+    fn days_left_is_the_same_decision() {
+        assert_eq!(Due::In { days: 1 }.days_left(), Some(1));
+        assert_eq!(Due::Today.days_left(), Some(0));
+        assert_eq!(Due::Overdue { days: 1 }.days_left(), Some(-1));
+        assert_eq!(Due::NotScheduled.days_left(), None);
+    }
 }

@@ -134,7 +134,7 @@ pub fn run(args: Args) -> CliResult {
     if args.report.json {
         run_json(&g)?;
     } else if args.report.text() {
-        print_text(&g);
+        print_text(&g)?;
     }
     if g.problems.is_empty() {
         Ok(())
@@ -143,63 +143,64 @@ pub fn run(args: Args) -> CliResult {
     }
 }
 
-fn print_text(g: &inputs::Gathered) {
+fn print_text(g: &inputs::Gathered) -> CliResult {
     for s in &g.shares {
         let share = &s.item;
         let copy = g
             .vaults
             .iter()
             .find(|v| v.source == s.source && v.item.header.vault_id == share.vault_id);
-        println!(
+        outln!(
             "{}: share {} of {}; any {} recover",
             visible(&s.source),
             share.index(),
             share.count,
             share.threshold
-        );
+        )?;
         match copy {
             Some(v) => {
                 let h = &v.item.header;
                 let f = SheetFacts::new(h, share.index());
-                println!(
+                outln!(
                     "  vault:       {}  (fingerprint {})",
-                    f.vault_id, f.fingerprint
-                );
-                println!("  tenant:      {}", visible(&h.tenant));
-                println!("  generation:  {}", share.generation);
-                println!("  location:    {}", visible(&f.location));
-                println!(
+                    f.vault_id,
+                    f.fingerprint
+                )?;
+                outln!("  tenant:      {}", visible(&h.tenant))?;
+                outln!("  generation:  {}", share.generation)?;
+                outln!("  location:    {}", visible(&f.location))?;
+                outln!(
                     "  custodian:   {}",
                     if f.custodian.is_empty() {
                         "-".into()
                     } else {
                         visible(&f.custodian)
                     }
-                );
-                println!("  created:     {}", f.created);
-                println!("  next drill:  {}", f.next_drill_due);
-                println!(
+                )?;
+                outln!("  created:     {}", f.created)?;
+                outln!("  next drill:  {}", f.next_drill_due)?;
+                outln!(
                     "  passphrase:  {}",
                     if f.passphrase {
                         "required as well"
                     } else {
                         "not used"
                     }
-                );
+                )?;
                 let ok = h.commits_to(share);
-                println!(
+                outln!(
                     "  integrity:   {}",
                     if ok {
                         "the share matches the vault copy on this sheet"
                     } else {
                         "MISMATCH: the share does not match the vault copy on this sheet (altered or mixed up)"
                     }
-                );
+                )?;
             }
             None => {
-                println!("  vault:       {}", share.vault_id);
-                println!("  generation:  {}", share.generation);
-                println!("  (no vault copy on this sheet: location and dates are not known)");
+                outln!("  vault:       {}", share.vault_id)?;
+                outln!("  generation:  {}", share.generation)?;
+                outln!("  (no vault copy on this sheet: location and dates are not known)")?;
             }
         }
     }
@@ -208,7 +209,7 @@ fn print_text(g: &inputs::Gathered) {
             continue;
         }
         let h = &v.item.header;
-        println!(
+        outln!(
             "{}: vault text only (no share); vault {}, generation {}, {} of {} for {}",
             visible(&v.source),
             h.vault_id,
@@ -216,6 +217,7 @@ fn print_text(g: &inputs::Gathered) {
             h.threshold,
             h.share_count(),
             visible(&h.tenant)
-        );
+        )?;
     }
+    Ok(())
 }

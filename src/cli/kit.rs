@@ -36,12 +36,12 @@ pub fn run(args: Args) -> CliResult {
         },
     ];
     for p in files::write_public(&args.out, &out, args.force)? {
-        println!("{}", super::shown_path(&p));
+        outln!("{}", super::shown_path(&p))?;
     }
-    println!(
+    outln!(
         "SHA-256 of {}: {}",
         kit::RECOVER_PY_NAME,
         kit::recover_py_sha256()
-    );
+    )?;
     Ok(())
 }

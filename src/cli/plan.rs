@@ -1,8 +1,6 @@
 //! `breakglass plan new|check` and `breakglass monitoring`.
 
-use super::{
-    Classify, CliResult, Failure, alerts, files, json, output, shown_path, visible, visible_text,
-};
+use super::{CliResult, Failure, alerts, files, json, output, shown_path, visible, visible_text};
 use breakglass_core::entra;
 use breakglass_core::plan::{Plan, TEMPLATE};
 use std::path::{Path, PathBuf};
@@ -114,11 +112,7 @@ pub fn run(cmd: PlanCommand) -> CliResult {
     match cmd {
         PlanCommand::New { file } => {
             if file.as_os_str() == "-" {
-                use std::io::Write;
-                return std::io::stdout()
-                    .lock()
-                    .write_all(TEMPLATE.as_bytes())
-                    .fails_as(Failure::Output);
+                return super::stdout::write_all(TEMPLATE.as_bytes());
             }
             if file.exists() {
                 return Err(
@@ -141,11 +135,11 @@ pub fn run(cmd: PlanCommand) -> CliResult {
                 }],
                 false,
             )?;
-            println!(
+            outln!(
                 "Wrote {}: edit it, then `breakglass plan check {}`.",
                 shown_path(&file),
                 shown_path(&file)
-            );
+            )?;
             Ok(())
         }
         PlanCommand::Check { file, report } => {
@@ -160,27 +154,27 @@ pub fn run(cmd: PlanCommand) -> CliResult {
                 return Ok(());
             }
             let placement = plan.placement();
-            println!(
+            outln!(
                 "Plan {}: {} account(s) on {}, {} of {} shares recover.",
                 shown_path(&file),
                 plan.accounts.len(),
                 visible(&plan.domain().unwrap_or_else(|_| "(invalid domain)".into())),
                 plan.threshold,
                 plan.shares.len()
-            );
+            )?;
             for line in placement.report() {
-                println!("  {}", visible(&line));
+                outln!("  {}", visible(&line))?;
             }
             let warnings = plan
                 .validate()
                 .map_err(|e| Failure::about(file.display(), e))?;
             for w in &warnings {
-                println!("  warning: {}", visible(w));
+                outln!("  warning: {}", visible(w))?;
             }
             // What the ceremony reads and refuses after the plan's own rules.
             let base = file.parent().unwrap_or(Path::new("."));
             super::ceremony::check_plan(&plan, base)?;
-            println!("The plan is valid.");
+            outln!("The plan is valid.")?;
             Ok(())
         }
     }
@@ -258,11 +252,11 @@ pub fn monitoring(args: MonitoringArgs) -> CliResult {
     let query = entra::sentinel_query(&upns, &ids);
     match args.format {
         MonitoringFormat::Kql => {
-            print!("{}", visible_text(&query));
-            println!();
-            println!("// Checklist:");
+            out!("{}", visible_text(&query))?;
+            outln!()?;
+            outln!("// Checklist:")?;
             for (i, item) in entra::ceremony_checklist(drill).iter().enumerate() {
-                println!("//  {}. {item}", i + 1);
+                outln!("//  {}. {item}", i + 1)?;
             }
             Ok(())
         }

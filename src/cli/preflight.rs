@@ -166,19 +166,22 @@ pub fn checks(h: &Hardening) -> Vec<Check> {
     v
 }
 
-pub fn print(checks: &[Check], stdout: bool) {
-    for c in checks {
+/// One line per check: `  [pass] name  detail`.
+fn lines(checks: &[Check]) -> impl Iterator<Item = String> + '_ {
+    checks.iter().map(|c| {
         let tag = match c.level {
             Level::Pass => "pass",
             Level::Warn => "WARN",
             Level::Fail => "FAIL",
         };
-        let line = format!("  [{tag}] {:<13} {}", c.name, c.detail);
-        if stdout {
-            println!("{line}");
-        } else {
-            eprintln!("{line}");
-        }
+        format!("  [{tag}] {:<13} {}", c.name, c.detail)
+    })
+}
+
+/// The checks on standard error, before another command's own output.
+fn print_warnings(checks: &[Check]) {
+    for line in lines(checks) {
+        eprintln!("{line}");
     }
 }
 
@@ -188,7 +191,7 @@ pub fn before_secrets(h: &Hardening, allow_online: bool) -> CliResult {
     let worst = c.iter().map(|c| c.level).max().unwrap_or(Level::Pass);
     if worst > Level::Pass {
         eprintln!("preflight:");
-        print(&c, false);
+        print_warnings(&c);
     }
     let online = c
         .iter()
@@ -212,7 +215,7 @@ pub fn warn_only(h: &Hardening) {
     let c = checks(h);
     if c.iter().any(|c| c.level > Level::Pass) {
         eprintln!("preflight (warnings only; recovery goes on):");
-        print(&c, false);
+        print_warnings(&c);
     }
 }
 
@@ -277,8 +280,10 @@ pub fn run(args: Args, h: &Hardening) -> CliResult {
             eprintln!("  [FAIL] {:<13} {}", f.name, f.detail);
         }
     } else {
-        println!("preflight:");
-        print(&c, true);
+        outln!("preflight:")?;
+        for line in lines(&c) {
+            outln!("{line}")?;
+        }
     }
     if c.iter().any(|c| c.level == Level::Fail) {
         return Err(

@@ -72,7 +72,7 @@ pub fn run(args: Args) -> CliResult {
     }
     files::prepare_out_dir(&args.out, &names, true)?;
     for p in files::write_all_atomically(&args.out, &out, args.force)? {
-        println!("{}", super::shown_path(&p));
+        outln!("{}", super::shown_path(&p))?;
     }
     Ok(())
 }

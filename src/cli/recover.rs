@@ -15,7 +15,7 @@ use breakglass_core::contents::Entry;
 use breakglass_core::recover::Recovered;
 use breakglass_core::totp::Totp;
 use serde::Serialize;
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::PathBuf;
 
 #[derive(clap::Args, Debug)]
@@ -69,7 +69,7 @@ pub fn run(args: Args, hardening: &Hardening) -> CliResult {
             &drill_log::record(&r, purpose.name(), "opened: credentials shown"),
         )?;
     }
-    let paged = if !args.json && std::io::stdout().is_terminal() {
+    let paged = if !args.json && super::stdout::is_terminal() {
         Tty::open().ok()
     } else {
         None
@@ -80,13 +80,13 @@ pub fn run(args: Args, hardening: &Hardening) -> CliResult {
         let frame = Frame::recovery(&vault_line(&r), &shares_line(&r), warning.as_deref());
         enroll::show_recovered(&mut tty, &credentials, &frame)?;
     } else {
-        let mut out = std::io::stdout().lock();
-        if args.json {
-            print_json(&mut out, &r)?;
-        } else {
-            print_text(&mut out, &r)?;
-        }
-        out.flush()?;
+        super::stdout::with(|mut out| {
+            if args.json {
+                print_json(&mut out, &r)
+            } else {
+                print_text(&mut out, &r)
+            }
+        })?;
     }
     eprintln!("{}", advice(purpose, &args.files));
     Ok(())
@@ -232,7 +232,6 @@ fn print_text(out: &mut impl Write, r: &Recovered) -> std::io::Result<()> {
                     writeln!(out, "  {}", super::visible_text(l))?;
                 }
             }
-            _ => writeln!(out, "{}", super::visible(&e.title()))?,
         }
         writeln!(out)?;
     }
@@ -287,38 +286,35 @@ fn print_json(out: &mut impl Write, r: &Recovered) -> std::io::Result<()> {
         .contents
         .entries
         .iter()
-        .filter_map(|e| {
-            Some(match e {
-                Entry::Account {
-                    upn,
-                    display_name,
-                    password,
-                } => JsonEntry::Account {
-                    upn,
-                    display_name,
-                    password: password.expose_secret(),
-                },
-                Entry::Fido2 { label, pin } => JsonEntry::Fido2 {
+        .map(|e| match e {
+            Entry::Account {
+                upn,
+                display_name,
+                password,
+            } => JsonEntry::Account {
+                upn,
+                display_name,
+                password: password.expose_secret(),
+            },
+            Entry::Fido2 { label, pin } => JsonEntry::Fido2 {
+                label,
+                pin: pin.expose_secret(),
+            },
+            Entry::Totp { label, uri } => {
+                let code = Totp::from_uri(uri.expose_secret())
+                    .ok()
+                    .map(|t| t.code_at(super::unix_now()));
+                JsonEntry::Totp {
                     label,
-                    pin: pin.expose_secret(),
-                },
-                Entry::Totp { label, uri } => {
-                    let code = Totp::from_uri(uri.expose_secret())
-                        .ok()
-                        .map(|t| t.code_at(super::unix_now()));
-                    JsonEntry::Totp {
-                        label,
-                        uri: uri.expose_secret(),
-                        seconds_left: code.as_ref().map(|c| c.seconds_left),
-                        code: code.map(|c| c.code),
-                    }
+                    uri: uri.expose_secret(),
+                    seconds_left: code.as_ref().map(|c| c.seconds_left),
+                    code: code.map(|c| c.code),
                 }
-                Entry::Note { label, text } => JsonEntry::Note {
-                    label,
-                    text: text.expose_secret(),
-                },
-                _ => return None,
-            })
+            }
+            Entry::Note { label, text } => JsonEntry::Note {
+                label,
+                text: text.expose_secret(),
+            },
         })
         .collect();
     let j = JsonOut {

@@ -156,7 +156,7 @@ fn rotated<R: rand::CryptoRng + ?Sized>(
                     pin: password::generate_pin(rng, old.len().clamp(4, 63), !digits)?,
                 }
             }
-            other => other.clone(),
+            Entry::Totp { .. } | Entry::Note { .. } => e.clone(),
         });
     }
     Ok(VaultContents { entries })
@@ -213,15 +213,18 @@ pub fn run(args: Job, mode: Mode, hardening: &Hardening) -> CliResult {
             paper,
             args.sheets.force,
         )?;
-        println!(
+        outln!(
             "Vault {}: issued share {index} (generation {}, same key). Any {} of the {} shares recover it.",
-            old.vault_id, old.generation, old.threshold, index
-        );
-        sheets::print_written(&sealed.vault, &pdfs, &sealed.shares);
-        println!();
-        println!(
+            old.vault_id,
+            old.generation,
+            old.threshold,
+            index
+        )?;
+        sheets::print_written(&sealed.vault, &pdfs, &sealed.shares)?;
+        outln!()?;
+        outln!(
             "Every old sheet stays valid. If this replaces a LOST sheet, the lost one still counts as a share for whoever finds it: when a sheet is lost or a custodian leaves on bad terms, run `breakglass rekey` instead, which retires every old sheet."
-        );
+        )?;
         return Ok(());
     }
 
@@ -276,24 +279,24 @@ pub fn run(args: Job, mode: Mode, hardening: &Hardening) -> CliResult {
         args.sheets.force,
     )?;
     let h = &sealed.vault.header;
-    println!(
+    outln!(
         "Vault {}: generation {} written; {} of {} shares recover it. Generation {} is retired: destroy its sheets once the new ones are in place.",
         h.vault_id,
         h.generation,
         h.threshold,
         h.share_count(),
         old.generation
-    );
-    sheets::print_written(&sealed.vault, &pdfs, &sealed.shares);
-    println!();
+    )?;
+    sheets::print_written(&sealed.vault, &pdfs, &sealed.shares)?;
+    outln!()?;
     if let Some(display) = display {
         if let Some(path) = &args.enrollment_sheet {
             enroll::write_sheet(path, &h.tenant, h.created, &enrollment, paper)?;
         }
         display.show(&enrollment, args.enrollment_sheet.as_deref())?;
-        println!(
+        outln!(
             "The old passwords and PINs stop working only once you change them in Entra ID and on the keys."
-        );
+        )?;
     }
     Ok(())
 }

@@ -213,7 +213,7 @@ pub fn run(args: Args) -> CliResult {
     let text = args.report.text();
     // Prints a line of the human report (not with --json or -q).
     macro_rules! say {
-        ($($t:tt)*) => { if text { println!($($t)*); } };
+        ($($t:tt)*) => { if text { outln!($($t)*)?; } };
     }
     let mut j = Json {
         header: Some(json::Header::v1("breakglass-verify-print")),
@@ -515,9 +515,9 @@ fn prove_opens(args: &Args, vault: &Vault, shares: &[Sourced<Share>]) -> CliResu
         (Some(_), true) => Some(prompt::passphrase(args.passphrase_file.as_deref(), false)?),
         (Some(_), false) => {
             if text {
-                println!(
+                outln!(
                     "The vault also needs its passphrase: pass --passphrase to prove it opens as well."
-                );
+                )?;
             }
             return Ok("passphrase-not-given");
         }
@@ -527,7 +527,7 @@ fn prove_opens(args: &Args, vault: &Vault, shares: &[Sourced<Share>]) -> CliResu
     {
         Ok(r) => {
             if text {
-                println!(
+                outln!(
                     "The vault opens with shares {} ({} entries); nothing was shown.",
                     r.indices
                         .iter()
@@ -535,7 +535,7 @@ fn prove_opens(args: &Args, vault: &Vault, shares: &[Sourced<Share>]) -> CliResu
                         .collect::<Vec<_>>()
                         .join(", "),
                     r.contents.entries.len()
-                );
+                )?;
             }
             Ok("opened")
         }
@@ -546,7 +546,7 @@ fn prove_opens(args: &Args, vault: &Vault, shares: &[Sourced<Share>]) -> CliResu
                 super::visible(&e.to_string())
             );
             if text {
-                println!("{msg}");
+                outln!("{msg}")?;
             } else {
                 eprintln!("{msg}");
             }

@@ -1,7 +1,7 @@
 //! Arguments checked at the edge, before anything is generated: share labels, key labels and
 //! output names, as clap value parsers shared by the subcommands that take them.
 
-use super::CliResult;
+use super::{CliResult, Failure};
 
 /// `LOCATION` or `LOCATION=CUSTODIAN`, as given to `--share`.
 pub fn parse_share(s: &str) -> breakglass_core::vault::ShareLabel {
@@ -56,13 +56,23 @@ pub fn out_file_arg(s: &str) -> Result<std::path::PathBuf, String> {
     }
 }
 
-/// Refuses terminal controls in `--share` labels before anything is made: they would reach
-/// every sheet and every terminal that shows one.
+/// Refuses `--share` labels the format cannot hold before anything is made: terminal controls
+/// (they would reach every sheet and every terminal that shows one) and labels above the
+/// format's length limit. The one check of `ceremony`, `rekey`, `rotate` and `expand`; a plan's
+/// labels are held to the same [`check_label`](breakglass_core::vault::check_label) rule.
 pub fn check_share_labels(labels: &[breakglass_core::vault::ShareLabel]) -> CliResult {
     use breakglass_core::untrusted::check_field;
+    use breakglass_core::vault::check_label;
     for (i, l) in (1..).zip(labels) {
         check_field(&l.location, || format!("--share {i} (its location)"))?;
         check_field(&l.custodian, || format!("--share {i} (its custodian)"))?;
+        for (text, field) in [(&l.location, "location"), (&l.custodian, "custodian")] {
+            check_label(text, field).map_err(|e| {
+                Failure::Usage.because(format!(
+                    "--share {i}: {e}: give a shorter {field}. Nothing was generated."
+                ))
+            })?;
+        }
     }
     Ok(())
 }

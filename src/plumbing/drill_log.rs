@@ -58,6 +58,11 @@ pub struct Record {
     pub drill_interval_days: u16,
     #[serde(default)]
     pub next_due: String,
+    /// One `SOURCE: reason` per input §7 left out although the vault opened (an altered share,
+    /// a vault copy that differs from the one that authenticated, a retired sheet). Added
+    /// without a version change: absent when empty, and older readers ignore it (FORMAT.md §10).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rejected: Vec<String>,
 }
 
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
@@ -98,6 +103,7 @@ pub fn record(r: &Recovered, purpose: &str, result: &str) -> Record {
         people: String::new(),
         drill_interval_days: h.drill_interval_days,
         next_due: next_drill_date(t, h.drill_interval_days),
+        rejected: r.rejected.iter().map(ToString::to_string).collect(),
     }
 }
 
@@ -117,7 +123,19 @@ pub fn failed_record(purpose: &str, error: &anyhow::Error) -> Record {
         people: String::new(),
         drill_interval_days: 0,
         next_due: String::new(),
+        rejected: Vec::new(),
     }
+}
+
+/// One record as one JSON line (without its newline). File names, `--people` and error texts
+/// are untrusted: the characters the display filter escapes (C1 and other controls, DEL,
+/// bidirectional controls, U+2028/U+2029) are written as `\uXXXX` escapes, so `cat` or
+/// `tail -f` on the log cannot drive the terminal and a line separator cannot cut a line
+/// (FORMAT.md §10). The value is the same: any JSON reader, old ones included, reads it back.
+fn encode(rec: &Record) -> serde_json::Result<Vec<u8>> {
+    let mut line = Vec::new();
+    super::json::to_writer(&mut line, rec)?;
+    Ok(line)
 }
 
 /// Appends one JSON line to the log (created 0600).
@@ -135,9 +153,45 @@ fn write_line(path: &Path, rec: &Record) -> anyhow::Result<()> {
     let mut f = o
         .open(path)
         .with_context(|| format!("cannot open the log {}", path.display()))?;
-    let mut line = serde_json::to_vec(rec).context("cannot encode the record")?;
+    let mut line = encode(rec).context("cannot encode the record")?;
     line.push(b'\n');
     f.write_all(&line)
         .and_then(|_| f.sync_all())
         .with_context(|| format!("cannot write the log {}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn untrusted_text_is_escaped_in_the_log_and_reads_back() {
+        let mut rec = failed_record("drill", &anyhow::anyhow!("bad \u{1b}[2J sheet"));
+        rec.people = "Alice\u{9b}31m, \u{202e}boB\u{2028}\u{2029}\u{7f}".into();
+        rec.shares.push(RecordShare {
+            index: 1,
+            location: "Safe A".into(),
+            custodian: String::new(),
+            source: "scan\u{85}\u{200f}.png".into(),
+        });
+        let line = String::from_utf8(encode(&rec).unwrap()).unwrap();
+        for raw in [
+            '\u{1b}', '\u{9b}', '\u{202e}', '\u{2028}', '\u{2029}', '\u{7f}', '\u{85}', '\u{200f}',
+        ] {
+            assert!(!line.contains(raw), "{raw:?} raw in {line}");
+        }
+        for escaped in [
+            "\\u009b", "\\u202e", "\\u2028", "\\u2029", "\\u007f", "\\u0085", "\\u200f",
+        ] {
+            assert!(line.contains(escaped), "{escaped} not in {line}");
+        }
+        assert_eq!(serde_json::from_str::<Record>(&line).unwrap(), rec);
+    }
+
+    #[test]
+    fn a_log_line_written_raw_by_an_older_build_still_reads() {
+        let old = "{\"version\":1,\"date\":\"2026-01-02\",\"unix\":1767312000,\"purpose\":\"drill\",\"result\":\"PASSED\",\"people\":\"A\u{9b}\u{2028}B\"}";
+        let rec: Record = serde_json::from_str(old).unwrap();
+        assert_eq!(rec.people, "A\u{9b}\u{2028}B");
+    }
 }

@@ -16,7 +16,7 @@ use super::{CliResult, Failure};
 use breakglass_core::contents::Entry;
 use breakglass_core::phonetic;
 use breakglass_core::totp::Totp;
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::Path;
 use zeroize::Zeroizing;
 
@@ -38,7 +38,7 @@ impl Display {
     /// standard output only with `--print-credentials`; otherwise a refusal naming both ways out.
     /// `command` names the subcommand in that message.
     pub fn choose(print_credentials: bool, command: &str) -> CliResult<Display> {
-        if print_credentials && !std::io::stdout().is_terminal() {
+        if print_credentials && !super::stdout::is_terminal() {
             return Ok(Display::Stdout);
         }
         match Tty::open() {
@@ -74,13 +74,17 @@ impl Display {
     /// says the credentials are in no file only when that is true.
     pub fn show(self, enrollment: &Enrollment, sheet: Option<&Path>) -> CliResult {
         match self {
-            Display::Stdout => {
-                let stdout = std::io::stdout();
-                let mut out = stdout.lock();
-                Ok(write_plain(&mut out, enrollment, sheet)?)
-            }
+            // Not the quiet end of a closed pipe: credentials nobody saw are a failure.
+            Display::Stdout => super::stdout::with(|mut out| {
+                write_plain(&mut out, enrollment, sheet)
+            })
+            .map_err(|e| {
+                Failure::Output.because(format!(
+                    "{e}. The new credentials were not all shown and nobody has seen them: run the command again (with --force to replace the sheets just written)"
+                ))
+            }),
             Display::Terminal(mut tty) => {
-                std::io::stdout().flush().ok();
+                super::stdout::flush_before_the_terminal();
                 let frame = Frame::enrollment(&where_line(sheet));
                 show_paged(&mut tty, enrollment, &frame)?;
                 writeln!(tty, "The enrollment display was closed and cleared.")?;
@@ -145,14 +149,14 @@ impl<'a> Enrollment<'a> {
                 Entry::Fido2 { label, .. } => {
                     owner.is_some_and(|o| label.ends_with(&format!(" for {o}")))
                 }
-                _ => !pages.is_empty(),
+                Entry::Totp { .. } | Entry::Note { .. } => !pages.is_empty(),
             };
             if !joins {
                 pages.push(Page::default());
                 owner = match e {
                     Entry::Account { upn, .. } => Some(upn),
                     Entry::Fido2 { label, .. } => label.rsplit_once(" for ").map(|(_, u)| u),
-                    _ => None,
+                    Entry::Totp { .. } | Entry::Note { .. } => None,
                 };
             }
             let page = pages.last_mut().expect("a page was just pushed or exists");
@@ -256,7 +260,6 @@ impl<'a> Enrollment<'a> {
                     shown(label)
                 ))),
             },
-            _ => {}
         }
     }
 }
@@ -529,7 +532,7 @@ fn where_line(sheet: Option<&Path>) -> String {
 /// Shows recovered credentials on the terminal, page by page, then clears it: the enrollment
 /// display's pages and guarantees, with `frame` from [`Frame::recovery`].
 pub fn show_recovered(tty: &mut Tty, credentials: &Enrollment, frame: &Frame) -> CliResult {
-    std::io::stdout().flush().ok();
+    super::stdout::flush_before_the_terminal();
     show_paged(tty, credentials, frame)?;
     writeln!(
         tty,
@@ -647,7 +650,6 @@ fn write_plain(
             Entry::Note { label, .. } => {
                 writeln!(out, "  note {}: sealed in the vault", shown(label))?
             }
-            _ => {}
         }
         writeln!(out)?;
     }
@@ -703,7 +705,8 @@ pub fn write_sheet(
                     lines,
                 });
             }
-            _ => {}
+            // Seeds and notes were not generated here: the sheet is for what must be enrolled.
+            Entry::Totp { .. } | Entry::Note { .. } => {}
         }
     }
     let pdf = render_enrollment_sheet(

@@ -9,6 +9,7 @@
 //! field from a file is bad input). Files are classed where they are read and written
 //! (`files`), so a path never needs classing at a call site.
 
+use super::stdout::StdoutError;
 use breakglass_core::entra::NameError;
 use breakglass_core::password::{PinError, PolicyError};
 use breakglass_core::shamir::ShamirError;
@@ -100,11 +101,13 @@ impl Failure {
     }
 }
 
-/// A closed pipe (`breakglass … | head`) is not a failure: the reader had what it wanted.
+/// A closed pipe on standard output (`breakglass … | head`) is not a failure: the reader had
+/// what it wanted. Only standard output's: a pipe given as an output file that closes is an
+/// output failure like any other.
 pub fn is_broken_pipe(error: &anyhow::Error) -> bool {
     layers(error).any(|e| {
-        e.downcast_ref::<std::io::Error>()
-            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+        e.downcast_ref::<StdoutError>()
+            .is_some_and(StdoutError::is_broken_pipe)
     })
 }
 
@@ -135,6 +138,10 @@ fn by_type(e: &(dyn std::error::Error + 'static)) -> Option<Failure> {
         });
     }
     let is = |f: Failure, yes: bool| yes.then_some(f);
+    // Standard output could not be written (`> /dev/full`).
+    if e.is::<StdoutError>() {
+        return Some(Failure::Output);
+    }
     // What a plan, a flag or a policy asks for.
     is(
         Failure::Usage,
@@ -226,10 +233,24 @@ mod tests {
 
     #[test]
     fn a_closed_pipe_is_seen_inside_a_class() {
-        let pipe = std::io::Error::from(std::io::ErrorKind::BrokenPipe);
-        assert!(is_broken_pipe(&Failure::Other.class(pipe)));
-        let other = std::io::Error::from(std::io::ErrorKind::PermissionDenied);
-        assert!(!is_broken_pipe(&Failure::Output.class(other)));
+        let pipe = || std::io::Error::from(std::io::ErrorKind::BrokenPipe);
+        assert!(is_broken_pipe(&Failure::Other.class(StdoutError(pipe()))));
+        // Only standard output's: a closed pipe given as an output file is a failure.
+        assert!(!is_broken_pipe(&Failure::Output.class(pipe())));
+        let full = StdoutError(std::io::Error::from_raw_os_error(libc::ENOSPC));
+        assert!(!is_broken_pipe(&anyhow::Error::new(full)));
+    }
+
+    #[test]
+    fn standard_output_that_cannot_be_written_is_an_output_failure() {
+        let full = StdoutError(std::io::Error::from_raw_os_error(libc::ENOSPC));
+        let e = anyhow::Error::new(full);
+        assert_eq!(Failure::of(&e), Failure::Output);
+        assert!(
+            e.to_string()
+                .starts_with("could not write to standard output"),
+            "{e}"
+        );
     }
 
     #[test]

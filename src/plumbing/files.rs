@@ -150,8 +150,10 @@ fn check_out_dir(dir: &Path, names: &[&str], force: bool) -> Result<()> {
     Ok(())
 }
 
-/// Tightens an existing output folder that others may read or write to 0700, and says so;
-/// refuses it when that is not possible (another user's folder).
+/// Tightens an existing output folder that others may read or write to 0700, and says so,
+/// naming the folder whose mode changed (where a symbolic link given as `--out` points).
+/// Refuses a shared folder (sticky and writable by others, such as /tmp: closing it would
+/// break every other user of it) and a folder that cannot be changed (another user's).
 fn make_private(dir: &Path) -> Result<()> {
     #[cfg(unix)]
     {
@@ -159,20 +161,41 @@ fn make_private(dir: &Path) -> Result<()> {
         let meta = fs::metadata(dir)
             .with_context(|| format!("cannot read the permissions of {}", dir.display()))?;
         let mode = meta.permissions().mode() & 0o7777;
-        if mode & 0o077 != 0 {
-            fs::set_permissions(dir, fs::Permissions::from_mode(0o700)).with_context(|| {
-                format!(
-                    "{} is open to other users (mode {mode:04o}) and cannot be made private: choose a folder of your own",
-                    dir.display()
-                )
-            })?;
-            eprintln!(
-                "note: {} was open to other users (mode {mode:04o}); it is now 0700",
-                dir.display()
+        if mode & 0o077 == 0 {
+            return Ok(());
+        }
+        // The folder itself, not the link to it: that is what the note and the refusal name.
+        let real = fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+        let shown = if real == dir {
+            super::shown_path(dir)
+        } else {
+            format!(
+                "{} (where {} points)",
+                super::shown_path(&real),
+                super::shown_path(dir)
+            )
+        };
+        if is_shared(mode) {
+            bail!(
+                "{shown} is a shared folder (mode {mode:04o}, like /tmp): others can create files in it and it cannot be made private without breaking it for them. Give a new folder inside it, e.g. --out {}",
+                super::shown_path(&real.join("sheets"))
             );
         }
+        fs::set_permissions(&real, fs::Permissions::from_mode(0o700)).with_context(|| {
+            format!(
+                "{shown} is open to other users (mode {mode:04o}) and cannot be made private: choose a folder of your own"
+            )
+        })?;
+        eprintln!("note: {shown} was open to other users (mode {mode:04o}); it is now 0700");
     }
     Ok(())
+}
+
+/// A folder shared between users: sticky (only owners delete their files) and writable by
+/// group or others, as /tmp (1777) is.
+#[cfg(unix)]
+fn is_shared(mode: u32) -> bool {
+    mode & 0o1000 != 0 && mode & 0o022 != 0
 }
 
 /// Who may read what is written: sheets and credentials are the owner's alone; the recovery
@@ -490,5 +513,28 @@ mod tests {
         prepare_out_dir(&out, &["share-1.txt"], false).unwrap();
         let mode = fs::metadata(&out).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o700);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_shared_sticky_folder_is_refused_and_left_as_it_is() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let shared = dir.path().join("tmp");
+        fs::create_dir(&shared).unwrap();
+        fs::set_permissions(&shared, fs::Permissions::from_mode(0o1777)).unwrap();
+        let link = dir.path().join("link");
+        std::os::unix::fs::symlink(&shared, &link).unwrap();
+        for given in [&shared, &link] {
+            let e = prepare_out_dir(given, &["share-1.txt"], false).unwrap_err();
+            let msg = e.to_string();
+            assert!(msg.contains("is a shared folder (mode 1777"), "{msg}");
+            assert!(msg.contains("sheets"), "{msg}");
+            assert_eq!(super::super::Failure::of(&e), super::super::Failure::Output);
+            let mode = fs::metadata(&shared).unwrap().permissions().mode() & 0o7777;
+            assert_eq!(mode, 0o1777, "left as it was");
+        }
+        assert!(is_shared(0o1777) && is_shared(0o1770) && !is_shared(0o1700));
+        assert!(!is_shared(0o777));
     }
 }

@@ -22,9 +22,8 @@ pub fn harden() -> Hardening {
             rlim_max: 0,
         };
         libc::setrlimit(libc::RLIMIT_CORE, &zero);
-        // A closed pipe (`breakglass monitoring | head`) ends the process quietly, as in other
-        // command-line tools, instead of a panic in `println!`.
-        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+        // SIGPIPE stays ignored (Rust's default): a closed pipe is an `EPIPE` that
+        // `plumbing::stdout` turns into a quiet end, not a signal that kills the process.
         #[cfg(target_os = "linux")]
         {
             libc::prctl(libc::PR_SET_DUMPABLE, 0, 0, 0, 0);

@@ -6,7 +6,7 @@
 //! decoder reads the escape as the character), only the bytes on the terminal are harmless.
 
 use breakglass_core::untrusted::{CharClass, classify};
-use serde_json::ser::{Formatter, PrettyFormatter};
+use serde_json::ser::{CompactFormatter, Formatter, PrettyFormatter};
 use std::io::{self, Write};
 
 /// Writes `value` as pretty JSON with every character the display filter would escape written
@@ -15,7 +15,26 @@ pub fn to_writer_pretty<W: Write, T: serde::Serialize + ?Sized>(
     writer: W,
     value: &T,
 ) -> serde_json::Result<()> {
-    let mut ser = serde_json::Serializer::with_formatter(writer, SafeFormatter::default());
+    let mut ser = serde_json::Serializer::with_formatter(
+        writer,
+        SafeFormatter {
+            layout: PrettyFormatter::new(),
+        },
+    );
+    value.serialize(&mut ser)
+}
+
+/// As [`to_writer_pretty`], on one line (a JSON-lines log): the same escapes.
+pub fn to_writer<W: Write, T: serde::Serialize + ?Sized>(
+    writer: W,
+    value: &T,
+) -> serde_json::Result<()> {
+    let mut ser = serde_json::Serializer::with_formatter(
+        writer,
+        SafeFormatter {
+            layout: CompactFormatter,
+        },
+    );
     value.serialize(&mut ser)
 }
 
@@ -36,20 +55,18 @@ impl Header {
 /// Writes `value` to standard output as one pretty JSON document and a newline: the one way
 /// every command's `--json` reaches the terminal or a pipe.
 pub fn print<T: serde::Serialize + ?Sized>(value: &T) -> super::CliResult {
-    let mut out = io::stdout().lock();
-    to_writer_pretty(&mut out, value)
-        .map_err(io::Error::from)
-        .and_then(|()| writeln!(out))
-        .and_then(|()| out.flush())?;
-    Ok(())
+    super::stdout::with(|out| {
+        to_writer_pretty(&mut *out, value).map_err(io::Error::from)?;
+        writeln!(out)
+    })
 }
 
-#[derive(Default)]
-struct SafeFormatter {
-    pretty: PrettyFormatter<'static>,
+/// Escapes what the display filter would; `layout` lays out the document (pretty or compact).
+struct SafeFormatter<L> {
+    layout: L,
 }
 
-impl Formatter for SafeFormatter {
+impl<L: Formatter> Formatter for SafeFormatter<L> {
     fn write_string_fragment<W: ?Sized + Write>(
         &mut self,
         writer: &mut W,
@@ -69,31 +86,31 @@ impl Formatter for SafeFormatter {
     }
 
     fn begin_array<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
-        self.pretty.begin_array(w)
+        self.layout.begin_array(w)
     }
     fn end_array<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
-        self.pretty.end_array(w)
+        self.layout.end_array(w)
     }
     fn begin_array_value<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
-        self.pretty.begin_array_value(w, first)
+        self.layout.begin_array_value(w, first)
     }
     fn end_array_value<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
-        self.pretty.end_array_value(w)
+        self.layout.end_array_value(w)
     }
     fn begin_object<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
-        self.pretty.begin_object(w)
+        self.layout.begin_object(w)
     }
     fn end_object<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
-        self.pretty.end_object(w)
+        self.layout.end_object(w)
     }
     fn begin_object_key<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
-        self.pretty.begin_object_key(w, first)
+        self.layout.begin_object_key(w, first)
     }
     fn begin_object_value<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
-        self.pretty.begin_object_value(w)
+        self.layout.begin_object_value(w)
     }
     fn end_object_value<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
-        self.pretty.end_object_value(w)
+        self.layout.end_object_value(w)
     }
 }
 
@@ -123,5 +140,15 @@ mod tests {
         assert_eq!(serde_json::from_str::<serde_json::Value>(&out).unwrap(), v);
         let plain = serde_json::json!({ "a": [1, "b"], "c": {} });
         assert_eq!(json(&plain), serde_json::to_string_pretty(&plain).unwrap());
+    }
+
+    #[test]
+    fn one_line_same_escapes() {
+        let v = serde_json::json!({ "k": ["a\u{9b}\u{7f}\u{202e}\u{2029}b", 1], "n": {} });
+        let mut out = Vec::new();
+        to_writer(&mut out, &v).unwrap();
+        let out = String::from_utf8(out).unwrap();
+        assert_eq!(out, r#"{"k":["a\u009b\u007f\u202e\u2029b",1],"n":{}}"#);
+        assert_eq!(serde_json::from_str::<serde_json::Value>(&out).unwrap(), v);
     }
 }

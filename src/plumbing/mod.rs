@@ -3,6 +3,10 @@
 //! codes and the display filter. It touches the process, files and terminals; it knows nothing
 //! of clap's command tree (`cli` does), and nothing here imports `cli`.
 
+// First: its `outln!` and `out!` are used by the modules below and by `cli`.
+#[macro_use]
+pub mod stdout;
+
 pub mod args;
 pub mod drill_log;
 pub mod enroll;

@@ -12,12 +12,12 @@ pub fn check(threshold: u8, labels: &[ShareLabel], allow: bool) -> CliResult {
     if usize::from(threshold) > labels.len() || threshold < 2 {
         return Ok(()); // reported by the threshold rules with their own message
     }
-    println!(
+    outln!(
         "Placement of the {} shares (any {threshold} recover):",
         labels.len()
-    );
+    )?;
     for line in p.report() {
-        println!("  {}", super::visible(&line));
+        outln!("  {}", super::visible(&line))?;
     }
     if p.refused() && !allow {
         return Err(Failure::Usage.because(

@@ -144,7 +144,7 @@ pub fn write(
 }
 
 /// Prints where each sheet went.
-pub fn print_written(vault: &Vault, pdfs: &[PathBuf], shares: &[Share]) {
+pub fn print_written(vault: &Vault, pdfs: &[PathBuf], shares: &[Share]) -> super::CliResult {
     for (p, s) in pdfs.iter().zip(shares) {
         let l = vault
             .header
@@ -155,11 +155,12 @@ pub fn print_written(vault: &Vault, pdfs: &[PathBuf], shares: &[Share]) {
         } else {
             format!(" ({})", super::visible(&l.custodian))
         };
-        println!(
+        outln!(
             "  share {}: {} (+ .txt)  ->  {}{who}",
             s.index(),
             super::shown_path(p),
             super::visible(&l.location)
-        );
+        )?;
     }
+    Ok(())
 }

@@ -501,3 +501,170 @@ fn totp_and_note_files_are_stored() {
     );
     let _ = ShareLabel::default();
 }
+
+/// A `--share` location or custodian above the format's 255-byte label limit is refused with
+/// the same message by every command that takes `--share`, before anything is made (the
+/// ceremony used to panic, exit 101, while sizing the vault).
+#[test]
+fn share_labels_above_the_format_limit_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let long = "L".repeat(256);
+    for (share, field) in [
+        (long.clone(), "location"),
+        (format!("Safe A={long}"), "custodian"),
+    ] {
+        let out = dir.path().join(field);
+        let r = CeremonyArgs::small(&out).shares(&["b", &share]).run();
+        expect_fail(
+            &r,
+            2,
+            &format!("--share 2: the {field} label is 256 bytes, above the maximum of 255"),
+        );
+        assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
+        assert!(!out.exists(), "nothing is written: {}", r.all());
+    }
+    let (sheets, _) = CeremonyArgs::small(&dir.path().join("ok")).sheets();
+    // rekey (and rotate, expand) refuse it with the same words.
+    let (custodian, rekeyed) = (format!("b={long}"), dir.path().join("rekeyed"));
+    let args = [
+        "rekey",
+        "--allow-online",
+        "--share",
+        "a",
+        "--share",
+        &custodian,
+        "-o",
+        p(&rekeyed),
+        p(&sheets[0]),
+        p(&sheets[1]),
+    ];
+    expect_fail(
+        &run(&args),
+        2,
+        "--share 2: the custodian label is 256 bytes, above the maximum of 255",
+    );
+}
+
+/// A drill whose sheets include a tampered vault copy passes (the quorum works, exit 0), and
+/// its record, `--json` and the log name the copy that was left out (only standard error said
+/// so before). `status` on sheets whose copies claim different drill intervals says that they
+/// disagree, and reports the earliest due date whichever sheet comes first.
+#[test]
+fn a_tampered_vault_copy_is_in_the_drill_record_and_status_says_copies_disagree() {
+    let dir = tempfile::tempdir().unwrap();
+    let (sheets, _) = ceremony(dir.path(), &[]);
+    // Sheet 3's vault copy claims a drill every 400 days: its header no longer authenticates.
+    let (share, mut vault) = read_sheet(&sheets[2]);
+    vault.header.drill_interval_days = 400;
+    write_sheet(&sheets[2], &share, &vault);
+    let log = dir.path().join("drills.jsonl");
+    let (s1, s2, s3) = (p(&sheets[0]), p(&sheets[1]), p(&sheets[2]));
+
+    let r = run(&["drill", "--log", p(&log), s1, s2, s3]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    let left_out = r
+        .stdout
+        .lines()
+        .find(|l| l.trim_start().starts_with("left out:"))
+        .unwrap_or_else(|| panic!("no left-out line in the record:\n{}", r.stdout));
+    assert!(
+        left_out.contains("share-3.txt") && left_out.contains("differs"),
+        "{left_out}"
+    );
+    assert!(r.stdout.contains("input(s) were left out"), "{}", r.stdout);
+    let line = fs::read_to_string(&log).unwrap();
+    let rec: serde_json::Value = serde_json::from_str(line.trim()).unwrap();
+    let rejected = rec["rejected"].as_array().expect("rejected in the log");
+    assert!(
+        rejected.iter().any(|x| x
+            .as_str()
+            .unwrap()
+            .contains("share-3.txt: its vault text differs")),
+        "{line}"
+    );
+    assert!(
+        rec["result"].as_str().unwrap().starts_with("PASSED"),
+        "{line}"
+    );
+
+    let j = run(&["drill", "--json", s3, s1, s2]);
+    assert_eq!(j.code, 0, "{}", j.all());
+    let v: serde_json::Value = serde_json::from_str(&j.stdout).unwrap();
+    assert_eq!(v["passed"], true);
+    assert!(
+        v["record"]["rejected"].to_string().contains("share-3.txt"),
+        "{}",
+        j.stdout
+    );
+    // A clean drill has no `rejected` key (the frozen schema is unchanged).
+    let clean = run(&["drill", "--json", s1, s2]);
+    let v: serde_json::Value = serde_json::from_str(&clean.stdout).unwrap();
+    assert!(v["record"].get("rejected").is_none(), "{}", clean.stdout);
+
+    // status: whichever sheet comes first, the copies are said to disagree and the earlier
+    // due date (90 days, not the forged 400) is reported, in every mode.
+    for order in [[s3, s1], [s1, s3]] {
+        let r = run(&["status", order[0], order[1]]);
+        assert_eq!(r.code, 0, "{}", r.all());
+        assert!(r.stderr.contains("disagree"), "{order:?}: {}", r.stderr);
+        assert!(r.stderr.contains("a drill every 400 days"), "{}", r.stderr);
+        assert!(r.stdout.contains("(in 90 days)"), "{order:?}: {}", r.stdout);
+        let j = run(&["status", "--json", order[0], order[1]]);
+        let v: serde_json::Value = serde_json::from_str(&j.stdout).unwrap();
+        assert_eq!(v["vaults"][0]["drill_interval_days"], 90, "{}", j.stdout);
+        assert!(j.stderr.contains("disagree"), "{}", j.stderr);
+    }
+    // Copies that agree: no warning.
+    let r = run(&["status", s1, s2]);
+    assert!(!r.stderr.contains("disagree"), "{}", r.stderr);
+}
+
+/// The drill log escapes what could drive a terminal or split a line (C1 controls, DEL,
+/// bidirectional controls, U+2028/U+2029) as JSON \u escapes; `status` reads the escaped log
+/// and an older log that holds them raw.
+#[test]
+fn the_drill_log_escapes_terminal_controls_and_old_raw_logs_still_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let (sheets, _) = ceremony(dir.path(), &[]);
+    let log = dir.path().join("drills.jsonl");
+    let people = "Alice\u{9b}2J, \u{202e}boB\u{2028}\u{2029}\u{7f}\u{85}";
+    let r = run(&[
+        "drill",
+        "--people",
+        people,
+        "--log",
+        p(&log),
+        p(&sheets[0]),
+        p(&sheets[1]),
+    ]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    let text = fs::read_to_string(&log).unwrap();
+    for raw in [
+        '\u{9b}', '\u{202e}', '\u{2028}', '\u{2029}', '\u{7f}', '\u{85}',
+    ] {
+        assert!(
+            !text.contains(raw),
+            "U+{:04X} raw in the log: {text:?}",
+            raw as u32
+        );
+    }
+    for escaped in [
+        "\\u009b", "\\u202e", "\\u2028", "\\u2029", "\\u007f", "\\u0085",
+    ] {
+        assert!(text.contains(escaped), "{escaped} not in {text}");
+    }
+    assert_eq!(text.lines().count(), 1);
+    let rec: serde_json::Value = serde_json::from_str(text.trim()).unwrap();
+    assert_eq!(rec["people"], people, "the value is unchanged");
+    // A line an older build wrote raw, after it: both read.
+    let mut raw = rec.clone();
+    raw["people"] = serde_json::Value::String("Bob\u{9b}\u{2028}".into());
+    let mut both = text.clone();
+    both.push_str(&serde_json::to_string(&raw).unwrap());
+    both.push('\n');
+    assert!(both.contains('\u{9b}'));
+    fs::write(&log, both).unwrap();
+    let r = run(&["status", "--log", p(&log)]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(r.stdout.contains("(in 90 days)"), "{}", r.stdout);
+}

@@ -476,6 +476,47 @@ fn status_counts_calendar_days_and_says_the_date_once() {
     assert!(last.ends_with("(drill)"), "{last}");
 }
 
+/// The day a drill falls due, `status` says so and exits 0 in every mode (text, `--json`,
+/// `-q`); the day after, it is overdue (exit 7) in every mode. `--json` used to compare seconds
+/// and call it overdue (exit 7) the very day the text said "in 0 days" (exit 0).
+#[test]
+fn status_decides_the_due_day_the_same_way_in_every_mode() {
+    let dir = tempfile::tempdir().unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let day: i64 = 86_400;
+    // A drill logged exactly 90 days before this second, every 90 days: due today. Then one
+    // logged a day earlier (due yesterday: overdue) and one a day later (due tomorrow).
+    for (offset, want_code, want_text, want_days) in [
+        (0, 0, "(today)", 0),
+        (day, 7, "OVERDUE since", -1),
+        (-day, 0, "(in 1 days)", 1),
+    ] {
+        let unix = (now as i64 - 90 * day - offset) as u64;
+        let log = dir.path().join(format!("drills{offset}.jsonl"));
+        std::fs::write(
+            &log,
+            format!(
+                "{{\"version\":1,\"date\":\"x\",\"unix\":{unix},\"purpose\":\"drill\",\"result\":\"PASSED\",\"vault_id\":\"AAAA-BBBB\",\"tenant\":\"c.onmicrosoft.com\",\"generation\":1,\"drill_interval_days\":90}}\n"
+            ),
+        )
+        .unwrap();
+        let text = run(&["status", "--log", p(&log)]);
+        assert_eq!(text.code, want_code, "offset {offset}: {}", text.all());
+        assert!(text.stdout.contains(want_text), "{}", text.stdout);
+        let json = run(&["status", "--json", "--log", p(&log)]);
+        assert_eq!(json.code, want_code, "offset {offset}: {}", json.all());
+        let v: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+        assert_eq!(v["overdue"], want_code == 7, "{}", json.stdout);
+        assert_eq!(v["vaults"][0]["days_left"], want_days, "{}", json.stdout);
+        let quiet = run(&["status", "-q", "--log", p(&log)]);
+        assert_eq!(quiet.code, want_code, "offset {offset}: {}", quiet.all());
+        assert_eq!(quiet.stdout, "");
+    }
+}
+
 /// A log record dated at the end of time (a forged or corrupted `unix`) neither panics nor
 /// wraps to a due date in 1970 ("overdue"): the date is said to be out of range.
 #[test]
@@ -495,4 +536,115 @@ fn status_survives_a_log_record_at_the_end_of_time() {
     assert!(r.stdout.contains("(date out of range)"), "{}", r.stdout);
     assert!(!r.stdout.contains("overdue"), "{}", r.stdout);
     assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
+}
+
+/// Runs the binary with standard output on /dev/full (every write fails with ENOSPC).
+fn run_to_full(args: &[&str]) -> common::Run {
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .expect("open /dev/full");
+    let o = common::bin()
+        .args(args)
+        .stdout(std::process::Stdio::from(full))
+        .output()
+        .expect("run breakglass");
+    common::Run {
+        code: o.status.code().unwrap_or(-1),
+        stdout: String::new(),
+        stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+    }
+}
+
+/// A standard output that cannot be written (`> /dev/full`, a full disk) is exit 6 with a
+/// message in every command that prints, never a panic (exit 101) and never a silent 0.
+#[cfg(target_os = "linux")]
+#[test]
+fn every_command_that_prints_exits_6_when_standard_output_is_full() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
+    let sheets = d("sheets");
+    assert_eq!(quick_ceremony(&sheets, &[]).code, 0);
+    let (s1, s2) = (d("sheets/share-1.txt"), d("sheets/share-2.txt"));
+    let plan = d("plan.toml");
+    assert_eq!(run(&["plan", "new", &plan]).code, 0);
+    let commands: Vec<Vec<String>> = [
+        vec!["monitoring", "--upn", "bg1@c.onmicrosoft.com"],
+        vec!["inspect", &s1],
+        vec!["status", &s1],
+        vec!["status", "--json", &s1],
+        vec!["preflight"],
+        vec!["plan", "check", &plan],
+        vec!["drill", &s1, &s2],
+        vec!["drill", "--json", &s1, &s2],
+        vec!["verify-print", "--sheets", &sheets, &s1, &s2],
+        vec!["kit", "--out", &d("kit")],
+        vec!["man", "--out", &d("man")],
+        vec!["completions", "bash"],
+        vec![
+            "ceremony",
+            "--allow-online",
+            "--print-credentials",
+            "--tenant",
+            "c",
+            "--threshold",
+            "2",
+            "--share",
+            "a",
+            "--share",
+            "b",
+            "--out",
+            &d("again"),
+        ],
+        vec![
+            "rotate",
+            "--allow-online",
+            "--print-credentials",
+            "--out",
+            &d("rotated"),
+            &s1,
+            &s2,
+        ],
+        vec!["recover", &s1, &s2],
+    ]
+    .iter()
+    .map(|c| c.iter().map(|s| s.to_string()).collect())
+    .collect();
+    for c in &commands {
+        let args: Vec<&str> = c.iter().map(String::as_str).collect();
+        let r = run_to_full(&args);
+        assert!(!r.stderr.contains("panicked"), "{c:?}: {}", r.stderr);
+        assert_eq!(r.code, 6, "{c:?}: {}", r.stderr);
+        assert!(
+            r.stderr.contains("could not write to standard output"),
+            "{c:?}: {}",
+            r.stderr
+        );
+    }
+}
+
+/// A reader that has closed the pipe (`completions bash | head -c1` once head has its byte)
+/// ends the command quietly with exit 0, the reader had what it wanted: no error, no panic,
+/// and not killed by SIGPIPE (exit 141 in a shell), which left the error path unreachable.
+#[cfg(unix)]
+#[test]
+fn a_closed_pipe_ends_the_command_quietly() {
+    use std::os::unix::process::ExitStatusExt;
+    for args in [
+        &["completions", "bash"][..],
+        &["monitoring", "--upn", "bg1@c.onmicrosoft.com"],
+    ] {
+        // The reading end is closed before the command writes: its first write fails (EPIPE).
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let o = common::bin()
+            .args(args)
+            .stdout(writer)
+            .stderr(std::process::Stdio::piped())
+            .output()
+            .unwrap();
+        assert_eq!(o.status.signal(), None, "{args:?}: killed by a signal");
+        assert_eq!(o.status.code(), Some(0), "{args:?}: {:?}", o.status);
+        assert_eq!(String::from_utf8_lossy(&o.stderr), "", "{args:?}");
+    }
 }

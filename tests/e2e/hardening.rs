@@ -334,3 +334,51 @@ fn a_failing_write_puts_nothing_in_place() {
     fs::remove_dir_all(&blocker).unwrap();
     assert_eq!(run(&args).code, 0);
 }
+
+/// `--out` given as a symbolic link: the note names the folder whose mode was changed, not the
+/// link. A shared sticky folder (1777, like /tmp) is refused, exit 6, and left as it was:
+/// making it 0700 would break it for every other user.
+#[cfg(unix)]
+#[test]
+fn out_folders_are_named_as_resolved_and_a_shared_tmp_is_refused() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let real = dir.path().join("real");
+    std::fs::create_dir(&real).unwrap();
+    std::fs::set_permissions(&real, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let link = dir.path().join("link");
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    let r = CeremonyArgs::small(&link).run();
+    assert_eq!(r.code, 0, "{}", r.all());
+    let resolved = std::fs::canonicalize(&real).unwrap();
+    let note = r
+        .stderr
+        .lines()
+        .find(|l| l.starts_with("note:") && l.contains("open to other users"))
+        .unwrap_or_else(|| panic!("no note: {}", r.stderr));
+    assert!(
+        note.starts_with(&format!(
+            "note: {} (where {} points) was open to other users (mode 0755)",
+            resolved.display(),
+            link.display()
+        )),
+        "{note}"
+    );
+    let mode = std::fs::metadata(&real).unwrap().permissions().mode() & 0o7777;
+    assert_eq!(mode, 0o700);
+
+    let shared = dir.path().join("shared");
+    std::fs::create_dir(&shared).unwrap();
+    std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o1777)).unwrap();
+    let r = CeremonyArgs::small(&shared).run();
+    assert_eq!(r.code, 6, "{}", r.all());
+    assert!(
+        r.stderr.contains("is a shared folder (mode 1777"),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stdout.contains("password:"), "{}", r.stdout);
+    let mode = std::fs::metadata(&shared).unwrap().permissions().mode() & 0o7777;
+    assert_eq!(mode, 0o1777, "the shared folder is left as it was");
+    assert_eq!(std::fs::read_dir(&shared).unwrap().count(), 0);
+}

@@ -207,3 +207,215 @@ fn recover_py_from_the_kit_agrees_with_breakglass_and_every_vector() {
         "no summary from the runner:\n{stdout}"
     );
 }
+
+/// True when python3 (3.8 or newer) can run recover.py here; otherwise says why (or fails with
+/// BREAKGLASS_REQUIRE_PYTHON set).
+fn python_or_skip() -> bool {
+    match Command::new("python3")
+        .args([
+            "-I",
+            "-S",
+            "-c",
+            "import sys; assert sys.version_info >= (3, 8)",
+        ])
+        .output()
+    {
+        Err(e) => skip_or_fail(&format!("python3 not found ({e})")),
+        Ok(o) if !o.status.success() => skip_or_fail("python3 is older than 3.8"),
+        Ok(_) => return true,
+    }
+    false
+}
+
+/// Runs the source tree's recover.py with `args`, `stdin` on its standard input.
+fn recover_py(args: &[&std::ffi::OsStr], stdin: Option<&[u8]>) -> common::Run {
+    use std::io::Write;
+    use std::process::Stdio;
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("crates/paper/kit/recover.py");
+    let mut child = Command::new("python3")
+        .arg("-I")
+        .arg(script)
+        .args(args)
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run python3");
+    let feed = stdin.map(|bytes| {
+        let mut pipe = child.stdin.take().unwrap();
+        let bytes = bytes.to_vec();
+        // Written from a thread: recover.py may stop reading (and close) before the end.
+        std::thread::spawn(move || {
+            let _ = pipe.write_all(&bytes);
+        })
+    });
+    let o = child.wait_with_output().unwrap();
+    if let Some(t) = feed {
+        t.join().unwrap();
+    }
+    common::Run {
+        code: o.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+    }
+}
+
+fn os_args<'a>(args: &'a [&'a Path]) -> Vec<&'a std::ffi::OsStr> {
+    args.iter().map(|p| p.as_os_str()).collect()
+}
+
+/// recover.py writes what breakglass writes: the C1 controls (U+009B), DEL, bidirectional
+/// controls and U+2028/U+2029 of a vault made by another tool are escaped in its plain output
+/// (as the display filter escapes them) and in its --json (as JSON escapes, FORMAT.md §12.8),
+/// and its JSON holds the same values as `breakglass recover --json`.
+#[test]
+fn recover_py_escapes_untrusted_text_as_the_binary_does() {
+    use crate::terminal_injection::{assert_clean, foreign_vault};
+    if !python_or_skip() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let s = foreign_vault(dir.path());
+    let r = recover_py(&os_args(&[&s[0], &s[1]]), None);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert_clean(&r, "recover.py");
+    let o = &r.stdout;
+    for want in [
+        "  real 1111\n  \\u{1B}[1A\\u{1B}[2Kfake 9999\n  \\u{9B}2J\\u{0}\\u{D}\tend\\u{2029}\n",
+        "Password:  Real-Password-1\\u{1B}[2K\n",
+        "YubiKey\\u{202E}\\u{0}\\u{2028}",
+        "contoso\\u{2028}.onmicrosoft.com",
+        "share\\u{1B}[2J\\u{7}-2.txt",
+    ] {
+        assert!(o.contains(want), "{want:?} not in\n{o}");
+    }
+
+    let pair = [s[1].as_path(), s[2].as_path()];
+    let mut args = vec![std::ffi::OsStr::new("--json")];
+    args.extend(os_args(&pair));
+    let py = recover_py(&args, None);
+    assert_eq!(py.code, 0, "{}", py.all());
+    assert_clean(&py, "recover.py --json");
+    assert!(
+        py.stdout.contains(
+            r#""text": "real 1111\n\u001b[1A\u001b[2Kfake 9999\n\u009b2J\u0000\r\tend\u2029""#
+        ),
+        "{}",
+        py.stdout
+    );
+    let bin = common::bin()
+        .args(["recover", "--json", "--purpose", "drill"])
+        .arg(&s[1])
+        .arg(&s[2])
+        .output()
+        .unwrap();
+    assert!(bin.status.success());
+    let without_clock = |text: &[u8]| {
+        let mut v: serde_json::Value = serde_json::from_slice(text).unwrap();
+        for e in v["entries"].as_array_mut().unwrap() {
+            e.as_object_mut().unwrap().remove("code");
+            e.as_object_mut().unwrap().remove("seconds_left");
+        }
+        v
+    };
+    assert_eq!(
+        without_clock(py.stdout.as_bytes()),
+        without_clock(&bin.stdout)
+    );
+}
+
+/// recover.py reads an input whole up to breakglass's limit (64 MiB; it used to read the first
+/// MiB of a file and say nothing), and refuses more on a file, on standard input and as the
+/// passphrase file with breakglass's own words.
+#[test]
+fn recover_py_has_the_binarys_input_limits_and_messages() {
+    if !python_or_skip() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let pass = dir.path().join("pass.txt");
+    std::fs::write(&pass, "correct horse battery staple\n").unwrap();
+    let out = dir.path().join("sheets");
+    let r = common::CeremonyArgs::small(&out)
+        .args(&[
+            "--passphrase-file",
+            p(&pass),
+            "--kdf-memory-mib",
+            "8",
+            "--kdf-iterations",
+            "1",
+        ])
+        .run();
+    assert_eq!(r.code, 0, "{}", r.all());
+    let (s1, s2) = (out.join("share-1.txt"), out.join("share-2.txt"));
+
+    // Both sheets in one file, the second after more than a MiB of blank lines: read whole.
+    let both = dir.path().join("both.txt");
+    let mut text = std::fs::read(&s1).unwrap();
+    text.extend(std::iter::repeat_n(b'\n', (1 << 20) + 10));
+    text.extend(std::fs::read(&s2).unwrap());
+    std::fs::write(&both, &text).unwrap();
+    let pass_arg = [std::ffi::OsStr::new("--passphrase-file"), pass.as_os_str()];
+    let mut args = pass_arg.to_vec();
+    args.push(both.as_os_str());
+    let r = recover_py(&args, None);
+    assert_eq!(r.code, 0, "{}", r.all());
+    let b = run(&["recover", "--passphrase-file", p(&pass), p(&both)]);
+    assert_eq!(b.code, 0, "the binary reads it too: {}", b.all());
+
+    // One byte over 64 MiB (a sparse file): refused, as the binary refuses it.
+    let big = dir.path().join("big.txt");
+    std::fs::File::create(&big)
+        .unwrap()
+        .set_len((64 << 20) + 1)
+        .unwrap();
+    let too_large = format!(
+        "{} is larger than 64 MiB: that is not a sheet, scan or share file",
+        big.display()
+    );
+    let mut args = pass_arg.to_vec();
+    args.extend([big.as_os_str(), s1.as_os_str(), s2.as_os_str()]);
+    let r = recover_py(&args, None);
+    assert!(r.stderr.contains(&too_large), "{}", r.stderr);
+    let b = run(&[
+        "recover",
+        "--passphrase-file",
+        p(&pass),
+        p(&big),
+        p(&s1),
+        p(&s2),
+    ]);
+    assert!(b.stderr.contains(&too_large), "{}", b.stderr);
+
+    // The passphrase file: the same limit and words, exit 3 from both.
+    let r = recover_py(
+        &[
+            std::ffi::OsStr::new("--passphrase-file"),
+            big.as_os_str(),
+            s1.as_os_str(),
+            s2.as_os_str(),
+        ],
+        None,
+    );
+    assert_eq!(r.code, 3, "{}", r.all());
+    assert!(r.stderr.contains(&too_large), "{}", r.stderr);
+    let b = run(&["recover", "--passphrase-file", p(&big), p(&s1), p(&s2)]);
+    assert_eq!(b.code, 3, "{}", b.all());
+    assert!(b.stderr.contains(&too_large), "{}", b.stderr);
+
+    // Standard input: refused past the limit, not read without end.
+    let flood = vec![b' '; (64 << 20) + 1];
+    let r = recover_py(&[], Some(&flood));
+    assert_eq!(r.code, 3, "{}", r.all());
+    assert!(
+        r.stderr.contains(
+            "standard input is larger than 64 MiB: that is not a sheet, scan or share file; give the file by name"
+        ),
+        "{}",
+        r.stderr
+    );
+}

@@ -38,7 +38,7 @@ fn dangerous(c: char) -> bool {
 
 /// No control, bidirectional or separator character on either stream; the lossy conversion
 /// keeps every byte of interest (0x1B, 0x07 and C2 9B are valid UTF-8).
-fn assert_clean(r: &Run, what: &str) {
+pub(crate) fn assert_clean(r: &Run, what: &str) {
     for (name, s) in [("stdout", &r.stdout), ("stderr", &r.stderr)] {
         if let Some(c) = s.chars().find(|&c| dangerous(c)) {
             panic!("{what}: {name} holds raw U+{:04X}:\n{s:?}", u32::from(c));
@@ -320,7 +320,7 @@ fn monitoring_shows_hostile_accounts_filtered() {
 /// A vault made by another tool: every text field hostile. Header labels are held to FORMAT.md
 /// §3 (no Cc, no bidi) by the parser, so they carry the separators that rule allows; the sealed
 /// contents carry everything. Returns three sheets, one with a hostile file name.
-fn foreign_vault(dir: &Path) -> Vec<PathBuf> {
+pub(crate) fn foreign_vault(dir: &Path) -> Vec<PathBuf> {
     let esc = "\u{1b}[2J";
     let osc = "\u{1b}]0;pwned\u{7}";
     let entries = vec![

@@ -37,7 +37,6 @@ fn entry_line(e: &Entry) -> String {
                 text.expose_secret().replace('\n', "\\n")
             )
         }
-        _ => unreachable!(),
     }
 }
 

@@ -882,18 +882,33 @@ class Gathered:
         self.vaults.extend((source, v) for v in vaults)
 
 
-def read_input(name):
-    """One input's text. Images cannot be read here: a phone's QR app shows the text."""
+MAX_INPUT_BYTES = 64 << 20  # as breakglass: no sheet, scan or share file is larger
+
+
+def read_bounded(name):
+    """A file's bytes, or standard input's for -, whole: more than MAX_INPUT_BYTES or nothing
+    at all is refused with breakglass's words, never cut short."""
     try:
         if name == "-":
-            data = sys.stdin.buffer.read()
-            if not data:
-                raise Failure("Input/Empty", "standard input is empty", EXIT_BAD_INPUT)
+            data = sys.stdin.buffer.read(MAX_INPUT_BYTES + 1)
         else:
             with open(name, "rb") as f:
-                data = f.read(1 << 20)
+                data = f.read(MAX_INPUT_BYTES + 1)
     except OSError as e:
         raise Failure("Input/Unreadable", "%s: cannot read it (%s)" % (name, e.strerror))
+    what = "standard input" if name == "-" else name
+    if len(data) > MAX_INPUT_BYTES:
+        raise Failure("Input/TooLarge", "%s is larger than %d MiB: that is not a sheet, scan or "
+                      "share file%s" % (what, MAX_INPUT_BYTES >> 20,
+                                        "; give the file by name" if name == "-" else ""))
+    if not data:
+        raise Failure("Input/Empty", "%s is empty" % what)
+    return data
+
+
+def read_input(name):
+    """One input's text. Images cannot be read here: a phone's QR app shows the text."""
+    data = read_bounded(name)
     if data.startswith((b"\x89PNG", b"\xff\xd8\xff", b"%PDF")):
         raise Failure("Input/Image", "%s: an image or PDF; recover.py reads text only: read "
                       "each QR code with a phone's QR app and paste its text, or type the "
@@ -1322,10 +1337,31 @@ def iso_date(unix_seconds):
 
 
 # ---------------------------------------------------------------- output --------------------
-def shown(s):
-    """Makes control and bidirectional characters visible before they reach a terminal."""
-    return "".join("\\u{%x}" % ord(c) if unicodedata.category(c) == "Cc" or ord(c) in BIDI
-                   else c for c in s)
+SEPARATORS = {0x2028, 0x2029}  # line and paragraph separators: line breaks that are not \n
+
+
+def shown(s, layout=False):
+    """As breakglass's display filter: every control (DEL and C1 too), bidirectional and
+    separator character is shown as its escape (\\u{1B}); layout=True keeps newline and tab."""
+    return "".join(c if (layout and c in "\n\t") or not (
+        unicodedata.category(c) == "Cc" or ord(c) in BIDI or ord(c) in SEPARATORS)
+        else "\\u{%X}" % ord(c) for c in s)
+
+
+def lines(text):
+    """Lines as breakglass splits a note: at \n or \r\n only (not at U+2028 or U+0085)."""
+    parts = text.split("\n")
+    last = parts.pop()
+    return [p[:-1] if p.endswith("\r") else p for p in parts] + ([last] if last else [])
+
+
+def json_text(value):
+    """JSON as breakglass writes it (§12.8): what json.dumps leaves raw (DEL, C1 controls,
+    bidirectional and separator characters) is written as \\uXXXX too, so the value is the
+    same and no byte of it can drive a terminal. Those characters occur only inside strings."""
+    return "".join("\\u%04x" % ord(c) if 0x7F <= ord(c) <= 0x9F or ord(c) in BIDI
+                   or ord(c) in SEPARATORS else c
+                   for c in json.dumps(value, indent=2, ensure_ascii=False))
 
 
 def print_json(r, now):
@@ -1342,7 +1378,7 @@ def print_json(r, now):
            "also_opened": [{"generation": o["generation"], "created": iso_date(o["created"]),
                             "shares_used": o["shares_used"]} for o in r["also_opened"]],
            "entries": entries}
-    sys.stdout.write(json.dumps(out, indent=2, ensure_ascii=False) + "\n")
+    sys.stdout.write(json_text(out) + "\n")
 
 
 def print_text(r, now):
@@ -1369,8 +1405,8 @@ def print_text(r, now):
                 w("Code now:  cannot compute (the URI is not a TOTP URI this program reads)\n")
         else:
             w("Note:      %s\n" % shown(f["label"]))
-            for line in f["text"].splitlines():
-                w("  %s\n" % shown(line))
+            for line in lines(f["text"]):
+                w("  %s\n" % shown(line, layout=True))
         w("\n")
     w("After an emergency: record why the vault was opened, then rotate these credentials "
       "and make new sheets.\n")
@@ -1380,11 +1416,10 @@ def read_passphrase(path):
     """--passphrase-file (one trailing LF or CRLF dropped), else asked without echo."""
     if path is not None:
         try:
-            with (sys.stdin.buffer if path == "-" else open(path, "rb")) as f:
-                p = f.read().decode("utf-8")
-        except (OSError, UnicodeDecodeError) as e:
-            raise Failure("Input/Passphrase", "cannot read the passphrase file %s (%s)"
-                          % (path, getattr(e, "strerror", None) or "not UTF-8"))
+            p = read_bounded(path).decode("utf-8")
+        except UnicodeDecodeError:
+            raise Failure("Input/Passphrase", "cannot read the passphrase file %s (not UTF-8)"
+                          % path)
         p = p[:-1] if p.endswith("\n") else p
         p = p[:-1] if p.endswith("\r") else p
     elif sys.stdin.isatty():

@@ -74,7 +74,6 @@ impl std::fmt::Debug for PageContent {
 
 /// A file format recognised by its first bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
 pub enum Format {
     Png,
     Jpeg,
@@ -106,7 +105,6 @@ impl Format {
 
 /// Why a file could not be turned into pages.
 #[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
 pub enum RasterError {
     /// Not a format this module reads.
     #[error(

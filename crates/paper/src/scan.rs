@@ -61,7 +61,6 @@ impl Default for ScanLimits {
 
 /// Why no payload could be read from an image.
 #[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
 pub enum ScanError {
     /// The bytes are not a PNG or JPEG image.
     #[error(

@@ -13,7 +13,6 @@ pub const MAX_FIELD_BYTES: usize = 8 * 1024;
 
 /// One secret the emergency needs.
 #[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
 pub enum Entry {
     /// An emergency account and its password.
     Account {
@@ -70,7 +69,6 @@ pub struct VaultContents {
 
 /// Why plaintext was refused.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
-#[non_exhaustive]
 pub enum ContentsError {
     #[error("the vault contents use format {found}, newer than this breakglass reads: upgrade it")]
     NewerVersion { found: u8 },

@@ -34,7 +34,6 @@ const FEW_SHEETS: u8 = 5;
 
 /// Why a document could not be read.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
-#[non_exhaustive]
 pub enum DocumentError {
     #[error(transparent)]
     Text(#[from] TextError),

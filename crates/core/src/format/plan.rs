@@ -172,7 +172,6 @@ pub struct Plan {
 
 /// Why a plan was refused.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
-#[non_exhaustive]
 pub enum PlanError {
     #[error("line {line}: {message}")]
     Syntax { line: usize, message: String },

@@ -21,7 +21,6 @@ pub const COMMITMENT_DOMAIN: &[u8] = b"breakglass v1 share commitment";
 
 /// Why share bytes were refused.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
-#[non_exhaustive]
 pub enum ShareError {
     #[error(
         "this share was made by a newer breakglass (share format {found}, this version reads up to {SHARE_VERSION}): upgrade breakglass to read it"

@@ -60,7 +60,6 @@ impl Kind {
 
 /// Why text was refused. Positions are 1-based line numbers as printed.
 #[derive(Debug, thiserror::Error, PartialEq, Eq, Clone)]
-#[non_exhaustive]
 pub enum TextError {
     #[error(
         "no breakglass text found: a share starts with a line like BG1-S-5-…, a vault with BG1-V-…"

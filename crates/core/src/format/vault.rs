@@ -25,7 +25,6 @@ const KDF_ARGON2ID: u8 = 1;
 
 /// Why vault bytes or a header were refused.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
-#[non_exhaustive]
 pub enum VaultError {
     #[error(
         "this vault was made by a newer breakglass (vault format {found}, this version reads up to {VAULT_VERSION}): upgrade breakglass to read it"

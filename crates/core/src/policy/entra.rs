@@ -6,7 +6,6 @@
 
 /// Why a tenant or UPN was refused.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
-#[non_exhaustive]
 pub enum NameError {
     #[error(
         "tenant name {0:?} is not valid: use the part before .onmicrosoft.com (letters and digits, at most 27)"

@@ -48,7 +48,6 @@ impl Default for PasswordPolicy {
 
 /// Why a password policy was refused.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
-#[non_exhaustive]
 pub enum PolicyError {
     #[error(
         "a password of {length} characters is too short: break-glass passwords need at least {min} (pass --allow-short-passwords to go down to 8)"
@@ -60,7 +59,6 @@ pub enum PolicyError {
 
 /// Why a FIDO2 PIN request was refused.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
-#[non_exhaustive]
 pub enum PinError {
     #[error("a FIDO2 PIN must have 4 to 63 characters; {length} was asked for")]
     BadLength { length: usize },

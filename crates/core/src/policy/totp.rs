@@ -9,7 +9,6 @@ use hmac::{Hmac, KeyInit, Mac};
 
 /// Why a TOTP URI was refused.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
-#[non_exhaustive]
 pub enum TotpError {
     #[error("not an otpauth://totp/ URI")]
     NotTotp,

@@ -45,7 +45,6 @@ impl Default for KdfParams {
 
 /// Why KDF parameters were refused or the KDF failed.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
-#[non_exhaustive]
 pub enum KdfError {
     #[error(
         "the vault asks for Argon2id {what} = {required}, above the maximum of {max} this version accepts: the header is damaged or malicious"

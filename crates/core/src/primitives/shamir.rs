@@ -57,7 +57,6 @@ impl SharePoint {
 
 /// Why a split or a combination was refused.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
-#[non_exhaustive]
 pub enum ShamirError {
     #[error("threshold {k} is too low: at least {MIN_THRESHOLD} shares must be needed")]
     ThresholdTooLow { k: u8 },

@@ -39,7 +39,6 @@ pub struct Sealed {
 
 /// Why a vault could not be sealed.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
-#[non_exhaustive]
 pub enum SealError {
     #[error("{n} shares were asked for: between 2 and {MAX_SHARES} are possible")]
     BadShareCount { n: usize },

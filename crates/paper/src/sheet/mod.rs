@@ -49,7 +49,6 @@ use qr::MAX_VAULT_PARTS;
 
 /// Why a sheet could not be rendered. Never carries secret payload text.
 #[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
 pub enum SheetError {
     /// The payload does not fit one QR code of at most version 22 (`MAX_QR_VERSION`) at level Q.
     #[error(
