@@ -833,7 +833,7 @@ def parse_contents(pt):
 
 def totp_now(uri, now):
     """RFC 6238 code and seconds left for an otpauth://totp URI, or None if unreadable."""
-    m = re.match(r"otpauth://([^/]*)/([^?]*)\??(.*)$", uri, re.S)
+    m = re.match(r"(?i:otpauth)://([^/]*)/([^?]*)\??(.*)$", uri, re.S)  # RFC 3986 §3.1
     if not m or m.group(1).lower() != "totp":
         return None
     secret, algorithm, digits, period = None, "SHA1", 6, 30
@@ -894,6 +894,10 @@ def read_input(name):
                 data = f.read(1 << 20)
     except OSError as e:
         raise Failure("Input/Unreadable", "%s: cannot read it (%s)" % (name, e.strerror))
+    if data.startswith(b"\xef\xbb\xbf"):  # a UTF-8 byte-order mark is skipped (§6.5)
+        data = data[3:]
+    if not data:  # no block: NoHeader (§6.5), said plainly
+        raise Failure("Text/NoHeader", "it is empty")
     if data.startswith((b"\x89PNG", b"\xff\xd8\xff", b"%PDF")):
         raise Failure("Input/Image", "%s: an image or PDF; recover.py reads text only: read "
                       "each QR code with a phone's QR app and paste its text, or type the "
@@ -901,7 +905,16 @@ def read_input(name):
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
-        raise Failure("Input/NotText", "%s: neither a share file (text) nor QR text" % name)
+        pass
+    # §6.5: bytes that are not UTF-8 read as U+FFFD (maximal subparts), so a comment row
+    # re-saved in another encoding is still a comment; with no header at all, say what it is not.
+    text = data.decode("utf-8", "replace")
+    try:
+        parse_blocks(text)
+    except Failure as e:
+        if e.kind == "Text/NoHeader":
+            raise Failure("Input/NotText", "%s: neither a share file (text) nor QR text" % name)
+    return text
 
 
 def gather(names, strict=False):
@@ -1326,12 +1339,8 @@ def main(argv):
             except Failure as e:
                 raise Failure(e.kind, e.message + ": the vault's QR parts were not all read; add "
                               "the missing part from any sheet, or type its lines")
-        try:
-            candidates = plan(g.shares, g.vaults)
-        except Failure as e:
-            if g.problems or g.incomplete:  # bad inputs are the likelier cause of a shortage
-                e.code = EXIT_BAD_INPUT if e.kind != "Recover/MixedVaults" else e.code
-            raise
+        # §7.3: the exit code follows the outcome's kind alone; inputs left out are warnings.
+        candidates = plan(g.shares, g.vaults)
         needs = any(c.vault.kdf is not None for c in candidates if c.viable())
         if not needs and args.passphrase_file is not None:
             raise recover_error("PassphraseNotUsed", "this vault has no passphrase, but one was "
