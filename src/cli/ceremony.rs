@@ -304,7 +304,7 @@ pub fn read_totp(path: &Path) -> CliResult<Vec<Entry>> {
     let text = files::read_text(path)?;
     let mut out = Vec::new();
     for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
-        if !line.starts_with("otpauth://") {
+        if breakglass_core::totp::strip_scheme(line).is_none() {
             return Err(Failure::BadInput.because(format!(
                 "{}: a line is not an otpauth:// URI (one URI per line)",
                 path.display()

@@ -127,11 +127,9 @@ fn by_type(e: &(dyn std::error::Error + 'static)) -> Option<Failure> {
             RecoverError::NoShares
             | RecoverError::NoVault
             | RecoverError::MixedVaults(_)
-            | RecoverError::NotEnoughShares { .. } => Failure::Shares,
-            // `--generation N` names a generation no input carries.
-            RecoverError::PassphraseNotUsed | RecoverError::GenerationNotGiven { .. } => {
-                Failure::Usage
-            }
+            | RecoverError::NotEnoughShares { .. }
+            | RecoverError::GenerationNotGiven { .. } => Failure::Shares,
+            RecoverError::PassphraseNotUsed => Failure::Usage,
             // The copy's KDF parameters are refused: that copy is bad input.
             RecoverError::Kdf(_) => Failure::BadInput,
             _ => Failure::NotOpened,
@@ -292,11 +290,6 @@ mod tests {
                 .into(),
             SheetError::QrEmpty { field: "x".into() }.into(),
             RecoverError::PassphraseNotUsed.into(),
-            RecoverError::GenerationNotGiven {
-                wanted: 3,
-                available: vec![1],
-            }
-            .into(),
         ]);
         let bad_input = all(vec![
             ShareError::BadVersion.into(),
@@ -323,6 +316,11 @@ mod tests {
                 rejected: Vec::new(),
             }
             .into(),
+            RecoverError::GenerationNotGiven {
+                wanted: 2,
+                available: vec![1],
+            }
+            .into(),
         ]);
         let not_opened = all(vec![
             RecoverError::WrongPassphraseOrAltered.into(),
@@ -340,6 +338,57 @@ mod tests {
             for (e, got) in errors {
                 assert_eq!(got, want, "{e}");
             }
+        }
+    }
+
+    /// FORMAT.md §7.3 maps each recovery outcome to its code: every `RecoverError` the
+    /// classes name must sit in the row of the code it gets here, whatever else was left out.
+    #[test]
+    fn format_md_exit_table_is_the_class_of_every_recovery_error() {
+        let spec = include_str!("../../FORMAT.md");
+        let at = spec.find("### 7.3 Exit codes").expect("FORMAT.md §7.3");
+        let table = &spec[at..at + spec[at..].find("\n## ").expect("§8 follows")];
+        let kdf = KdfError::TooExpensive {
+            what: "memory",
+            required: 2,
+            max: 1,
+        };
+        let errors = [
+            RecoverError::NoShares,
+            RecoverError::NoVault,
+            RecoverError::MixedVaults(Vec::new()),
+            RecoverError::NotEnoughShares {
+                needed: 2,
+                count: 3,
+                given: 1,
+                rejected: Vec::new(),
+            },
+            RecoverError::GenerationNotGiven {
+                wanted: 2,
+                available: Vec::new(),
+            },
+            RecoverError::PassphraseNotUsed,
+            RecoverError::Kdf(kdf),
+            RecoverError::WrongPassphraseOrAltered,
+            RecoverError::Altered,
+            RecoverError::CostDeclined,
+            RecoverError::Contents(ContentsError::UnknownEntry(9)),
+        ];
+        for e in errors {
+            let kind = e.kind();
+            let named = match kind.split_once('/') {
+                Some((stage, _)) => format!("`Recover/{stage}/…`"),
+                None => format!("`Recover/{kind}`"),
+            };
+            let row = table
+                .lines()
+                .find(|l| l.contains(&named))
+                .unwrap_or_else(|| panic!("{named} is not in FORMAT.md §7.3"));
+            let code = Failure::of(&e.into()).code();
+            assert!(
+                row.ends_with(&format!("| {code} |")),
+                "{named}: {code}, table: {row}"
+            );
         }
     }
 

@@ -6,6 +6,7 @@
 //! are pooled, so each part may come from any sheet.
 
 use super::{CliResult, Failure, files, interactive, prompt};
+use breakglass_core::TextError;
 use breakglass_core::document::{self, Decoded};
 use breakglass_core::recover::Sourced;
 use breakglass_core::share::Share;
@@ -251,15 +252,20 @@ pub fn from_files(paths: &[PathBuf]) -> Gathered {
         let blocks = if is_image(&bytes) {
             scan_file(&name, &bytes, &mut g.problems)
         } else {
-            let Ok(text) = std::str::from_utf8(&bytes) else {
-                g.problems.push(format!(
-                    "{name}: neither a share file (text) nor an image or PDF breakglass reads \
-                     (PNG, JPEG, TIFF, PNM, BMP, WebP, PDF)"
-                ));
-                continue;
-            };
-            match text::parse_blocks(text) {
+            // FORMAT.md §6.5: bytes that are not UTF-8 read as U+FFFD, so a comment row
+            // re-saved in another encoding is still a comment; elsewhere they are a bad
+            // character. Nothing readable at all in such bytes: say what the file is not.
+            let text = zeroize::Zeroizing::new(String::from_utf8_lossy(&bytes).into_owned());
+            let is_utf8 = std::str::from_utf8(&bytes).is_ok();
+            match text::parse_blocks(&text) {
                 Ok(b) => b,
+                Err(TextError::NoHeader) if !is_utf8 => {
+                    g.problems.push(format!(
+                        "{name}: neither a share file (text) nor an image or PDF breakglass reads \
+                         (PNG, JPEG, TIFF, PNM, BMP, WebP, PDF)"
+                    ));
+                    continue;
+                }
                 Err(e) => {
                     g.problems.push(format!("{name}: {e}"));
                     continue;
@@ -524,11 +530,9 @@ impl Tally {
     }
 }
 
-/// What "not enough" is about: bad inputs are the likelier cause when there were any.
-pub fn shortage(g: &Gathered) -> Failure {
-    if g.problems.is_empty() && g.incomplete.is_empty() {
-        Failure::Shares
-    } else {
-        Failure::BadInput
-    }
+/// What "not enough" is about: always the shares (exit 4), whatever inputs were left out.
+/// FORMAT.md §7.3: the exit code follows the outcome's kind alone (the class `Failure::of`
+/// gives a `RecoverError`); inputs left out are warnings and never change it.
+pub fn shortage(_g: &Gathered) -> Failure {
+    Failure::Shares
 }

@@ -408,7 +408,7 @@ fn two_generations_that_open_are_both_reported_and_either_can_be_chosen() {
         r.stderr
     );
     let r = run(&[&["recover", "--generation", "3"][..], &args[..]].concat());
-    assert_eq!(r.code, 2, "{}", r.all());
+    assert_eq!(r.code, 4, "{}", r.all());
     assert!(
         r.stderr
             .contains("generation 3 cannot be opened from these sheets: no copy of it has enough shares (generations that can: 1, 2)"),

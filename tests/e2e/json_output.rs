@@ -264,12 +264,28 @@ fn preflight_json_has_the_same_verdict_and_exit_code() {
     assert_eq!((q.code, q.stdout.as_str()), (text.code, ""));
 }
 
+/// FORMAT.md §12: a file name is the path as given, never made absolute. The frozen example
+/// `plan-check-relative.json` is this command's whole output, run where the plan is
+/// (it supersedes `plan-check.json`, written from a developer's absolute path).
+#[test]
+fn plan_check_json_is_the_frozen_example_with_the_path_as_given() {
+    let out = bin()
+        .current_dir(vectors())
+        .args(["plan", "check", "--json", "plan-v1.toml"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let got: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(got, fixture("plan-check-relative.json"));
+    assert_eq!(got["file"], "plan-v1.toml");
+}
+
 #[test]
 fn plan_check_json_valid_and_invalid() {
     let plan = vectors().join("plan-v1.toml");
     let r = run(&["plan", "check", "--json", p(&plan)]);
     assert_eq!(r.code, 0, "{}", r.all());
-    let j = document(&r, "breakglass-plan-check", "plan-check.json");
+    let j = document(&r, "breakglass-plan-check", "plan-check-relative.json");
     assert_eq!(j["valid"], true);
     assert_eq!(
         j["accounts"],
@@ -292,7 +308,7 @@ fn plan_check_json_valid_and_invalid() {
     let r = run(&["plan", "check", "--json", p(&bad)]);
     assert_eq!(r.code, 2, "{}", r.all());
     assert_eq!(run(&["plan", "check", p(&bad)]).code, 2);
-    let j = document(&r, "breakglass-plan-check", "plan-check.json");
+    let j = document(&r, "breakglass-plan-check", "plan-check-relative.json");
     assert_eq!(j["valid"], false);
     assert!(
         j["errors"][0].as_str().unwrap().contains("Safe A (HQ)"),

@@ -16,22 +16,38 @@ fn header<'a>(text: &'a str, key: &str) -> Vec<&'a str> {
         .collect()
 }
 
-/// Splits a vector at its `# input: NAME` rows and writes each input to `dir/NAME`.
-fn write_inputs(text: &str, dir: &Path) -> Vec<String> {
+/// Splits a vector at its `# input: NAME` rows and writes each input to `dir/NAME`, byte for
+/// byte (a vector may hold bytes that are not UTF-8 on purpose, FORMAT.md §6.5).
+fn write_inputs(bytes: &[u8], dir: &Path) -> Vec<String> {
     let mut names: Vec<String> = Vec::new();
-    let mut bodies: Vec<String> = Vec::new();
-    for row in text.split_inclusive('\n') {
-        if let Some(n) = row.strip_prefix("# input: ") {
-            names.push(n.trim().to_string());
-            bodies.push(String::new());
+    let mut bodies: Vec<Vec<u8>> = Vec::new();
+    for row in bytes.split_inclusive(|b| *b == b'\n') {
+        if let Some(n) = row.strip_prefix(b"# input: ") {
+            names.push(String::from_utf8_lossy(n).trim().to_string());
+            bodies.push(Vec::new());
         } else if let Some(b) = bodies.last_mut() {
-            b.push_str(row);
+            b.extend_from_slice(row);
         }
     }
     for (n, b) in names.iter().zip(&bodies) {
         std::fs::write(dir.join(n), b).unwrap();
     }
     names
+}
+
+/// FORMAT.md §7.3, by the kind a vector expects.
+fn exit_code(expect: &str) -> i32 {
+    let Some(kind) = expect.strip_prefix("error ") else {
+        return 0;
+    };
+    let (stage, rest) = kind.split_once('/').unwrap();
+    match (stage, rest) {
+        ("Text" | "Share" | "Vault", _) => 3,
+        (_, r) if r.starts_with("Kdf/") => 3,
+        (_, "NoShares" | "NoVault" | "MixedVaults" | "NotEnoughShares" | "GenerationNotGiven") => 4,
+        (_, "PassphraseNotUsed" | "PassphraseRequired") => 2,
+        _ => 5,
+    }
 }
 
 #[test]
@@ -48,9 +64,10 @@ fn the_binary_gathers_and_drops_as_the_multi_input_vectors_say() {
     files.sort();
     assert!(files.len() >= 8, "only {} multi-input vectors", files.len());
     for f in &files {
-        let text = std::fs::read_to_string(f).unwrap();
+        let bytes = std::fs::read(f).unwrap();
+        let text = String::from_utf8_lossy(&bytes);
         let dir = tempfile::tempdir().unwrap();
-        let names = write_inputs(&text, dir.path());
+        let names = write_inputs(&bytes, dir.path());
         assert!(names.len() >= 2, "{}: fewer than two inputs", f.display());
         let paths: Vec<String> = names
             .iter()
@@ -74,20 +91,52 @@ fn the_binary_gathers_and_drops_as_the_multi_input_vectors_say() {
                     f.display()
                 );
             }
+            let rejected = header(&text, "rejected");
+            if !rejected.is_empty() {
+                // FORMAT.md §9 `rejected` rows: the sources of `rejected`, in order.
+                let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+                let got: Vec<String> = json["rejected"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|r| r.as_str().unwrap().to_string())
+                    .collect();
+                let want: Vec<&str> = rejected.into_iter().filter(|r| *r != "(none)").collect();
+                assert_eq!(got.len(), want.len(), "{}: rejected {got:?}", f.display());
+                for (g, w) in got.iter().zip(&want) {
+                    let path = &paths[names.iter().position(|n| n == w).unwrap()];
+                    assert!(g.starts_with(&format!("{path}: ")), "{}: {g}", f.display());
+                }
+            }
         } else {
             assert!(!out.status.success(), "{}: opened", f.display());
             assert!(stdout.is_empty(), "{}: printed {stdout}", f.display());
         }
+        // FORMAT.md §7.3: the code is the outcome's, whatever inputs were left out.
+        assert_eq!(
+            out.status.code(),
+            Some(exit_code(expect)),
+            "{}: {stderr}",
+            f.display()
+        );
+        // §7.1 rule 6: one warning per item left out, so an input named in two `dropped`
+        // rows is skipped twice.
         let dropped: Vec<&str> = header(&text, "dropped")
             .iter()
             .map(|d| d.split(": ").next().unwrap())
             .collect();
         for (n, path) in names.iter().zip(&paths) {
-            let skipped = stderr.contains(&format!("skipped {path}:"));
+            // `skipped PATH: error`, or `skipped PATH is empty` for a 0-byte file.
+            let skipped = stderr
+                .lines()
+                .filter_map(|l| l.strip_prefix(&format!("warning: skipped {path}")))
+                .filter(|rest| rest.starts_with(':') || rest.starts_with(" is empty"))
+                .count();
+            let want = dropped.iter().filter(|d| **d == n.as_str()).count();
             assert_eq!(
                 skipped,
-                dropped.contains(&n.as_str()),
-                "{}: input {n} skipped = {skipped}\n{stderr}",
+                want,
+                "{}: input {n} skipped {skipped} times\n{stderr}",
                 f.display()
             );
         }

@@ -295,9 +295,10 @@ fn unreadable_and_truncated_files_are_skipped_and_named() {
     assert_named(&r, "no-such-scan.png", "skipped");
     assert_named(&r, "truncated-sheet2.png", "damaged or incomplete");
 
-    // With only one good sheet left the truncated scan is the likely culprit: exit 3, named.
+    // With only one good sheet left the outcome is NotEnoughShares, exit 4 (FORMAT.md §7.3),
+    // and the truncated scan is named as the input left out.
     let r = run(&["recover", p(&truncated), p(&f.pages[0])]);
-    assert_eq!(r.code, 3, "{}", r.all());
+    assert_eq!(r.code, 4, "{}", r.all());
     assert_named(&r, "truncated-sheet2.png", "damaged or incomplete");
 }
 

@@ -192,6 +192,8 @@ def parse_text(text: str, source: str = "input") -> list[Block]:
     blocks: dict[tuple, Block] = {}
     order: list[Block] = []
     pieces: list[str] = []
+    if text.startswith("\ufeff"):  # a byte-order mark at the start of an input is skipped
+        text = text[1:]
     for raw in text.split("\n"):
         row = raw[:-1] if raw.endswith("\r") else raw
         row = row.strip()
@@ -486,7 +488,8 @@ def parse_contents(pt: bytes):
 
 
 def format_entry(name, fields) -> str:
-    return " | ".join([name] + [f.replace("\n", "\\n") for f in fields])
+    # §9: a backslash is written \\ and a newline \n.
+    return " | ".join([name] + [f.replace("\\", "\\\\").replace("\n", "\\n") for f in fields])
 
 
 # ---------------------------------------------------------------- §2 Shamir, §4 crypto
@@ -656,7 +659,8 @@ def open_vault(vault: Vault, shares, passphrase, trace):
 def read_vector(path: str):
     meta: dict[str, str] = {}
     entries: list[str] = []
-    with open(path, encoding="utf-8") as f:
+    # §6.5: bytes that are not UTF-8 read as U+FFFD.
+    with open(path, encoding="utf-8", errors="replace") as f:
         text = f.read()
     for row in text.splitlines():
         if not row.startswith("#"):
@@ -740,7 +744,7 @@ def check_vectors(d: str) -> int:
                 problems.append(f"rejected as {val.kind}, vector says {want_kind}")
         else:
             problems.append(f"unknown expect header {expect!r}")
-        if "# input: " in open(path, encoding="utf-8").read() and \
+        if "# input: " in open(path, encoding="utf-8", errors="replace").read() and \
                 trace.get("dropped") != meta.get("dropped", []):
             problems.append(f"inputs left out: {trace.get('dropped')} vs {meta.get('dropped', [])}")
         if problems:

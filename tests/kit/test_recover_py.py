@@ -98,15 +98,31 @@ def vector_meta(text):
 
 
 def entry_line(e):
-    return " | ".join([e["kind"]] + [v.replace("\n", "\\n") for k, v in e.items()
+    """FORMAT.md §9: a backslash is written \\\\ and a newline \\n."""
+    return " | ".join([e["kind"]] + [v.replace("\\", "\\\\").replace("\n", "\\n")
+                                     for k, v in e.items()
                                      if k not in ("kind", "code", "seconds_left")])
+
+
+def read_vector(path):
+    """A vector's bytes as text; bytes that are not UTF-8 kept (surrogateescape) so that its
+    inputs are written back byte for byte (§6.5: some vectors are not UTF-8 on purpose)."""
+    with open(path, encoding="utf-8", errors="surrogateescape") as f:
+        return f.read()
+
+
+def write_input(tmp, name, text):
+    path = os.path.join(tmp, name)
+    with open(path, "w", encoding="utf-8", errors="surrogateescape", newline="") as f:
+        f.write(text)
+    return path
 
 
 EXIT_OF_STAGE = {"Text": 3, "Share": 3, "Vault": 3}
 EXIT_OF_RECOVER = {"NoShares": 4, "NoVault": 4, "NotEnoughShares": 4, "MixedVaults": 4,
+                   "GenerationNotGiven": 4,
                    "Altered": 5, "WrongPassphraseOrAltered": 5, "PassphraseRequired": 2,
-                   "PassphraseNotUsed": 2, "CostDeclined": 5, "Contents": 5,
-                   "GenerationNotGiven": 2}
+                   "PassphraseNotUsed": 2, "CostDeclined": 5, "Contents": 5}
 
 
 def test_vectors(binary, d, tmp):
@@ -115,27 +131,35 @@ def test_vectors(binary, d, tmp):
     positive = negative = multi = 0
     for name in names:
         path = os.path.join(d, name)
-        with open(path, encoding="utf-8") as f:
-            meta, want = vector_meta(f.read())
+        meta, want = vector_meta(read_vector(path))
         args = []
         if meta["passphrase"] != "(none)":
             pw = os.path.join(tmp, "vector-pass")
             with open(pw, "w") as f:
                 f.write(meta["passphrase"] + "\n")
             args = ["--passphrase-file", pw]
-        with open(path, encoding="utf-8") as f:
-            inputs = split_inputs(f.read())
+        inputs = split_inputs(read_vector(path))
         if inputs:  # §9: several inputs, read as a recovery reads them (not --strict)
             multi += 1
             vdir = os.path.join(tmp, "vector-" + name)
             os.mkdir(vdir)
-            paths = [write(vdir, n, text) for n, text in inputs]
+            paths = [write_input(vdir, n, text) for n, text in inputs]
             rc, out, err = run_py(["--json"] + args + paths)
-            warned = [r for r in err.splitlines() if r.startswith("warning:")]
-            for row in dropped_rows(path):
-                dropped = os.path.join(vdir, row.split(": ")[0])
-                check(any(dropped in w for w in warned), "%s: %s not named as dropped: %s"
-                      % (name, row, err))
+            skipped = [r for r in err.splitlines() if r.startswith("warning: skipped ")]
+            rows = [r.split(": ")[0] for r in dropped_rows(path)]
+            for n, _ in inputs:  # §7.1 rule 6: one warning per item left out
+                p = os.path.join(vdir, n)
+                got = sum(1 for w in skipped if w.startswith("warning: skipped %s:" % p)
+                          or w == "warning: skipped %s is empty" % p)
+                check(got == rows.count(n), "%s: %s skipped %d times, %d dropped rows: %s"
+                      % (name, n, got, rows.count(n), err))
+            rejected = re.findall(r"^# rejected: (.*)$", read_vector(path), re.M)
+            if rejected and rc == 0:  # §9 rejected rows: the sources, in order
+                want_r = [os.path.join(vdir, r) for r in rejected if r != "(none)"]
+                got_r = json.loads(out)["rejected"]
+                check(len(got_r) == len(want_r) and all(
+                    g.startswith(w + ": ") for g, w in zip(got_r, want_r)),
+                    "%s: rejected %r" % (name, got_r))
         else:
             paths = [path]
             rc, out, err = run_py(["--strict", "--json"] + args + [path])
@@ -156,8 +180,8 @@ def test_vectors(binary, d, tmp):
             stage, _, rest = kind.partition("/")
             want_rc = EXIT_OF_STAGE.get(stage) or EXIT_OF_RECOVER.get(
                 "Contents" if rest.startswith("Contents/") else rest)
-            if not inputs:  # with inputs left out, a shortage is exit 3 (as the binary)
-                check(rc == want_rc, "%s: exit %d, want %s" % (name, rc, want_rc))
+            # §7.3: the outcome's code, whatever inputs were left out.
+            check(rc == want_rc, "%s: exit %d, want %s" % (name, rc, want_rc))
         # The vector's inputs, without --strict, exactly as the binary reads them.
         compare(binary, args + paths, "vector %s (as sheets)" % name)
     print("vectors: %d positive, %d negative, %d of them multi-input" % (positive, negative,
@@ -173,18 +197,32 @@ def split_inputs(text):
             inputs.append((m.group(1), []))
         elif inputs:
             inputs[-1][1].append(row)
-    return [(n, "\n".join(rows).rstrip("\n") + "\n") for n, rows in inputs]
+    return [(n, "\n".join(rows).rstrip("\n") + "\n" if any(rows) else "")
+            for n, rows in inputs]
 
 
 def dropped_rows(path):
-    with open(path, encoding="utf-8") as f:
-        return [m.group(1) for m in re.finditer(r"^# dropped: (.*)$", f.read(), re.M)]
+    return [m.group(1) for m in re.finditer(r"^# dropped: (.*)$", read_vector(path), re.M)]
+
+
+def test_totp_vectors(d):
+    """totp-codes.tsv (FORMAT.md §12.8): the code of each URI at its time, or none."""
+    rows = 0
+    with open(os.path.join(d, "totp-codes.tsv"), encoding="utf-8") as f:
+        for row in f.read().splitlines():
+            if row.startswith("#"):
+                continue
+            uri, t, want = row.split("\t")
+            got = recover.totp_now(uri, int(t))
+            check((got[0] if got else "-") == want, "TOTP %s at %s: %r" % (uri, t, got))
+            rows += 1
+    check(rows >= 10, "%d TOTP vectors" % rows)
 
 
 def known_answers(name, path, meta):
     """The intermediate values of a positive vector: secret, Argon2id output, key."""
-    with open(path, encoding="utf-8") as f:
-        shares, vaults, _ = recover.decode_blocks(recover.parse_blocks(f.read()))
+    text = read_vector(path).encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    shares, vaults, _ = recover.decode_blocks(recover.parse_blocks(text))
     cands = recover.plan([("v", s) for s in shares], [("v", v) for v in vaults])
     c = cands[0]
     secret = recover.combine([s for _, s in c.usable[:c.vault.threshold]])
@@ -343,7 +381,8 @@ def test_ceremonies(binary, tmp):
     # A typo: in a share line (that share is left out), in a vault line (another copy used).
     m = mutate_line(plain[0], "S", 2, tmp, "share-typo.txt", typo)
     compare(binary, [m, plain[1], plain[2]], "share line typo + 2 good", None, 0)
-    compare(binary, [m, plain[1]], "share line typo + 1 good", None, 3)
+    # §7.3: one share left is NotEnoughShares, exit 4, though the typo was left out.
+    compare(binary, [m, plain[1]], "share line typo + 1 good", None, 4)
     m = mutate_line(plain[0], "V", 7, tmp, "vault-typo.txt", typo)
     compare(binary, [m, plain[1]], "vault line typo + 1 good sheet", None, 0)
     m = mutate_line(plain[0], "V", 9, tmp, "vault-missing.txt", lambda r: None)
@@ -511,7 +550,7 @@ def test_forged(binary, tmp):
     _, out, _ = compare(binary, ["--generation", "1"] + sheets[:2] + new[:2],
                         "the older generation asked for", None, 0)
     check(json.loads(out)["generation"] == 1, "generation 1 opened: " + out)
-    compare_error(binary, ["--generation", "3"] + sheets[:2], "a generation not given", 2)
+    compare_error(binary, ["--generation", "3"] + sheets[:2], "a generation not given", 4)
     compare(binary, [sheets[0], sheets[2]], "old sheets among themselves", None, 0)
     # An expanded set: the old copy is from before sheets were added.
     more = ceremony_like(binary, ["expand", "--share", "D", "--out", os.path.join(d, "more")]
@@ -561,6 +600,7 @@ if __name__ == "__main__":
     test_argon2_against_cffi()
     with tempfile.TemporaryDirectory() as tmp:
         test_vectors(ARGS.binary, ARGS.vectors, tmp)
+        test_totp_vectors(ARGS.vectors)
         test_ceremonies(ARGS.binary, tmp)
         test_forged(ARGS.binary, tmp)
     if ARGS.bench:

@@ -4,10 +4,10 @@
 //! (ignored) writes vectors that do not exist yet and never touches existing ones;
 //! `positive_vectors_are_reproduced` pins the encoder (fixed secret and RNG → fixed text).
 
-use breakglass_core::contents::Entry;
+use breakglass_core::contents::{Entry, VaultContents};
 use breakglass_core::recover::{self, Sourced};
 use breakglass_core::seal::{SealParams, Sealed, seal_with_secret};
-use breakglass_core::secret::{Passphrase, VaultSecret};
+use breakglass_core::secret::{Passphrase, SecretString, VaultSecret};
 use breakglass_core::share::Share;
 use breakglass_core::testkit::{self, PASSPHRASE, contents};
 use breakglass_core::text::{self, Block, Kind, TextForm};
@@ -19,23 +19,28 @@ use std::path::{Path, PathBuf};
 
 const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/vectors");
 
+/// An `entry` row (FORMAT.md §9): a field's backslash is written `\\` and its newline `\n`.
 fn entry_line(e: &Entry) -> String {
+    let esc = |f: &str| f.replace('\\', "\\\\").replace('\n', "\\n");
     match e {
         Entry::Account {
             upn,
             display_name,
             password,
         } => format!(
-            "account | {upn} | {display_name} | {}",
-            password.expose_secret()
+            "account | {} | {} | {}",
+            esc(upn),
+            esc(display_name),
+            esc(password.expose_secret())
         ),
-        Entry::Fido2 { label, pin } => format!("fido2 | {label} | {}", pin.expose_secret()),
-        Entry::Totp { label, uri } => format!("totp | {label} | {}", uri.expose_secret()),
+        Entry::Fido2 { label, pin } => {
+            format!("fido2 | {} | {}", esc(label), esc(pin.expose_secret()))
+        }
+        Entry::Totp { label, uri } => {
+            format!("totp | {} | {}", esc(label), esc(uri.expose_secret()))
+        }
         Entry::Note { label, text } => {
-            format!(
-                "note | {label} | {}",
-                text.expose_secret().replace('\n', "\\n")
-            )
+            format!("note | {} | {}", esc(label), esc(text.expose_secret()))
         }
     }
 }
@@ -116,6 +121,32 @@ struct Vector {
     body: String,
     /// Multi-input vectors: `input name: Kind` of every input (or part) left out.
     dropped: Vec<String>,
+    /// What the vault holds, when not the kit's sample contents.
+    contents: Option<VaultContents>,
+    /// `# rejected:` rows (FORMAT.md §9): the sources `recover --json` lists as rejected;
+    /// `Some(empty)` writes `(none)`. Released vectors have none.
+    rejected: Option<Vec<String>>,
+}
+
+/// Written as the byte 0xFC (Latin-1 ü, not UTF-8) when a vector file is written: vector
+/// bodies are strings, and a few vectors are not UTF-8 on purpose (FORMAT.md §6.5).
+const NOT_UTF8: char = '\u{E000}';
+
+fn to_file_bytes(text: &str) -> Vec<u8> {
+    let mut out = Vec::with_capacity(text.len());
+    for c in text.chars() {
+        if c == NOT_UTF8 {
+            out.push(0xFC);
+        } else {
+            out.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes());
+        }
+    }
+    out
+}
+
+/// A vector file as its readers read it: bytes that are not UTF-8 become U+FFFD (§6.5).
+fn read_vector_file(path: &Path) -> String {
+    String::from_utf8_lossy(&std::fs::read(path).unwrap()).into_owned()
 }
 
 fn ok(
@@ -133,6 +164,8 @@ fn ok(
         comment,
         body,
         dropped: Vec::new(),
+        contents: None,
+        rejected: None,
     }
 }
 
@@ -151,6 +184,8 @@ fn err(
         comment,
         body,
         dropped: Vec::new(),
+        contents: None,
+        rejected: None,
     }
 }
 
@@ -747,6 +782,7 @@ fn all_vectors() -> Vec<Vector> {
     v.extend(length_class_vectors(&a, &p));
     v.extend(silent_corner_vectors(&a, &p));
     v.extend(multi_input_vectors(&a));
+    v.extend(outcome_vectors(&a, &other));
     v.sort_by_key(|x| x.name);
     v
 }
@@ -771,6 +807,8 @@ fn multi(
             .map(|(n, t)| format!("# input: {n}\n{t}"))
             .collect(),
         dropped: dropped.iter().map(|d| d.to_string()).collect(),
+        contents: None,
+        rejected: None,
     }
 }
 
@@ -1295,6 +1333,132 @@ fn multi_input_vectors(a: &Sealed) -> Vec<Vector> {
     ]
 }
 
+/// The outcomes FORMAT.md §6.5, §7.1 rule 6, §7.2 rule 2, §7.3 and §9 pin: bytes that are
+/// not UTF-8 in a comment, a byte-order mark, an empty input, one warning per item left out,
+/// a pooled copy as one candidate, what `rejected` lists, and the `entry` escapes.
+fn outcome_vectors(a: &Sealed, other: &Sealed) -> Vec<Vector> {
+    let s = |i: usize| share_block(&a.shares[i]);
+    let v = vault_block(&a.vault);
+    let vlines: Vec<&str> = v.lines().collect();
+    let first_half: String = vlines[..21].iter().map(|l| format!("{l}\n")).collect();
+    let second_half: String = std::iter::once(vlines[0])
+        .chain(vlines[21..].iter().copied())
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let mut backslash = contents();
+    backslash.entries.push(Entry::Note {
+        label: "restore path \\n".into(),
+        text: SecretString::new("C:\\new folder\\\nline two\\".into()),
+    });
+    let b = {
+        let mut rng = ChaCha20Rng::seed_from_u64(6);
+        seal_with_secret(
+            &plan(2, 3, false, 1, None),
+            &backslash,
+            &secret_for(6),
+            &mut rng,
+        )
+        .unwrap()
+    };
+    let with_rejected = |mut x: Vector, r: &[&str]| {
+        x.rejected = Some(r.iter().map(|n| n.to_string()).collect());
+        x
+    };
+    vec![
+        ok(
+            1,
+            "ok-comment-not-utf8",
+            false,
+            "a comment row holds the byte 0xFC (Latin-1, not UTF-8): it reads as U+FFFD and the row is still a comment (§6.5)",
+            format!("# custodian: M{NOT_UTF8}ller\n") + &s(0) + &s(1) + &v,
+        ),
+        Vector {
+            contents: Some(backslash),
+            ..ok(
+                6,
+                "ok-entry-backslash-n",
+                false,
+                "a note whose label ends in a backslash and n, and whose text holds backslashes before n and a newline: entry rows write \\\\ for a backslash (§9)",
+                share_block(&b.shares[0]) + &share_block(&b.shares[2]) + &vault_block(&b.vault),
+            )
+        },
+        with_rejected(
+            multi(
+                Some(1),
+                "multi-byte-order-mark",
+                "ok",
+                "sheet 1 starts with a UTF-8 byte-order mark (U+FEFF), as a Windows editor writes it: it is skipped (§6.5)",
+                &[
+                    ("sheet-1", format!("\u{feff}{}{v}", s(0))),
+                    ("sheet-2", s(1) + &v),
+                ],
+                &[],
+            ),
+            &[],
+        ),
+        with_rejected(
+            multi(
+                Some(1),
+                "multi-empty-input",
+                "ok",
+                "the second input is empty (0 bytes): it has no block, so it is left out as NoHeader (§6.5), and the others open",
+                &[
+                    ("sheet-1", s(0) + &v),
+                    ("empty", String::new()),
+                    ("sheet-2", s(1) + &v),
+                ],
+                &["empty: Text/NoHeader"],
+            ),
+            &[],
+        ),
+        multi(
+            None,
+            "multi-two-share-typos-one-input",
+            "error Recover/NotEnoughShares",
+            "one typed input holds share 1 with a typo and share 2 without line 4: two warnings, one per share block (§7.1 rule 6); one share remains, and the outcome is NotEnoughShares, exit 4, though inputs were left out (§7.3)",
+            &[
+                (
+                    "typed",
+                    typo(&s(0), "03") + &edit_line(&s(1), "04", |_| String::new()),
+                ),
+                ("sheet-3", s(2) + &v),
+            ],
+            &["typed: Text/LineCheck", "typed: Text/MissingLines"],
+        ),
+        with_rejected(
+            multi(
+                Some(1),
+                "multi-vault-pooled-and-whole-copy",
+                "ok",
+                "the vault split across two inputs and whole in a third: the pooled copy is the same copy, one candidate, nothing rejected (§7.2 rule 2)",
+                &[
+                    ("part-1", s(0) + &first_half),
+                    ("part-2", second_half),
+                    ("sheet-2", s(1) + &v),
+                ],
+                &[],
+            ),
+            &[],
+        ),
+        with_rejected(
+            multi(
+                Some(1),
+                "multi-rejected-vault-copy",
+                "ok",
+                "a vault copy and a share of another vault among two honest sheets: the vault opens and rejected lists the share, then the copy: shares first, whatever the input order (§7.2 rule 8, §12.8)",
+                &[
+                    ("sheet-1", s(0) + &v),
+                    ("foreign-copy", vault_block(&other.vault)),
+                    ("foreign-share", share_block(&other.shares[0])),
+                    ("sheet-2", s(1) + &v),
+                ],
+                &[],
+            ),
+            &["foreign-share", "foreign-copy"],
+        ),
+    ]
+}
+
 fn leak(s: String) -> &'static str {
     Box::leak(s.into_boxed_str())
 }
@@ -1416,8 +1580,15 @@ fn render(v: &Vector) -> String {
     for d in &v.dropped {
         out.push_str(&format!("# dropped: {d}\n"));
     }
+    match v.rejected.as_deref() {
+        Some([]) => out.push_str("# rejected: (none)\n"),
+        Some(r) => r
+            .iter()
+            .for_each(|n| out.push_str(&format!("# rejected: {n}\n"))),
+        None => {}
+    }
     if let Some(seed) = v.seed {
-        let g = gather(&inputs_of(&v.body, v.name));
+        let g = gather(&inputs_of(&v.body.replace(NOT_UTF8, "\u{FFFD}"), v.name));
         // The first copy sealed as the vector says (a forged copy may come first and claim a
         // passphrase the vault does not have).
         let h = &g
@@ -1445,7 +1616,7 @@ fn render(v: &Vector) -> String {
         out.push_str(&format!("# encryption-key: {}\n", hex(key.expose_secret())));
     }
     if v.expect == "ok" {
-        for e in &contents().entries {
+        for e in &v.contents.clone().unwrap_or_else(contents).entries {
             out.push_str(&format!("# entry: {}\n", entry_line(e)));
         }
     }
@@ -1519,6 +1690,8 @@ fn gather(inputs: &[(String, String)]) -> Gathered {
     let mut g = Gathered::default();
     let mut pooled: Vec<(Vec<String>, Block)> = Vec::new();
     for (name, text) in inputs {
+        // A byte-order mark at the start of an input is skipped (§6.5).
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let blocks = match text::parse_blocks(text).and_then(text::merge_blocks) {
             Ok(b) => b,
             Err(e) => {
@@ -1562,19 +1735,29 @@ fn gather(inputs: &[(String, String)]) -> Gathered {
     g
 }
 
-/// Reads a vector the way `breakglass recover` does; returns the entries or the error kind,
-/// and the inputs left out.
-fn run_vector(text: &str) -> (Result<Vec<String>, String>, Vec<String>) {
+/// What reading a vector gives: the entries or the error kind, the inputs left out, and the
+/// sources rejected once the vault opened.
+struct Outcome {
+    result: Result<Vec<String>, String>,
+    dropped: Vec<String>,
+    rejected: Vec<String>,
+}
+
+/// Reads a vector the way `breakglass recover` does.
+fn run_vector(text: &str) -> Outcome {
     let pass = header_value(text, "passphrase").unwrap();
     let pass = (pass != "(none)").then(|| Passphrase::new(pass.into()));
     let name = header_value(text, "name").unwrap();
     let inputs = inputs_of(text, name);
     let g = gather(&inputs);
     let dropped = g.dropped.clone();
+    let mut rejected = Vec::new();
     let result = (|| {
         if inputs.len() == 1 {
             // One input: its own decode error is the outcome (FORMAT.md §9).
-            breakglass_core::document::decode_text(&inputs[0].1).map_err(|e| document_kind(&e))?;
+            let only = &inputs[0].1;
+            breakglass_core::document::decode_text(only.strip_prefix('\u{feff}').unwrap_or(only))
+                .map_err(|e| document_kind(&e))?;
         }
         if g.vaults.is_empty()
             && let Some(Err(e)) = g.incomplete.first().map(Block::decode)
@@ -1584,9 +1767,14 @@ fn run_vector(text: &str) -> (Result<Vec<String>, String>, Vec<String>) {
         let rec = |e: recover::RecoverError| format!("Recover/{}", e.kind());
         let set = recover::match_shares(g.shares, g.vaults).map_err(rec)?;
         let r = set.open(pass.as_ref()).map_err(rec)?;
+        rejected = r.rejected.iter().map(|x| x.source.clone()).collect();
         Ok(r.contents.entries.iter().map(entry_line).collect())
     })();
-    (result, dropped)
+    Outcome {
+        result,
+        dropped,
+        rejected,
+    }
 }
 
 #[test]
@@ -1600,15 +1788,27 @@ fn every_vector_does_what_it_says() {
     assert!(files.len() >= 50, "only {} vectors", files.len());
     let mut negatives = 0;
     for f in &files {
-        let text = std::fs::read_to_string(f).unwrap();
+        let text = read_vector_file(f);
         let expect = header_value(&text, "expect").expect("expect line");
-        let (got, dropped) = run_vector(&text);
+        let Outcome {
+            result: got,
+            dropped,
+            rejected,
+        } = run_vector(&text);
         let want_dropped: Vec<&str> = text
             .lines()
             .filter_map(|l| l.strip_prefix("# dropped: "))
             .collect();
         if text.contains("\n# input: ") {
             assert_eq!(dropped, want_dropped, "inputs left out: {}", f.display());
+        }
+        let want_rejected: Vec<&str> = text
+            .lines()
+            .filter_map(|l| l.strip_prefix("# rejected: "))
+            .filter(|r| *r != "(none)")
+            .collect();
+        if text.contains("\n# rejected: ") {
+            assert_eq!(rejected, want_rejected, "rejected: {}", f.display());
         }
         if expect == "ok" {
             let want: Vec<String> = text
@@ -1634,8 +1834,13 @@ fn every_vector_does_what_it_says() {
 #[test]
 fn positive_vectors_are_reproduced_by_the_encoder() {
     for v in all_vectors().iter().filter(|v| v.expect == "ok") {
-        let on_disk = std::fs::read_to_string(path(v.name)).unwrap();
-        assert_eq!(render(v), on_disk, "encoder output changed for {}", v.name);
+        let on_disk = std::fs::read(path(v.name)).unwrap();
+        assert_eq!(
+            to_file_bytes(&render(v)),
+            on_disk,
+            "encoder output changed for {}",
+            v.name
+        );
     }
 }
 
@@ -1647,8 +1852,27 @@ fn generate_missing_vectors() {
     for v in all_vectors() {
         let p = path(v.name);
         if !p.exists() {
-            std::fs::write(&p, render(&v)).unwrap();
+            std::fs::write(&p, to_file_bytes(&render(&v))).unwrap();
             println!("wrote {}", p.display());
         }
     }
+}
+
+/// `totp-codes.tsv` (FORMAT.md §12.8): the code each `otpauth://` URI gives at a time, or
+/// none; the scheme in any case, 6 to 10 digits.
+#[test]
+fn totp_vectors_give_their_codes() {
+    let text = std::fs::read_to_string(Path::new(DIR).join("totp-codes.tsv")).unwrap();
+    let mut rows = 0;
+    for row in text.lines().filter(|l| !l.starts_with('#')) {
+        let [uri, time, want] = row.split('\t').collect::<Vec<_>>()[..] else {
+            panic!("not three fields: {row}");
+        };
+        let got = breakglass_core::totp::Totp::from_uri(uri)
+            .map(|t| t.code_at(time.parse().unwrap()).code)
+            .unwrap_or_else(|_| "-".into());
+        assert_eq!(got, want, "{uri} at {time}");
+        rows += 1;
+    }
+    assert!(rows >= 10, "{rows} TOTP vectors");
 }

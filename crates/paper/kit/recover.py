@@ -833,7 +833,7 @@ def parse_contents(pt):
 
 def totp_now(uri, now):
     """RFC 6238 code and seconds left for an otpauth://totp URI, or None if unreadable."""
-    m = re.match(r"otpauth://([^/]*)/([^?]*)\??(.*)$", uri, re.S)
+    m = re.match(r"(?i:otpauth)://([^/]*)/([^?]*)\??(.*)$", uri, re.S)  # RFC 3986 §3.1
     if not m or m.group(1).lower() != "totp":
         return None
     secret, algorithm, digits, period = None, "SHA1", 6, 30
@@ -901,14 +901,18 @@ def read_bounded(name):
         raise Failure("Input/TooLarge", "%s is larger than %d MiB: that is not a sheet, scan or "
                       "share file%s" % (what, MAX_INPUT_BYTES >> 20,
                                         "; give the file by name" if name == "-" else ""))
-    if not data:
-        raise Failure("Input/Empty", "%s is empty" % what)
+    if not data and name == "-":
+        raise Failure("Input/Empty", "standard input is empty")
     return data
 
 
 def read_input(name):
     """One input's text. Images cannot be read here: a phone's QR app shows the text."""
     data = read_bounded(name)
+    if data.startswith(b"\xef\xbb\xbf"):  # a UTF-8 byte-order mark is skipped (§6.5)
+        data = data[3:]
+    if not data:  # no block: NoHeader (§6.5), said plainly
+        raise Failure("Text/NoHeader", "it is empty")
     if data.startswith((b"\x89PNG", b"\xff\xd8\xff", b"%PDF")):
         raise Failure("Input/Image", "%s: an image or PDF; recover.py reads text only: read "
                       "each QR code with a phone's QR app and paste its text, or type the "
@@ -916,7 +920,16 @@ def read_input(name):
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
-        raise Failure("Input/NotText", "%s: neither a share file (text) nor QR text" % name)
+        pass
+    # §6.5: bytes that are not UTF-8 read as U+FFFD (maximal subparts), so a comment row
+    # re-saved in another encoding is still a comment; with no header at all, say what it is not.
+    text = data.decode("utf-8", "replace")
+    try:
+        parse_blocks(text)
+    except Failure as e:
+        if e.kind == "Text/NoHeader":
+            raise Failure("Input/NotText", "%s: neither a share file (text) nor QR text" % name)
+    return text
 
 
 def gather(names, strict=False):
@@ -1270,7 +1283,7 @@ def open_vault(shares, candidates, unlock, pure_argon2=False, wanted=None):
         available = sorted({c.vault.generation for c in candidates if c.viable()})
         raise recover_error("GenerationNotGiven", "generation %d cannot be opened from these "
                             "sheets: no copy of it has enough shares (generations that can: %s)"
-                            % (wanted, ", ".join(map(str, available)) or "none"), EXIT_USAGE)
+                            % (wanted, ", ".join(map(str, available)) or "none"))
     first_error, opened, declined, stretched = None, [], [], {}
     for i in order:
         c = candidates[i]
@@ -1472,12 +1485,8 @@ def main(argv):
             except Failure as e:
                 raise Failure(e.kind, e.message + ": the vault's QR parts were not all read; add "
                               "the missing part from any sheet, or type its lines")
-        try:
-            candidates = plan(g.shares, g.vaults)
-        except Failure as e:
-            if g.problems or g.incomplete:  # bad inputs are the likelier cause of a shortage
-                e.code = EXIT_BAD_INPUT if e.kind != "Recover/MixedVaults" else e.code
-            raise
+        # §7.3: the exit code follows the outcome's kind alone; inputs left out are warnings.
+        candidates = plan(g.shares, g.vaults)
         needs = any(candidates[i].vault.kdf is not None
                     for i in to_try(candidates, args.generation))
         if not needs and args.passphrase_file is not None:

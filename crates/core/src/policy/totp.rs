@@ -64,11 +64,13 @@ pub struct Code {
 
 impl Totp {
     /// Parses `otpauth://totp/LABEL?secret=BASE32&algorithm=SHA1&digits=6&period=30`.
+    /// FORMAT.md §12.8: the scheme and the type are case-insensitive (RFC 3986 §3.1), as are
+    /// the parameter names and the algorithm; digits 6 to 10, period 1 to 3600 seconds.
     ///
     /// # Errors
     /// [`TotpError`] naming what is wrong (never the secret).
     pub fn from_uri(uri: &str) -> Result<Self, TotpError> {
-        let rest = uri.strip_prefix("otpauth://").ok_or(TotpError::NotTotp)?;
+        let rest = strip_scheme(uri).ok_or(TotpError::NotTotp)?;
         let (kind, rest) = rest.split_once('/').ok_or(TotpError::NotTotp)?;
         if !kind.eq_ignore_ascii_case("totp") {
             return Err(TotpError::NotTotp);
@@ -155,6 +157,14 @@ impl Totp {
             seconds_left: self.period - unix_seconds % self.period,
         }
     }
+}
+
+/// What follows `otpauth://`, the scheme matched in any case (RFC 3986 §3.1).
+pub fn strip_scheme(uri: &str) -> Option<&str> {
+    const SCHEME: &str = "otpauth://";
+    let head = uri.get(..SCHEME.len())?;
+    head.eq_ignore_ascii_case(SCHEME)
+        .then(|| &uri[SCHEME.len()..])
 }
 
 fn mac<M: Mac + KeyInit>(key: &[u8], msg: &[u8]) -> Vec<u8> {
@@ -247,6 +257,29 @@ mod tests {
             TotpError::BadParameters
         );
         assert!(!format!("{t:?}").contains("GEZD"));
+    }
+
+    /// FORMAT.md §12.8 (`tests/vectors/totp-codes.tsv`): the scheme in any case gives the
+    /// same code; 10 digits is the most, 11 none.
+    #[test]
+    fn the_scheme_is_case_insensitive_and_digits_run_from_6_to_10() {
+        let code = |u: &str| Totp::from_uri(u).map(|t| t.code_at(59).code);
+        let uri = format!("otpauth://totp/x?secret={SEED_B32}&digits=8");
+        assert_eq!(code(&uri).unwrap(), "94287082");
+        assert_eq!(
+            code(&uri.replace("otpauth", "OTPAUTH")).unwrap(),
+            "94287082"
+        );
+        assert_eq!(
+            code(&uri.replace("otpauth", "OtpAuth")).unwrap(),
+            "94287082"
+        );
+        assert_eq!(code("OTPAUTH:/x").unwrap_err(), TotpError::NotTotp);
+        assert_eq!(code("otpauth:/\u{e9}x").unwrap_err(), TotpError::NotTotp);
+        let digits = |d: u32| code(&format!("otpauth://totp/x?secret={SEED_B32}&digits={d}"));
+        assert_eq!(digits(10).unwrap(), "1094287082");
+        assert_eq!(digits(11).unwrap_err(), TotpError::BadParameters);
+        assert_eq!(digits(5).unwrap_err(), TotpError::BadParameters);
     }
 
     const SEED_B32: &str = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
