@@ -790,6 +790,93 @@ pub fn parse_blocks(input: &str) -> Result<Vec<Block>, TextError> {
     merge_blocks(blocks)
 }
 
+/// The first piece of a row by FORMAT.md §6.5 rule 1, or `None` for a row that holds none
+/// (blank, or a `#` comment).
+fn first_piece(row: &str) -> Option<&str> {
+    let row = row.trim();
+    if row.is_empty() || row.starts_with('#') {
+        return None;
+    }
+    let mut words = row.split_whitespace();
+    let first = words.next().unwrap_or_default();
+    if words.next().is_some() && Header::parse(first).is_ok() {
+        Some(first)
+    } else {
+        Some(row)
+    }
+}
+
+/// True when `piece` is a share block's header that §6.5 rule 3 accepts.
+fn starts_share(piece: &str) -> bool {
+    normalized(piece).take(2).eq(*b"BG")
+        && Header::parse(piece).is_ok_and(|h| h.kind == Kind::Share)
+}
+
+/// Cuts one text (a file, standard input, a sheet PDF's printed blocks) into the inputs of
+/// FORMAT.md §7.1 rule 1: a new input starts at every row whose first piece (§6.5 rule 1) is a
+/// share header that §6.5 rule 3 accepts, so each input is at most one sheet's share block
+/// with the blocks after it. Parts that hold no piece (blank and `#` rows only) are no input.
+/// A text that holds no piece at all is returned whole, so that its reading fails as one.
+pub fn cut_inputs(input: &str) -> Vec<&str> {
+    let mut parts: Vec<&str> = Vec::new();
+    let (mut start, mut at, mut has_piece) = (0, 0, false);
+    for row in input.split_inclusive('\n') {
+        if let Some(piece) = first_piece(row) {
+            if starts_share(piece) && has_piece {
+                parts.push(&input[start..at]);
+                start = at;
+            }
+            has_piece = true;
+        }
+        at += row.len();
+    }
+    if has_piece || parts.is_empty() {
+        parts.push(&input[start..]);
+    }
+    parts
+}
+
+/// Groups the QR payloads read from one page into the inputs of FORMAT.md §7.1 rule 1, as
+/// lists of positions in `payloads`, in the order each group first appears. A page with at
+/// most one share code is a sheet's page: one input. A page with codes of two or more shares
+/// (a photo of several sheets) is cut by header: the codes whose first word is the same header
+/// (the parts of one vault, one code read twice) are one input, and every other code is an
+/// input of its own.
+pub fn group_codes<S: AsRef<str>>(payloads: &[S]) -> Vec<Vec<usize>> {
+    let headers: Vec<Option<Header>> = payloads
+        .iter()
+        .map(|p| {
+            let first = p.as_ref().split_whitespace().next().unwrap_or_default();
+            Header::parse(first).ok()
+        })
+        .collect();
+    let mut shares: Vec<&Header> = headers
+        .iter()
+        .flatten()
+        .filter(|h| h.kind == Kind::Share)
+        .collect();
+    shares.sort();
+    shares.dedup();
+    if shares.len() < 2 {
+        return if payloads.is_empty() {
+            Vec::new()
+        } else {
+            vec![(0..payloads.len()).collect()]
+        };
+    }
+    let mut groups: Vec<(Option<&Header>, Vec<usize>)> = Vec::new();
+    for (i, h) in headers.iter().enumerate() {
+        match groups
+            .iter_mut()
+            .find(|(g, _)| h.is_some() && *g == h.as_ref())
+        {
+            Some((_, members)) => members.push(i),
+            None => groups.push((h.as_ref(), vec![i])),
+        }
+    }
+    groups.into_iter().map(|(_, m)| m).collect()
+}
+
 /// Merges blocks that share a header (QR chunks of one vault, the same share seen twice).
 ///
 /// # Errors
