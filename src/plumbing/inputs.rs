@@ -13,6 +13,7 @@ use breakglass_core::text::{self, Block, Kind};
 use breakglass_core::vault::Vault;
 use breakglass_paper::scan::{self, ScanLimits};
 use std::path::PathBuf;
+use zeroize::Zeroizing;
 
 /// Everything read, with where each piece came from.
 #[derive(Default)]
@@ -204,23 +205,31 @@ fn sheet_complete(payloads: &[String]) -> bool {
             .any(|b| b.header.kind == Kind::Vault && b.is_complete())
 }
 
-/// One input of FORMAT.md §7.1 rule 1: its name (`batch.pdf page 3`, `- part 2`) and its text
-/// pieces (a text, or the payloads of codes that belong together).
-struct Cut<'a> {
-    name: String,
-    texts: Vec<&'a str>,
+/// One input of FORMAT.md §7.1 ("Cutting files into inputs") before it is named: a sheet's
+/// text, or the payloads of the codes on a page that belong together.
+struct Part {
+    texts: Vec<Zeroizing<String>>,
     /// Codes: each payload is read on its own, and one that is not ours is ignored.
     codes: bool,
 }
 
+/// The inputs of one file, page by page: each page's number and its parts.
+type Pages = Vec<(usize, Vec<Part>)>;
+
+/// One input, named (`batch.pdf page 3`, `- part 2`).
+struct Cut {
+    name: String,
+    part: Part,
+}
+
 /// Names the inputs one file is cut into: the file's name, then ` page P` when its inputs
 /// come from more than one page, then ` part N` when one page gives more than one.
-fn name_cuts<'a>(name: &str, pages: Vec<(usize, Vec<(Vec<&'a str>, bool)>)>) -> Vec<Cut<'a>> {
+fn name_cuts(name: &str, pages: Pages) -> Vec<Cut> {
     let many_pages = pages.iter().filter(|(_, parts)| !parts.is_empty()).count() > 1;
     let mut out = Vec::new();
     for (number, parts) in pages {
         let many_parts = parts.len() > 1;
-        for (i, (texts, codes)) in parts.into_iter().enumerate() {
+        for (i, part) in parts.into_iter().enumerate() {
             let mut n = name.to_string();
             if many_pages {
                 n.push_str(&format!(" page {number}"));
@@ -228,30 +237,25 @@ fn name_cuts<'a>(name: &str, pages: Vec<(usize, Vec<(Vec<&'a str>, bool)>)>) -> 
             if many_parts {
                 n.push_str(&format!(" part {}", i + 1));
             }
-            out.push(Cut {
-                name: n,
-                texts,
-                codes,
-            });
+            out.push(Cut { name: n, part });
         }
     }
     out
 }
 
-/// A text's inputs (§7.1 rule 1): cut before each share block.
-fn text_parts(text: &str) -> Vec<(Vec<&str>, bool)> {
+/// A text's inputs (§7.1): cut before each sheet's share block.
+fn text_parts(text: &str) -> Vec<Part> {
     text::cut_inputs(text)
         .into_iter()
-        .map(|t| (vec![t], false))
+        .map(|t| Part {
+            texts: vec![Zeroizing::new(t.to_owned())],
+            codes: false,
+        })
         .collect()
 }
 
-/// Scans every page of one image or PDF and cuts it into inputs (§7.1 rule 1).
-fn scan_file(
-    name: &str,
-    bytes: &[u8],
-    problems: &mut Vec<String>,
-) -> Vec<(usize, Vec<(Vec<String>, bool)>)> {
+/// Scans every page of one image or PDF and cuts it into inputs (§7.1).
+fn scan_file(name: &str, bytes: &[u8], problems: &mut Vec<String>) -> Pages {
     match scan::scan_pages(bytes, &ScanLimits::default(), &sheet_complete) {
         Ok(pages) => pages
             .into_iter()
@@ -259,12 +263,15 @@ fn scan_file(
                 let parts = match page.read {
                     scan::PageRead::Codes(codes) => text::group_codes(&codes)
                         .into_iter()
-                        .map(|g| (g.into_iter().map(|i| codes[i].clone()).collect(), true))
+                        .map(|g| Part {
+                            texts: g
+                                .into_iter()
+                                .map(|i| Zeroizing::new(codes[i].clone()))
+                                .collect(),
+                            codes: true,
+                        })
                         .collect(),
-                    scan::PageRead::SheetText(t) => text::cut_inputs(&t)
-                        .into_iter()
-                        .map(|t| (vec![t.to_string()], false))
-                        .collect(),
+                    scan::PageRead::SheetText(t) => text_parts(&t),
                 };
                 (page.number, parts)
             })
@@ -280,21 +287,22 @@ fn scan_file(
 /// `None` when the input is left out whole.
 fn read_cut(cut: &Cut, problems: &mut Vec<String>) -> Option<Vec<Block>> {
     let name = &cut.name;
-    if !cut.codes {
-        return match cut.texts.iter().try_fold(Vec::new(), |mut all, t| {
-            all.extend(text::parse_blocks(t)?);
-            Ok::<_, text::TextError>(all)
-        }) {
-            Ok(b) => Some(b),
-            Err(e) => {
-                problems.push(format!("{name}: {e}"));
-                None
+    if !cut.part.codes {
+        let mut blocks = Vec::new();
+        for t in &cut.part.texts {
+            match text::parse_blocks(t) {
+                Ok(b) => blocks.extend(b),
+                Err(e) => {
+                    problems.push(format!("{name}: {e}"));
+                    return None;
+                }
             }
-        };
+        }
+        return Some(blocks);
     }
     let mut blocks = Vec::new();
     let before = problems.len();
-    for p in &cut.texts {
+    for p in &cut.part.texts {
         match text::parse_blocks(p) {
             Ok(b) => blocks.extend(b),
             // FORMAT.md §1: a newer format says so, on every input channel.
@@ -314,8 +322,8 @@ fn read_cut(cut: &Cut, problems: &mut Vec<String>) -> Option<Vec<Block>> {
 }
 
 /// Reads every named file; `-` is standard input. Images are scanned for QR codes. Each file
-/// is cut into inputs (FORMAT.md §7.1 rule 1): its pages, and on a page each sheet's blocks,
-/// so that one bad page or sheet is left out alone.
+/// is cut into inputs (FORMAT.md §7.1, "Cutting files into inputs"): its pages, and on a page
+/// each sheet's blocks, so that one bad page or sheet is left out alone.
 pub fn from_files(paths: &[PathBuf]) -> Gathered {
     let mut g = Gathered::default();
     let mut pooled: Vec<(String, Block)> = Vec::new();
@@ -333,20 +341,8 @@ pub fn from_files(paths: &[PathBuf]) -> Gathered {
                 continue;
             }
         };
-        let scanned;
         let cuts = if is_image(&bytes) {
-            scanned = scan_file(&name, &bytes, &mut g.problems);
-            let pages = scanned
-                .iter()
-                .map(|(n, parts)| {
-                    let parts = parts
-                        .iter()
-                        .map(|(t, codes)| (t.iter().map(String::as_str).collect(), *codes))
-                        .collect();
-                    (*n, parts)
-                })
-                .collect();
-            name_cuts(&name, pages)
+            name_cuts(&name, scan_file(&name, &bytes, &mut g.problems))
         } else {
             let Ok(text) = std::str::from_utf8(&bytes) else {
                 g.problems.push(format!(

@@ -272,8 +272,8 @@ fn foreign_sheets_are_named_and_left_out() {
     );
 }
 
-// A file of many sheets is many inputs (FORMAT.md §7.1 rule 1): a copier batch, a multi-page
-// TIFF, one photo of several sheets or several blocks piped on standard input, with one forged
+// A file of many sheets is many inputs (FORMAT.md §7.1, "Cutting files into inputs"): a
+// copier batch, a multi-page TIFF, one photo of several sheets or several blocks piped on standard input, with one forged
 // page among honest ones. The forged page is named with its page and left out; the honest
 // pages in the same file still open the vault.
 

@@ -569,7 +569,8 @@ fn pdf_pages_inner(
         };
         if let Some(kept) = kept {
             // A share header starts the next sheet of a file that holds several (FORMAT.md
-            // §7.1 rule 1): the text read so far is handed over as the sheet before it.
+            // §7.1, "Cutting files into inputs"): the text read so far is handed over as the
+            // sheet before it.
             let next_sheet = kept.first().is_some_and(|l| is_share_header(l));
             if next_sheet && let Some(first) = first_sheet_page.take() {
                 let text = std::mem::replace(&mut sheet_text, Zeroizing::new(String::new()));

@@ -813,11 +813,12 @@ fn starts_share(piece: &str) -> bool {
 }
 
 /// Cuts one text (a file, standard input, a sheet PDF's printed blocks) into the inputs of
-/// FORMAT.md §7.1 rule 1: a new input starts at every row whose first piece (§6.5 rule 1) is a
-/// share header that §6.5 rule 3 accepts, so each input is at most one sheet's share block
-/// with the blocks after it. The cut falls right after the last row that held a piece, so the
-/// blank and `#` rows before a share block go with it (a `share-N.txt` stays whole). A text
-/// that holds no piece at all is returned whole, so that its reading fails as one.
+/// FORMAT.md §7.1 ("Cutting files into inputs"): a new input starts at every row whose first
+/// piece (§6.5 rule 1) is a share header that §6.5 rule 3 accepts, so each input is at most
+/// one sheet's share block with the blocks after it. The cut falls right after the last row
+/// that held a piece, so the blank and `#` rows before a share block go with it (a
+/// `share-N.txt` stays whole). A text that holds no piece at all is returned whole, so that
+/// its reading fails as one.
 pub fn cut_inputs(input: &str) -> Vec<&str> {
     let mut parts: Vec<&str> = Vec::new();
     // Where the current part starts, where the row being read starts, and where the last row
@@ -837,8 +838,9 @@ pub fn cut_inputs(input: &str) -> Vec<&str> {
     parts
 }
 
-/// Groups the QR payloads read from one page into the inputs of FORMAT.md §7.1 rule 1, as
-/// lists of positions in `payloads`, in the order each group first appears. A page with at
+/// Groups the QR payloads read from one page into the inputs of FORMAT.md §7.1 ("Cutting
+/// files into inputs"), as lists of positions in `payloads`, in the order each group first
+/// appears. A page with at
 /// most one share code is a sheet's page: one input. A page with codes of two or more shares
 /// (a photo of several sheets) is cut by header: the codes whose first word is the same header
 /// (the parts of one vault, one code read twice) are one input, and every other code is an
