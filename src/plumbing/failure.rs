@@ -132,7 +132,11 @@ fn by_type(e: &(dyn std::error::Error + 'static)) -> Option<Failure> {
             RecoverError::PassphraseNotUsed => Failure::Usage,
             // The copy's KDF parameters are refused: that copy is bad input.
             RecoverError::Kdf(_) => Failure::BadInput,
-            _ => Failure::NotOpened,
+            RecoverError::WrongPassphraseOrAltered
+            | RecoverError::Altered
+            | RecoverError::CostDeclined
+            | RecoverError::PassphraseRequired
+            | RecoverError::Contents(_) => Failure::NotOpened,
         });
     }
     let is = |f: Failure, yes: bool| yes.then_some(f);

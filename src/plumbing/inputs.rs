@@ -14,6 +14,7 @@ use breakglass_core::text::{self, Block, Kind};
 use breakglass_core::vault::Vault;
 use breakglass_paper::scan::{self, ScanLimits};
 use std::path::PathBuf;
+use zeroize::Zeroizing;
 
 /// Everything read, with where each piece came from.
 #[derive(Default)]
@@ -205,18 +206,105 @@ fn sheet_complete(payloads: &[String]) -> bool {
             .any(|b| b.header.kind == Kind::Vault && b.is_complete())
 }
 
-/// Reads the QR codes of one image; returns the blocks found.
-fn scan_file(name: &str, bytes: &[u8], problems: &mut Vec<String>) -> Vec<Block> {
-    let payloads = match scan::scan_image_until(bytes, &ScanLimits::default(), &sheet_complete) {
-        Ok(p) => p,
+/// One input of FORMAT.md §7.1 ("Cutting files into inputs") before it is named: a sheet's
+/// text, or the payloads of the codes on a page that belong together.
+struct Part {
+    texts: Vec<Zeroizing<String>>,
+    /// Codes: each payload is read on its own, and one that is not ours is ignored.
+    codes: bool,
+}
+
+/// The inputs of one file, page by page: each page's number and its parts.
+type Pages = Vec<(usize, Vec<Part>)>;
+
+/// One input, named (`batch.pdf page 3`, `- part 2`).
+struct Cut {
+    name: String,
+    part: Part,
+}
+
+/// Names the inputs one file is cut into: the file's name, then ` page P` when its inputs
+/// come from more than one page, then ` part N` when one page gives more than one.
+fn name_cuts(name: &str, pages: Pages) -> Vec<Cut> {
+    let many_pages = pages.iter().filter(|(_, parts)| !parts.is_empty()).count() > 1;
+    let mut out = Vec::new();
+    for (number, parts) in pages {
+        let many_parts = parts.len() > 1;
+        for (i, part) in parts.into_iter().enumerate() {
+            let mut n = name.to_string();
+            if many_pages {
+                n.push_str(&format!(" page {number}"));
+            }
+            if many_parts {
+                n.push_str(&format!(" part {}", i + 1));
+            }
+            out.push(Cut { name: n, part });
+        }
+    }
+    out
+}
+
+/// A text's inputs (§7.1): cut before each sheet's share block.
+fn text_parts(text: &str) -> Vec<Part> {
+    text::cut_inputs(text)
+        .into_iter()
+        .map(|t| Part {
+            texts: vec![Zeroizing::new(t.to_owned())],
+            codes: false,
+        })
+        .collect()
+}
+
+/// Scans every page of one image or PDF and cuts it into inputs (§7.1).
+fn scan_file(name: &str, bytes: &[u8], problems: &mut Vec<String>) -> Pages {
+    match scan::scan_pages(bytes, &ScanLimits::default(), &sheet_complete) {
+        Ok(pages) => pages
+            .into_iter()
+            .map(|page| {
+                let parts = match page.read {
+                    scan::PageRead::Codes(codes) => text::group_codes(&codes)
+                        .into_iter()
+                        .map(|g| Part {
+                            texts: g
+                                .into_iter()
+                                .map(|i| Zeroizing::new(codes[i].clone()))
+                                .collect(),
+                            codes: true,
+                        })
+                        .collect(),
+                    scan::PageRead::SheetText(t) => text_parts(&t),
+                };
+                (page.number, parts)
+            })
+            .collect(),
         Err(e) => {
             problems.push(format!("{name}: {e}"));
-            return Vec::new();
+            Vec::new()
         }
-    };
+    }
+}
+
+/// Reads one input's pieces into blocks; what cannot be read is said in `problems`. Returns
+/// `None` when the input is left out whole.
+fn read_cut(cut: &Cut, problems: &mut Vec<String>) -> Option<Vec<Block>> {
+    let name = &cut.name;
+    if !cut.part.codes {
+        let mut blocks = Vec::new();
+        for t in &cut.part.texts {
+            match text::parse_blocks(t) {
+                Ok(b) => blocks.extend(b),
+                Err(e) => {
+                    problems.push(format!("{name}: {e}"));
+                    return None;
+                }
+            }
+        }
+        return Some(blocks);
+    }
     let mut blocks = Vec::new();
-    for p in payloads {
-        match text::parse_blocks(&p) {
+    let before = problems.len();
+    for p in &cut.part.texts {
+        match text::parse_blocks(p) {
             Ok(b) => blocks.extend(b),
             // FORMAT.md §1: a newer format says so, on every input channel.
             Err(e @ text::TextError::NewerVersion { .. }) => problems.push(format!("{name}: {e}")),
@@ -225,13 +313,18 @@ fn scan_file(name: &str, bytes: &[u8], problems: &mut Vec<String>) -> Vec<Block>
             )),
         }
     }
-    if blocks.is_empty() && !problems.iter().any(|p| p.starts_with(name)) {
-        problems.push(format!("{name}: no breakglass QR code found"));
+    if blocks.is_empty() {
+        if problems.len() == before {
+            problems.push(format!("{name}: no breakglass QR code found"));
+        }
+        return None;
     }
-    blocks
+    Some(blocks)
 }
 
-/// Reads every named file; `-` is standard input. Images are scanned for QR codes.
+/// Reads every named file; `-` is standard input. Images are scanned for QR codes. Each file
+/// is cut into inputs (FORMAT.md §7.1, "Cutting files into inputs"): its pages, and on a page
+/// each sheet's blocks, so that one bad page or sheet is left out alone.
 pub fn from_files(paths: &[PathBuf]) -> Gathered {
     let mut g = Gathered::default();
     let mut pooled: Vec<(String, Block)> = Vec::new();
@@ -249,30 +342,30 @@ pub fn from_files(paths: &[PathBuf]) -> Gathered {
                 continue;
             }
         };
-        let blocks = if is_image(&bytes) {
-            scan_file(&name, &bytes, &mut g.problems)
+        let cuts = if is_image(&bytes) {
+            name_cuts(&name, scan_file(&name, &bytes, &mut g.problems))
         } else {
             // FORMAT.md §6.5: bytes that are not UTF-8 read as U+FFFD, so a comment row
             // re-saved in another encoding is still a comment; elsewhere they are a bad
             // character. Nothing readable at all in such bytes: say what the file is not.
-            let text = zeroize::Zeroizing::new(String::from_utf8_lossy(&bytes).into_owned());
-            let is_utf8 = std::str::from_utf8(&bytes).is_ok();
-            match text::parse_blocks(&text) {
-                Ok(b) => b,
-                Err(TextError::NoHeader) if !is_utf8 => {
-                    g.problems.push(format!(
-                        "{name}: neither a share file (text) nor an image or PDF breakglass reads \
-                         (PNG, JPEG, TIFF, PNM, BMP, WebP, PDF)"
-                    ));
-                    continue;
-                }
-                Err(e) => {
-                    g.problems.push(format!("{name}: {e}"));
-                    continue;
-                }
+            let text = Zeroizing::new(String::from_utf8_lossy(&bytes).into_owned());
+            if std::str::from_utf8(&bytes).is_err()
+                && matches!(text::parse_blocks(&text), Err(TextError::NoHeader))
+            {
+                g.problems.push(format!(
+                    "{name}: neither a share file (text) nor an image or PDF breakglass reads \
+                     (PNG, JPEG, TIFF, PNM, BMP, WebP, PDF)"
+                ));
+                continue;
             }
+            name_cuts(&name, vec![(1, text_parts(&text))])
         };
-        take_blocks(&mut g, &name, blocks, &mut pooled);
+        for cut in &cuts {
+            let before = g.problems.len();
+            if let Some(blocks) = read_cut(cut, &mut g.problems) {
+                take_blocks(&mut g, &cut.name, blocks, &mut pooled, before);
+            }
+        }
     }
     if let Some((t, at, q)) = done {
         t.report(&g, at, paths.len(), q);
@@ -282,11 +375,13 @@ pub fn from_files(paths: &[PathBuf]) -> Gathered {
 }
 
 /// Decodes the complete blocks of one input; keeps incomplete vault parts for pooling.
+/// `before` is the number of problems said before this input was read.
 fn take_blocks(
     g: &mut Gathered,
     name: &str,
     blocks: Vec<Block>,
     pooled: &mut Vec<(String, Block)>,
+    before: usize,
 ) {
     let blocks = match text::merge_blocks(blocks) {
         Ok(b) => b,
@@ -298,16 +393,17 @@ fn take_blocks(
     let (complete, partial): (Vec<Block>, Vec<Block>) =
         blocks.into_iter().partition(Block::is_complete);
     g.note_whole_vaults(&complete);
+    let mut parts = false;
     for b in partial {
         if b.header.kind == Kind::Vault {
             pooled.push((name.to_string(), b));
+            parts = true;
         } else if let Err(e) = b.decode() {
             g.problems.push(format!("{name}: {e}"));
         }
     }
     if complete.is_empty() {
-        if !pooled.iter().any(|(n, _)| n == name) && !g.problems.iter().any(|p| p.starts_with(name))
-        {
+        if !parts && g.problems.len() == before {
             g.problems
                 .push(format!("{name}: no breakglass share or vault text in it"));
         }

@@ -491,3 +491,196 @@ fn foreign_sheets_are_named_and_left_out() {
         r.stderr
     );
 }
+
+// A file of many sheets is many inputs (FORMAT.md §7.1, "Cutting files into inputs"): a
+// copier batch, a multi-page TIFF, one photo of several sheets or several blocks piped on standard input, with one forged
+// page among honest ones. The forged page is named with its page and left out; the honest
+// pages in the same file still open the vault.
+
+/// The bytes of `vault` with its version byte (§3, offset 0) set to `version`.
+fn vault_version(vault: &Vault, version: u8) -> Vec<u8> {
+    let mut b = vault.to_bytes();
+    b[0] = version;
+    b
+}
+
+/// The bytes of `share` with its version byte (§2, offset 0) set to `version`.
+fn share_version(share: &Share, version: u8) -> Vec<u8> {
+    let mut b = share.to_bytes().expose_secret().to_vec();
+    b[0] = version;
+    b
+}
+
+/// A white page of `payloads` as QR codes side by side (the QR layout of §6.4, checksums
+/// recomputed), 4 px per module.
+fn qr_page(blocks: &[(Kind, Vec<u8>)], path: &Path) {
+    use image::{GrayImage, Luma};
+    let payloads: Vec<String> = blocks
+        .iter()
+        .flat_map(|(kind, bytes)| {
+            TextForm::encode(*kind, bytes)
+                .unwrap()
+                .qr_chunks(32)
+                .into_iter()
+                .map(|c| c.to_string())
+        })
+        .collect();
+    let codes: Vec<qrcode::QrCode> = payloads
+        .iter()
+        .map(|t| {
+            qrcode::QrCode::with_error_correction_level(t.as_bytes(), qrcode::EcLevel::M).unwrap()
+        })
+        .collect();
+    let px = 4;
+    let side = codes.iter().map(|c| c.width() as u32 + 8).max().unwrap() * px;
+    let mut img = GrayImage::from_pixel(side * codes.len() as u32, side, Luma([255]));
+    for (i, code) in codes.iter().enumerate() {
+        let n = code.width() as u32;
+        let colors = code.to_colors();
+        for my in 0..n {
+            for mx in 0..n {
+                if colors[(my * n + mx) as usize] == qrcode::Color::Dark {
+                    for dy in 0..px {
+                        for dx in 0..px {
+                            img.put_pixel(
+                                i as u32 * side + (mx + 4) * px + dx,
+                                (my + 4) * px + dy,
+                                Luma([0]),
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+    img.save_with_format(path, image::ImageFormat::Png).unwrap();
+}
+
+/// Page 1 of the PDFs of sheets 1 and 2 as a scanner sees them, and a forged page whose codes
+/// carry a vault copy of version 2, a vault copy saying k = 1 and a share of version 0.
+fn batch_pages(dir: &Path) -> (Vec<PathBuf>, common::Run) {
+    let (texts, c) = ceremony(dir, &[]);
+    let sheets = dir.join("sheets");
+    let mut pages: Vec<PathBuf> = (1..=2)
+        .map(|n| {
+            let pdf = common::tools::pdf_of(&sheets, n);
+            common::tools::render_page1(&pdf, 150, &dir.join(format!("page-{n}")), true)
+        })
+        .collect();
+    let (s3, v) = read_sheet(&texts[2]);
+    let mut k1 = v.clone();
+    k1.header.threshold = 1;
+    let forged = dir.join("forged-page.png");
+    qr_page(
+        &[
+            (Kind::Share, share_version(&s3, 0)),
+            (Kind::Vault, vault_version(&v, 2)),
+            (Kind::Vault, k1.to_bytes()),
+        ],
+        &forged,
+    );
+    pages.insert(1, forged);
+    (pages, c)
+}
+
+fn tool(name: &str, args: &[&str]) {
+    let o = std::process::Command::new(name)
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "{name} failed: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+#[test]
+fn a_forged_page_in_a_copier_batch_pdf_blocks_no_honest_page() {
+    if !common::tools::tools_or_skip(&["pdftoppm", "img2pdf"]) {
+        return;
+    }
+    let d = tempfile::tempdir().unwrap();
+    let (pages, c) = batch_pages(d.path());
+    let batch = d.path().join("batch.pdf");
+    let mut args: Vec<&str> = pages.iter().map(|p| p.to_str().unwrap()).collect();
+    args.extend(["-o", p(&batch)]);
+    tool("img2pdf", &args);
+    let r = run(&["recover", p(&batch)]);
+    assert_opened(&r, &c.stdout);
+    let named = format!("warning: skipped {} page 2", p(&batch));
+    assert!(r.stderr.contains(&named), "{}", r.stderr);
+    assert!(
+        !r.stderr.contains(&format!("{} page 1", p(&batch))),
+        "{}",
+        r.stderr
+    );
+    let drill = run(&["drill", p(&batch)]);
+    assert_eq!(drill.code, 0, "{}", drill.all());
+    assert!(drill.stdout.contains("PASSED"), "{}", drill.all());
+    assert!(drill.stderr.contains(&named), "{}", drill.stderr);
+}
+
+#[test]
+fn a_forged_page_in_a_multi_page_tiff_blocks_no_honest_page() {
+    if !common::tools::tools_or_skip(&["pdftoppm", "convert"]) {
+        return;
+    }
+    let d = tempfile::tempdir().unwrap();
+    let (pages, c) = batch_pages(d.path());
+    let tiff = d.path().join("batch.tiff");
+    let mut args: Vec<&str> = pages.iter().map(|p| p.to_str().unwrap()).collect();
+    args.push(p(&tiff));
+    tool("convert", &args);
+    let r = run(&["recover", p(&tiff)]);
+    assert_opened(&r, &c.stdout);
+    assert!(
+        r.stderr
+            .contains(&format!("warning: skipped {} page 2", p(&tiff))),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn a_forged_sheet_in_one_photo_of_several_blocks_no_honest_sheet() {
+    if !common::tools::tools_or_skip(&["pdftoppm", "convert"]) {
+        return;
+    }
+    let d = tempfile::tempdir().unwrap();
+    let (pages, c) = batch_pages(d.path());
+    let photo = d.path().join("table.png");
+    let mut args: Vec<&str> = pages.iter().map(|p| p.to_str().unwrap()).collect();
+    args.extend(["+append", p(&photo)]);
+    tool("convert", &args);
+    let r = run(&["recover", p(&photo)]);
+    assert_opened(&r, &c.stdout);
+    assert!(
+        r.stderr
+            .contains(&format!("warning: skipped {} part ", p(&photo))),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn a_forged_sheet_piped_between_honest_ones_blocks_neither() {
+    let d = tempfile::tempdir().unwrap();
+    let (sheets, c) = ceremony(d.path(), &[]);
+    let (s3, v) = read_sheet(&sheets[2]);
+    let mut k1 = v.clone();
+    k1.header.threshold = 1;
+    let forged = d.path().join("forged.txt");
+    common::write_raw(&forged, s3.to_bytes().expose_secret(), &k1.to_bytes());
+    let read = |f: &PathBuf| std::fs::read_to_string(f).unwrap();
+    let piped = [read(&sheets[0]), read(&forged), read(&sheets[1])].concat();
+    let r = common::run_stdin(&["recover"], &piped);
+    assert_opened(&r, &c.stdout);
+    assert!(
+        r.stderr.contains("warning: skipped - part 2: "),
+        "{}",
+        r.stderr
+    );
+    let drill = common::run_stdin(&["drill"], &piped);
+    assert_eq!(drill.code, 0, "{}", drill.all());
+}

@@ -541,17 +541,71 @@ def hkdf_sha256(salt: bytes, ikm: bytes, info: bytes, length: int) -> bytes:
 
 
 # ---------------------------------------------------------------- §7 recovery
+def share_header_row(raw: str) -> bool:
+    """§7.1: the row's first piece (§6.5 rule 1) is a share header that rule 3 accepts."""
+    row = (raw[:-1] if raw.endswith("\r") else raw).strip()
+    if row == "" or row.startswith("#"):
+        return False
+    words = row.split()
+    piece = row
+    if len(words) > 1:
+        try:
+            parse_header(words[0])
+            piece = words[0]
+        except DecodeError:
+            pass
+    if not normalise(piece).startswith("BG"):
+        return False
+    try:
+        return parse_header(piece)[0] == "S"
+    except DecodeError:
+        return False
+
+
+def cut_file(text: str, name: str):
+    """§7.1 "Cutting files into inputs" for a text: at each share header row with a piece
+    row before it, cut after the last piece row; parts are named "NAME part N" when several."""
+    rows = text.split("\n")
+    parts: list[list[str]] = [[]]
+    pending: list[str] = []  # blank and '#' rows since the last piece row
+    seen_piece = False
+    for i, raw in enumerate(rows):
+        row = raw + ("\n" if i < len(rows) - 1 else "")
+        stripped = (raw[:-1] if raw.endswith("\r") else raw).strip()
+        is_piece = stripped != "" and not stripped.startswith("#")
+        if not is_piece:
+            pending.append(row)
+            continue
+        if share_header_row(raw) and seen_piece:
+            parts.append([])
+        parts[-1].extend(pending)
+        pending = []
+        parts[-1].append(row)
+        seen_piece = True
+    parts[-1].extend(pending)
+    texts = ["".join(p) for p in parts]
+    if len(texts) == 1:
+        return [(name, texts[0])]
+    return [(f"{name} part {i + 1}", t) for i, t in enumerate(texts)]
+
+
 def split_inputs(text: str, name: str):
-    """§9: '# input: NAME' rows start inputs; without them the whole text is one input."""
-    inputs, cur, seen = [], [name, ""], False
+    """§9: '# input: NAME' rows start inputs and '# file: NAME' rows files, each cut into
+    inputs by §7.1; without them the whole text is one input."""
+    sections, cur, seen = [], [name, "", False], False
     for row in text.splitlines(keepends=True):
-        if row.startswith("# input: "):
-            if seen:
-                inputs.append(tuple(cur))
-            cur, seen = [row[len("# input: "):].strip(), ""], True
+        for mark, is_file in (("# input: ", False), ("# file: ", True)):
+            if row.startswith(mark):
+                if seen:
+                    sections.append(tuple(cur))
+                cur, seen = [row[len(mark):].strip(), "", is_file], True
+                break
         else:
             cur[1] += row
-    inputs.append(tuple(cur))
+    sections.append(tuple(cur))
+    inputs = []
+    for n, t, is_file in sections:
+        inputs.extend(cut_file(t, n) if is_file else [(n, t)])
     return inputs
 
 

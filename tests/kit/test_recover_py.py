@@ -189,10 +189,11 @@ def test_vectors(binary, d, tmp):
 
 
 def split_inputs(text):
-    """§9: `# input: NAME` rows start the inputs of a multi-input vector; [] for one input."""
+    """§9: `# input: NAME` rows start the inputs of a multi-input vector, `# file: NAME` rows
+    its files (which the readers cut into inputs by §7.1); [] for one input."""
     inputs = []
     for row in text.split("\n"):
-        m = re.match(r"# input: (.+)$", row)
+        m = re.match(r"# (?:input|file): (.+)$", row)
         if m:
             inputs.append((m.group(1), []))
         elif inputs:

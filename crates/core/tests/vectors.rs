@@ -783,6 +783,7 @@ fn all_vectors() -> Vec<Vector> {
     v.extend(silent_corner_vectors(&a, &p));
     v.extend(multi_input_vectors(&a));
     v.extend(outcome_vectors(&a, &other));
+    v.extend(multi_file_vectors(&a));
     v.sort_by_key(|x| x.name);
     v
 }
@@ -1459,6 +1460,103 @@ fn outcome_vectors(a: &Sealed, other: &Sealed) -> Vec<Vector> {
     ]
 }
 
+/// A vector of files (FORMAT.md §9 `# file: NAME`), each cut into inputs by §7.1, and the
+/// inputs (`NAME part N`) expected to be left out.
+fn multi_file(
+    seed: Option<u64>,
+    name: &'static str,
+    expect: &str,
+    comment: &'static str,
+    files: &[(&str, String)],
+    dropped: &[&str],
+) -> Vector {
+    Vector {
+        body: files
+            .iter()
+            .map(|(n, t)| format!("# file: {n}\n{t}"))
+            .collect(),
+        ..multi(seed, name, expect, comment, &[], dropped)
+    }
+}
+
+/// Several sheets in one file (§7.1 "Cutting files into inputs"): a forged sheet among
+/// honest ones is left out alone, named by its part.
+fn multi_file_vectors(a: &Sealed) -> Vec<Vector> {
+    let s = |i: usize| share_block(&a.shares[i]);
+    let v = vault_block(&a.vault);
+    let sheet = |i: usize| {
+        format!(
+            "# breakglass share {} of 3\n# keep this sheet safe\n{}\n# the vault block\n{v}",
+            i + 1,
+            s(i)
+        )
+    };
+    let k1 = {
+        let mut f = a.vault.clone();
+        f.header.threshold = 1;
+        vault_block(&f)
+    };
+    let version = |mut bytes: Vec<u8>, to: u8| {
+        bytes[0] = to;
+        bytes
+    };
+    let v2 = block(Kind::Vault, &version(a.vault.to_bytes(), 2));
+    let s0 = |i: usize| {
+        block(
+            Kind::Share,
+            &version(a.shares[i].to_bytes().expose_secret().to_vec(), 0),
+        )
+    };
+    vec![
+        multi_file(
+            Some(1),
+            "multi-file-forged-sheet-between-honest",
+            "ok",
+            "three sheets piped in one file; the second is share 3 with a vault copy saying k = 1 (checksums recomputed): only that part is left out, and sheets 1 and 2 open",
+            &[("batch.txt", sheet(0) + &s(2) + &k1 + &sheet(1))],
+            &["batch.txt part 2: Vault/BadThreshold"],
+        ),
+        multi_file(
+            Some(1),
+            "multi-file-forged-newer-vault",
+            "ok",
+            "one file: sheet 1, then share 3 with a vault copy of version 2, then sheet 2: the forged part is left out as newer, the honest parts open",
+            &[("batch.txt", sheet(0) + &s(2) + &v2 + &sheet(1))],
+            &["batch.txt part 2: Vault/NewerVersion"],
+        ),
+        multi_file(
+            Some(1),
+            "multi-file-forged-share-version-zero",
+            "ok",
+            "one file: a share of version 0 with the honest vault copy, between sheets 2 and 3: that part is left out, sheets 2 and 3 open",
+            &[("batch.txt", sheet(1) + &s0(0) + &v + &sheet(2))],
+            &["batch.txt part 2: Share/BadVersion"],
+        ),
+        multi_file(
+            Some(1),
+            "multi-file-vault-before-first-share",
+            "ok",
+            "a forged vault block (k = 1) before the first share block is an input of its own; the two sheets after it open",
+            &[("piped.txt", k1.clone() + &sheet(0) + &sheet(2))],
+            &["piped.txt part 1: Vault/BadThreshold"],
+        ),
+        multi_file(
+            None,
+            "multi-file-one-honest-sheet-left",
+            "error Recover/NotEnoughShares",
+            "one file of an honest sheet and a forged one (share 2 of version 0), and a second file of one sheet whose vault copy says k = 1: only sheet 1 is left, and one share is not enough",
+            &[
+                ("batch.txt", sheet(0) + &s0(1) + &v),
+                ("sheet-3.txt", s(2) + &k1),
+            ],
+            &[
+                "batch.txt part 2: Share/BadVersion",
+                "sheet-3.txt: Vault/BadThreshold",
+            ],
+        ),
+    ]
+}
+
 fn leak(s: String) -> &'static str {
     Box::leak(s.into_boxed_str())
 }
@@ -1633,24 +1731,43 @@ fn header_value<'a>(text: &'a str, key: &str) -> Option<&'a str> {
         .find_map(|l| l.strip_prefix(&format!("# {key}: ")))
 }
 
-/// The inputs of a vector (FORMAT.md §9): each `# input: NAME` row starts a new input;
-/// without such rows the whole file is one input, named after the vector.
+/// The inputs of a vector (FORMAT.md §9): each `# input: NAME` row starts a new input, and
+/// each `# file: NAME` row a file that is cut into inputs by §7.1; without such rows the whole
+/// file is one input, named after the vector.
 fn inputs_of(text: &str, name: &str) -> Vec<(String, String)> {
-    let mut out: Vec<(String, String)> = Vec::new();
-    let mut current = (name.to_string(), String::new());
+    let mut parts: Vec<(String, bool, String)> = Vec::new();
+    let mut current = (name.to_string(), false, String::new());
     for row in text.split_inclusive('\n') {
-        if let Some(n) = row.strip_prefix("# input: ") {
-            if out.is_empty() && !current.1.lines().any(|l| !l.starts_with('#')) {
+        let input = row.strip_prefix("# input: ").map(|n| (n, false));
+        if let Some((n, file)) = input.or_else(|| row.strip_prefix("# file: ").map(|n| (n, true))) {
+            if parts.is_empty() && !current.2.lines().any(|l| !l.starts_with('#')) {
                 // Only the vector's own `#` rows so far: not an input.
             } else {
-                out.push(current);
+                parts.push(current);
             }
-            current = (n.trim().to_string(), String::new());
+            current = (n.trim().to_string(), file, String::new());
         } else {
-            current.1.push_str(row);
+            current.2.push_str(row);
         }
     }
-    out.push(current);
+    parts.push(current);
+    let mut out = Vec::new();
+    for (name, file, text) in parts {
+        if !file {
+            out.push((name, text));
+            continue;
+        }
+        let cut = text::cut_inputs(&text);
+        let many = cut.len() > 1;
+        for (i, t) in cut.into_iter().enumerate() {
+            let n = if many {
+                format!("{name} part {}", i + 1)
+            } else {
+                name.clone()
+            };
+            out.push((n, t.to_string()));
+        }
+    }
     out
 }
 
@@ -1799,7 +1916,7 @@ fn every_vector_does_what_it_says() {
             .lines()
             .filter_map(|l| l.strip_prefix("# dropped: "))
             .collect();
-        if text.contains("\n# input: ") {
+        if text.contains("\n# input: ") || text.contains("\n# file: ") {
             assert_eq!(dropped, want_dropped, "inputs left out: {}", f.display());
         }
         let want_rejected: Vec<&str> = text

@@ -342,6 +342,48 @@ def parse_blocks(text):
     return merge_blocks(blocks)
 
 
+def first_piece(row):
+    """A row's first piece (§6.5 rule 1), or None for a blank or `#` row."""
+    row = re.sub("^[%s]+|[%s]+$" % (SPACE, SPACE), "", row)
+    if not row or row.startswith("#"):
+        return None
+    words = [w for w in re.split("[%s]+" % SPACE, row) if w]
+    if len(words) > 1:
+        try:
+            Header.parse(words[0])
+            return words[0]
+        except Failure:
+            pass
+    return row
+
+
+def starts_share(piece):
+    if not normalize(piece).startswith(b"BG"):
+        return False
+    try:
+        return Header.parse(piece).kind == b"S"
+    except Failure:
+        return False
+
+
+def cut_inputs(text):
+    """§7.1 "Cutting files into inputs", for text: a cut right after the last row holding a
+    piece before every share header row that has a piece before it. Each part is one input
+    (one sheet's worth), so one forged sheet in a file is left out alone."""
+    parts, start, at, after_piece = [], 0, 0, 0
+    for row in text.split("\n"):
+        end = min(at + len(row) + 1, len(text))
+        piece = first_piece(row)
+        if piece is not None:
+            if starts_share(piece) and after_piece > start:
+                parts.append(text[start:after_piece])
+                start = after_piece
+            after_piece = end
+        at = end
+    parts.append(text[start:])
+    return parts
+
+
 def merge_blocks(blocks):
     out = {}
     for b in blocks:
@@ -940,9 +982,9 @@ def gather(names, strict=False):
     g, pooled = Gathered(), []
     for name in names:
         try:
-            blocks = parse_blocks(read_input(name))
-            if strict:
-                shares, vaults, incomplete = decode_blocks(blocks)
+            text = read_input(name)
+            if strict:  # the whole file is one input, not cut (as a §9 vector's input)
+                shares, vaults, incomplete = decode_blocks(parse_blocks(text))
                 for b in incomplete:
                     b.decode()  # raises its MissingLines or LineCheck error
                 g.add(name, shares, vaults)
@@ -953,13 +995,24 @@ def gather(names, strict=False):
             g.problems.append(e.message if e.kind.startswith("Input/")
                               else "%s: %s" % (name, e.message))
             continue
-        take_blocks(g, name, blocks, pooled)
+        # §7.1: a file of several sheets is one input per sheet, named "NAME part N".
+        parts = cut_inputs(text)
+        for i, part in enumerate(parts):
+            part_name = "%s part %d" % (name, i + 1) if len(parts) > 1 else name
+            before = len(g.problems)
+            try:
+                blocks = parse_blocks(part)
+            except Failure as e:
+                g.problems.append("%s: %s" % (part_name, e.message))
+                continue
+            take_blocks(g, part_name, blocks, pooled, before)
     pool_vault_parts(g, pooled)
     return g
 
 
-def take_blocks(g, name, blocks, pooled):
-    """Decodes the complete blocks of one input; keeps its incomplete vault blocks aside."""
+def take_blocks(g, name, blocks, pooled, before):
+    """Decodes the complete blocks of one input; keeps its incomplete vault blocks aside.
+    `before`: how many problems were said before this input was read."""
     complete = []
     for b in blocks:
         if b.is_complete():
@@ -973,8 +1026,7 @@ def take_blocks(g, name, blocks, pooled):
                 g.problems.append("%s: %s" % (name, e.message))
     if complete:
         add_decoded(g, name, complete)
-    elif not any(n == name for n, _ in pooled) and not any(
-            p.startswith(name) for p in g.problems):
+    elif not any(n == name for n, _ in pooled) and len(g.problems) == before:
         g.problems.append("%s: no breakglass share or vault text in it" % name)
 
 

@@ -58,7 +58,8 @@ pub enum PageContent {
     Pixels(GrayImage),
     /// The typed share and vault blocks of breakglass's own sheet PDF, as printed (text form,
     /// FORMAT.md §6), one line per printed line: read by the text parser, not scanned. Handed
-    /// once per file, numbered by the first page that had any.
+    /// once per sheet (a page whose blocks start with a share header starts the next one),
+    /// numbered by the sheet's first page.
     SheetText(Zeroizing<String>),
 }
 
@@ -565,6 +566,19 @@ fn pdf_pages_inner(
             None => None,
         };
         if let Some(kept) = kept {
+            // A share header starts the next sheet of a file that holds several (FORMAT.md
+            // §7.1, "Cutting files into inputs"): the text read so far is handed over as the
+            // sheet before it.
+            let next_sheet = kept.first().is_some_and(|l| is_share_header(l));
+            if next_sheet && let Some(first) = first_sheet_page.take() {
+                let text = std::mem::replace(&mut sheet_text, Zeroizing::new(String::new()));
+                if !page(Page {
+                    number: first,
+                    content: PageContent::SheetText(text),
+                }) {
+                    return Ok(pages);
+                }
+            }
             in_sheet = true;
             first_sheet_page.get_or_insert(number);
             for l in kept {
@@ -633,6 +647,14 @@ fn is_block_header(line: &str) -> bool {
     line.split_whitespace()
         .next()
         .is_some_and(|w| Header::parse(w).is_ok())
+}
+
+/// True when the first word of `line` is a share block's header.
+fn is_share_header(line: &str) -> bool {
+    line.split_whitespace()
+        .next()
+        .and_then(|w| Header::parse(w).ok())
+        .is_some_and(|h| h.kind == breakglass_core::text::Kind::Share)
 }
 
 /// The lines a page shows in the sheet font, in content-stream order: one per text

@@ -196,6 +196,68 @@ pub fn scan_image_tuned(
     enough: &dyn Fn(&[String]) -> bool,
     tuning: &Tuning,
 ) -> Result<Vec<String>, ScanError> {
+    let mut found: Vec<String> = Vec::new();
+    for page in scan_pages_tuned(bytes, limits, enough, tuning)? {
+        match page.read {
+            PageRead::Codes(codes) => {
+                for t in codes {
+                    if !found.contains(&t) {
+                        found.push(t);
+                    }
+                }
+            }
+            PageRead::SheetText(text) => found.push(text.as_str().to_owned()),
+        }
+    }
+    Ok(found)
+}
+
+/// What one page of a file gave.
+#[derive(Debug)]
+pub struct ScannedPage {
+    /// 1-based page number in the file (a sheet PDF's text: the sheet's first page).
+    pub number: usize,
+    /// What was read on it.
+    pub read: PageRead,
+}
+
+/// What was read on one page.
+pub enum PageRead {
+    /// The payloads of the QR codes on the page, deduplicated, in the order found.
+    Codes(Vec<String>),
+    /// The typed blocks of one of breakglass's own sheet PDFs (see
+    /// [`crate::raster::PageContent::SheetText`]).
+    SheetText(zeroize::Zeroizing<String>),
+}
+
+impl std::fmt::Debug for PageRead {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Codes(c) => write!(f, "Codes({} codes)", c.len()),
+            // The share text is secret.
+            Self::SheetText(_) => f.write_str("SheetText(..)"),
+        }
+    }
+}
+
+/// Like [`scan_image_until`], but keeps what each page gave apart, in page order: a file of
+/// several sheets (a copier batch, a multi-page TIFF) is several inputs (FORMAT.md §7.1), and
+/// one forged page must not take the honest pages beside it down with it. Pages where nothing
+/// was read are left out; an error means nothing at all was read. `enough` is asked per page.
+pub fn scan_pages(
+    bytes: &[u8],
+    limits: &ScanLimits,
+    enough: &dyn Fn(&[String]) -> bool,
+) -> Result<Vec<ScannedPage>, ScanError> {
+    scan_pages_tuned(bytes, limits, enough, &Tuning::default())
+}
+
+fn scan_pages_tuned(
+    bytes: &[u8],
+    limits: &ScanLimits,
+    enough: &dyn Fn(&[String]) -> bool,
+    tuning: &Tuning,
+) -> Result<Vec<ScannedPage>, ScanError> {
     // Each page gets the time budget (a page without a code runs every pass); the whole file
     // gets at most four budgets, so a many-page file cannot hold recovery for long.
     let file_deadline = Instant::now() + limits.time_budget * 4;
@@ -205,23 +267,42 @@ pub fn scan_image_tuned(
         max_pixels: limits.max_pixels,
         ..Default::default()
     };
-    let mut found: Vec<String> = Vec::new();
+    let mut found: Vec<ScannedPage> = Vec::new();
     let mut page_error = None;
     let read = crate::raster::pages(bytes, &raster_limits, file_deadline, &mut |page| {
         let pixels = match page.content {
             crate::raster::PageContent::Pixels(pixels) => pixels,
             // The sheet's own text: exact, and parsed like typed text by the caller.
             crate::raster::PageContent::SheetText(text) => {
-                found.push(text.as_str().to_owned());
+                found.push(ScannedPage {
+                    number: page.number,
+                    read: PageRead::SheetText(text),
+                });
                 return true;
             }
         };
         let deadline = (Instant::now() + limits.time_budget).min(file_deadline);
         match run_scan(pixels, limits, deadline, enough, *tuning) {
             Ok(texts) => {
+                // The images of one PDF page are one page.
+                let at = match found.last() {
+                    Some(p) if p.number == page.number && matches!(p.read, PageRead::Codes(_)) => {
+                        found.len() - 1
+                    }
+                    _ => {
+                        found.push(ScannedPage {
+                            number: page.number,
+                            read: PageRead::Codes(Vec::new()),
+                        });
+                        found.len() - 1
+                    }
+                };
+                let PageRead::Codes(codes) = &mut found[at].read else {
+                    return true;
+                };
                 for t in texts {
-                    if !found.contains(&t) {
-                        found.push(t);
+                    if !codes.contains(&t) {
+                        codes.push(t);
                     }
                 }
             }
@@ -231,6 +312,8 @@ pub fn scan_image_tuned(
         }
         Instant::now() < file_deadline
     });
+    // Sheet text comes after a file's scanned pages: page order is what a person reads.
+    found.sort_by_key(|p| p.number);
     match (read, page_error) {
         _ if !found.is_empty() => Ok(found),
         (Err(e), _) => Err(e.into()),

@@ -789,6 +789,96 @@ pub fn parse_blocks(input: &str) -> Result<Vec<Block>, TextError> {
     merge_blocks(blocks)
 }
 
+/// The first piece of a row by FORMAT.md §6.5 rule 1, or `None` for a row that holds none
+/// (blank, or a `#` comment).
+fn first_piece(row: &str) -> Option<&str> {
+    let row = row.trim();
+    if row.is_empty() || row.starts_with('#') {
+        return None;
+    }
+    let mut words = row.split_whitespace();
+    let first = words.next().unwrap_or_default();
+    if words.next().is_some() && Header::parse(first).is_ok() {
+        Some(first)
+    } else {
+        Some(row)
+    }
+}
+
+/// True when `piece` is a share block's header that §6.5 rule 3 accepts.
+fn starts_share(piece: &str) -> bool {
+    normalized(piece).take(2).eq(*b"BG")
+        && Header::parse(piece).is_ok_and(|h| h.kind == Kind::Share)
+}
+
+/// Cuts one text (a file, standard input, a sheet PDF's printed blocks) into the inputs of
+/// FORMAT.md §7.1 ("Cutting files into inputs"): a new input starts at every row whose first
+/// piece (§6.5 rule 1) is a share header that §6.5 rule 3 accepts, so each input is at most
+/// one sheet's share block with the blocks after it. The cut falls right after the last row
+/// that held a piece, so the blank and `#` rows before a share block go with it (a
+/// `share-N.txt` stays whole). A text that holds no piece at all is returned whole, so that
+/// its reading fails as one.
+pub fn cut_inputs(input: &str) -> Vec<&str> {
+    let mut parts: Vec<&str> = Vec::new();
+    // Where the current part starts, where the row being read starts, and where the last row
+    // that held a piece ended (0: none yet).
+    let (mut start, mut at, mut after_piece) = (0, 0, 0);
+    for row in input.split_inclusive('\n') {
+        if let Some(piece) = first_piece(row) {
+            if starts_share(piece) && after_piece > start {
+                parts.push(&input[start..after_piece]);
+                start = after_piece;
+            }
+            after_piece = at + row.len();
+        }
+        at += row.len();
+    }
+    parts.push(&input[start..]);
+    parts
+}
+
+/// Groups the QR payloads read from one page into the inputs of FORMAT.md §7.1 ("Cutting
+/// files into inputs"), as lists of positions in `payloads`, in the order each group first
+/// appears. A page with at
+/// most one share code is a sheet's page: one input. A page with codes of two or more shares
+/// (a photo of several sheets) is cut by header: the codes whose first word is the same header
+/// (the parts of one vault, one code read twice) are one input, and every other code is an
+/// input of its own.
+pub fn group_codes<S: AsRef<str>>(payloads: &[S]) -> Vec<Vec<usize>> {
+    let headers: Vec<Option<Header>> = payloads
+        .iter()
+        .map(|p| {
+            let first = p.as_ref().split_whitespace().next().unwrap_or_default();
+            Header::parse(first).ok()
+        })
+        .collect();
+    let mut shares: Vec<&Header> = headers
+        .iter()
+        .flatten()
+        .filter(|h| h.kind == Kind::Share)
+        .collect();
+    shares.sort();
+    shares.dedup();
+    if shares.len() < 2 {
+        return if payloads.is_empty() {
+            Vec::new()
+        } else {
+            vec![(0..payloads.len()).collect()]
+        };
+    }
+    let mut groups: Vec<(Option<&Header>, Vec<usize>)> = Vec::new();
+    for (i, h) in headers.iter().enumerate() {
+        match groups
+            .iter_mut()
+            .find(|(g, _)| h.is_some() && *g == h.as_ref())
+        {
+            Some((_, members)) => members.push(i),
+            None => groups.push((h.as_ref(), vec![i])),
+        }
+    }
+    groups.into_iter().map(|(_, m)| m).collect()
+}
+
 /// Merges blocks that share a header (QR chunks of one vault, the same share seen twice).
 ///
 /// # Errors
@@ -833,6 +923,105 @@ impl TextError {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    /// A block in the paper layout, for the cutting tests.
+    fn paper(kind: Kind, fill: u8, len: usize) -> String {
+        TextForm::encode(kind, &vec![fill; len])
+            .unwrap()
+            .display_lines()
+            .iter()
+            .map(|l| format!("{}\n", l.as_str()))
+            .collect()
+    }
+
+    #[test]
+    fn a_text_is_cut_before_each_share_block_with_the_comments_above_it() {
+        let sheet = |fill: u8| {
+            format!(
+                "# sheet {fill}\n\n{}\n# vault\n{}",
+                paper(Kind::Share, fill, 56),
+                paper(Kind::Vault, 7, 90)
+            )
+        };
+        // One sheet, its comment rows first: one input, the whole text.
+        let one = sheet(1);
+        assert_eq!(cut_inputs(&one), vec![one.as_str()]);
+        // Sheets one after another: one input each, each with its own comment rows.
+        let three = [sheet(1), sheet(2), sheet(3)].concat();
+        assert_eq!(cut_inputs(&three), vec![sheet(1), sheet(2), sheet(3)]);
+        // A vault block before the first share block is an input of its own.
+        let vault = paper(Kind::Vault, 9, 90);
+        let led = format!("{vault}{}", sheet(1));
+        assert_eq!(cut_inputs(&led), vec![vault, sheet(1)]);
+        // The QR layout: each share row starts an input.
+        let qr = |kind, fill, len| {
+            format!(
+                "{}\n",
+                TextForm::encode(kind, &vec![fill; len])
+                    .unwrap()
+                    .to_qr()
+                    .as_str()
+            )
+        };
+        let rows = [
+            qr(Kind::Share, 1, 56),
+            qr(Kind::Vault, 7, 90),
+            qr(Kind::Share, 2, 56),
+        ];
+        assert_eq!(
+            cut_inputs(&rows.concat()),
+            vec![rows[0].clone() + &rows[1], rows[2].clone()]
+        );
+        // A header that does not parse, or a vault header, cuts nothing.
+        let bad = format!("{}BG1-S-5-XXXX\n{}", sheet(1), paper(Kind::Vault, 9, 90));
+        assert_eq!(cut_inputs(&bad).len(), 1);
+        // No piece at all: the text is one input, whole.
+        assert_eq!(
+            cut_inputs("# only a comment\n\n"),
+            vec!["# only a comment\n\n"]
+        );
+        assert_eq!(cut_inputs(""), vec![""]);
+    }
+
+    #[test]
+    fn codes_of_one_page_are_one_input_unless_they_hold_two_shares() {
+        let code = |kind, fill, len| {
+            TextForm::encode(kind, &vec![fill; len])
+                .unwrap()
+                .to_qr()
+                .to_string()
+        };
+        let parts: Vec<String> = TextForm::encode(Kind::Vault, &[7; 600])
+            .unwrap()
+            .qr_chunks(32)
+            .iter()
+            .map(|c| c.to_string())
+            .collect();
+        assert_eq!(parts.len(), 2);
+        // A sheet's page 1: its share, its vault parts and a stray code are one input.
+        let page = vec![
+            parts[1].clone(),
+            code(Kind::Share, 1, 56),
+            "WIFI:S:guest;;".to_string(),
+            parts[0].clone(),
+        ];
+        assert_eq!(group_codes(&page), vec![vec![0, 1, 2, 3]]);
+        // Two shares: grouped by header, in the order each group was first read.
+        let photo = vec![
+            parts[1].clone(),
+            code(Kind::Share, 1, 56),
+            code(Kind::Vault, 9, 90),
+            "WIFI:S:guest;;".to_string(),
+            code(Kind::Share, 2, 56),
+            parts[0].clone(),
+            "WIFI:S:guest;;".to_string(),
+        ];
+        assert_eq!(
+            group_codes(&photo),
+            vec![vec![0, 5], vec![1], vec![2], vec![3], vec![4], vec![6]]
+        );
+        assert!(group_codes::<String>(&[]).is_empty());
+    }
 
     fn payload(n: usize) -> Vec<u8> {
         (0..n).map(|i| (i * 37 + 11) as u8).collect()

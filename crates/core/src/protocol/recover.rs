@@ -35,7 +35,6 @@ impl<T> Sourced<T> {
 
 /// Why one input was left out.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
 pub enum Rejection {
     #[error("share {index} does not belong to this vault or has been altered")]
     Altered { index: u8 },
@@ -105,7 +104,6 @@ fn list(r: &[Rejected]) -> String {
 
 /// Why recovery stopped.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
-#[non_exhaustive]
 pub enum RecoverError {
     #[error("no share was given: bring at least the number of sheets the vault needs")]
     NoShares,
