@@ -874,6 +874,7 @@ class Gathered:
         self.vaults = []  # (source, Vault)
         self.problems = []  # one line per input (or part of one) that could not be used
         self.incomplete = []  # vault blocks still missing lines after pooling every input
+        self.whole_vaults = set()  # headers of vault blocks some input carried whole
 
     def add(self, source, shares, vaults):
         for s in shares:  # named by the share's own number, never its position
@@ -949,6 +950,8 @@ def take_blocks(g, name, blocks, pooled):
     for b in blocks:
         if b.is_complete():
             complete.append(b)
+            if b.header.kind == b"V":
+                g.whole_vaults.add(b.header.key())
         elif b.header.kind == b"V":
             pooled.append((name, b))
         else:
@@ -988,6 +991,8 @@ def pool_vault_parts(g, pooled):
         else:
             groups.append([[name], b])
     for names, b in groups:
+        if b.header.key() in g.whole_vaults:
+            continue  # another input carried this vault whole: the parts are not needed (§7.2)
         if b.is_complete():
             add_decoded(g, " + ".join(names), [b])
         else:
@@ -1286,7 +1291,8 @@ def read_passphrase(path):
     if path is not None:
         try:
             with (sys.stdin.buffer if path == "-" else open(path, "rb")) as f:
-                p = f.read().decode("utf-8")
+                p = f.read()
+            p = (p[3:] if p.startswith(b"\xef\xbb\xbf") else p).decode("utf-8")  # §4 rule 1
         except (OSError, UnicodeDecodeError) as e:
             raise Failure("Input/Passphrase", "cannot read the passphrase file %s (%s)"
                           % (path, getattr(e, "strerror", None) or "not UTF-8"))
