@@ -26,9 +26,6 @@ fn read_bounded(path: &Path) -> Result<Vec<u8>> {
             MAX_INPUT_BYTES >> 20
         );
     }
-    if buf.is_empty() {
-        bail!("{} is empty", path.display());
-    }
     Ok(buf)
 }
 
@@ -38,7 +35,15 @@ const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 /// Reads a named file, or standard input for `-`, bounded like `read_bounded`. A leading
 /// UTF-8 byte order mark is dropped (no image starts with one).
 pub fn read_input(path: &Path) -> Result<zeroize::Zeroizing<Vec<u8>>> {
-    input(path).fails_as(Failure::BadInput)
+    let v = input(path).fails_as(Failure::BadInput)?;
+    if v.is_empty() {
+        return Err(Failure::BadInput.because(if path.as_os_str() == "-" {
+            "standard input is empty".to_string()
+        } else {
+            format!("{} is empty", path.display())
+        }));
+    }
+    Ok(v)
 }
 
 fn input(path: &Path) -> Result<zeroize::Zeroizing<Vec<u8>>> {
@@ -67,24 +72,26 @@ fn read_stdin(input: &mut impl Read) -> Result<zeroize::Zeroizing<Vec<u8>>> {
             MAX_INPUT_BYTES >> 20
         );
     }
-    if v.is_empty() {
-        bail!("standard input is empty");
-    }
     Ok(v)
 }
 
 /// Reads a text input (`-` for standard input) as UTF-8.
 pub fn read_text(path: &Path) -> Result<zeroize::Zeroizing<String>> {
-    let bytes = read_input(path)?;
-    let s = std::str::from_utf8(&bytes)
+    utf8(path, &read_input(path)?)
+}
+
+fn utf8(path: &Path, bytes: &[u8]) -> Result<zeroize::Zeroizing<String>> {
+    let s = std::str::from_utf8(bytes)
         .with_context(|| format!("{} is not UTF-8 text", path.display()))
         .fails_as(Failure::BadInput)?;
     Ok(zeroize::Zeroizing::new(s.to_string()))
 }
 
-/// Reads a secret file (passphrase), dropping one trailing newline.
+/// Reads a secret file (passphrase), dropping one trailing newline. An empty file is not
+/// refused here: an empty passphrase is the caller's to refuse, the same for `""` and `"\n"`
+/// (FORMAT.md §4 rule 1).
 pub fn read_secret_line(path: &Path) -> Result<zeroize::Zeroizing<String>> {
-    let text = read_text(path)?;
+    let text = utf8(path, &input(path).fails_as(Failure::BadInput)?)?;
     let s = text.as_str();
     let s = s.strip_suffix('\n').unwrap_or(s);
     let s = s.strip_suffix('\r').unwrap_or(s);

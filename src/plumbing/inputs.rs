@@ -625,10 +625,3 @@ impl Tally {
         )
     }
 }
-
-/// What "not enough" is about: always the shares (exit 4), whatever inputs were left out.
-/// FORMAT.md §7.3: the exit code follows the outcome's kind alone (the class `Failure::of`
-/// gives a `RecoverError`); inputs left out are warnings and never change it.
-pub fn shortage(_g: &Gathered) -> Failure {
-    Failure::Shares
-}

@@ -25,7 +25,6 @@ pub fn open_sheets(
     };
     inputs::fill_gaps(&mut g)?;
     inputs::report(&g);
-    let shortage = inputs::shortage(&g);
     if g.vaults.is_empty()
         && let Some(Err(e)) = g.incomplete.first().map(|b| b.decode())
     {
@@ -33,12 +32,8 @@ pub fn open_sheets(
             "{e}: the vault's QR parts were not all read; scan the missing part from any sheet, or type its lines"
         )));
     }
-    let set = recover::match_shares(g.shares, g.vaults).map_err(|e| match e {
-        RecoverError::NoShares | RecoverError::NoVault | RecoverError::NotEnoughShares { .. } => {
-            shortage.class(e)
-        }
-        _ => e.into(),
-    })?;
+    // FORMAT.md §7.3: the exit code follows the error's kind alone (`Failure::of`).
+    let set = recover::match_shares(g.shares, g.vaults)?;
     let set = match generation {
         Some(g) => set.only_generation(g),
         None => set,

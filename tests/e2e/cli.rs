@@ -225,13 +225,15 @@ fn share_with_index_zero_and_newer_versions() {
     zero[23] = 0;
     let f = dir.path().join("zero.txt");
     write_raw(&f, &zero, &vault.to_bytes());
-    expect_fail(&run(&["recover", p(&f), p(&sheets[1])]), 3, "index 0");
+    // FORMAT.md §7.3: the bad sheet is left out with a warning naming it, and one good sheet
+    // is NotEnoughShares: exit 4, whatever was left out.
+    expect_fail(&run(&["recover", p(&f), p(&sheets[1])]), 4, "index 0");
     let mut newer = share.to_bytes().expose_secret().to_vec();
     newer[0] = 2;
     write_raw(&f, &newer, &vault.to_bytes());
     expect_fail(
         &run(&["recover", p(&f), p(&sheets[1])]),
-        3,
+        4,
         "made by a newer breakglass",
     );
     let text = fs::read_to_string(&sheets[0])
@@ -255,9 +257,11 @@ fn typo_truncation_and_empty_input() {
     typo[i] = l3.into_iter().collect();
     let f = dir.path().join("typo.txt");
     fs::write(&f, typo.join("\n")).unwrap();
+    // FORMAT.md §7.3: each bad input below is left out with a warning naming what is wrong,
+    // and the one good sheet left is NotEnoughShares (or nothing at all NoShares): exit 4.
     expect_fail(
         &run(&["recover", p(&f), p(&sheets[0])]),
-        3,
+        4,
         "share line 3 has a typo (probably in group 2)",
     );
     // Truncated: the last two share lines are gone.
@@ -266,18 +270,18 @@ fn typo_truncation_and_empty_input() {
     fs::write(&f, cut.join("\n")).unwrap();
     expect_fail(
         &run(&["recover", p(&f), p(&sheets[0])]),
-        3,
+        4,
         "lines 4, 5 are missing",
     );
     // Empty file, empty stdin, unreadable file.
     let empty = dir.path().join("empty.txt");
     fs::write(&empty, "").unwrap();
-    expect_fail(&run(&["recover", p(&empty), p(&sheets[0])]), 3, "is empty");
-    expect_fail(&run_stdin(&["recover"], ""), 3, "");
+    expect_fail(&run(&["recover", p(&empty), p(&sheets[0])]), 4, "is empty");
+    expect_fail(&run_stdin(&["recover"], ""), 4, "standard input is empty");
     let missing = dir.path().join("nope.txt");
     expect_fail(
         &run(&["recover", p(&missing), p(&sheets[0])]),
-        3,
+        4,
         "cannot open",
     );
     expect_fail(&run(&["inspect", p(&missing)]), 3, "cannot open");

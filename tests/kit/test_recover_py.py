@@ -372,6 +372,14 @@ def test_ceremonies(binary, tmp):
     for subset in list(itertools.combinations(plain, 2)) + [tuple(plain)]:
         compare(binary, list(subset), "plain %s" % [os.path.basename(p) for p in subset], None, 0)
     compare(binary, [plain[0]], "plain: one sheet", None, 4)
+    # §4 rule 1 and §7.3: an empty passphrase file is a usage error (2), read after the
+    # shortage (4) and after PassphraseNotUsed (2) are decided.
+    empty = write(tmp, "empty-passphrase", "\n")
+    compare(binary, ["--passphrase-file", empty, plain[0]], "empty passphrase, one sheet",
+            None, 4)
+    rc, _, err = compare(binary, ["--passphrase-file", empty, plain[0], plain[1]],
+                         "empty passphrase, no-passphrase vault", None, 2)
+    check("PassphraseNotUsed" in err, "empty passphrase before PassphraseNotUsed: " + err)
     compare(binary, [plain[0], plain[0]], "plain: one sheet twice", None, 4)
     with open(plain[0], "rb") as a, open(plain[2], "rb") as b:
         compare(binary, [], "plain: two sheets piped on stdin", a.read() + b.read(), 0)
@@ -413,6 +421,9 @@ def test_ceremonies(binary, tmp):
                 None, 0)
     compare(binary, pw + sheets[:2], "pass: two of three", None, 4)
     compare(binary, sheets[:3], "pass: no passphrase, no terminal", None, 2)
+    _, _, err = compare(binary, ["--passphrase-file", write(tmp, "empty-pw", "")] + sheets[:3],
+                        "pass: empty passphrase", None, 2)
+    check("passphrase is empty" in err, "pass: empty passphrase: " + err)
     write(tmp, "wrong.txt", "wrong horse\n")
     compare(binary, ["--passphrase-file", os.path.join(tmp, "wrong.txt")] + sheets[:3],
             "pass: wrong passphrase", None, 5)

@@ -916,6 +916,7 @@ class Gathered:
         self.vaults = []  # (source, Vault)
         self.problems = []  # one line per input (or part of one) that could not be used
         self.incomplete = []  # vault blocks still missing lines after pooling every input
+        self.whole_vaults = set()  # headers of vault blocks some input carried whole
 
     def add(self, source, shares, vaults):
         for s in shares:  # named by the share's own number, never its position
@@ -1017,6 +1018,8 @@ def take_blocks(g, name, blocks, pooled, before):
     for b in blocks:
         if b.is_complete():
             complete.append(b)
+            if b.header.kind == b"V":
+                g.whole_vaults.add(b.header.key())
         elif b.header.kind == b"V":
             pooled.append((name, b))
         else:
@@ -1055,6 +1058,8 @@ def pool_vault_parts(g, pooled):
         else:
             groups.append([[name], b])
     for names, b in groups:
+        if b.header.key() in g.whole_vaults:
+            continue  # another input carried this vault whole: the parts are not needed (§7.2)
         if b.is_complete():
             add_decoded(g, " + ".join(names), [b])
         else:
@@ -1481,7 +1486,13 @@ def read_passphrase(path):
     """--passphrase-file (one trailing LF or CRLF dropped), else asked without echo."""
     if path is not None:
         try:
-            p = read_bounded(path).decode("utf-8")
+            p = read_bounded(path)
+        except Failure as e:
+            if e.kind != "Input/Empty":
+                raise
+            p = b""  # empty standard input: the empty passphrase below (§4 rule 1)
+        try:
+            p = (p[3:] if p.startswith(b"\xef\xbb\xbf") else p).decode("utf-8")  # §4 rule 1
         except UnicodeDecodeError:
             raise Failure("Input/Passphrase", "cannot read the passphrase file %s (not UTF-8)"
                           % path)
