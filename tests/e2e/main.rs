@@ -17,6 +17,7 @@ mod workflow;
 
 // Attacks: forged sheets, terminal injection, secret hygiene.
 mod forged_inputs;
+mod forged_property;
 mod hardening;
 mod terminal_injection;
 
