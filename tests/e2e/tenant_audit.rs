@@ -398,3 +398,103 @@ fn export_text_cannot_reach_the_terminal_raw() {
     assert!(!r.stdout.contains('\u{1b}'), "{}", r.stdout);
     assert!(r.stdout.contains("Block"), "{}", r.stdout);
 }
+
+#[test]
+fn a_drill_audits_the_vaults_accounts_and_status_shows_the_last_audit() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("sheets");
+    let c = run(&[
+        "ceremony",
+        "--print-credentials",
+        "--allow-online",
+        "--plan",
+        &plan(),
+        "--out",
+        p(&out),
+    ]);
+    assert_eq!(c.code, 0, "{}", c.all());
+    let (s1, s2) = (out.join("share-1.txt"), out.join("share-2.txt"));
+    let log = dir.path().join("drills.jsonl");
+    // A clean export: the drill passes and logs a clean audit; the vault's FIDO2 keys (with
+    // their serials) are the ones registered.
+    let clean = export("base");
+    let d = run(&[
+        "drill",
+        p(&s1),
+        p(&s2),
+        "--log",
+        p(&log),
+        "--tenant-export",
+        p(clean.path()),
+    ]);
+    assert_eq!(d.code, 0, "{}", d.all());
+    assert!(d.stdout.contains("RESULT: nothing found"), "{}", d.stdout);
+    // One with an extra member of the exclusion group: exit 8, and the log says so.
+    let bad = export("group-extra-member");
+    let d = run(&[
+        "drill",
+        p(&s1),
+        p(&s2),
+        "--log",
+        p(&log),
+        "--tenant-export",
+        p(bad.path()),
+        "--group",
+        "99999999-9999-9999-9999-999999999999",
+    ]);
+    assert_eq!(d.code, 8, "{}", d.all());
+    assert!(d.stdout.contains("PASSED"), "{}", d.stdout);
+    let lines: Vec<serde_json::Value> = fs::read_to_string(&log)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0]["tenant_audit"]["result"], "clean");
+    assert_eq!(lines[1]["tenant_audit"]["result"], "findings");
+    // The extra member, and (the log now holding the first drill, rule 7 runs) each account's
+    // January sign-in that today's drill does not explain and that is older than 90 days.
+    assert_eq!(lines[1]["tenant_audit"]["findings"], 5);
+    assert_eq!(lines[1]["tenant_audit"]["high"], 3);
+    // status names the last audit, in text and JSON.
+    let s = run(&["status", "--log", p(&log)]);
+    assert_eq!(s.code, 0, "{}", s.all());
+    assert!(
+        s.stdout.contains("last audit:") && s.stdout.contains("findings (5 finding(s), 3 high)"),
+        "{}",
+        s.stdout
+    );
+    let s = run(&["status", "--log", p(&log), "--json"]);
+    let j: serde_json::Value = serde_json::from_str(&s.stdout).unwrap();
+    assert_eq!(j["vaults"][0]["last_audit"]["findings"], 5);
+    // A log without the key (an older drill) still reads, and shows no audit.
+    let old = dir.path().join("old.jsonl");
+    let first = fs::read_to_string(&log).unwrap();
+    let mut rec: serde_json::Value = serde_json::from_str(first.lines().next().unwrap()).unwrap();
+    rec.as_object_mut().unwrap().remove("tenant_audit");
+    fs::write(&old, format!("{rec}\n")).unwrap();
+    let s = run(&["status", "--log", p(&old)]);
+    assert_eq!(s.code, 0, "{}", s.all());
+    assert!(!s.stdout.contains("last audit"), "{}", s.stdout);
+}
+
+#[test]
+fn tenant_audit_help_has_examples_and_names_exit_8() {
+    for cmd in [&["tenant", "--help"][..], &["tenant", "audit", "--help"]] {
+        let r = run(cmd);
+        assert_eq!(r.code, 0, "{cmd:?}");
+        assert!(
+            r.stdout.contains("Examples:\n  breakglass tenant audit"),
+            "{}",
+            r.stdout
+        );
+    }
+    assert!(
+        run(&["tenant", "audit", "--help"])
+            .stdout
+            .contains("8 findings")
+    );
+    // Naming no account is a usage error, before anything is read.
+    let r = run(&["tenant", "audit", "no-such-folder"]);
+    assert_eq!(r.code, 2, "{}", r.all());
+}
