@@ -174,10 +174,10 @@ pub fn run_drill(args: DrillArgs, hardening: &Hardening) -> CliResult {
             rec.people = args.people.clone().unwrap_or_default();
             let accounts = vault_accounts(&r.contents);
             drop(r);
-            let audited = match &args.tenant_export {
-                Some(dir) => Some(drill_audit(&args, dir, accounts)),
-                None => None,
-            };
+            let audited = args
+                .tenant_export
+                .as_ref()
+                .map(|dir| drill_audit(&args, dir, accounts));
             if let Some(a) = &audited {
                 rec.tenant_audit = Some(match a {
                     Ok(done) => done.record(),
