@@ -3,8 +3,11 @@
 
 use super::drill_log::{self, Record};
 use super::harden::Hardening;
-use super::{Classify, CliResult, Failure, inputs, json, opening, output, visible};
+use super::tenant;
+use super::{CliResult, Failure, inputs, json, opening, output, visible};
+use breakglass_core::Entry;
 use breakglass_core::document::{SECONDS_PER_DAY, iso_date, next_drill_date, next_drill_due};
+use breakglass_core::tenant::{Account, ExpectedKey, GroupSource};
 use breakglass_core::vault::VaultHeader;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -27,6 +30,14 @@ pub struct DrillArgs {
     /// Who took part, for the record (e.g. "Alice, Bob").
     #[arg(long)]
     people: Option<String>,
+    /// Also audit this tenant export (as `tenant audit` does) for the vault's accounts and
+    /// FIDO2 keys, and record the result in the log; exit 8 when it finds anything.
+    #[arg(long, value_name = "EXPORT_DIR")]
+    tenant_export: Option<PathBuf>,
+    /// With --tenant-export: the exclusion group's object id (default: the group most
+    /// policies exclude).
+    #[arg(long, value_name = "ID", requires = "tenant_export")]
+    group: Option<String>,
     #[command(flatten)]
     report: output::Report,
 }
@@ -75,6 +86,19 @@ struct StatusVault {
     overdue: bool,
     /// Days until due (positive) or since it fell due (negative); null when not scheduled.
     days_left: Option<i64>,
+    /// The last tenant audit a drill recorded; absent when the log holds none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    last_audit: Option<LastAudit>,
+}
+
+/// `status --json`'s `last_audit` (FORMAT.md §12.2).
+#[derive(Serialize)]
+struct LastAudit {
+    date: String,
+    result: String,
+    findings: u32,
+    high: u32,
+    export: String,
 }
 
 /// The vault header the given sheets claim (the copy most of them carry), for the record of a
@@ -167,7 +191,27 @@ pub fn run_drill(args: DrillArgs, hardening: &Hardening) -> CliResult {
                     rec.rejected.len()
                 ));
             }
+            let accounts = vault_accounts(&r.contents);
             drop(r);
+            let audited = args
+                .tenant_export
+                .as_ref()
+                .map(|dir| drill_audit(&args, dir, accounts));
+            if let Some(a) = &audited {
+                rec.tenant_audit = Some(match a {
+                    Ok(done) => done.record(),
+                    Err(e) => drill_log::AuditRecord {
+                        export: args
+                            .tenant_export
+                            .as_deref()
+                            .map(|d| d.display().to_string())
+                            .unwrap_or_default(),
+                        result: format!("FAILED: {e}"),
+                        findings: 0,
+                        high: 0,
+                    },
+                });
+            }
             if args.report.verbose {
                 for s in &rec.shares {
                     eprintln!("read: {}: share {} (used)", visible(&s.source), s.index);
@@ -185,7 +229,17 @@ pub fn run_drill(args: DrillArgs, hardening: &Hardening) -> CliResult {
             if args.report.json {
                 drill_json(&rec, true, args.log.as_deref())?;
             }
-            Ok(())
+            match audited {
+                Some(Ok(done)) => {
+                    if args.report.text() {
+                        println!();
+                        tenant::print_report(&done);
+                    }
+                    done.verdict()
+                }
+                Some(Err(e)) => Err(e),
+                None => Ok(()),
+            }
         }
         Err(f) => {
             let mut rec = drill_log::failed_record("drill", &f);
@@ -327,12 +381,57 @@ fn schedules_from_copies(
                         interval,
                         last: created,
                         last_what: "created".into(),
+                        last_audit: None,
                     },
                     disagree,
                 },
             ))
         })
         .collect()
+}
+
+/// The accounts and FIDO2 keys the vault lists, for the tenant audit.
+fn vault_accounts(contents: &breakglass_core::VaultContents) -> Vec<Account> {
+    let mut accounts: Vec<Account> = Vec::new();
+    for e in &contents.entries {
+        if let Entry::Account { upn, .. } = e {
+            accounts.push(Account {
+                upn: Some(upn.clone()),
+                ..Account::default()
+            });
+        }
+    }
+    for e in &contents.entries {
+        if let Entry::Fido2 { label, .. } = e {
+            let (key, upn) = ExpectedKey::from_vault_label(label);
+            if let Some(a) = accounts.iter_mut().find(|a| {
+                upn.as_deref()
+                    .is_some_and(|u| a.upn.as_deref().is_some_and(|x| x.eq_ignore_ascii_case(u)))
+            }) {
+                a.fido2.push(key);
+            }
+        }
+    }
+    accounts
+}
+
+/// `drill --tenant-export`: the audit of the export for the vault's accounts, judged against
+/// the drill log as it stood before this drill.
+fn drill_audit(args: &DrillArgs, dir: &Path, accounts: Vec<Account>) -> CliResult<tenant::Audited> {
+    let group = match &args.group {
+        Some(g) if !breakglass_core::plan::is_guid(g) => {
+            return Err(Failure::Usage.because(format!(
+                "--group {g:?} is not an object id: give the exclusion group's GUID"
+            )));
+        }
+        Some(g) => Some((g.clone(), GroupSource::Option)),
+        None => None,
+    };
+    let log = match &args.log {
+        Some(l) if l.exists() => Some(drill_log::read(l)?),
+        _ => None,
+    };
+    tenant::audit_folder(dir, accounts, group, log.as_deref())
 }
 
 /// What is known of a vault's drill schedule.
@@ -342,6 +441,8 @@ struct Schedule {
     interval: u16,
     last: u64,
     last_what: String,
+    /// The last tenant audit a drill recorded: when, and its summary.
+    last_audit: Option<(u64, drill_log::AuditRecord)>,
 }
 
 pub fn run_status(args: StatusArgs) -> CliResult {
@@ -366,33 +467,11 @@ pub fn run_status(args: StatusArgs) -> CliResult {
         }
     }
     if let Some(log) = &args.log {
-        let text = super::files::read_text(log)?;
-        args.report.note_read(
-            log,
-            &format!(
-                "drill log, {} line(s)",
-                text.lines().filter(|l| !l.trim().is_empty()).count()
-            ),
-        );
-        for (n, line) in text
-            .lines()
-            .enumerate()
-            .filter(|(_, l)| !l.trim().is_empty())
-        {
-            let rec: Record = serde_json::from_str(line)
-                .map_err(|e| {
-                    anyhow::anyhow!("{} line {}: not a drill record ({e})", log.display(), n + 1)
-                })
-                .fails_as(Failure::BadInput)?;
-            if rec.version > drill_log::LOG_VERSION {
-                return Err(Failure::BadInput.because(format!(
-                    "{} line {}: written by a newer breakglass (log format {}): upgrade to read it",
-                    log.display(),
-                    n + 1,
-                    rec.version
-                )));
-            }
-            if !rec.result.starts_with("PASSED") && !rec.result.starts_with("opened") {
+        let records = drill_log::read(log)?;
+        args.report
+            .note_read(log, &format!("drill log, {} line(s)", records.len()));
+        for rec in records {
+            if !drill_log::opened(&rec) {
                 continue;
             }
             let known = args.files.is_empty() || vaults.contains_key(&rec.vault_id);
@@ -405,7 +484,13 @@ pub fn run_status(args: StatusArgs) -> CliResult {
                 interval: rec.drill_interval_days,
                 last: 0,
                 last_what: String::new(),
+                last_audit: None,
             });
+            if let Some(a) = &rec.tenant_audit
+                && s.last_audit.as_ref().is_none_or(|(t, _)| rec.unix >= *t)
+            {
+                s.last_audit = Some((rec.unix, a.clone()));
+            }
             if rec.unix >= s.last {
                 s.last = rec.unix;
                 s.last_what = rec.purpose.clone();
@@ -432,6 +517,13 @@ pub fn run_status(args: StatusArgs) -> CliResult {
                     next_due: next_drill_due(s.last, s.interval).map(iso_date),
                     overdue: matches!(d, Due::Overdue { .. }),
                     days_left: d.days_left(),
+                    last_audit: s.last_audit.as_ref().map(|(at, a)| LastAudit {
+                        date: iso_date(*at),
+                        result: a.result.clone(),
+                        findings: a.findings,
+                        high: a.high,
+                        export: a.export.clone(),
+                    }),
                 }
             })
             .collect();
@@ -460,6 +552,16 @@ pub fn run_status(args: StatusArgs) -> CliResult {
             iso_date(s.last),
             visible(&s.last_what)
         )?;
+        if let Some((at, a)) = &s.last_audit {
+            outln!(
+                "  last audit:  {}: {} ({} finding(s), {} high) of {}",
+                iso_date(*at),
+                visible(&a.result),
+                a.findings,
+                a.high,
+                visible(&a.export)
+            )?;
+        }
         let due_date = next_drill_date(s.last, s.interval);
         match due(s.last, s.interval, t) {
             Due::NotScheduled => outln!("  next drill:  not scheduled")?,

@@ -12,6 +12,7 @@ mod preflight;
 mod print;
 mod recover;
 mod rekey;
+mod tenant;
 mod verify;
 
 use clap::{Parser, Subcommand};
@@ -38,7 +39,8 @@ Examples:
 
 Exit codes: 0 ok, 1 other failure, 2 usage, 3 unreadable or invalid input,
 4 shares missing or mismatched, 5 vault did not open (passphrase or tampering),
-6 output refused (files exist or cannot be written), 7 a drill is overdue.";
+6 output refused (files exist or cannot be written), 7 a drill is overdue,
+8 the tenant audit found something to fix.";
 
 /// The version and the source commit it was built from (build.rs; "unknown" without git).
 const VERSION: &str = concat!(
@@ -137,6 +139,13 @@ enum Command {
     Man(completions::ManArgs),
     /// Write the recovery kit (recover.py and recovery-kit.pdf): recovery without breakglass.
     Kit(kit::Args),
+    /// The tenant side, offline: `tenant audit EXPORT_DIR` checks a Graph export of it.
+    #[command(
+        subcommand,
+        after_help = "Examples:
+  breakglass tenant audit export/ --plan plan.toml --log drills.jsonl"
+    )]
+    Tenant(tenant::TenantCommand),
 }
 
 /// Runs the command line and maps failures to exit codes.
@@ -171,6 +180,7 @@ pub fn main() -> ExitCode {
         Command::Completions(a) => completions::completions(a),
         Command::Man(a) => completions::man(a),
         Command::Kit(a) => kit::run(a),
+        Command::Tenant(c) => tenant::run(c),
     };
     match result {
         Ok(()) => ExitCode::from(exit::OK),

@@ -63,6 +63,23 @@ pub struct Record {
     /// without a version change: absent when empty, and older readers ignore it (FORMAT.md §10).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub rejected: Vec<String>,
+    /// `drill --tenant-export`: the tenant audit's result (FORMAT.md §10; absent when none ran,
+    /// and readers that do not know the key ignore it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tenant_audit: Option<AuditRecord>,
+}
+
+/// The tenant audit a drill ran (FORMAT.md §10, §13): never a secret, only counts.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+pub struct AuditRecord {
+    /// The export folder, as given.
+    pub export: String,
+    /// `clean`, `findings`, or `FAILED: <error>` when the export could not be read.
+    pub result: String,
+    #[serde(default)]
+    pub findings: u32,
+    #[serde(default)]
+    pub high: u32,
 }
 
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
@@ -104,6 +121,7 @@ pub fn record(r: &Recovered, purpose: &str, result: &str) -> Record {
         drill_interval_days: h.drill_interval_days,
         next_due: next_drill_date(t, h.drill_interval_days),
         rejected: r.rejected.iter().map(ToString::to_string).collect(),
+        tenant_audit: None,
     }
 }
 
@@ -124,6 +142,7 @@ pub fn failed_record(purpose: &str, error: &anyhow::Error) -> Record {
         drill_interval_days: 0,
         next_due: String::new(),
         rejected: Vec::new(),
+        tenant_audit: None,
     }
 }
 
@@ -136,6 +155,43 @@ fn encode(rec: &Record) -> serde_json::Result<Vec<u8>> {
     let mut line = Vec::new();
     super::json::to_writer(&mut line, rec)?;
     Ok(line)
+}
+
+/// Reads every record of a log, refusing a line that is not one and a newer log format.
+pub fn read(path: &Path) -> anyhow::Result<Vec<Record>> {
+    use super::{Classify, Failure};
+    let text = super::files::read_text(path)?;
+    let mut out = Vec::new();
+    for (n, line) in text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+    {
+        let rec: Record = serde_json::from_str(line)
+            .map_err(|e| {
+                anyhow::anyhow!(
+                    "{} line {}: not a drill record ({e})",
+                    path.display(),
+                    n + 1
+                )
+            })
+            .fails_as(Failure::BadInput)?;
+        if rec.version > LOG_VERSION {
+            return Err(Failure::BadInput.because(format!(
+                "{} line {}: written by a newer breakglass (log format {}): upgrade to read it",
+                path.display(),
+                n + 1,
+                rec.version
+            )));
+        }
+        out.push(rec);
+    }
+    Ok(out)
+}
+
+/// True for a record of a vault that opened (a passed drill or a recovery).
+pub fn opened(rec: &Record) -> bool {
+    rec.result.starts_with("PASSED") || rec.result.starts_with("opened")
 }
 
 /// Appends one JSON line to the log (created 0600).

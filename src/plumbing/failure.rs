@@ -13,6 +13,7 @@ use super::stdout::StdoutError;
 use breakglass_core::entra::NameError;
 use breakglass_core::password::{PinError, PolicyError};
 use breakglass_core::shamir::ShamirError;
+use breakglass_core::tenant::ExportError;
 use breakglass_core::totp::TotpError;
 use breakglass_core::untrusted::FieldError;
 use breakglass_core::{
@@ -33,6 +34,7 @@ pub mod exit {
     pub const NOT_OPENED: u8 = 5;
     pub const OUTPUT: u8 = 6;
     pub const OVERDUE: u8 = 7;
+    pub const FINDINGS: u8 = 8;
 }
 
 /// The README's exit-code table, by name.
@@ -52,6 +54,8 @@ pub enum Failure {
     Output,
     /// A drill is overdue.
     Overdue,
+    /// The tenant audit found something to fix.
+    Findings,
 }
 
 impl Failure {
@@ -65,6 +69,7 @@ impl Failure {
             Failure::NotOpened => exit::NOT_OPENED,
             Failure::Output => exit::OUTPUT,
             Failure::Overdue => exit::OVERDUE,
+            Failure::Findings => exit::FINDINGS,
         }
     }
 
@@ -166,7 +171,8 @@ fn by_type(e: &(dyn std::error::Error + 'static)) -> Option<Failure> {
             || e.is::<TextError>()
             || e.is::<TotpError>()
             || e.is::<ContentsError>()
-            || e.is::<DocumentError>(),
+            || e.is::<DocumentError>()
+            || e.is::<ExportError>(),
     ))
 }
 
@@ -205,7 +211,7 @@ mod tests {
     use super::*;
     use anyhow::Context;
 
-    const ALL: [Failure; 7] = [
+    const ALL: [Failure; 8] = [
         Failure::Other,
         Failure::Usage,
         Failure::BadInput,
@@ -213,6 +219,7 @@ mod tests {
         Failure::NotOpened,
         Failure::Output,
         Failure::Overdue,
+        Failure::Findings,
     ];
 
     fn lines(e: &anyhow::Error) -> Vec<String> {
@@ -438,6 +445,6 @@ mod tests {
             );
         }
         let codes: std::collections::BTreeSet<u8> = ALL.map(Failure::code).into();
-        assert_eq!(codes.len(), 7, "two classes share a code");
+        assert_eq!(codes.len(), ALL.len(), "two classes share a code");
     }
 }

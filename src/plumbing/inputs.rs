@@ -5,7 +5,7 @@
 //! caller decides at the end whether enough was read. Vault QR parts read from different images
 //! are pooled, so each part may come from any sheet.
 
-use super::{CliResult, Failure, files, interactive, prompt};
+use super::{CliResult, files, interactive, prompt};
 use breakglass_core::TextError;
 use breakglass_core::document::{self, Decoded};
 use breakglass_core::recover::Sourced;

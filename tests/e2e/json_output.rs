@@ -327,3 +327,28 @@ fn recover_json_keeps_its_documented_shape() {
     let j: Value = serde_json::from_str(&r.stdout).unwrap();
     same_shape(&j, &fixture("recover.json"), "$");
 }
+
+#[test]
+fn tenant_audit_json_has_the_documented_shape_and_exit_code() {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/tenant");
+    let dir = tempfile::tempdir().unwrap();
+    for case in ["base", "group-extra-member", "disabled-policy"] {
+        for e in fs::read_dir(fixtures.join(case)).unwrap() {
+            let e = e.unwrap();
+            fs::copy(e.path(), dir.path().join(e.file_name())).unwrap();
+        }
+    }
+    let plan = fixtures.join("plan.toml");
+    let args = ["tenant", "audit", p(dir.path()), "--plan", p(&plan)];
+    let r = run(&[&args[..], &["--json"]].concat());
+    assert_eq!(r.code, 8, "{}", r.all());
+    let j = document(&r, "breakglass-tenant-audit", "tenant-audit.json");
+    assert_eq!(j["clean"], false);
+    assert_eq!(j["counts"]["high"], 1);
+    // The text report says the same, with the same exit code; -q says nothing.
+    let t = run(&args);
+    assert_eq!(t.code, 8);
+    assert!(t.stdout.contains("exclusion-group-extra-member"));
+    let q = run(&[&args[..], &["-q"]].concat());
+    assert_eq!((q.code, q.stdout.as_str()), (8, ""));
+}

@@ -41,3 +41,6 @@ mod multi_input_vectors;
 
 // Deploying the sign-in alert.
 mod alerts;
+
+// Auditing the tenant from a Graph export.
+mod tenant_audit;

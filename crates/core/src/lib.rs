@@ -34,7 +34,7 @@ pub mod secret;
 pub mod testkit;
 
 pub use format::{contents, document, plan, share, text, untrusted, vault, vault_id};
-pub use policy::{entra, password, phonetic, placement, totp};
+pub use policy::{entra, password, phonetic, placement, tenant, totp};
 pub use primitives::{aead, kdf, shamir};
 pub use protocol::{recover, seal};
 

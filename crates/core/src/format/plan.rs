@@ -164,6 +164,10 @@ pub struct Plan {
     /// Accept a plan with one account (not advised: `ceremony --allow-single-account`).
     #[serde(default)]
     pub allow_single_account: bool,
+    /// The object id of the group every Conditional Access policy excludes, for `tenant audit`
+    /// (added in 0.1 without a version change, like `allow_single_account`).
+    #[serde(default)]
+    pub exclusion_group: Option<String>,
     #[serde(rename = "account", default)]
     pub accounts: Vec<PlanAccount>,
     #[serde(rename = "share", default)]
@@ -221,6 +225,11 @@ const KEY_HELP: &[(&str, &str, &str)] = &[
         "allow_single_account",
         "true or false",
         "allow_single_account = false",
+    ),
+    (
+        "exclusion_group",
+        "a group's object id (GUID) in quotes",
+        "exclusion_group = \"00000000-0000-0000-0000-000000000000\"",
     ),
     ("user", "a user name in quotes", "user = \"breakglass1\""),
     (
@@ -416,6 +425,13 @@ impl Plan {
             {
                 return bad(format!("account {upn}: object_id {id:?} is not a GUID"));
             }
+            if let Some(id) = &self.exclusion_group
+                && !is_guid(id)
+            {
+                return bad(format!(
+                    "exclusion_group {id:?} is not a GUID: give the group's object id"
+                ));
+            }
             if !a.role.eq_ignore_ascii_case("Global Administrator") {
                 warnings.push(format!(
                     "account {upn} has role {:?}: emergency accounts are usually Global Administrators",
@@ -491,6 +507,9 @@ impl Plan {
         }
         if let Some(p) = &self.paper {
             check_field(p, key("paper"))?;
+        }
+        if let Some(g) = &self.exclusion_group {
+            check_field(g, key("exclusion_group"))?;
         }
         for (i, a) in (1..).zip(&self.accounts) {
             let at = |name: &'static str| move || format!("plan key `{name}` of [[account]] {i}");
@@ -748,6 +767,28 @@ mod tests {
         assert_eq!(
             Plan::fido2_label(&key("123", "Safe A")),
             "YubiKey 5 #123 (Safe A)"
+        );
+    }
+
+    #[test]
+    fn exclusion_group_is_optional_and_a_guid() {
+        let with = |line: &str| format!("{line}\n{TEMPLATE}");
+        assert_eq!(Plan::parse(TEMPLATE).unwrap().exclusion_group, None);
+        let p = Plan::parse(&with(
+            "exclusion_group = \"11111111-2222-3333-4444-555555555555\"",
+        ))
+        .unwrap();
+        assert_eq!(
+            p.exclusion_group.as_deref(),
+            Some("11111111-2222-3333-4444-555555555555")
+        );
+        p.validate().unwrap();
+        let bad = Plan::parse(&with("exclusion_group = \"not-a-guid\"")).unwrap();
+        assert!(
+            bad.validate()
+                .unwrap_err()
+                .to_string()
+                .contains("exclusion_group")
         );
     }
 

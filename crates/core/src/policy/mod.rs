@@ -5,4 +5,5 @@ pub mod entra;
 pub mod password;
 pub mod phonetic;
 pub mod placement;
+pub mod tenant;
 pub mod totp;
