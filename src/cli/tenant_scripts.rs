@@ -9,7 +9,7 @@
 //!
 //! Graph resources (Microsoft Graph v1.0, Microsoft Learn): conditionalAccessPolicy, user,
 //! group, unifiedRoleAssignmentScheduleInstance / …Request, unifiedRoleEligibilityScheduleInstance,
-//! authentication methods. The export folder's layout is FORMAT.md §13.
+//! authentication methods. The export folder's layout is FORMAT.md's "tenant export folder".
 
 use super::{CliResult, Failure, files, visible};
 use breakglass_core::entra::GLOBAL_ADMINISTRATOR_ROLE_ID;
@@ -17,7 +17,7 @@ use breakglass_core::plan::{Plan, is_guid};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-/// The `$select` of `users.json` (FORMAT.md §13).
+/// The `$select` of `users.json` (FORMAT.md, tenant export folder).
 pub const USERS_SELECT: &str = "id,userPrincipalName,displayName,accountEnabled,onPremisesSyncEnabled,passwordPolicies,signInActivity";
 
 /// The delegated Microsoft Graph permissions the export needs: each the least privileged read
@@ -761,7 +761,7 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    /// The files of an export folder, as `tenant audit` reads them (FORMAT.md §13). The two per-account
+    /// The files of an export folder, as `tenant audit` reads them (FORMAT.md, tenant export folder). The two per-account
     /// files are `methods-<object id>.json` and `member-of-<object id>.json`.
     const EXPORT_FILES: [&str; 6] = [
         "conditional-access-policies.json",

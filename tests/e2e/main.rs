@@ -40,3 +40,6 @@ mod multi_input_vectors;
 
 // Deploying the sign-in alert.
 mod alerts;
+
+// The tenant side as scripts to review: export for the audit, setup.
+mod tenant_scripts;
