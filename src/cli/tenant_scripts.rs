@@ -290,6 +290,7 @@ pub fn export_target(
             t.group = Some(g.to_ascii_lowercase());
         }
     }
+    t.upns.sort();
     t.upns.dedup();
     t.object_ids.sort();
     t.object_ids.dedup();
@@ -429,7 +430,7 @@ const EXPORT_PS_BODY: &str = r#"$GlobalAdministrator = '{GA}'
 if ((Test-Path -LiteralPath $OutDir) -and (Get-ChildItem -LiteralPath $OutDir -Force)) {
     throw "$OutDir is not empty: give a new folder with -OutDir, so no file of an older export is mixed in"
 }
-New-Item -ItemType Directory -Path $OutDir -Force | Out-Null
+$OutDir = (New-Item -ItemType Directory -Path $OutDir -Force).FullName
 
 # Saves one Graph response body into the folder, as Graph returns it. A collection that comes
 # in pages is followed through every @odata.nextLink and saved as one body holding every item

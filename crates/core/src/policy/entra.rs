@@ -180,7 +180,7 @@ pub fn audit_query(upns: &[String], object_ids: &[String], group: Option<&str>) 
     if let Some(g) = group {
         // "Add member to group" also names the group in the member's modified properties.
         filters.push(format!(
-            "tostring(Target.modifiedProperties) has {}",
+            "tostring(Target.modifiedProperties) contains {}",
             kql_string(g)
         ));
     }
@@ -347,7 +347,9 @@ mod tests {
             "tostring(Target.id) in (\"11111111-2222-3333-4444-555555555555\", \"{g}\")"
         )));
         assert!(q.contains("tostring(Target.userPrincipalName) in~ (\"bg1@c.onmicrosoft.com\")"));
-        assert!(q.contains(&format!("tostring(Target.modifiedProperties) has \"{g}\"")));
+        assert!(q.contains(&format!(
+            "tostring(Target.modifiedProperties) contains \"{g}\""
+        )));
         let no_group = audit_query(&["bg1@c.onmicrosoft.com".into()], &[], None);
         assert!(!no_group.contains("Target.id) in"));
         assert!(!no_group.contains("modifiedProperties"));
