@@ -100,6 +100,8 @@ pub struct Args {
 /// One account to create.
 struct AccountSpec {
     upn: String,
+    /// The plan's `object_id`, for the alert query (unknown before the account exists).
+    object_id: Option<String>,
     display_name: String,
     password: bool,
     fido2: Vec<(String, usize, bool)>,
@@ -177,6 +179,7 @@ fn plan_spec(plan: &Plan, base: &Path) -> CliResult<Spec> {
     for a in &plan.accounts {
         accounts.push(AccountSpec {
             upn: plan.upn(a)?,
+            object_id: a.object_id.clone(),
             display_name: if a.display_name.is_empty() {
                 a.user.clone()
             } else {
@@ -250,6 +253,7 @@ fn spec_from_flags(args: &Args) -> CliResult<Spec> {
                 ),
                 &domain,
             )?,
+            object_id: None,
             display_name: format!("Emergency access {i}"),
             password: true,
             fido2: if i == 1 {
@@ -538,12 +542,26 @@ pub fn run(args: Args, hardening: &Hardening) -> CliResult {
     outln!()?;
     display.show(&enrollment, args.enrollment_sheet.as_deref())?;
     let upns: Vec<String> = spec.accounts.iter().map(|a| a.upn.clone()).collect();
+    let ids: Vec<String> = spec
+        .accounts
+        .iter()
+        .filter_map(|a| a.object_id.clone())
+        .collect();
+    let without_id: Vec<String> = spec
+        .accounts
+        .iter()
+        .filter(|a| a.object_id.is_none())
+        .map(|a| a.upn.clone())
+        .collect();
     outln!("Sign-in alert for Microsoft Sentinel / Log Analytics (also: breakglass monitoring):")?;
     outln!()?;
     out!(
         "{}",
-        super::visible_text(&entra::sentinel_query(&upns, &[]))
+        super::visible_text(&entra::sentinel_query(&upns, &ids))
     )?;
+    if let Some(w) = entra::missing_object_id_warning(&without_id) {
+        outln!("// warning: {}", super::visible(&w))?;
+    }
     outln!()?;
     outln!("Checklist:")?;
     for (i, item) in entra::ceremony_checklist(spec.drill_days)

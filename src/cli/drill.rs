@@ -232,8 +232,8 @@ pub fn run_drill(args: DrillArgs, hardening: &Hardening) -> CliResult {
             match audited {
                 Some(Ok(done)) => {
                     if args.report.text() {
-                        println!();
-                        tenant::print_report(&done);
+                        outln!()?;
+                        tenant::print_report(&done)?;
                     }
                     done.verdict()
                 }

@@ -13,6 +13,7 @@ mod print;
 mod recover;
 mod rekey;
 mod tenant;
+mod tenant_scripts;
 mod verify;
 
 use clap::{Parser, Subcommand};
@@ -127,6 +128,9 @@ enum Command {
   breakglass monitoring --upn breakglass1@contoso.onmicrosoft.com \\
       --object-id 00000000-0000-0000-0000-000000000000")]
     Monitoring(plan::MonitoringArgs),
+    /// The tenant side: scripts to export it for the audit and to set it up.
+    #[command(subcommand)]
+    Tenant(tenant::TenantCommand),
     /// Check that this machine is fit for a ceremony: offline, no swap, no core dumps, clock, RNG.
     #[command(after_help = "Examples:
   breakglass preflight && breakglass ceremony --plan plan.toml -o sheets/")]
@@ -176,6 +180,7 @@ pub fn main() -> ExitCode {
         Command::Status(a) => drill::run_status(a),
         Command::Plan(c) => plan::run(c),
         Command::Monitoring(a) => plan::monitoring(a),
+        Command::Tenant(c) => tenant::run(c),
         Command::Preflight(a) => preflight::run(a, &hardening),
         Command::Completions(a) => completions::completions(a),
         Command::Man(a) => completions::man(a),

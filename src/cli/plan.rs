@@ -60,7 +60,15 @@ pub struct MonitoringArgs {
     /// An emergency account's object id (more robust than the UPN). Repeatable.
     #[arg(long = "object-id")]
     object_ids: Vec<String>,
-    /// What to write: the query (kql), an ARM template to deploy (sentinel-arm,
+    /// The object id of the group Conditional Access policies exclude (the plan's
+    /// `exclusion_group`): changes to its members raise the audit alert.
+    #[arg(long, value_name = "GROUP_ID")]
+    group: Option<String>,
+    /// Resource id of an action group the Azure Monitor rules notify (required for
+    /// azure-monitor-arm). Repeatable.
+    #[arg(long = "action-group", value_name = "RESOURCE_ID")]
+    action_groups: Vec<String>,
+    /// What to write: the queries (kql), an ARM template to deploy (sentinel-arm,
     /// azure-monitor-arm), or JSON.
     #[arg(long, value_enum, default_value_t)]
     format: MonitoringFormat,
@@ -91,12 +99,16 @@ struct MonitoringJson<'a> {
     query: &'a str,
     schedule: Schedule,
     checklist: Vec<String>,
+    exclusion_group: Option<&'a str>,
+    audit_query: &'a str,
+    warnings: &'a [String],
 }
 
 #[derive(serde::Serialize)]
 struct Schedule {
     frequency: String,
     window: String,
+    ingestion_delay: String,
     operator: &'static str,
     threshold: u32,
     azure_monitor_severity: u8,
@@ -226,21 +238,52 @@ pub fn monitoring(args: MonitoringArgs) -> CliResult {
     for u in &args.upns {
         check_upn(u)?;
     }
-    for id in &args.object_ids {
+    for id in args.object_ids.iter().chain(&args.group) {
         if !breakglass_core::plan::is_guid(id) {
+            let flag = if Some(id) == args.group.as_ref() {
+                "--group"
+            } else {
+                "--object-id"
+            };
             return Err(Failure::Usage.because(format!(
-                "--object-id {id:?} is not an object id: give the GUID Entra ID shows (00000000-0000-0000-0000-000000000000)"
+                "{flag} {id:?} is not an object id: give the GUID Entra ID shows (00000000-0000-0000-0000-000000000000)"
             )));
         }
     }
+    for g in &args.action_groups {
+        alerts::check_action_group(g).map_err(|e| Failure::Usage.because(e))?;
+    }
+    if args.format == MonitoringFormat::AzureMonitorArm && args.action_groups.is_empty() {
+        return Err(Failure::Usage.because(
+            "the Azure Monitor rules must notify someone: give --action-group RESOURCE_ID (repeatable), the action group that emails, texts and calls the security team (Azure portal: Monitor > Alerts > Action groups)",
+        ));
+    }
     let mut upns = args.upns.clone();
     let mut ids = args.object_ids.clone();
+    let mut group = args.group.clone();
+    let mut without_id = Vec::new();
+    if args.object_ids.len() < args.upns.len() {
+        without_id.extend(args.upns.iter().cloned());
+    }
     let mut drill = 90;
     if let Some(p) = &args.plan {
         let plan = load(p)?;
         for a in &plan.accounts {
-            upns.push(plan.upn(a)?);
+            let upn = plan.upn(a)?;
+            if a.object_id.is_none() {
+                without_id.push(upn.clone());
+            }
+            upns.push(upn);
             ids.extend(a.object_id.clone());
+        }
+        if let Some(g) = &plan.exclusion_group {
+            if !breakglass_core::plan::is_guid(g) {
+                return Err(Failure::Usage.because(format!(
+                    "{}: exclusion_group {g:?} is not a GUID: give the group's object id as Entra ID shows it",
+                    p.display()
+                )));
+            }
+            group.get_or_insert_with(|| g.clone());
         }
         drill = plan.drill_interval_days;
     }
@@ -248,20 +291,39 @@ pub fn monitoring(args: MonitoringArgs) -> CliResult {
         return Err(Failure::Usage
             .because("name the accounts: --plan PLAN.toml, or --upn UPN (repeatable)"));
     }
-    // The one query every format carries.
+    let warnings: Vec<String> = entra::missing_object_id_warning(&without_id)
+        .into_iter()
+        .chain(group.is_none().then(|| {
+            "no exclusion group is known: the audit alert watches the accounts but not who is added to the group Conditional Access policies exclude; give --group GROUP_ID or exclusion_group = \"GUID\" in the plan".to_string()
+        }))
+        .collect();
+    for w in &warnings {
+        eprintln!("warning: {}", visible(w));
+    }
+    // The queries every format carries.
     let query = entra::sentinel_query(&upns, &ids);
+    let audit = entra::audit_query(&upns, &ids, group.as_deref());
     match args.format {
         MonitoringFormat::Kql => {
             out!("{}", visible_text(&query))?;
             outln!()?;
+            out!("{}", visible_text(&audit))?;
+            outln!()?;
+            for w in &warnings {
+                outln!("// warning: {}", visible(w))?;
+            }
             outln!("// Checklist:")?;
             for (i, item) in entra::ceremony_checklist(drill).iter().enumerate() {
                 outln!("//  {}. {item}", i + 1)?;
             }
             Ok(())
         }
-        MonitoringFormat::SentinelArm => json::print(&alerts::sentinel_arm(&query)),
-        MonitoringFormat::AzureMonitorArm => json::print(&alerts::azure_monitor_arm(&query)),
+        MonitoringFormat::SentinelArm => json::print(&alerts::sentinel_arm(&query, &audit)),
+        MonitoringFormat::AzureMonitorArm => json::print(&alerts::azure_monitor_arm(
+            &query,
+            &audit,
+            &args.action_groups,
+        )),
         MonitoringFormat::Json => json::print(&MonitoringJson {
             header: json::Header::v1("breakglass-monitoring"),
             upns: &upns,
@@ -270,12 +332,16 @@ pub fn monitoring(args: MonitoringArgs) -> CliResult {
             schedule: Schedule {
                 frequency: alerts::iso_minutes(entra::ALERT_FREQUENCY_MINUTES),
                 window: alerts::iso_minutes(entra::ALERT_WINDOW_MINUTES),
+                ingestion_delay: alerts::iso_minutes(entra::ALERT_INGESTION_DELAY_MINUTES),
                 operator: "GreaterThan",
                 threshold: 0,
                 azure_monitor_severity: entra::ALERT_SEVERITY,
                 sentinel_severity: alerts::sentinel_severity(),
             },
             checklist: entra::ceremony_checklist(drill),
+            exclusion_group: group.as_deref(),
+            audit_query: &audit,
+            warnings: &warnings,
         }),
     }
 }

@@ -1,9 +1,11 @@
-//! `breakglass tenant audit`: read a Microsoft Graph export folder (FORMAT.md §13) and judge it
-//! with the core's eight rules. This module only reads the folder and prints; the judgement is
-//! `breakglass_core::tenant::audit`. Nothing here touches the network.
+//! `breakglass tenant …`: the tenant side of the emergency accounts. `tenant audit` reads a
+//! Microsoft Graph export folder (FORMAT.md §13) and judges it with the core's eight rules; this
+//! module only reads the folder and prints, the judgement is `breakglass_core::tenant::audit`.
+//! `export-script` and `setup-script` print scripts to review (`tenant_scripts`). Nothing here
+//! touches the network.
 
 use super::drill_log::{self, Record};
-use super::{CliResult, Failure, files, json, output, visible};
+use super::{CliResult, Failure, files, json, output, tenant_scripts, visible};
 use breakglass_core::plan::{Plan, is_guid};
 use breakglass_core::tenant::graph::{
     ArmDocument, AuthMethod, Collection, DirectoryObject, Group, MAX_ACCOUNTS,
@@ -35,6 +37,17 @@ pub enum TenantCommand {
 
 Exit codes: 0 nothing found, 8 findings, 3 the export cannot be read, 2 usage.")]
     Audit(AuditArgs),
+    /// Print a read-only script that saves the Graph responses the tenant audit reads into one folder.
+    #[command(after_help = "Examples:
+  breakglass tenant export-script --plan plan.toml --shell powershell > export-tenant.ps1
+  breakglass tenant export-script --upn breakglass1@contoso.onmicrosoft.com \\
+      --group 00000000-0000-0000-0000-000000000000 --shell az > export-tenant.sh")]
+    ExportScript(tenant_scripts::ExportArgs),
+    /// Print a Graph PowerShell script that creates the accounts, group, role and exclusions (with -DryRun).
+    #[command(after_help = "Examples:
+  breakglass tenant setup-script --plan plan.toml > setup-tenant.ps1
+  pwsh ./setup-tenant.ps1 -DryRun")]
+    SetupScript(tenant_scripts::SetupArgs),
 }
 
 #[derive(clap::Args, Debug)]
@@ -65,6 +78,8 @@ pub struct AuditArgs {
 pub fn run(cmd: TenantCommand) -> CliResult {
     match cmd {
         TenantCommand::Audit(a) => run_audit(a),
+        TenantCommand::ExportScript(a) => tenant_scripts::run_export(a),
+        TenantCommand::SetupScript(a) => tenant_scripts::run_setup(a),
     }
 }
 
@@ -140,7 +155,7 @@ fn run_audit(args: AuditArgs) -> CliResult {
     if args.report.json {
         print_json(&done)?;
     } else if args.report.text() {
-        print_text(&done);
+        print_text(&done)?;
     }
     done.verdict()
 }
@@ -365,76 +380,77 @@ fn source_words(g: &ChosenGroup) -> String {
     }
 }
 
-fn print_text(d: &Audited) {
+fn print_text(d: &Audited) -> CliResult {
     let r = &d.report;
-    println!("TENANT AUDIT of {}", super::shown_path(&d.export));
+    outln!("TENANT AUDIT of {}", super::shown_path(&d.export))?;
     for a in &d.inputs.accounts {
-        println!(
+        outln!(
             "  account:          {} ({})",
             visible(&a.upn),
             visible(&a.id)
-        );
+        )?;
     }
     for u in &d.inputs.unresolved {
-        println!(
+        outln!(
             "  account:          {} (not in users.json)",
             visible(&u.named)
-        );
+        )?;
     }
     match &d.inputs.group {
-        Some(g) => println!(
+        Some(g) => outln!(
             "  exclusion group:  {} ({}): {}",
             visible(d.group_name.as_deref().unwrap_or("?")),
             visible(&g.id),
             source_words(g)
-        ),
-        None => println!("  exclusion group:  none (no policy excludes a group)"),
+        )?,
+        None => outln!("  exclusion group:  none (no policy excludes a group)")?,
     }
-    println!(
+    outln!(
         "  policies:         {} checked, {} not applicable",
         r.policies_checked,
         r.not_applicable.len()
-    );
+    )?;
     for n in &r.not_applicable {
-        println!(
+        outln!(
             "    not applicable: \"{}\" ({}): {}",
             visible(&n.display_name),
             visible(&n.id),
             n.reason
-        );
+        )?;
     }
     for s in &r.skipped {
-        println!(
+        outln!(
             "  not checked:      rule {}: {}",
             s.rule,
             visible(&s.reason)
-        );
+        )?;
     }
     for f in &r.findings {
-        println!();
-        println!(
+        outln!()?;
+        outln!(
             "{:<6} rule {}  {}",
             f.severity.name().to_uppercase(),
             f.rule,
             f.code
-        );
-        println!("  found: {}", visible(&f.what));
-        println!("  why:   {}", f.why);
-        println!("  fix:   {}", visible(&f.fix.portal));
-        println!("         {}", visible(&f.fix.powershell));
+        )?;
+        outln!("  found: {}", visible(&f.what))?;
+        outln!("  why:   {}", f.why)?;
+        outln!("  fix:   {}", visible(&f.fix.portal))?;
+        outln!("         {}", visible(&f.fix.powershell))?;
     }
-    println!();
+    outln!()?;
     if r.findings.is_empty() {
-        println!("RESULT: nothing found: every rule that could be checked passed");
+        outln!("RESULT: nothing found: every rule that could be checked passed")?;
     } else {
-        println!(
+        outln!(
             "RESULT: {} finding(s): {} high, {} medium, {} low",
             r.findings.len(),
             r.count(Severity::High),
             r.count(Severity::Medium),
             r.count(Severity::Low)
-        );
+        )?;
     }
+    Ok(())
 }
 
 /// `tenant audit --json` (FORMAT.md §12.9).
@@ -517,6 +533,6 @@ fn print_json(d: &Audited) -> CliResult {
 }
 
 /// Prints an audit the way `tenant audit` does (for `drill --tenant-export`).
-pub fn print_report(d: &Audited) {
-    print_text(d);
+pub fn print_report(d: &Audited) -> CliResult {
+    print_text(d)
 }

@@ -1,7 +1,7 @@
 //! `breakglass monitoring --format kql|sentinel-arm|azure-monitor-arm|json`: every format
-//! carries the one query the KQL output holds, the schedule the KQL comment states, and a UPN
-//! stays inside its KQL string literal. The outputs for the frozen plan are frozen as well
-//! (`tests/vectors/json/`, `monitoring.kql`).
+//! carries the two queries the KQL output holds (sign-in, then audit), the schedule the KQL
+//! comment states, and a UPN stays inside its KQL string literal. The outputs for the frozen
+//! plan are frozen as well (`tests/vectors/json/*-2.*`; the files without `-2` are 0.1's).
 
 use crate::common;
 use common::*;
@@ -12,19 +12,37 @@ fn vectors() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors")
 }
 
+/// An action group's resource id, as `--action-group` takes it.
+const ACTION_GROUP: &str = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/SOC-RG/providers/microsoft.insights/actionGroups/SECURITY-ONCALL";
+
 fn monitoring(extra: &[&str], format: &str) -> Run {
     let mut args = vec!["monitoring", "--format", format];
     args.extend_from_slice(extra);
+    if format == "azure-monitor-arm" {
+        args.extend_from_slice(&["--action-group", ACTION_GROUP]);
+    }
     let r = run(&args);
     assert_eq!(r.code, 0, "{format}: {}", r.all());
     r
 }
 
-/// The query part of the KQL output: everything before the checklist.
+/// The sign-in query of the KQL output: everything before the audit query.
 fn kql_query(kql: &str) -> &str {
-    kql.split_once("\n// Checklist:")
+    kql_queries(kql).0
+}
+
+/// The two queries of the KQL output, sign-in then audit, each ending in its projection.
+fn kql_queries(kql: &str) -> (&str, &str) {
+    let queries = kql
+        .split_once("\n// Checklist:")
         .expect("the KQL output ends with the checklist")
-        .0
+        .0;
+    let at = queries
+        .find("\n// breakglass: alert on ANY change")
+        .expect("the audit query follows the sign-in query");
+    let audit = &queries[at + 1..];
+    let audit = &audit[..audit.find("\n\n").map_or(audit.len(), |e| e + 1)];
+    (&queries[..at], audit)
 }
 
 /// The three queries the JSON formats carry, parsed from their documents.
@@ -89,11 +107,24 @@ fn every_format_carries_the_query_the_kql_output_holds() {
         ],
     ] {
         let kql = monitoring(&extra, "kql").stdout;
-        let query = kql_query(&kql);
+        let (query, audit) = kql_queries(&kql);
         assert!(query.starts_with("// breakglass") && query.contains("SigninLogs"));
+        assert!(query.contains("AADNonInteractiveUserSignInLogs"));
+        assert!(audit.contains("\nAuditLogs\n"));
         for q in json_queries(&extra) {
             assert_eq!(q, query);
         }
+        // The audit query: second resource of both templates, and `audit_query` in the JSON.
+        let parse =
+            |f: &str| -> Value { serde_json::from_str(&monitoring(&extra, f).stdout).unwrap() };
+        let s = parse("sentinel-arm");
+        let m = parse("azure-monitor-arm");
+        assert_eq!(s["resources"][1]["properties"]["query"], audit);
+        assert_eq!(
+            m["resources"][1]["properties"]["criteria"]["allOf"][0]["query"],
+            audit
+        );
+        assert_eq!(parse("json")["audit_query"], audit);
     }
 }
 
@@ -105,8 +136,12 @@ fn a_upn_with_an_apostrophe_stays_inside_its_string_literal() {
     let query = kql_query(&kql);
     let (values, rest) = upn_list(query);
     assert_eq!(values, upns);
-    // Nothing after the list but the projection: no UPN text leaked into the query itself.
-    assert!(rest.trim_start().starts_with("| project"), "{rest}");
+    // Nothing after the list but the columns for the entity mapping: no UPN text leaked into
+    // the query itself.
+    assert!(
+        rest.trim_start().starts_with("| extend AccountName"),
+        "{rest}"
+    );
     for q in json_queries(&extra) {
         assert_eq!(upn_list(&q), (values.clone(), rest.clone()));
     }
@@ -144,7 +179,7 @@ fn templates_have_the_stated_schedule_severity_and_a_workspace_parameter() {
     let extra = ["--upn", "bg1@contoso.onmicrosoft.com"];
     let query = kql_query(&monitoring(&extra, "kql").stdout).to_string();
     let (freq, window, sev) = stated_schedule(&query);
-    assert_eq!((freq.as_str(), window.as_str(), sev), ("PT5M", "PT5M", 0));
+    assert_eq!((freq.as_str(), window.as_str(), sev), ("PT5M", "PT30M", 0));
 
     let s: Value = serde_json::from_str(&monitoring(&extra, "sentinel-arm").stdout).unwrap();
     assert!(s["parameters"]["workspaceName"].is_object());
@@ -219,10 +254,10 @@ fn templates_have_the_stated_schedule_severity_and_a_workspace_parameter() {
 fn outputs_for_the_frozen_plan_are_frozen() {
     let plan = vectors().join("plan-v1.toml");
     for (format, file) in [
-        ("kql", "json/monitoring.kql"),
-        ("json", "json/monitoring.json"),
-        ("sentinel-arm", "json/sentinel-arm.json"),
-        ("azure-monitor-arm", "json/azure-monitor-arm.json"),
+        ("kql", "json/monitoring-2.kql"),
+        ("json", "json/monitoring-2.json"),
+        ("sentinel-arm", "json/sentinel-arm-2.json"),
+        ("azure-monitor-arm", "json/azure-monitor-arm-2.json"),
     ] {
         let want = std::fs::read_to_string(vectors().join(file)).unwrap();
         assert_eq!(
@@ -231,4 +266,103 @@ fn outputs_for_the_frozen_plan_are_frozen() {
             "{file}"
         );
     }
+}
+
+#[test]
+fn the_azure_monitor_template_is_refused_without_an_action_group() {
+    let r = run(&[
+        "monitoring",
+        "--format",
+        "azure-monitor-arm",
+        "--upn",
+        "bg1@contoso.onmicrosoft.com",
+    ]);
+    assert_eq!((r.code, r.stdout.as_str()), (2, ""));
+    assert!(r.stderr.contains("--action-group"), "{}", r.stderr);
+    let bad = run(&[
+        "monitoring",
+        "--format",
+        "azure-monitor-arm",
+        "--upn",
+        "bg1@contoso.onmicrosoft.com",
+        "--action-group",
+        "oncall",
+    ]);
+    assert_eq!((bad.code, bad.stdout.as_str()), (2, ""));
+    let m: Value = serde_json::from_str(
+        &monitoring(
+            &["--upn", "bg1@contoso.onmicrosoft.com"],
+            "azure-monitor-arm",
+        )
+        .stdout,
+    )
+    .unwrap();
+    let p = &m["parameters"]["actionGroupIds"];
+    assert_eq!(
+        (p["defaultValue"][0].as_str(), p["minLength"].as_u64()),
+        (Some(ACTION_GROUP), Some(1))
+    );
+    for r in m["resources"].as_array().unwrap() {
+        assert_eq!(
+            r["properties"]["actions"]["actionGroups"],
+            "[parameters('actionGroupIds')]"
+        );
+    }
+}
+
+#[test]
+fn a_missing_object_id_is_warned_with_where_to_find_it() {
+    let extra = ["--upn", "bg1@contoso.onmicrosoft.com"];
+    for format in ["kql", "sentinel-arm", "json"] {
+        let r = monitoring(&extra, format);
+        assert!(
+            r.stderr
+                .contains("no object id is known for bg1@contoso.onmicrosoft.com"),
+            "{}",
+            r.stderr
+        );
+        assert!(r.stderr.contains("Overview > Object ID") && r.stderr.contains("object_id = "));
+    }
+    assert!(
+        monitoring(&extra, "kql")
+            .stdout
+            .contains("// warning: no object id is known")
+    );
+    let with_id = monitoring(
+        &[
+            "--upn",
+            "bg1@contoso.onmicrosoft.com",
+            "--object-id",
+            "11111111-2222-3333-4444-555555555555",
+        ],
+        "kql",
+    );
+    assert!(
+        !with_id.stderr.contains("no object id"),
+        "{}",
+        with_id.stderr
+    );
+}
+
+#[test]
+fn the_exclusion_group_is_watched_by_the_audit_query() {
+    let g = "99999999-2222-3333-4444-555555555555";
+    let kql = monitoring(
+        &["--upn", "bg1@contoso.onmicrosoft.com", "--group", g],
+        "kql",
+    )
+    .stdout;
+    let (_, audit) = kql_queries(&kql);
+    assert!(
+        audit.contains(&format!("tostring(Target.id) in (\"{g}\")")),
+        "{audit}"
+    );
+    let r = run(&[
+        "monitoring",
+        "--upn",
+        "bg1@contoso.onmicrosoft.com",
+        "--group",
+        "nope",
+    ]);
+    assert_eq!((r.code, r.stdout.as_str()), (2, ""));
 }

@@ -115,6 +115,8 @@ fn every_subcommand_help_has_examples() {
         &["plan", "new"],
         &["plan", "check"],
         &["monitoring"],
+        &["tenant", "export-script"],
+        &["tenant", "setup-script"],
         &["preflight"],
         &["completions"],
         &["man"],

@@ -44,3 +44,5 @@ mod alerts;
 
 // Auditing the tenant from a Graph export.
 mod tenant_audit;
+// The tenant side as scripts to review: export for the audit, setup.
+mod tenant_scripts;

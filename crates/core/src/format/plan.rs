@@ -164,8 +164,8 @@ pub struct Plan {
     /// Accept a plan with one account (not advised: `ceremony --allow-single-account`).
     #[serde(default)]
     pub allow_single_account: bool,
-    /// The object id of the group every Conditional Access policy excludes, for `tenant audit`
-    /// (added in 0.1 without a version change, like `allow_single_account`).
+    /// Object id of the group that Conditional Access policies exclude (the accounts' only
+    /// members); for the audit alert, the tenant scripts and the tenant audit.
     #[serde(default)]
     pub exclusion_group: Option<String>,
     #[serde(rename = "account", default)]
@@ -228,7 +228,7 @@ const KEY_HELP: &[(&str, &str, &str)] = &[
     ),
     (
         "exclusion_group",
-        "a group's object id (GUID) in quotes",
+        "a GUID in quotes",
         "exclusion_group = \"00000000-0000-0000-0000-000000000000\"",
     ),
     ("user", "a user name in quotes", "user = \"breakglass1\""),
@@ -385,6 +385,13 @@ impl Plan {
         if !entra::is_onmicrosoft(&domain) {
             warnings.push(format!(
                 "{domain} is not an onmicrosoft.com domain: Microsoft advises cloud-only emergency accounts on the tenant's *.onmicrosoft.com domain"
+            ));
+        }
+        if let Some(g) = &self.exclusion_group
+            && !is_guid(g)
+        {
+            return bad(format!(
+                "exclusion_group {g:?} is not a GUID: give the group's object id as Entra ID shows it"
             ));
         }
         if self.accounts.is_empty() {
@@ -806,6 +813,35 @@ mod tests {
         ] {
             assert!(!is_guid(not), "{not:?}");
         }
+    }
+
+    #[test]
+    fn the_exclusion_group_is_an_optional_guid() {
+        let plan = Plan::parse(TEMPLATE).unwrap();
+        assert_eq!(plan.exclusion_group, None);
+        let with = TEMPLATE.replace(
+            "threshold = 2\n",
+            "threshold = 2\nexclusion_group = \"99999999-2222-3333-4444-555555555555\"\n",
+        );
+        let plan = Plan::parse(&with).unwrap();
+        assert_eq!(
+            plan.exclusion_group.as_deref(),
+            Some("99999999-2222-3333-4444-555555555555")
+        );
+        plan.validate().unwrap();
+        let bad = TEMPLATE.replace(
+            "threshold = 2\n",
+            "threshold = 2\nexclusion_group = \"nope\"\n",
+        );
+        let e = Plan::parse(&bad)
+            .unwrap()
+            .validate()
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("exclusion_group") && e.contains("not a GUID"),
+            "{e}"
+        );
     }
 
     /// Threshold equal to the number of shares is possible (with its warnings); one location

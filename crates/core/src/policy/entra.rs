@@ -80,38 +80,143 @@ pub fn upn(user: &str, domain: &str) -> Result<String, NameError> {
     Ok(format!("{user}@{domain}"))
 }
 
-/// How often the sign-in alert runs, in minutes (Microsoft: alert on every sign-in, at once).
+/// How often the alert rules run, in minutes, and how far back each run looks by *ingestion*
+/// time (`ingestion_time()`): equal to the frequency, so each record is caught by exactly one
+/// run (Microsoft Learn, "Handle ingestion delay in scheduled analytics rules").
 pub const ALERT_FREQUENCY_MINUTES: u16 = 5;
-/// How far back each run looks, in minutes: equal to the frequency, so no sign-in falls
-/// between two runs.
-pub const ALERT_WINDOW_MINUTES: u16 = 5;
+/// How late a record may reach the workspace and still be caught: the look-back on
+/// `TimeGenerated` is widened by this much. Entra ID's sign-in and audit logs routinely reach
+/// Log Analytics minutes after the event; a 5-minute look-back on `TimeGenerated` alone misses
+/// any record ingested after the run that would have covered it.
+pub const ALERT_INGESTION_DELAY_MINUTES: u16 = 25;
+/// How far back each run looks by `TimeGenerated`, in minutes: the rule's query period
+/// (Sentinel `queryPeriod`, Azure Monitor `windowSize`), the ingestion delay plus the frequency.
+pub const ALERT_WINDOW_MINUTES: u16 = ALERT_FREQUENCY_MINUTES + ALERT_INGESTION_DELAY_MINUTES;
 /// Azure Monitor severity of the alert: 0 is Critical (Sentinel's highest is "High").
 pub const ALERT_SEVERITY: u8 = 0;
 
+/// Role template id of Global Administrator (the same in every tenant).
+pub const GLOBAL_ADMINISTRATOR_ROLE_ID: &str = "62e90394-69f5-4237-9190-012177145e10";
+
+/// The two `let` lines and `where` lines of Microsoft's ingestion-delay pattern, for `table`.
+fn ingestion_window(table: &str) -> String {
+    format!(
+        "{table}\n\
+         \x20   | where TimeGenerated >= ago(ingestion_delay + rule_look_back)\n\
+         \x20   | where ingestion_time() > ago(rule_look_back)"
+    )
+}
+
+/// The header every alert query shares: what fires, the schedule and the ingestion-delay lets.
+fn alert_header(what: &str) -> String {
+    format!(
+        "// breakglass: alert on ANY {what}.\n\
+         // Scheduled analytics rule: run every {ALERT_FREQUENCY_MINUTES} minutes over the last {ALERT_WINDOW_MINUTES} minutes,\n\
+         // keeping only the records ingested in the last {ALERT_FREQUENCY_MINUTES} minutes: a record that reaches the\n\
+         // workspace up to {ALERT_INGESTION_DELAY_MINUTES} minutes late is caught once and only once (Microsoft Learn,\n\
+         // \"Handle ingestion delay in scheduled analytics rules\").\n\
+         // Alert when the number of results is greater than 0, severity High/Critical (Sev {ALERT_SEVERITY}),\n\
+         // with an action group that emails, texts and calls the security team.\n\
+         let ingestion_delay = {ALERT_INGESTION_DELAY_MINUTES}min;\n\
+         let rule_look_back = {ALERT_FREQUENCY_MINUTES}min;\n"
+    )
+}
+
+fn quote_list(v: &[String]) -> String {
+    v.iter()
+        .map(|s| kql_string(s))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// The Microsoft Sentinel / Log Analytics query for an alert on any sign-in of the
-/// emergency accounts (by UPN, and by object id where known), ready for a scheduled rule.
-/// The text output and both alert templates carry this one string.
+/// emergency accounts, interactive (`SigninLogs`) or not (`AADNonInteractiveUserSignInLogs`:
+/// a token replayed from an emergency session), by UPN and by object id where known, with
+/// Microsoft's ingestion-delay pattern. The text output and both alert templates carry this
+/// one string. It projects `AccountName` and `AccountUPNSuffix` for Sentinel's entity mapping.
 pub fn sentinel_query(upns: &[String], object_ids: &[String]) -> String {
-    let quote = |v: &[String]| {
-        v.iter()
-            .map(|s| kql_string(s))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    let mut filter = format!("UserPrincipalName in~ ({})", quote(upns));
+    let mut filters = Vec::new();
+    if !upns.is_empty() {
+        filters.push(format!("UserPrincipalName in~ ({})", quote_list(upns)));
+    }
     if !object_ids.is_empty() {
-        filter = format!("{filter}\n    or UserId in ({})", quote(object_ids));
+        filters.push(format!("UserId in ({})", quote_list(object_ids)));
     }
     format!(
-        "// breakglass: alert on ANY sign-in of the emergency accounts.\n\
-         // Scheduled analytics rule: run every {ALERT_FREQUENCY_MINUTES} minutes over the last {ALERT_WINDOW_MINUTES} minutes,\n\
-         // alert when the number of results is greater than 0, severity High/Critical (Sev {ALERT_SEVERITY}),\n\
-         // with an action group that emails, texts and calls the security team.\n\
-         SigninLogs\n\
-         | where {filter}\n\
-         | project TimeGenerated, UserPrincipalName, UserId, IPAddress, Location,\n\
-         \x20         AppDisplayName, ResultType, ConditionalAccessStatus\n"
+        "{}union isfuzzy=true\n\
+         \x20   ({}),\n\
+         \x20   ({})\n\
+         | where {}\n\
+         | extend AccountName = tostring(split(UserPrincipalName, \"@\")[0]),\n\
+         \x20        AccountUPNSuffix = tostring(split(UserPrincipalName, \"@\")[1])\n\
+         | project TimeGenerated, Type, UserPrincipalName, UserId, AccountName, AccountUPNSuffix,\n\
+         \x20         IPAddress, Location, AppDisplayName, ResultType, ConditionalAccessStatus\n",
+        alert_header("sign-in of the emergency accounts, interactive or not"),
+        ingestion_window("SigninLogs"),
+        ingestion_window("AADNonInteractiveUserSignInLogs"),
+        filters.join("\n    or "),
     )
+}
+
+/// The query for an alert on any directory change to the emergency accounts or to their
+/// exclusion group (`AuditLogs`): a password reset or change, security info (an
+/// authentication method) registered or deleted, a member added to or removed from the
+/// exclusion group, a role assignment removed, and every other change whose target is one of
+/// them. Same schedule and ingestion-delay handling as [`sentinel_query`].
+pub fn audit_query(upns: &[String], object_ids: &[String], group: Option<&str>) -> String {
+    let mut ids: Vec<String> = object_ids.to_vec();
+    ids.extend(group.map(str::to_string));
+    let mut filters = Vec::new();
+    if !ids.is_empty() {
+        filters.push(format!("tostring(Target.id) in ({})", quote_list(&ids)));
+    }
+    if !upns.is_empty() {
+        filters.push(format!(
+            "tostring(Target.userPrincipalName) in~ ({})",
+            quote_list(upns)
+        ));
+    }
+    if let Some(g) = group {
+        // "Add member to group" also names the group in the member's modified properties.
+        filters.push(format!(
+            "tostring(Target.modifiedProperties) contains {}",
+            kql_string(g)
+        ));
+    }
+    format!(
+        "{}{}\n\
+         | mv-apply Target = TargetResources on (\n\
+         \x20   where {}\n\
+         \x20   | take 1)\n\
+         | extend TargetId = tostring(Target.id), TargetUPN = tostring(Target.userPrincipalName),\n\
+         \x20        ActorUPN = tostring(InitiatedBy.user.userPrincipalName),\n\
+         \x20        ActorIPAddress = tostring(InitiatedBy.user.ipAddress),\n\
+         \x20        ActorApp = tostring(InitiatedBy.app.displayName)\n\
+         | project TimeGenerated, OperationName, Result, TargetId, TargetUPN, ActorUPN,\n\
+         \x20         ActorIPAddress, ActorApp, CorrelationId\n",
+        alert_header(
+            "change to the emergency accounts or their exclusion group\n\
+             // (password reset, security info registered or deleted, group member added or removed,\n\
+             // role assignment removed, and any other change that targets them)"
+        ),
+        ingestion_window("AuditLogs").replacen("\n    |", "\n|", 2),
+        filters.join("\n        or "),
+    )
+}
+
+/// Where to find an account's object id, and where to put it: said whenever the alert has to
+/// match by UPN alone (a renamed account would escape it).
+pub const OBJECT_ID_HELP: &str = "find it in the Microsoft Entra admin center (Identity > Users > All users > the account > Overview > Object ID) or with Microsoft Graph PowerShell: (Get-MgUser -UserId 'UPN').Id; write it in the plan as object_id = \"GUID\" under that [[account]] (or pass --object-id GUID)";
+
+/// The warning for accounts whose object id is not known (`None` when every one is known).
+pub fn missing_object_id_warning(upns_without_id: &[String]) -> Option<String> {
+    if upns_without_id.is_empty() {
+        return None;
+    }
+    Some(format!(
+        "no object id is known for {}: the alert matches the UPN only, and a renamed account escapes it; {OBJECT_ID_HELP}",
+        upns_without_id.join(", ")
+    ))
 }
 
 /// A KQL string literal holding exactly `s`: double-quoted, with backslash, quote and line
@@ -142,7 +247,7 @@ pub fn ceremony_checklist(drill_interval_days: u16) -> Vec<String> {
         "Register the FIDO2 keys (passkeys) with the PINs shown; use a different method from the normal admins'.".into(),
         "Exclude the accounts (through one group) from Conditional Access policies that could lock them out; keep MFA: it cannot be bypassed for the portals.".into(),
         "Set the passwords to never expire (DisablePasswordExpiration; tenants created before 2021 default to 90 days).".into(),
-        "Create the sign-in alert (`breakglass monitoring`), sign in once with each account, and check that the alert fires and reaches people.".into(),
+        "Send the SignInLogs, NonInteractiveUserSignInLogs and AuditLogs categories to the workspace (Entra ID diagnostic settings), create the sign-in and audit alerts (`breakglass monitoring`), sign in once with each account, and check that the alert fires and reaches people.".into(),
         "Put each sheet in a tamper-evident bag, record the bag serial on the sheet and in your records, and take it to its location.".into(),
         format!("Drill at least every {drill_interval_days} days, after staff changes and when subscriptions change (`breakglass drill`)."),
     ]
@@ -189,6 +294,75 @@ mod tests {
         assert!(q.contains("ConditionalAccessStatus"));
         let no_ids = super::sentinel_query(&["a@b.c".into()], &[]);
         assert!(!no_ids.contains("UserId in"));
+    }
+
+    #[test]
+    fn alert_queries_follow_microsofts_ingestion_delay_pattern() {
+        // Look-back on TimeGenerated widened by the delay, one run's worth on ingestion time.
+        let upns = ["bg1@c.onmicrosoft.com".to_string()];
+        let ids = ["11111111-2222-3333-4444-555555555555".to_string()];
+        for q in [
+            sentinel_query(&upns, &ids),
+            audit_query(&upns, &ids, Some("99999999-2222-3333-4444-555555555555")),
+        ] {
+            assert!(q.contains("let ingestion_delay = 25min;\nlet rule_look_back = 5min;\n"));
+            assert!(q.contains("where TimeGenerated >= ago(ingestion_delay + rule_look_back)"));
+            assert!(q.contains("where ingestion_time() > ago(rule_look_back)"));
+            assert!(q.contains("run every 5 minutes over the last 30 minutes"));
+        }
+    }
+
+    #[test]
+    fn the_sign_in_query_covers_non_interactive_sign_ins() {
+        let q = sentinel_query(&["a@b.c".into()], &[]);
+        assert!(q.contains("(SigninLogs\n"));
+        assert!(q.contains("(AADNonInteractiveUserSignInLogs\n"));
+        // Each table gets the ingestion-time filter inside its own leg of the union.
+        assert_eq!(
+            q.matches("where ingestion_time() > ago(rule_look_back)")
+                .count(),
+            2
+        );
+        // The entity-mapping columns are projected.
+        for col in ["AccountName", "AccountUPNSuffix", "UserId", "IPAddress"] {
+            assert!(q.contains(col), "{col}");
+        }
+        // Object ids alone: no empty UPN list (a KQL syntax error).
+        let only_ids = sentinel_query(&[], &["11111111-2222-3333-4444-555555555555".into()]);
+        assert!(!only_ids.contains("in~ ()"));
+        assert!(only_ids.contains("| where UserId in (\"11111111-2222-3333-4444-555555555555\")"));
+    }
+
+    #[test]
+    fn the_audit_query_watches_the_accounts_and_the_group() {
+        let g = "99999999-2222-3333-4444-555555555555";
+        let q = audit_query(
+            &["bg1@c.onmicrosoft.com".into()],
+            &["11111111-2222-3333-4444-555555555555".into()],
+            Some(g),
+        );
+        assert!(q.contains("\nAuditLogs\n| where TimeGenerated"));
+        assert!(q.contains(&format!(
+            "tostring(Target.id) in (\"11111111-2222-3333-4444-555555555555\", \"{g}\")"
+        )));
+        assert!(q.contains("tostring(Target.userPrincipalName) in~ (\"bg1@c.onmicrosoft.com\")"));
+        assert!(q.contains(&format!(
+            "tostring(Target.modifiedProperties) contains \"{g}\""
+        )));
+        let no_group = audit_query(&["bg1@c.onmicrosoft.com".into()], &[], None);
+        assert!(!no_group.contains("Target.id) in"));
+        assert!(!no_group.contains("modifiedProperties"));
+        assert!(q.starts_with("// breakglass: alert on ANY change"));
+    }
+
+    #[test]
+    fn a_missing_object_id_is_a_warning_that_says_where_to_find_it() {
+        assert_eq!(missing_object_id_warning(&[]), None);
+        let w = missing_object_id_warning(&["bg1@c.onmicrosoft.com".into()]).unwrap();
+        assert!(w.contains("bg1@c.onmicrosoft.com"));
+        assert!(w.contains("Overview > Object ID"));
+        assert!(w.contains("Get-MgUser"));
+        assert!(w.contains("object_id = "));
     }
 
     use super::*;
