@@ -128,9 +128,6 @@ enum Command {
   breakglass monitoring --upn breakglass1@contoso.onmicrosoft.com \\
       --object-id 00000000-0000-0000-0000-000000000000")]
     Monitoring(plan::MonitoringArgs),
-    /// The tenant side: scripts to export it for the audit and to set it up.
-    #[command(subcommand)]
-    Tenant(tenant::TenantCommand),
     /// Check that this machine is fit for a ceremony: offline, no swap, no core dumps, clock, RNG.
     #[command(after_help = "Examples:
   breakglass preflight && breakglass ceremony --plan plan.toml -o sheets/")]
@@ -143,11 +140,14 @@ enum Command {
     Man(completions::ManArgs),
     /// Write the recovery kit (recover.py and recovery-kit.pdf): recovery without breakglass.
     Kit(kit::Args),
-    /// The tenant side, offline: `tenant audit EXPORT_DIR` checks a Graph export of it.
+    /// The tenant side: `tenant audit EXPORT_DIR` checks a Graph export of it offline;
+    /// `export-script` and `setup-script` print scripts to review and run online.
     #[command(
         subcommand,
         after_help = "Examples:
-  breakglass tenant audit export/ --plan plan.toml --log drills.jsonl"
+  breakglass tenant export-script --plan plan.toml > export-tenant.ps1
+  breakglass tenant audit export/ --plan plan.toml --log drills.jsonl
+  breakglass tenant setup-script --plan plan.toml > setup-tenant.ps1"
     )]
     Tenant(tenant::TenantCommand),
 }
@@ -185,7 +185,6 @@ pub fn main() -> ExitCode {
         Command::Completions(a) => completions::completions(a),
         Command::Man(a) => completions::man(a),
         Command::Kit(a) => kit::run(a),
-        Command::Tenant(c) => tenant::run(c),
     };
     match result {
         Ok(()) => ExitCode::from(exit::OK),

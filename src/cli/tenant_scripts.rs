@@ -408,11 +408,7 @@ pub fn run_setup(args: SetupArgs) -> CliResult {
 }
 
 fn print_script(text: &str) -> CliResult {
-    use std::io::Write;
-    let mut out = std::io::stdout().lock();
-    out.write_all(text.as_bytes())
-        .and_then(|()| out.flush())
-        .map_err(|e| Failure::Output.because(format!("writing the script: {e}")))
+    super::stdout::write_all(text.as_bytes())
 }
 
 const EXPORT_PS_PRELUDE: &str = r#"# Usage: pwsh ./export-tenant.ps1 [-OutDir FOLDER]   (default: breakglass-export; it must not exist or be empty)

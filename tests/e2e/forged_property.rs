@@ -84,13 +84,7 @@ const COSTLIEST: KdfParams = KdfParams {
 
 /// Writes the forgery's files into `dir`; `honest` are the honest sheets' paths (a batch
 /// forgery replaces the first of them by a file holding it, the forged page and the second).
-fn forge(
-    f: &Forgery,
-    i: usize,
-    dir: &Path,
-    a: &Sealed,
-    honest: &mut Vec<PathBuf>,
-) -> Vec<PathBuf> {
+fn forge(f: &Forgery, i: usize, dir: &Path, a: &Sealed, honest: &mut Vec<PathBuf>) -> Vec<PathBuf> {
     let write = |name: String, text: String| {
         let path = dir.join(name);
         std::fs::write(&path, text).unwrap();
@@ -115,7 +109,10 @@ fn forge(
                 3 => v.header.commitments[i % h.commitments.len()][0] ^= 1,
                 _ => v.header.labels[0].location = format!("Forged {i}"),
             }
-            vec![write(format!("forged-{i}.txt"), block(Kind::Vault, &v.to_bytes()))]
+            vec![write(
+                format!("forged-{i}.txt"),
+                block(Kind::Vault, &v.to_bytes()),
+            )]
         }
         Forgery::ExtraShare => {
             let n = h.share_count() + 1;

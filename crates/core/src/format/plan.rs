@@ -432,13 +432,6 @@ impl Plan {
             {
                 return bad(format!("account {upn}: object_id {id:?} is not a GUID"));
             }
-            if let Some(id) = &self.exclusion_group
-                && !is_guid(id)
-            {
-                return bad(format!(
-                    "exclusion_group {id:?} is not a GUID: give the group's object id"
-                ));
-            }
             if !a.role.eq_ignore_ascii_case("Global Administrator") {
                 warnings.push(format!(
                     "account {upn} has role {:?}: emergency accounts are usually Global Administrators",
@@ -813,35 +806,6 @@ mod tests {
         ] {
             assert!(!is_guid(not), "{not:?}");
         }
-    }
-
-    #[test]
-    fn the_exclusion_group_is_an_optional_guid() {
-        let plan = Plan::parse(TEMPLATE).unwrap();
-        assert_eq!(plan.exclusion_group, None);
-        let with = TEMPLATE.replace(
-            "threshold = 2\n",
-            "threshold = 2\nexclusion_group = \"99999999-2222-3333-4444-555555555555\"\n",
-        );
-        let plan = Plan::parse(&with).unwrap();
-        assert_eq!(
-            plan.exclusion_group.as_deref(),
-            Some("99999999-2222-3333-4444-555555555555")
-        );
-        plan.validate().unwrap();
-        let bad = TEMPLATE.replace(
-            "threshold = 2\n",
-            "threshold = 2\nexclusion_group = \"nope\"\n",
-        );
-        let e = Plan::parse(&bad)
-            .unwrap()
-            .validate()
-            .unwrap_err()
-            .to_string();
-        assert!(
-            e.contains("exclusion_group") && e.contains("not a GUID"),
-            "{e}"
-        );
     }
 
     /// Threshold equal to the number of shares is possible (with its warnings); one location
