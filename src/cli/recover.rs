@@ -245,7 +245,8 @@ struct JsonOut<'a> {
     generation: u32,
     shares_used: &'a [String],
     rejected: Vec<String>,
-    /// Other generations that opened too (FORMAT.md §12.8), oldest first.
+    /// Other generations that opened too (FORMAT.md §12.8), oldest first; absent when none did.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     also_opened: Vec<JsonOpening<'a>>,
     entries: Vec<JsonEntry<'a>>,
 }

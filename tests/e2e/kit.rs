@@ -410,7 +410,8 @@ fn recover_py_has_the_binarys_input_limits_and_messages() {
     // Standard input: refused past the limit, not read without end.
     let flood = vec![b' '; (64 << 20) + 1];
     let r = recover_py(&[], Some(&flood));
-    assert_eq!(r.code, 3, "{}", r.all());
+    // The input is left out (a warning) and the outcome is NoShares: exit 4 (FORMAT.md §7.3).
+    assert_eq!(r.code, 4, "{}", r.all());
     assert!(
         r.stderr.contains(
             "standard input is larger than 64 MiB: that is not a sheet, scan or share file; give the file by name"

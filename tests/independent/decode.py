@@ -541,11 +541,12 @@ def hkdf_sha256(salt: bytes, ikm: bytes, info: bytes, length: int) -> bytes:
 
 
 # ---------------------------------------------------------------- §7 recovery
-def share_header_row(raw: str) -> bool:
-    """§7.1: the row's first piece (§6.5 rule 1) is a share header that rule 3 accepts."""
+def row_header(raw: str):
+    """§7.1: the header (kind, L, checksum) the row's first piece (§6.5 rule 1) is, if rule 3
+    accepts it; else None."""
     row = (raw[:-1] if raw.endswith("\r") else raw).strip()
     if row == "" or row.startswith("#"):
-        return False
+        return None
     words = row.split()
     piece = row
     if len(words) > 1:
@@ -555,20 +556,21 @@ def share_header_row(raw: str) -> bool:
         except DecodeError:
             pass
     if not normalise(piece).startswith("BG"):
-        return False
+        return None
     try:
-        return parse_header(piece)[0] == "S"
+        return parse_header(piece)
     except DecodeError:
-        return False
+        return None
 
 
 def cut_file(text: str, name: str):
-    """§7.1 "Cutting files into inputs" for a text: at each share header row with a piece
-    row before it, cut after the last piece row; parts are named "NAME part N" when several."""
+    """§7.1 "Cutting files into inputs" for a text: at each share header row, and each vault
+    header row that differs from a vault header already in the part, with a piece row before
+    it, cut after the last piece row; parts are named "NAME part N" when several."""
     rows = text.split("\n")
     parts: list[list[str]] = [[]]
     pending: list[str] = []  # blank and '#' rows since the last piece row
-    seen_piece = False
+    seen_piece, vault = False, None
     for i, raw in enumerate(rows):
         row = raw + ("\n" if i < len(rows) - 1 else "")
         stripped = (raw[:-1] if raw.endswith("\r") else raw).strip()
@@ -576,8 +578,12 @@ def cut_file(text: str, name: str):
         if not is_piece:
             pending.append(row)
             continue
-        if share_header_row(raw) and seen_piece:
+        h = row_header(raw)
+        if h is not None and seen_piece and (h[0] == "S" or (vault is not None and vault != h)):
             parts.append([])
+            vault = None
+        if h is not None and h[0] == "V":
+            vault = h
         parts[-1].extend(pending)
         pending = []
         parts[-1].append(row)
@@ -636,8 +642,8 @@ def recover(text: str, passphrase: str | None, trace: dict | None = None):
         else:
             cands.append([v, 1, pos])
     infos = [(v, checking_shares(v, shares), count, pos) for v, count, pos in cands]
-    # Step 4: most checking shares, most inputs, lowest KDF cost, first position.
-    infos.sort(key=lambda i: (-len(i[1]), -i[2], kdf_cost(i[0]), i[3]))
+    # Step 4: lowest KDF cost, most checking shares, most inputs, first position.
+    infos.sort(key=lambda i: (kdf_cost(i[0]), -len(i[1]), -i[2], i[3]))
     viable = [i for i in infos if len(i[1]) >= i[0].k]
     if not viable:  # step 5
         ids = {s.vault_id for s in shares} | {v.vault_id for v in vaults}
@@ -648,22 +654,29 @@ def recover(text: str, passphrase: str | None, trace: dict | None = None):
                           f"{v.k} of {v.n} shares are needed, {len(chk)} usable given")
     if passphrase is not None and all(i[0].argon is None for i in viable):  # step 6
         raise DecodeError("Recover/PassphraseNotUsed", "a passphrase was given; this vault has none")
-    opened, first_err = None, None
+    opened, first_err = [], None
     for v, chk, _, _ in viable:  # step 7
-        if opened is not None and not (v.vault_id == opened[0].vault_id
-                                       and v.generation > opened[0].generation):
+        if opened and (v.vault_id != opened[0][0].vault_id
+                       or any(o[0].generation == v.generation for o in opened)):
             continue
         attempt: dict = {}
         try:
-            entries = open_vault(v, sorted(chk, key=lambda s: s.x)[:v.k], passphrase, attempt)
+            pt = open_vault(v, sorted(chk, key=lambda s: s.x)[:v.k], passphrase, attempt)
         except DecodeError as e:
             first_err = first_err or e
             continue
-        opened = (v, entries)
-        trace.update(attempt)
-    if opened is None:  # step 8
+        try:  # authenticated: contents a newer writer made stay this copy's outcome (step 8)
+            entries = parse_contents(pt)
+        except DecodeError as e:
+            entries = e
+        opened.append((v, entries, attempt))
+    if not opened:  # step 8
         raise first_err
-    return opened[1]
+    v, entries, attempt = max(opened, key=lambda o: o[0].generation)
+    trace.update(attempt)
+    if isinstance(entries, DecodeError):
+        raise entries
+    return entries
 
 
 def kdf_cost(v: "Vault") -> int:
@@ -686,7 +699,8 @@ def checking_shares(v: "Vault", shares) -> list:
 
 
 def open_vault(vault: Vault, shares, passphrase, trace):
-    """§7.2 step 7, one candidate: combine its k shares, derive K (§4) and open (§3)."""
+    """§7.2 step 7, one candidate: combine its k shares, derive K (§4) and open (§3); the
+    plaintext (§5 is parsed by the caller)."""
     if vault.argon is not None and passphrase is None:
         raise DecodeError("Recover/PassphraseRequired", "this vault needs its passphrase")
     secret = combine(shares)
@@ -706,7 +720,7 @@ def open_vault(vault: Vault, shares, passphrase, trace):
         if vault.argon is not None:
             raise DecodeError("Recover/WrongPassphraseOrAltered", "the tag does not verify")
         raise DecodeError("Recover/Altered", "the tag does not verify")
-    return parse_contents(pt)
+    return pt
 
 
 # ---------------------------------------------------------------- vector files / CLI

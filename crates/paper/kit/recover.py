@@ -357,27 +357,33 @@ def first_piece(row):
     return row
 
 
-def starts_share(piece):
+def block_header(piece):
+    """The header a row's first piece is (§6.5 rule 3), or None."""
     if not normalize(piece).startswith(b"BG"):
-        return False
+        return None
     try:
-        return Header.parse(piece).kind == b"S"
+        return Header.parse(piece)
     except Failure:
-        return False
+        return None
 
 
 def cut_inputs(text):
     """§7.1 "Cutting files into inputs", for text: a cut right after the last row holding a
-    piece before every share header row that has a piece before it. Each part is one input
-    (one sheet's worth), so one forged sheet in a file is left out alone."""
-    parts, start, at, after_piece = [], 0, 0, 0
+    piece before every share header row, and before every vault header row that differs from
+    a vault header already in the part, that has a piece before it. Each part is one input
+    (one sheet's worth), so one forged sheet or copy in a file is left out alone."""
+    parts, start, at, after_piece, vault = [], 0, 0, 0, None
     for row in text.split("\n"):
         end = min(at + len(row) + 1, len(text))
         piece = first_piece(row)
         if piece is not None:
-            if starts_share(piece) and after_piece > start:
+            h = block_header(piece)
+            cut = h is not None and (h.kind == b"S" or (vault is not None and vault != h.key()))
+            if cut and after_piece > start:
                 parts.append(text[start:after_piece])
-                start = after_piece
+                start, vault = after_piece, None
+            if h is not None and h.kind == b"V":
+                vault = h.key()
             after_piece = end
         at = end
     parts.append(text[start:])
@@ -1445,9 +1451,10 @@ def print_json(r, now):
     v = r["vault"]
     out = {"vault_id": display_vault_id(v.vault_id), "tenant": v.tenant,
            "generation": v.generation, "shares_used": r["used"], "rejected": r["rejected"],
-           "also_opened": [{"generation": o["generation"], "created": iso_date(o["created"]),
-                            "shares_used": o["shares_used"]} for o in r["also_opened"]],
            "entries": entries}
+    if r["also_opened"]:  # §12.8: only when another generation opened too
+        out["also_opened"] = [{"generation": o["generation"], "created": iso_date(o["created"]),
+                               "shares_used": o["shares_used"]} for o in r["also_opened"]]
     sys.stdout.write(json_text(out) + "\n")
 
 

@@ -806,28 +806,42 @@ fn first_piece(row: &str) -> Option<&str> {
 }
 
 /// True when `piece` is a share block's header that §6.5 rule 3 accepts.
-fn starts_share(piece: &str) -> bool {
-    normalized(piece).take(2).eq(*b"BG")
-        && Header::parse(piece).is_ok_and(|h| h.kind == Kind::Share)
+fn block_header(piece: &str) -> Option<Header> {
+    if !normalized(piece).take(2).eq(*b"BG") {
+        return None;
+    }
+    Header::parse(piece).ok()
 }
 
 /// Cuts one text (a file, standard input, a sheet PDF's printed blocks) into the inputs of
 /// FORMAT.md §7.1 ("Cutting files into inputs"): a new input starts at every row whose first
-/// piece (§6.5 rule 1) is a share header that §6.5 rule 3 accepts, so each input is at most
-/// one sheet's share block with the blocks after it. The cut falls right after the last row
-/// that held a piece, so the blank and `#` rows before a share block go with it (a
-/// `share-N.txt` stays whole). A text that holds no piece at all is returned whole, so that
-/// its reading fails as one.
+/// piece (§6.5 rule 1) is a share header that §6.5 rule 3 accepts, or a vault header that
+/// differs from one already in the current input (a sheet holds one vault copy, whose QR parts
+/// repeat its header), so each input is at most one sheet's share block and vault copy. The
+/// cut falls right after the last row that held a piece, so the blank and `#` rows before a
+/// block go with it (a `share-N.txt` stays whole). A text that holds no piece at all is
+/// returned whole, so that its reading fails as one.
 pub fn cut_inputs(input: &str) -> Vec<&str> {
     let mut parts: Vec<&str> = Vec::new();
     // Where the current part starts, where the row being read starts, and where the last row
-    // that held a piece ended (0: none yet).
+    // that held a piece ended (0: none yet); the vault header the current part holds.
     let (mut start, mut at, mut after_piece) = (0, 0, 0);
+    let mut vault: Option<Header> = None;
     for row in input.split_inclusive('\n') {
         if let Some(piece) = first_piece(row) {
-            if starts_share(piece) && after_piece > start {
+            let header = block_header(piece);
+            let starts_input = match &header {
+                Some(h) if h.kind == Kind::Share => true,
+                Some(h) => vault.as_ref().is_some_and(|v| v != h),
+                None => false,
+            };
+            if starts_input && after_piece > start {
                 parts.push(&input[start..after_piece]);
                 start = after_piece;
+                vault = None;
+            }
+            if let Some(h) = header.filter(|h| h.kind == Kind::Vault) {
+                vault = Some(h);
             }
             after_piece = at + row.len();
         }
@@ -972,9 +986,17 @@ mod tests {
             cut_inputs(&rows.concat()),
             vec![rows[0].clone() + &rows[1], rows[2].clone()]
         );
-        // A header that does not parse, or a vault header, cuts nothing.
-        let bad = format!("{}BG1-S-5-XXXX\n{}", sheet(1), paper(Kind::Vault, 9, 90));
-        assert_eq!(cut_inputs(&bad).len(), 1);
+        // A header that does not parse cuts nothing; a second, different vault block after a
+        // sheet's own is an input of its own (a forged copy pasted after an honest sheet).
+        let bad = format!("{}BG1-S-5-XXXX\n", sheet(1));
+        let forged = paper(Kind::Vault, 9, 90);
+        assert_eq!(
+            cut_inputs(&format!("{bad}{forged}")),
+            vec![bad.clone(), forged.clone()]
+        );
+        // The same vault header again (a copy's QR parts, a copy given twice) cuts nothing.
+        let again = format!("{}{}", sheet(1), paper(Kind::Vault, 7, 90));
+        assert_eq!(cut_inputs(&again), vec![again.as_str()]);
         // No piece at all: the text is one input, whole.
         assert_eq!(
             cut_inputs("# only a comment\n\n"),
