@@ -399,6 +399,23 @@ fn a_forged_page_in_a_copier_batch_pdf_blocks_no_honest_page() {
     assert_eq!(drill.code, 0, "{}", drill.all());
     assert!(drill.stdout.contains("PASSED"), "{}", drill.all());
     assert!(drill.stderr.contains(&named), "{}", drill.stderr);
+    // verify-print judges each page of the batch as the sheet it is.
+    let verify = run(&["verify-print", p(&batch)]);
+    assert!(verify.stderr.contains(&named), "{}", verify.all());
+    for (sheet, page) in [
+        ("1 of 3 (Safe A (HQ))", 1),
+        ("2 of 3 (Safe B (DR site))", 3),
+    ] {
+        let ok = format!("sheet {sheet}: OK (read from {} page {page})", p(&batch));
+        assert!(verify.stdout.contains(&ok), "{}", verify.all());
+    }
+    // Sheet 3 is only in the forged page: not read back, which is what verify-print says.
+    assert!(
+        verify
+            .stdout
+            .contains("sheet 3 of 3 (CISO home safe): NOT READ BACK")
+    );
+    assert_eq!(verify.code, 4, "{}", verify.all());
 }
 
 #[test]

@@ -475,7 +475,8 @@ fn piped_shares_ask_the_passphrase_on_the_terminal() {
     assert_opened(dir.path(), &t, &sealed.passwords);
 }
 
-/// Two shares in one file: each is labelled with its own number, not its position.
+/// Two sheets in one file: each is an input of its own, named by its part of the file
+/// (FORMAT.md §7.1), and no label gives a position as a share number.
 #[test]
 fn labels_say_the_share_number_not_the_input_position() {
     let dir = tempfile::tempdir().unwrap();
@@ -486,7 +487,7 @@ fn labels_say_the_share_number_not_the_input_position() {
     std::fs::write(&both, text).unwrap();
     let r = run(&["recover", "--purpose", "drill", "--json", p(&both)]);
     assert_eq!(r.code, 0, "{}", r.all());
-    assert!(r.stdout.contains("both.txt (share 3)"), "{}", r.stdout);
-    assert!(r.stdout.contains("both.txt (share 1)"), "{}", r.stdout);
+    assert!(r.stdout.contains("both.txt part 1\""), "{}", r.stdout);
+    assert!(r.stdout.contains("both.txt part 2\""), "{}", r.stdout);
     assert!(!r.stdout.contains("(share 2)"), "{}", r.stdout);
 }
