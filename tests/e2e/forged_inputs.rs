@@ -480,4 +480,22 @@ fn a_forged_sheet_piped_between_honest_ones_blocks_neither() {
     );
     let drill = common::run_stdin(&["drill"], &piped);
     assert_eq!(drill.code, 0, "{}", drill.all());
+    // rekey (and rotate, expand: the same gathering) from the same sheets in one file.
+    let batch = d.path().join("batch.txt");
+    std::fs::write(&batch, &piped).unwrap();
+    let g2 = d.path().join("g2");
+    let rekey = run(&["rekey", p(&batch), "--out", p(&g2), "--allow-online"]);
+    assert_eq!(rekey.code, 0, "{}", rekey.all());
+    assert!(
+        rekey.stdout.contains("generation 2 written"),
+        "{}",
+        rekey.all()
+    );
+    assert!(
+        rekey
+            .stderr
+            .contains(&format!("warning: skipped {} part 2: ", p(&batch))),
+        "{}",
+        rekey.stderr
+    );
 }
