@@ -143,7 +143,8 @@ fn is_image(path: &Path) -> bool {
         && (head.starts_with(b"\x89PNG\r\n\x1a\n") || head.starts_with(&[0xFF, 0xD8, 0xFF]))
 }
 
-/// Reads every input on its own, so each vault copy stays tied to the sheet it came from.
+/// Reads every input on its own, so each vault copy stays tied to the sheet it came from: a
+/// file of several sheets (a copier batch) is one input per sheet, as FORMAT.md §7.1 cuts it.
 fn read_inputs(paths: &[PathBuf], report: &output::Report) -> Vec<Input> {
     let mut out = Vec::new();
     for p in paths {
@@ -159,13 +160,35 @@ fn read_inputs(paths: &[PathBuf], report: &output::Report) -> Vec<Input> {
                 super::shown_path(p)
             );
         }
-        out.push(Input {
-            source: p.display().to_string(),
-            shares: g.shares.into_iter().map(|s| s.item).collect(),
-            vaults: g.vaults.into_iter().map(|v| v.item).collect(),
-        });
+        let mut file: Vec<Input> = Vec::new();
+        for s in g.shares {
+            input_named(&mut file, s.source).shares.push(s.item);
+        }
+        for v in g.vaults {
+            input_named(&mut file, v.source).vaults.push(v.item);
+        }
+        if file.is_empty() {
+            input_named(&mut file, p.display().to_string());
+        }
+        out.extend(file);
     }
     out
+}
+
+/// The input of `file` named `source`, added when there is none yet.
+fn input_named(file: &mut Vec<Input>, source: String) -> &mut Input {
+    let at = match file.iter().position(|i| i.source == source) {
+        Some(at) => at,
+        None => {
+            file.push(Input {
+                source,
+                shares: Vec::new(),
+                vaults: Vec::new(),
+            });
+            file.len() - 1
+        }
+    };
+    &mut file[at]
 }
 
 /// The vault copy carried by most inputs, if one is carried by strictly more than any other.

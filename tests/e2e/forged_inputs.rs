@@ -619,6 +619,23 @@ fn a_forged_page_in_a_copier_batch_pdf_blocks_no_honest_page() {
     assert_eq!(drill.code, 0, "{}", drill.all());
     assert!(drill.stdout.contains("PASSED"), "{}", drill.all());
     assert!(drill.stderr.contains(&named), "{}", drill.stderr);
+    // verify-print judges each page of the batch as the sheet it is.
+    let verify = run(&["verify-print", p(&batch)]);
+    assert!(verify.stderr.contains(&named), "{}", verify.all());
+    for (sheet, page) in [
+        ("1 of 3 (Safe A (HQ))", 1),
+        ("2 of 3 (Safe B (DR site))", 3),
+    ] {
+        let ok = format!("sheet {sheet}: OK (read from {} page {page})", p(&batch));
+        assert!(verify.stdout.contains(&ok), "{}", verify.all());
+    }
+    // Sheet 3 is only in the forged page: not read back, which is what verify-print says.
+    assert!(
+        verify
+            .stdout
+            .contains("sheet 3 of 3 (CISO home safe): NOT READ BACK")
+    );
+    assert_eq!(verify.code, 4, "{}", verify.all());
 }
 
 #[test]
@@ -683,4 +700,22 @@ fn a_forged_sheet_piped_between_honest_ones_blocks_neither() {
     );
     let drill = common::run_stdin(&["drill"], &piped);
     assert_eq!(drill.code, 0, "{}", drill.all());
+    // rekey (and rotate, expand: the same gathering) from the same sheets in one file.
+    let batch = d.path().join("batch.txt");
+    std::fs::write(&batch, &piped).unwrap();
+    let g2 = d.path().join("g2");
+    let rekey = run(&["rekey", p(&batch), "--out", p(&g2), "--allow-online"]);
+    assert_eq!(rekey.code, 0, "{}", rekey.all());
+    assert!(
+        rekey.stdout.contains("generation 2 written"),
+        "{}",
+        rekey.all()
+    );
+    assert!(
+        rekey
+            .stderr
+            .contains(&format!("warning: skipped {} part 2: ", p(&batch))),
+        "{}",
+        rekey.stderr
+    );
 }

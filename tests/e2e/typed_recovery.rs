@@ -475,8 +475,8 @@ fn piped_shares_ask_the_passphrase_on_the_terminal() {
     assert_opened(dir.path(), &t, &sealed.passwords);
 }
 
-/// Two sheets in one file: each is its own input, named by its part of the file (FORMAT.md
-/// §7.1), and no label gives a position as a share number.
+/// Two sheets in one file: each is an input of its own, named by its part of the file
+/// (FORMAT.md §7.1), and no label gives a position as a share number.
 #[test]
 fn labels_say_the_share_number_not_the_input_position() {
     let dir = tempfile::tempdir().unwrap();

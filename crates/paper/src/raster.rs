@@ -2012,6 +2012,63 @@ mod tests {
     }
 
     #[test]
+    fn each_sheet_of_a_pdf_of_several_sheet_pdfs_is_its_own_text() {
+        use breakglass_core::text::{Kind, TextForm};
+        let lines = |kind, fill: u8, len: usize| {
+            TextForm::encode(kind, &vec![fill; len])
+                .unwrap()
+                .display_lines()
+                .iter()
+                .map(|l| l.to_string())
+                .collect::<Vec<String>>()
+        };
+        let content = |rows: &[String]| {
+            let mut c = String::new();
+            for (i, r) in rows.iter().enumerate() {
+                c.push_str(&format!("BT /F2 9 Tf 72 {} Td ({r}) Tj ET\n", 800 - 10 * i));
+            }
+            stream("", c.as_bytes())
+        };
+        // Sheet A: its share and vault on page 1, the vault going on to page 2; sheet B on
+        // page 3. Two sheet PDFs joined into one file, as `qpdf --pages` joins them.
+        let vault = lines(Kind::Vault, 7, 90);
+        let page1 = [lines(Kind::Share, 1, 56), vault[..3].to_vec()].concat();
+        let page2 = vault[3..].to_vec();
+        let page3 = [lines(Kind::Share, 2, 56), vault.clone()].concat();
+        let fonts = "/Font << /F2 << /Type /Font /Subtype /Type1 /BaseFont /Courier >> >>";
+        let page = |contents: usize| {
+            format!(
+                "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents {contents} 0 R \
+                 /Resources << {fonts} >> >>"
+            )
+            .into_bytes()
+        };
+        let objects = vec![
+            b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
+            b"<< /Type /Pages /Kids [3 0 R 4 0 R 5 0 R] /Count 3 >>".to_vec(),
+            page(6),
+            page(7),
+            page(8),
+            content(&page1),
+            content(&page2),
+            content(&page3),
+        ];
+        let got = all_pages(&pdf(&objects), &RasterLimits::default()).unwrap();
+        let texts: Vec<(usize, String)> = got
+            .iter()
+            .map(|p| match &p.content {
+                PageContent::SheetText(t) => (p.number, t.to_string()),
+                PageContent::Pixels(_) => panic!("page {} is pixels", p.number),
+            })
+            .collect();
+        let text = |rows: &[String]| rows.iter().map(|r| format!("{r}\n")).collect::<String>();
+        assert_eq!(
+            texts,
+            vec![(1, text(&[page1, page2].concat())), (3, text(&page3))]
+        );
+    }
+
+    #[test]
     fn pdf_bombs_are_refused_before_rendering() {
         let image = |w: u32, h: u32| {
             stream(
