@@ -24,7 +24,7 @@ pub(crate) use crate::plumbing::args::{
     check_share_labels, label_arg, out_dir_arg, out_file_arg, parse_share, share_arg,
 };
 pub(crate) use crate::plumbing::{
-    Classify, CliResult, Failure, drill_log, enroll, exit, failure, files, harden, inputs,
+    Classify, CliResult, Failure, args, drill_log, enroll, exit, failure, files, harden, inputs,
     interactive, json, opening, output, placement, prompt, rng, sheets, shown_path, stdout,
     terminal, unix_now, visible, visible_text, warn_unlocked,
 };

@@ -51,19 +51,8 @@ pub enum MonitoringFormat {
 
 #[derive(clap::Args, Debug)]
 pub struct MonitoringArgs {
-    /// Take the accounts (and object ids) from a ceremony plan.
-    #[arg(long, value_name = "PLAN.toml")]
-    plan: Option<PathBuf>,
-    /// An emergency account's UPN. Repeatable.
-    #[arg(long = "upn")]
-    upns: Vec<String>,
-    /// An emergency account's object id (more robust than the UPN). Repeatable.
-    #[arg(long = "object-id")]
-    object_ids: Vec<String>,
-    /// The object id of the group Conditional Access policies exclude (the plan's
-    /// `exclusion_group`): changes to its members raise the audit alert.
-    #[arg(long, value_name = "GROUP_ID")]
-    group: Option<String>,
+    #[command(flatten)]
+    targets: super::args::AccountTargets,
     /// Resource id of an action group the Azure Monitor rules notify (required for
     /// azure-monitor-arm). Repeatable.
     #[arg(long = "action-group", value_name = "RESOURCE_ID")]
@@ -235,12 +224,12 @@ fn check_upn(upn: &str) -> CliResult {
 }
 
 pub fn monitoring(args: MonitoringArgs) -> CliResult {
-    for u in &args.upns {
+    for u in &args.targets.upns {
         check_upn(u)?;
     }
-    for id in args.object_ids.iter().chain(&args.group) {
+    for id in args.targets.object_ids.iter().chain(&args.targets.group) {
         if !breakglass_core::plan::is_guid(id) {
-            let flag = if Some(id) == args.group.as_ref() {
+            let flag = if Some(id) == args.targets.group.as_ref() {
                 "--group"
             } else {
                 "--object-id"
@@ -258,15 +247,15 @@ pub fn monitoring(args: MonitoringArgs) -> CliResult {
             "the Azure Monitor rules must notify someone: give --action-group RESOURCE_ID (repeatable), the action group that emails, texts and calls the security team (Azure portal: Monitor > Alerts > Action groups)",
         ));
     }
-    let mut upns = args.upns.clone();
-    let mut ids = args.object_ids.clone();
-    let mut group = args.group.clone();
+    let mut upns = args.targets.upns.clone();
+    let mut ids = args.targets.object_ids.clone();
+    let mut group = args.targets.group.clone();
     let mut without_id = Vec::new();
-    if args.object_ids.len() < args.upns.len() {
-        without_id.extend(args.upns.iter().cloned());
+    if args.targets.object_ids.len() < args.targets.upns.len() {
+        without_id.extend(args.targets.upns.iter().cloned());
     }
     let mut drill = 90;
-    if let Some(p) = &args.plan {
+    if let Some(p) = &args.targets.plan {
         let plan = load(p)?;
         for a in &plan.accounts {
             let upn = plan.upn(a)?;

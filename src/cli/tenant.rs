@@ -55,19 +55,8 @@ pub struct AuditArgs {
     /// The export folder (FORMAT.md §13.1), as `tenant export-script` makes it.
     #[arg(value_name = "EXPORT_DIR")]
     export: PathBuf,
-    /// Take the accounts, their FIDO2 keys and the exclusion group from a ceremony plan.
-    #[arg(long, value_name = "PLAN.toml")]
-    plan: Option<PathBuf>,
-    /// An emergency account's UPN. Repeatable.
-    #[arg(long = "upn")]
-    upns: Vec<String>,
-    /// An emergency account's object id. Repeatable.
-    #[arg(long = "object-id")]
-    object_ids: Vec<String>,
-    /// The exclusion group's object id (overrides the plan's `exclusion_group`; without
-    /// either, the group most policies exclude is used).
-    #[arg(long, value_name = "ID")]
-    group: Option<String>,
+    #[command(flatten)]
+    targets: super::args::AccountTargets,
     /// The drill log: the last sign-ins are checked against its drills (rule 7).
     #[arg(long, value_name = "FILE")]
     log: Option<PathBuf>,
@@ -86,7 +75,7 @@ pub fn run(cmd: TenantCommand) -> CliResult {
 fn run_audit(args: AuditArgs) -> CliResult {
     let mut accounts = Vec::new();
     let mut group = None;
-    if let Some(p) = &args.plan {
+    if let Some(p) = &args.targets.plan {
         let text = files::read_text(p)?;
         let plan = Plan::parse(&text).map_err(|e| Failure::about(p.display(), e))?;
         plan.validate()
@@ -107,7 +96,7 @@ fn run_audit(args: AuditArgs) -> CliResult {
         }
         group = plan.exclusion_group.map(|id| (id, GroupSource::Plan));
     }
-    for u in &args.upns {
+    for u in &args.targets.upns {
         if !u.contains('@') {
             return Err(Failure::Usage.because(format!(
                 "--upn {u:?} is not a user principal name: give USER@DOMAIN"
@@ -118,7 +107,7 @@ fn run_audit(args: AuditArgs) -> CliResult {
             ..Account::default()
         });
     }
-    for id in &args.object_ids {
+    for id in &args.targets.object_ids {
         if !is_guid(id) {
             return Err(Failure::Usage.because(format!(
                 "--object-id {id:?} is not an object id: give the GUID Entra ID shows"
@@ -129,7 +118,7 @@ fn run_audit(args: AuditArgs) -> CliResult {
             ..Account::default()
         });
     }
-    if let Some(g) = &args.group {
+    if let Some(g) = &args.targets.group {
         if !is_guid(g) {
             return Err(Failure::Usage.because(format!(
                 "--group {g:?} is not an object id: give the exclusion group's GUID"

@@ -72,19 +72,8 @@ pub enum Shell {
 
 #[derive(clap::Args, Debug)]
 pub struct ExportArgs {
-    /// Take the accounts (and object ids, and the exclusion group) from a ceremony plan.
-    #[arg(long, value_name = "PLAN.toml")]
-    plan: Option<PathBuf>,
-    /// An emergency account's UPN (its object id is looked up when the script runs). Repeatable.
-    #[arg(long = "upn")]
-    upns: Vec<String>,
-    /// An emergency account's object id. Repeatable.
-    #[arg(long = "object-id")]
-    object_ids: Vec<String>,
-    /// The exclusion group's object id; without it (and without the plan's `exclusion_group`)
-    /// the script uses the group most Conditional Access policies exclude, and says which.
-    #[arg(long, value_name = "GROUP_ID")]
-    group: Option<String>,
+    #[command(flatten)]
+    targets: super::args::AccountTargets,
     /// Which script to print: powershell, az, or both sections.
     #[arg(long, value_enum, default_value_t)]
     shell: Shell,
@@ -368,12 +357,12 @@ fn load_plan(path: &Path) -> CliResult<Plan> {
 
 /// `breakglass tenant export-script`.
 pub fn run_export(args: ExportArgs) -> CliResult {
-    let plan = args.plan.as_deref().map(load_plan).transpose()?;
+    let plan = args.targets.plan.as_deref().map(load_plan).transpose()?;
     let target = export_target(
         plan.as_ref(),
-        &args.upns,
-        &args.object_ids,
-        args.group.as_deref(),
+        &args.targets.upns,
+        &args.targets.object_ids,
+        args.targets.group.as_deref(),
     )
     .map_err(|e| Failure::Usage.because(e))?;
     let mut out = String::new();

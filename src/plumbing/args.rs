@@ -1,5 +1,6 @@
 //! Arguments checked at the edge, before anything is generated: share labels, key labels and
-//! output names, as clap value parsers shared by the subcommands that take them.
+//! output names, as clap value parsers shared by the subcommands that take them; and the
+//! account options the tenant-side commands share.
 
 use super::{CliResult, Failure};
 
@@ -75,4 +76,25 @@ pub fn check_share_labels(labels: &[breakglass_core::vault::ShareLabel]) -> CliR
         }
     }
     Ok(())
+}
+
+/// The emergency accounts a tenant-side command is about (`monitoring`, `tenant audit`,
+/// `tenant export-script`): from a plan, or named one by one, and the exclusion group.
+#[derive(clap::Args, Debug)]
+pub struct AccountTargets {
+    /// Take the accounts (their object ids, FIDO2 keys and the exclusion group) from a
+    /// ceremony plan.
+    #[arg(long, value_name = "PLAN.toml")]
+    pub plan: Option<std::path::PathBuf>,
+    /// An emergency account's UPN. Repeatable.
+    #[arg(long = "upn")]
+    pub upns: Vec<String>,
+    /// An emergency account's object id (more robust than the UPN). Repeatable.
+    #[arg(long = "object-id")]
+    pub object_ids: Vec<String>,
+    /// The object id of the group Conditional Access policies exclude (overrides the plan's
+    /// `exclusion_group`). Without either, `tenant audit` and `export-script` use the group
+    /// most policies exclude and say which; `monitoring` watches the accounts only.
+    #[arg(long, value_name = "GROUP_ID")]
+    pub group: Option<String>,
 }
