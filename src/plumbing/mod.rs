@@ -23,6 +23,7 @@ pub mod rng;
 pub mod sheets;
 pub mod signals;
 pub mod terminal;
+pub mod terminfo;
 
 use std::io::IsTerminal;
 
