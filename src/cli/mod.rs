@@ -145,8 +145,8 @@ enum Command {
     #[command(
         subcommand,
         after_help = "Examples:
-  breakglass tenant export-script --plan plan.toml > export-tenant.ps1
   breakglass tenant audit export/ --plan plan.toml --log drills.jsonl
+  breakglass tenant export-script --plan plan.toml > export-tenant.ps1
   breakglass tenant setup-script --plan plan.toml > setup-tenant.ps1"
     )]
     Tenant(tenant::TenantCommand),

@@ -634,7 +634,16 @@ fn a_closed_pipe_ends_the_command_quietly() {
     use std::os::unix::process::ExitStatusExt;
     for args in [
         &["completions", "bash"][..],
-        &["monitoring", "--upn", "bg1@c.onmicrosoft.com"],
+        // With object ids and the group, so that no warning is due either.
+        &[
+            "monitoring",
+            "--upn",
+            "bg1@c.onmicrosoft.com",
+            "--object-id",
+            "11111111-2222-3333-4444-555555555555",
+            "--group",
+            "99999999-2222-3333-4444-555555555555",
+        ],
     ] {
         // The reading end is closed before the command writes: its first write fails (EPIPE).
         let (reader, writer) = std::io::pipe().unwrap();
