@@ -83,7 +83,7 @@ impl Problem {
     line.map(|l| format!("line {l}, ")).unwrap_or_default()
 )]
 pub struct FieldError {
-    /// Where the text came from: "plan key share[2].location", "--share 2", "note 1 text".
+    /// Where the text came from: "plan key `share[2].location`", "--share 2", "note 1 text".
     pub field: String,
     pub problem: Problem,
     /// The code point found.
