@@ -8,52 +8,28 @@
 
 #[path = "../fuzz/fuzz_targets/terminfo_harness.rs"]
 mod harness;
+#[path = "../fuzz/replay.rs"]
+mod replay;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
+const FUZZ: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fuzz");
 const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fuzz/corpus/terminfo");
-const REGRESSIONS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fuzz/regressions/terminfo");
-
-/// The files of a folder, sorted, without hidden ones.
-fn files(dir: &Path) -> Vec<PathBuf> {
-    let Ok(rd) = std::fs::read_dir(dir) else {
-        return Vec::new();
-    };
-    let mut v: Vec<PathBuf> = rd
-        .map(|e| e.expect("readable folder").path())
-        .filter(|p| p.is_file())
-        .filter(|p| {
-            !p.file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with('.'))
-        })
-        .collect();
-    v.sort();
-    v
-}
 
 #[test]
 fn terminfo_corpus() {
-    let corpus = files(Path::new(CORPUS));
-    assert!(
-        !corpus.is_empty(),
-        "fuzz/corpus/terminfo is empty: seed it with `cargo test --test fuzz_corpora -- --ignored`"
-    );
-    let mut failed = Vec::new();
-    let mut screens = 0;
-    for path in corpus.iter().chain(&files(Path::new(REGRESSIONS))) {
-        let data = std::fs::read(path).expect("readable corpus file");
-        if std::panic::catch_unwind(|| harness::terminfo(&data)).is_err() {
-            failed.push(path.display().to_string());
-        }
-        screens += usize::from(harness::terminfo::alternate_screen_from_terminfo(&data).is_some());
-    }
-    assert!(
-        failed.is_empty(),
-        "terminfo: inputs fail: {}",
-        failed.join(", ")
+    let inputs = replay::replay(
+        Path::new(FUZZ),
+        "terminfo",
+        "cargo test --test fuzz_corpora -- --ignored",
+        harness::terminfo,
     );
     // The seeds hold entries with an alternate screen: the checks that need one run.
+    let screens = inputs
+        .iter()
+        .map(|p| std::fs::read(p).expect("readable corpus file"))
+        .filter(|data| harness::terminfo::alternate_screen_from_terminfo(data).is_some())
+        .count();
     assert!(
         screens > 0,
         "no input of the corpus has an alternate screen"
@@ -99,7 +75,7 @@ fn entry(magic: i16, caps: &[(usize, &[u8])]) -> Vec<u8> {
 #[ignore = "writes fuzz/corpus/terminfo/ seeds where missing"]
 fn seed_fuzz_corpus() {
     let dir = Path::new(CORPUS);
-    if !files(dir).is_empty() {
+    if !replay::files(dir).is_empty() {
         eprintln!("fuzz/corpus/terminfo has files: left alone");
         return;
     }

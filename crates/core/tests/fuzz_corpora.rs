@@ -8,54 +8,24 @@
 
 #[path = "../../../fuzz/fuzz_targets/harness.rs"]
 mod harness;
+#[path = "../../../fuzz/replay.rs"]
+mod replay;
 
 use breakglass_core::document::{self, VAULT_LINES_PER_QR};
 use breakglass_core::recover::{self, Sourced};
 use breakglass_core::secret::Passphrase;
 use breakglass_core::text::{self, Kind, TextForm};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 const FUZZ: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fuzz");
 const VECTORS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/vectors");
 
-/// The files of a folder, sorted, without hidden ones (libFuzzer's `.state` files and the like).
-fn files(dir: &Path) -> Vec<PathBuf> {
-    let Ok(rd) = std::fs::read_dir(dir) else {
-        return Vec::new();
-    };
-    let mut v: Vec<PathBuf> = rd
-        .map(|e| e.expect("readable folder").path())
-        .filter(|p| p.is_file())
-        .filter(|p| {
-            !p.file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with('.'))
-        })
-        .collect();
-    v.sort();
-    v
-}
-
 fn replay(target: &str, run: harness::Target) {
-    let corpus = files(&Path::new(FUZZ).join("corpus").join(target));
-    assert!(
-        !corpus.is_empty(),
-        "fuzz/corpus/{target} is empty: seed it with `cargo test --test fuzz_corpora -- --ignored`"
-    );
-    let regressions = files(&Path::new(FUZZ).join("regressions").join(target));
-    let mut failed = Vec::new();
-    for path in corpus.iter().chain(&regressions) {
-        let data = std::fs::read(path).expect("readable corpus file");
-        if std::panic::catch_unwind(|| run(&data)).is_err() {
-            failed.push(path.display().to_string());
-        }
-    }
-    assert!(
-        failed.is_empty(),
-        "{target}: {} of {} inputs fail: {}",
-        failed.len(),
-        corpus.len() + regressions.len(),
-        failed.join(", ")
+    replay::replay(
+        Path::new(FUZZ),
+        target,
+        "cargo test --test fuzz_corpora -- --ignored",
+        run,
     );
 }
 
@@ -161,7 +131,7 @@ struct Vector {
 }
 
 fn vectors() -> Vec<Vector> {
-    files(Path::new(VECTORS))
+    replay::files(Path::new(VECTORS))
         .into_iter()
         .filter(|p| p.extension().is_some_and(|e| e == "txt"))
         .map(|p| {
@@ -183,7 +153,7 @@ fn vectors() -> Vec<Vector> {
 /// Writes the seeds of a target whose corpus folder is missing or empty.
 fn seed(target: &str, seeds: Vec<(String, Vec<u8>)>) {
     let dir = Path::new(FUZZ).join("corpus").join(target);
-    if !files(&dir).is_empty() {
+    if !replay::files(&dir).is_empty() {
         eprintln!("fuzz/corpus/{target} has files: left alone");
         return;
     }

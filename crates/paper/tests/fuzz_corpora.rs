@@ -9,6 +9,8 @@
 
 #[path = "../../../fuzz/fuzz_targets/paper_harness.rs"]
 mod harness;
+#[path = "../../../fuzz/replay.rs"]
+mod replay;
 
 use breakglass_core::document::ShareDocument;
 use breakglass_paper::sheet::{Paper, ShareSheet, render_share_sheet};
@@ -16,27 +18,9 @@ use breakglass_paper::testkit::jbig2;
 use image::{DynamicImage, GrayImage, ImageFormat, Luma};
 use rand::SeedableRng;
 use std::io::{Cursor, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 const FUZZ: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fuzz");
-
-/// The files of a folder, sorted, without hidden ones (libFuzzer's `.state` files and the like).
-fn files(dir: &Path) -> Vec<PathBuf> {
-    let Ok(rd) = std::fs::read_dir(dir) else {
-        return Vec::new();
-    };
-    let mut v: Vec<PathBuf> = rd
-        .map(|e| e.expect("readable folder").path())
-        .filter(|p| p.is_file())
-        .filter(|p| {
-            !p.file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with('.'))
-        })
-        .collect();
-    v.sort();
-    v
-}
 
 fn replay(target: &str) {
     let run = harness::TARGETS
@@ -44,26 +28,11 @@ fn replay(target: &str) {
         .find(|(n, _)| *n == target)
         .map(|(_, f)| *f)
         .expect("a known target");
-    let corpus = files(&Path::new(FUZZ).join("corpus").join(target));
-    assert!(
-        !corpus.is_empty(),
-        "fuzz/corpus/{target} is empty: seed it with \
-         `cargo test -p breakglass-paper --test fuzz_corpora -- --ignored`"
-    );
-    let regressions = files(&Path::new(FUZZ).join("regressions").join(target));
-    let mut failed = Vec::new();
-    for path in corpus.iter().chain(&regressions) {
-        let data = std::fs::read(path).expect("readable corpus file");
-        if std::panic::catch_unwind(|| run(&data)).is_err() {
-            failed.push(path.display().to_string());
-        }
-    }
-    assert!(
-        failed.is_empty(),
-        "{target}: {} of {} inputs fail: {}",
-        failed.len(),
-        corpus.len() + regressions.len(),
-        failed.join(", ")
+    replay::replay(
+        Path::new(FUZZ),
+        target,
+        "cargo test -p breakglass-paper --test fuzz_corpora -- --ignored",
+        run,
     );
 }
 
@@ -200,7 +169,7 @@ fn pdf_image_input(filter: u8, flags: u8, bits: u8, w: u16, h: u16, data: &[u8])
 /// Writes the seeds of a target whose corpus folder is missing or empty.
 fn seed(target: &str, seeds: &[(&str, Vec<u8>)]) {
     let dir = Path::new(FUZZ).join("corpus").join(target);
-    if !files(&dir).is_empty() {
+    if !replay::files(&dir).is_empty() {
         eprintln!("fuzz/corpus/{target} has files: left alone");
         return;
     }
