@@ -2063,20 +2063,23 @@ mod tests {
     fn a_newer_generation_that_authenticates_is_never_replaced_by_an_older_one() {
         let g1 = make(46, 2, 3, false);
         let g2 = rekeyed(&g1, 47);
+        // Both generations' sheets, generation 2's copy holding `plaintext`.
+        let open_with = |plaintext: Vec<u8>| {
+            match_shares(
+                src(&[
+                    ("o1", &g1.shares[0]),
+                    ("o2", &g1.shares[1]),
+                    ("n1", &g2.shares[0]),
+                    ("n2", &g2.shares[1]),
+                ]),
+                vsrc(&[("ov", &g1.vault), ("nv", &resealed(&g2, plaintext))]),
+            )
+            .unwrap()
+            .open(None)
+            .unwrap_err()
+        };
         // Generation 2's contents are from a newer breakglass: version 2 of §5.
-        let newer = resealed(&g2, vec![2, 0, 1, 9]);
-        let e = match_shares(
-            src(&[
-                ("o1", &g1.shares[0]),
-                ("o2", &g1.shares[1]),
-                ("n1", &g2.shares[0]),
-                ("n2", &g2.shares[1]),
-            ]),
-            vsrc(&[("ov", &g1.vault), ("nv", &newer)]),
-        )
-        .unwrap()
-        .open(None)
-        .unwrap_err();
+        let e = open_with(vec![2, 0, 1, 9]);
         assert_eq!(
             e,
             RecoverError::Contents(ContentsError::NewerVersion { found: 2 })
@@ -2091,19 +2094,7 @@ mod tests {
             b.push(0);
             b
         }] {
-            let v = resealed(&g2, plaintext);
-            let e = match_shares(
-                src(&[
-                    ("o1", &g1.shares[0]),
-                    ("o2", &g1.shares[1]),
-                    ("n1", &g2.shares[0]),
-                    ("n2", &g2.shares[1]),
-                ]),
-                vsrc(&[("ov", &g1.vault), ("nv", &v)]),
-            )
-            .unwrap()
-            .open(None)
-            .unwrap_err();
+            let e = open_with(plaintext);
             assert!(matches!(e, RecoverError::Contents(_)), "{e:?}");
         }
     }
