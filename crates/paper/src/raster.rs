@@ -1095,15 +1095,20 @@ fn ccitt_image(
     }
     let width = u16::try_from(w).map_err(|_| too_wide())?;
     let height = u16::try_from(h).map_err(|_| too_wide())?;
+    // The filter's output bit (BlackIs1 says which bit is black), then /Decode.
+    let grey = |black: bool| {
+        if (black == black_is_1) != inverted {
+            255
+        } else {
+            0
+        }
+    };
+    let (white, black) = (grey(false), grey(true));
     let mut out = Vec::with_capacity(w as usize * h as usize);
     let mut rows = 0u32;
     let done = fax::decoder::decode_g4(data.iter().copied(), width, Some(height), |line| {
         rows += 1;
-        out.extend(fax::decoder::pels(line, width).map(|c| {
-            // The filter's output bit (BlackIs1 says which bit is black), then /Decode.
-            let bit = (c == fax::Color::Black) == black_is_1;
-            if bit != inverted { 255 } else { 0 }
-        }));
+        ccitt_row(line, width, [white, black], &mut out);
     });
     if done.is_none() && rows == 0 {
         return Err(RasterError::Corrupt {
@@ -1113,6 +1118,23 @@ fn ccitt_image(
     // A damaged tail leaves white rows, as a reader shows it.
     out.resize(w as usize * h as usize, 255);
     Ok(GrayImage::from_raw(w, h, out).expect("one byte per pixel"))
+}
+
+/// Appends one decoded CCITT row: `transitions` are the columns where the colour changes,
+/// starting with white, as `fax::decoder::pels` reads them (a position that goes back is an
+/// empty run; after the last one the row ends in the colour reached), filled run by run
+/// rather than pixel by pixel. `grey` is the value of white and of black.
+fn ccitt_row(transitions: &[u16], width: u16, grey: [u8; 2], out: &mut Vec<u8>) {
+    let end = out.len() + usize::from(width);
+    let mut black = false;
+    let mut last = 0u16;
+    for &p in transitions {
+        let run = usize::from(p.saturating_sub(last)).min(end - out.len());
+        last = p;
+        out.resize(out.len() + run, grey[usize::from(black)]);
+        black = !black;
+    }
+    out.resize(end, grey[usize::from(black)]);
 }
 
 /// JBIG2 (T.88) in its PDF form, the embedded organisation (Annex D.3: segments without a file
@@ -1734,6 +1756,32 @@ mod tests {
             .unwrap();
         }
         enc.finish().unwrap().finish()
+    }
+
+    #[test]
+    fn a_ccitt_row_is_filled_as_the_decoder_reads_it() {
+        // Rows of every shape the decoder can hand over, including positions past the width
+        // and positions that go back, against the decoder's own pixel iterator.
+        let mut seed = 0x2545_f491_u32;
+        let mut next = move |n: u32| {
+            seed ^= seed << 13;
+            seed ^= seed >> 17;
+            seed ^= seed << 5;
+            seed % n
+        };
+        for _ in 0..2000 {
+            let width = next(40) as u16;
+            let transitions: Vec<u16> = (0..next(8)).map(|_| next(50) as u16).collect();
+            let mut row = vec![7];
+            ccitt_row(&transitions, width, [255, 0], &mut row);
+            let expected: Vec<u8> = std::iter::once(7)
+                .chain(fax::decoder::pels(&transitions, width).map(|c| match c {
+                    fax::Color::White => 255,
+                    fax::Color::Black => 0,
+                }))
+                .collect();
+            assert_eq!(row, expected, "{transitions:?} in {width}");
+        }
     }
 
     #[test]
