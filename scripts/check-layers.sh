@@ -37,6 +37,28 @@ if cargo tree --locked -p breakglass -e normal,features --prefix none | grep -q 
 fi
 echo "breakglass: no testkit feature in the release build"
 
+# Inside the core, an arrow only points down (crates/core/src/lib.rs): primitives use neither
+# formats, protocol nor policy; formats use no protocol or policy module. The modules are
+# re-exported flat (`crate::vault`), so name them one by one. Unit tests (from a file's
+# `#[cfg(test)]` on) may seal and recover to test a format.
+core_uses() {
+  local folder=$1 modules=$2 found
+  found=$(for f in "crates/core/src/$folder"/*.rs; do
+    awk -v f="$f" '/^#\[cfg\(test\)\]/ { exit } { print f ":" FNR ": " $0 }' "$f"
+  done | grep -E "crate::($modules)\b" || true)
+  if [ -n "$found" ]; then
+    echo "layering broken inside the core: $folder/ uses a module above it:" >&2
+    echo "$found" >&2
+    exit 1
+  fi
+}
+protocol='protocol|seal|recover'
+policy='policy|credentials|entra|password|phonetic|placement|plan|tenant|totp'
+formats='format|contents|document|share|text|untrusted|vault|vault_id'
+core_uses primitives "$formats|$protocol|$policy"
+core_uses format "$protocol|$policy"
+echo "breakglass-core: primitives < formats < protocol, policy (no arrow points up)"
+
 # The release binary's whole tree, the workspace's own crates included, stays small enough for
 # one reviewer to audit (README, "Dependencies"). The cap is the count the README states, so a
 # new crate is a deliberate change to both. `cargo tree` marks repeats with "(*)": strip it, or

@@ -5,6 +5,7 @@ use super::{
     Classify, CliResult, Failure, enroll, files, preflight, prompt, sheets, warn_unlocked,
 };
 use breakglass_core::contents::{Entry, VaultContents};
+use breakglass_core::credentials::{self, AccountCredentials, Fido2Key, Wanted};
 use breakglass_core::entra;
 use breakglass_core::kdf::KdfParams;
 use breakglass_core::password::{self, PasswordPolicy};
@@ -99,12 +100,10 @@ pub struct Args {
 
 /// One account to create.
 struct AccountSpec {
-    upn: String,
+    /// The account and the secrets to generate for it.
+    credentials: AccountCredentials,
     /// The plan's `object_id`, for the alert query (unknown before the account exists).
     object_id: Option<String>,
-    display_name: String,
-    password: bool,
-    fido2: Vec<(String, usize, bool)>,
     totp_files: Vec<PathBuf>,
 }
 
@@ -178,19 +177,8 @@ fn plan_spec(plan: &Plan, base: &Path) -> CliResult<Spec> {
     let mut accounts = Vec::new();
     for a in &plan.accounts {
         accounts.push(AccountSpec {
-            upn: plan.upn(a)?,
+            credentials: Plan::credentials(a, plan.upn(a)?),
             object_id: a.object_id.clone(),
-            display_name: if a.display_name.is_empty() {
-                a.user.clone()
-            } else {
-                a.display_name.clone()
-            },
-            password: a.password,
-            fido2: a
-                .fido2
-                .iter()
-                .map(|k| (Plan::fido2_label(k), k.pin_length, k.alphanumeric_pin))
-                .collect(),
             totp_files: a.totp_uri_file.iter().map(|f| base.join(f)).collect(),
         });
     }
@@ -246,30 +234,30 @@ fn spec_from_flags(args: &Args) -> CliResult<Spec> {
     let mut accounts = Vec::new();
     for i in 1..=count {
         accounts.push(AccountSpec {
-            upn: entra::upn(
-                &format!(
-                    "{}{i}",
-                    args.account_prefix.as_deref().unwrap_or("breakglass")
-                ),
-                &domain,
-            )?,
-            object_id: None,
-            display_name: format!("Emergency access {i}"),
-            password: true,
-            fido2: if i == 1 {
-                args.fido2
-                    .iter()
-                    .map(|l| {
-                        (
-                            l.clone(),
-                            args.pin_length.unwrap_or(8),
-                            args.alphanumeric_pins,
-                        )
-                    })
-                    .collect()
-            } else {
-                Vec::new()
+            credentials: AccountCredentials {
+                upn: entra::upn(
+                    &format!(
+                        "{}{i}",
+                        args.account_prefix.as_deref().unwrap_or("breakglass")
+                    ),
+                    &domain,
+                )?,
+                display_name: format!("Emergency access {i}"),
+                password: true,
+                fido2: if i == 1 {
+                    args.fido2
+                        .iter()
+                        .map(|l| Fido2Key {
+                            label: l.clone(),
+                            pin_length: args.pin_length.unwrap_or(8),
+                            alphanumeric: args.alphanumeric_pins,
+                        })
+                        .collect()
+                } else {
+                    Vec::new()
+                },
             },
+            object_id: None,
             totp_files: if i == 1 {
                 args.totp_files.clone()
             } else {
@@ -349,10 +337,10 @@ pub fn read_note(path: &Path) -> CliResult<Entry> {
 fn check_fields(spec: &Spec) -> CliResult {
     use breakglass_core::untrusted::check_field;
     super::check_share_labels(&spec.labels)?;
-    for a in &spec.accounts {
+    for a in spec.accounts.iter().map(|a| &a.credentials) {
         check_field(&a.display_name, || format!("the display name of {}", a.upn))?;
-        for (j, (label, _, _)) in (1..).zip(&a.fido2) {
-            check_field(label, || format!("--fido2 {j} (a FIDO2 key label)"))?;
+        for (j, key) in (1..).zip(&a.fido2) {
+            check_field(&key.label, || format!("--fido2 {j} (a FIDO2 key label)"))?;
         }
     }
     Ok(())
@@ -363,24 +351,15 @@ fn check_fields(spec: &Spec) -> CliResult {
 fn check_vault_size(spec: &Spec, totp: &[Vec<Vec<Entry>>], notes: &[Entry]) -> CliResult {
     let mut entries = Vec::new();
     for (a, totp) in spec.accounts.iter().zip(totp) {
-        if a.password {
-            entries.push(Entry::Account {
-                upn: a.upn.clone(),
-                display_name: a.display_name.clone(),
-                password: SecretString::new("x".repeat(spec.policy.length)),
-            });
-        }
-        for (label, len, _) in &a.fido2 {
-            entries.push(Entry::Fido2 {
-                label: format!("{label} for {}", a.upn),
-                pin: SecretString::new("0".repeat(*len)),
-            });
-        }
+        entries.extend(credentials::placeholder_entries(
+            &a.credentials,
+            &spec.policy,
+        ));
         entries.extend(totp.iter().flatten().cloned());
     }
     entries.extend(notes.iter().cloned());
     let contents = VaultContents { entries };
-    let size = breakglass_core::plan::envelope_bytes(
+    let size = breakglass_core::vault::envelope_bytes(
         &spec.domain,
         &spec.labels,
         spec.passphrase,
@@ -456,19 +435,17 @@ pub fn run(args: Args, hardening: &Hardening) -> CliResult {
     let mut rng = super::rng::os_rng()?;
     let mut entries = Vec::new();
     for (a, totp) in spec.accounts.iter().zip(totp) {
-        if a.password {
-            entries.push(Entry::Account {
-                upn: a.upn.clone(),
-                display_name: a.display_name.clone(),
-                password: spec.policy.generate(&mut rng)?,
-            });
-        }
-        for (label, len, alnum) in &a.fido2 {
-            entries.push(Entry::Fido2 {
-                label: format!("{label} for {}", a.upn),
-                pin: password::generate_pin(&mut rng, *len, *alnum)?,
-            });
-        }
+        entries.extend(credentials::account_entries(
+            &a.credentials,
+            |wanted| -> CliResult<SecretString> {
+                Ok(match wanted {
+                    Wanted::Password => spec.policy.generate(&mut rng)?,
+                    Wanted::Pin(key) => {
+                        password::generate_pin(&mut rng, key.pin_length, key.alphanumeric)?
+                    }
+                })
+            },
+        )?);
         entries.extend(totp.into_iter().flatten());
     }
     entries.extend(notes);
@@ -541,7 +518,11 @@ pub fn run(args: Args, hardening: &Hardening) -> CliResult {
     sheets::print_written(&sealed.vault, &pdfs, &sealed.shares)?;
     outln!()?;
     display.show(&enrollment, args.enrollment_sheet.as_deref())?;
-    let upns: Vec<String> = spec.accounts.iter().map(|a| a.upn.clone()).collect();
+    let upns: Vec<String> = spec
+        .accounts
+        .iter()
+        .map(|a| a.credentials.upn.clone())
+        .collect();
     let ids: Vec<String> = spec
         .accounts
         .iter()
@@ -551,7 +532,7 @@ pub fn run(args: Args, hardening: &Hardening) -> CliResult {
         .accounts
         .iter()
         .filter(|a| a.object_id.is_none())
-        .map(|a| a.upn.clone())
+        .map(|a| a.credentials.upn.clone())
         .collect();
     outln!("Sign-in alert for Microsoft Sentinel / Log Analytics (also: breakglass monitoring):")?;
     outln!()?;

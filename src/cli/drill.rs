@@ -419,7 +419,7 @@ fn vault_accounts(contents: &breakglass_core::VaultContents) -> Vec<Account> {
 /// the drill log as it stood before this drill.
 fn drill_audit(args: &DrillArgs, dir: &Path, accounts: Vec<Account>) -> CliResult<tenant::Audited> {
     let group = match &args.group {
-        Some(g) if !breakglass_core::plan::is_guid(g) => {
+        Some(g) if !breakglass_core::entra::is_guid(g) => {
             return Err(Failure::Usage.because(format!(
                 "--group {g:?} is not an object id: give the exclusion group's GUID"
             )));

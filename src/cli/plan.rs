@@ -228,7 +228,7 @@ pub fn monitoring(args: MonitoringArgs) -> CliResult {
         check_upn(u)?;
     }
     for id in args.targets.object_ids.iter().chain(&args.targets.group) {
-        if !breakglass_core::plan::is_guid(id) {
+        if !breakglass_core::entra::is_guid(id) {
             let flag = if Some(id) == args.targets.group.as_ref() {
                 "--group"
             } else {
@@ -266,7 +266,7 @@ pub fn monitoring(args: MonitoringArgs) -> CliResult {
             ids.extend(a.object_id.clone());
         }
         if let Some(g) = &plan.exclusion_group {
-            if !breakglass_core::plan::is_guid(g) {
+            if !breakglass_core::entra::is_guid(g) {
                 return Err(Failure::Usage.because(format!(
                     "{}: exclusion_group {g:?} is not a GUID: give the group's object id as Entra ID shows it",
                     p.display()

@@ -6,7 +6,8 @@
 
 use super::drill_log::{self, Record};
 use super::{CliResult, Failure, files, json, output, tenant_scripts, visible};
-use breakglass_core::plan::{Plan, is_guid};
+use breakglass_core::entra::is_guid;
+use breakglass_core::plan::Plan;
 use breakglass_core::tenant::graph::{
     ArmDocument, AuthMethod, Collection, DirectoryObject, Group, MAX_ACCOUNTS,
     MAX_EXPORT_FILE_BYTES, Policy, RoleInstance, Single, User,

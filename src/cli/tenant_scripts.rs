@@ -13,7 +13,8 @@
 
 use super::{CliResult, Failure, files, visible};
 use breakglass_core::entra::GLOBAL_ADMINISTRATOR_ROLE_ID;
-use breakglass_core::plan::{Plan, is_guid};
+use breakglass_core::entra::is_guid;
+use breakglass_core::plan::Plan;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 

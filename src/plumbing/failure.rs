@@ -228,7 +228,7 @@ mod tests {
 
     #[test]
     fn lower_layer_errors_are_classed_by_type() {
-        let plan: anyhow::Error = PlanError::Invalid("x".into()).into();
+        let plan: anyhow::Error = PlanError::NoAccount.into();
         assert_eq!(Failure::of(&plan), Failure::Usage);
         let wrong: anyhow::Error = RecoverError::WrongPassphraseOrAltered.into();
         assert_eq!(Failure::of(&wrong), Failure::NotOpened);
@@ -265,8 +265,8 @@ mod tests {
     #[test]
     fn a_subject_keeps_the_class_of_its_error() {
         let path = std::path::Path::new("plan.toml");
-        let e = Failure::about(path.display(), PlanError::Invalid("no [[account]]".into()));
-        assert_eq!(e.to_string(), "plan.toml: no [[account]]");
+        let e = Failure::about(path.display(), PlanError::NoLocation);
+        assert_eq!(e.to_string(), "plan.toml: a [[share]] has no location");
         assert_eq!(Failure::of(&e), Failure::Usage);
         let e = Failure::about(path.display(), DocumentError::Text(TextError::NoHeader));
         assert_eq!(Failure::of(&e), Failure::BadInput);
@@ -284,7 +284,7 @@ mod tests {
                 .collect()
         }
         let usage = all(vec![
-            PlanError::Invalid("no [[account]]".into()).into(),
+            PlanError::NoAccount.into(),
             PolicyError::TooShort { length: 5, min: 30 }.into(),
             PinError::BadLength { length: 2 }.into(),
             KdfError::TooExpensive {

@@ -8,10 +8,10 @@
 //! # Layers, bottom up
 //!
 //! ```text
-//!   policy/     entra · password · placement · totp · phonetic   what a ceremony may generate
+//!   policy/     entra · password · placement · plan (§11) · credentials · totp · phonetic
+//!               · tenant                                          what a ceremony may generate
 //!   protocol/   seal (split + encrypt) · recover (check + combine + open)
 //!   format/     text (§6) · share (§2) · vault (§3) · vault_id · contents (§5) · document
-//!               · plan (§11)
 //!               · untrusted (which characters a field may hold, and how to show the rest)
 //!   primitives/ aead (§4) · kdf (Argon2id) · shamir (GF(2^8), blahaj)
 //!   secret      zeroize-on-drop newtypes for every secret
@@ -33,8 +33,8 @@ pub mod secret;
 #[cfg(any(test, feature = "testkit"))]
 pub mod testkit;
 
-pub use format::{contents, document, plan, share, text, untrusted, vault, vault_id};
-pub use policy::{entra, password, phonetic, placement, tenant, totp};
+pub use format::{contents, document, share, text, untrusted, vault, vault_id};
+pub use policy::{credentials, entra, password, phonetic, placement, plan, tenant, totp};
 pub use primitives::{aead, kdf, shamir};
 pub use protocol::{recover, seal};
 

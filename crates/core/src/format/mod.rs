@@ -3,7 +3,6 @@
 
 pub mod contents;
 pub mod document;
-pub mod plan;
 pub mod share;
 pub mod text;
 pub mod untrusted;

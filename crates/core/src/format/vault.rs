@@ -8,6 +8,7 @@
 
 use crate::VAULT_ID_BYTES;
 use crate::aead::{NONCE_BYTES, TAG_BYTES};
+use crate::contents::{ContentsError, VaultContents};
 use crate::kdf::{KdfError, KdfParams, SALT_BYTES};
 use crate::shamir::MAX_SHARES;
 use crate::share::{COMMITMENT_BYTES, Share};
@@ -306,6 +307,40 @@ pub fn check_label(s: &str, field: &'static str) -> Result<(), VaultError> {
     Ok(())
 }
 
+/// Bytes of the vault envelope (FORMAT.md §3) that sealing `contents` for these labels would
+/// write: header, nonce, length and ciphertext (plaintext and tag). Secrets count by their
+/// length only, so placeholders of the right length give the exact size before any secret
+/// exists, and an impossible vault is refused before one is generated.
+///
+/// # Errors
+/// [`ContentsError`] when the contents cannot be encoded (a field too long, no entry).
+pub fn envelope_bytes(
+    tenant: &str,
+    labels: &[ShareLabel],
+    passphrase: bool,
+    contents: &VaultContents,
+) -> Result<usize, ContentsError> {
+    let header = VaultHeader {
+        vault_id: VaultId::from([0; VAULT_ID_BYTES]),
+        generation: 1,
+        created: 0,
+        drill_interval_days: 0,
+        threshold: 2,
+        passphrase: passphrase.then(|| PassphraseKdf {
+            params: KdfParams::default(),
+            salt: [0; SALT_BYTES],
+        }),
+        commitments: vec![[0; COMMITMENT_BYTES]; labels.len()],
+        tenant: tenant.to_string(),
+        labels: labels.to_vec(),
+    };
+    Ok(header.to_bytes().len()
+        + NONCE_BYTES
+        + 2
+        + contents.to_bytes()?.expose_secret().len()
+        + TAG_BYTES)
+}
+
 struct Reader<'a> {
     b: &'a [u8],
     at: usize,
@@ -357,6 +392,30 @@ impl VaultError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The size a plan is checked against is the size sealing writes, with and without a
+    /// passphrase (the KDF block is in the header).
+    #[test]
+    fn envelope_bytes_is_the_size_sealing_writes() {
+        use crate::testkit;
+        use rand::SeedableRng;
+        let mut rng = rand::rngs::ChaCha20Rng::seed_from_u64(9);
+        let contents = testkit::contents();
+        for (params, passphrase) in [
+            (testkit::params(2, 3), false),
+            (testkit::with_passphrase(testkit::params(3, 5)), true),
+        ] {
+            let labels = params.labels.clone();
+            let sealed = crate::seal::seal(&params, &contents, &mut rng).unwrap();
+            let predicted =
+                envelope_bytes(testkit::TENANT, &labels, passphrase, &contents).unwrap();
+            assert_eq!(
+                predicted,
+                sealed.vault.to_bytes().len(),
+                "passphrase {passphrase}"
+            );
+        }
+    }
     use proptest::prelude::*;
 
     pub(crate) fn sample(passphrase: bool) -> Vault {

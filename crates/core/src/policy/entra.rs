@@ -265,6 +265,15 @@ impl NameError {
     }
 }
 
+/// True for an object id in the form Entra ID shows it (8-4-4-4-12 hex digits).
+pub fn is_guid(s: &str) -> bool {
+    let parts: Vec<&str> = s.split('-').collect();
+    parts.iter().map(|p| p.len()).eq([8, 4, 4, 4, 12])
+        && parts
+            .iter()
+            .all(|p| p.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -366,6 +375,22 @@ mod tests {
     }
 
     use super::*;
+
+    #[test]
+    fn an_object_id_is_a_guid_as_entra_shows_it() {
+        assert!(is_guid("00000000-0000-0000-0000-000000000000"));
+        assert!(is_guid("1a2B3c4D-5e6F-7a8B-9c0D-1e2F3a4B5c6D"));
+        for not in [
+            "",
+            "00000000-0000-0000-0000-00000000000",
+            "00000000-0000-0000-0000-0000000000000",
+            "000000000000-0000-0000-00000000-0000",
+            "0000000g-0000-0000-0000-000000000000",
+            "00000000_0000_0000_0000_000000000000",
+        ] {
+            assert!(!is_guid(not), "{not:?}");
+        }
+    }
 
     #[test]
     fn tenant_domains() {

@@ -102,7 +102,7 @@ impl ExportFile {
 
 /// True for an object id in the form Graph writes it (8-4-4-4-12 hex digits).
 pub fn is_guid(s: &str) -> bool {
-    crate::plan::is_guid(s)
+    crate::entra::is_guid(s)
 }
 
 /// Why an export file is refused. Each names the file.
