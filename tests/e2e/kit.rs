@@ -420,3 +420,31 @@ fn recover_py_has_the_binarys_input_limits_and_messages() {
         r.stderr
     );
 }
+
+/// recover.py typed at a terminal (tests/kit/test_typing.py, on a pseudo-terminal): each line
+/// is checked the moment it is typed, with the binary's messages; a typo, a line from another
+/// sheet, a misread line count and Ctrl-D in a half-typed block each cost only the lines
+/// concerned, and the vault opens. (The old recover.py read everything until Ctrl-D and then
+/// dropped a block with one bad line.)
+#[test]
+#[cfg(unix)]
+fn recover_py_checks_each_typed_line_at_once_and_keeps_the_right_ones() {
+    if !python_or_skip() {
+        return;
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = Command::new("python3")
+        .arg(root.join("tests/kit/test_typing.py"))
+        .arg("--recover")
+        .arg(root.join("crates/paper/kit/recover.py"))
+        .arg("--vectors")
+        .arg(root.join("tests/vectors"))
+        .output()
+        .expect("run python3 tests/kit/test_typing.py");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && stdout.contains(" checks, 0 failed"),
+        "typing recover.py:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -575,6 +575,105 @@ def test_forged(binary, tmp):
     _, out, _ = compare(binary, [more[-1], sheets[0]], "a new sheet and an old one", None, 0)
 
 
+# ---------------------------------------------------------------- mutated sheets ------------
+def sheet_rows(vectors):
+    """The rows of the two first sheets of ok-2of3-plain (share block, then the vault block)."""
+    blocks = []
+    for row in read_vector(os.path.join(vectors, "ok-2of3-plain.txt")).splitlines():
+        if row.startswith("BG1-"):
+            blocks.append([row])
+        elif row and not row.startswith("#"):
+            blocks[-1].append(row)
+    return [blocks[0] + blocks[3], blocks[1] + blocks[3]]
+
+
+def mutate(rng, rows):
+    """One slip a person makes copying a sheet: a character changed, a row lost, doubled,
+    joined with the next, cut in two, a header lost, a row swapped with its neighbour."""
+    rows = list(rows)
+    i = rng.randrange(len(rows))
+    how = rng.choice(["char", "drop", "double", "join", "cut", "header", "swap", "lower"])
+    if how == "char":
+        r = rows[i]
+        j = rng.randrange(len(r))
+        rows[i] = r[:j] + rng.choice("0123456789ABCDEFGHJKMNPQRSTVWXYZ") + r[j + 1:]
+    elif how == "drop":
+        del rows[i]
+    elif how == "double":
+        rows.insert(i, rows[i])
+    elif how == "join" and i + 1 < len(rows):
+        rows[i:i + 2] = [rows[i] + " " + rows[i + 1]]
+    elif how == "cut":
+        j = rng.randrange(1, max(2, len(rows[i])))
+        rows[i:i + 1] = [rows[i][:j], rows[i][j:]]
+    elif how == "header":
+        rows = [r for r in rows if not r.startswith("BG1-V")] if rng.random() < 0.5 else rows[1:]
+    elif how == "swap" and i + 1 < len(rows):
+        rows[i], rows[i + 1] = rows[i + 1], rows[i]
+    else:
+        rows[i] = rows[i].lower()
+    return rows, how
+
+
+def test_mutations(binary, vectors, tmp, cases=40):
+    """A differential test: the same mutated sheets (one or both sheets changed, given as two
+    files or as one file) to recover.py and to `breakglass recover --json` give the same exit
+    code, the same JSON, and warnings about the same inputs."""
+    import random
+    rng = random.Random(19)
+    sheets = sheet_rows(vectors)
+    d = os.path.join(tmp, "mutations")
+    os.mkdir(d)
+    for case in range(cases):
+        texts, hows = [], []
+        for rows in sheets:
+            if rng.random() < 0.6:
+                rows, how = mutate(rng, rows)
+                hows.append(how)
+            texts.append("\n".join(rows) + "\n")
+        if rng.random() < 0.3:
+            files = [write(d, "case-%d-both.txt" % case, "".join(texts))]
+        else:
+            files = [write(d, "case-%d-%d.txt" % (case, i), t) for i, t in enumerate(texts)]
+        what = "mutation case %d (%s)" % (case, ", ".join(hows) or "none")
+        rc, _, err = compare(binary, files, what)
+        _, _, err_bin = run_bin(binary, files)
+        skipped = lambda e: sorted(r.split(": ")[0] for r in e.splitlines()
+                                   if r.startswith("warning: skipped "))
+        check(skipped(err) == skipped(err_bin), "%s: warnings differ\n%s\n%s" % (
+            what, err, err_bin))
+
+
+def test_messages(vectors, tmp):
+    """What recover.py says about the slips a custodian makes (FORMAT.md §6.5, §7.1)."""
+    s1, s2 = sheet_rows(vectors)
+    d = os.path.join(tmp, "messages")
+    os.mkdir(d)
+    share2 = s2[:6]
+    vault = s1[6:]
+
+    def said(name, rows):
+        return run_py([write(d, name, "\n".join(rows) + "\n")])[2]
+    # Two shares in one file, a typo in the second: which share block is said.
+    bad = share2[:5] + [typo(share2[5])]
+    err = said("typed.txt", s1[:6] + bad + vault)
+    check("(the share block whose header line is row 7 of " in err, "which share: " + err)
+    # A typo in a typed vault: no QR code was read, so none is blamed.
+    err = said("vault-typo.txt", s1[:6] + share2 + vault[:10] + [typo(vault[10])] + vault[11:])
+    check("QR" not in err and "retype that line from any sheet's vault block" in err,
+          "no QR: " + err)
+    # A missing vault header is named as such.
+    err = said("no-header.txt", s1[:6] + share2 + vault[1:])
+    check("line 2 appears twice" in err and "header line (BG1-S-... or BG1-V-...) is missing"
+          in err and "row 14" in err, "missing header: " + err)
+    # A paste that lost its line breaks.
+    err = said("joined.txt", s1[:6] + share2 + vault[:38] + [" ".join(vault[38:])])
+    check("lines joined into one row" in err, "joined: " + err)
+    err = said("wrapped.txt", s1[:6] + share2 + vault[:5] + [vault[5][:12], vault[5][12:]]
+               + vault[6:])
+    check("wrapped onto the next row" in err, "wrapped: " + err)
+
+
 def ceremony_like(binary, args):
     """Runs rekey or expand; returns the sheets it wrote."""
     out = args[args.index("--out") + 1]
@@ -620,6 +719,8 @@ if __name__ == "__main__":
         test_totp_vectors(ARGS.vectors)
         test_ceremonies(ARGS.binary, tmp)
         test_forged(ARGS.binary, tmp)
+        test_messages(ARGS.vectors, tmp)
+        test_mutations(ARGS.binary, ARGS.vectors, tmp)
     if ARGS.bench:
         bench()
     print("%d checks, %d failed" % (checks, len(failures)))

@@ -190,8 +190,8 @@ class Header:
         if not (1 <= len(data) <= LINE_CHARS if last else len(data) == LINE_CHARS):
             raise text_error("BadLineLength", "%s line %d has %d characters between its number "
                              "and check character, but should have %s: a character is missing "
-                             "or extra" % (self.noun, number, len(data),
-                                           "1 to 20" if last else "20"))
+                             "or extra%s" % (self.noun, number, len(data),
+                                             "1 to 20" if last else "20", length_hint(data, w)))
         for pos, c in enumerate(n):
             if c not in VALUE:
                 if pos == len(n) - 1:
@@ -204,6 +204,21 @@ class Header:
         if check_char(n[:-1]) != n[-1]:
             raise LineCheckFailed(self, number, n)
         return number, n
+
+
+def length_hint(data, width):
+    """What a line of the wrong length most likely is: several lines pasted into one row (a
+    paste that lost its line breaks), a line cut in two (wrapped), or a missing check
+    character."""
+    if len(data) >= 2 * (LINE_CHARS + width):
+        return ("; it looks like about %d lines joined into one row (a paste that lost its line "
+                "breaks): put each line on its own row" % -(-(len(data) + width + 1)
+                                                          // (LINE_CHARS + width + 1)))
+    if len(data) < LINE_CHARS - 1:
+        return "; if the line was wrapped onto the next row, join the two rows"
+    if len(data) == LINE_CHARS - 1:
+        return "; the check character, alone at the end, counts too: is it there?"
+    return ""
 
 
 class LineCheckFailed(Failure):
@@ -221,6 +236,7 @@ class Block:
 
     def __init__(self, header):
         self.header = header
+        self.row, self.qr = None, False  # the header's row in its input; read from QR text
         self.lines = {}  # line number -> data characters
         self.bad = []  # (number, normalized row) of lines that failed their check
 
@@ -242,6 +258,7 @@ class Block:
         for number, data in sorted(other.lines.items()):
             self.insert(number, data)
         self.bad.extend(other.bad)
+        self.qr = self.qr or other.qr
 
     def missing(self):
         return [i for i in range(1, self.header.line_count + 1) if i not in self.lines]
@@ -308,35 +325,48 @@ class Block:
         return found
 
 
-def parse_blocks(text):
+def parse_blocks(text, first_row=1):
     """Splits one input into blocks (§6.4, §6.5 rule 1): rows of the paper layout, or QR
-    payloads (header and lines on one row). Blocks with the same header are merged."""
+    payloads (header and lines on one row). Blocks with the same header are merged.
+    first_row: the number of the text's first row in its file, for messages."""
     rows = [re.sub("^[%s]+|[%s]+$" % (SPACE, SPACE), "", r) for r in text.split("\n")]
-    pieces = []
-    for row in rows:
+    pieces = []  # (piece, row number, from a QR layout row)
+    for at, row in enumerate(rows, first_row):
         if not row or row.startswith("#"):
             continue
         words = [w for w in re.split("[%s]+" % SPACE, row) if w]
         if len(words) > 1:
             try:
                 Header.parse(words[0])
-                pieces.extend(words)  # the QR layout
+                pieces.extend((w, at, True) for w in words)  # the QR layout
                 continue
             except Failure:
                 pass
-        pieces.append(row)
+        pieces.append((row, at, False))
     blocks, current = [], None
-    for piece in pieces:
+    for piece, at, qr in pieces:
         if normalize(piece).startswith(b"BG"):
             current = Block(Header.parse(piece))
+            current.row, current.qr = at, qr
             blocks.append(current)
         elif current is None:
             raise text_error("NoHeader", "a line comes before any BG1 header line")
         else:
+            complete = current.is_complete()
             try:
                 current.add_line(piece)
             except LineCheckFailed:
                 pass  # kept in current.bad: reported when the block is decoded
+            except Failure as e:
+                if complete and e.kind in ("Text/ConflictingLine", "Text/LineOutOfRange",
+                                           "Text/BadLineLength", "Text/BadLineNumber"):
+                    raise Failure(e.kind, "row %d: %s; the %s block above it already has all its "
+                                  "%d lines, so this row is probably the next block's and that "
+                                  "block's header line (BG1-S-... or BG1-V-...) is missing: add "
+                                  "it above the row" % (at, e.message, current.header.noun,
+                                                        current.header.line_count))
+                raise
+            current.qr = current.qr or qr
     if not blocks:
         raise text_error("NoHeader", NO_TEXT)
     return merge_blocks(blocks)
@@ -398,6 +428,239 @@ def merge_blocks(blocks):
         else:
             out[b.header.key()] = b
     return list(out.values())
+
+
+# ---------------------------------------------------------------- typing at a terminal ------
+TYPING_INTRO = (
+    "Type each block as printed on the sheets: its header line (BG1-S-... for a share, BG1-V-... "
+    "for the vault), then its lines; spaces, dashes and case do not matter, and the line number "
+    "may be left out. Each line is checked the moment it is typed and kept if it checks: a slip "
+    "costs that line only. A QR app's text can be pasted as one row. Words at any prompt: back "
+    "(drop the last line kept), show (what this block has and lacks), restart (drop this block), "
+    "done (stop typing and open the vault with what was kept). Enter at a header prompt is done "
+    "too. Type the share blocks of k sheets and one vault block.")
+
+
+class Typed:
+    """A block being typed: its header and the rows kept, by line number."""
+
+    def __init__(self, header, row, position):
+        self.h, self.header_row, self.rows, self.position = header, row, {}, position
+        self.order = []  # line numbers in the order they were kept
+
+    def missing(self):
+        return [i for i in range(1, self.h.line_count + 1) if i not in self.rows]
+
+    def line(self, i):
+        return "%0*d" % (self.h.width, i)
+
+    def name(self):
+        return "the %s block typed %s" % (self.h.noun, ordinal(self.position))
+
+    def keep(self, number, n):
+        self.rows[number] = n
+        self.order = [i for i in self.order if i != number] + [number]
+
+    def drop(self, number):
+        del self.rows[number]
+        self.order.remove(number)
+
+    def decode(self):
+        b = Block(self.h)
+        for i, n in self.rows.items():
+            b.lines[i] = n[self.h.width:-1]
+        return b.decode()
+
+    def text(self):
+        return self.header_row + "\n" + "".join(
+            self.rows[i].decode() + "\n" for i in sorted(self.rows))
+
+
+def ordinal(n):
+    return "%d%s" % (n, "th" if 10 <= n % 100 < 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10,
+                                                                                       "th"))
+
+
+def typed_text(ask, say):
+    """Typing at a terminal (no files given): every row is checked the moment it is typed, with
+    breakglass's messages, and only what checks is kept, so a slip costs one row, never the
+    rows typed right. ask(prompt) gives the next row, None at the end of input (Ctrl-D); say
+    writes a message. Returns the kept text, read afterwards as standard input would be."""
+    blocks, pasted, cur = [], [], None
+    say(TYPING_INTRO)
+    while True:
+        missing = cur.missing() if cur else []
+        if missing:
+            prompt = "  %s line %s of %d: " % (cur.h.noun, cur.line(missing[0]), cur.h.line_count)
+        else:
+            prompt = "Header line (BG1-S-... or BG1-V-...), or Enter when done: "
+        row = ask(prompt)
+        if row is None:
+            break
+        row = re.sub("^[%s]+|[%s]+$" % (SPACE, SPACE), "", row)
+        word = row.lower()
+        if word in ("done", "stop", "quit", "exit", "q") or (not row and not missing):
+            break
+        if not row or row.startswith("#"):
+            if not row:
+                say("  line %s is still needed (or a word: back, show, restart, done)"
+                    % cur.line(missing[0]))
+            continue
+        if cur and word in ("back", "show", "restart"):
+            if word == "back" and cur.order:
+                last = cur.order[-1]
+                cur.drop(last)
+                say("  line %s dropped: type it again" % cur.line(last))
+            elif word == "restart":
+                blocks.remove(cur)
+                say("  %s dropped: type its header line again" % cur.name())
+                cur = None
+            else:
+                say("  %s: %d of %d lines kept; %s" % (
+                    cur.name(), len(cur.rows), cur.h.line_count,
+                    "still needed: " + ", ".join(map(cur.line, missing)) if missing
+                    else "complete"))
+            continue
+        words = [w for w in re.split("[%s]+" % SPACE, row) if w]
+        if len(words) > 1 and block_header(words[0]) is not None:
+            try:  # a QR code's text: a header and its lines on one row
+                got = parse_blocks(row)
+                pasted.append(row)
+                say("  kept: QR text of a %s block (%d of %d lines)" % (
+                    got[0].header.noun, len(got[0].lines), got[0].header.line_count))
+            except Failure as e:
+                say("  " + shown(e.message) + " (not kept: paste or type it again)")
+            continue
+        if normalize(row).startswith(b"BG"):
+            try:
+                h = Header.parse(row)
+            except Failure as e:
+                say("  " + shown(e.message))
+                continue
+            cur = new_header(blocks, cur, h, row, say)
+            continue
+        if cur is None:
+            say("  type the header line first: the row starting BG1-S- or BG1-V- above the block")
+            continue
+        typed_line(blocks, cur, row, missing, say)
+    for b in blocks:
+        missing = b.missing()
+        if missing and b.h.kind == b"S":
+            say("left out: %s lacks line%s %s (the other blocks are used)" % (
+                b.name(), "s" if len(missing) > 1 else "", ", ".join(map(b.line, missing))))
+    return "".join(b.text() for b in blocks if b.h.kind == b"V" or not b.missing()) + "".join(
+        r + "\n" for r in pasted)
+
+
+def new_header(blocks, cur, h, row, say):
+    """A header typed: the same one continues its block; another of the same kind while this
+    block is incomplete or does not check replaces this block's header, keeping every line
+    (re-checked against it); otherwise a new block starts."""
+    same = [b for b in blocks if b.h.key() == h.key()]
+    if same:
+        say("  the same header: %s goes on" % same[0].name())
+        return same[0]
+    if cur is not None and cur.h.kind == h.kind and (cur.missing() or not decodes(cur)):
+        old, cur.h, cur.header_row, cur.rows, cur.order = cur.rows, h, row, {}, []
+        aside = []
+        for _, n in sorted(old.items()):
+            try:
+                number, n2 = h.parse_line(n.decode())
+                cur.keep(number, n2)
+            except Failure:
+                aside.append(n.decode())
+        say("  header replaced: %d line%s kept%s" % (
+            len(cur.rows), "" if len(cur.rows) == 1 else "s",
+            "; set aside, as they do not fit this header: " + ", ".join(
+                a[:len(str(old and max(old)))] for a in aside) if aside else ""))
+        finish(blocks, cur, say)
+        return cur
+    if cur is not None and cur.missing():
+        say("  %s still lacks line %s: its lines are kept; type its header line again to go "
+            "on with it" % (cur.name(), cur.line(cur.missing()[0])))
+    b = Typed(h, row, len(blocks) + 1)
+    blocks.append(b)
+    return b
+
+
+def decodes(b):
+    try:
+        b.decode()
+        return True
+    except Failure:
+        return False
+
+
+def typed_line(blocks, cur, row, missing, say):
+    """One data row typed into `cur`, with or without its line number (as breakglass reads
+    it); kept only if it checks."""
+    h, tries = cur.h, [row]
+    if missing:  # without its number, it is the next line needed (tried first unless the row
+        # starts with that number and is only wrong in its check)
+        numbered = normalize(row)[:h.width] == cur.line(missing[0]).encode()
+        tries.insert(1 if numbered else 0, cur.line(missing[0]) + row)
+    for t in tries:
+        try:
+            number, n = h.parse_line(t)
+            break
+        except Failure as e:
+            if t is row and numbered and e.kind != "Text/BadLineLength":
+                say("  " + shown(e.message) + ("" if e.kind == "Text/LineCheck" else
+                                                " (not kept: type the line again)"))
+                return
+    else:
+        chars = re.sub("[ \t-]", "", row)
+        numbered = len(chars) > LINE_CHARS + 1 and chars[:h.width].isdigit() or not missing
+        try:
+            h.parse_line(row if numbered else tries[0])
+        except Failure as e:
+            say("  " + shown(e.message) + ("" if e.kind == "Text/LineCheck" else
+                                            " (not kept: type the line again)"))
+        return
+    if number in cur.rows and cur.rows[number] != n:
+        if not missing and decodes(cur):
+            say("  %s is complete and checks, so its line %s is not replaced: type the next "
+                "block's header line first" % (cur.name(), cur.line(number)))
+            return
+        say("  line %s replaced" % cur.line(number))
+    elif missing and number != missing[0]:
+        say("  this is line %s (kept); line %s is still needed" % (
+            cur.line(number), cur.line(missing[0])))
+    cur.keep(number, n)
+    finish(blocks, cur, say)
+
+
+def finish(blocks, cur, say):
+    """When a block has all its lines: says that it checks, or which lines are the likely
+    cause when it does not (a short last line typed too long is refused alone)."""
+    if cur.missing():
+        return
+    try:
+        cur.decode()
+        say("  %s is complete and checks" % cur.name())
+        return
+    except Failure as e:
+        error = e
+    last = cur.h.line_count
+    if error.kind == "Text/NonCanonical":
+        say("  line %s, the last line, does not end the way the sheets' last line does: type it "
+            "again with its number, every character as printed and no more; or, if it is a full "
+            "line of 20, the header's line count may be misread: type the header line again "
+            "(every line is kept)" % cur.line(last))
+        return
+    suspects = [i for i in sorted(cur.rows) if i > 1 and any(
+        o is not cur and o.rows.get(i) == cur.rows[i] for o in blocks)]
+    if suspects:
+        many = len(suspects) > 1
+        say("  every line checks, but together they do not match the header's checksum: line%s "
+            "%s %s the same as in a block typed before (from another sheet?): type %s again, "
+            "with %s number, from this sheet" % (
+                "s" if many else "", ", ".join(map(cur.line, suspects)), "are" if many else "is",
+                "them" if many else "it", "their" if many else "its"))
+    else:
+        say("  every line checks, but together they do not match the header's checksum: the "
+            "header line is the likely typo (B for 8, S for 5, D for 0): type it again (your "
+            "lines are kept), or retype a line with its number if it came from another sheet")
 
 
 # ---------------------------------------------------------------- §2 share ------------------
@@ -981,15 +1244,16 @@ def read_input(name):
     return text
 
 
-def gather(names, strict=False):
+def gather(names, strict=False, typed=None):
     """§7 inputs: each input is decoded on its own; complete blocks give shares and vault
     copies, incomplete vault blocks (QR parts, or a vault block with a mistyped line) are
     pooled across inputs by header. strict: stop at the first input that fails, the whole
-    input's error (how the test vectors of §9 are read)."""
+    input's error (how the test vectors of §9 are read). typed: the text typed at the terminal,
+    read as standard input's."""
     g, pooled = Gathered(), []
     for name in names:
         try:
-            text = read_input(name)
+            text = typed if typed is not None and name == "-" else read_input(name)
             if strict:  # the whole file is one input, not cut (as a §9 vector's input)
                 shares, vaults, incomplete = decode_blocks(parse_blocks(text))
                 for b in incomplete:
@@ -1003,23 +1267,26 @@ def gather(names, strict=False):
                               else "%s: %s" % (name, e.message))
             continue
         # §7.1: a file of several sheets is one input per sheet, named "NAME part N".
-        parts = cut_inputs(text)
+        parts, first_row = cut_inputs(text), 1
         for i, part in enumerate(parts):
             part_name = "%s part %d" % (name, i + 1) if len(parts) > 1 else name
             before = len(g.problems)
             try:
-                blocks = parse_blocks(part)
+                blocks = parse_blocks(part, first_row)
             except Failure as e:
                 g.problems.append("%s: %s" % (part_name, e.message))
                 continue
-            take_blocks(g, part_name, blocks, pooled, before)
+            finally:
+                first_row += part.count("\n")
+            take_blocks(g, part_name, blocks, pooled, before, name)
     pool_vault_parts(g, pooled)
     return g
 
 
-def take_blocks(g, name, blocks, pooled, before):
+def take_blocks(g, name, blocks, pooled, before, file_name=None):
     """Decodes the complete blocks of one input; keeps its incomplete vault blocks aside.
-    `before`: how many problems were said before this input was read."""
+    `before`: how many problems were said before this input was read; `file_name`: the file
+    the input was cut from, to say where a share block that cannot be used starts."""
     complete = []
     for b in blocks:
         if b.is_complete():
@@ -1032,11 +1299,20 @@ def take_blocks(g, name, blocks, pooled, before):
             try:
                 b.decode()
             except Failure as e:
-                g.problems.append("%s: %s" % (name, e.message))
+                g.problems.append("%s: %s (%s)" % (name, e.message, where(b, file_name)))
     if complete:
         add_decoded(g, name, complete)
     elif not any(n == name for n, _ in pooled) and len(g.problems) == before:
         g.problems.append("%s: no breakglass share or vault text in it" % name)
+
+
+def where(block, file_name):
+    """Where a block is, for a message: which share block, in which file, from which row."""
+    shares = "the %s block" % block.header.noun
+    if block.row is None or file_name is None:
+        return shares
+    return "%s whose header line is row %d of %s" % (
+        shares, block.row, "the typed text" if file_name == "-" else file_name)
 
 
 def add_decoded(g, source, blocks):
@@ -1515,6 +1791,25 @@ def read_passphrase(path):
     return p
 
 
+# What to do about a vault block still incomplete after every input was read: (warning, error)
+# for a vault typed or from files, and for one read (partly) from QR code text.
+INCOMPLETE_VAULT = {
+    False: ("no complete copy of the vault text was read: retype that line from any sheet's "
+            "vault block", ": no complete copy of the vault text was read; retype that line from "
+            "any sheet's vault block, or give another sheet"),
+    True: ("a QR part of the vault was not read: add its text, or type its lines",
+           ": the vault's QR parts were not all read; add the missing part from any sheet, or "
+           "type its lines")}
+
+
+def ask_row(prompt):
+    """One row typed at the terminal, after a prompt on standard error; None at the end."""
+    sys.stderr.write(prompt)
+    sys.stderr.flush()
+    row = sys.stdin.readline()
+    return row if row else None
+
+
 def main(argv):
     parser = argparse.ArgumentParser(
         prog="recover.py", description="Open a breakglass vault from k share sheets, without "
@@ -1535,26 +1830,23 @@ def main(argv):
                         help="use the pure-Python Argon2id even if argon2-cffi is installed")
     args = parser.parse_args(argv)
     names = args.files or ["-"]
-    if not args.files and sys.stdin.isatty():
-        sys.stderr.write("Type or paste each share (the BG1-S block) and one copy of the vault "
-                         "(the BG1-V block), or the text of their QR codes. Spaces and dashes "
-                         "are optional. End with Ctrl-D (Windows: Ctrl-Z, Enter).\n")
     try:
-        g = gather(names, args.strict)
+        typed = None
+        if not args.files and sys.stdin.isatty():
+            typed = typed_text(ask_row, lambda m: sys.stderr.write(m + "\n"))
+        g = gather(names, args.strict, typed)
         for p in g.problems:
             sys.stderr.write("warning: skipped %s\n" % shown(p))
         for b in g.incomplete:
             try:
                 b.decode()
             except Failure as e:
-                sys.stderr.write("warning: %s (a QR part of the vault was not read: add its "
-                                 "text, or type its lines)\n" % e.message)
+                sys.stderr.write("warning: %s (%s)\n" % (e.message, INCOMPLETE_VAULT[b.qr][0]))
         if not g.vaults and g.incomplete:
             try:
                 g.incomplete[0].decode()
             except Failure as e:
-                raise Failure(e.kind, e.message + ": the vault's QR parts were not all read; add "
-                              "the missing part from any sheet, or type its lines")
+                raise Failure(e.kind, e.message + INCOMPLETE_VAULT[g.incomplete[0].qr][1])
         # §7.3: the exit code follows the outcome's kind alone; inputs left out are warnings.
         candidates = plan(g.shares, g.vaults)
         needs = any(candidates[i].vault.kdf is not None
