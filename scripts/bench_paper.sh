@@ -3,19 +3,29 @@
 # work cannot be timed apart from the rest), the size of each sheet, and scanning 300-dpi page
 # images with `breakglass recover`, against the time just to decode the PNG. Then runs the
 # compare_decoders example on the same pages and on ../shared/qr-blackbox.
+# Recovery from the two 300-dpi pages has two targets, timed in the same run:
+#   - at most 1.5x the decode floor (the decode_floor example: the same two PNGs decoded to
+#     grey with the png crate and an integer grey conversion, one process, nothing scanned);
+#   - at most 0.25x zbarimg's time on the same two files (when zbarimg is installed).
+# A missed target is printed as MISSED and the script exits with status 1.
 # Needs pdftoppm (poppler-utils). Usage: scripts/bench_paper.sh [RUNS]   (default 5; medians)
+# BREAKGLASS=path/to/breakglass times that binary instead (e.g. an older build, to compare).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v pdftoppm >/dev/null || { echo "needs pdftoppm: apt-get install poppler-utils" >&2; exit 1; }
-cargo build --release --locked --quiet
-cargo build --release --locked --quiet -p breakglass-paper --example compare_decoders
+if [ -z "${BREAKGLASS:-}" ]; then
+  cargo build --release --locked --quiet
+fi
+cargo build --release --locked --quiet -p breakglass-paper --example compare_decoders --example decode_floor
 runs=${1:-5}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 python3 - "$runs" "$work" <<'PY'
 import glob, os, re, shutil, statistics, struct, subprocess, sys, time, zlib
 runs, work = int(sys.argv[1]), sys.argv[2]
-bg = os.path.abspath("target/release/breakglass")
+target = os.path.abspath(os.environ.get("CARGO_TARGET_DIR", "target"))
+bg = os.path.abspath(os.environ.get("BREAKGLASS") or f"{target}/release/breakglass")
+floor_bin = f"{target}/release/examples/decode_floor"
 
 def timed(args, n):
     times = []
@@ -73,6 +83,11 @@ rec_png, out = timed([bg, "recover", *pages], runs)
 if "Password:" not in out.stdout.decode():
     sys.exit("recover from the page images printed no password")
 rec_txt, _ = timed([bg, "recover", *txt_pair], runs)
+# Interleaved with recover's runs' conditions as far as one script can: right after them.
+floor, _ = timed([floor_bin, *pages], runs)
+zbar = None
+if shutil.which("zbarimg"):
+    zbar, _ = timed(["zbarimg", "--nodbus", "-q", *pages], runs)
 
 # 4. Just decoding the PNG: zlib inflate of the pixel data (Python's zlib is C; the PNG row
 # filters are not undone, so this is a lower bound), and ImageMagick's full decode if installed.
@@ -114,6 +129,21 @@ if magick is not None:
     print(f"| PNG decode to grey, ImageMagick convert (process included) | {magick*1000:.0f} ms / page |")
 else:
     print("| PNG decode to grey, ImageMagick convert | (not installed) |")
+print(f"| decode floor: both PNGs to grey, png crate, one process (decode_floor) | {floor*1000:.0f} ms |")
+if zbar is not None:
+    print(f"| zbarimg on both PNGs | {zbar*1000:.0f} ms |")
+print()
+print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} cores")
+targets = [("recover from 2 page images at most 1.5x the decode floor", rec_png <= 1.5 * floor,
+            f"{rec_png*1000:.0f} ms = {rec_png/floor:.2f}x {floor*1000:.0f} ms")]
+if zbar is not None:
+    targets.append(("recover from 2 page images at most 0.25x zbarimg", rec_png <= 0.25 * zbar,
+                    f"{rec_png*1000:.0f} ms = {rec_png/zbar:.2f}x {zbar*1000:.0f} ms"))
+missed = False
+for what, ok, got in targets:
+    print(f"{'met   ' if ok else 'MISSED'}  {what}: {got}")
+    missed |= not ok
+open(f"{work}/missed", "w").write("1" if missed else "0")
 sys.stdout.flush()
 
 # 5. compare_decoders on these two pages (its folder layout: qrcode-1/N.png + N.txt, the text
@@ -132,12 +162,15 @@ print()
 print("compare_decoders on the two 300-dpi pages (qrcode-1 = these pages; 'decoded' = the share code read;")
 print("its zbarimg row compares zbarimg's whole output with one payload, so a page of 3 codes counts as a miss):")
 sys.stdout.flush()
-subprocess.run(["target/release/examples/compare_decoders", root], check=True)
+subprocess.run([f"{target}/release/examples/compare_decoders", root], check=True)
 PY
 echo
 if [ -d ../shared/qr-blackbox ]; then
   echo "compare_decoders on ../shared/qr-blackbox (ZXing black-box photos):"
-  target/release/examples/compare_decoders ../shared/qr-blackbox
+  "${CARGO_TARGET_DIR:-target}/release/examples/compare_decoders" ../shared/qr-blackbox
 else
   echo "(../shared/qr-blackbox not found: compare_decoders on the black-box photos skipped)"
+fi
+if [ "$(cat "$work/missed")" = 1 ]; then
+  exit 1
 fi

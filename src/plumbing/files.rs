@@ -270,38 +270,92 @@ fn refuse_to_replace(dir: &Path, files: &[OutFile], force: bool) -> Result<()> {
 }
 
 fn write_all(dir: &Path, files: &[OutFile], force: bool, access: Access) -> Result<Vec<PathBuf>> {
-    if !dir.exists() {
-        create_dir(dir, access)?;
+    let mut set = Staged::begin(dir, force, access)?;
+    for f in files {
+        set.add(&f.name, &f.bytes)?;
     }
-    let mut temps: Vec<(PathBuf, PathBuf)> = Vec::new();
-    let _cleanup = interrupt::Guard::install();
-    let result = (|| -> Result<()> {
-        for f in files {
-            let final_path = dir.join(&f.name);
-            let tmp = dir.join(format!(".{}.tmp-{}", f.name, std::process::id()));
-            // Registered before it exists, so a signal at any point removes it.
-            interrupt::register(&tmp);
-            let mut opts = OpenOptions::new();
-            opts.write(true).create_new(true);
-            #[cfg(unix)]
-            std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
-            let mut out = opts
-                .open(&tmp)
-                .with_context(|| format!("cannot create {}", tmp.display()))?;
-            temps.push((tmp.clone(), final_path));
-            #[cfg(unix)]
-            if let Access::Public = access {
-                use std::os::unix::fs::PermissionsExt;
-                // Set, not asked for at open: the umask would take bits away.
-                out.set_permissions(fs::Permissions::from_mode(0o644))
-                    .with_context(|| format!("cannot make {} readable", tmp.display()))?;
-            }
-            out.write_all(&f.bytes)
-                .and_then(|_| out.sync_all())
-                .with_context(|| format!("cannot write {}", tmp.display()))?;
+    set.commit()
+}
+
+/// A set of files written one at a time, each as soon as it is made, under temporary names,
+/// and put in place together by [`StagedSet::commit`]: a set of 255 sheets never has to be
+/// held in memory, and still nothing is in place until every file is written and synced.
+/// Dropped without a commit (an error, or a panic), it removes its temporary files; a fatal
+/// signal removes them too. Folders made are 0700 and files 0600.
+pub struct StagedSet(Staged);
+
+impl StagedSet {
+    /// Starts a set in `dir`, creating the folder if it is missing.
+    pub fn begin(dir: &Path, force: bool) -> Result<Self> {
+        Staged::begin(dir, force, Access::Private)
+            .map(Self)
+            .fails_as(Failure::Output)
+    }
+
+    /// Writes one file under a temporary name and syncs it.
+    pub fn add(&mut self, name: &str, bytes: &[u8]) -> Result<()> {
+        self.0.add(name, bytes).fails_as(Failure::Output)
+    }
+
+    /// Renames every file into place; the final paths, in the order added.
+    pub fn commit(self) -> Result<Vec<PathBuf>> {
+        self.0.commit().fails_as(Failure::Output)
+    }
+}
+
+/// The files of one set written so far: (temporary path, final path).
+struct Staged {
+    dir: PathBuf,
+    force: bool,
+    access: Access,
+    temps: Vec<(PathBuf, PathBuf)>,
+    committed: bool,
+    _cleanup: interrupt::Guard,
+}
+
+impl Staged {
+    fn begin(dir: &Path, force: bool, access: Access) -> Result<Self> {
+        if !dir.exists() {
+            create_dir(dir, access)?;
         }
-        for (_, final_path) in &temps {
-            if !force && final_path.exists() {
+        Ok(Self {
+            dir: dir.to_path_buf(),
+            force,
+            access,
+            temps: Vec::new(),
+            committed: false,
+            _cleanup: interrupt::Guard::install(),
+        })
+    }
+
+    fn add(&mut self, name: &str, bytes: &[u8]) -> Result<()> {
+        let final_path = self.dir.join(name);
+        let tmp = self.dir.join(format!(".{name}.tmp-{}", std::process::id()));
+        // Registered before it exists, so a signal at any point removes it.
+        interrupt::register(&tmp);
+        let mut opts = OpenOptions::new();
+        opts.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+        let mut out = opts
+            .open(&tmp)
+            .with_context(|| format!("cannot create {}", tmp.display()))?;
+        self.temps.push((tmp.clone(), final_path));
+        #[cfg(unix)]
+        if let Access::Public = self.access {
+            use std::os::unix::fs::PermissionsExt;
+            // Set, not asked for at open: the umask would take bits away.
+            out.set_permissions(fs::Permissions::from_mode(0o644))
+                .with_context(|| format!("cannot make {} readable", tmp.display()))?;
+        }
+        out.write_all(bytes)
+            .and_then(|_| out.sync_all())
+            .with_context(|| format!("cannot write {}", tmp.display()))
+    }
+
+    fn commit(mut self) -> Result<Vec<PathBuf>> {
+        for (_, final_path) in &self.temps {
+            if !self.force && final_path.exists() {
                 bail!(
                     "{} appeared while writing: not replacing it",
                     final_path.display()
@@ -309,7 +363,7 @@ fn write_all(dir: &Path, files: &[OutFile], force: bool, access: Access) -> Resu
             }
         }
         let mut placed: Vec<&PathBuf> = Vec::new();
-        for (tmp, final_path) in &temps {
+        for (tmp, final_path) in &self.temps {
             let existed = final_path.exists();
             if let Err(e) = fs::rename(tmp, final_path) {
                 // All or nothing: take back the sheets of this set already put in place.
@@ -323,18 +377,25 @@ fn write_all(dir: &Path, files: &[OutFile], force: bool, access: Access) -> Resu
                 placed.push(final_path);
             }
         }
-        if let Ok(d) = File::open(dir) {
+        if let Ok(d) = File::open(&self.dir) {
             let _ = d.sync_all();
         }
-        Ok(())
-    })();
-    if let Err(e) = result {
-        for (tmp, _) in &temps {
-            let _ = fs::remove_file(tmp);
-        }
-        return Err(e);
+        self.committed = true;
+        Ok(std::mem::take(&mut self.temps)
+            .into_iter()
+            .map(|(_, p)| p)
+            .collect())
     }
-    Ok(temps.into_iter().map(|(_, p)| p).collect())
+}
+
+impl Drop for Staged {
+    fn drop(&mut self) {
+        if !self.committed {
+            for (tmp, _) in &self.temps {
+                let _ = fs::remove_file(tmp);
+            }
+        }
+    }
 }
 
 /// What a fatal signal does to the files being written (`signals`): removes the temporary files
@@ -452,6 +513,40 @@ mod tests {
         let not_a_folder = write_public(&kit.join("booklet.pdf"), &files, true).unwrap_err();
         assert!(not_a_folder.to_string().contains("is not a folder"));
         assert_eq!(Failure::of(&not_a_folder), Failure::Output);
+    }
+
+    #[test]
+    fn a_staged_set_puts_nothing_in_place_until_committed_and_cleans_up_when_dropped() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out");
+        let listing = || -> Vec<String> {
+            let mut v: Vec<String> = fs::read_dir(&out)
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect();
+            v.sort();
+            v
+        };
+        {
+            let mut set = StagedSet::begin(&out, false).unwrap();
+            set.add("share-1.txt", b"one").unwrap();
+            set.add("share-1-a.pdf", b"%PDF").unwrap();
+            // Written as they are made, under temporary names only.
+            assert!(
+                listing().iter().all(|n| n.contains(".tmp-")),
+                "{:?}",
+                listing()
+            );
+            assert_eq!(listing().len(), 2);
+        }
+        assert!(listing().is_empty(), "dropped unfinished: {:?}", listing());
+        let mut set = StagedSet::begin(&out, false).unwrap();
+        set.add("share-1.txt", b"one").unwrap();
+        set.add("share-2.txt", b"two").unwrap();
+        let placed = set.commit().unwrap();
+        assert_eq!(placed, [out.join("share-1.txt"), out.join("share-2.txt")]);
+        assert_eq!(listing(), ["share-1.txt", "share-2.txt"]);
+        assert_eq!(fs::read(out.join("share-2.txt")).unwrap(), b"two");
     }
 
     #[test]

@@ -324,54 +324,128 @@ fn read_cut(cut: &Cut, problems: &mut Vec<String>) -> Option<Vec<Block>> {
 
 /// Reads every named file; `-` is standard input. Images are scanned for QR codes. Each file
 /// is cut into inputs (FORMAT.md §7.1, "Cutting files into inputs"): its pages, and on a page
-/// each sheet's blocks, so that one bad page or sheet is left out alone.
+/// each sheet's blocks, so that one bad page or sheet is left out alone. Files are read and
+/// scanned on the available cores, and taken in the order given.
 pub fn from_files(paths: &[PathBuf]) -> Gathered {
     let mut g = Gathered::default();
     let mut pooled: Vec<(String, Block)> = Vec::new();
-    // Each input's progress line is printed when the next one starts (inputs end in `continue`).
-    let mut done: Option<(Tally, usize, &PathBuf)> = None;
-    for (i, p) in paths.iter().enumerate() {
-        if let Some((t, at, q)) = done.replace((Tally::of(&g), i + 1, p)) {
-            t.report(&g, at, paths.len(), q);
-        }
-        let name = p.display().to_string();
-        let bytes = match files::read_input(p) {
-            Ok(b) => b,
-            Err(e) => {
-                g.problems.push(format!("{e:#}"));
-                continue;
+    each_in_order(
+        paths.len(),
+        |i| read_file(&paths[i]),
+        |i, read| {
+            let tally = Tally::of(&g);
+            g.problems.extend(read.problems);
+            for cut in &read.cuts {
+                let before = g.problems.len();
+                if let Some(blocks) = read_cut(cut, &mut g.problems) {
+                    take_blocks(&mut g, &cut.name, blocks, &mut pooled, before);
+                }
             }
-        };
-        let cuts = if is_image(&bytes) {
-            name_cuts(&name, scan_file(&name, &bytes, &mut g.problems))
-        } else {
-            // FORMAT.md §6.5: bytes that are not UTF-8 read as U+FFFD, so a comment row
-            // re-saved in another encoding is still a comment; elsewhere they are a bad
-            // character. Nothing readable at all in such bytes: say what the file is not.
-            let text = Zeroizing::new(String::from_utf8_lossy(&bytes).into_owned());
-            if std::str::from_utf8(&bytes).is_err()
-                && matches!(text::parse_blocks(&text), Err(TextError::NoHeader))
-            {
-                g.problems.push(format!(
-                    "{name}: neither a share file (text) nor an image or PDF breakglass reads \
-                     (PNG, JPEG, TIFF, PNM, BMP, WebP, PDF)"
-                ));
-                continue;
-            }
-            name_cuts(&name, vec![(1, text_parts(&text))])
-        };
-        for cut in &cuts {
-            let before = g.problems.len();
-            if let Some(blocks) = read_cut(cut, &mut g.problems) {
-                take_blocks(&mut g, &cut.name, blocks, &mut pooled, before);
-            }
-        }
-    }
-    if let Some((t, at, q)) = done {
-        t.report(&g, at, paths.len(), q);
-    }
+            tally.report(&g, i + 1, paths.len(), &paths[i]);
+        },
+    );
     pool_vault_parts(&mut g, pooled);
     g
+}
+
+/// What one file gave: its inputs, and what could not be read in it.
+struct FileRead {
+    cuts: Vec<Cut>,
+    problems: Vec<String>,
+}
+
+/// Reads one file and cuts it into inputs (scanning it if it is an image or PDF).
+fn read_file(p: &std::path::Path) -> FileRead {
+    let mut problems = Vec::new();
+    let name = p.display().to_string();
+    let bytes = match files::read_input(p) {
+        Ok(b) => b,
+        Err(e) => {
+            problems.push(format!("{e:#}"));
+            return FileRead {
+                cuts: Vec::new(),
+                problems,
+            };
+        }
+    };
+    let cuts = if is_image(&bytes) {
+        name_cuts(&name, scan_file(&name, &bytes, &mut problems))
+    } else {
+        // FORMAT.md §6.5: bytes that are not UTF-8 read as U+FFFD, so a comment row
+        // re-saved in another encoding is still a comment; elsewhere they are a bad
+        // character. Nothing readable at all in such bytes: say what the file is not.
+        let text = Zeroizing::new(String::from_utf8_lossy(&bytes).into_owned());
+        if std::str::from_utf8(&bytes).is_err()
+            && matches!(text::parse_blocks(&text), Err(TextError::NoHeader))
+        {
+            problems.push(format!(
+                "{name}: neither a share file (text) nor an image or PDF breakglass reads \
+                 (PNG, JPEG, TIFF, PNM, BMP, WebP, PDF)"
+            ));
+            return FileRead {
+                cuts: Vec::new(),
+                problems,
+            };
+        }
+        name_cuts(&name, vec![(1, text_parts(&text))])
+    };
+    FileRead { cuts, problems }
+}
+
+/// Runs `work` for 0..n on up to as many threads as there are cores, and hands each result to
+/// `take` in index order as soon as it and every one before it is done. Each thread holds one
+/// file (and one decoded page) at a time; results waiting for their turn hold only text.
+fn each_in_order<T: Send>(
+    n: usize,
+    work: impl Fn(usize) -> T + Sync,
+    mut take: impl FnMut(usize, T),
+) {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZero::get)
+        .min(n);
+    if threads <= 1 {
+        (0..n).for_each(|i| take(i, work(i)));
+        return;
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let (tx, rx) = std::sync::mpsc::channel::<(usize, T)>();
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            let tx = tx.clone();
+            let (next, work) = (&next, &work);
+            let spawned = std::thread::Builder::new().spawn_scoped(scope, move || {
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    if i >= n || tx.send((i, work(i))).is_err() {
+                        break;
+                    }
+                }
+            });
+            // No thread to be had: the ones already running (or this one, below) do the rest.
+            if spawned.is_err() {
+                break;
+            }
+        }
+        drop(tx);
+        let mut waiting = std::collections::BTreeMap::new();
+        let mut due = 0;
+        for (i, result) in &rx {
+            waiting.insert(i, result);
+            while let Some(result) = waiting.remove(&due) {
+                take(due, result);
+                due += 1;
+            }
+        }
+        // Whatever no thread took (none could be spawned), on this one.
+        while due < n {
+            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            if i >= n {
+                break;
+            }
+            take(i, work(i));
+            due = i + 1;
+        }
+    });
 }
 
 /// Decodes the complete blocks of one input; keeps incomplete vault parts for pooling.
@@ -623,5 +697,29 @@ impl Tally {
             super::shown_path(path),
             parts.join(", ")
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::each_in_order;
+
+    #[test]
+    fn results_are_taken_in_the_order_given_whatever_order_they_finish_in() {
+        let mut taken = Vec::new();
+        each_in_order(
+            9,
+            |i| {
+                // Early inputs take longest, so later ones finish first.
+                std::thread::sleep(std::time::Duration::from_millis(5 * (9 - i as u64)));
+                i * 10
+            },
+            |i, r| taken.push((i, r)),
+        );
+        let expected: Vec<(usize, usize)> = (0..9).map(|i| (i, i * 10)).collect();
+        assert_eq!(taken, expected);
+        let mut none = Vec::new();
+        each_in_order(0, |i| i, |i, _| none.push(i));
+        assert!(none.is_empty());
     }
 }

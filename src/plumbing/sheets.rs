@@ -1,7 +1,7 @@
 //! Writing a set of sheets (text document and PDF per share) into an output folder, all or
 //! nothing; shared by ceremony, rekey, rotate and expand.
 
-use super::files::{self, OutFile};
+use super::files;
 use super::{Classify, CliResult, Failure};
 use breakglass_core::document::ShareDocument;
 use breakglass_core::share::Share;
@@ -100,7 +100,8 @@ pub fn prepare(out: &Path, shares: &[(u8, &str)], force: bool) -> CliResult {
     files::prepare_out_dir(out, &refs, force)
 }
 
-/// Lays out every sheet in memory, then writes them all atomically. Returns the PDF paths.
+/// Lays out each sheet and writes it under a temporary name as soon as it is made (one
+/// sheet in memory at a time), then puts the whole set in place at once. Returns the PDF paths.
 pub fn write(
     out: &Path,
     shares: &[Share],
@@ -108,8 +109,8 @@ pub fn write(
     paper: Paper,
     force: bool,
 ) -> CliResult<Vec<PathBuf>> {
-    let mut files_out = Vec::new();
-    // The vault's codes are the same on every sheet: encode them once for the whole set.
+    let mut set = files::StagedSet::begin(out, force)?;
+    // The vault's codes are the same on every sheet: encode and compress them once per set.
     let mut codes: Option<sheet::VaultCodes> = None;
     for share in shares {
         let location = vault
@@ -120,10 +121,7 @@ pub fn write(
         let (txt, pdf) = names(share.index(), location);
         // Just sealed: a share or vault the document cannot hold is a bug here, not bad input.
         let doc = ShareDocument::new(share, vault).fails_as(Failure::Other)?;
-        files_out.push(OutFile {
-            name: txt,
-            bytes: zeroize::Zeroizing::new(doc.to_file().as_bytes().to_vec()),
-        });
+        set.add(&txt, doc.to_file().as_bytes())?;
         let layout = ShareSheet::from_document(&doc);
         let vault_codes = match codes.take() {
             Some(c) => c,
@@ -131,15 +129,14 @@ pub fn write(
                 Failure::about(format_args!("cannot lay out the vault's QR codes"), e)
             })?,
         };
-        let bytes = sheet::render_share_sheet_with(&layout, paper, &vault_codes)
-            .map_err(|e| Failure::about(format_args!("cannot lay out the sheet {pdf}"), e))?;
+        let bytes = zeroize::Zeroizing::new(
+            sheet::render_share_sheet_with(&layout, paper, &vault_codes)
+                .map_err(|e| Failure::about(format_args!("cannot lay out the sheet {pdf}"), e))?,
+        );
         codes = Some(vault_codes);
-        files_out.push(OutFile {
-            name: pdf,
-            bytes: zeroize::Zeroizing::new(bytes),
-        });
+        set.add(&pdf, &bytes)?;
     }
-    let written = files::write_all_atomically(out, &files_out, force)?;
+    let written = set.commit()?;
     Ok(written.into_iter().skip(1).step_by(2).collect())
 }
 

@@ -139,6 +139,7 @@ fn render_booklet(source: &str, sha256: &str, paper: Paper) -> Result<Vec<u8>, S
         paper,
         parse_date("edition", EDITION)?,
         pages,
+        &[],
     )
 }
 

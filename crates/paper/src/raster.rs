@@ -363,7 +363,41 @@ pub(crate) fn decode_image(
     let decoded = reader()
         .decode()
         .map_err(|e| map_image_error(e, too_large(width, height)))?;
-    Ok(decoded.into_luma8())
+    Ok(to_grey(decoded))
+}
+
+/// 8-bit grey from decoded pixels in integer arithmetic: grey is taken as it is, 16-bit grey
+/// by its high byte, and colour by the BT.709 luma weights `image` itself uses (0.2126,
+/// 0.7152, 0.0722, here in 1/65536ths); alpha is ignored, as `image` ignores it. Rare layouts
+/// (16-bit colour, floats) go through `image`'s own conversion.
+fn to_grey(decoded: image::DynamicImage) -> GrayImage {
+    use image::DynamicImage as D;
+    let (width, height) = (decoded.width(), decoded.height());
+    let luma = |r: u8, g: u8, b: u8| {
+        ((u32::from(r) * 13933 + u32::from(g) * 46871 + u32::from(b) * 4732 + 32768) >> 16) as u8
+    };
+    let grey: Vec<u8> = match decoded {
+        D::ImageLuma8(g) => return g,
+        D::ImageLumaA8(g) => g.as_raw().chunks_exact(2).map(|p| p[0]).collect(),
+        D::ImageLuma16(g) => g.as_raw().iter().map(|&v| (v >> 8) as u8).collect(),
+        D::ImageLumaA16(g) => g
+            .as_raw()
+            .chunks_exact(2)
+            .map(|p| (p[0] >> 8) as u8)
+            .collect(),
+        D::ImageRgb8(c) => c
+            .as_raw()
+            .chunks_exact(3)
+            .map(|p| luma(p[0], p[1], p[2]))
+            .collect(),
+        D::ImageRgba8(c) => c
+            .as_raw()
+            .chunks_exact(4)
+            .map(|p| luma(p[0], p[1], p[2]))
+            .collect(),
+        other => return other.into_luma8(),
+    };
+    GrayImage::from_raw(width, height, grey).expect("one grey byte per pixel")
 }
 
 /// A PNG with its `iCCP` chunks left out (anything else is returned as it is).
@@ -1605,6 +1639,38 @@ mod tests {
             b"\0\0\0\x18ftypisom\0\0\0\0isommp41",
         ] {
             assert_eq!(detect(text), None, "{}", String::from_utf8_lossy(text));
+        }
+    }
+
+    #[test]
+    fn integer_grey_matches_images_own_conversion() {
+        use image::{ImageBuffer, LumaA, Rgb, Rgba};
+        let rgb = ImageBuffer::from_fn(64, 48, |x, y| {
+            Rgb([(x * 4) as u8, (y * 5) as u8, ((x * y) % 256) as u8])
+        });
+        let rgba = ImageBuffer::from_fn(64, 48, |x, y| {
+            Rgba([
+                (y * 5) as u8,
+                (x * 4) as u8,
+                ((x + y) * 3) as u8,
+                (x * 2) as u8,
+            ])
+        });
+        let luma_a = ImageBuffer::from_fn(64, 48, |x, y| LumaA([(x + y * 3) as u8, 7]));
+        let luma16 = ImageBuffer::from_fn(64, 48, |x, y| Luma([(x * 1000 + y * 7) as u16]));
+        for img in [
+            DynamicImage::ImageRgb8(rgb),
+            DynamicImage::ImageRgba8(rgba),
+            DynamicImage::ImageLumaA8(luma_a),
+            DynamicImage::ImageLuma16(luma16),
+            DynamicImage::ImageLuma8(pattern(64, 48, 9)),
+        ] {
+            let theirs = img.to_luma8();
+            let ours = to_grey(img);
+            assert_eq!(ours.dimensions(), theirs.dimensions());
+            for (a, b) in ours.as_raw().iter().zip(theirs.as_raw()) {
+                assert!(a.abs_diff(*b) <= 1, "{a} against {b}");
+            }
         }
     }
 

@@ -36,7 +36,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Once, mpsc};
 use std::time::{Duration, Instant};
 
-use image::{GrayImage, imageops};
+use image::GrayImage;
 
 /// Limits that keep one hostile image from eating the machine.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -625,10 +625,7 @@ fn run_passes(
     }
     if go && pass(PASS_HALF) && keep_going() && base.width().min(base.height()) >= 200 {
         let (w, h) = (base.width().div_ceil(2), base.height().div_ceil(2));
-        go = attempt(
-            &imageops::resize(base, w, h, imageops::FilterType::Triangle),
-            report,
-        );
+        go = attempt(&shrink(base, w, h), report);
     }
     if go && pass(PASS_FULL) && fast.is_some() {
         go = attempt(full, report);
@@ -639,11 +636,7 @@ fn run_passes(
         && fast.is_none()
         && long * 2 <= MAX_UPSCALED_LONG_SIDE
     {
-        let (w, h) = (base.width() * 2, base.height() * 2);
-        go = attempt(
-            &imageops::resize(base, w, h, imageops::FilterType::Triangle),
-            report,
-        );
+        go = attempt(&double(base), report);
     }
     // A pass skipped for lack of time is not "all passes ran": leave Done unsaid.
     if go && keep_going() {
@@ -658,7 +651,77 @@ fn scale_to_long_side(img: &GrayImage, long_side: u32) -> GrayImage {
     // Rounded products of u32 sides and a factor below 1 always fit in u32.
     let w = ((f64::from(img.width()) * scale).round() as u32).max(1);
     let h = ((f64::from(img.height()) * scale).round() as u32).max(1);
-    imageops::thumbnail(img, w, h)
+    shrink(img, w, h)
+}
+
+/// Downscale to `w` x `h` (neither larger than the source) by area averaging in integer
+/// arithmetic: each pixel is the rounded mean of the source block between edges
+/// `ceil(k * W / w)`, where `imageops::thumbnail` puts them, without its float rounding calls.
+fn shrink(img: &GrayImage, w: u32, h: u32) -> GrayImage {
+    let (sw, sh) = img.dimensions();
+    let (w, h) = (w.clamp(1, sw.max(1)), h.clamp(1, sh.max(1)));
+    if sw == 0 || sh == 0 {
+        return GrayImage::new(0, 0);
+    }
+    let edge = |k: u32, from: u32, to: u32| -> usize {
+        (u64::from(k) * u64::from(from)).div_ceil(u64::from(to)) as usize
+    };
+    let cols: Vec<usize> = (0..=w).map(|x| edge(x, sw, w)).collect();
+    let raw = img.as_raw();
+    let sw = sw as usize;
+    // Column sums of one band of rows; a band is at most ~10^4 rows of 255, far below u32.
+    let mut sums = vec![0u32; sw];
+    let mut out = Vec::with_capacity(w as usize * h as usize);
+    for y in 0..h {
+        let (top, bottom) = (edge(y, sh, h), edge(y + 1, sh, h));
+        sums.fill(0);
+        for row in raw[top * sw..bottom * sw].chunks_exact(sw) {
+            for (s, &p) in sums.iter_mut().zip(row) {
+                *s += u32::from(p);
+            }
+        }
+        let rows = (bottom - top) as u32;
+        for pair in cols.windows(2) {
+            let n = (pair[1] - pair[0]) as u32 * rows;
+            let sum: u32 = sums[pair[0]..pair[1]].iter().sum();
+            out.push(((sum + n / 2) / n) as u8);
+        }
+    }
+    GrayImage::from_raw(w, h, out).expect("w x h pixels")
+}
+
+/// Upscale to twice the size by bilinear interpolation in integer arithmetic: each new pixel
+/// weighs its nearest source pixel 3 and the next one 1 along each axis (sixteenths in all),
+/// as `imageops::resize` with `Triangle` does, edges repeated.
+fn double(img: &GrayImage) -> GrayImage {
+    let (w, h) = (img.width() as usize, img.height() as usize);
+    if w == 0 || h == 0 {
+        return GrayImage::new(0, 0);
+    }
+    let raw = img.as_raw();
+    // One source row widened to 2w values, in quarters.
+    let widen = |y: usize, dst: &mut [u16]| {
+        let src = &raw[y * w..(y + 1) * w];
+        for x in 0..w {
+            let p = 3 * u16::from(src[x]);
+            dst[2 * x] = p + u16::from(src[x.saturating_sub(1)]);
+            dst[2 * x + 1] = p + u16::from(src[(x + 1).min(w - 1)]);
+        }
+    };
+    let mut rows = [vec![0u16; 2 * w], vec![0u16; 2 * w], vec![0u16; 2 * w]];
+    let mut out = vec![0u8; 4 * w * h];
+    for y in 0..h {
+        widen(y.saturating_sub(1), &mut rows[0]);
+        widen(y, &mut rows[1]);
+        widen((y + 1).min(h - 1), &mut rows[2]);
+        let (upper, lower) = out[2 * y * 2 * w..(2 * y + 2) * 2 * w].split_at_mut(2 * w);
+        for x in 0..2 * w {
+            let mid = 3 * u32::from(rows[1][x]);
+            upper[x] = ((mid + u32::from(rows[0][x]) + 8) >> 4) as u8;
+            lower[x] = ((mid + u32::from(rows[2][x]) + 8) >> 4) as u8;
+        }
+    }
+    GrayImage::from_raw(2 * w as u32, 2 * h as u32, out).expect("2w x 2h pixels")
 }
 
 /// Global Otsu threshold: helps when uneven light or JPEG noise confuses the decoders'
@@ -884,8 +947,61 @@ impl ScanError {
 mod tests {
     use super::*;
     use crate::raster::RasterError;
-    use image::{ImageFormat, Luma};
+    use image::{ImageFormat, Luma, imageops};
     use std::io::Cursor;
+
+    /// A grey test pattern with edges, gradients and noise.
+    fn busy(w: u32, h: u32) -> GrayImage {
+        GrayImage::from_fn(w, h, |x, y| {
+            let noise = (x.wrapping_mul(2_654_435_761) ^ y.wrapping_mul(40_503)) >> 7;
+            let edge = if (x / 7 + y / 5) % 2 == 0 { 40 } else { 210 };
+            Luma([((edge + noise % 31 + x % 13) % 256) as u8])
+        })
+    }
+
+    #[test]
+    fn integer_shrink_averages_the_blocks_imageops_thumbnail_averages() {
+        for (sw, sh, w, h) in [
+            (2480, 3508, 1414, 2000),
+            (301, 7, 150, 4),
+            (9, 9, 5, 5),
+            (5, 5, 5, 5),
+        ] {
+            let img = busy(sw, sh);
+            let ours = shrink(&img, w, h);
+            let theirs = imageops::thumbnail(&img, w, h);
+            assert_eq!(ours.dimensions(), theirs.dimensions());
+            // The same blocks (edges at ceil(k * W / w)), the same rounded mean; float edges
+            // may put a rare block edge one pixel over.
+            let off = ours
+                .as_raw()
+                .iter()
+                .zip(theirs.as_raw())
+                .filter(|(a, b)| a != b)
+                .count();
+            assert!(
+                off * 1000 <= ours.as_raw().len(),
+                "{sw}x{sh}: {off} pixels differ"
+            );
+        }
+        assert_eq!(
+            shrink(&busy(4, 4), 1, 1).as_raw(),
+            &[imageops::thumbnail(&busy(4, 4), 1, 1)[(0, 0)][0]]
+        );
+    }
+
+    #[test]
+    fn integer_double_is_imageops_triangle_upscale() {
+        for (w, h) in [(97, 61), (1, 1), (2, 3)] {
+            let img = busy(w, h);
+            let ours = double(&img);
+            let theirs = imageops::resize(&img, 2 * w, 2 * h, imageops::FilterType::Triangle);
+            assert_eq!(ours.dimensions(), theirs.dimensions());
+            for (i, (a, b)) in ours.as_raw().iter().zip(theirs.as_raw()).enumerate() {
+                assert!(a.abs_diff(*b) <= 1, "{w}x{h} pixel {i}: {a} against {b}");
+            }
+        }
+    }
 
     /// Renders `text` as a QR code with `px` pixels per module and a 4-module quiet zone.
     fn qr_image(text: &str, px: u32) -> GrayImage {

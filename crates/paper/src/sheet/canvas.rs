@@ -165,28 +165,35 @@ impl Canvas {
     /// integer coordinates keep the stream small, and one fill leaves no anti-aliasing
     /// seams where rectangles touch. printpdf has no "append rectangle to path" op
     /// (its `Rect` always paints or ends the path), so `re`/`f` go in as raw operators.
+    /// A code with a Form XObject (the vault's, the same on every sheet) is placed with `Do`
+    /// under the same matrix instead: the form holds those operators.
     pub(crate) fn qr(&mut self, x: f32, top: f32, module: f32, code: &DrawnCode) {
         let q = QUIET as f32 * module;
         let int = |v: usize| DictItem::Int(v as i64);
-        self.ops.extend([
-            Op::SaveGraphicsState,
-            Op::SetFillColor { col: black() },
-            Op::SetTransformationMatrix {
-                matrix: CurTransMat::Raw([module, 0.0, 0.0, -module, x + q, self.h - top - q]),
-            },
-        ]);
-        self.ops
-            .extend(code.rects.iter().map(|&[x0, y0, x1, y1]| Op::Unknown {
-                key: "re".into(),
-                value: vec![int(x0), int(y0), int(x1 - x0), int(y1 - y0)],
-            }));
-        self.ops.extend([
-            Op::Unknown {
+        self.ops.push(Op::SaveGraphicsState);
+        if code.form.is_none() {
+            self.ops.push(Op::SetFillColor { col: black() });
+        }
+        self.ops.push(Op::SetTransformationMatrix {
+            matrix: CurTransMat::Raw([module, 0.0, 0.0, -module, x + q, self.h - top - q]),
+        });
+        if let Some(name) = &code.form {
+            self.ops.push(Op::Unknown {
+                key: "Do".into(),
+                value: vec![DictItem::Name(name.as_bytes().to_vec())],
+            });
+        } else {
+            self.ops
+                .extend(code.rects.iter().map(|&[x0, y0, x1, y1]| Op::Unknown {
+                    key: "re".into(),
+                    value: vec![int(x0), int(y0), int(x1 - x0), int(y1 - y0)],
+                }));
+            self.ops.push(Op::Unknown {
                 key: "f".into(),
                 value: Vec::new(),
-            },
-            Op::RestoreGraphicsState,
-        ]);
+            });
+        }
+        self.ops.push(Op::RestoreGraphicsState);
     }
 
     /// Section heading with a rule under it; keeps `keep` points of content with it.

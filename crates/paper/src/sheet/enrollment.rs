@@ -96,5 +96,5 @@ pub fn render_enrollment_sheet(
         &[0],
         created.as_bytes(),
     ]);
-    to_pdf(&title, id, paper, date, pages)
+    to_pdf(&title, id, paper, date, pages, &[])
 }

@@ -6,6 +6,7 @@ use qrcode::bits::Bits;
 use qrcode::{EcLevel, QrCode, Version};
 
 use super::SheetError;
+use super::pdf::{Form, form_of_rects};
 
 /// Error-correction level of every code: survives ~25 % damage (stains, folds).
 pub(crate) const EC: EcLevel = EcLevel::Q;
@@ -25,6 +26,9 @@ pub(crate) const MAX_VAULT_PARTS: usize = 64;
 pub struct VaultCodes {
     pub(crate) payloads: Vec<String>,
     pub(crate) codes: Vec<DrawnCode>,
+    /// Each code as a Form XObject, its stream compressed once here: every sheet of the set
+    /// places the same object instead of drawing and compressing the code again.
+    pub(crate) forms: Vec<Form>,
 }
 
 impl VaultCodes {
@@ -43,12 +47,17 @@ impl VaultCodes {
             .iter()
             .enumerate()
             .map(|(i, p)| {
-                encode_qr(&format!("vault_qr[{i}]"), p.as_ref()).map(|c| DrawnCode::new(&c))
+                encode_qr(&format!("vault_qr[{i}]"), p.as_ref()).map(|c| DrawnCode {
+                    form: Some(format!("BgVault{i}")),
+                    ..DrawnCode::new(&c)
+                })
             })
             .collect::<Result<Vec<_>, _>>()?;
+        let forms = codes.iter().map(Form::of).collect();
         Ok(Self {
             payloads: payloads.iter().map(|p| p.as_ref().to_string()).collect(),
             codes,
+            forms,
         })
     }
 }
@@ -156,6 +165,8 @@ pub(crate) struct DrawnCode {
     pub(crate) span: usize,
     /// Dark rectangles `[x0, y0, x1, y1)` in modules, quiet zone excluded.
     pub(crate) rects: Vec<[usize; 4]>,
+    /// The name of the Form XObject that draws it, when it has one (the vault's codes).
+    pub(crate) form: Option<String>,
 }
 
 impl DrawnCode {
@@ -163,7 +174,16 @@ impl DrawnCode {
         Self {
             span: code.width() + 2 * QUIET,
             rects: dark_rects(code),
+            form: None,
         }
+    }
+}
+
+impl Form {
+    /// The code's Form XObject, named as the code says.
+    fn of(code: &DrawnCode) -> Self {
+        let name = code.form.clone().expect("vault codes are named");
+        form_of_rects(name, code.span - 2 * QUIET, &code.rects)
     }
 }
 

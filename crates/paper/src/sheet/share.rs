@@ -93,7 +93,14 @@ pub fn render_share_sheet_with(
     }
     let share_code = DrawnCode::new(&encode_qr("share_qr", &sheet.share_qr)?);
     let pages = layout(sheet, paper, &share_code, &codes.codes)?;
-    to_pdf(&sheet.title, sheet_id(sheet, paper), paper, created, pages)
+    to_pdf(
+        &sheet.title,
+        sheet_id(sheet, paper),
+        paper,
+        created,
+        pages,
+        &codes.forms,
+    )
 }
 
 fn validate_text(s: &ShareSheet) -> Result<(), SheetError> {
@@ -814,6 +821,48 @@ mod tests {
         let b = render_share_sheet(&s, Paper::A4).unwrap();
         assert!(a == b, "two renders of the same sheet differ");
         assert!(a.starts_with(b"%PDF-"));
+    }
+
+    #[test]
+    fn vault_codes_are_forms_compressed_once_and_placed_on_every_page() {
+        let s = sample();
+        let codes = VaultCodes::encode(&s.vault_qr).unwrap();
+        let pdf = render_share_sheet_with(&s, Paper::A4, &codes).unwrap();
+        let doc = lopdf::Document::load_mem(&pdf).unwrap();
+        let forms: Vec<&lopdf::Stream> = doc
+            .objects
+            .values()
+            .filter_map(|o| o.as_stream().ok())
+            .filter(|st| st.dict.get(b"Subtype").and_then(|o| o.as_name()).ok() == Some(b"Form"))
+            .collect();
+        assert_eq!(forms.len(), s.vault_qr.len());
+        // The very bytes compressed once for the set, not compressed again per sheet.
+        for (form, once) in forms.iter().zip(&codes.forms) {
+            assert_eq!(form.content, once.stream.content);
+        }
+        // The pages place each form and draw none of the vault's modules themselves.
+        let (mut placed, mut rects) = (0, 0);
+        for id in doc.get_pages().values() {
+            for op in doc.get_and_decode_page_content(*id).unwrap().operations {
+                placed += usize::from(op.operator == "Do");
+                rects += usize::from(op.operator == "re");
+            }
+        }
+        assert_eq!(placed, s.vault_qr.len());
+        let share = DrawnCode::new(&encode_qr("share_qr", &s.share_qr).unwrap());
+        let vault: usize = codes.codes.iter().map(|c| c.rects.len()).sum();
+        assert!(
+            rects < share.rects.len() + vault / 2,
+            "{rects} rectangles on the pages: the vault's are drawn inline"
+        );
+        // And they print where they did: the form holds the same rectangles the code has.
+        let inner = lopdf::content::Content::decode(&forms[0].decompressed_content().unwrap())
+            .unwrap()
+            .operations;
+        assert_eq!(
+            inner.iter().filter(|o| o.operator == "re").count(),
+            codes.codes[0].rects.len()
+        );
     }
 
     /// All `/MediaBox [x y w h]` boxes in the (uncompressed-dictionary) output.
