@@ -211,6 +211,7 @@ fn a_failed_drill_logs_the_vault_and_generation_its_sheets_claim() {
 /// (whose arrival at a prompt and at a screen showing secrets the tmux tests check).
 #[cfg(unix)]
 #[test]
+#[allow(unsafe_code)] // pre_exec
 fn temporary_shares_are_removed_when_a_signal_ends_the_writing() {
     use std::os::unix::process::{CommandExt, ExitStatusExt};
     let dir = tempfile::tempdir().unwrap();
