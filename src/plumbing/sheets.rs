@@ -111,7 +111,8 @@ pub fn write(
     let mut files_out = Vec::new();
     // The vault's codes are the same on every sheet: encode them once for the whole set.
     let mut codes: Option<sheet::VaultCodes> = None;
-    for share in shares {
+    for (n, share) in shares.iter().enumerate() {
+        super::progress::rendering(n, shares.len());
         let location = vault
             .header
             .label(share.index())
@@ -138,6 +139,12 @@ pub fn write(
             name: pdf,
             bytes: zeroize::Zeroizing::new(bytes),
         });
+    }
+    if shares.len() > super::progress::SHEET_BATCH {
+        super::progress::step(
+            "Writing",
+            format_args!("{} files to {}", files_out.len(), super::shown_path(out)),
+        );
     }
     let written = files::write_all_atomically(out, &files_out, force)?;
     Ok(written.into_iter().skip(1).step_by(2).collect())
