@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The layering, proved from the manifests: the core's normal dependency tree holds no CLI,
 # process, JSON, PDF or image crate, and the paper layer holds no CLI crate. Exits 1 naming any.
-# It also caps the crates the release binary compiles (MAX_CRATES below).
+# It also prints how many crates the release binary is built from: what the tree may hold is
+# the policy in deny.toml (licences, sources, duplicate versions), not a cap on this number.
 #
 # One exception is pruned, not hidden: blahaj turns on rand's `thread_rng` feature
 # unconditionally, which brings getrandom (and libc below it on Linux) into the core's tree.
@@ -59,16 +60,8 @@ core_uses primitives "$formats|$protocol|$policy"
 core_uses format "$protocol|$policy"
 echo "breakglass-core: primitives < formats < protocol, policy (no arrow points up)"
 
-# The release binary's whole tree, the workspace's own crates included, stays small enough for
-# one reviewer to audit (README, "Dependencies"). The cap is the count the README states, so a
-# new crate is a deliberate change to both. `cargo tree` marks repeats with "(*)": strip it, or
-# a crate reached twice counts twice.
-MAX_CRATES=172
+# The release binary's whole tree, the workspace's own crates included (README, "Dependencies").
+# `cargo tree` marks repeats with "(*)": strip it, or a crate reached twice counts twice.
 crates=$(cargo tree --locked -p breakglass -e normal --prefix none --format '{p}' \
   | sed 's/ (\*)$//' | sort -u | wc -l)
-if [ "$crates" -gt "$MAX_CRATES" ]; then
-  echo "dependency tree grew: breakglass compiles $crates crates, more than $MAX_CRATES;" \
-    "trim features or update the README's Dependencies section and MAX_CRATES" >&2
-  exit 1
-fi
-echo "breakglass: $crates crates in the release build (at most $MAX_CRATES)"
+echo "breakglass: $crates crates in the release build"

@@ -21,6 +21,9 @@ thread_local! {
     static PEAK: Cell<usize> = const { Cell::new(0) };
 }
 
+// A counting global allocator is unsafe by its trait: allowed here, in a test, only.
+#[allow(unsafe_code)]
+// SAFETY: every call is passed on unchanged to the system allocator.
 unsafe impl GlobalAlloc for PerThreadPeak {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         let _ = LIVE.try_with(|l| {
@@ -28,10 +31,12 @@ unsafe impl GlobalAlloc for PerThreadPeak {
             l.set(now);
             let _ = PEAK.try_with(|p| p.set(p.get().max(now)));
         });
+        // SAFETY: the caller's layout, passed on as the trait requires.
         unsafe { System.alloc(layout) }
     }
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         let _ = LIVE.try_with(|l| l.set(l.get().saturating_sub(layout.size())));
+        // SAFETY: `ptr` came from `alloc` above with this layout.
         unsafe { System.dealloc(ptr, layout) }
     }
 }

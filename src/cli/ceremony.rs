@@ -2,7 +2,7 @@
 
 use super::harden::Hardening;
 use super::{
-    Classify, CliResult, Failure, enroll, files, preflight, prompt, sheets, warn_unlocked,
+    Classify, CliResult, Failure, enroll, files, preflight, progress, prompt, sheets, warn_unlocked,
 };
 use breakglass_core::contents::{Entry, VaultContents};
 use breakglass_core::credentials::{self, AccountCredentials, Fido2Key, Wanted};
@@ -176,6 +176,18 @@ fn spec_from_plan(path: &Path, args: &Args) -> CliResult<Spec> {
 fn plan_spec(plan: &Plan, base: &Path) -> CliResult<Spec> {
     let mut accounts = Vec::new();
     for a in &plan.accounts {
+        // A file the plan names and that is not there is a fault of the plan, exit 2 like every
+        // other plan error (README "Exit codes"); one that is there but unreadable is input, 3.
+        if let Some(f) = &a.totp_uri_file
+            && std::fs::symlink_metadata(base.join(f)).is_err()
+        {
+            return Err(Failure::Usage.because(format!(
+                "the plan's totp_uri_file {} (account {}) does not exist: paths in a plan are relative to the plan's folder ({}); fix the path or create the file",
+                super::visible(f),
+                super::visible(&a.user),
+                super::shown_path(base)
+            )));
+        }
         accounts.push(AccountSpec {
             credentials: Plan::credentials(a, plan.upn(a)?),
             object_id: a.object_id.clone(),
@@ -474,6 +486,7 @@ pub fn run(args: Args, hardening: &Hardening) -> CliResult {
     };
     let contents = VaultContents { entries };
     contents.check_fields().fails_as(Failure::BadInput)?;
+    progress::sealing(plan.passphrase.as_ref().map(|(_, k)| k));
     let sealed = seal::seal(&plan, &contents, &mut rng)?;
     let h = &sealed.vault.header;
     let enrollment = enroll::Enrollment::new(&contents.entries, spec.policy.entropy_bits());

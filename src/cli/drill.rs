@@ -450,8 +450,12 @@ pub fn run_status(args: StatusArgs) -> CliResult {
         return Err(Failure::Usage.because("give a sheet, or --log with the drill log"));
     }
     let mut vaults: BTreeMap<String, Schedule> = BTreeMap::new();
+    // README "Exit codes": an input that cannot be read makes the exit 3 once the others are
+    // reported, as in `inspect`; an overdue drill (7) comes first.
+    let mut unreadable = false;
     if !args.files.is_empty() {
         let g = inputs::from_files(&args.files);
+        unreadable = !g.problems.is_empty();
         inputs::report(&g);
         args.report.read_from(&g);
         for (id, s) in schedules_from_copies(&g.vaults) {
@@ -535,10 +539,7 @@ pub fn run_status(args: StatusArgs) -> CliResult {
                 vaults: list,
             })?;
         }
-        if overdue {
-            return Err(Failure::Overdue.because("a drill is overdue"));
-        }
-        return Ok(());
+        return status_result(overdue, unreadable);
     }
     for (id, s) in &vaults {
         outln!(
@@ -572,8 +573,17 @@ pub fn run_status(args: StatusArgs) -> CliResult {
             Due::In { days } => outln!("  next drill:  {due_date} (in {days} days)")?,
         }
     }
+    status_result(overdue, unreadable)
+}
+
+/// `status`'s exit: 7 when a drill is overdue, else 3 when an input could not be read.
+fn status_result(overdue: bool, unreadable: bool) -> CliResult {
     if overdue {
         return Err(Failure::Overdue.because("a drill is overdue"));
+    }
+    if unreadable {
+        return Err(Failure::BadInput
+            .because("some files could not be read (see above): the status covers the others"));
     }
     Ok(())
 }

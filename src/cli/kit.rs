@@ -11,7 +11,7 @@ use std::path::PathBuf;
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// Folder for recover.py and recovery-kit.pdf (created if missing).
-    #[arg(long)]
+    #[arg(long, short = 'o', value_name = "DIR", value_parser = super::out_dir_arg)]
     out: PathBuf,
     /// Replace a kit already in the folder.
     #[arg(long)]

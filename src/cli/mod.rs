@@ -25,8 +25,8 @@ pub(crate) use crate::plumbing::args::{
 };
 pub(crate) use crate::plumbing::{
     Classify, CliResult, Failure, args, drill_log, enroll, exit, failure, files, harden, inputs,
-    interactive, json, opening, output, placement, prompt, rng, sheets, shown_path, stdout,
-    terminal, unix_now, visible, visible_text, warn_unlocked,
+    interactive, json, opening, output, placement, progress, prompt, rng, sheets, shown_path,
+    stdout, terminal, unix_now, visible, visible_text, warn_unlocked,
 };
 
 const AFTER_HELP: &str = "\

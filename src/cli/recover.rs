@@ -33,6 +33,13 @@ pub struct Args {
     /// Print the result as JSON (for scripts). It contains the secrets.
     #[arg(long)]
     json: bool,
+    /// Print only the credentials (and errors): no advice afterwards; the exit code tells the
+    /// result.
+    #[arg(short, long, conflicts_with_all = ["json", "verbose"])]
+    quiet: bool,
+    /// Also say what was read from where (on standard error).
+    #[arg(short, long)]
+    verbose: bool,
     /// Why the vault is opened (asked when at a terminal).
     #[arg(long, value_enum)]
     purpose: Option<Purpose>,
@@ -50,10 +57,16 @@ pub fn run(args: Args, hardening: &Hardening) -> CliResult {
         None if super::interactive() => prompt::purpose()?,
         None => Purpose::Unstated,
     };
-    let r = match opening::open_sheets(
+    let report = crate::plumbing::output::Report {
+        json: args.json,
+        quiet: args.quiet,
+        verbose: args.verbose,
+    };
+    let r = match opening::open_sheets_reporting(
         &args.files,
         args.passphrase_file.as_deref(),
         args.generation,
+        &report,
     ) {
         Ok((r, _)) => r,
         Err(f) => {
@@ -88,7 +101,9 @@ pub fn run(args: Args, hardening: &Hardening) -> CliResult {
             }
         })?;
     }
-    eprintln!("{}", advice(purpose, &args.files));
+    if !args.quiet {
+        eprintln!("{}", advice(purpose, &args.files));
+    }
     Ok(())
 }
 

@@ -52,9 +52,10 @@ pub struct RotateArgs {
     /// New share list, in order: `LOCATION` or `LOCATION=CUSTODIAN` (default: unchanged).
     #[arg(long = "share", value_name = "LOCATION[=CUSTODIAN]", value_parser = super::share_arg)]
     shares: Vec<String>,
-    /// Length of the new passwords (30–256).
-    #[arg(long, default_value_t = password::DEFAULT_PASSWORD_LEN)]
-    password_length: usize,
+    /// Length of the new passwords (30–256); by default each account keeps the length of its
+    /// current password.
+    #[arg(long)]
+    password_length: Option<usize>,
     /// Write the new credentials to standard output even when it is not a terminal (scripts,
     /// tests). Without it they are shown only on the terminal.
     #[arg(long)]
@@ -80,7 +81,8 @@ pub struct Job {
     generation: Option<u32>,
     threshold: Option<u8>,
     shares: Vec<String>,
-    password_length: usize,
+    /// `None`: each account keeps its current password's length.
+    password_length: Option<usize>,
     print_credentials: bool,
     enrollment_sheet: Option<PathBuf>,
     sheets: sheets::SheetArgs,
@@ -94,7 +96,7 @@ impl Job {
             generation: old.generation,
             threshold,
             shares,
-            password_length: password::DEFAULT_PASSWORD_LEN,
+            password_length: None,
             print_credentials: false,
             enrollment_sheet: None,
             sheets: old.sheets,
@@ -132,22 +134,50 @@ pub enum Mode {
     Expand,
 }
 
+/// The policy a new password for an account follows: `length` when given (`--password-length`),
+/// else the length of the account's current password, so a rotation never shortens a password
+/// nobody asked to shorten (a vault made with `--allow-short-passwords` keeps its length too).
+fn policy_for(current: &str, length: Option<usize>) -> PasswordPolicy {
+    match length {
+        Some(length) => PasswordPolicy {
+            length,
+            ..PasswordPolicy::default()
+        },
+        None => {
+            let length = current.chars().count();
+            PasswordPolicy {
+                length,
+                allow_short: length < password::MIN_PASSWORD_LEN,
+                ..PasswordPolicy::default()
+            }
+        }
+    }
+}
+
 /// New passwords and PINs; TOTP seeds and notes are kept (they are not ours to change).
+/// Returns the contents and the entropy of the weakest new password.
 fn rotated<R: rand::CryptoRng + ?Sized>(
     c: &VaultContents,
-    policy: &PasswordPolicy,
+    length: Option<usize>,
     rng: &mut R,
-) -> CliResult<VaultContents> {
+) -> CliResult<(VaultContents, f64)> {
     let mut entries = Vec::new();
+    let mut weakest = f64::INFINITY;
     for e in &c.entries {
         entries.push(match e {
             Entry::Account {
-                upn, display_name, ..
-            } => Entry::Account {
-                upn: upn.clone(),
-                display_name: display_name.clone(),
-                password: policy.generate(rng)?,
-            },
+                upn,
+                display_name,
+                password,
+            } => {
+                let policy = policy_for(password.expose_secret(), length);
+                weakest = weakest.min(policy.entropy_bits());
+                Entry::Account {
+                    upn: upn.clone(),
+                    display_name: display_name.clone(),
+                    password: policy.generate(rng)?,
+                }
+            }
             Entry::Fido2 { label, pin } => {
                 let old = pin.expose_secret();
                 let digits = old.chars().all(|c| c.is_ascii_digit());
@@ -159,7 +189,10 @@ fn rotated<R: rand::CryptoRng + ?Sized>(
             Entry::Totp { .. } | Entry::Note { .. } => e.clone(),
         });
     }
-    Ok(VaultContents { entries })
+    if weakest.is_infinite() {
+        weakest = PasswordPolicy::default().entropy_bits();
+    }
+    Ok((VaultContents { entries }, weakest))
 }
 
 pub fn run(args: Job, mode: Mode, hardening: &Hardening) -> CliResult {
@@ -169,11 +202,13 @@ pub fn run(args: Job, mode: Mode, hardening: &Hardening) -> CliResult {
             "expand issues exactly one new share: give one --share LOCATION[=CUSTODIAN] (and no --threshold)",
         ));
     }
-    let policy = PasswordPolicy {
-        length: args.password_length,
-        ..PasswordPolicy::default()
-    };
-    policy.validate()?;
+    if let Some(length) = args.password_length {
+        PasswordPolicy {
+            length,
+            ..PasswordPolicy::default()
+        }
+        .validate()?;
+    }
     // Before the sheets are read (typing them takes half an hour): where will the new ones show?
     let display = match mode {
         Mode::Rotate => Some(enroll::Display::choose(args.print_credentials, "rotate")?),
@@ -246,13 +281,13 @@ pub fn run(args: Job, mode: Mode, hardening: &Hardening) -> CliResult {
         .collect();
     sheets::prepare(&args.sheets.out, &planned, args.sheets.force)?;
     enroll::check_target(args.enrollment_sheet.as_deref())?;
-    let contents = if mode == Mode::Rotate {
-        rotated(&r.contents, &policy, &mut rng)?
+    let (contents, entropy_bits) = if mode == Mode::Rotate {
+        rotated(&r.contents, args.password_length, &mut rng)?
     } else {
-        r.contents.clone()
+        (r.contents.clone(), PasswordPolicy::default().entropy_bits())
     };
-    let enrollment = enroll::Enrollment::new(&contents.entries, policy.entropy_bits())
-        .replacing(&r.contents.entries);
+    let enrollment =
+        enroll::Enrollment::new(&contents.entries, entropy_bits).replacing(&r.contents.entries);
     if let Some(d) = &display {
         d.check_fits(&enrollment, "rotate")?;
     }
@@ -270,6 +305,7 @@ pub fn run(args: Job, mode: Mode, hardening: &Hardening) -> CliResult {
         labels,
         passphrase: passphrase.map(|p| (p, kdf)),
     };
+    super::progress::sealing(plan.passphrase.as_ref().map(|(_, k)| k));
     let sealed = seal::seal(&plan, &contents, &mut rng)?;
     let pdfs = sheets::write(
         &args.sheets.out,
@@ -299,4 +335,19 @@ pub fn run(args: Job, mode: Mode, hardening: &Hardening) -> CliResult {
         )?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_rotation_keeps_each_passwords_length_unless_one_is_given() {
+        let keep = policy_for(&"x".repeat(48), None);
+        assert_eq!(keep.length, 48);
+        assert!(!keep.allow_short);
+        let short = policy_for(&"x".repeat(16), None);
+        assert_eq!((short.length, short.allow_short), (16, true));
+        assert_eq!(policy_for(&"x".repeat(48), Some(64)).length, 64);
+    }
 }

@@ -217,6 +217,45 @@ fn same_share(a: &Share, b: &Share) -> bool {
     a.to_bytes() == b.to_bytes()
 }
 
+/// Printouts of one generation checked against the folder of another (old sheets against the
+/// files of a rekey or rotation) differ on every sheet; say that, not "altered or misprinted".
+fn generations_agree(
+    reference: &BTreeMap<u8, RefSheet>,
+    inputs: &[Input],
+    dir: &Path,
+) -> CliResult {
+    let folder: BTreeSet<u32> = reference
+        .values()
+        .map(|s| s.vault.header.generation)
+        .collect();
+    let scanned: BTreeSet<u32> = inputs
+        .iter()
+        .flat_map(|i| {
+            i.shares
+                .iter()
+                .map(|s| s.generation)
+                .chain(i.vaults.iter().map(|v| v.header.generation))
+        })
+        .collect();
+    let other: Vec<String> = scanned.difference(&folder).map(u32::to_string).collect();
+    if other.is_empty() {
+        return Ok(());
+    }
+    let folder: Vec<String> = folder.iter().map(u32::to_string).collect();
+    let newer = scanned.iter().max() > reference.values().map(|s| &s.vault.header.generation).max();
+    Err(Failure::BadInput.because(format!(
+        "the generations differ: the scans are generation {} of this vault and {} holds generation {}. {}",
+        other.join(" and "),
+        super::shown_path(dir),
+        folder.join(" and "),
+        if newer {
+            "Verify these printouts against the folder their generation was written to."
+        } else {
+            "Old printouts were retired when the newer generation was made: destroy them, and verify the new printouts against this folder."
+        }
+    )))
+}
+
 /// What was found for one sheet.
 #[derive(Default)]
 struct SheetState {
@@ -269,6 +308,10 @@ pub fn run(args: Args) -> CliResult {
             .map(|(id, s)| (id.to_string(), s))
             .collect();
         return Err(RecoverError::MixedVaults(g).into());
+    }
+
+    if let (Some(r), Some(dir)) = (&reference, &args.sheets) {
+        generations_agree(r, &inputs, dir)?;
     }
 
     let (scanned_majority, distinct) = majority(&inputs);

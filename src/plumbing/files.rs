@@ -310,7 +310,8 @@ struct Staged {
     access: Access,
     temps: Vec<(PathBuf, PathBuf)>,
     committed: bool,
-    _cleanup: interrupt::Guard,
+    /// Removes the temporary files on a fatal signal until the set is dropped.
+    cleanup: interrupt::Guard,
 }
 
 impl Staged {
@@ -324,7 +325,7 @@ impl Staged {
             access,
             temps: Vec::new(),
             committed: false,
-            _cleanup: interrupt::Guard::install(),
+            cleanup: interrupt::Guard::install(),
         })
     }
 
@@ -332,7 +333,7 @@ impl Staged {
         let final_path = self.dir.join(name);
         let tmp = self.dir.join(format!(".{name}.tmp-{}", std::process::id()));
         // Registered before it exists, so a signal at any point removes it.
-        interrupt::register(&tmp);
+        self.cleanup.register(&tmp);
         let mut opts = OpenOptions::new();
         opts.write(true).create_new(true);
         #[cfg(unix)]
@@ -365,13 +366,12 @@ impl Staged {
         let mut placed: Vec<&PathBuf> = Vec::new();
         for (tmp, final_path) in &self.temps {
             let existed = final_path.exists();
-            if let Err(e) = fs::rename(tmp, final_path) {
+            if let Err(e) = place(tmp, final_path, self.force) {
                 // All or nothing: take back the sheets of this set already put in place.
                 for p in &placed {
                     let _ = fs::remove_file(p);
                 }
-                return Err(e)
-                    .with_context(|| format!("cannot move {} into place", final_path.display()));
+                return Err(e);
             }
             if !existed {
                 placed.push(final_path);
@@ -398,6 +398,33 @@ impl Drop for Staged {
     }
 }
 
+/// Moves a written temporary file to its final name. Without `force` the rename itself refuses
+/// to replace a file (renameat2 with RENAME_NOREPLACE), so a file that appears after the checks
+/// is never overwritten; a filesystem that cannot rename that way (some network and FUSE
+/// filesystems) is an error that says so rather than a silent replace.
+fn place(tmp: &Path, final_path: &Path, force: bool) -> Result<()> {
+    if force {
+        return fs::rename(tmp, final_path)
+            .with_context(|| format!("cannot move {} into place", final_path.display()));
+    }
+    use rustix::fs::{CWD, RenameFlags, renameat_with};
+    match renameat_with(CWD, tmp, CWD, final_path, RenameFlags::NOREPLACE) {
+        Ok(()) => Ok(()),
+        Err(rustix::io::Errno::EXIST) => bail!(
+            "{} appeared while writing: not replacing it",
+            final_path.display()
+        ),
+        Err(rustix::io::Errno::INVAL | rustix::io::Errno::NOSYS | rustix::io::Errno::OPNOTSUPP) => {
+            bail!(
+                "the filesystem holding {} cannot rename a file without replacing one of the same name (no RENAME_NOREPLACE): write to a folder on a local filesystem, or pass --force to allow replacing",
+                final_path.parent().unwrap_or(final_path).display()
+            )
+        }
+        Err(e) => Err(std::io::Error::from(e))
+            .with_context(|| format!("cannot move {} into place", final_path.display())),
+    }
+}
+
 /// What a fatal signal does to the files being written (`signals`): removes the temporary files
 /// (complete shares). Async-signal-safe.
 pub fn on_fatal_signal() {
@@ -405,69 +432,46 @@ pub fn on_fatal_signal() {
 }
 
 /// Removal of the temporary files (complete shares) when the process is ended by a signal while
-/// sheets are written. The signal handler (`signals`) only reads an immutable list published
-/// through an atomic pointer and calls `unlink`, both safe in a signal handler.
-// unlink(2) on the published list, with its SAFETY note.
-#[allow(unsafe_code)]
+/// sheets are written. Each name is published through the signal handler's lock-free list
+/// ([`super::signals::Armed`]) before the file exists; the handler calls only `unlink`.
 mod interrupt {
+    use super::super::signals::{Armed, Handle};
     use std::ffi::CString;
     use std::path::Path;
-    use std::sync::Mutex;
-    use std::sync::atomic::{AtomicPtr, Ordering};
 
-    /// The current list; replaced (never changed in place) and the old one leaked, so the
-    /// handler can never read freed memory. Paths are not secret.
-    static PUBLISHED: AtomicPtr<Vec<CString>> = AtomicPtr::new(std::ptr::null_mut());
-    /// The list being built by the writing thread.
-    static PENDING: Mutex<Vec<CString>> = Mutex::new(Vec::new());
+    /// Paths are not secret.
+    static TEMPORARIES: Armed<CString> = Armed::new();
 
-    fn publish(list: Vec<CString>) {
-        let new = if list.is_empty() {
-            std::ptr::null_mut()
-        } else {
-            Box::into_raw(Box::new(list))
-        };
-        PUBLISHED.swap(new, Ordering::SeqCst);
-    }
-
-    /// Adds a temporary file to remove on a signal.
-    pub fn register(path: &Path) {
-        use std::os::unix::ffi::OsStrExt;
-        let Ok(c) = CString::new(path.as_os_str().as_bytes()) else {
-            return;
-        };
-        let mut pending = PENDING.lock().unwrap_or_else(|e| e.into_inner());
-        pending.push(c);
-        publish(pending.clone());
-    }
-
-    /// Removes every registered temporary file (what the handler does). Async-signal-safe.
+    /// Removes every armed temporary file (what the handler does). Async-signal-safe.
     pub fn remove_registered() {
-        let p = PUBLISHED.load(Ordering::SeqCst);
-        if p.is_null() {
-            return;
-        }
-        // SAFETY: a published list is never freed or changed (see PUBLISHED).
-        for c in unsafe { &*p } {
-            // SAFETY: a valid NUL-terminated path.
-            unsafe { libc::unlink(c.as_ptr()) };
-        }
+        TEMPORARIES.fire(|c| {
+            let _ = rustix::fs::unlink(c.as_c_str());
+        });
     }
 
-    /// Arms the removal for as long as it lives; the files registered meanwhile are forgotten
-    /// after (they were renamed into place or removed).
-    pub struct Guard(());
+    /// The temporary files of one write, removed on a signal for as long as it lives; they are
+    /// forgotten after (they were renamed into place or removed).
+    pub struct Guard(Vec<Handle<CString>>);
 
     impl Guard {
         pub fn install() -> Self {
-            Self(())
+            Self(Vec::new())
+        }
+
+        /// Adds a temporary file to remove on a signal; call it before the file is created.
+        pub fn register(&mut self, path: &Path) {
+            use std::os::unix::ffi::OsStrExt;
+            if let Ok(c) = CString::new(path.as_os_str().as_bytes()) {
+                self.0.push(TEMPORARIES.arm(c));
+            }
         }
     }
 
     impl Drop for Guard {
         fn drop(&mut self) {
-            PENDING.lock().unwrap_or_else(|e| e.into_inner()).clear();
-            publish(Vec::new());
+            for h in &self.0 {
+                h.disarm();
+            }
         }
     }
 }
@@ -578,17 +582,36 @@ mod tests {
             fs::write(f, "x").unwrap();
         }
         {
-            let _g = interrupt::Guard::install();
-            interrupt::register(&a);
-            interrupt::register(&b);
+            let mut g = interrupt::Guard::install();
+            g.register(&a);
+            g.register(&b);
             interrupt::remove_registered();
         }
         assert!(!a.exists() && !b.exists(), "a temporary share survived");
         assert!(keep.exists(), "a file that was not registered went");
+
         // Once the guard is gone nothing is registered any more.
         fs::write(&a, "x").unwrap();
         interrupt::remove_registered();
         assert!(a.exists());
+    }
+
+    #[test]
+    fn a_file_that_appears_before_the_rename_is_never_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let tmp = dir.path().join(".share-1.txt.tmp-1");
+        let target = dir.path().join("share-1.txt");
+        fs::write(&tmp, "new").unwrap();
+        fs::write(&target, "someone else's").unwrap();
+        let e = place(&tmp, &target, false).unwrap_err().to_string();
+        assert!(
+            e.contains("appeared while writing: not replacing it")
+                || e.contains("no RENAME_NOREPLACE"),
+            "{e}"
+        );
+        assert_eq!(fs::read(&target).unwrap(), b"someone else's");
+        place(&tmp, &target, true).unwrap();
+        assert_eq!(fs::read(&target).unwrap(), b"new");
     }
 
     #[test]

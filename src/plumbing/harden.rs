@@ -11,41 +11,37 @@ pub struct Hardening {
 
 /// Disables core dumps, marks the process non-dumpable (Linux) and locks all current and
 /// future pages when the memory-lock limit allows it (unlimited, or root).
-#[allow(unsafe_code)]
 pub fn harden() -> Hardening {
+    use rustix::process::{Resource, Rlimit};
     let mut h = Hardening::default();
-    #[cfg(unix)]
-    // SAFETY: plain libc calls with valid pointers to stack values; no memory is shared.
-    unsafe {
-        let zero = libc::rlimit {
-            rlim_cur: 0,
-            rlim_max: 0,
-        };
-        libc::setrlimit(libc::RLIMIT_CORE, &zero);
-        // SIGPIPE stays ignored (Rust's default): a closed pipe is an `EPIPE` that
-        // `plumbing::stdout` turns into a quiet end, not a signal that kills the process.
-        #[cfg(target_os = "linux")]
-        {
-            libc::prctl(libc::PR_SET_DUMPABLE, 0, 0, 0, 0);
+    let zero = Rlimit {
+        current: Some(0),
+        maximum: Some(0),
+    };
+    let _ = rustix::process::setrlimit(Resource::Core, zero);
+    // SIGPIPE stays ignored (Rust's default): a closed pipe is an `EPIPE` that
+    // `plumbing::stdout` turns into a quiet end, not a signal that kills the process.
+    #[cfg(target_os = "linux")]
+    {
+        let _ =
+            rustix::process::set_dumpable_behavior(rustix::process::DumpableBehavior::NotDumpable);
+    }
+    let lim = rustix::process::getrlimit(Resource::Memlock);
+    let privileged = rustix::process::geteuid().is_root();
+    // `None` is RLIM_INFINITY.
+    if lim.current.is_none() || privileged {
+        use rustix::mm::MlockAllFlags;
+        h.memory_locked =
+            rustix::mm::mlockall(MlockAllFlags::CURRENT | MlockAllFlags::FUTURE).is_ok();
+        if !h.memory_locked {
+            h.lock_note = Some("mlockall failed (not enough memory or no CAP_IPC_LOCK)".into());
         }
-        let mut lim = libc::rlimit {
-            rlim_cur: 0,
-            rlim_max: 0,
-        };
-        libc::getrlimit(libc::RLIMIT_MEMLOCK, &mut lim);
-        let privileged = libc::geteuid() == 0;
-        if lim.rlim_cur == libc::RLIM_INFINITY || privileged {
-            h.memory_locked = libc::mlockall(libc::MCL_CURRENT | libc::MCL_FUTURE) == 0;
-            if !h.memory_locked {
-                h.lock_note = Some("mlockall failed (not enough memory or no CAP_IPC_LOCK)".into());
-            }
-        } else {
-            // Locking future pages under a small limit would make the Argon2id allocation fail.
-            h.lock_note = Some(format!(
-                "the memory-lock limit is {} KiB (run as root or with `ulimit -l unlimited` to lock); turn swap off instead",
-                lim.rlim_cur / 1024
-            ));
-        }
+    } else {
+        // Locking future pages under a small limit would make the Argon2id allocation fail.
+        h.lock_note = Some(format!(
+            "the memory-lock limit is {} KiB (run as root or with `ulimit -l unlimited` to lock); turn swap off instead",
+            lim.current.unwrap_or(0) / 1024
+        ));
     }
     h
 }
@@ -58,25 +54,20 @@ pub struct State {
     pub locked_kib: u64,
 }
 
-#[allow(unsafe_code)]
 pub fn state() -> State {
     let mut s = State {
         core_limit_zero: false,
         dumpable: true,
         locked_kib: 0,
     };
-    #[cfg(unix)]
-    // SAFETY: getrlimit writes into a valid stack value; prctl(PR_GET_DUMPABLE) takes no pointer.
-    unsafe {
-        let mut lim = libc::rlimit {
-            rlim_cur: 1,
-            rlim_max: 1,
-        };
-        s.core_limit_zero = libc::getrlimit(libc::RLIMIT_CORE, &mut lim) == 0 && lim.rlim_cur == 0;
-        #[cfg(target_os = "linux")]
-        {
-            s.dumpable = libc::prctl(libc::PR_GET_DUMPABLE, 0, 0, 0, 0) != 0;
-        }
+    s.core_limit_zero =
+        rustix::process::getrlimit(rustix::process::Resource::Core).current == Some(0);
+    #[cfg(target_os = "linux")]
+    {
+        s.dumpable = !matches!(
+            rustix::process::dumpable_behavior(),
+            Ok(rustix::process::DumpableBehavior::NotDumpable)
+        );
     }
     if let Ok(status) = std::fs::read_to_string("/proc/self/status") {
         s.locked_kib = status

@@ -18,6 +18,7 @@ pub mod json;
 pub mod opening;
 pub mod output;
 pub mod placement;
+pub mod progress;
 pub mod prompt;
 pub mod rng;
 pub mod sheets;

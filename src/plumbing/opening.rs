@@ -18,12 +18,28 @@ pub fn open_sheets(
     passphrase_file: Option<&std::path::Path>,
     generation: Option<u32>,
 ) -> CliResult<(Recovered, Option<Passphrase>)> {
+    open_sheets_reporting(
+        files,
+        passphrase_file,
+        generation,
+        &super::output::Report::default(),
+    )
+}
+
+/// As [`open_sheets`], saying with `-v` what was read from where.
+pub fn open_sheets_reporting(
+    files: &[PathBuf],
+    passphrase_file: Option<&std::path::Path>,
+    generation: Option<u32>,
+    report: &super::output::Report,
+) -> CliResult<(Recovered, Option<Passphrase>)> {
     let mut g = if files.is_empty() {
         inputs::typed()?
     } else {
         inputs::from_files(files)
     };
     inputs::fill_gaps(&mut g)?;
+    report.read_from(&g);
     inputs::report(&g);
     if g.vaults.is_empty()
         && let Some(Err(e)) = g.incomplete.first().map(|b| b.decode())

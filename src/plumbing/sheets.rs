@@ -112,7 +112,8 @@ pub fn write(
     let mut set = files::StagedSet::begin(out, force)?;
     // The vault's codes are the same on every sheet: encode and compress them once per set.
     let mut codes: Option<sheet::VaultCodes> = None;
-    for share in shares {
+    for (n, share) in shares.iter().enumerate() {
+        super::progress::rendering(n, shares.len());
         let location = vault
             .header
             .label(share.index())
@@ -135,6 +136,12 @@ pub fn write(
         );
         codes = Some(vault_codes);
         set.add(&pdf, &bytes)?;
+    }
+    if shares.len() > super::progress::SHEET_BATCH {
+        super::progress::step(
+            "Placing",
+            format_args!("{} files in {}", 2 * shares.len(), super::shown_path(out)),
+        );
     }
     let written = set.commit()?;
     Ok(written.into_iter().skip(1).step_by(2).collect())

@@ -8,15 +8,13 @@
 //! Prompts get the same care: Ctrl-C at one puts the terminal's modes back and says so.
 //! It decides nothing about what is shown.
 
-// The terminal size (ioctl TIOCGWINSZ) and the signal handlers are libc calls, each with its
-// SAFETY note; the rest of the binary denies unsafe code.
-#![allow(unsafe_code)]
-
 use std::fs::File;
 use std::io::{self, Read, Write};
-use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicI32, AtomicPtr, AtomicUsize, Ordering};
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use super::signals::{Armed, Handle};
 
 use super::terminfo::alternate_screen_from_terminfo;
 
@@ -49,10 +47,8 @@ impl Tty {
 
     /// The terminal's size, or `None` when it does not report one (some serial consoles).
     pub fn size(&self) -> Option<Size> {
-        // SAFETY: TIOCGWINSZ writes one `winsize` into the struct we pass; the fd is open.
-        let mut ws: libc::winsize = unsafe { std::mem::zeroed() };
-        let r = unsafe { libc::ioctl(self.file.as_raw_fd(), libc::TIOCGWINSZ, &mut ws) };
-        (r == 0 && ws.ws_col > 0 && ws.ws_row > 0).then(|| Size {
+        let ws = rustix::termios::tcgetwinsize(&self.file).ok()?;
+        (ws.ws_col > 0 && ws.ws_row > 0).then(|| Size {
             cols: ws.ws_col.into(),
             rows: ws.ws_row.into(),
         })
@@ -178,26 +174,19 @@ fn terminfo_file(dir: &Path, term: &str) -> Option<PathBuf> {
     .find(|p| p.is_file())
 }
 
-/// The terminal to restore from a signal handler or the panic hook: its fd (-1 when no screen is
-/// active) and the bytes that clear and restore it. Only async-signal-safe work reads them.
-static ACTIVE_FD: AtomicI32 = AtomicI32::new(-1);
-static RESTORE_PTR: AtomicPtr<u8> = AtomicPtr::new(std::ptr::null_mut());
-static RESTORE_LEN: AtomicUsize = AtomicUsize::new(0);
+/// The terminal to restore from a signal handler or the panic hook (a second descriptor of the
+/// first private screen's terminal, kept for the process's life), and the bytes that clear and
+/// restore the active screen. Only async-signal-safe work reads them.
+static SCREEN_TTY: OnceLock<File> = OnceLock::new();
+static SCREEN_RESTORE: Armed<Box<[u8]>> = Armed::new();
 
 /// Clears and restores the active private screen, once; safe to call from a signal handler.
 fn restore_active_screen() {
-    let fd = ACTIVE_FD.swap(-1, Ordering::SeqCst);
-    if fd < 0 {
-        return;
-    }
-    let ptr = RESTORE_PTR.load(Ordering::SeqCst);
-    let len = RESTORE_LEN.load(Ordering::SeqCst);
-    if !ptr.is_null() {
-        // SAFETY: ptr/len describe a leaked, never-freed byte slice; write(2) is async-signal-safe.
-        unsafe {
-            libc::write(fd, ptr.cast(), len);
+    SCREEN_RESTORE.fire(|bytes| {
+        if let Some(tty) = SCREEN_TTY.get() {
+            let _ = rustix::io::write(tty, bytes);
         }
-    }
+    });
 }
 
 /// What a fatal signal does to the terminal (`signals`): clears and restores a private screen,
@@ -223,31 +212,25 @@ fn install_panic_hook() {
 pub struct Screen<'t> {
     tty: &'t mut Tty,
     kind: ScreenKind,
-    previous: Vec<(libc::c_int, libc::sigaction)>,
+    restore: Handle<Box<[u8]>>,
+    // Ctrl-Z would stop the process with the secret on screen: ignored meanwhile.
+    _stop_ignored: super::signals::StopIgnored,
 }
 
 impl<'t> Screen<'t> {
     fn install(tty: &'t mut Tty, kind: ScreenKind, restore: Vec<u8>) -> Screen<'t> {
         install_panic_hook();
-        let restore: &'static mut [u8] = Box::leak(restore.into_boxed_slice());
-        RESTORE_LEN.store(restore.len(), Ordering::SeqCst);
-        RESTORE_PTR.store(restore.as_mut_ptr(), Ordering::SeqCst);
-        ACTIVE_FD.store(tty.file.as_raw_fd(), Ordering::SeqCst);
-        let mut previous = Vec::new();
-        // SAFETY: a plain sigaction(2) call with zero-initialised structs.
-        unsafe {
-            // Ctrl-Z would stop the process with the secret on screen: ignore it meanwhile.
-            let mut ignore: libc::sigaction = std::mem::zeroed();
-            ignore.sa_sigaction = libc::SIG_IGN;
-            let mut old: libc::sigaction = std::mem::zeroed();
-            if libc::sigaction(libc::SIGTSTP, &ignore, &mut old) == 0 {
-                previous.push((libc::SIGTSTP, old));
-            }
+        if SCREEN_TTY.get().is_none()
+            && let Ok(second) = tty.file.try_clone()
+        {
+            let _ = SCREEN_TTY.set(second);
         }
+        let restore = SCREEN_RESTORE.arm(restore.into_boxed_slice());
         Screen {
             tty,
             kind,
-            previous,
+            restore,
+            _stop_ignored: super::signals::ignore_stop(),
         }
     }
 
@@ -277,20 +260,15 @@ impl<'t> Screen<'t> {
 impl Drop for Screen<'_> {
     fn drop(&mut self) {
         restore_active_screen();
+        self.restore.disarm();
         let _ = self.tty.file.flush();
-        // SAFETY: puts back the dispositions saved in `install`.
-        unsafe {
-            for (sig, old) in self.previous.drain(..).rev() {
-                libc::sigaction(sig, &old, std::ptr::null_mut());
-            }
-        }
     }
 }
 
 /// The terminal's modes before the first prompt, put back when a prompt is interrupted:
 /// rpassword reads the passphrase with echo and signals off and, on Ctrl-C, raises SIGINT
 /// itself before it restores them, so the default action would leave the shell without echo.
-static PROMPT_TTY: std::sync::OnceLock<Option<(File, libc::termios)>> = std::sync::OnceLock::new();
+static PROMPT_TTY: OnceLock<Option<(File, rustix::termios::Termios)>> = OnceLock::new();
 /// How many prompts are waiting (0 or 1 in practice): the signal handler acts only then.
 static PROMPTS_WAITING: AtomicUsize = AtomicUsize::new(0);
 
@@ -302,18 +280,12 @@ fn restore_prompt_modes() {
     if PROMPTS_WAITING.load(Ordering::SeqCst) == 0 {
         return;
     }
-    // SAFETY: tcsetattr(3) and write(2) are async-signal-safe; the saved modes are written once,
-    // before any prompt is armed, and never change.
-    unsafe {
-        if let Some(Some((tty, modes))) = PROMPT_TTY.get() {
-            libc::tcsetattr(tty.as_raw_fd(), libc::TCSANOW, modes);
-        }
-        libc::write(
-            libc::STDERR_FILENO,
-            STOPPED_AT_PROMPT.as_ptr().cast(),
-            STOPPED_AT_PROMPT.len(),
-        );
+    // tcsetattr and write are single system calls (async-signal-safe); the saved modes are
+    // written once, before any prompt is armed, and never change.
+    if let Some(Some((tty, modes))) = PROMPT_TTY.get() {
+        let _ = rustix::termios::tcsetattr(tty, rustix::termios::OptionalActions::Now, modes);
     }
+    let _ = rustix::io::write(rustix::stdio::stderr(), STOPPED_AT_PROMPT);
 }
 
 /// While a prompt waits for the user: Ctrl-C, SIGTERM or SIGHUP puts the terminal's modes back
@@ -324,9 +296,8 @@ impl PromptGuard {
     pub fn install() -> PromptGuard {
         PROMPT_TTY.get_or_init(|| {
             let tty = Tty::open().ok()?.file;
-            // SAFETY: tcgetattr fills the zeroed struct we pass; the fd is open.
-            let mut modes: libc::termios = unsafe { std::mem::zeroed() };
-            (unsafe { libc::tcgetattr(tty.as_raw_fd(), &mut modes) } == 0).then_some((tty, modes))
+            let modes = rustix::termios::tcgetattr(&tty).ok()?;
+            Some((tty, modes))
         });
         PROMPTS_WAITING.fetch_add(1, Ordering::SeqCst);
         PromptGuard(())

@@ -16,7 +16,7 @@ pub fn tools_or_skip(tools: &[&str]) -> bool {
     if missing.is_empty() {
         return true;
     }
-    let hint = "apt-get install poppler-utils zbar-tools qpdf imagemagick img2pdf webp libtiff-tools jbig2dec";
+    let hint = "apt-get install poppler-utils zbar-tools qpdf imagemagick img2pdf webp libtiff-tools jbig2dec groff-base";
     if std::env::var_os("CI").is_some() {
         panic!("missing {missing:?}: {hint}");
     }

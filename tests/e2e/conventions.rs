@@ -60,6 +60,23 @@ fn man_writes_one_page_per_subcommand_and_never_over_old_ones_silently() {
             "{page}: {text}"
         );
     }
+    // Every page formats without a warning (groff-base; CI installs it).
+    if common::tools::tools_or_skip(&["groff"]) {
+        for page in std::fs::read_dir(&out).unwrap() {
+            let page = page.unwrap().path();
+            let g = std::process::Command::new("groff")
+                .args(["-ww", "-man", "-Tutf8", "-z"])
+                .arg(&page)
+                .output()
+                .unwrap();
+            let warnings = String::from_utf8_lossy(&g.stderr);
+            assert!(
+                g.status.success() && warnings.is_empty(),
+                "{}: {warnings}",
+                page.display()
+            );
+        }
+    }
     let again = run(&["man", "-o", p(&out)]);
     assert_eq!(again.code, 6, "{}", again.all());
     assert!(again.stderr.contains("--force"), "{}", again.stderr);
@@ -353,8 +370,9 @@ fn plan_check_refuses_what_the_ceremony_would_refuse() {
     let plan = plan_file(dir.path(), |t| {
         t.replace("# totp_uri_file = ", "totp_uri_file = ")
     });
+    // A file the plan names and that is missing is a plan error: 2, like every other.
     let r = run(&["plan", "check", p(&plan)]);
-    assert_ne!(r.code, 0, "{}", r.all());
+    assert_eq!(r.code, 2, "{}", r.all());
     assert!(r.stderr.contains("breakglass2-totp.txt"), "{}", r.stderr);
     assert!(!r.stdout.contains("The plan is valid"), "{}", r.stdout);
     let c = run(&[
@@ -658,4 +676,151 @@ fn a_closed_pipe_ends_the_command_quietly() {
         assert_eq!(o.status.code(), Some(0), "{args:?}: {:?}", o.status);
         assert_eq!(String::from_utf8_lossy(&o.stderr), "", "{args:?}");
     }
+}
+
+/// `kit` takes `-o` like every other command that writes a folder, and refuses `--out -`
+/// (standard output) instead of making a folder named `-`.
+#[test]
+fn kit_takes_dash_o_and_refuses_standard_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let dash = run_in(dir.path(), &["kit", "--out", "-"]);
+    assert_eq!(dash.code, 2, "{}", dash.all());
+    assert!(dash.stderr.contains("standard output"), "{}", dash.stderr);
+    assert!(!dir.path().join("-").exists());
+    let out = dir.path().join("kit");
+    let r = run(&["kit", "-o", p(&out)]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(out.join("recover.py").exists());
+}
+
+/// `recover` takes `-q` (the credentials only, no advice afterwards) and `-v` (what was read
+/// from where), as the other reporting commands do.
+#[test]
+fn recover_takes_quiet_and_verbose_like_the_other_reporting_commands() {
+    let dir = tempfile::tempdir().unwrap();
+    let (sheets, _) = common::ceremony(dir.path(), &[]);
+    let recover = |flag: &str| {
+        run(&[
+            "recover",
+            flag,
+            "--purpose",
+            "drill",
+            p(&sheets[0]),
+            p(&sheets[1]),
+        ])
+    };
+    let normal = recover("--generation=1");
+    assert_eq!(normal.code, 0, "{}", normal.all());
+    assert!(
+        normal.stderr.contains("Delete any scans"),
+        "{}",
+        normal.stderr
+    );
+    let quiet = recover("-q");
+    assert_eq!(quiet.code, 0, "{}", quiet.all());
+    assert_eq!(
+        quiet.stdout, normal.stdout,
+        "the credentials are the result"
+    );
+    assert!(
+        !quiet.stderr.contains("Delete any scans"),
+        "{}",
+        quiet.stderr
+    );
+    let verbose = recover("-v");
+    assert_eq!(verbose.code, 0, "{}", verbose.all());
+    assert!(verbose.stderr.contains("read: "), "{}", verbose.stderr);
+    assert!(verbose.stderr.contains("share "), "{}", verbose.stderr);
+}
+
+/// One rule for an input that cannot be read, in `inspect` and `status` alike: the others are
+/// reported, and the exit is 3 (README "Exit codes").
+#[test]
+fn inspect_and_status_report_the_rest_and_exit_3_for_an_unreadable_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let (sheets, _) = common::ceremony(dir.path(), &[]);
+    let missing = dir.path().join("absent.txt");
+    for cmd in ["inspect", "status"] {
+        let r = run(&[cmd, p(&sheets[0]), p(&missing)]);
+        assert_eq!(r.code, 3, "{cmd}: {}", r.all());
+        assert!(
+            r.stdout.contains("contoso.onmicrosoft.com"),
+            "{cmd}: {}",
+            r.stdout
+        );
+        assert!(r.stderr.contains("absent.txt"), "{cmd}: {}", r.stderr);
+    }
+}
+
+/// The old printouts checked against a rekeyed folder are "the generations differ", with what
+/// to do, not "altered or misprinted" on every sheet.
+#[test]
+fn verify_print_of_old_sheets_against_a_new_generation_says_the_generations_differ() {
+    let dir = tempfile::tempdir().unwrap();
+    let (sheets, _) = common::ceremony(dir.path(), &[]);
+    let new = dir.path().join("generation-2");
+    let r = run(&[
+        "rekey",
+        "--allow-online",
+        "-o",
+        p(&new),
+        p(&sheets[0]),
+        p(&sheets[1]),
+    ]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    let v = run(&[
+        "verify-print",
+        "--sheets",
+        p(&new),
+        p(&sheets[0]),
+        p(&sheets[1]),
+        p(&sheets[2]),
+    ]);
+    assert_eq!(v.code, 3, "{}", v.all());
+    assert!(
+        v.stderr
+            .contains("the generations differ: the scans are generation 1 of this vault"),
+        "{}",
+        v.stderr
+    );
+    assert!(v.stderr.contains("holds generation 2"), "{}", v.stderr);
+    assert!(!v.all().contains("misprinted"), "{}", v.all());
+}
+
+/// A large ceremony and a passphrase stretch say what they are doing on standard error, one
+/// line per step, without a terminal too; no line holds the passphrase.
+#[test]
+fn long_steps_report_progress_one_line_each_without_a_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let pass = dir.path().join("pass.txt");
+    std::fs::write(&pass, "correct horse battery staple\n").unwrap();
+    let out = dir.path().join("out");
+    let labels: Vec<String> = (1..=20).map(|i| format!("L{i}")).collect();
+    let mut args = vec![
+        "ceremony",
+        "--allow-online",
+        "--print-credentials",
+        "--tenant",
+        "c",
+        "-k",
+        "2",
+        "--passphrase-file",
+        p(&pass),
+        "-o",
+        p(&out),
+    ];
+    for l in &labels {
+        args.extend(["--share", l.as_str()]);
+    }
+    let r = run(&args);
+    assert_eq!(r.code, 0, "{}", r.all());
+    for line in [
+        "     Sealing the vault, stretching the passphrase with Argon2id",
+        "   Rendering sheets 1-16 of 20",
+        "   Rendering sheets 17-20 of 20",
+        "     Writing 40 files to ",
+    ] {
+        assert!(r.stderr.contains(line), "{line:?} missing: {}", r.stderr);
+    }
+    assert!(!r.stderr.contains("horse"), "{}", r.stderr);
 }

@@ -300,6 +300,7 @@ fn a_terminal_too_small_for_a_page_is_refused_before_any_sheet_is_written() {
 }
 
 /// The binary in a new session: no controlling terminal at all.
+#[allow(unsafe_code)] // pre_exec
 fn without_terminal(args: &[&str]) -> Run {
     use std::os::unix::process::CommandExt;
     let mut c = bin();

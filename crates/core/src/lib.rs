@@ -23,6 +23,8 @@
 //! layer (`breakglass-paper`) and the binary sit above this crate and nothing here imports them.
 
 #![forbid(unsafe_code)]
+// A length or index cut short by `as` would be a wrong byte on paper: convert with `try_from`.
+#![deny(clippy::cast_possible_truncation)]
 
 pub mod format;
 pub mod policy;

@@ -14,6 +14,9 @@
 //!
 //! One test only: the allocator is global, and a second test's frees would be scanned too.
 
+// A recording global allocator is unsafe by its trait: allowed in this test only.
+#![allow(unsafe_code)]
+
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::UnsafeCell;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -36,7 +39,8 @@ struct Needles {
     bytes: UnsafeCell<[[u8; NEEDLE_BYTES]; MAX_NEEDLES]>,
     lens: UnsafeCell<[usize; MAX_NEEDLES]>,
 }
-// Written only while `ARMED` is false, by the one test thread; read only while it is true.
+// SAFETY: written only while `ARMED` is false, by the one test thread; read only while it is
+// true.
 unsafe impl Sync for Needles {}
 
 static NEEDLES: Needles = Needles {
@@ -58,11 +62,14 @@ fn contains(hay: &[u8], needle: &[u8]) -> bool {
         && hay.windows(needle.len()).any(|w| w == needle)
 }
 
+// SAFETY: every allocation is the system allocator's; `dealloc` only reads the block first.
 unsafe impl GlobalAlloc for Recording {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: the caller's layout, passed on as the trait requires.
         unsafe { System.alloc(layout) }
     }
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: as `alloc`.
         unsafe { System.alloc_zeroed(layout) }
     }
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
@@ -82,6 +89,7 @@ unsafe impl GlobalAlloc for Recording {
                 }
             }
         }
+        // SAFETY: `ptr` came from `alloc` with this layout.
         unsafe { System.dealloc(ptr, layout) }
     }
 }

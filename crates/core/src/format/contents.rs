@@ -112,7 +112,9 @@ impl VaultContents {
         for e in &self.entries {
             v.push(e.tag());
             for f in e.fields() {
-                v.extend_from_slice(&(f.len() as u16).to_be_bytes());
+                let flen = u16::try_from(f.len())
+                    .map_err(|_| ContentsError::FieldTooLong { len: f.len() })?;
+                v.extend_from_slice(&flen.to_be_bytes());
                 v.extend_from_slice(f.as_bytes());
             }
         }

@@ -160,9 +160,10 @@ pub fn base32() -> &'static Encoding {
 /// of times).
 const SYMBOL_VALUES: [u8; 256] = {
     let mut t = [NOT_A_SYMBOL; 256];
-    let mut i = 0;
-    while i < ALPHABET.len() {
-        t[ALPHABET[i] as usize] = i as u8;
+    // A `u8` counter: 32 symbols, so no cast can cut a value short.
+    let mut i: u8 = 0;
+    while (i as usize) < ALPHABET.len() {
+        t[ALPHABET[i as usize] as usize] = i;
         i += 1;
     }
     t
@@ -232,10 +233,10 @@ fn normalized(s: &str) -> impl Iterator<Item = u8> + '_ {
 /// [`SYMBOL_VALUES`].
 const NORMALIZED: [u8; 128] = {
     let mut t = [0u8; 128];
-    let mut i = 0;
+    let mut i: u8 = 0;
     while i < 128 {
-        let u = (i as u8).to_ascii_uppercase();
-        t[i] = match u {
+        let u = i.to_ascii_uppercase();
+        t[i as usize] = match u {
             b' ' | b'-' | b'\t' | b'\r' | b'\n' => DROPPED,
             b'O' => b'0',
             b'I' | b'L' => b'1',

@@ -160,7 +160,7 @@ impl VaultHeader {
         if self.threshold < 2 || n > MAX_SHARES || usize::from(self.threshold) > n {
             return Err(VaultError::BadThreshold {
                 k: self.threshold,
-                n: n.min(MAX_SHARES) as u8,
+                n: u8::try_from(n.min(MAX_SHARES)).unwrap_or(u8::MAX),
             });
         }
         if self.labels.len() != n {

@@ -88,7 +88,7 @@ pub fn seal_with_secret<R: rand_core::CryptoRng + ?Sized>(
     if !(2..=MAX_SHARES).contains(&n) {
         return Err(SealError::BadShareCount { n });
     }
-    let n = n as u8;
+    let n = u8::try_from(n).map_err(|_| SealError::BadShareCount { n })?;
     let vault_id = match params.vault_id {
         Some(id) => id,
         None => VaultId::generate(rng),
@@ -183,7 +183,7 @@ pub fn expand<R: rand_core::CryptoRng + ?Sized>(
     if n >= MAX_SHARES {
         return Err(SealError::BadShareCount { n: n + 1 });
     }
-    let x = (n + 1) as u8;
+    let x = u8::try_from(n + 1).map_err(|_| SealError::BadShareCount { n: n + 1 })?;
     let points: Vec<&crate::shamir::SharePoint> = recovered.points().iter().collect();
     let point = shamir::evaluate_at(&points, old.threshold, x)?;
     let share = Share::new(old.vault_id, old.generation, old.threshold, x, point);
