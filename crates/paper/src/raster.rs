@@ -1260,6 +1260,9 @@ impl hayro_jbig2::Decoder for GreyPixels {
 const JBIG2_REGIONS: [u8; 12] = [4, 6, 7, 20, 22, 23, 36, 38, 39, 40, 42, 43];
 /// Halftone regions (T.88 §7.4.5), whose grid of grey values is a second allocation.
 const JBIG2_HALFTONES: [u8; 3] = [20, 22, 23];
+/// The pattern dictionary (T.88 §7.4.4): its patterns are decoded as one collective bitmap,
+/// (GRAYMAX + 1) patterns wide.
+const JBIG2_PATTERN_DICTIONARY: u8 = 16;
 /// The page information segment (T.88 §7.4.8).
 const JBIG2_PAGE_INFORMATION: u8 = 48;
 /// The end of file segment (T.88 §7.4.11): nothing after it is read.
@@ -1358,6 +1361,9 @@ fn check_jbig2_bitmap(
     limits: &RasterLimits,
     region_bytes: &mut u64,
 ) -> Result<(), RasterError> {
+    if kind == JBIG2_PATTERN_DICTIONARY {
+        return check_jbig2_patterns(body, limits, region_bytes);
+    }
     let region = JBIG2_REGIONS.contains(&kind);
     if !region && kind != JBIG2_PAGE_INFORMATION {
         return Ok(());
@@ -1402,6 +1408,36 @@ fn check_jbig2_bitmap(
                 max_bytes: limits.max_unpacked_bytes,
             });
         }
+    }
+    Ok(())
+}
+
+/// A pattern dictionary's collective bitmap (T.88 §6.7.5: HDPW × (GRAYMAX + 1) by HDPH, after
+/// one byte of flags), held to the pixel limit and counted with the regions: 7 bytes of
+/// header can otherwise ask for a 65280 × 255 bitmap decoded pixel by pixel.
+fn check_jbig2_patterns(
+    body: &[u8],
+    limits: &RasterLimits,
+    region_bytes: &mut u64,
+) -> Result<(), RasterError> {
+    let Some(&[_, pattern_width, pattern_height, g0, g1, g2, g3]) = body.get(..7) else {
+        return Ok(());
+    };
+    let patterns = u64::from(u32::from_be_bytes([g0, g1, g2, g3])) + 1;
+    let width = u64::from(pattern_width) * patterns;
+    let height = u64::from(pattern_height);
+    if width * height > limits.max_pixels {
+        return Err(RasterError::TooLarge {
+            width,
+            height,
+            max_pixels: limits.max_pixels,
+        });
+    }
+    *region_bytes += width.div_ceil(32) * 4 * height;
+    if *region_bytes > limits.max_unpacked_bytes {
+        return Err(RasterError::TooMuchData {
+            max_bytes: limits.max_unpacked_bytes,
+        });
     }
     Ok(())
 }
@@ -2064,6 +2100,28 @@ mod tests {
                 width: 65_535,
                 height: 65_535,
                 ..
+            }
+        ));
+        // A pattern dictionary of 256 patterns of 255 x 154 (10 M pixels decoded one by one,
+        // found by the pdf_image fuzz target), against a limit of 1 M pixels.
+        let mut patterns = small.clone();
+        patterns.extend(jbig2::segment(
+            2,
+            16,
+            1,
+            &[],
+            &[0x00, 255, 154, 0, 0, 0, 255, 0xFF, 0xAC],
+        ));
+        let limit = RasterLimits {
+            max_pixels: 1_000_000,
+            ..RasterLimits::default()
+        };
+        assert!(matches!(
+            refused(&patterns, &limit),
+            RasterError::TooLarge {
+                width: 65_280,
+                height: 154,
+                max_pixels: 1_000_000
             }
         ));
         // The same page within the limits decodes; an unknown-length region is measured.
