@@ -1832,7 +1832,7 @@ def main(argv):
     names = args.files or ["-"]
     try:
         typed = None
-        if not args.files and sys.stdin.isatty():
+        if "-" in names and sys.stdin.isatty():  # typed at the terminal, checked as typed
             typed = typed_text(ask_row, lambda m: sys.stderr.write(m + "\n"))
         g = gather(names, args.strict, typed)
         for p in g.problems:
