@@ -155,7 +155,7 @@ pub struct Listed {
 ///
 /// # Errors
 /// [`SheetError::DoesNotFit`] or [`SheetError::Unprintable`] if a listed file breaks
-/// [`check_listing`]'s rules.
+/// the listing rules (ASCII, at most 79 columns, indents in multiples of 4).
 pub fn render_kit(paper: Paper) -> Result<Vec<u8>, SheetError> {
     render_kit_listed(paper).map(|(pdf, _)| pdf)
 }
