@@ -1848,7 +1848,14 @@ def main(argv):
             except Failure as e:
                 raise Failure(e.kind, e.message + INCOMPLETE_VAULT[g.incomplete[0].qr][1])
         # §7.3: the exit code follows the outcome's kind alone; inputs left out are warnings.
-        candidates = plan(g.shares, g.vaults)
+        try:
+            candidates = plan(g.shares, g.vaults)
+        except Failure as e:
+            if e.kind == "Recover/NoShares" and g.problems:  # say where the shares went
+                raise recover_error("NoShares", "no share could be used: every share given "
+                                    "was left out, as the warnings above say; correct those "
+                                    "lines and run again")
+            raise
         needs = any(candidates[i].vault.kdf is not None
                     for i in to_try(candidates, args.generation))
         if not needs and args.passphrase_file is not None:
