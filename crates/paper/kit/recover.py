@@ -548,6 +548,9 @@ def typed_text(ask, say):
         if missing and b.h.kind == b"S":
             say("left out: %s lacks line%s %s (the other blocks are used)" % (
                 b.name(), "s" if len(missing) > 1 else "", ", ".join(map(b.line, missing))))
+    if any(b.h.kind == b"S" for b in blocks) or pasted:
+        say("The share blocks typed above stay on this terminal's screen and in its scrollback, "
+            "and together they open the vault: close this terminal window when you are done.")
     return "".join(b.text() for b in blocks if b.h.kind == b"V" or not b.missing()) + "".join(
         r + "\n" for r in pasted)
 
