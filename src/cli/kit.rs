@@ -1,6 +1,6 @@
 //! `breakglass kit --out DIR`: writes the recovery kit, `recover.py` (a decoder that needs only
-//! Python's standard library) and `recovery-kit.pdf` (the booklet that explains the sheets and
-//! lists `recover.py`). Neither is secret: they are meant to be copied next to every sheet and
+//! Python's standard library), the short decoder and line checker for typing from paper, and
+//! `recovery-kit.pdf` (the booklet that explains the sheets and lists the short decoder). Neither is secret: they are meant to be copied next to every sheet and
 //! into the documentation, so the files are readable by all (0644), unlike sheets.
 
 use super::files::{self, OutFile};
@@ -25,16 +25,17 @@ pub fn run(args: Args) -> CliResult {
     let paper = sheets::paper(args.paper, None);
     let pdf = kit::render_kit(paper)
         .map_err(|e| anyhow::anyhow!("cannot lay out {}: {e}", kit::BOOKLET_NAME))?;
-    let out = [
-        OutFile {
-            name: kit::RECOVER_PY_NAME.into(),
-            bytes: zeroize::Zeroizing::new(kit::RECOVER_PY.as_bytes().to_vec()),
-        },
-        OutFile {
-            name: kit::BOOKLET_NAME.into(),
-            bytes: zeroize::Zeroizing::new(pdf),
-        },
-    ];
+    let mut out: Vec<OutFile> = kit::TEXT_FILES
+        .iter()
+        .map(|(name, text)| OutFile {
+            name: (*name).into(),
+            bytes: zeroize::Zeroizing::new(text.as_bytes().to_vec()),
+        })
+        .collect();
+    out.push(OutFile {
+        name: kit::BOOKLET_NAME.into(),
+        bytes: zeroize::Zeroizing::new(pdf),
+    });
     for p in files::write_public(&args.out, &out, args.force)? {
         outln!("{}", super::shown_path(&p))?;
     }

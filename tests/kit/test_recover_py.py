@@ -672,6 +672,9 @@ def test_messages(vectors, tmp):
     err = said("wrapped.txt", s1[:6] + share2 + vault[:5] + [vault[5][:12], vault[5][12:]]
                + vault[6:])
     check("wrapped onto the next row" in err, "wrapped: " + err)
+    # The only share has a typo: the end says the share was left out, not "no share was given".
+    err = said("one-sheet.txt", share2[:5] + [typo(share2[5])] + vault)
+    check("no share could be used: every share given was left out" in err, "no share: " + err)
 
 
 def ceremony_like(binary, args):

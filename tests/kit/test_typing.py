@@ -210,6 +210,7 @@ def test_ctrl_d_keeps_the_complete_blocks(recover, blocks):
     code = s.finish()
     check("left out: the share block typed 4th lacks lines 02, 03, 04, 05" in s.seen,
           "what is lost is said: %s" % s.seen[-600:])
+    check("close this terminal window" in s.seen, "the scrollback is named: " + s.seen[-600:])
     opened(s, code, "Ctrl-D with a half-typed block")
 
 

@@ -548,6 +548,9 @@ def typed_text(ask, say):
         if missing and b.h.kind == b"S":
             say("left out: %s lacks line%s %s (the other blocks are used)" % (
                 b.name(), "s" if len(missing) > 1 else "", ", ".join(map(b.line, missing))))
+    if any(b.h.kind == b"S" for b in blocks) or pasted:
+        say("The share blocks typed above stay on this terminal's screen and in its scrollback, "
+            "and together they open the vault: close this terminal window when you are done.")
     return "".join(b.text() for b in blocks if b.h.kind == b"V" or not b.missing()) + "".join(
         r + "\n" for r in pasted)
 
@@ -1832,7 +1835,7 @@ def main(argv):
     names = args.files or ["-"]
     try:
         typed = None
-        if not args.files and sys.stdin.isatty():
+        if "-" in names and sys.stdin.isatty():  # typed at the terminal, checked as typed
             typed = typed_text(ask_row, lambda m: sys.stderr.write(m + "\n"))
         g = gather(names, args.strict, typed)
         for p in g.problems:
@@ -1848,7 +1851,14 @@ def main(argv):
             except Failure as e:
                 raise Failure(e.kind, e.message + INCOMPLETE_VAULT[g.incomplete[0].qr][1])
         # §7.3: the exit code follows the outcome's kind alone; inputs left out are warnings.
-        candidates = plan(g.shares, g.vaults)
+        try:
+            candidates = plan(g.shares, g.vaults)
+        except Failure as e:
+            if e.kind == "Recover/NoShares" and g.problems:  # say where the shares went
+                raise recover_error("NoShares", "no share could be used: every share given "
+                                    "was left out, as the warnings above say; correct those "
+                                    "lines and run again")
+            raise
         needs = any(candidates[i].vault.kdf is not None
                     for i in to_try(candidates, args.generation))
         if not needs and args.passphrase_file is not None:
