@@ -21,9 +21,10 @@
 //! - **A worker thread per image.** Decoders run on a `breakglass-qr-scan` thread so that the
 //!   time budget holds even while one decoder call is stuck. At the budget the caller returns
 //!   and the worker is abandoned: it cannot be interrupted, so it runs on (holding its copy of
-//!   the image) until its current decoder call returns. At most one abandoned worker exists at
-//!   a time: the next scan waits for it, up to its own budget, and otherwise refuses the image
-//!   with [`ScanError::DecoderBusy`]. Process exit does not wait for it. If no thread can be
+//!   the image) until its current decoder call returns. A scan waits for every abandoned
+//!   worker to end before starting its own, up to its own budget, and otherwise refuses the
+//!   image with [`ScanError::DecoderBusy`]: so at most one abandoned worker exists per scan
+//!   running at once (breakglass scans its inputs on as many threads as there are cores). Process exit does not wait for it. If no thread can be
 //!   spawned, the scan runs on the caller's thread instead, bounded only between decoder calls.
 //! - **Unwinding is required.** Decoder panics (and PDF-reader panics in [`crate::raster`]) are
 //!   caught with `catch_unwind`: built with `panic = "abort"`, one bad photo ends the process.
