@@ -451,8 +451,8 @@ pub fn run_status(args: StatusArgs) -> CliResult {
     }
     let mut vaults: BTreeMap<String, Schedule> = BTreeMap::new();
     if !args.files.is_empty() {
-        let g = inputs::from_files(&args.files);
-        inputs::report(&g);
+        let mut g = inputs::from_files(&args.files);
+        inputs::report(&mut g);
         args.report.read_from(&g);
         for (id, s) in schedules_from_copies(&g.vaults) {
             if let Some(disagree) = &s.disagree

@@ -24,7 +24,7 @@ pub fn open_sheets(
         inputs::from_files(files)
     };
     inputs::fill_gaps(&mut g)?;
-    inputs::report(&g);
+    inputs::report(&mut g);
     if g.vaults.is_empty()
         && let Some(Err(e)) = g.incomplete.first().map(|b| b.decode())
     {

@@ -287,6 +287,49 @@ impl Drop for Screen<'_> {
     }
 }
 
+/// While typed share lines are on the normal screen: when dropped, and on every exit path
+/// (Ctrl-C, SIGTERM, SIGHUP, a panic), the screen and its scrollback are cleared, so the lines
+/// that together open the vault do not stay in the window. Does nothing when standard error
+/// is not a terminal.
+pub struct Wipe {
+    armed: bool,
+}
+
+impl Wipe {
+    pub fn install() -> Wipe {
+        use std::io::IsTerminal;
+        if !io::stderr().is_terminal() {
+            return Wipe { armed: false };
+        }
+        let Ok(tty) = Tty::open() else {
+            return Wipe { armed: false };
+        };
+        install_panic_hook();
+        let restore: &'static mut [u8] =
+            Box::leak([CLEAR, CLEAR_SCROLLBACK].concat().into_boxed_slice());
+        RESTORE_LEN.store(restore.len(), Ordering::SeqCst);
+        RESTORE_PTR.store(restore.as_mut_ptr(), Ordering::SeqCst);
+        // The descriptor stays open for the rest of the process (a signal handler may use it).
+        let fd = tty.file.as_raw_fd();
+        std::mem::forget(tty);
+        ACTIVE_FD.store(fd, Ordering::SeqCst);
+        Wipe { armed: true }
+    }
+
+    /// Wipes now; true when there was a window to wipe.
+    pub fn finish(self) -> bool {
+        self.armed
+    }
+}
+
+impl Drop for Wipe {
+    fn drop(&mut self) {
+        if self.armed {
+            restore_active_screen();
+        }
+    }
+}
+
 /// The terminal's modes before the first prompt, put back when a prompt is interrupted:
 /// rpassword reads the passphrase with echo and signals off and, on Ctrl-C, raises SIGINT
 /// itself before it restores them, so the default action would leave the shell without echo.
