@@ -670,9 +670,9 @@ impl Block {
             if n > header.line_count {
                 out.set_aside.push(n);
                 self.aside.insert(n, data);
-            } else if n < header.line_count && data.len() != LINE_CHARS {
-                out.dropped.push(n);
-            } else if n == header.line_count && !header.can_end_with(&data) {
+            } else if (n < header.line_count && data.len() != LINE_CHARS)
+                || (n == header.line_count && !header.can_end_with(&data))
+            {
                 out.dropped.push(n);
             } else {
                 self.lines.insert(n, data);
