@@ -180,10 +180,12 @@ impl Gathered {
         }
         let names = std::mem::take(&mut self.codeless);
         if self.enough() {
-            eprintln!(
-                "note: no QR code in {}: page 2 of a sheet has none and needs no scan; everything needed was read",
-                super::visible(&and_list(&names))
-            );
+            for n in names {
+                eprintln!(
+                    "note: {}: no QR code found, as on page 2 of a sheet (which needs no scan); everything needed was read from the others",
+                    super::visible(&n)
+                );
+            }
         } else {
             for n in names {
                 self.problems
