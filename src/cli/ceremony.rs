@@ -557,17 +557,23 @@ pub fn run(args: Args, hardening: &Hardening) -> CliResult {
         outln!("// warning: {}", super::visible(&w))?;
     }
     outln!()?;
+    // Wrapped at the terminal's width on spaces, never inside a word.
+    let cols = crate::plumbing::wrap::stdout_width();
+    let fit = |t: &str| crate::plumbing::wrap::fit(t, cols);
     outln!("Checklist:")?;
     for (i, item) in entra::ceremony_checklist(spec.drill_days)
         .iter()
         .enumerate()
     {
-        outln!("  {}. {item}", i + 1)?;
+        outln!("{}", fit(&format!("  {}. {item}", i + 1)))?;
     }
     outln!()?;
     outln!(
-        "Next: print each PDF for its location, scan page 1 of every printout and check the scans with `breakglass verify-print --sheets {} SCAN...`, then clear this screen.",
-        args.sheets.out.display()
+        "{}",
+        fit(&format!(
+            "Next: print each PDF for its location, scan page 1 of every printout and check the scans with `breakglass verify-print --sheets {} SCAN...`, then clear this screen.",
+            args.sheets.out.display()
+        ))
     )?;
     Ok(())
 }

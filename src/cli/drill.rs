@@ -454,9 +454,9 @@ pub fn run_status(args: StatusArgs) -> CliResult {
     // reported, as in `inspect`; an overdue drill (7) comes first.
     let mut unreadable = false;
     if !args.files.is_empty() {
-        let g = inputs::from_files(&args.files);
+        let mut g = inputs::from_files(&args.files);
+        inputs::report(&mut g);
         unreadable = !g.problems.is_empty();
-        inputs::report(&g);
         args.report.read_from(&g);
         for (id, s) in schedules_from_copies(&g.vaults) {
             if let Some(disagree) = &s.disagree

@@ -212,10 +212,57 @@ pub fn before_secrets(h: &Hardening, allow_online: bool) -> CliResult {
 
 /// Before a recovery: print what is not as it should be, refuse nothing.
 pub fn warn_only(h: &Hardening) {
-    let c = checks(h);
-    if c.iter().any(|c| c.level > Level::Pass) {
-        eprintln!("preflight (warnings only; recovery goes on):");
-        print_warnings(&c);
+    for line in recovery_lines(&checks(h)) {
+        eprintln!("{line}");
+    }
+}
+
+/// The checks as a recovery shows them: nothing when all pass; otherwise each one that did
+/// not pass, as a warning (recovery refuses nothing), with what the custodian may do.
+fn recovery_lines(checks: &[Check]) -> Vec<String> {
+    if checks.iter().all(|c| c.level == Level::Pass) {
+        return Vec::new();
+    }
+    let mut out = vec!["preflight (warnings only; recovery goes on):".to_string()];
+    for c in checks.iter().filter(|c| c.level > Level::Pass) {
+        let detail = if c.name == "network" {
+            let up = c.detail.split(" (").next().unwrap_or(&c.detail);
+            format!("{up}: you may go on; unplug the network cable or turn off Wi-Fi if you can")
+        } else {
+            c.detail.clone()
+        };
+        out.push(format!("  [warning] {:<13} {detail}", c.name));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recovery_shows_a_network_up_as_a_warning_it_may_go_on_with() {
+        let checks = vec![
+            Check {
+                level: Level::Fail,
+                name: "network",
+                detail: "interfaces up: eth0 (a ceremony machine must be offline: unplug, disable Wi-Fi)".into(),
+            },
+            Check {
+                level: Level::Pass,
+                name: "swap",
+                detail: "no swap is active".into(),
+            },
+        ];
+        let lines = recovery_lines(&checks);
+        assert_eq!(lines.len(), 2, "{lines:?}");
+        assert!(!lines.iter().any(|l| l.contains("FAIL")), "{lines:?}");
+        assert!(lines[1].contains("[warning] network"), "{lines:?}");
+        assert!(
+            lines[1].contains("interfaces up: eth0: you may go on; unplug"),
+            "{lines:?}"
+        );
+        assert!(recovery_lines(&checks[1..]).is_empty());
     }
 }
 

@@ -24,8 +24,8 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> CliResult {
-    let g = inputs::from_files(&args.files);
-    inputs::report(&g);
+    let mut g = inputs::from_files(&args.files);
+    inputs::report(&mut g);
     let paper = sheets::paper(args.paper, None);
     let mut out = Vec::new();
     for s in &g.shares {

@@ -102,7 +102,7 @@ pub fn run(args: Args, hardening: &Hardening) -> CliResult {
         })?;
     }
     if !args.quiet {
-        eprintln!("{}", advice(purpose, &args.files));
+        crate::plumbing::wrap::eprintln_wrapped(&advice(purpose, &args.files));
     }
     Ok(())
 }
@@ -147,7 +147,7 @@ fn advice(purpose: Purpose, files: &[PathBuf]) -> String {
         "`{} rotate{inputs} --out new-sheets`{typed}",
         program_name()
     );
-    let offline = "rotate runs offline: disconnect this computer first, then enter the new credentials into Entra ID, give each custodian a new sheet and destroy the old ones";
+    let offline = "rotate runs offline: disconnect this computer first; rotate shows the new credentials on this screen: enter them into Entra ID from another computer, one that is online and that you trust (an admin workstation), never by reconnecting this one; then give each custodian a new sheet and destroy the old ones";
     match purpose {
         Purpose::Emergency => format!(
             "After the emergency: write down who opened the vault, when and why; then rotate with {rotate}. {offline}. Delete any scans of the sheets: they are copies of a secret."

@@ -148,9 +148,9 @@ fn is_image(path: &Path) -> bool {
 fn read_inputs(paths: &[PathBuf], report: &output::Report) -> Vec<Input> {
     let mut out = Vec::new();
     for p in paths {
-        let g = inputs::from_files(std::slice::from_ref(p));
+        let mut g = inputs::from_files(std::slice::from_ref(p));
         let nothing = g.shares.is_empty() && g.vaults.is_empty() && g.incomplete.is_empty();
-        inputs::report(&g);
+        inputs::report(&mut g);
         report.read_from(&g);
         // Said from the first scan's outcome: scanning the page again to tell a blank page 2
         // from a bad page 1 would double the time and still guess.

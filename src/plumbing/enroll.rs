@@ -12,6 +12,7 @@
 //! cleared afterwards), adding what only a recovery reveals: TOTP codes and seeds, and notes.
 
 use super::terminal::{Screen, Size, Tty};
+use super::wrap::{width, wrap, wrap_text};
 use super::{CliResult, Failure};
 use breakglass_core::contents::Entry;
 use breakglass_core::phonetic;
@@ -303,60 +304,6 @@ impl Row {
     }
 }
 
-fn width(s: &str) -> usize {
-    s.chars().count()
-}
-
-/// Lines for `pieces` after `prefix`, wrapped at `cols`; a piece longer than a line is broken.
-fn wrap(prefix: &str, pieces: &[&str], sep: &str, cols: usize) -> Vec<Zeroizing<String>> {
-    let indent = " ".repeat(width(prefix));
-    let fresh = |start: &str| {
-        let mut s = Zeroizing::new(String::with_capacity(cols.min(512) * 4 + 64));
-        s.push_str(start);
-        s
-    };
-    let mut lines = Vec::new();
-    let mut line = fresh(prefix);
-    let mut empty = true;
-    for piece in pieces {
-        let n = width(piece);
-        if !empty && width(&line) + sep.len() + n > cols {
-            lines.push(std::mem::replace(&mut line, fresh(&indent)));
-            empty = true;
-        }
-        if empty && width(&line) + n > cols {
-            for c in piece.chars() {
-                if !empty && width(&line) + 1 > cols {
-                    lines.push(std::mem::replace(&mut line, fresh(&indent)));
-                }
-                line.push(c);
-                empty = false;
-            }
-            continue;
-        }
-        if !empty {
-            line.push_str(sep);
-        }
-        line.push_str(piece);
-        empty = false;
-    }
-    lines.push(line);
-    lines
-}
-
-/// Text wrapped at spaces; its leading spaces are kept, continuation lines get two more.
-fn wrap_text(text: &str, cols: usize) -> Vec<Zeroizing<String>> {
-    let lead = text.len() - text.trim_start().len();
-    let words: Vec<&str> = text.split_whitespace().collect();
-    let mut lines = wrap(&" ".repeat(lead + 2), &words, " ", cols);
-    // The first line starts at the text's own indent, not the continuation indent.
-    if let Some(first) = lines.first_mut() {
-        let trimmed = Zeroizing::new(format!("{}{}", " ".repeat(lead), first.trim_start()));
-        *first = trimmed;
-    }
-    lines
-}
-
 impl Row {
     fn render(&self, cols: usize, out: &mut Vec<Zeroizing<String>>) {
         match self {
@@ -438,7 +385,7 @@ impl Frame {
             .into_iter()
             .collect();
         notes.push(format!(
-            "{} Shown once here and written to no file.",
+            "{} Shown here and written to no file; running recover again with the same sheets shows them again.",
             shown(how)
         ));
         notes.push(READ_ALOUD.into());
@@ -446,7 +393,7 @@ impl Frame {
             title: "RECOVERED",
             purpose: format!("{}.", shown(what)),
             notes,
-            done: "Enter when you are done with them (clears the screen)",
+            done: "Enter when you are done with them (clears the screen; recover shows them again)",
         }
     }
 }

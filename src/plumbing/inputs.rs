@@ -29,8 +29,14 @@ pub struct Gathered {
     whole_vaults: Vec<text::Header>,
     /// How many of `problems` were already shown (named before typing was asked for).
     shown: usize,
-    /// The custodian ended the typing (Enter with enough, `quit`, or the end of input).
+    /// The custodian ended the typing (Enter with enough, `stop`, or the end of input).
     done_typing: bool,
+    /// Images in which no QR code at all was found (a page 2 of a sheet has none): said
+    /// calmly when the rest was enough, as a problem otherwise.
+    codeless: Vec<String>,
+    /// The blocks typed so far, to find a line of one typed into another (read from the
+    /// other sheet).
+    typed_blocks: Vec<Block>,
 }
 
 /// The source of typed blocks; their labels say the share number ("typed share 3").
@@ -73,6 +79,7 @@ impl Gathered {
         self.problems.extend(other.problems);
         self.incomplete.extend(other.incomplete);
         self.whole_vaults.extend(other.whole_vaults);
+        self.codeless.extend(other.codeless);
     }
 
     /// Remembers the vault blocks read whole, and drops parts of them still waiting for lines:
@@ -162,6 +169,28 @@ impl Gathered {
             format!("{have}: that is enough to open the vault")
         } else {
             format!("{have}; need {}", and_list(&need))
+        }
+    }
+
+    /// Images without any QR code become problems when what was read is not enough (then
+    /// they may be the missing page 1); when it is enough they are page 2s, said calmly.
+    fn settle_codeless(&mut self) {
+        if self.codeless.is_empty() {
+            return;
+        }
+        let names = std::mem::take(&mut self.codeless);
+        if self.enough() {
+            for n in names {
+                eprintln!(
+                    "note: {}: no QR code found, as on page 2 of a sheet (which needs no scan); everything needed was read from the others",
+                    super::visible(&n)
+                );
+            }
+        } else {
+            for n in names {
+                self.problems
+                    .push(format!("{n}: {}", scan::ScanError::NoCodeFound));
+            }
         }
     }
 
@@ -256,7 +285,7 @@ fn text_parts(text: &str) -> Vec<Part> {
 }
 
 /// Scans every page of one image or PDF and cuts it into inputs (§7.1).
-fn scan_file(name: &str, bytes: &[u8], problems: &mut Vec<String>) -> Pages {
+fn scan_file(name: &str, bytes: &[u8], read: &mut FileRead) -> Pages {
     match scan::scan_pages(bytes, &ScanLimits::default(), &sheet_complete) {
         Ok(pages) => pages
             .into_iter()
@@ -277,8 +306,12 @@ fn scan_file(name: &str, bytes: &[u8], problems: &mut Vec<String>) -> Pages {
                 (page.number, parts)
             })
             .collect(),
+        Err(scan::ScanError::NoCodeFound) => {
+            read.codeless = true;
+            Vec::new()
+        }
         Err(e) => {
-            problems.push(format!("{name}: {e}"));
+            read.problems.push(format!("{name}: {e}"));
             Vec::new()
         }
     }
@@ -335,6 +368,9 @@ pub fn from_files(paths: &[PathBuf]) -> Gathered {
         |i, read| {
             let tally = Tally::of(&g);
             g.problems.extend(read.problems);
+            if read.codeless {
+                g.codeless.push(paths[i].display().to_string());
+            }
             for cut in &read.cuts {
                 let before = g.problems.len();
                 if let Some(blocks) = read_cut(cut, &mut g.problems) {
@@ -349,27 +385,28 @@ pub fn from_files(paths: &[PathBuf]) -> Gathered {
 }
 
 /// What one file gave: its inputs, and what could not be read in it.
+#[derive(Default)]
 struct FileRead {
     cuts: Vec<Cut>,
     problems: Vec<String>,
+    /// An image in which no QR code at all was found (see [`Gathered::codeless`]).
+    codeless: bool,
 }
 
 /// Reads one file and cuts it into inputs (scanning it if it is an image or PDF).
 fn read_file(p: &std::path::Path) -> FileRead {
-    let mut problems = Vec::new();
+    let mut read = FileRead::default();
     let name = p.display().to_string();
     let bytes = match files::read_input(p) {
         Ok(b) => b,
         Err(e) => {
-            problems.push(format!("{e:#}"));
-            return FileRead {
-                cuts: Vec::new(),
-                problems,
-            };
+            read.problems.push(format!("{e:#}"));
+            return read;
         }
     };
-    let cuts = if is_image(&bytes) {
-        name_cuts(&name, scan_file(&name, &bytes, &mut problems))
+    read.cuts = if is_image(&bytes) {
+        let pages = scan_file(&name, &bytes, &mut read);
+        name_cuts(&name, pages)
     } else {
         // FORMAT.md §6.5: bytes that are not UTF-8 read as U+FFFD, so a comment row
         // re-saved in another encoding is still a comment; elsewhere they are a bad
@@ -378,18 +415,15 @@ fn read_file(p: &std::path::Path) -> FileRead {
         if std::str::from_utf8(&bytes).is_err()
             && matches!(text::parse_blocks(&text), Err(TextError::NoHeader))
         {
-            problems.push(format!(
+            read.problems.push(format!(
                 "{name}: neither a share file (text) nor an image or PDF breakglass reads \
                  (PNG, JPEG, TIFF, PNM, BMP, WebP, PDF)"
             ));
-            return FileRead {
-                cuts: Vec::new(),
-                problems,
-            };
+            return read;
         }
         name_cuts(&name, vec![(1, text_parts(&text))])
     };
-    FileRead { cuts, problems }
+    read
 }
 
 /// Runs `work` for 0..n on up to as many threads as there are cores, and hands each result to
@@ -521,15 +555,17 @@ fn pool_vault_parts(g: &mut Gathered, pooled: Vec<(String, Block)>) {
     }
 }
 
-/// How to type, said once before the first prompt: exactly what the parser forgives.
-const HOW_TO_TYPE: &str = "\
-Type each share block (BG1-S-…) and one vault block (BG1-V-…) from the sheets: the header
-line first, then its numbered lines. A line may be typed with or without its line number;
-spaces, dashes and lower case make no difference, and I, L, O count as 1, 1, 0. Type the last
-character of each line too: it is the line's check character and catches a typo at once.
-At a header prompt you may also give a file name (share-N.txt, or a scan or photo of page 1 of
-a sheet) or paste a whole share-N.txt. Enter on an empty header prompt opens the vault once
-enough is in; `quit` stops.";
+/// How to type, said once before the first prompt: exactly what the parser forgives, the
+/// words understood at every line prompt, and what becomes of the typed lines.
+fn how_to_type() -> String {
+    format!(
+        "Type each share block (BG1-S-…) and one vault block (BG1-V-…) from the sheets: the header line first, then its numbered lines. A line may be typed with or without its line number; spaces, dashes and lower case make no difference, and I, L, O count as 1, 1, 0. Type the last character of each line too: it is the line's check character and catches a typo at once. The last line of a block is shorter than the others.
+At every line prompt these words work: {}. A header line typed again at any time replaces the first one and keeps every line typed.
+At a header prompt you may also give a file name (share-N.txt, or a scan or photo of page 1 of a sheet) or paste a whole share-N.txt. Enter on an empty header prompt opens the vault once enough is in.
+What you type is wiped from this window (the screen and its scrollback) when typing ends, even at Ctrl-C; close the window afterwards too.",
+        prompt::WORDS
+    )
+}
 
 /// Reads typed blocks from the terminal until the user finishes, or the whole of a piped
 /// standard input.
@@ -537,7 +573,6 @@ pub fn typed() -> CliResult<Gathered> {
     if !interactive() {
         return Ok(from_files(&[PathBuf::from("-")]));
     }
-    eprintln!("{HOW_TO_TYPE}");
     let mut g = Gathered::default();
     type_more(&mut g)?;
     Ok(g)
@@ -545,30 +580,43 @@ pub fn typed() -> CliResult<Gathered> {
 
 /// Asks for blocks (or files) until enough is in and the custodian presses Enter, or they
 /// stop. Nothing already read is dropped: after each block the tally says what is in, by
-/// share number and custodian, and what is still needed.
+/// share number and custodian, and what is still needed. The typed lines are wiped from the
+/// window when this ends (on every exit path), then what was read is said again.
 fn type_more(g: &mut Gathered) -> CliResult {
-    loop {
-        match prompt::typed_entry()? {
+    let wipe = super::terminal::Wipe::install();
+    super::wrap::eprintln_wrapped(&how_to_type());
+    let lost = loop {
+        match prompt::typed_entry(g.enough(), &g.typed_blocks)? {
             prompt::Entry::Block(b) => take_typed(g, vec![b]),
             prompt::Entry::Pasted(blocks) => take_typed(g, blocks),
             prompt::Entry::File(path) => g.absorb(from_files(&[path])),
-            prompt::Entry::Finish if g.enough() => break,
+            prompt::Entry::Finish if g.enough() => break None,
             prompt::Entry::Finish => {
                 eprintln!("Not yet: {}.", g.tally());
-                eprintln!("Type the next block or give a file, or type `quit` to stop.");
+                eprintln!("Type the next block or give a file, or type `stop` to stop.");
                 continue;
             }
-            prompt::Entry::Stop => break,
+            prompt::Entry::Stop(lost) => break lost,
         }
         g.show_problems();
         eprintln!("{}.", g.tally());
-    }
+    };
     g.done_typing = true;
+    if wipe.finish() {
+        eprintln!(
+            "The typed lines were wiped from this window (screen and scrollback); close it when you are done."
+        );
+    }
+    if let Some(l) = lost {
+        eprintln!("{l}");
+    }
+    eprintln!("{}.", g.tally());
     Ok(())
 }
 
 /// Decodes typed blocks; a block that still fails is named by its kind, not its position.
 fn take_typed(g: &mut Gathered, blocks: Vec<Block>) {
+    g.typed_blocks.extend(blocks.iter().cloned());
     let (complete, partial): (Vec<Block>, Vec<Block>) =
         blocks.into_iter().partition(Block::is_complete);
     g.note_whole_vaults(&complete);
@@ -597,6 +645,7 @@ pub fn fill_gaps(g: &mut Gathered) -> CliResult {
     if !interactive() {
         return Ok(());
     }
+    g.settle_codeless();
     g.show_problems();
     for b in std::mem::take(&mut g.incomplete) {
         eprintln!(
@@ -613,16 +662,15 @@ pub fn fill_gaps(g: &mut Gathered) -> CliResult {
     g.show_problems();
     if !g.done_typing && !g.enough() {
         eprintln!("{}.", g.tally());
-        eprintln!(
-            "Type the missing blocks now (or give another file); what was read is kept.\n{HOW_TO_TYPE}"
-        );
+        eprintln!("Type the missing blocks now (or give another file); what was read is kept.");
         type_more(g)?;
     }
     Ok(())
 }
 
 /// Reports what could not be read; incomplete vault parts say which lines are missing.
-pub fn report(g: &Gathered) {
+pub fn report(g: &mut Gathered) {
+    g.settle_codeless();
     for p in &g.problems[g.shown..] {
         eprintln!("warning: skipped {}", super::visible(p));
     }
@@ -641,6 +689,7 @@ struct Tally {
     shares: usize,
     vaults: usize,
     problems: usize,
+    codeless: usize,
 }
 
 impl Tally {
@@ -649,6 +698,7 @@ impl Tally {
             shares: g.shares.len(),
             vaults: g.vaults.len(),
             problems: g.problems.len(),
+            codeless: g.codeless.len(),
         }
     }
 
@@ -687,7 +737,9 @@ impl Tally {
         if g.vaults.len() > self.vaults {
             parts.push("a vault copy".into());
         }
-        if g.problems.len() > self.problems {
+        if g.codeless.len() > self.codeless {
+            parts.push("no QR code (a page 2 needs none; see below)".into());
+        } else if g.problems.len() > self.problems {
             parts.push("not read (see below)".into());
         } else if parts.is_empty() {
             parts.push("part of the vault".into());

@@ -25,6 +25,7 @@ pub mod sheets;
 pub mod signals;
 pub mod terminal;
 pub mod terminfo;
+pub mod wrap;
 
 use std::io::IsTerminal;
 

@@ -40,7 +40,7 @@ pub fn open_sheets_reporting(
     };
     inputs::fill_gaps(&mut g)?;
     report.read_from(&g);
-    inputs::report(&g);
+    inputs::report(&mut g);
     if g.vaults.is_empty()
         && let Some(Err(e)) = g.incomplete.first().map(|b| b.decode())
     {

@@ -265,6 +265,50 @@ impl Drop for Screen<'_> {
     }
 }
 
+/// While typed share lines are on the normal screen: when dropped, and on every exit path
+/// (Ctrl-C, SIGTERM, SIGHUP, a panic), the screen and its scrollback are cleared, so the lines
+/// that together open the vault do not stay in the window. Does nothing when standard error
+/// is not a terminal.
+pub struct Wipe {
+    /// Armed while the typed lines may be on the screen; `None` without a terminal.
+    restore: Option<Handle<Box<[u8]>>>,
+}
+
+impl Wipe {
+    pub fn install() -> Wipe {
+        use std::io::IsTerminal;
+        if !io::stderr().is_terminal() {
+            return Wipe { restore: None };
+        }
+        let Ok(tty) = Tty::open() else {
+            return Wipe { restore: None };
+        };
+        install_panic_hook();
+        // The descriptor stays open for the rest of the process (a signal handler may use it).
+        if SCREEN_TTY.get().is_none() {
+            let _ = SCREEN_TTY.set(tty.file);
+        }
+        let restore = SCREEN_RESTORE.arm([CLEAR, CLEAR_SCROLLBACK].concat().into_boxed_slice());
+        Wipe {
+            restore: Some(restore),
+        }
+    }
+
+    /// Wipes now; true when there was a window to wipe.
+    pub fn finish(self) -> bool {
+        self.restore.is_some()
+    }
+}
+
+impl Drop for Wipe {
+    fn drop(&mut self) {
+        if let Some(restore) = &self.restore {
+            restore_active_screen();
+            restore.disarm();
+        }
+    }
+}
+
 /// The terminal's modes before the first prompt, put back when a prompt is interrupted:
 /// rpassword reads the passphrase with echo and signals off and, on Ctrl-C, raises SIGINT
 /// itself before it restores them, so the default action would leave the shell without echo.

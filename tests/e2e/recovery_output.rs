@@ -293,9 +293,16 @@ fn the_sheet_says_what_a_custodian_with_only_the_sheet_needs() {
         "delete the scans (they are copies of a secret)",
         "(about 30 minutes)",
         "the vault block of any one sheet",
-        "A scan of one sheet can be mixed with typing another",
+        "scan page 1 of one sheet, run the command with that one scan",
         "./breakglass recover sheet-1.png sheet-2.png",
         "in the folder that holds the breakglass program",
+        "replacing sheet-1.png sheet-2.png with the file names of your scans of page 1 of 2 different sheets",
+        "Recovery writes no file",
+        "QUICKEST WITHOUT SCANNING EVERY SHEET (ABOUT 5 MINUTES)",
+        "type only the 5-line share block of the other sheet",
+        "Line 01 of the share block is the same on every sheet",
+        "The last line of each block is shorter: type every character, including the last one",
+        "type down the first column, then the next",
     ] {
         assert!(all.contains(needle), "missing {needle:?} in:\n{text}");
     }

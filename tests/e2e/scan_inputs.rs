@@ -121,6 +121,15 @@ fn images_without_a_qr_code_are_skipped_and_named() {
     assert!(recovered(&r, f), "{}", r.all());
     assert_named(&r, "blank.png", "no QR code found");
     assert_named(&r, "noise.png", "no QR code found");
+    // Everything needed was read: a page without codes (a page 2) is a calm note, not a
+    // failure to use it.
+    assert_named(
+        &r,
+        "blank.png",
+        "as on page 2 of a sheet (which needs no scan)",
+    );
+    assert!(!r.stderr.contains("could not use"), "{}", r.stderr);
+    assert!(!r.stderr.contains("skipped"), "{}", r.stderr);
 
     // Alone: nothing to recover from, and the file is named.
     let r = run(&["recover", p(&blank)]);

@@ -154,7 +154,7 @@ fn every_typing_slip_is_repaired_in_place(cols: u16, rows: u16, term: &str) {
         &["--purpose", "drill", "--json"],
         "> out.json",
     );
-    let s = t.wait_for_times(HEADER_PROMPT, 1);
+    let s = flat(&t.wait_for_times(HEADER_PROMPT, 1));
     // The prompt says exactly what the parser forgives, and what it does not.
     assert!(s.contains("with or without its line number"), "{s}");
     assert!(
@@ -178,9 +178,12 @@ fn every_typing_slip_is_repaired_in_place(cols: u16, rows: u16, term: &str) {
     t.wait_for_times("share line 02 of", 2);
     // Line 02 with a character missing: said so, and line 02 asked for again.
     t.line(&one_character_short(&l1[1]));
-    t.wait_for_times("share line 2 has 19 characters", 1);
+    t.wait_for_times("share line 02 has 20 characters after its number", 1);
     let s = t.wait_for_times("share line 02 of", 3);
-    assert!(s.contains("a character is missing"), "{s}");
+    assert!(
+        s.contains("the check character, or another character, is missing"),
+        "{s}"
+    );
     t.line(&l1[1]);
     for l in &l1[3..] {
         t.line(l);
@@ -213,6 +216,8 @@ fn every_typing_slip_is_repaired_in_place(cols: u16, rows: u16, term: &str) {
         "have share 1 (Safe A (HQ)), share 2 (Safe B (DR site), Jane Doe), share 3 (CISO home safe) and the vault block: that is enough to open the vault",
         1,
     );
+    // A clear question, not the same header prompt.
+    t.wait_for_times("Open the vault now? Press Enter to open it", 1);
     t.line("");
     let out = assert_opened(dir.path(), &t, &sealed.passwords);
     assert!(out.contains("typed share 1"), "{out}");
@@ -490,4 +495,259 @@ fn labels_say_the_share_number_not_the_input_position() {
     assert!(r.stdout.contains("both.txt part 1\""), "{}", r.stdout);
     assert!(r.stdout.contains("both.txt part 2\""), "{}", r.stdout);
     assert!(!r.stdout.contains("(share 2)"), "{}", r.stdout);
+}
+
+/// Whitespace runs become one space, so wrapped sentences can be searched.
+fn flat(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// A file holding only the block of `prefix` from `document`.
+fn only_block(dir: &Path, name: &str, document: &str, prefix: &str) -> PathBuf {
+    let (h, l) = block(document, prefix);
+    let path = dir.join(name);
+    std::fs::write(&path, format!("{h}\n{}\n", l.join("\n"))).unwrap();
+    path
+}
+
+/// The typed share lines (their data, without number) are nowhere in the window afterwards.
+fn assert_wiped(t: &Tmux, lines: &[String]) {
+    let all = t.everything();
+    for l in lines {
+        let data = without_number(l);
+        assert!(
+            !all.contains(&data),
+            "a typed share line stayed in the window:\n{all}"
+        );
+    }
+    assert!(all.contains("wiped from this window"), "{all}");
+}
+
+/// The vault's header misread with a line count two short (38 read as 36): every line typed is
+/// kept when the right header is typed, only the two missing lines are asked for, and the
+/// vault opens. Shares come from files; the typed lines are wiped from the window afterwards.
+fn a_misread_line_count_keeps_every_line(cols: u16, rows: u16) {
+    if !tmux_or_skip() {
+        return;
+    }
+    let sealed = plain();
+    let dir = tempfile::tempdir().unwrap();
+    let s1 = only_block(dir.path(), "s1.txt", &sealed.documents[0], "BG1-S-");
+    let s2 = only_block(dir.path(), "s2.txt", &sealed.documents[1], "BG1-S-");
+    let (hv, lv) = block(&sealed.documents[0], "BG1-V-");
+    let n = lv.len();
+    assert!(n > 3);
+    let short = hv.replacen(&format!("-{n}-"), &format!("-{}-", n - 2), 1);
+    assert_ne!(short, hv);
+    let t = recover_in(
+        dir.path(),
+        cols,
+        rows,
+        "xterm-256color",
+        &["--purpose", "drill", "--json", p(&s1), p(&s2)],
+        "> out.json",
+    );
+    t.wait_for_times(HEADER_PROMPT, 1);
+    t.line(&short);
+    for l in &lv[..n - 2] {
+        t.line(l);
+    }
+    t.wait_for_times("Retype the header line", 1);
+    t.line(&hv);
+    let s = t.wait_for_times("Header changed", 1);
+    assert!(s.contains("every line typed is kept"), "{s}");
+    t.wait_for_times(&format!("vault line {:02} of {n}", n - 1), 1);
+    t.line(&lv[n - 2]);
+    t.line(&lv[n - 1]);
+    t.wait_for_times("Open the vault now?", 1);
+    let s = t.everything();
+    for i in 1..=n - 2 {
+        assert_eq!(
+            s.matches(&format!("vault line {i:02} of")).count(),
+            1,
+            "line {i} was asked for again:\n{s}"
+        );
+    }
+    t.line("");
+    assert_opened(dir.path(), &t, &sealed.passwords);
+}
+
+#[test]
+fn xterm_80x24_a_misread_line_count_keeps_every_line() {
+    a_misread_line_count_keeps_every_line(80, 24);
+}
+
+#[test]
+fn xterm_200x50_a_misread_line_count_keeps_every_line() {
+    a_misread_line_count_keeps_every_line(200, 50);
+}
+
+/// Share 2 typed, then share 1 with its line 03 read from share 2's sheet: the program names
+/// line 03 as the same as the other block's, asks for it alone, and the vault opens; then a
+/// full line typed at the short last-line prompt is refused alone. Nothing right is asked for
+/// again and the typed share lines are wiped from the window.
+fn a_line_from_the_other_sheet_is_named_and_asked_for_alone(cols: u16, rows: u16) {
+    if !tmux_or_skip() {
+        return;
+    }
+    let sealed = plain();
+    let dir = tempfile::tempdir().unwrap();
+    let vault = only_block(dir.path(), "vault.txt", &sealed.documents[0], "BG1-V-");
+    let (h1, l1) = block(&sealed.documents[0], "BG1-S-");
+    let (h2, l2) = block(&sealed.documents[1], "BG1-S-");
+    let (_, lv) = block(&sealed.documents[0], "BG1-V-");
+    let last = l1.len();
+    assert_eq!(last, 5);
+    let t = recover_in(
+        dir.path(),
+        cols,
+        rows,
+        "xterm-256color",
+        &["--purpose", "drill", "--json"],
+        "> out.json",
+    );
+    t.wait_for_times(HEADER_PROMPT, 1);
+    t.line(&sh_quote(p(&vault)));
+    t.wait_for_times("have the vault block", 1);
+    t.line(&h2);
+    for l in &l2[..last - 1] {
+        t.line(l);
+    }
+    // A full line (the vault's line 05, whose check fits number 05) at the short last line.
+    t.wait_for_times(&format!("share line {last:02} of"), 1);
+    t.line(&lv[last - 1]);
+    let s = t.wait_for_times("is the short last line", 1);
+    assert!(s.contains("The other lines are kept"), "{s}");
+    t.line(&l2[last - 1]);
+    t.wait_for_times("have share 2 (", 1);
+    t.line(&h1);
+    t.line(&l1[0]);
+    t.line(&l1[1]);
+    t.line(&l2[2]);
+    for l in &l1[3..] {
+        t.line(l);
+    }
+    let s = t.wait_for_times(
+        "line 03 is the same as line 03 of a share block typed before",
+        1,
+    );
+    assert!(!s.contains("Retype the header line"), "{s}");
+    t.wait_for_times("share line 03 of", 2);
+    t.line(&l1[2]);
+    t.wait_for_times("that is enough to open the vault", 1);
+    let s = t.everything();
+    // Once per block; line 05 once more, after the full line refused at share 2's.
+    for (i, times) in [(1, 2), (2, 2), (4, 2), (5, 3)] {
+        assert_eq!(
+            s.matches(&format!("share line {i:02} of")).count(),
+            times,
+            "line {i} was asked for again:\n{s}"
+        );
+    }
+    t.line("");
+    assert_opened(dir.path(), &t, &sealed.passwords);
+    assert_wiped(&t, &l1);
+    assert_wiped(&t, &l2);
+}
+
+#[test]
+fn xterm_80x24_a_line_from_the_other_sheet_is_named_and_asked_for_alone() {
+    a_line_from_the_other_sheet_is_named_and_asked_for_alone(80, 24);
+}
+
+#[test]
+fn linux_200x50_a_line_from_the_other_sheet_is_named_and_asked_for_alone() {
+    a_line_from_the_other_sheet_is_named_and_asked_for_alone(200, 50);
+}
+
+/// The words at a line prompt: Enter says what is expected, `back` and `retype 01` ask for a
+/// line again, `show` lists the block, a line without its number that belongs elsewhere and a
+/// missing check character are named as such, `quit` is a word (never a short line), and a
+/// block given up half typed is said to be lost while what was read is kept.
+fn words_at_a_line_prompt(cols: u16, rows: u16, end: &str) {
+    if !tmux_or_skip() {
+        return;
+    }
+    let sealed = plain();
+    let dir = tempfile::tempdir().unwrap();
+    let s3 = only_block(dir.path(), "s3.txt", &sealed.documents[2], "BG1-S-");
+    let (h1, l1) = block(&sealed.documents[0], "BG1-S-");
+    let (h2, l2) = block(&sealed.documents[1], "BG1-S-");
+    let t = recover_in(
+        dir.path(),
+        cols,
+        rows,
+        "xterm-256color",
+        &["--purpose", "drill", "--json", p(&s3)],
+        "> out.json",
+    );
+    let s = flat(&t.wait_for_times(HEADER_PROMPT, 1));
+    assert!(
+        s.contains("retype NN"),
+        "the words are in the introduction:\n{s}"
+    );
+    t.line(&h1);
+    t.line(&l1[0]);
+    t.wait_for_times("share line 02 of", 1);
+    t.line("");
+    t.wait_for_times("share line 02 is needed: type it as printed", 1);
+    // Line 03 typed without its number at the line-02 prompt.
+    t.line(&without_number(&l1[2]));
+    let s = t.wait_for_times(
+        "this is not share line 02: its check character fits line",
+        1,
+    );
+    assert!(s.contains("typed here without its number"), "{s}");
+    // Line 02 without its check character.
+    let no_check = l1[1].trim_end();
+    t.line(no_check[..no_check.len() - 1].trim_end());
+    t.wait_for_times("the check character, or another character, is missing", 1);
+    t.line(&l1[1]);
+    t.wait_for_times("share line 03 of", 1);
+    t.line("back");
+    t.wait_for_times("line 02 forgotten: type it again", 1);
+    t.line(&l1[1]);
+    t.line("retype 01");
+    t.wait_for_times("line 01: type it again", 1);
+    t.line(&l1[0]);
+    t.line("show");
+    let s = t.wait_for_times("(still to type)", 1);
+    assert!(s.contains(&format!("{h1} (share block of 5 lines)")), "{s}");
+    for l in &l1[2..] {
+        t.line(l);
+    }
+    t.wait_for_times("have share 1 and share 3", 1);
+    // Share 2 half typed, then given up.
+    t.line(&h2);
+    t.line(&l2[0]);
+    t.line(&l2[1]);
+    t.wait_for_times("share line 03 of", 2);
+    if end == "C-d" {
+        t.keys("C-d");
+        t.wait_for_times(
+            "Input ended: the share block being typed (2 of 5 lines) is not kept",
+            1,
+        );
+    } else {
+        t.line(end);
+        t.wait_for_times(
+            "Stopped: the share block being typed (2 of 5 lines) is not kept",
+            1,
+        );
+    }
+    let s = t.everything();
+    assert!(!s.contains("has 4 characters"), "{s}");
+    // Share 1 and 3 are kept: without the vault block it cannot open, and says so.
+    assert_ne!(t.exit_status(), 0);
+    assert_wiped(&t, &l1);
+}
+
+#[test]
+fn xterm_80x24_words_at_a_line_prompt() {
+    words_at_a_line_prompt(80, 24, "quit");
+}
+
+#[test]
+fn xterm_200x50_words_at_a_line_prompt() {
+    words_at_a_line_prompt(200, 50, "C-d");
 }

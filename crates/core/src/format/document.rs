@@ -215,12 +215,30 @@ impl SheetWording {
         } else {
             "Scan or photograph the pages the bold note below names (PNG or JPEG).".to_string()
         };
+        let few = f.threshold <= FEW_SHEETS && vault_parts <= PAGE_ONE_VAULT_PARTS;
+        let names = (1..=f.threshold)
+            .map(|i| format!("sheet-{i}.png"))
+            .collect::<Vec<_>>()
+            .join(" ");
+        let run = if few {
+            format!(
+                "run the command below, replacing {names} with the file names of your scans of page 1 of {} different sheets",
+                f.threshold
+            )
+        } else {
+            "run the command below".to_string()
+        };
         instructions.push(format!(
-            "3. {scan} On the recovery computer, in the folder that holds the breakglass program (kept with these sheets' recovery kit, or ask whoever keeps it) and the scans, run the command below exactly as printed. It warns if the computer is online; recovery still works."
+            "3. {scan} On the recovery computer, in the folder that holds the breakglass program (kept with these sheets' recovery kit, or ask whoever keeps it) and the scans, {run}. Recovery writes no file: the credentials are shown on the screen only. It warns if the computer is online; recovery still works."
         ));
-        instructions.push(
-            "4. No scanner? Run ./breakglass recover with no files and type the blocks printed on the sheets (about 30 minutes): the share block of each sheet, and the vault block of any one sheet (it is the same on all). A scan of one sheet can be mixed with typing another: give the scan's file name, then type the rest when asked.".to_string(),
-        );
+        instructions.push(format!(
+            "4. QUICKEST WITHOUT SCANNING EVERY SHEET (ABOUT 5 MINUTES): scan page 1 of one sheet, run the command with that one scan, and type only the 5-line share block of {} when asked. With no scanner at all, run ./breakglass recover with no files and type everything (about 30 minutes): the share block of each sheet, and the vault block of any one sheet (it is the same on all; it is printed in columns: type down the first column, then the next). Line 01 of the share block is the same on every sheet. The last line of each block is shorter: type every character, including the last one (the check character); spaces do not matter.",
+            if f.threshold == 2 {
+                "the other sheet".to_string()
+            } else {
+                format!("each of the other {} sheets", f.threshold - 1)
+            }
+        ));
         instructions.push(if f.passphrase {
             "5. This vault also needs its passphrase, which is on no sheet: the program asks for it.".to_string()
         } else {
@@ -237,7 +255,7 @@ impl SheetWording {
         );
         // A few sheets whose codes all sit on page 1 are named one by one; more sheets, or
         // vault codes over several pages, are simpler as one folder of scans.
-        let recover_command = if f.threshold <= FEW_SHEETS && vault_parts <= PAGE_ONE_VAULT_PARTS {
+        let recover_command = if few {
             (1..=f.threshold)
                 .map(|i| format!("sheet-{i}.png"))
                 .fold("./breakglass recover".to_string(), |acc, s| acc + " " + &s)

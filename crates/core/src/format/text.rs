@@ -421,6 +421,46 @@ impl Header {
     }
 }
 
+impl Header {
+    /// The line numbers whose check character fits `typed`, a line typed without its number:
+    /// a line that checks only for another number was most likely read from that line.
+    pub fn numbers_that_fit(&self, typed: &str) -> Vec<usize> {
+        let w = self.number_width();
+        (1..=self.line_count)
+            .filter(|n| {
+                let numbered = Zeroizing::new(format!("{n:0w$}{typed}"));
+                self.parse_line(&numbered).is_ok()
+            })
+            .collect()
+    }
+
+    /// How many data characters the last line has, when the header alone tells: a share of
+    /// this version is always 56 bytes, 90 characters (FORMAT.md §2, §6.2).
+    pub fn last_line_chars(&self) -> Option<usize> {
+        let chars = (crate::share::SHARE_BYTES * 8).div_ceil(5);
+        (self.kind == Kind::Share && self.line_count == chars.div_ceil(LINE_CHARS))
+            .then(|| chars - LINE_CHARS * (self.line_count - 1))
+    }
+
+    /// Whether `data` (a line's data characters, without number or check character) can be
+    /// the last line of this block: the whole must end on a byte boundary with zero padding
+    /// bits (FORMAT.md §6.5 rule 6). A full line typed where the short last line belongs fails
+    /// this alone, before the rest of the block is judged.
+    pub fn can_end_with(&self, data: &[u8]) -> bool {
+        if self.last_line_chars().is_some_and(|c| c != data.len()) {
+            return false;
+        }
+        let before = (LINE_CHARS * (self.line_count - 1)) % 8;
+        let mut probe = Zeroizing::new(vec![b'0'; before]);
+        probe.extend_from_slice(data);
+        let rest = probe.len() % 8;
+        // Only the last incomplete group of 8 symbols matters: its length must be one base32
+        // writes and its spare bits zero.
+        let tail = &probe[probe.len() - rest..];
+        rest == 0 || base32().decode(tail).is_ok()
+    }
+}
+
 /// A payload in text form, ready to print or to put in QR codes.
 pub struct TextForm {
     header: Header,
@@ -534,6 +574,8 @@ pub struct Block {
     lines: BTreeMap<usize, Zeroizing<Vec<u8>>>,
     /// The first line that failed its check (kept so the whole can still locate the group).
     bad: Vec<(usize, Zeroizing<Vec<u8>>)>,
+    /// Lines set aside by a retyped header with fewer lines; a later header takes them back.
+    aside: BTreeMap<usize, Zeroizing<Vec<u8>>>,
 }
 
 impl core::fmt::Debug for Block {
@@ -553,6 +595,7 @@ impl Block {
             header,
             lines: BTreeMap::new(),
             bad: Vec::new(),
+            aside: BTreeMap::new(),
         }
     }
 
@@ -606,6 +649,89 @@ impl Block {
         }
         self.header = header;
         Ok(())
+    }
+
+    /// Puts a retyped header over the lines read so far, whatever its line count: each line
+    /// checked when it was read stays; lines beyond the new count are set aside (and taken
+    /// back by a later header that has them); a line that can no longer stand where it is
+    /// (a short last line that is no longer last, a last line that cannot end the block) is
+    /// dropped and named. A header of the other kind is refused.
+    ///
+    /// # Errors
+    /// [`TextError::BadHeader`] when the new header is for the other kind of block.
+    pub fn rebase(&mut self, header: Header) -> Result<Rebased, TextError> {
+        if header.kind != self.header.kind {
+            return Err(TextError::BadHeader);
+        }
+        let mut all = std::mem::take(&mut self.lines);
+        all.append(&mut std::mem::take(&mut self.aside));
+        self.bad.clear();
+        let mut out = Rebased::default();
+        for (n, data) in all {
+            if n > header.line_count {
+                out.set_aside.push(n);
+                self.aside.insert(n, data);
+            } else if (n < header.line_count && data.len() != LINE_CHARS)
+                || (n == header.line_count && !header.can_end_with(&data))
+            {
+                out.dropped.push(n);
+            } else {
+                self.lines.insert(n, data);
+            }
+        }
+        self.header = header;
+        Ok(out)
+    }
+
+    /// Lines set aside by a header with fewer lines.
+    pub fn set_aside(&self) -> Vec<usize> {
+        self.aside.keys().copied().collect()
+    }
+
+    /// Forgets line `n` (to have it typed again); false when it was not read.
+    pub fn forget(&mut self, n: usize) -> bool {
+        self.lines.remove(&n).is_some()
+    }
+
+    /// Whether line `n` has been read.
+    pub fn has_line(&self, n: usize) -> bool {
+        self.lines.contains_key(&n)
+    }
+
+    /// Line `n` as printed on paper, when it has been read.
+    pub fn display_line(&self, n: usize) -> Option<Zeroizing<String>> {
+        let data = self.lines.get(&n)?;
+        let w = self.header.number_width();
+        let mut numbered = Zeroizing::new(format!("{n:0w$}").into_bytes());
+        numbered.extend_from_slice(data);
+        let check = check_char(&numbered) as char;
+        let groups: Vec<&str> = data
+            .chunks(GROUP_CHARS)
+            .map(|g| std::str::from_utf8(g).expect("ASCII"))
+            .collect();
+        Some(Zeroizing::new(format!(
+            "{n:0w$}  {}  {check}",
+            groups.join(" ")
+        )))
+    }
+
+    /// The lines of this block that are identical to a line of `other`, another block of the
+    /// same kind, as (this line, its line): the likely lines read from the other sheet. Line
+    /// 01 against line 01 is no evidence (it is the same on every sheet of a vault), and a
+    /// block with the same header is the same block.
+    pub fn lines_shared_with(&self, other: &Block) -> Vec<(usize, usize)> {
+        if other.header.kind != self.header.kind || other.header == self.header {
+            return Vec::new();
+        }
+        let mut out = Vec::new();
+        for (&n, data) in &self.lines {
+            for (&m, theirs) in &other.lines {
+                if (n, m) != (1, 1) && data == theirs {
+                    out.push((n, m));
+                }
+            }
+        }
+        out
     }
 
     /// Takes the lines of another block with the same header.
@@ -725,6 +851,15 @@ impl Block {
         }
         found
     }
+}
+
+/// What [`Block::rebase`] did with the lines read so far.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Rebased {
+    /// Lines numbered beyond the new header's count: kept aside, not used.
+    pub set_aside: Vec<usize>,
+    /// Lines that cannot stand under the new header (their length) and must be typed again.
+    pub dropped: Vec<usize>,
 }
 
 enum Typo {
@@ -947,6 +1082,129 @@ mod tests {
             .iter()
             .map(|l| format!("{}\n", l.as_str()))
             .collect()
+    }
+
+    /// A block of `count` lines holding `fill` bytes, and its lines as printed.
+    fn typed(kind: Kind, seed: u8, len: usize) -> (Header, Vec<Zeroizing<String>>) {
+        let bytes: Vec<u8> = (0..len)
+            .map(|i| {
+                (i as u8)
+                    .wrapping_mul(37)
+                    .wrapping_add(seed.wrapping_mul(101))
+            })
+            .collect();
+        let f = TextForm::encode(kind, &bytes).unwrap();
+        let mut lines = f.display_lines();
+        let header = Header::parse(&lines.remove(0)).unwrap();
+        (header, lines)
+    }
+
+    #[test]
+    fn a_retyped_header_with_more_lines_keeps_every_line_and_asks_for_the_rest() {
+        // 38 lines read as 36: 36 lines typed, then the right header.
+        let (right, lines) = typed(Kind::Vault, 9, 470);
+        assert_eq!(right.line_count, 38);
+        let wrong = Header::parse(&right.render().replacen("-38-", "-36-", 1)).unwrap();
+        let mut b = Block::new(wrong);
+        for l in &lines[..36] {
+            b.add_line(l).unwrap();
+        }
+        assert!(b.is_complete());
+        assert!(b.decode().is_err());
+        let r = b.rebase(right.clone()).unwrap();
+        assert_eq!(r, Rebased::default());
+        assert_eq!(b.missing(), [37, 38]);
+        b.add_line(&lines[36]).unwrap();
+        b.add_line(&lines[37]).unwrap();
+        assert!(b.decode().is_ok());
+    }
+
+    #[test]
+    fn a_retyped_header_with_fewer_lines_sets_the_surplus_aside_and_takes_it_back() {
+        let (right, lines) = typed(Kind::Vault, 9, 470);
+        let wrong = Header::parse(&right.render().replacen("-38-", "-39-", 1)).unwrap();
+        let mut b = Block::new(wrong);
+        for l in &lines[..37] {
+            b.add_line(l).unwrap();
+        }
+        let fewer = Header::parse(&right.render().replacen("-38-", "-30-", 1)).unwrap();
+        let r = b.rebase(fewer).unwrap();
+        assert_eq!(r.set_aside, (31..=37).collect::<Vec<_>>());
+        assert!(r.dropped.is_empty());
+        assert_eq!(b.set_aside(), (31..=37).collect::<Vec<_>>());
+        // The right header takes the set-aside lines back: only line 38 is still to type.
+        assert_eq!(b.rebase(right).unwrap(), Rebased::default());
+        assert!(b.set_aside().is_empty());
+        assert_eq!(b.missing(), [38]);
+        b.add_line(&lines[37]).unwrap();
+        assert!(b.decode().is_ok());
+    }
+
+    #[test]
+    fn a_short_last_line_that_is_no_longer_last_is_dropped_and_named() {
+        let (right, lines) = typed(Kind::Share, 3, 56);
+        let n = right.line_count;
+        let mut b = Block::new(right.clone());
+        for l in &lines {
+            b.add_line(l).unwrap();
+        }
+        let more = Header::parse(&right.render().replacen(
+            &format!("-{n}-"),
+            &format!("-{}-", n + 1),
+            1,
+        ))
+        .unwrap();
+        let r = b.rebase(more).unwrap();
+        assert_eq!(r.dropped, [n]);
+        assert_eq!(b.missing(), [n, n + 1]);
+        let vault = Header::parse(&typed(Kind::Vault, 1, 20).0.render()).unwrap();
+        assert_eq!(b.rebase(vault), Err(TextError::BadHeader));
+    }
+
+    #[test]
+    fn a_full_line_cannot_end_a_block_whose_last_line_is_short() {
+        let (h, lines) = typed(Kind::Share, 3, 56);
+        let last = h.parse_line(&lines[h.line_count - 1]).unwrap().1;
+        assert!(last.len() < LINE_CHARS);
+        assert!(h.can_end_with(&last));
+        // A share's last line has exactly 10 characters: a full line cannot be it.
+        assert_eq!(h.last_line_chars(), Some(last.len()));
+        assert_eq!(last.len(), 10);
+        // One character more than written cannot end a block (11 characters after 80).
+        let mut longer = last.to_vec();
+        longer.push(b'0');
+        assert!(!h.can_end_with(&longer));
+        let (v, _) = typed(Kind::Vault, 1, 470);
+        assert_eq!(v.last_line_chars(), None);
+    }
+
+    #[test]
+    fn a_line_typed_without_its_number_is_placed_by_its_check_character() {
+        let (h, lines) = typed(Kind::Share, 3, 56);
+        let bare = lines[2].split_once("  ").unwrap().1;
+        assert!(h.numbers_that_fit(bare).contains(&3));
+    }
+
+    #[test]
+    fn a_line_identical_to_another_sheets_line_is_named() {
+        let (h1, l1) = typed(Kind::Share, 3, 56);
+        let (h2, l2) = typed(Kind::Share, 4, 56);
+        let mut first = Block::new(h2);
+        for l in &l2 {
+            first.add_line(l).unwrap();
+        }
+        let mut b = Block::new(h1);
+        b.add_line(&l1[0]).unwrap();
+        b.add_line(&l1[1]).unwrap();
+        b.add_line(&l2[2]).unwrap();
+        assert_eq!(b.lines_shared_with(&first), [(3, 3)]);
+        assert!(b.lines_shared_with(&b.clone()).is_empty());
+        assert!(b.forget(3));
+        assert!(!b.has_line(3));
+        assert_eq!(
+            b.display_line(1).as_deref().map(|s| s.as_str()),
+            Some(l1[0].as_str())
+        );
     }
 
     #[test]
