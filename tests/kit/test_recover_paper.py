@@ -158,6 +158,34 @@ def test_linecheck(kit, tmp):
         check(f.read().split("\n")[:4] == g.read().split("\n")[:4], "resumed: " + said)
 
 
+def test_linecheck_typed(kit, tmp):
+    """At a terminal: each line (typed without its number, then its check character) is
+    checked as it is typed; a slip is refused at once and "-" takes back the last line."""
+    try:
+        from test_typing import Session
+    except ImportError:  # no pty module (Windows)
+        return
+    rows = [r[5:] for r in linecheck_rows(kit, "recover-paper.py")]
+    out = os.path.join(tmp, "typed-at-a-terminal.py")
+    s = Session(os.path.join(kit, "linecheck.py"), [out])
+    try:
+        s.expect("  1: ")
+        s.type(rows[0])
+        s.expect("  2: ")
+        s.type(rows[1][:-1] + ("Q" if rows[1][-1] != "Q" else "R"))
+        check("line 2 has a typo: type it again" in s.expect("  2: "), "typo at a terminal")
+        s.type(rows[1])
+        s.expect("  3: ")
+        s.type("-")
+        s.expect("  2: ")
+        s.eof()
+        s.finish()
+    except (TimeoutError, OSError) as e:
+        check(False, "linecheck.py at a terminal: %s" % e)
+    with open(out) as f, open(os.path.join(kit, "recover-paper.py")) as g:
+        check(f.read().split("\n") == g.read().split("\n")[:1] + [""], "one line kept")
+
+
 if __name__ == "__main__":
     ap = argparse.ArgumentParser()
     ap.add_argument("--kit", required=True, help="folder with recover-paper.py, argon2id.py")
@@ -167,5 +195,6 @@ if __name__ == "__main__":
         test_vectors(a.kit, a.vectors, tmp)
         test_self_test_finds_a_typo(a.kit, tmp)
         test_linecheck(a.kit, tmp)
+        test_linecheck_typed(a.kit, tmp)
     print("%d checks, %d failed" % (checks, len(failures)))
     sys.exit(1 if failures else 0)
