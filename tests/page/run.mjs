@@ -274,9 +274,75 @@ async function ceremonies() {
   }
 }
 
+// ---------------------------------------------------------------- the camera --------------
+/** A Y4M video for Chromium's fake camera: the code area of page 1 of each sheet, one frame
+ * each (grey, 1280x720), looped by Chromium. */
+function y4m(pngs, out) {
+  const w = 1280;
+  const h = 720;
+  const frames = pngs.map((png) => {
+    const r = spawnSync('convert', [png, '-crop', '1240x900+0+440', '+repage', '-resize', `${w}x${h}`,
+      '-background', 'white', '-gravity', 'center', '-extent', `${w}x${h}`, '-colorspace', 'Gray', '-depth', '8', 'gray:-'],
+    { maxBuffer: 64 << 20 });
+    check(r.status === 0 && r.stdout.length === w * h, `convert ${png}: ${r.stderr}`);
+    return r.stdout;
+  });
+  const chroma = Buffer.alloc((w / 2) * (h / 2) * 2, 128);
+  const parts = [Buffer.from(`YUV4MPEG2 W${w} H${h} F1:1 Ip A1:1 C420jpeg\n`)];
+  for (const f of frames) parts.push(Buffer.from('FRAME\n'), f, chroma);
+  writeFileSync(out, Buffer.concat(parts));
+}
+
+async function camera() {
+  if (spawnSync('convert', ['-version']).error || spawnSync('pdftoppm', ['-v']).error) {
+    check(process.env.CI !== 'true', 'convert (imagemagick) or pdftoppm is missing');
+    console.log('SKIPPED camera: convert or pdftoppm not found');
+    return;
+  }
+  const dir = ceremony('camera', []);
+  const pngs = [];
+  for (const n of [1, 3]) {
+    const pdf = readdirSync(dir).find((f) => f.startsWith(`share-${n}-`) && f.endsWith('.pdf'));
+    const prefix = join(dir, `cam-${n}`);
+    spawnSync('pdftoppm', ['-r', '150', '-png', '-f', '1', '-l', '1', '-singlefile', join(dir, pdf), prefix]);
+    pngs.push(prefix + '.png');
+  }
+  const video = join(dir, 'sheets.y4m');
+  y4m(pngs, video);
+  const cam = await puppeteer.launch({
+    executablePath: opt.chromium,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-video-capture=${video}`],
+  });
+  try {
+    const page = await cam.newPage();
+    page.on('request', (r) => check(r.url() === pageUrl, `camera: a request left the page: ${r.url().slice(0, 120)}`));
+    page.on('console', (m) => check(m.type() !== 'error', `camera: console error: ${m.text()}`));
+    page.on('pageerror', (e) => check(false, `camera: uncaught: ${e.message}`));
+    await page.goto(pageUrl);
+    await page.waitForSelector('body[data-ready]');
+    await page.click('#camera');
+    const read = await page
+      .waitForFunction(() => /camera read every code/.test(document.getElementById('notes').textContent), { timeout: 60000 })
+      .then(() => true, () => false);
+    const status = await page.$eval('#camera-status', (e) => e.textContent);
+    check(read, `the camera did not read the codes (status: ${status})`);
+    const stopped = await page.evaluate(() => document.getElementById('video').srcObject === null && document.getElementById('camera-box').hidden);
+    check(stopped, 'the camera stream was not stopped once the codes were read');
+    await page.click('#open');
+    await page.waitForSelector('body[data-done]', { timeout: 60000 });
+    const exit = await page.$eval('#outcome', (o) => o.dataset.exit + ' ' + o.textContent);
+    check(exit.startsWith('0 '), `opened from the camera: ${exit}`);
+    console.log(`camera: ${read ? 'read' : 'not read'}, ${exit.slice(0, 40)}`);
+  } finally {
+    await cam.close();
+  }
+}
+
 try {
-  if (opt.only !== 'ceremonies') await vectors();
+  if (opt.only !== 'ceremonies' && opt.only !== 'camera') await vectors();
   if (!opt.only || opt.only === 'ceremonies') await ceremonies();
+  if (!opt.only || opt.only === 'camera') await camera();
 } finally {
   await browser.close();
   if (!opt.keep) rmSync(tmp, { recursive: true, force: true });
