@@ -34,10 +34,10 @@ echo "binary: $bin"
 echo "page size: $(wc -c <"$page") bytes ($(gzip -9 -c "$page" | wc -c) gzipped)"
 
 "$bin" ceremony --allow-online --print-credentials --tenant contoso --threshold 2 \
-  --share A --share B --share C --out "$work/plain" >/dev/null
+  --share A --share B --share C --out "$work/plain" >/dev/null 2>&1
 printf 'bench passphrase\n' >"$work/pw"
 "$bin" ceremony --allow-online --print-credentials --tenant contoso --threshold 2 \
-  --share A --share B --share C --passphrase-file "$work/pw" --out "$work/pass" >/dev/null
+  --share A --share B --share C --passphrase-file "$work/pw" --out "$work/pass" >/dev/null 2>&1
 for n in 1 2; do
   pdf=$(ls "$work/plain/share-$n-"*.pdf)
   pdftoppm -r 300 -png -f 1 -l 1 -singlefile "$pdf" "$work/scan-$n"
