@@ -44,14 +44,14 @@ for n in 1 2; do
 done
 
 cd "$work"
-printf '%-40s %10s %10s\n' "" "binary ms" "page ms"
-printf '%-40s %10s %10s\n' "two share files" \
+printf "%-40s %10s %24s\n" "" "binary ms" "page ms"
+printf "%-40s %10s %24s\n" "two share files" \
   "$(median_ms "$bin" recover --json plain/share-1.txt plain/share-2.txt)" \
   "$(page_ms plain/share-1.txt plain/share-2.txt)"
-printf '%-40s %10s %10s\n' "two 300-dpi scans (PNG)" \
+printf "%-40s %10s %24s\n" "two 300-dpi scans (PNG)" \
   "$(median_ms "$bin" recover --json scan-1.png scan-2.png)" \
   "$(page_ms scan-1.png scan-2.png)"
-printf '%-40s %10s %10s\n' "two share files, Argon2id 512 MiB t=3" \
+printf "%-40s %10s %24s\n" "two share files, Argon2id 512 MiB t=3" \
   "$(median_ms "$bin" recover --json --passphrase-file pw pass/share-1.txt pass/share-2.txt)" \
   "$(page_ms --passphrase 'bench passphrase' pass/share-1.txt pass/share-2.txt)"
 
