@@ -55,4 +55,24 @@ mod tests {
         assert!(!RECOVER_HTML.contains("<script src") && !RECOVER_HTML.contains("<link"));
         assert_eq!(recover_html_sha256().len(), 64);
     }
+
+    #[test]
+    fn the_page_never_writes_html_stores_or_installs_anything() {
+        // Sheet strings reach the page as text only (textContent); nothing is kept after it
+        // closes. Checked on the bundle itself, libraries included.
+        for api in [
+            "innerHTML",
+            "outerHTML",
+            "insertAdjacentHTML",
+            "document.write",
+            "localStorage",
+            "sessionStorage",
+            "indexedDB",
+            "document.cookie",
+            "serviceWorker",
+            "caches.open",
+        ] {
+            assert!(!RECOVER_HTML.contains(api), "recover.html uses {api}");
+        }
+    }
 }
