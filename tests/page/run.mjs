@@ -339,7 +339,23 @@ async function camera() {
   }
 }
 
+// ---------------------------------------------------------------- TOTP ---------------------
+/** totp-codes.tsv (FORMAT.md §12.8) through the page's own TOTP module. */
+async function totpVectors() {
+  const { totpNow } = await import(pathToFileURL(join(resolve(opt.modules), 'src/totp.js')).href);
+  let rows = 0;
+  for (const row of readFileSync(join(opt.vectors, 'totp-codes.tsv'), 'utf8').split('\n')) {
+    if (!row || row.startsWith('#')) continue;
+    const [uri, t, want] = row.split('\t');
+    const got = totpNow(uri, Number(t));
+    check((got ? got[0] : '-') === want, `TOTP ${uri} at ${t}: ${got}, want ${want}`);
+    rows += 1;
+  }
+  check(rows >= 10, `only ${rows} TOTP vectors`);
+}
+
 try {
+  await totpVectors();
   if (opt.only !== 'ceremonies' && opt.only !== 'camera') await vectors();
   if (!opt.only || opt.only === 'ceremonies') await ceremonies();
   if (!opt.only || opt.only === 'camera') await camera();
