@@ -1,7 +1,9 @@
 //! `recover.html` in a real browser: tests/page/run.mjs drives headless Chromium (puppeteer-core,
 //! locked in crates/paper/kit/page) on the page that `breakglass kit` writes, and holds it to
 //! this binary on every frozen vector, fresh ceremonies (share files, typed blocks, a
-//! passphrase asked for, hostile labels shown as inert text, scans rendered by pdftoppm), with
+//! passphrase asked for, hostile labels shown as inert text, scans rendered by pdftoppm, the
+//! camera fed a video of sheets), sheets whose contents hold terminal controls and bidi
+//! overrides (shown as the binary's display filter shows them), with
 //! any network request, console error or dialog a failure. Also: the committed page is what its
 //! source builds. Needs node, chromium and `npm ci` in crates/paper/kit/page (scripts/build-page.sh
 //! runs it); without them the tests say they skipped, and under CI they fail.
@@ -84,8 +86,13 @@ fn recover_html_from_the_kit_agrees_with_breakglass_in_chromium() {
     let dir = tempfile::tempdir().unwrap();
     let kit = dir.path().join("kit");
     assert_eq!(run(&["kit", "--out", p(&kit)]).code, 0);
+    let hostile = dir.path().join("hostile");
+    std::fs::create_dir(&hostile).unwrap();
+    crate::terminal_injection::foreign_vault(&hostile);
     let out = Command::new("node")
         .arg(Path::new(ROOT).join("tests/page/run.mjs"))
+        .arg("--hostile")
+        .arg(&hostile)
         .arg("--page")
         .arg(kit.join("recover.html"))
         .arg("--binary")

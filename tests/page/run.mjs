@@ -26,6 +26,7 @@ const { values: opt } = parseArgs({
     chromium: { type: 'string', default: '/usr/bin/chromium' },
     only: { type: 'string' },
     keep: { type: 'boolean', default: false },
+    hostile: { type: 'string' },
   },
 });
 const require = createRequire(join(resolve(opt.modules), 'package.json'));
@@ -354,8 +355,26 @@ async function totpVectors() {
   check(rows >= 10, `only ${rows} TOTP vectors`);
 }
 
+// ---------------------------------------------------------------- hostile contents ---------
+/** Sheets whose authenticated contents hold terminal controls, bidi overrides and separators
+ * (made by tests/e2e/terminal_injection.rs's seal-API vault, --hostile DIR): the page shows
+ * exactly what the binary's display filter shows, and no such character reaches the page. */
+async function hostile() {
+  const names = readdirSync(opt.hostile).filter((f) => /^share-[13]\.txt$/.test(f)).sort();
+  const got = await compare('hostile contents', opt.hostile, names, '');
+  check(got.exit === 0, `hostile contents opened: ${got.message}`);
+  const raw = [...got.text].filter((c) => {
+    const cp = c.codePointAt(0);
+    return (cp < 0x20 && c !== '\n' && c !== '\t') || (cp >= 0x7f && cp <= 0x9f) || cp === 0x061c || cp === 0x200e ||
+      cp === 0x200f || (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069) || cp === 0x2028 || cp === 0x2029;
+  });
+  check(raw.length === 0, `raw control or bidi characters on the page: ${JSON.stringify(raw)}`);
+  check(got.text.includes('\\u{202E}') && got.text.includes('\\u{1B}'), 'the escapes are shown');
+}
+
 try {
   await totpVectors();
+  if (opt.hostile) await hostile();
   if (opt.only !== 'ceremonies' && opt.only !== 'camera') await vectors();
   if (!opt.only || opt.only === 'ceremonies') await ceremonies();
   if (!opt.only || opt.only === 'camera') await camera();
