@@ -20,7 +20,6 @@ export function meta(bytes) {
 
 export function files(name, bytes) {
   const parts = [];
-  let start = 0;
   const rows = [];
   for (let i = 0; i < bytes.length; ) {
     let j = bytes.indexOf(10, i);
@@ -35,7 +34,6 @@ export function files(name, bytes) {
     else if (parts.length) parts[parts.length - 1].chunks.push(row);
   }
   if (!parts.length) return [{ name, bytes }];
-  void start;
   return parts.map((p) => {
     const out = new Uint8Array(p.chunks.reduce((n, c) => n + c.length, 0));
     let at = 0;
