@@ -1,16 +1,19 @@
 //! `breakglass kit --out DIR`: writes the recovery kit, `recover.py` (a decoder that needs only
-//! Python's standard library), the short decoder and line checker for typing from paper, and
-//! `recovery-kit.pdf` (the booklet that explains the sheets and lists the short decoder). Neither is secret: they are meant to be copied next to every sheet and
-//! into the documentation, so the files are readable by all (0644), unlike sheets.
+//! Python's standard library), the short decoder and line checker for typing from paper,
+//! `recovery-kit.pdf` (the booklet that explains the sheets and lists the short decoder) and
+//! `recover.html` (the same recovery as an offline page for any browser). None is secret: they
+//! are meant to be copied next to every sheet and into the documentation, so the files are
+//! readable by all (0644), unlike sheets.
 
 use super::files::{self, OutFile};
 use super::{CliResult, sheets};
-use breakglass_paper::kit;
+use breakglass_paper::{kit, page};
 use std::path::PathBuf;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// Folder for recover.py and recovery-kit.pdf (created if missing).
+    /// Folder for recover.py, recover.html, the paper decoder and recovery-kit.pdf (created if
+    /// missing).
     #[arg(long, short = 'o', value_name = "DIR", value_parser = super::out_dir_arg)]
     out: PathBuf,
     /// Replace a kit already in the folder.
@@ -36,6 +39,10 @@ pub fn run(args: Args) -> CliResult {
         name: kit::BOOKLET_NAME.into(),
         bytes: zeroize::Zeroizing::new(pdf),
     });
+    out.push(OutFile {
+        name: page::RECOVER_HTML_NAME.into(),
+        bytes: zeroize::Zeroizing::new(page::RECOVER_HTML.as_bytes().to_vec()),
+    });
     for p in files::write_public(&args.out, &out, args.force)? {
         outln!("{}", super::shown_path(&p))?;
     }
@@ -43,6 +50,11 @@ pub fn run(args: Args) -> CliResult {
         "SHA-256 of {}: {}",
         kit::RECOVER_PY_NAME,
         kit::recover_py_sha256()
+    )?;
+    outln!(
+        "SHA-256 of {}: {}",
+        page::RECOVER_HTML_NAME,
+        page::recover_html_sha256()
     )?;
     Ok(())
 }

@@ -138,7 +138,8 @@ enum Command {
     /// Write the manual pages (breakglass.1 and one per subcommand) into a folder.
     #[command(after_help = completions::MAN_HELP)]
     Man(completions::ManArgs),
-    /// Write the recovery kit (recover.py and recovery-kit.pdf): recovery without breakglass.
+    /// Write the recovery kit (recover.py, recovery-kit.pdf and recover.html): recovery without
+    /// breakglass.
     Kit(kit::Args),
     /// The tenant side: `tenant audit EXPORT_DIR` checks a Graph export of it offline;
     /// `export-script` and `setup-script` print scripts to review and run online.

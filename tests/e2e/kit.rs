@@ -16,6 +16,11 @@ fn source_recover_py() -> Vec<u8> {
         .unwrap()
 }
 
+fn source_recover_html() -> Vec<u8> {
+    std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("crates/paper/kit/recover.html"))
+        .unwrap()
+}
+
 /// SHA-256 by coreutils, not by our own code.
 fn sha256sum(path: &Path) -> String {
     let out = Command::new("sha256sum").arg(path).output().unwrap();
@@ -58,8 +63,18 @@ fn kit_writes_recover_py_and_the_booklet_and_never_overwrites() {
         "{}",
         r.stdout
     );
+    // The offline page, as committed, with its SHA-256 (by coreutils).
+    let html = out.join("recover.html");
+    assert_eq!(std::fs::read(&html).unwrap(), source_recover_html());
+    let sha = sha256sum(&html);
+    assert!(
+        r.stdout
+            .contains(&format!("SHA-256 of recover.html: {sha}")),
+        "{}",
+        r.stdout
+    );
     #[cfg(unix)]
-    for f in [&py, &pdf] {
+    for f in [&py, &pdf, &html] {
         use std::os::unix::fs::PermissionsExt;
         let mode = std::fs::metadata(f).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o644, "{} is not secret: 0644", f.display());
@@ -70,7 +85,9 @@ fn kit_writes_recover_py_and_the_booklet_and_never_overwrites() {
     let again = run(&["kit", "--out", p(&out)]);
     assert_eq!(again.code, 6, "{}", again.all());
     assert!(
-        again.stderr.contains("linecheck.py and recovery-kit.pdf")
+        again
+            .stderr
+            .contains("linecheck.py, recovery-kit.pdf and recover.html")
             && again.stderr.contains("--force"),
         "{}",
         again.stderr

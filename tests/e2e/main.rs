@@ -29,6 +29,7 @@ mod typed_recovery;
 // Paper: rendering, scanning, reading back, the offline kit.
 mod degradation;
 mod kit;
+mod page;
 mod paper;
 mod scan_formats;
 mod scan_inputs;

@@ -4,7 +4,7 @@
 //! [`raster`] turns the bytes of a scan (image or PDF) into grey pages (or, for breakglass's own
 //! sheet PDFs, their printed text), and [`scan`] turns those into the QR payload strings on
 //! them. [`kit`] holds `recover.py`, the decoder that needs no breakglass, and renders the
-//! booklet that explains and lists it. All of them return data: the binary chooses paths,
+//! booklet that explains and lists it; [`page`] holds `recover.html`, the offline page. All of them return data: the binary chooses paths,
 //! writes files and talks to the person. Nothing in `breakglass-core` imports this crate.
 //!
 //! A program embedding this crate should read [`scan`]'s "Process-wide effects" first: a scan
@@ -13,6 +13,7 @@
 #![forbid(unsafe_code)]
 
 pub mod kit;
+pub mod page;
 pub mod raster;
 pub mod scan;
 pub mod sheet;
