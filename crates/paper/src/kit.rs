@@ -210,6 +210,11 @@ fn layout(
         "RECOVER WITH recover.py (PYTHON 3.8 OR NEWER, NOTHING ELSE)",
         &with_python(&sha),
     );
+    steps(
+        &mut c,
+        "RECOVER IN A BROWSER WITH recover.html (WINDOWS, macOS, ANY COMPUTER)",
+        &with_browser(&crate::page::recover_html_sha256()),
+    );
     section(
         &mut c,
         "BY HAND, IN PRINCIPLE: THE FORMAT IN BRIEF",
@@ -269,6 +274,7 @@ fn finish(paper: Paper, mut pages: Vec<Vec<printpdf::Op>>) -> Result<Vec<u8>, Sh
         "breakglass-kit-v2",
         EDITION,
         &sha,
+        &crate::page::recover_html_sha256(),
         &sha256_hex(RECOVER_PAPER_PY),
         &sha256_hex(ARGON2ID_PY),
         &sha256_hex(LINECHECK_PY),
@@ -455,6 +461,16 @@ fn with_python(sha256: &str) -> Vec<String> {
         "6. In its result line and warnings, - means standard input (what was typed or pasted), and - part 2 the second sheet typed there.".into(),
         "7. A passphrase is asked for when the vault needs one (or --passphrase-file FILE). Without the argon2-cffi package the passphrase stretching runs in pure Python: about 6 minutes and 530 MiB of memory at the default 512 MiB cost on a current computer, with a progress line. With argon2-cffi installed it takes a second.".into(),
         "8. It checks every line check, checksum and share commitment, and prints the credentials; --json prints them as breakglass recover --json does. Exit codes: 0 opened, 2 usage or passphrase missing, 3 an input is invalid, 4 shares missing or mismatched, 5 the vault did not open (wrong passphrase or tampering).".into(),
+    ]
+}
+
+/// The offline page: how to check it and what it reads.
+fn with_browser(sha256: &str) -> Vec<String> {
+    vec![
+        "1. Get recover.html from the kit folder (breakglass kit --out DIR writes it) or a copy kept with the documentation. Check it as above (sha256sum recover.html; on Windows certutil -hashfile recover.html SHA256); it must print:".into(),
+        format!("$ {sha256}"),
+        "2. Disconnect the computer from the network, then open the file from disk in a current browser (Edge, Chrome, Firefox, Safari): it needs no install, makes no request, stores nothing, and warns when the computer is online.".into(),
+        "3. Give it the share files, photos or scans of page 1 of k sheets (PNG or JPEG), or hold page 1 of each sheet up to the camera, or type the blocks: each line is checked as it is typed. It follows the same rules as breakglass and recover.py, asks for the passphrase when the vault needs one, and shows the credentials. Close the browser window when done.".into(),
     ]
 }
 

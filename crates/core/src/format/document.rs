@@ -166,7 +166,8 @@ impl ShareDocument {
         ));
         line("#     breakglass recover share-A.txt share-B.txt ...");
         line("# or type the blocks by hand: breakglass recover (with no files).");
-        line("# Without breakglass: recovery-kit.pdf, or recover.py from the kit (text form BG1).");
+        line("# Without breakglass: recover.html (any browser, offline) or recover.py from the");
+        line("# kit, and recovery-kit.pdf (text form BG1).");
         line("");
         for l in self.share.display_lines() {
             line(&l);
@@ -251,7 +252,7 @@ impl SheetWording {
             "7. Afterwards delete the scans (they are copies of a secret), rotate the credentials with ./breakglass rotate (offline) and seal new sheets in new tamper-evident bags.".to_string(),
         );
         instructions.push(
-            "8. Without breakglass: recovery-kit.pdf, or recover.py from the kit (`breakglass kit` writes both; the booklet explains the format and lists recover.py).".to_string(),
+            "8. Without breakglass: recover.html from the kit in any browser, offline (Windows, macOS), or recover.py with Python; recovery-kit.pdf explains both and the format (`breakglass kit` writes them all).".to_string(),
         );
         // A few sheets whose codes all sit on page 1 are named one by one; more sheets, or
         // vault codes over several pages, are simpler as one folder of scans.
@@ -271,7 +272,7 @@ impl SheetWording {
             "Header BG1-<S share | V vault>-<lines>-<first 32 bits of SHA-256, base32>. Spaces, dashes, case and I/L/O are forgiven.".to_string(),
             "Share: version, vault id, generation, k, n, x, 32-byte Shamir value over GF(2^8) (x^8+x^4+x^3+x^2+1).".to_string(),
             "Vault: header (authenticated), XChaCha20-Poly1305; key = HKDF-SHA256(vault id, secret [+ Argon2id(passphrase)]).".to_string(),
-            "Without breakglass: recovery-kit.pdf, or recover.py from the kit. Full specification: FORMAT.md in the breakglass source.".to_string(),
+            "Without breakglass: recover.html or recover.py from the kit, and recovery-kit.pdf. Full specification: FORMAT.md in the breakglass source.".to_string(),
         ];
         Self {
             instructions,
