@@ -363,6 +363,13 @@ fn ctrl_c_at(at: Prompt, cols: u16, rows: u16, term: &str) {
         !all.contains(&PASSPHRASE[..13]),
         "{at:?}: the passphrase on screen:\n{all}"
     );
+    // The share lines typed before Ctrl-C are wiped from the window with the rest.
+    if at == Prompt::DataLine {
+        assert!(
+            !all.contains(&without_number(&l1[0])),
+            "a typed share line stayed after Ctrl-C:\n{all}"
+        );
+    }
 }
 
 /// The names in `dir`, sorted.
