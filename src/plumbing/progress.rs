@@ -29,7 +29,7 @@ pub fn sealing(kdf: Option<&KdfParams>) {
 
 /// The line before sheets `first`.. of `count` are laid out, for a set larger than a batch.
 pub fn rendering(first: usize, count: usize) {
-    if count > SHEET_BATCH && first % SHEET_BATCH == 0 {
+    if count > SHEET_BATCH && first.is_multiple_of(SHEET_BATCH) {
         let last = (first + SHEET_BATCH).min(count);
         step(
             "Rendering",
