@@ -48,8 +48,15 @@ pub fn open_sheets_reporting(
             "{e}: the vault's QR parts were not all read; scan the missing part from any sheet, or type its lines"
         )));
     }
+    let given: std::collections::BTreeSet<u32> = g
+        .shares
+        .iter()
+        .map(|s| s.item.generation)
+        .chain(g.vaults.iter().map(|v| v.item.header.generation))
+        .collect();
     // FORMAT.md §7.3: the exit code follows the error's kind alone (`Failure::of`).
-    let set = recover::match_shares(g.shares, g.vaults)?;
+    let set =
+        recover::match_shares(g.shares, g.vaults).map_err(|e| generations_advice(e, &given))?;
     let set = match generation {
         Some(g) => set.only_generation(g),
         None => set,
@@ -81,7 +88,7 @@ pub fn open_sheets_reporting(
         }
         match (&e, unlock.failure.take()) {
             (RecoverError::PassphraseRequired, Some(f)) => f,
-            _ => e.into(),
+            _ => generations_advice(e, &given),
         }
     })?;
     for rej in &r.rejected {
@@ -91,6 +98,26 @@ pub fn open_sheets_reporting(
         eprintln!("warning: {}", super::visible(&n));
     }
     Ok((r, unlock.passphrase))
+}
+
+/// Too few shares from sheets of more than one generation: which generation is the newest
+/// given and what to bring. Which generation is current cannot be proved from sheets that did
+/// not open (FORMAT.md §7.2), so the advice says how the user can tell.
+fn generations_advice(e: RecoverError, given: &std::collections::BTreeSet<u32>) -> anyhow::Error {
+    let (RecoverError::NotEnoughShares { needed, .. }, Some(&newest)) = (&e, given.last()) else {
+        return e.into();
+    };
+    if given.len() < 2 {
+        return e.into();
+    }
+    let needed = *needed;
+    let list: Vec<String> = given.iter().map(u32::to_string).collect();
+    let message = format!(
+        "{e}. The sheets given are of generations {}: each rekey or rotation makes a new generation and retires the sheets of the older ones, so generation {newest} is the current one unless a newer one was made since. Bring {needed} sheets of generation {newest} (`breakglass inspect SHEET` shows a sheet's generation); sheets of older generations cannot be combined with it",
+        list.join(" and ")
+    );
+    let class = Failure::of(&anyhow::Error::from(e));
+    class.because(message)
 }
 
 /// When more than one generation opened from the inputs given (FORMAT.md §7.2 rule 7): which

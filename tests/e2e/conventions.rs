@@ -824,3 +824,40 @@ fn long_steps_report_progress_one_line_each_without_a_terminal() {
     }
     assert!(!r.stderr.contains("horse"), "{}", r.stderr);
 }
+
+/// A generation-1 and a generation-2 sheet together: each reason once, and which generation
+/// to bring.
+#[test]
+fn mixed_generations_say_which_is_current_and_what_to_bring() {
+    let dir = tempfile::tempdir().unwrap();
+    let (sheets, _) = common::ceremony(dir.path(), &[]);
+    let new = dir.path().join("generation-2");
+    let r = run(&[
+        "rekey",
+        "--allow-online",
+        "-o",
+        p(&new),
+        p(&sheets[0]),
+        p(&sheets[1]),
+    ]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    let mixed = run(&[
+        "recover",
+        "--purpose",
+        "drill",
+        p(&sheets[0]),
+        p(&new.join("share-2.txt")),
+    ]);
+    assert_eq!(mixed.code, 4, "{}", mixed.all());
+    let error = mixed
+        .stderr
+        .lines()
+        .find(|l| l.starts_with("error:"))
+        .unwrap();
+    assert!(error.contains("generations 1 and 2"), "{error}");
+    assert!(error.contains("Bring 2 sheets of generation 2"), "{error}");
+    let reasons: Vec<&str> = error.split("; ").collect();
+    let mut unique = reasons.clone();
+    unique.dedup();
+    assert_eq!(reasons, unique, "a reason given twice: {error}");
+}

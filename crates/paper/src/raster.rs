@@ -448,43 +448,30 @@ fn map_image_error(error: ImageError, too_large: RasterError) -> RasterError {
     }
 }
 
-/// Every page of a TIFF: the `image` crate reads the first image of a file, so page n is read
-/// from a copy whose header points at the n-th image directory.
+/// Every page of a TIFF, read with the `tiff` crate's own walk of the image directories
+/// (`more_images`/`next_image`, which refuses a chain that loops): the pages are counted
+/// first, so a file with more than `max_pages` is refused before a pixel is decoded; then each
+/// page is decoded once, its size checked against `max_pixels` before its pixels are.
 fn tiff_pages(
     bytes: &[u8],
     limits: &RasterLimits,
     deadline: Instant,
     page: &mut dyn FnMut(Page) -> bool,
 ) -> Result<usize, RasterError> {
-    let offsets = tiff_directories(bytes, limits.max_pages)?;
-    let pages = offsets.len();
-    for (i, &offset) in offsets.iter().enumerate() {
-        if i > 0 && Instant::now() >= deadline {
-            return Err(RasterError::TimedOut { done: i, pages });
-        }
-        let img = if i == 0 {
-            decode_image(bytes, ImageFormat::Tiff, limits)?
-        } else {
-            let mut copy = bytes.to_vec();
-            let big = bytes[2] == 43 || bytes[3] == 43;
-            let le = bytes[0] == b'I';
-            if big {
-                let v = if le {
-                    offset.to_le_bytes()
-                } else {
-                    offset.to_be_bytes()
-                };
-                copy[8..16].copy_from_slice(&v);
-            } else {
-                let o = u32::try_from(offset).expect("classic TIFF offsets are 32-bit");
-                let v = if le { o.to_le_bytes() } else { o.to_be_bytes() };
-                copy[4..8].copy_from_slice(&v);
+    let pages = tiff_page_count(bytes, limits)?;
+    let mut decoder = tiff_decoder(bytes, limits)?;
+    for i in 0..pages {
+        if i > 0 {
+            if Instant::now() >= deadline {
+                return Err(RasterError::TimedOut { done: i, pages });
             }
-            decode_image(&copy, ImageFormat::Tiff, limits)?
-        };
-        let number = i + 1;
+            decoder
+                .next_image()
+                .map_err(|e| tiff_error(e, limits, (0, 0)))?;
+        }
+        let img = tiff_page(&mut decoder, limits)?;
         if !page(Page {
-            number,
+            number: i + 1,
             content: PageContent::Pixels(img),
         }) {
             break;
@@ -493,49 +480,162 @@ fn tiff_pages(
     Ok(pages)
 }
 
-/// Offsets of the image directories of a TIFF (classic or BigTIFF), in order.
-fn tiff_directories(bytes: &[u8], max_pages: usize) -> Result<Vec<u64>, RasterError> {
-    let corrupt = |what: &str| RasterError::Corrupt {
-        detail: format!("TIFF {what}"),
-    };
-    let le = bytes[0] == b'I';
-    let read = |at: u64, len: usize| -> Result<u64, RasterError> {
-        let at = usize::try_from(at).map_err(|_| corrupt("offset out of range"))?;
-        let b = bytes
-            .get(at..at.saturating_add(len))
-            .ok_or_else(|| corrupt("directory beyond the end of the file"))?;
-        let mut v = [0u8; 8];
-        if le {
-            v[..len].copy_from_slice(b);
-            Ok(u64::from_le_bytes(v))
-        } else {
-            v[8 - len..].copy_from_slice(b);
-            Ok(u64::from_be_bytes(v))
+type TiffDecoder<'a> = tiff::decoder::Decoder<Cursor<&'a [u8]>>;
+
+/// A TIFF decoder whose buffers are bounded by the pixel allowance (16-bit RGBA at most, 8
+/// bytes a pixel).
+fn tiff_decoder<'a>(
+    bytes: &'a [u8],
+    limits: &RasterLimits,
+) -> Result<TiffDecoder<'a>, RasterError> {
+    let mut tiff_limits = tiff::decoder::Limits::default();
+    let most = usize::try_from(limits.max_pixels.saturating_mul(8)).unwrap_or(usize::MAX);
+    tiff_limits.decoding_buffer_size = most;
+    tiff_limits.intermediate_buffer_size = most;
+    tiff::decoder::Decoder::new(Cursor::new(bytes))
+        .map(|d| d.with_limits(tiff_limits))
+        .map_err(|e| tiff_error(e, limits, (0, 0)))
+}
+
+/// How many images the file's directory chain holds, refusing more than `max_pages`.
+fn tiff_page_count(bytes: &[u8], limits: &RasterLimits) -> Result<usize, RasterError> {
+    let mut decoder = tiff_decoder(bytes, limits)?;
+    let mut pages = 1;
+    while decoder.more_images() {
+        if pages == limits.max_pages {
+            return Err(RasterError::TooManyPages {
+                max_pages: limits.max_pages,
+            });
         }
-    };
-    let big = read(2, 2)? == 43;
-    let (count_len, entry_len, offset_len) = if big { (8, 20, 8) } else { (2, 12, 4) };
-    let mut next = read(if big { 8 } else { 4 }, offset_len)?;
-    let mut offsets = Vec::new();
-    while next != 0 {
-        if offsets.contains(&next) {
-            return Err(corrupt("directories form a loop"));
-        }
-        if offsets.len() == max_pages {
-            return Err(RasterError::TooManyPages { max_pages });
-        }
-        offsets.push(next);
-        let count = read(next, count_len)?;
-        let after = count
-            .checked_mul(entry_len)
-            .and_then(|n| n.checked_add(next + count_len as u64))
-            .ok_or_else(|| corrupt("directory too long"))?;
-        next = read(after, offset_len)?;
+        decoder
+            .next_image()
+            .map_err(|e| tiff_error(e, limits, (0, 0)))?;
+        pages += 1;
     }
-    if offsets.is_empty() {
-        return Err(corrupt("file has no image"));
+    Ok(pages)
+}
+
+/// The decoder's current page as grey levels, after its size is checked.
+fn tiff_page(
+    decoder: &mut TiffDecoder<'_>,
+    limits: &RasterLimits,
+) -> Result<GrayImage, RasterError> {
+    use image::{DynamicImage, ImageBuffer};
+    use tiff::ColorType as C;
+    use tiff::decoder::DecodingResult as D;
+    let (width, height) = decoder
+        .dimensions()
+        .map_err(|e| tiff_error(e, limits, (0, 0)))?;
+    if width == 0 || height == 0 {
+        return Err(RasterError::Corrupt {
+            detail: "the image has no pixels".into(),
+        });
     }
-    Ok(offsets)
+    if u64::from(width) * u64::from(height) > limits.max_pixels {
+        return Err(RasterError::TooLarge {
+            width: width.into(),
+            height: height.into(),
+            max_pixels: limits.max_pixels,
+        });
+    }
+    let size = (width, height);
+    let colour = decoder
+        .colortype()
+        .map_err(|e| tiff_error(e, limits, size))?;
+    let data = decoder
+        .read_image()
+        .map_err(|e| tiff_error(e, limits, size))?;
+    let short = || RasterError::Corrupt {
+        detail: "a TIFF page holds fewer samples than its size needs".into(),
+    };
+    let image = match (colour, data) {
+        // Bilevel (fax and copier scans): rows of packed bits, 1 = white once the decoder has
+        // applied the photometric interpretation.
+        (C::Gray(1), D::U8(v)) => {
+            let w = width as usize;
+            let row_bytes = w.div_ceil(8);
+            let mut grey = Vec::with_capacity(w * height as usize);
+            for row in v.chunks_exact(row_bytes).take(height as usize) {
+                grey.extend((0..w).map(|x| {
+                    if row[x / 8] & (0x80 >> (x % 8)) != 0 {
+                        255
+                    } else {
+                        0
+                    }
+                }));
+            }
+            DynamicImage::ImageLuma8(ImageBuffer::from_raw(width, height, grey).ok_or_else(short)?)
+        }
+        (C::Gray(8), D::U8(v)) => {
+            DynamicImage::ImageLuma8(ImageBuffer::from_raw(width, height, v).ok_or_else(short)?)
+        }
+        (C::Gray(16), D::U16(v)) => {
+            DynamicImage::ImageLuma16(ImageBuffer::from_raw(width, height, v).ok_or_else(short)?)
+        }
+        (C::GrayA(8), D::U8(v)) => {
+            DynamicImage::ImageLumaA8(ImageBuffer::from_raw(width, height, v).ok_or_else(short)?)
+        }
+        (C::GrayA(16), D::U16(v)) => {
+            DynamicImage::ImageLumaA16(ImageBuffer::from_raw(width, height, v).ok_or_else(short)?)
+        }
+        (C::RGB(8), D::U8(v)) => {
+            DynamicImage::ImageRgb8(ImageBuffer::from_raw(width, height, v).ok_or_else(short)?)
+        }
+        (C::RGB(16), D::U16(v)) => {
+            DynamicImage::ImageRgb16(ImageBuffer::from_raw(width, height, v).ok_or_else(short)?)
+        }
+        (C::RGBA(8), D::U8(v)) => {
+            DynamicImage::ImageRgba8(ImageBuffer::from_raw(width, height, v).ok_or_else(short)?)
+        }
+        (C::RGBA(16), D::U16(v)) => {
+            DynamicImage::ImageRgba16(ImageBuffer::from_raw(width, height, v).ok_or_else(short)?)
+        }
+        (C::CMYK(8), D::U8(v)) => {
+            // As the `image` crate converts it: each ink takes its share of white away.
+            let rgb: Vec<u8> = v
+                .chunks_exact(4)
+                .flat_map(|p| {
+                    let k = 255 - u16::from(p[3]);
+                    let ink = |c: u8| u8::try_from((255 - u16::from(c)) * k / 255).unwrap_or(0);
+                    [ink(p[0]), ink(p[1]), ink(p[2])]
+                })
+                .collect();
+            DynamicImage::ImageRgb8(ImageBuffer::from_raw(width, height, rgb).ok_or_else(short)?)
+        }
+        (other, _) => {
+            return Err(RasterError::Corrupt {
+                detail: format!(
+                    "a feature of this file is not supported: TIFF colour type {other:?}"
+                ),
+            });
+        }
+    };
+    Ok(image.into_luma8())
+}
+
+fn tiff_error(
+    error: tiff::TiffError,
+    limits: &RasterLimits,
+    (width, height): (u32, u32),
+) -> RasterError {
+    match error {
+        tiff::TiffError::LimitsExceeded => RasterError::TooLarge {
+            width: width.into(),
+            height: height.into(),
+            max_pixels: limits.max_pixels,
+        },
+        tiff::TiffError::UnsupportedError(e) => RasterError::Corrupt {
+            detail: format!("a feature of this file is not supported: {e}"),
+        },
+        tiff::TiffError::IoError(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
+            RasterError::Corrupt {
+                detail: "the file ends too early".into(),
+            }
+        }
+        other => RasterError::Corrupt {
+            detail: format!("TIFF {other}"),
+        },
+    }
 }
 
 /// The font breakglass prints the typed share and vault blocks in (a PDF built-in font).

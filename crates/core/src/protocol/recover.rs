@@ -97,7 +97,13 @@ fn list(r: &[Rejected]) -> String {
     if r.is_empty() {
         String::new()
     } else {
-        let v: Vec<String> = r.iter().map(ToString::to_string).collect();
+        // One reason per input: an input left out against two copies is named once.
+        let mut v: Vec<String> = Vec::new();
+        for s in r.iter().map(ToString::to_string) {
+            if !v.contains(&s) {
+                v.push(s);
+            }
+        }
         format!(" (left out: {})", v.join("; "))
     }
 }
