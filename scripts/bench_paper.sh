@@ -38,7 +38,7 @@ def timed(args, n):
     return statistics.median(times), r
 
 # 1. Ceremonies: 2 accounts, 2 of 3, a FIDO2 PIN (the vault then takes two QR parts).
-base = [bg, "ceremony", "--allow-online", "--tenant", "contoso", "-k", "2",
+base = [bg, "ceremony", "--allow-online", "--print-credentials", "--tenant", "contoso", "-k", "2",
         "--share", "Safe A", "--share", "Safe B", "--share", "Safe C",
         "--fido2", "YubiKey 5 NFC #1234"]
 times = []
