@@ -818,7 +818,7 @@ fn long_steps_report_progress_one_line_each_without_a_terminal() {
         "     Sealing the vault, stretching the passphrase with Argon2id",
         "   Rendering sheets 1-16 of 20",
         "   Rendering sheets 17-20 of 20",
-        "     Writing 40 files to ",
+        "     Placing 40 files in ",
     ] {
         assert!(r.stderr.contains(line), "{line:?} missing: {}", r.stderr);
     }

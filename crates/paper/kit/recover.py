@@ -1516,9 +1516,21 @@ def plan(shares, vaults):
                                 "vault %s: %s" % (display_vault_id(i), ", ".join(groups[i]))
                                 for i in sorted(groups)))
     best, rejected = candidates[0], left_out(shares, candidates, 0)
-    raise recover_error("NotEnoughShares", "%d of %d shares are needed to recover, %d usable "
-                        "given%s" % (best.vault.threshold, best.vault.count, len(best.usable),
-                                     " (left out: %s)" % "; ".join(rejected) if rejected else ""))
+    rejected = list(dict.fromkeys(rejected))  # one reason per input, as the binary says it
+    message = "%d of %d shares are needed to recover, %d usable given%s" % (
+        best.vault.threshold, best.vault.count, len(best.usable),
+        " (left out: %s)" % "; ".join(rejected) if rejected else "")
+    given = sorted({s.generation for _, s in shares} | {v.generation for _, v in vaults})
+    if len(given) > 1:
+        newest = given[-1]
+        message += (". The sheets given are of generations %s: each rekey or rotation makes a "
+                    "new generation and retires the sheets of the older ones, so generation %d "
+                    "is the current one unless a newer one was made since. Bring %d sheets of "
+                    "generation %d (`breakglass inspect SHEET` shows a sheet's generation); "
+                    "sheets of older generations cannot be combined with it" % (
+                        " and ".join(str(g) for g in given), newest, best.vault.threshold,
+                        newest))
+    raise recover_error("NotEnoughShares", message)
 
 
 def differing_copies(candidates):
