@@ -156,7 +156,11 @@ enum Command {
 /// Runs the command line and maps failures to exit codes.
 pub fn main() -> ExitCode {
     let hardening = harden::harden();
-    crate::plumbing::signals::install();
+    // The screen and the prompt's terminal modes first, then temporary files holding shares.
+    crate::plumbing::signals::install(&[
+        crate::plumbing::terminal::on_fatal_signal,
+        crate::plumbing::files::on_fatal_signal,
+    ]);
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {

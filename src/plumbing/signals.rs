@@ -28,11 +28,17 @@ const FATAL: [libc::c_int; 5] = [
     libc::SIGXFSZ,
 ];
 
-/// Installs the handler, once per process, at start (`cli::main`); every later call does
-/// nothing. The modules that arm cleanups do not install it, so they need not know of it.
-pub fn install() {
+/// The cleanups the handler runs, in order: given once, by `install`. The modules that own them
+/// are named by the caller, so this module imports none of them (they import [`Armed`]).
+static CLEANUPS: OnceLock<&'static [fn()]> = OnceLock::new();
+
+/// Installs the handler, once per process, at start (`cli::main`), with the cleanups it runs;
+/// every later call does nothing. Each cleanup must do nothing unless armed, and only
+/// async-signal-safe work.
+pub fn install(cleanups: &'static [fn()]) {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
+        let _ = CLEANUPS.set(cleanups);
         for sig in FATAL {
             // SAFETY: sigaction(2) with zero-initialised structs (no flags, empty mask) whose
             // handler is an `extern "C" fn(c_int)` that only calls async-signal-safe functions;
@@ -151,8 +157,10 @@ impl<T: Send + Sync + 'static> Armed<T> {
 
 extern "C" fn on_signal(sig: libc::c_int) {
     // Each does nothing unless armed, and only async-signal-safe work (write, tcsetattr, unlink).
-    super::terminal::on_fatal_signal();
-    super::files::on_fatal_signal();
+    // `get` is one atomic load; the list was set before the handler was installed.
+    for cleanup in CLEANUPS.get().copied().unwrap_or_default() {
+        cleanup();
+    }
     // SAFETY: signal(2) and raise(3) are async-signal-safe and take no pointer. The signal stays
     // blocked until this handler returns, then its default action ends the process with the
     // usual status.

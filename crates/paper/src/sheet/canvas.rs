@@ -8,36 +8,9 @@ use printpdf::{
 };
 
 use super::font::Face;
+use super::pdf::{MM, Paper};
 use super::qr::{DrawnCode, QUIET};
 
-/// Paper size; both are rendered true to size (no scaling).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Paper {
-    /// ISO A4, 210 x 297 mm.
-    A4,
-    /// US Letter, 8.5 x 11 in.
-    Letter,
-}
-
-impl Paper {
-    /// Page size in PDF points (1/72 in).
-    pub(crate) fn size_pt(self) -> (f32, f32) {
-        match self {
-            Paper::A4 => (210.0 * MM, 297.0 * MM),
-            Paper::Letter => (612.0, 792.0),
-        }
-    }
-
-    pub(crate) fn name(self) -> &'static str {
-        match self {
-            Paper::A4 => "A4",
-            Paper::Letter => "Letter",
-        }
-    }
-}
-
-/// Points per millimetre.
-pub(crate) const MM: f32 = 72.0 / 25.4;
 /// Page margin on all sides; at least 12 mm, so no printer's unprintable edge clips a line.
 pub(crate) const MARGIN: f32 = 15.0 * MM;
 /// Height reserved above the bottom margin for the page footer.

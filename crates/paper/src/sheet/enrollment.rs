@@ -3,8 +3,9 @@
 //! only on request, and never needed for recovery.
 
 use super::SheetError;
-use super::canvas::{Canvas, MARGIN, Paper};
+use super::canvas::{Canvas, MARGIN};
 use super::font::{Face, check_printable, fit_size, wrap};
+use super::pdf::Paper;
 use super::pdf::{id_of, parse_date, to_pdf};
 
 /// One credential on the enrollment sheet: a heading and its (secret) lines.

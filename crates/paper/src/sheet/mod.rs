@@ -40,8 +40,8 @@ pub(crate) mod pdf;
 mod qr;
 mod share;
 
-pub use canvas::Paper;
 pub use enrollment::{EnrollmentItem, render_enrollment_sheet};
+pub use pdf::Paper;
 pub use qr::VaultCodes;
 pub use share::{ShareSheet, render_share_sheet, render_share_sheet_with};
 

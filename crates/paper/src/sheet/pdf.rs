@@ -6,7 +6,35 @@
 use printpdf::{Op, PdfDocument, PdfPage, PdfParseErrorSeverity, PdfSaveOptions, Pt, Rect};
 
 use super::SheetError;
-use super::canvas::Paper;
+
+/// Paper size; both are rendered true to size (no scaling).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Paper {
+    /// ISO A4, 210 x 297 mm.
+    A4,
+    /// US Letter, 8.5 x 11 in.
+    Letter,
+}
+
+impl Paper {
+    /// Page size in PDF points (1/72 in).
+    pub(crate) fn size_pt(self) -> (f32, f32) {
+        match self {
+            Paper::A4 => (210.0 * MM, 297.0 * MM),
+            Paper::Letter => (612.0, 792.0),
+        }
+    }
+
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Paper::A4 => "A4",
+            Paper::Letter => "Letter",
+        }
+    }
+}
+
+/// Points per millimetre.
+pub(crate) const MM: f32 = 72.0 / 25.4;
 
 /// A stable `/ID`: SHA-256 over `fields`, each followed by a NUL byte, truncated to 16 bytes.
 /// Callers pass only non-secret fields, so no digest of a share ever reaches the metadata.

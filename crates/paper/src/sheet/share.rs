@@ -8,8 +8,9 @@ use breakglass_core::document::{ShareDocument, SheetWording};
 use printpdf::Op;
 
 use super::SheetError;
-use super::canvas::{Canvas, MARGIN, MM, Paper};
+use super::canvas::{Canvas, MARGIN};
 use super::font::{Face, check_printable, fit_size, step_prefix, wrap};
+use super::pdf::{MM, Paper};
 use super::pdf::{document_id, parse_date, to_pdf};
 use super::qr::{DrawnCode, MAX_VAULT_PARTS, QUIET, VaultCodes, encode_qr};
 
