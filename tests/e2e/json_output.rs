@@ -265,8 +265,7 @@ fn preflight_json_has_the_same_verdict_and_exit_code() {
 }
 
 /// FORMAT.md §12: a file name is the path as given, never made absolute. The frozen example
-/// `plan-check-relative.json` is this command's whole output, run where the plan is (it
-/// supersedes `plan-check.json`, written from a developer's absolute path and kept frozen).
+/// `plan-check-relative.json` is this command's whole output, run where the plan is.
 #[test]
 fn plan_check_json_is_the_frozen_example_with_the_path_as_given() {
     let out = bin()

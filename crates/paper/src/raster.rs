@@ -1630,7 +1630,7 @@ fn counted(mut decoder: impl Read, budget: u64) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testkit::{jbig2, pdf, stream};
+    use crate::testkit::{self, jbig2, pdf, stream};
     use image::{DynamicImage, Luma};
     use std::io::Write;
     use std::time::Duration;
@@ -1661,54 +1661,6 @@ mod tests {
             .write_to(&mut out, format)
             .unwrap();
         out.into_inner()
-    }
-
-    /// An uncompressed little-endian grey TIFF with one directory per image; `loop_back` makes
-    /// the last directory point at the first.
-    fn tiff(images: &[GrayImage], loop_back: bool) -> Vec<u8> {
-        let mut out = b"II*\0\0\0\0\0".to_vec();
-        let mut link_at = 4usize;
-        let mut first_ifd = 0u32;
-        for img in images {
-            let data_at = out.len() as u32;
-            out.extend_from_slice(img.as_raw());
-            if out.len() % 2 == 1 {
-                out.push(0);
-            }
-            let ifd_at = out.len() as u32;
-            if first_ifd == 0 {
-                first_ifd = ifd_at;
-            }
-            out[link_at..link_at + 4].copy_from_slice(&ifd_at.to_le_bytes());
-            let entries: [(u16, u16, u32); 8] = [
-                (256, 4, img.width()),
-                (257, 4, img.height()),
-                (258, 3, 8),
-                (259, 3, 1),
-                (262, 3, 1),
-                (273, 4, data_at),
-                (278, 4, img.height()),
-                (279, 4, img.as_raw().len() as u32),
-            ];
-            out.extend_from_slice(&(entries.len() as u16).to_le_bytes());
-            for (tag, kind, value) in entries {
-                out.extend_from_slice(&tag.to_le_bytes());
-                out.extend_from_slice(&kind.to_le_bytes());
-                out.extend_from_slice(&1u32.to_le_bytes());
-                if kind == 3 {
-                    out.extend_from_slice(&(value as u16).to_le_bytes());
-                    out.extend_from_slice(&[0, 0]);
-                } else {
-                    out.extend_from_slice(&value.to_le_bytes());
-                }
-            }
-            link_at = out.len();
-            out.extend_from_slice(&[0; 4]);
-        }
-        if loop_back {
-            out[link_at..link_at + 4].copy_from_slice(&first_ifd.to_le_bytes());
-        }
-        out
     }
 
     /// A PDF of `n` A4 pages sharing one content stream `content` (object 3).
@@ -1830,7 +1782,7 @@ mod tests {
     #[test]
     fn every_page_of_a_tiff_is_read_in_order() {
         let imgs = [pattern(16, 8, 0), pattern(9, 5, 100), pattern(4, 12, 200)];
-        let got = all_pages(&tiff(&imgs, false), &RasterLimits::default()).unwrap();
+        let got = all_pages(&testkit::tiff(&imgs, false), &RasterLimits::default()).unwrap();
         assert_eq!(got.len(), 3);
         for (i, (page, img)) in got.iter().zip(&imgs).enumerate() {
             assert_eq!(page.number, i + 1);
@@ -1839,7 +1791,7 @@ mod tests {
         // The callback stops the reading.
         let mut seen = 0;
         pages(
-            &tiff(&imgs, false),
+            &testkit::tiff(&imgs, false),
             &RasterLimits::default(),
             later(),
             &mut |_| {
@@ -1859,14 +1811,14 @@ mod tests {
             ..RasterLimits::default()
         };
         assert!(matches!(
-            all_pages(&tiff(&imgs, false), &two),
+            all_pages(&testkit::tiff(&imgs, false), &two),
             Err(RasterError::TooManyPages { max_pages: 2 })
         ));
         assert!(matches!(
-            all_pages(&tiff(&imgs, true), &RasterLimits::default()),
+            all_pages(&testkit::tiff(&imgs, true), &RasterLimits::default()),
             Err(RasterError::Corrupt { .. })
         ));
-        let bytes = tiff(&imgs, false);
+        let bytes = testkit::tiff(&imgs, false);
         assert!(matches!(
             all_pages(&bytes[..bytes.len() - 20], &RasterLimits::default()),
             Err(RasterError::Corrupt { .. })

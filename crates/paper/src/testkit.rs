@@ -67,6 +67,54 @@ pub mod jbig2 {
     }
 }
 
+/// An uncompressed little-endian grey TIFF with one directory per image; `loop_back` makes
+/// the last directory point at the first.
+pub fn tiff(images: &[image::GrayImage], loop_back: bool) -> Vec<u8> {
+    let mut out = b"II*\0\0\0\0\0".to_vec();
+    let mut link_at = 4usize;
+    let mut first_ifd = 0u32;
+    for img in images {
+        let data_at = out.len() as u32;
+        out.extend_from_slice(img.as_raw());
+        if out.len() % 2 == 1 {
+            out.push(0);
+        }
+        let ifd_at = out.len() as u32;
+        if first_ifd == 0 {
+            first_ifd = ifd_at;
+        }
+        out[link_at..link_at + 4].copy_from_slice(&ifd_at.to_le_bytes());
+        let entries: [(u16, u16, u32); 8] = [
+            (256, 4, img.width()),
+            (257, 4, img.height()),
+            (258, 3, 8),
+            (259, 3, 1),
+            (262, 3, 1),
+            (273, 4, data_at),
+            (278, 4, img.height()),
+            (279, 4, img.as_raw().len() as u32),
+        ];
+        out.extend_from_slice(&(entries.len() as u16).to_le_bytes());
+        for (tag, kind, value) in entries {
+            out.extend_from_slice(&tag.to_le_bytes());
+            out.extend_from_slice(&kind.to_le_bytes());
+            out.extend_from_slice(&1u32.to_le_bytes());
+            if kind == 3 {
+                out.extend_from_slice(&(value as u16).to_le_bytes());
+                out.extend_from_slice(&[0, 0]);
+            } else {
+                out.extend_from_slice(&value.to_le_bytes());
+            }
+        }
+        link_at = out.len();
+        out.extend_from_slice(&[0; 4]);
+    }
+    if loop_back {
+        out[link_at..link_at + 4].copy_from_slice(&first_ifd.to_le_bytes());
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

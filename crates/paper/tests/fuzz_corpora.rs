@@ -14,7 +14,7 @@ mod replay;
 
 use breakglass_core::document::ShareDocument;
 use breakglass_paper::sheet::{Paper, ShareSheet, render_share_sheet};
-use breakglass_paper::testkit::jbig2;
+use breakglass_paper::testkit::{self, jbig2};
 use image::{DynamicImage, GrayImage, ImageFormat, Luma};
 use rand::SeedableRng;
 use std::io::{Cursor, Write};
@@ -79,46 +79,6 @@ fn encode(img: &GrayImage, format: ImageFormat) -> Vec<u8> {
         .write_to(&mut out, format)
         .expect("encodes");
     out.into_inner()
-}
-
-/// An uncompressed little-endian grey TIFF with one directory per image.
-fn tiff(images: &[GrayImage]) -> Vec<u8> {
-    let mut out = b"II*\0\0\0\0\0".to_vec();
-    let mut link_at = 4usize;
-    for img in images {
-        let data_at = out.len() as u32;
-        out.extend_from_slice(img.as_raw());
-        if out.len() % 2 == 1 {
-            out.push(0);
-        }
-        let ifd_at = out.len() as u32;
-        out[link_at..link_at + 4].copy_from_slice(&ifd_at.to_le_bytes());
-        let entries: [(u16, u16, u32); 8] = [
-            (256, 4, img.width()),
-            (257, 4, img.height()),
-            (258, 3, 8),
-            (259, 3, 1),
-            (262, 3, 1),
-            (273, 4, data_at),
-            (278, 4, img.height()),
-            (279, 4, img.as_raw().len() as u32),
-        ];
-        out.extend_from_slice(&(entries.len() as u16).to_le_bytes());
-        for (tag, kind, value) in entries {
-            out.extend_from_slice(&tag.to_le_bytes());
-            out.extend_from_slice(&kind.to_le_bytes());
-            out.extend_from_slice(&1u32.to_le_bytes());
-            if kind == 3 {
-                out.extend_from_slice(&(value as u16).to_le_bytes());
-                out.extend_from_slice(&[0, 0]);
-            } else {
-                out.extend_from_slice(&value.to_le_bytes());
-            }
-        }
-        link_at = out.len();
-        out.extend_from_slice(&[0; 4]);
-    }
-    out
 }
 
 /// CCITT Group 4 data of a bitmap whose pixel (x, y) is black where `black` says.
@@ -226,7 +186,7 @@ fn seed_fuzz_corpora() {
         ("pattern.tif", encode(&pattern, ImageFormat::Tiff)),
         (
             "three-pages.tif",
-            tiff(&[pattern.clone(), code.clone(), pattern.clone()]),
+            testkit::tiff(&[pattern.clone(), code.clone(), pattern.clone()], false),
         ),
         ("sheet.pdf", sheet_pdf),
     ];
