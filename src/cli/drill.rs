@@ -187,7 +187,7 @@ pub fn run_drill(args: DrillArgs, hardening: &Hardening) -> CliResult {
             if !rec.rejected.is_empty() {
                 // The quorum works, but a sheet in the drawer does not say what it should.
                 rec.result.push_str(&format!(
-                    "; but {} input(s) were left out (altered, duplicated or of another generation; see below): replace or re-check those sheets",
+                    "; but {} input(s) were left out (altered, duplicated or of another generation, each named in the record): replace or re-check those sheets",
                     rec.rejected.len()
                 ));
             }
