@@ -161,10 +161,9 @@ impl<'a> Enrollment<'a> {
                 };
             }
             let page = pages.last_mut().expect("a page was just pushed or exists");
-            if !page.rows.is_empty() {
-                page.rows.push(Row::Blank);
-            }
-            self.rows_of(e, &mut page.rows);
+            let mut rows = Vec::new();
+            self.rows_of(e, &mut rows);
+            page.blocks.push(rows);
         }
         pages
     }
@@ -270,11 +269,18 @@ fn shown(s: &str) -> String {
     super::visible(s).into_owned()
 }
 
-#[derive(Default)]
+/// One account with what belongs to it. Shown on one screen when it fits; split into screens
+/// (between entries, or between rows of an entry taller than the screen) when it does not.
+#[derive(Default, Clone)]
 struct Page {
-    rows: Vec<Row>,
+    /// Each entry's rows: a screen breaks between blocks before it breaks inside one.
+    blocks: Vec<Vec<Row>>,
+    /// A later screen of a split page: the heading's notes were on the first, so only the
+    /// title is repeated and the rows get the room.
+    continued: bool,
 }
 
+#[derive(Clone)]
 enum Row {
     /// Words, wrapped at spaces; continuation lines indented two more.
     Text(String),
@@ -412,10 +418,20 @@ impl Page {
             "{}, page {number} of {total}: {}",
             frame.title, frame.purpose
         ))];
-        heading.extend(frame.notes.iter().map(|n| Row::Text(n.clone())));
+        if !self.continued {
+            heading.extend(frame.notes.iter().map(|n| Row::Text(n.clone())));
+        }
         heading.push(Row::Blank);
-        for r in heading.iter().chain(&self.rows) {
+        for r in &heading {
             r.render(cols, &mut out);
+        }
+        for (i, block) in self.blocks.iter().enumerate() {
+            if i > 0 {
+                out.push(Zeroizing::new(String::new()));
+            }
+            for r in block {
+                r.render(cols, &mut out);
+            }
         }
         out.push(Zeroizing::new(String::new()));
         let prompt = if number < total {
@@ -432,8 +448,9 @@ impl Page {
     }
 
     fn min_cols(&self) -> usize {
-        self.rows
+        self.blocks
             .iter()
+            .flatten()
             .map(Row::min_cols)
             .max()
             .unwrap_or(0)
@@ -441,16 +458,97 @@ impl Page {
     }
 }
 
-/// The smallest terminal that shows every page whole when it is at least `cols` wide.
+/// The height a screen of `page` takes at `cols`, with the longest page numbers ("page 999 of
+/// 999"), so a split made now still fits whatever the numbers turn out to be.
+fn height(page: &Page, cols: usize, frame: &Frame) -> usize {
+    page.render(999, 999, cols, frame).len()
+}
+
+impl Page {
+    /// An empty later screen of a split page.
+    fn later() -> Page {
+        Page {
+            blocks: Vec::new(),
+            continued: true,
+        }
+    }
+
+    /// The screens this page takes on a terminal of `rows` rows at `cols` columns: the whole
+    /// page when it fits; otherwise split between entries, and an entry taller than a screen
+    /// between its rows. A screen always holds at least one row, so nothing is ever dropped.
+    fn screens(&self, cols: usize, rows: usize, frame: &Frame) -> Vec<Page> {
+        let fits = |p: &Page| height(p, cols, frame) <= rows;
+        if fits(self) {
+            return vec![self.clone()];
+        }
+        let mut out = Vec::new();
+        let mut cur = Page::default();
+        for block in &self.blocks {
+            let mut with = cur.clone();
+            with.blocks.push(block.clone());
+            if fits(&with) {
+                cur = with;
+                continue;
+            }
+            if !cur.blocks.is_empty() {
+                out.push(std::mem::replace(&mut cur, Page::later()));
+            }
+            let alone = Page {
+                blocks: vec![block.clone()],
+                continued: !out.is_empty(),
+            };
+            if fits(&alone) {
+                cur = alone;
+                continue;
+            }
+            // Taller than a screen by itself (a long note): break between its rows.
+            cur.blocks.push(Vec::new());
+            for row in block {
+                let mut with = cur.clone();
+                with.blocks
+                    .last_mut()
+                    .expect("a block was just pushed")
+                    .push(row.clone());
+                let only_row = cur.blocks.iter().all(Vec::is_empty);
+                if fits(&with) || only_row {
+                    cur = with;
+                } else {
+                    out.push(std::mem::replace(
+                        &mut cur,
+                        Page {
+                            blocks: vec![vec![row.clone()]],
+                            continued: true,
+                        },
+                    ));
+                }
+            }
+        }
+        if !cur.blocks.is_empty() {
+            out.push(cur);
+        }
+        out
+    }
+}
+
+/// The smallest terminal that shows every entry whole on a screen when it is at least `cols`
+/// wide: the widest spelled row, and the tallest entry with the heading and the prompt. A page
+/// holding more than that is split into screens ([`Page::screens`]).
 fn required_size(pages: &[Page], cols: usize) -> Size {
     let need_cols = pages.iter().map(Page::min_cols).max().unwrap_or(MIN_COLS);
     let at = cols.max(need_cols);
+    let frame = Frame::enrollment(WHERE_LONGEST);
     let rows = pages
         .iter()
-        .enumerate()
-        .map(|(i, p)| {
-            p.render(i + 1, pages.len(), at, &Frame::enrollment(WHERE_LONGEST))
-                .len()
+        .flat_map(|p| &p.blocks)
+        .map(|b| {
+            height(
+                &Page {
+                    blocks: vec![b.clone()],
+                    continued: false,
+                },
+                at,
+                &frame,
+            )
         })
         .max()
         .unwrap_or(0);
@@ -489,11 +587,23 @@ pub fn show_recovered(tty: &mut Tty, credentials: &Enrollment, frame: &Frame) ->
 }
 
 fn show_paged(tty: &mut Tty, enrollment: &Enrollment, frame: &Frame) -> std::io::Result<()> {
-    let pages = enrollment.pages();
-    let total = pages.len();
     let term = std::env::var("TERM").ok();
     let mut screen = tty.private_screen(term.as_deref())?;
-    for (i, page) in pages.iter().enumerate() {
+    let size = screen.size().unwrap_or(DEFAULT_SIZE);
+    let pages = enrollment.pages();
+    let cols = pages
+        .iter()
+        .map(Page::min_cols)
+        .max()
+        .unwrap_or(MIN_COLS)
+        .max(size.cols);
+    // Split for the terminal as it is now, so an 80x24 window shows every page whole.
+    let screens: Vec<Page> = pages
+        .iter()
+        .flat_map(|p| p.screens(cols, size.rows, frame))
+        .collect();
+    let total = screens.len();
+    for (i, page) in screens.iter().enumerate() {
         let lines = fitted(&mut screen, page, i + 1, total, frame)?;
         screen.draw(&lines)?;
         fault_injection(i + 1);
@@ -503,7 +613,8 @@ fn show_paged(tty: &mut Tty, enrollment: &Enrollment, frame: &Frame) -> std::io:
 }
 
 /// The page laid out for the terminal as it is now; while it is too small (a window shrunk after
-/// the check), asks for a larger one instead.
+/// the pages were split), asks for a larger one, and shows the page anyway when Enter is pressed
+/// again without a change: a console that cannot grow must not be a dead end.
 fn fitted(
     screen: &mut Screen,
     page: &Page,
@@ -511,16 +622,18 @@ fn fitted(
     total: usize,
     frame: &Frame,
 ) -> std::io::Result<Vec<Zeroizing<String>>> {
+    let mut asked_at: Option<Size> = None;
     loop {
         let size = screen.size().unwrap_or(DEFAULT_SIZE);
         let cols = size.cols.max(page.min_cols());
         let lines = page.render(number, total, cols, frame);
-        if size.cols >= page.min_cols() && lines.len() <= size.rows {
+        let fits = size.cols >= page.min_cols() && lines.len() <= size.rows;
+        if fits || asked_at == Some(size) {
             return Ok(lines);
         }
         let msg = wrap_text(
             &format!(
-                "This terminal is {}x{}; page {number} needs at least {}x{}. Enlarge the window or use a smaller font, then press Enter.",
+                "This terminal is {}x{}; page {number} needs at least {}x{}. Enlarge the window or use a smaller font, then press Enter. Or press Enter now to see the page as it is: its top lines may scroll out of sight.",
                 size.cols,
                 size.rows,
                 page.min_cols(),
@@ -530,6 +643,7 @@ fn fitted(
         );
         screen.draw(&msg)?;
         screen.wait_for_enter()?;
+        asked_at = Some(size);
     }
 }
 
@@ -826,6 +940,95 @@ mod tests {
         write_plain(&mut out, &Enrollment::new(&[account(1, PW)], 1.0), None).unwrap();
         let out = String::from_utf8(out).unwrap();
         assert!(!out.contains("not in any file") && out.contains(PW));
+    }
+
+    /// Every line of every screen, in order.
+    fn all_screens(pages: &[Page], cols: usize, rows: usize, frame: &Frame) -> Vec<String> {
+        let screens: Vec<Page> = pages
+            .iter()
+            .flat_map(|p| p.screens(cols, rows, frame))
+            .collect();
+        let total = screens.len();
+        screens
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                let lines = p.render(i + 1, total, cols, frame);
+                assert!(
+                    lines.len() <= rows,
+                    "screen {} of {total} has {} rows:\n{}",
+                    i + 1,
+                    lines.len(),
+                    text(&lines)
+                );
+                text(&lines)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_recovered_account_with_its_key_and_totp_fits_80_by_24_in_screens() {
+        // What a custodian met at 80x24: page 1 (account, key, TOTP) needed 28 rows.
+        let entries = [
+            account(1, PW),
+            key(
+                "YubiKey 5 NFC #1234 for breakglass1@contoso.onmicrosoft.com",
+                "12345678",
+            ),
+            Entry::Totp {
+                label: "Contoso:breakglass1".into(),
+                uri: SecretString::new(
+                    "otpauth://totp/Contoso:breakglass1?secret=JBSWY3DPEHPK3PXP&issuer=Contoso"
+                        .into(),
+                ),
+            },
+            account(2, PW),
+        ];
+        let e = Enrollment::recovered(&entries, 1_800_000_000);
+        let frame = Frame::recovery(
+            "vault 89P8-HCBY of contoso.onmicrosoft.com, generation 1",
+            "Opened with shares 1, 3 of 3 (Safe A (HQ), typed share of CISO home safe).",
+            Some("generation 2 opened too, from these sheets; generation 1 is shown"),
+        );
+        let pages = e.pages();
+        assert!(
+            height(&pages[0], 80, &frame) > 24,
+            "the case must need a split"
+        );
+        let screens = all_screens(&pages, 80, 24, &frame);
+        assert!(screens.len() >= 3, "{screens:?}");
+        let joined = screens.concat();
+        for needle in [PW, "12345678", "seed URI:", "breakglass2@", "code now:"] {
+            assert!(joined.contains(needle), "{needle} was not shown");
+        }
+        assert!(
+            screens[0].contains("breakglass1@") && screens[0].contains("password:"),
+            "an account's password stays with its name"
+        );
+        let need = required_size(&pages, 80);
+        assert!(need.rows <= 24, "{need:?}");
+    }
+
+    #[test]
+    fn a_note_taller_than_the_screen_is_split_between_its_lines_and_nothing_is_lost() {
+        let body: String = (1..=60).map(|i| format!("note line {i:02}\n")).collect();
+        let entries = [
+            account(1, PW),
+            Entry::Note {
+                label: "Runbook".into(),
+                text: SecretString::new(body),
+            },
+        ];
+        let e = Enrollment::recovered(&entries, 0);
+        let frame = Frame::recovery("vault X", "Opened with shares 1, 2 of 2.", None);
+        let joined = all_screens(&e.pages(), 80, 24, &frame).concat();
+        for i in 1..=60 {
+            assert_eq!(
+                joined.matches(&format!("note line {i:02}\n")).count(),
+                1,
+                "line {i} shown once"
+            );
+        }
     }
 
     #[test]

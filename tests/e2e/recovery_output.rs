@@ -129,6 +129,113 @@ fn linux_80x24_ctrl_c_at_each_prompt() {
     scenario(80, 24, "linux", End::CtrlCAt(2));
 }
 
+/// A custodian at 80x24 met "page 1 needs at least 65x28" with an account, its FIDO2 key and a
+/// TOTP seed on one page, and no way on but a larger window or Ctrl-C. Every page must now come
+/// whole on an 80x24 screen, split into more screens where needed, with every secret shown.
+#[test]
+fn an_account_with_a_key_and_a_totp_seed_is_shown_whole_at_80x24() {
+    if !tmux_or_skip() {
+        return;
+    }
+    for term in ["xterm-256color", "linux"] {
+        let dir = tempfile::tempdir().unwrap();
+        let totp = dir.path().join("totp.txt");
+        std::fs::write(
+            &totp,
+            "otpauth://totp/Contoso:breakglass1?secret=JBSWY3DPEHPK3PXP&issuer=Contoso\n",
+        )
+        .unwrap();
+        let (sheets, r) = ceremony(
+            dir.path(),
+            &["--fido2", "YubiKey 5 NFC #1234", "--totp-file", p(&totp)],
+        );
+        let pw = passwords(&r.stdout);
+        assert_eq!(pw.len(), 2, "{}", r.all());
+        let script = recover_script(&["--purpose", "drill", p(&sheets[0]), p(&sheets[2])], "");
+        let tmux = Tmux::start(dir.path(), 80, 24, term, &script);
+        let first = tmux.wait_for("RECOVERED, page 1 of ");
+        let total: usize = first
+            .split("page 1 of ")
+            .nth(1)
+            .and_then(|t| t.split(':').next())
+            .and_then(|n| n.trim().parse().ok())
+            .unwrap_or_else(|| panic!("no page count:\n{first}"));
+        assert!(total >= 3, "account 1's page is split: {total} screens");
+        let mut shown = String::new();
+        for page in 1..=total {
+            let screen = tmux.wait_for(&format!("page {page} of {total}:"));
+            assert!(!screen.contains("needs at least"), "{screen}");
+            assert!(
+                screen
+                    .lines()
+                    .next()
+                    .unwrap_or("")
+                    .starts_with(&format!("RECOVERED, page {page} of {total}")),
+                "the top of screen {page} is not on screen:\n{screen}"
+            );
+            shown.push_str(&screen);
+            tmux.keys("Enter");
+        }
+        assert_eq!(tmux.exit_status(), 0, "{}", tmux.everything());
+        for needle in [
+            pw[0].as_str(),
+            pw[1].as_str(),
+            "PIN:",
+            "code now:",
+            "seed URI:",
+        ] {
+            assert!(
+                shown.contains(needle),
+                "{needle} was never on screen ({term})"
+            );
+        }
+        let after = tmux.everything();
+        assert!(!after.contains(pw[0].as_str()) && !after.contains("RECOVERED, page"));
+    }
+}
+
+/// A console that cannot grow (a Linux text console, a locked-down kiosk) must not be a dead
+/// end: at the "needs at least" message, Enter without a change shows the screen as it is.
+#[test]
+fn a_terminal_too_small_even_for_one_entry_can_still_show_it_with_enter() {
+    if !tmux_or_skip() {
+        return;
+    }
+    let (dir, sheets, pw) = sealed(&[]);
+    let script = recover_script(&["--purpose", "drill", p(&sheets[0]), p(&sheets[1])], "");
+    let tmux = Tmux::start(dir.path(), 80, 8, "linux", &script);
+    let mut shown = String::new();
+    let mut page = 1;
+    let mut asked = 0;
+    loop {
+        // Either the page or, where even it does not fit, the message: whichever comes is
+        // stable until Enter.
+        let mut screen = tmux.wait_for(&format!("page {page} "));
+        if screen.contains(&format!("page {page} needs at least")) {
+            // Enter without enlarging: the page comes as it is, never the message again.
+            asked += 1;
+            tmux.keys("Enter");
+            screen = tmux.wait_for(&format!("page {page} of "));
+        }
+        shown.push_str(&screen);
+        let last = screen.contains(&format!("page {page} of {page}:"));
+        tmux.keys("Enter");
+        if last {
+            break;
+        }
+        page += 1;
+        assert!(page < 60, "{}", tmux.everything());
+    }
+    assert!(asked >= 1, "80x8 is too small for the first page's heading");
+    assert_eq!(tmux.exit_status(), 0, "{}", tmux.everything());
+    for secret in &pw {
+        assert!(
+            shown.contains(secret.as_str()),
+            "a password was never shown"
+        );
+    }
+}
+
 /// Stderr at a terminal, stdout to a file: one line per input naming the share and its
 /// custodian, and one line while Argon2id runs; the file gets the plain text.
 #[test]
