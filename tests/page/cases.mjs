@@ -94,7 +94,7 @@ async function openWith(what, page, button, consent) {
       .waitForFunction(
         (n) =>
           Number(document.body.dataset.done ?? 0) > n ? 'done'
-          : !document.getElementById('consent').hidden ? 'consent'
+          : document.getElementById('consent')?.hidden === false ? 'consent'
           : !document.getElementById('ask').hidden ? 'ask'
           : false,
         { timeout: 300000, polling: 100 },
@@ -128,8 +128,8 @@ async function readOutcome(page) {
       skipped: q('#skipped li').map((li) => li.dataset.name),
       rejected: q('#rejected li').map((li) => li.textContent.replace(/^left out: /, '')),
       entries: q('.entry').map((e) => [e.dataset.kind, ...[...e.querySelectorAll('dd[data-name]')].map((d) => d.textContent)]),
-      generation: result.hidden ? null : Number(result.dataset.generation),
-      used: result.hidden ? null : JSON.parse(document.getElementById('shares-line').dataset.used),
+      generation: result.hidden ? null : Number(result.dataset.generation ?? NaN),
+      used: result.hidden ? null : JSON.parse(document.getElementById('shares-line').dataset.used ?? 'null'),
       also: result.hidden ? null : q('#generation-choice button').map((b) => b.dataset.generation).filter((g) => g !== '').map(Number),
       warning: !document.getElementById('generations').hidden && document.getElementById('generations').textContent,
     };
