@@ -7,7 +7,8 @@
 //! cost spent; a forged set at the same generation may open instead, but then the honest
 //! sheets are "another set", never "altered"; one at the next generation opens and the honest
 //! generation is reported as opened too. The library property (`protocol/recover.rs`) covers
-//! many more cases a run; this one proves the binary and recover.py follow it.
+//! many more cases a run; this one proves the binary and recover.py follow it. `write_cases`
+//! gives the same cases to recover.html (tests/e2e/page.rs), held to the binary case by case.
 
 use crate::common::{bin, p};
 use breakglass_core::kdf::{KdfParams, MAX_ITERATIONS, MAX_MEMORY_KIB};
@@ -28,7 +29,7 @@ use std::process::{Command, Stdio};
 const CASES: u32 = 24;
 
 #[derive(Debug, Clone)]
-enum Forgery {
+pub(crate) enum Forgery {
     /// The honest copy with one header field changed (0 generation + 1, 1 an extra
     /// commitment, 2 the costliest Argon2id, 3 a commitment flipped, 4 a label changed).
     Vault(u8),
@@ -44,7 +45,7 @@ enum Forgery {
     PageInBatch,
 }
 
-fn forgery() -> impl Strategy<Value = Forgery> {
+pub(crate) fn forgery() -> impl Strategy<Value = Forgery> {
     prop_oneof![
         (0u8..5).prop_map(Forgery::Vault),
         Just(Forgery::ExtraShare),
@@ -63,11 +64,11 @@ fn block(kind: Kind, bytes: &[u8]) -> String {
         .collect()
 }
 
-fn sheet_text(s: &Share, v: &Vault) -> String {
+pub(crate) fn sheet_text(s: &Share, v: &Vault) -> String {
     block(Kind::Share, s.to_bytes().expose_secret()) + &block(Kind::Vault, &v.to_bytes())
 }
 
-fn sealed(seed: u64, k: u8, n: usize, generation: u32, like: Option<&Vault>) -> Sealed {
+pub(crate) fn sealed(seed: u64, k: u8, n: usize, generation: u32, like: Option<&Vault>) -> Sealed {
     let mut rng = ChaCha20Rng::seed_from_u64(seed);
     let mut params = testkit::params(k, n);
     params.generation = generation;
@@ -84,7 +85,13 @@ const COSTLIEST: KdfParams = KdfParams {
 
 /// Writes the forgery's files into `dir`; `honest` are the honest sheets' paths (a batch
 /// forgery replaces the first of them by a file holding it, the forged page and the second).
-fn forge(f: &Forgery, i: usize, dir: &Path, a: &Sealed, honest: &mut Vec<PathBuf>) -> Vec<PathBuf> {
+pub(crate) fn forge(
+    f: &Forgery,
+    i: usize,
+    dir: &Path,
+    a: &Sealed,
+    honest: &mut Vec<PathBuf>,
+) -> Vec<PathBuf> {
     let write = |name: String, text: String| {
         let path = dir.join(name);
         std::fs::write(&path, text).unwrap();
@@ -210,11 +217,7 @@ proptest! {
 
     #[test]
     fn k_honest_sheets_open_in_the_binary_and_recover_py_whatever_else_is_given(
-        seed in any::<u64>(),
-        k in 2u8..4,
-        extra_n in 0usize..3,
-        forgeries in prop::collection::vec(forgery(), 1..4),
-        forged_first in any::<bool>(),
+        (seed, k, extra_n, forgeries, forged_first) in case(),
     ) {
         let n = usize::from(k) + extra_n;
         let a = sealed(seed, k, n, 1, None);
@@ -284,5 +287,53 @@ proptest! {
             prop_assert!(!perr.contains("Argon2id"), "recover.py: {}", perr);
             prop_assert_eq!(json(&pout), got, "recover.py and the binary disagree: {}", perr);
         }
+    }
+}
+
+/// One case of the property: the honest k-of-n and the forgeries given with its sheets.
+pub(crate) fn case() -> impl Strategy<Value = (u64, u8, usize, Vec<Forgery>, bool)> {
+    (
+        any::<u64>(),
+        2u8..4,
+        0usize..3,
+        prop::collection::vec(forgery(), 1..4),
+        any::<bool>(),
+    )
+}
+
+/// Writes `count` cases of the property into `dir/case-N/` for another reader (the page,
+/// tests/page/cases.mjs): each folder holds the input files and `case.json` with their names in
+/// the order they are given and what the case is (for a failure's report).
+pub(crate) fn write_cases(dir: &Path, count: usize) {
+    use proptest::strategy::ValueTree;
+    let mut runner = proptest::test_runner::TestRunner::default();
+    for c in 0..count {
+        let (seed, k, extra_n, forgeries, forged_first) =
+            case().new_tree(&mut runner).unwrap().current();
+        let d = dir.join(format!("case-{c:02}"));
+        std::fs::create_dir(&d).unwrap();
+        let n = usize::from(k) + extra_n;
+        let a = sealed(seed, k, n, 1, None);
+        let mut honest: Vec<PathBuf> = (0..usize::from(k))
+            .map(|j| {
+                let path = d.join(format!("honest-{j}.txt"));
+                std::fs::write(&path, sheet_text(&a.shares[j], &a.vault)).unwrap();
+                path
+            })
+            .collect();
+        let mut forged = Vec::new();
+        for (i, f) in forgeries.iter().enumerate() {
+            forged.extend(forge(f, i, &d, &a, &mut honest));
+        }
+        let inputs: Vec<String> = if forged_first {
+            forged.iter().chain(&honest)
+        } else {
+            honest.iter().chain(&forged)
+        }
+        .map(|f| f.file_name().unwrap().to_str().unwrap().to_owned())
+        .collect();
+        let what = format!("seed {seed}, {k} of {n}, {forgeries:?}, forged first: {forged_first}");
+        let json = serde_json::json!({ "inputs": inputs, "what": what });
+        std::fs::write(d.join("case.json"), json.to_string()).unwrap();
     }
 }

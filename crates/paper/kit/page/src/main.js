@@ -4,7 +4,7 @@
 
 import { argon2id } from 'hash-wasm';
 import { Failure, textOf, parseBlocks, blockHeader, normalize, isBidi, isControl, Header, displayVaultId, decodeBlocks } from './format.js';
-import { Gathered, recover, generationsNotice, isoDate } from './recover.js';
+import { Gathered, recover, generationsNotice, isoDate, costQuestion } from './recover.js';
 import { totpNow, groupsOfFour, spelledGroups } from './totp.js';
 import { decodeImageData, MAX_SIDE } from './qr.js';
 
@@ -336,6 +336,9 @@ function statusOf(g) {
 // ---------------------------------------------------------------- recovery ----------------
 const EXIT = { 2: 'usage', 3: 'an input is not valid', 4: 'the shares do not suffice or do not match', 5: 'the vault did not open' };
 let answer = null;
+let consent = null;
+/** The generation asked for with a button (§7.2 rule 6), or null: the newest that opens. */
+let wanted = null;
 
 function askPassphrase() {
   $('ask').hidden = false;
@@ -346,6 +349,26 @@ function askPassphrase() {
       $('ask').hidden = true;
       answer = null;
       resolve(p);
+    };
+  });
+}
+
+/** §7.2 rule 7 with a person to ask, as the reference reader asks at a terminal: a copy asking
+ * for an Argon2id cost above the default is run only if the person agrees, in a question drawn
+ * in the page (no browser dialog), with the memory and an estimate of the time. */
+function approveCost(source, [m, t], anotherOpened) {
+  // About 2 s per GiB and pass of Argon2id in WebAssembly on a laptop: an estimate, said so.
+  const seconds = Math.max(1, Math.ceil(((m / 1048576) * t * 2)));
+  $('consent-text').textContent = shown(
+    `${costQuestion(source, [m, t], anotherOpened).replace(/\. Run it\?$/, '')}. It needs ${m >> 10} MiB of memory in this browser tab and takes about ${seconds} s here or longer. Run it?`,
+  );
+  $('consent').hidden = false;
+  $('consent-run').focus();
+  return new Promise((resolve) => {
+    consent = (yes) => {
+      $('consent').hidden = true;
+      consent = null;
+      resolve(yes);
     };
   });
 }
@@ -386,7 +409,7 @@ async function openVault() {
   }
   const given = $('passphrase').value;
   try {
-    const r = await recover(g, { given: given || null, passphrase: askPassphrase, argon2id: stretch, note: showNote });
+    const r = await recover(g, { given: given || null, passphrase: askPassphrase, argon2id: stretch, approve: approveCost, wanted });
     outcome.className = 'ok';
     outcome.textContent = 'The vault opened.';
     outcome.dataset.kind = 'ok';
@@ -403,6 +426,7 @@ async function openVault() {
 }
 
 let ticking = null;
+let openAgain = null;
 
 function dl(entry, rows) {
   const d = el('dl');
@@ -423,9 +447,26 @@ function showResult(r) {
     return `${i} (${location}${custodian ? ', ' + custodian : ''})`;
   });
   $('shares-line').textContent = shown(`Opened with shares ${where.join(', ')} of ${v.count}, from ${r.used.join(', ')}.`);
+  $('result').dataset.generation = String(v.generation);
+  $('shares-line').dataset.used = JSON.stringify(r.used);
   const notice = generationsNotice(r);
   $('generations').hidden = !notice;
   $('generations').textContent = notice ? shown('WARNING: ' + notice) : '';
+  const choice = $('generation-choice');
+  clear(choice);
+  const other = (generation, text) => {
+    const b = el('button', text);
+    b.type = 'button';
+    b.dataset.generation = String(generation);
+    b.addEventListener('click', () => openAgain(generation));
+    choice.append(b, ' ');
+  };
+  for (const o of r.alsoOpened) other(o.generation, `Open generation ${o.generation} instead`);
+  if (wanted !== null) {
+    choice.append(el('span', `Generation ${wanted} was asked for; the other generations were not tried. `));
+    other('', 'Open the newest generation that opens');
+  }
+  choice.hidden = !choice.firstChild;
   for (const rej of r.rejected) $('rejected').append(el('li', shown('left out: ' + rej)));
   const box = $('entries');
   const totps = [];
@@ -537,20 +578,32 @@ function wire() {
   $('camera').addEventListener('click', startCamera);
   $('camera-stop').addEventListener('click', stopCamera);
   $('open').addEventListener('click', () => {
+    wanted = null;
+    run();
+  });
+  $('consent-run').addEventListener('click', () => consent?.(true));
+  $('consent-skip').addEventListener('click', () => consent?.(false));
+  function run() {
     $('open').disabled = true;
     openVault().finally(() => {
       $('open').disabled = false;
       document.body.dataset.done = String(Number(document.body.dataset.done ?? 0) + 1);
     });
-  });
+  }
+  openAgain = (generation) => {
+    wanted = generation === '' ? null : generation;
+    run();
+  };
   $('clear').addEventListener('click', () => {
     stopCamera();
     clearInterval(ticking);
     inputs.length = 0;
+    wanted = null;
     for (const id of ['typed', 'passphrase']) $(id).value = '';
     for (const id of ['notes', 'skipped', 'rejected', 'entries', 'inputs']) clear($(id));
     for (const id of ['outcome', 'needs', 'typed-check', 'vault-line', 'shares-line', 'advice']) $(id).textContent = '';
     $('result').hidden = true;
+    $('generation-choice').hidden = true;
   });
   $('ask-ok').addEventListener('click', () => answer?.($('ask-passphrase').value || null));
   $('ask-none').addEventListener('click', () => answer?.(null));

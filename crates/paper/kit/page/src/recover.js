@@ -201,7 +201,7 @@ function leftOut(shares, candidates, chosen, trial = null) {
     if (trial === null) return `this sheet is generation ${generation}, the vault text is generation ${h.generation}`;
     if (trial.wanted !== null) return `this sheet is generation ${generation}; generation ${trial.wanted} was asked for`;
     if (trial.also.includes(generation)) {
-      return `generation ${generation} opened too, from these sheets; generation ${h.generation} is shown`;
+      return `generation ${generation} opened too, from these sheets; generation ${h.generation} is shown (the button "open generation ${generation} instead" shows the other)`;
     }
     if (declined) {
       return `it claims generation ${generation} and asks for a passphrase stretching above the default that was not run (another copy had opened); it is not authenticated`;
@@ -295,17 +295,42 @@ export function plan(shares, vaults) {
 
 export const DEFAULT_KDF = [524288, 3]; // what breakglass seals with: 512 MiB, 3 passes
 
-function aboveDefault([m, t]) {
+export function aboveDefault([m, t]) {
   return m > DEFAULT_KDF[0] || m * t > DEFAULT_KDF[0] * DEFAULT_KDF[1];
+}
+
+/** §7.2 rule 6: the viable candidates to be tried, in order; only generation `wanted` when one
+ * was asked for. */
+function toTry(candidates, wanted) {
+  return candidates
+    .map((c, i) => i)
+    .filter((i) => candidates[i].viable() && (wanted === null || candidates[i].vault.generation === wanted));
+}
+
+/** What a copy's Argon2id cost is, for the person asked whether to spend it (§7.2 rule 7). */
+export function costQuestion(source, [m, t], anotherOpened) {
+  const what = `the vault copy in ${source} asks for Argon2id with ${m >> 10} MiB of memory and ${t} passes, more than the default (${DEFAULT_KDF[0] >> 10} MiB, ${DEFAULT_KDF[1]} passes): it may take minutes and that much memory (the copy is not yet authenticated)`;
+  const why = anotherOpened ? '; another generation has already opened, so this only checks whether this one opens too' : '';
+  return `${what}${why}. Run it?`;
 }
 
 /**
  * §7.2 rules 6-8. `opts`: `argon2id(passphrase, salt, params)` → Promise<bytes>,
  * `passphrase()` → Promise<string|null> (asked once, only when a copy being tried needs one),
- * `note(text)` for what the reader says while it works.
+ * `approve(source, params, anotherOpened)` → Promise<bool> (asked before a cost above the
+ * default is spent, as the reference reader asks at a terminal), `wanted`: the generation asked
+ * for, or null for the newest that opens.
  */
 export async function open(shares, candidates, opts) {
-  const order = candidates.map((c, i) => i).filter((i) => candidates[i].viable());
+  const wanted = opts.wanted ?? null;
+  const order = toTry(candidates, wanted);
+  if (wanted !== null && !order.length) {
+    const available = [...new Set(candidates.filter((c) => c.viable()).map((c) => c.vault.generation))].sort((a, b) => a - b);
+    throw recoverError(
+      'GenerationNotGiven',
+      `generation ${wanted} cannot be opened from these sheets: no copy of it has enough shares (generations that can: ${available.join(', ') || 'none'})`,
+    );
+  }
   let firstError = null;
   const opened = [];
   const declined = [];
@@ -325,13 +350,12 @@ export async function open(shares, candidates, opts) {
       if (v.kdf !== null) {
         const { params, salt } = v.kdf;
         checkKdf(params, 'Recover/');
-        if (aboveDefault(params)) {
-          const what = `the vault copy in ${c.sources[0]} asks for Argon2id with ${params[0] >> 10} MiB of memory and ${params[1]} passes, more than the default (${DEFAULT_KDF[0] >> 10} MiB, ${DEFAULT_KDF[1]} passes): it may take very long and that much memory (the copy is not yet authenticated)`;
-          if (opened.length) {
-            opts.note(`${what}; another generation has already opened, so it is not run`);
-            throw recoverError('CostDeclined', 'the cost was declined', EXIT_NOT_OPENED);
-          }
-          opts.note(`${what}; running it`);
+        if (aboveDefault(params) && !(await opts.approve(c.sources[0], params, opened.length > 0))) {
+          throw recoverError(
+            'CostDeclined',
+            "the vault copy's passphrase stretching was not run (its cost was declined); no other copy opened",
+            EXIT_NOT_OPENED,
+          );
         }
         if (!asked) {
           asked = true;
@@ -393,7 +417,7 @@ export async function open(shares, candidates, opts) {
     );
   }
   const c = candidates[best];
-  const trial = { also: also.map((o) => o.generation), declined, wanted: null };
+  const trial = { also: also.map((o) => o.generation), declined, wanted };
   return {
     vault: c.vault,
     entries: contents,
@@ -414,7 +438,8 @@ export async function recover(g, opts) {
     }
   }
   const candidates = plan(g.shares, g.vaults);
-  if (opts.given && !candidates.some((c) => c.viable() && c.vault.kdf !== null)) {
+  const wanted = opts.wanted ?? null;
+  if (opts.given && !toTry(candidates, wanted).some((i) => candidates[i].vault.kdf !== null)) {
     // §7.2 rule 6, as the binary given --passphrase-file: a passphrase for a vault without one
     throw recoverError('PassphraseNotUsed', 'this vault has no passphrase, but one was typed: leave the passphrase field empty', EXIT_USAGE);
   }
@@ -429,7 +454,7 @@ export function generationsNotice(r) {
   const v = r.vault;
   return `${r.alsoOpened.length + 1} generations of this vault opened: ${one(v.generation, v.created, r.used)} is the one used here; ${r.alsoOpened
     .map((o) => one(o.generation, o.created, o.sharesUsed))
-    .join('; ')} opened too. A rekey makes a newer generation from the older one's sheets: if nobody remembers the rekey that made the newer one, its sheets are forged and its credentials are not yours. To open another generation instead, use breakglass or recover.py with --generation N.`;
+    .join('; ')} opened too. A rekey makes a newer generation from the older one's sheets: if nobody remembers the rekey that made the newer one, its sheets are forged and its credentials are not yours. To open another generation instead, use its button below (breakglass and recover.py: --generation N).`;
 }
 
 export function isoDate(unixSeconds) {
