@@ -12,6 +12,7 @@ mod preflight;
 mod print;
 mod recover;
 mod rekey;
+mod status;
 mod tenant;
 mod tenant_scripts;
 mod verify;
@@ -112,7 +113,7 @@ enum Command {
     #[command(after_help = "Examples:
   breakglass status --log drills.jsonl
   breakglass status sheets/share-1.txt --log drills.jsonl")]
-    Status(drill::StatusArgs),
+    Status(status::StatusArgs),
     /// Ceremony plans: `plan new FILE` writes a template, `plan check FILE` validates it.
     #[command(
         subcommand,
@@ -182,7 +183,7 @@ pub fn main() -> ExitCode {
         Command::Expand(a) => rekey::run(a.into(), rekey::Mode::Expand, &hardening),
         Command::VerifyPrint(a) => verify::run(a),
         Command::Drill(a) => drill::run_drill(a, &hardening),
-        Command::Status(a) => drill::run_status(a),
+        Command::Status(a) => status::run(a),
         Command::Plan(c) => plan::run(c),
         Command::Monitoring(a) => plan::monitoring(a),
         Command::Tenant(c) => tenant::run(c),
