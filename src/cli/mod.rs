@@ -7,6 +7,7 @@ mod completions;
 mod drill;
 mod inspect;
 mod kit;
+mod monitoring;
 mod plan;
 mod preflight;
 mod print;
@@ -125,10 +126,10 @@ enum Command {
     /// Print the sign-in alert for the emergency accounts: KQL and a checklist, or ARM templates.
     #[command(after_help = "Examples:
   breakglass monitoring --plan plan.toml
-  breakglass monitoring --plan plan.toml --format sentinel-arm > sentinel-rule.json
+  breakglass monitoring --plan plan.toml --format sentinel-arm -o sentinel-rules.json
   breakglass monitoring --upn breakglass1@contoso.onmicrosoft.com \\
       --object-id 00000000-0000-0000-0000-000000000000")]
-    Monitoring(plan::MonitoringArgs),
+    Monitoring(monitoring::MonitoringArgs),
     /// Check that this machine is fit for a ceremony: offline, no swap, no core dumps, clock, RNG.
     #[command(after_help = "Examples:
   breakglass preflight && breakglass ceremony --plan plan.toml -o sheets/")]
@@ -185,7 +186,7 @@ pub fn main() -> ExitCode {
         Command::Drill(a) => drill::run_drill(a, &hardening),
         Command::Status(a) => status::run(a),
         Command::Plan(c) => plan::run(c),
-        Command::Monitoring(a) => plan::monitoring(a),
+        Command::Monitoring(a) => monitoring::run(a),
         Command::Tenant(c) => tenant::run(c),
         Command::Preflight(a) => preflight::run(a, &hardening),
         Command::Completions(a) => completions::completions(a),

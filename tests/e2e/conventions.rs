@@ -861,3 +861,61 @@ fn mixed_generations_say_which_is_current_and_what_to_bring() {
     unique.dedup();
     assert_eq!(reasons, unique, "a reason given twice: {error}");
 }
+
+/// `monitoring -o FILE` writes what standard output would receive, whole, and never over a
+/// file without `--force`; `-o -` is standard output, as `plan new -` is.
+#[test]
+fn monitoring_writes_its_file_whole_and_never_over_one_without_force() {
+    let dir = tempfile::tempdir().unwrap();
+    let flags = [
+        "monitoring",
+        "--upn",
+        "bg1@c.onmicrosoft.com",
+        "--object-id",
+        "11111111-2222-3333-4444-555555555555",
+        "--format",
+        "sentinel-arm",
+    ];
+    let stdout = run(&flags);
+    assert_eq!(stdout.code, 0, "{}", stdout.all());
+    let out = dir.path().join("alerts.json");
+    let r = run(&[&flags[..], &["-o", p(&out)]].concat());
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), stdout.stdout);
+    assert!(r.stdout.contains("alerts.json"), "{}", r.stdout);
+
+    // A second run refuses to replace it, and leaves it and the folder as they were.
+    let kql = [&flags[..5], &["--out", p(&out)]].concat();
+    let again = run(&kql);
+    assert_eq!(again.code, 6, "{}", again.all());
+    assert!(again.stderr.contains("--force"), "{}", again.stderr);
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), stdout.stdout);
+    let names = |d: &Path| -> Vec<String> {
+        let mut n: Vec<String> = std::fs::read_dir(d)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        n.sort();
+        n
+    };
+    assert_eq!(names(dir.path()), ["alerts.json"], "no temporary file left");
+    let forced = run(&[&kql[..], &["--force"]].concat());
+    assert_eq!(forced.code, 0, "{}", forced.all());
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert!(text.contains("// Checklist:"), "{text}");
+    assert_eq!(names(dir.path()), ["alerts.json"]);
+
+    // A folder is not a file; `-` is standard output, and no file named `-` is made.
+    let folder = run(&[&flags[..], &["-o", p(dir.path())]].concat());
+    assert_eq!(folder.code, 6, "{}", folder.all());
+    let dash = run_in(dir.path(), &[&flags[..], &["-o", "-"]].concat());
+    assert_eq!(dash.code, 0, "{}", dash.all());
+    assert_eq!(dash.stdout, stdout.stdout);
+    assert!(!dir.path().join("-").exists());
+    assert_eq!(run(&[&flags[..], &["-o", ""]].concat()).code, 2);
+    assert_eq!(
+        run(&[&flags[..], &["--force"]].concat()).code,
+        2,
+        "--force without --out"
+    );
+}
