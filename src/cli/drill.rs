@@ -119,6 +119,65 @@ fn drill_json(rec: &Record, passed: bool, log: Option<&Path>) -> CliResult {
     })
 }
 
+/// The record of a drill that opened the vault, and the tenant audit it ran (if asked).
+fn passed_record(
+    args: &DrillArgs,
+    r: breakglass_core::Recovered,
+) -> (Record, Option<CliResult<tenant::Audited>>) {
+    let mut rec = drill_log::record(
+        &r,
+        "drill",
+        "PASSED: the shares recombined and the vault authenticated; no secret was shown",
+    );
+    rec.people = args.people.clone().unwrap_or_default();
+    if !rec.rejected.is_empty() {
+        // The quorum works, but a sheet in the drawer does not say what it should.
+        rec.result.push_str(&format!(
+            "; but {} input(s) were left out (altered, duplicated or of another generation, each named in the record): replace or re-check those sheets",
+            rec.rejected.len()
+        ));
+    }
+    let accounts = vault_accounts(&r.contents);
+    drop(r);
+    let audited = args
+        .tenant_export
+        .as_ref()
+        .map(|dir| drill_audit(args, dir, accounts));
+    if let Some(a) = &audited {
+        rec.tenant_audit = Some(match a {
+            Ok(done) => done.record(),
+            Err(e) => drill_log::AuditRecord {
+                export: args
+                    .tenant_export
+                    .as_deref()
+                    .map(|d| d.display().to_string())
+                    .unwrap_or_default(),
+                result: format!("FAILED: {e}"),
+                findings: 0,
+                high: 0,
+            },
+        });
+    }
+    (rec, audited)
+}
+
+/// Shows the record (text or `--json`) and appends it to the log.
+fn report_record(args: &DrillArgs, rec: &Record, passed: bool) -> CliResult {
+    if args.report.text() {
+        print_record(rec)?;
+    }
+    if let Some(log) = &args.log {
+        drill_log::append(log, rec)?;
+        if passed && args.report.text() {
+            outln!("  logged to:   {}", super::shown_path(log))?;
+        }
+    }
+    if args.report.json {
+        drill_json(rec, passed, args.log.as_deref())?;
+    }
+    Ok(())
+}
+
 pub fn run_drill(args: DrillArgs, hardening: &Hardening) -> CliResult {
     super::warn_unlocked(hardening);
     match opening::open_sheets(
@@ -127,57 +186,13 @@ pub fn run_drill(args: DrillArgs, hardening: &Hardening) -> CliResult {
         args.generation,
     ) {
         Ok((r, _)) => {
-            let mut rec = drill_log::record(
-                &r,
-                "drill",
-                "PASSED: the shares recombined and the vault authenticated; no secret was shown",
-            );
-            rec.people = args.people.clone().unwrap_or_default();
-            if !rec.rejected.is_empty() {
-                // The quorum works, but a sheet in the drawer does not say what it should.
-                rec.result.push_str(&format!(
-                    "; but {} input(s) were left out (altered, duplicated or of another generation, each named in the record): replace or re-check those sheets",
-                    rec.rejected.len()
-                ));
-            }
-            let accounts = vault_accounts(&r.contents);
-            drop(r);
-            let audited = args
-                .tenant_export
-                .as_ref()
-                .map(|dir| drill_audit(&args, dir, accounts));
-            if let Some(a) = &audited {
-                rec.tenant_audit = Some(match a {
-                    Ok(done) => done.record(),
-                    Err(e) => drill_log::AuditRecord {
-                        export: args
-                            .tenant_export
-                            .as_deref()
-                            .map(|d| d.display().to_string())
-                            .unwrap_or_default(),
-                        result: format!("FAILED: {e}"),
-                        findings: 0,
-                        high: 0,
-                    },
-                });
-            }
+            let (rec, audited) = passed_record(&args, r);
             if args.report.verbose {
                 for s in &rec.shares {
                     eprintln!("read: {}: share {} (used)", visible(&s.source), s.index);
                 }
             }
-            if args.report.text() {
-                print_record(&rec)?;
-            }
-            if let Some(log) = &args.log {
-                drill_log::append(log, &rec)?;
-                if args.report.text() {
-                    outln!("  logged to:   {}", super::shown_path(log))?;
-                }
-            }
-            if args.report.json {
-                drill_json(&rec, true, args.log.as_deref())?;
-            }
+            report_record(&args, &rec, true)?;
             match audited {
                 Some(Ok(done)) => {
                     if args.report.text() {
@@ -196,15 +211,7 @@ pub fn run_drill(args: DrillArgs, hardening: &Hardening) -> CliResult {
                 describe_vault(&mut rec, &h);
             }
             rec.people = args.people.clone().unwrap_or_default();
-            if args.report.text() {
-                print_record(&rec)?;
-            }
-            if let Some(log) = &args.log {
-                drill_log::append(log, &rec)?;
-            }
-            if args.report.json {
-                drill_json(&rec, false, args.log.as_deref())?;
-            }
+            report_record(&args, &rec, false)?;
             Err(f)
         }
     }
