@@ -919,3 +919,48 @@ fn monitoring_writes_its_file_whole_and_never_over_one_without_force() {
         "--force without --out"
     );
 }
+
+/// `print` follows the rule of `inspect` and `status` (README "Exit codes"): the sheets it can
+/// read are printed, and an input it cannot read or print makes the exit 3, not 0.
+#[test]
+fn print_writes_the_rest_and_exits_3_for_an_input_it_cannot_print() {
+    let dir = tempfile::tempdir().unwrap();
+    let (sheets, _) = common::ceremony(dir.path(), &[]);
+    let missing = dir.path().join("absent.txt");
+    let out = dir.path().join("again");
+    let r = run(&["print", p(&sheets[0]), p(&missing), "-o", p(&out)]);
+    assert_eq!(r.code, 3, "{}", r.all());
+    assert!(r.stderr.contains("absent.txt"), "{}", r.stderr);
+    let written: Vec<_> = std::fs::read_dir(&out).unwrap().collect();
+    assert_eq!(written.len(), 1, "the readable sheet is printed");
+    // A share without its vault copy cannot be laid out: the same rule.
+    let text = std::fs::read_to_string(&sheets[1]).unwrap();
+    let share_only: String = text
+        .lines()
+        .take_while(|l| !l.starts_with("BG1-V"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let lone = dir.path().join("share-only.txt");
+    std::fs::write(&lone, share_only).unwrap();
+    let r = run(&[
+        "print",
+        p(&sheets[0]),
+        p(&lone),
+        "-o",
+        p(&dir.path().join("b")),
+    ]);
+    assert_eq!(r.code, 3, "{}", r.all());
+    assert!(
+        r.stderr.contains("no vault copy beside the share"),
+        "{}",
+        r.stderr
+    );
+    let r = run(&[
+        "print",
+        p(&sheets[0]),
+        p(&sheets[1]),
+        "-o",
+        p(&dir.path().join("c")),
+    ]);
+    assert_eq!(r.code, 0, "{}", r.all());
+}
