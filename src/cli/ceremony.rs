@@ -660,7 +660,7 @@ mod tests {
             (2, 1, "threshold 2 is more than the 1 shares made"),
             (0, 0, "threshold 0 is too low"),
         ] {
-            let e = check_threshold(k, n).err().expect("refused");
+            let e = check_threshold(k, n).expect_err("refused");
             assert_eq!(Failure::of(&e).code(), 2, "{k} of {n}");
             assert!(e.to_string().contains(says), "{k} of {n}: {e}");
         }

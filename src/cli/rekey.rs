@@ -8,7 +8,6 @@
 use super::harden::Hardening;
 use super::{CliResult, Failure, enroll, opening, preflight, sheets, warn_unlocked};
 use breakglass_core::contents::{Entry, VaultContents};
-use breakglass_core::kdf::KdfParams;
 use breakglass_core::password::{self, PasswordPolicy};
 use breakglass_core::recover::Recovered;
 use breakglass_core::seal::{self, SealParams, Sealed};
@@ -243,10 +242,7 @@ fn next_generation(
     created: u64,
     passphrase: Option<Passphrase>,
 ) -> SealParams {
-    let kdf = old
-        .passphrase
-        .map(|k| k.params)
-        .unwrap_or_else(KdfParams::default);
+    let kdf = old.passphrase.map(|k| k.params).unwrap_or_default();
     SealParams {
         vault_id: Some(old.vault_id),
         generation: old.generation + 1,

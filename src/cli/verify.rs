@@ -909,7 +909,7 @@ mod tests {
         assert_eq!(statuses(&j), ["ok", "share-only", "not-read"]);
         assert_eq!(j.missing(), [2, 3]);
         assert!(j.matches());
-        let e = j.verdict("opened").err().expect("not verified");
+        let e = j.verdict("opened").expect_err("not verified");
         assert_eq!(Failure::of(&e).code(), 4);
         assert!(e.to_string().contains("sheet(s) 2, 3 missing"), "{e}");
     }
