@@ -486,20 +486,21 @@ mod tests {
     #[test]
     fn an_unreadable_input_exits_3_unless_a_drill_is_overdue() {
         let sheet = copy(1, "share-1.txt");
-        let mut vaults: BTreeMap<String, Schedule> = schedules_from_copies(&[sheet])
-            .into_iter()
-            .map(|(id, s)| (id, s.schedule))
-            .collect();
-        let fresh = judge(std::mem::take(&mut vaults), CREATED + DAY, true);
+        let schedules = || -> BTreeMap<String, Schedule> {
+            schedules_from_copies(std::slice::from_ref(&sheet))
+                .into_iter()
+                .map(|(id, s)| (id, s.schedule))
+                .collect()
+        };
+        let fresh = judge(schedules(), CREATED + DAY, true);
         assert_eq!(exit(&fresh), 3);
         assert_eq!(
             fresh.vaults.len(),
             1,
             "the readable sheet is still reported"
         );
-        let mut vaults = fresh.vaults.into_iter().map(|(id, s, _)| (id, s)).collect();
-        let late = judge(std::mem::take(&mut vaults), CREATED + 365 * DAY, true);
-        assert_eq!(exit(&late), 7);
+        assert_eq!(exit(&judge(schedules(), CREATED + 365 * DAY, true)), 7);
+        assert_eq!(exit(&judge(schedules(), CREATED + DAY, false)), 0);
     }
 
     #[test]
