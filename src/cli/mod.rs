@@ -123,7 +123,8 @@ enum Command {
   breakglass plan check plan.toml"
     )]
     Plan(plan::PlanCommand),
-    /// Print the sign-in alert for the emergency accounts: KQL and a checklist, or ARM templates.
+    /// Print the sign-in alert for the emergency accounts: KQL and a checklist, or ARM templates
+    /// (`-o FILE` writes them to a file).
     #[command(after_help = "Examples:
   breakglass monitoring --plan plan.toml
   breakglass monitoring --plan plan.toml --format sentinel-arm -o sentinel-rules.json
