@@ -10,8 +10,9 @@ use breakglass_core::entra;
 use breakglass_core::kdf::KdfParams;
 use breakglass_core::password::{self, PasswordPolicy};
 use breakglass_core::plan::Plan;
-use breakglass_core::seal::{self, SealParams};
-use breakglass_core::secret::SecretString;
+use breakglass_core::seal::{self, SealParams, Sealed};
+use breakglass_core::secret::{Passphrase, SecretString};
+use breakglass_core::shamir::{self, ShamirError};
 use breakglass_core::totp::Totp;
 use breakglass_core::vault::{MAX_VAULT_BYTES, ShareLabel};
 use breakglass_paper::sheet::Paper;
@@ -389,38 +390,106 @@ fn check_vault_size(spec: &Spec, totp: &[Vec<Vec<Entry>>], notes: &[Entry]) -> C
     Ok(())
 }
 
+/// Refuses k and n the ceremony cannot split into (2 ≤ k ≤ n), with the core's own words.
+fn check_threshold(threshold: u8, shares: usize) -> CliResult {
+    if shares >= 2 && threshold >= 2 && usize::from(threshold) <= shares {
+        return Ok(());
+    }
+    let n = u8::try_from(shares.min(breakglass_core::MAX_SHARES)).unwrap_or(u8::MAX);
+    if threshold < shamir::MIN_THRESHOLD {
+        return Err(ShamirError::ThresholdTooLow { k: threshold }.into());
+    }
+    if threshold > n {
+        return Err(ShamirError::ThresholdAboveCount { k: threshold, n }.into());
+    }
+    Err(Failure::Usage.because("at least 2 shares are needed"))
+}
+
+/// Refuses, before any file is read or anything generated, a ceremony that cannot be: the
+/// password policy, the Argon2id cost of a passphrase, k and n, and terminal controls in labels.
+fn check_spec(spec: &Spec, kdf: KdfParams) -> CliResult {
+    spec.policy.validate()?;
+    if spec.passphrase {
+        kdf.check()?;
+    }
+    check_threshold(spec.threshold, spec.labels.len())?;
+    check_fields(spec)
+}
+
+/// The vault's entries: each account's new password and PINs, its TOTP files, then the notes.
+fn generate_entries<R: rand::CryptoRng + ?Sized>(
+    spec: &Spec,
+    totp: Vec<Vec<Vec<Entry>>>,
+    notes: Vec<Entry>,
+    rng: &mut R,
+) -> CliResult<Vec<Entry>> {
+    let mut entries = Vec::new();
+    for (a, totp) in spec.accounts.iter().zip(totp) {
+        entries.extend(credentials::account_entries(
+            &a.credentials,
+            |wanted| -> CliResult<SecretString> {
+                Ok(match wanted {
+                    Wanted::Password => spec.policy.generate(rng)?,
+                    Wanted::Pin(key) => {
+                        password::generate_pin(rng, key.pin_length, key.alphanumeric)?
+                    }
+                })
+            },
+        )?);
+        entries.extend(totp.into_iter().flatten());
+    }
+    entries.extend(notes);
+    Ok(entries)
+}
+
+/// The sealing of generation 1 of the vault `spec` describes, made at `created`.
+fn seal_params(
+    spec: &Spec,
+    created: u64,
+    passphrase: Option<(Passphrase, KdfParams)>,
+) -> SealParams {
+    SealParams {
+        vault_id: None,
+        generation: 1,
+        tenant: spec.domain.clone(),
+        created,
+        drill_interval_days: spec.drill_days,
+        threshold: spec.threshold,
+        labels: spec.labels.clone(),
+        passphrase,
+    }
+}
+
+/// The alert's accounts: every UPN, the object ids known, and the UPNs without one.
+fn alert_accounts(spec: &Spec) -> (Vec<String>, Vec<String>, Vec<String>) {
+    let upn = |a: &AccountSpec| a.credentials.upn.clone();
+    let upns = spec.accounts.iter().map(upn).collect();
+    let ids = spec
+        .accounts
+        .iter()
+        .filter_map(|a| a.object_id.clone())
+        .collect();
+    let without_id = spec
+        .accounts
+        .iter()
+        .filter(|a| a.object_id.is_none())
+        .map(upn)
+        .collect();
+    (upns, ids, without_id)
+}
+
 pub fn run(args: Args, hardening: &Hardening) -> CliResult {
     warn_unlocked(hardening);
     let spec = match &args.plan {
         Some(p) => spec_from_plan(p, &args)?,
         None => spec_from_flags(&args)?,
     };
-    spec.policy.validate()?;
     let kdf = KdfParams {
         memory_kib: args.kdf_memory_mib.saturating_mul(1024),
         iterations: args.kdf_iterations,
         parallelism: 1,
     };
-    if spec.passphrase {
-        kdf.check()?;
-    }
-    if spec.labels.len() < 2
-        || spec.threshold < 2
-        || usize::from(spec.threshold) > spec.labels.len()
-    {
-        // The core's error says exactly what is impossible.
-        let shamir_err = breakglass_core::shamir::split(
-            &breakglass_core::secret::VaultSecret::from_bytes([0; 32]),
-            spec.threshold,
-            spec.labels.len().min(breakglass_core::MAX_SHARES) as u8,
-            &mut super::rng::os_rng()?,
-        );
-        if let Err(e) = shamir_err {
-            return Err(e.into());
-        }
-        return Err(Failure::Usage.because("at least 2 shares are needed"));
-    }
-    check_fields(&spec)?;
+    check_spec(&spec, kdf)?;
     super::placement::check(spec.threshold, &spec.labels, spec.allow_single_location)?;
     let planned: Vec<(u8, &str)> = (1..=u8::MAX)
         .zip(spec.labels.iter().map(|l| l.location.as_str()))
@@ -445,22 +514,7 @@ pub fn run(args: Args, hardening: &Hardening) -> CliResult {
     check_vault_size(&spec, &totp, &notes)?;
 
     let mut rng = super::rng::os_rng()?;
-    let mut entries = Vec::new();
-    for (a, totp) in spec.accounts.iter().zip(totp) {
-        entries.extend(credentials::account_entries(
-            &a.credentials,
-            |wanted| -> CliResult<SecretString> {
-                Ok(match wanted {
-                    Wanted::Password => spec.policy.generate(&mut rng)?,
-                    Wanted::Pin(key) => {
-                        password::generate_pin(&mut rng, key.pin_length, key.alphanumeric)?
-                    }
-                })
-            },
-        )?);
-        entries.extend(totp.into_iter().flatten());
-    }
-    entries.extend(notes);
+    let entries = generate_entries(&spec, totp, notes, &mut rng)?;
     display.check_fits(
         &enroll::Enrollment::new(&entries, spec.policy.entropy_bits()),
         "ceremony",
@@ -473,49 +527,52 @@ pub fn run(args: Args, hardening: &Hardening) -> CliResult {
     } else {
         None
     };
-    let created = super::unix_now();
-    let plan = SealParams {
-        vault_id: None,
-        generation: 1,
-        tenant: spec.domain.clone(),
-        created,
-        drill_interval_days: spec.drill_days,
-        threshold: spec.threshold,
-        labels: spec.labels.clone(),
-        passphrase,
-    };
+    let plan = seal_params(&spec, super::unix_now(), passphrase);
     let contents = VaultContents { entries };
     contents.check_fields().fails_as(Failure::BadInput)?;
     progress::sealing(plan.passphrase.as_ref().map(|(_, k)| k));
     let sealed = seal::seal(&plan, &contents, &mut rng)?;
-    let h = &sealed.vault.header;
     let enrollment = enroll::Enrollment::new(&contents.entries, spec.policy.entropy_bits());
-    // The enrollment sheet first: when it cannot be laid out or written, no share sheet of a
-    // vault whose credentials nobody saw exists yet.
+    let pdfs = write_outputs(&args, &sealed, &enrollment, spec.paper)?;
+    print_written(&sealed, &pdfs)?;
+    display.show(&enrollment, args.enrollment_sheet.as_deref())?;
+    print_alert_and_checklist(&spec, &args.sheets.out)
+}
+
+/// The enrollment sheet first: when it cannot be laid out or written, no share sheet of a
+/// vault whose credentials nobody saw exists yet; when the sheets cannot be written, it goes.
+fn write_outputs(
+    args: &Args,
+    sealed: &Sealed,
+    enrollment: &enroll::Enrollment,
+    paper: Paper,
+) -> CliResult<Vec<PathBuf>> {
+    let h = &sealed.vault.header;
     if let Some(path) = &args.enrollment_sheet {
-        enroll::write_sheet(path, &h.tenant, h.created, &enrollment, spec.paper)?;
+        enroll::write_sheet(path, &h.tenant, h.created, enrollment, paper)?;
     }
-    let pdfs = match sheets::write(
+    sheets::write(
         &args.sheets.out,
         &sealed.shares,
         &sealed.vault,
-        spec.paper,
+        paper,
         args.sheets.force,
-    ) {
-        Ok(p) => p,
-        Err(f) => {
-            if let Some(path) = &args.enrollment_sheet
-                && std::fs::remove_file(path).is_ok()
-            {
-                eprintln!(
-                    "Removed the enrollment sheet {}: its vault was not written.",
-                    path.display()
-                );
-            }
-            return Err(f);
+    )
+    .inspect_err(|_| {
+        if let Some(path) = &args.enrollment_sheet
+            && std::fs::remove_file(path).is_ok()
+        {
+            eprintln!(
+                "Removed the enrollment sheet {}: its vault was not written.",
+                path.display()
+            );
         }
-    };
+    })
+}
 
+/// What was sealed and written.
+fn print_written(sealed: &Sealed, pdfs: &[PathBuf]) -> CliResult {
+    let h = &sealed.vault.header;
     outln!(
         "Vault {} for {}: {} of {} shares recover it{}.",
         h.vault_id,
@@ -528,25 +585,14 @@ pub fn run(args: Args, hardening: &Hardening) -> CliResult {
             ""
         }
     )?;
-    sheets::print_written(&sealed.vault, &pdfs, &sealed.shares)?;
+    sheets::print_written(&sealed.vault, pdfs, &sealed.shares)?;
     outln!()?;
-    display.show(&enrollment, args.enrollment_sheet.as_deref())?;
-    let upns: Vec<String> = spec
-        .accounts
-        .iter()
-        .map(|a| a.credentials.upn.clone())
-        .collect();
-    let ids: Vec<String> = spec
-        .accounts
-        .iter()
-        .filter_map(|a| a.object_id.clone())
-        .collect();
-    let without_id: Vec<String> = spec
-        .accounts
-        .iter()
-        .filter(|a| a.object_id.is_none())
-        .map(|a| a.credentials.upn.clone())
-        .collect();
+    Ok(())
+}
+
+/// After the credentials: the sign-in alert, the checklist and what to do next.
+fn print_alert_and_checklist(spec: &Spec, out: &Path) -> CliResult {
+    let (upns, ids, without_id) = alert_accounts(spec);
     outln!("Sign-in alert for Microsoft Sentinel / Log Analytics (also: breakglass monitoring):")?;
     outln!()?;
     out!(
@@ -572,8 +618,152 @@ pub fn run(args: Args, hardening: &Hardening) -> CliResult {
         "{}",
         fit(&format!(
             "Next: print each PDF for its location, scan page 1 of every printout and check the scans with `breakglass verify-print --sheets {} SCAN...`, then clear this screen.",
-            args.sheets.out.display()
+            out.display()
         ))
     )?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+    use rand::SeedableRng;
+    use rand::rngs::ChaCha20Rng;
+
+    #[derive(Parser)]
+    struct Cmd {
+        #[command(flatten)]
+        args: Args,
+    }
+
+    /// The quick flags of a ceremony of contoso into `out/`, and `extra`.
+    fn spec(extra: &[&str]) -> CliResult<Spec> {
+        let flags = ["ceremony", "--tenant", "contoso", "-o", "out"];
+        let cmd = Cmd::try_parse_from(flags.iter().chain(extra)).expect("flags parse");
+        spec_from_flags(&cmd.args)
+    }
+
+    const TWO_OF_THREE: [&str; 8] = ["-k", "2", "--share", "A", "--share", "B", "--share", "C"];
+
+    fn exit<T>(r: CliResult<T>) -> u8 {
+        r.map_or_else(|e| Failure::of(&e).code(), |_| 0)
+    }
+
+    #[test]
+    fn impossible_thresholds_are_refused_in_the_cores_words() {
+        assert_eq!(exit(check_threshold(2, 3)), 0);
+        assert_eq!(exit(check_threshold(3, 3)), 0);
+        for (k, n, says) in [
+            (1, 3, "threshold 1 is too low"),
+            (4, 3, "threshold 4 is more than the 3 shares made"),
+            (2, 1, "threshold 2 is more than the 1 shares made"),
+            (0, 0, "threshold 0 is too low"),
+        ] {
+            let e = check_threshold(k, n).expect_err("refused");
+            assert_eq!(Failure::of(&e).code(), 2, "{k} of {n}");
+            assert!(e.to_string().contains(says), "{k} of {n}: {e}");
+        }
+    }
+
+    #[test]
+    fn a_spec_is_checked_before_anything_is_read_or_made() {
+        let kdf = KdfParams::default();
+        assert_eq!(exit(check_spec(&spec(&TWO_OF_THREE).unwrap(), kdf)), 0);
+        let k4 = ["-k", "4", "--share", "A", "--share", "B", "--share", "C"];
+        assert_eq!(exit(check_spec(&spec(&k4).unwrap(), kdf)), 2);
+        let short = [&TWO_OF_THREE[..], &["--password-length", "12"]].concat();
+        assert_eq!(exit(check_spec(&spec(&short).unwrap(), kdf)), 2);
+        let cheap = KdfParams {
+            memory_kib: 1,
+            ..kdf
+        };
+        let with_passphrase = [&TWO_OF_THREE[..], &["--passphrase"]].concat();
+        assert_eq!(exit(check_spec(&spec(&with_passphrase).unwrap(), cheap)), 2);
+        assert_eq!(
+            exit(check_spec(&spec(&TWO_OF_THREE).unwrap(), cheap)),
+            0,
+            "no passphrase"
+        );
+        let control = [&TWO_OF_THREE[..], &["--fido2", "key\u{1b}[2J"]].concat();
+        match spec(&control) {
+            Ok(s) => assert_eq!(exit(check_spec(&s, kdf)), 2),
+            Err(e) => assert_eq!(Failure::of(&e).code(), 2),
+        }
+    }
+
+    #[test]
+    fn one_account_needs_the_override() {
+        assert_eq!(
+            exit(spec(&[&TWO_OF_THREE[..], &["--accounts", "1"]].concat())),
+            2
+        );
+        let one = spec(
+            &[
+                &TWO_OF_THREE[..],
+                &["--accounts", "1", "--allow-single-account"],
+            ]
+            .concat(),
+        );
+        assert_eq!(one.unwrap().accounts.len(), 1);
+    }
+
+    #[test]
+    fn the_entries_are_each_accounts_secrets_then_the_notes() {
+        let s = spec(
+            &[
+                &TWO_OF_THREE[..],
+                &["--fido2", "YubiKey #1", "--pin-length", "6"],
+            ]
+            .concat(),
+        )
+        .unwrap();
+        let note = Entry::Note {
+            label: "codes".into(),
+            text: SecretString::new("1111".into()),
+        };
+        let mut rng = ChaCha20Rng::seed_from_u64(1);
+        let entries =
+            generate_entries(&s, vec![Vec::new(), Vec::new()], vec![note], &mut rng).unwrap();
+        let kinds: Vec<String> = entries
+            .iter()
+            .map(|e| match e {
+                Entry::Account { upn, password, .. } => {
+                    assert_eq!(password.expose_secret().chars().count(), 32);
+                    format!("account {upn}")
+                }
+                Entry::Fido2 { label, pin } => {
+                    assert_eq!(pin.expose_secret().len(), 6);
+                    format!("key {label}")
+                }
+                Entry::Totp { label, .. } => format!("totp {label}"),
+                Entry::Note { label, .. } => format!("note {label}"),
+            })
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                "account breakglass1@contoso.onmicrosoft.com",
+                "key YubiKey #1 for breakglass1@contoso.onmicrosoft.com",
+                "account breakglass2@contoso.onmicrosoft.com",
+                "note codes"
+            ]
+        );
+    }
+
+    #[test]
+    fn generation_1_is_sealed_as_specified_and_the_alert_names_what_it_lacks() {
+        let s = spec(&[&TWO_OF_THREE[..], &["--drill-days", "30"]].concat()).unwrap();
+        let p = seal_params(&s, 42, None);
+        assert_eq!((p.vault_id, p.generation, p.created), (None, 1, 42));
+        assert_eq!(
+            (p.threshold, p.labels.len(), p.drill_interval_days),
+            (2, 3, 30)
+        );
+        assert_eq!(p.tenant, "contoso.onmicrosoft.com");
+        let (upns, ids, without_id) = alert_accounts(&s);
+        assert_eq!(upns.len(), 2);
+        assert!(ids.is_empty(), "the quick flags know no object id");
+        assert_eq!(without_id, upns);
+    }
 }

@@ -7,11 +7,13 @@ mod completions;
 mod drill;
 mod inspect;
 mod kit;
+mod monitoring;
 mod plan;
 mod preflight;
 mod print;
 mod recover;
 mod rekey;
+mod status;
 mod tenant;
 mod tenant_scripts;
 mod verify;
@@ -112,7 +114,7 @@ enum Command {
     #[command(after_help = "Examples:
   breakglass status --log drills.jsonl
   breakglass status sheets/share-1.txt --log drills.jsonl")]
-    Status(drill::StatusArgs),
+    Status(status::StatusArgs),
     /// Ceremony plans: `plan new FILE` writes a template, `plan check FILE` validates it.
     #[command(
         subcommand,
@@ -121,13 +123,14 @@ enum Command {
   breakglass plan check plan.toml"
     )]
     Plan(plan::PlanCommand),
-    /// Print the sign-in alert for the emergency accounts: KQL and a checklist, or ARM templates.
+    /// Print the sign-in alert for the emergency accounts: KQL and a checklist, or ARM templates
+    /// (`-o FILE` writes them to a file).
     #[command(after_help = "Examples:
   breakglass monitoring --plan plan.toml
-  breakglass monitoring --plan plan.toml --format sentinel-arm > sentinel-rule.json
+  breakglass monitoring --plan plan.toml --format sentinel-arm -o sentinel-rules.json
   breakglass monitoring --upn breakglass1@contoso.onmicrosoft.com \\
       --object-id 00000000-0000-0000-0000-000000000000")]
-    Monitoring(plan::MonitoringArgs),
+    Monitoring(monitoring::MonitoringArgs),
     /// Check that this machine is fit for a ceremony: offline, no swap, no core dumps, clock, RNG.
     #[command(after_help = "Examples:
   breakglass preflight && breakglass ceremony --plan plan.toml -o sheets/")]
@@ -182,9 +185,9 @@ pub fn main() -> ExitCode {
         Command::Expand(a) => rekey::run(a.into(), rekey::Mode::Expand, &hardening),
         Command::VerifyPrint(a) => verify::run(a),
         Command::Drill(a) => drill::run_drill(a, &hardening),
-        Command::Status(a) => drill::run_status(a),
+        Command::Status(a) => status::run(a),
         Command::Plan(c) => plan::run(c),
-        Command::Monitoring(a) => plan::monitoring(a),
+        Command::Monitoring(a) => monitoring::run(a),
         Command::Tenant(c) => tenant::run(c),
         Command::Preflight(a) => preflight::run(a, &hardening),
         Command::Completions(a) => completions::completions(a),

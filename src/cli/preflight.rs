@@ -53,117 +53,174 @@ fn swap_active() -> Option<bool> {
     Some(s.lines().skip(1).any(|l| !l.trim().is_empty()))
 }
 
-/// Runs every check.
+/// Runs every check: gathers the facts, and [`judge`]s each.
 pub fn checks(h: &Hardening) -> Vec<Check> {
-    let mut v = Vec::new();
-    let up = interfaces_up();
-    v.push(if up.is_empty() {
-        Check {
-            level: Level::Pass,
-            name: "network",
-            detail: "no network interface is up besides loopback".into(),
-        }
-    } else {
-        Check {
-            level: Level::Fail,
-            name: "network",
-            detail: format!(
-                "interfaces up: {} (a ceremony machine must be offline: unplug, disable Wi-Fi)",
-                up.join(", ")
-            ),
-        }
-    });
-    v.push(match swap_active() {
-        Some(false) => Check {
-            level: Level::Pass,
-            name: "swap",
-            detail: "no swap is active".into(),
-        },
-        Some(true) => Check {
-            level: Level::Warn,
-            name: "swap",
-            detail: "swap is active: secrets could be written to disk (swapoff -a)".into(),
-        },
-        None => Check {
-            level: Level::Warn,
-            name: "swap",
-            detail: "cannot tell whether swap is active".into(),
-        },
-    });
     let st = super::harden::state();
-    v.push(Check {
-        level: if st.core_limit_zero && !st.dumpable {
+    let mut probe = [0u8; 64];
+    let rng_ok = rand::TryRng::try_fill_bytes(&mut rand::rngs::SysRng, &mut probe).is_ok()
+        && probe.iter().any(|&b| b != 0);
+    judge(&Facts {
+        interfaces_up: interfaces_up(),
+        swap: swap_active(),
+        core_limit_zero: st.core_limit_zero,
+        dumpable: st.dumpable,
+        memory_locked: h.memory_locked,
+        locked_kib: st.locked_kib,
+        lock_note: h.lock_note.clone(),
+        now: super::unix_now(),
+        rng_ok,
+    })
+}
+
+/// What the machine is like, as read from it.
+struct Facts {
+    interfaces_up: Vec<String>,
+    /// `None`: cannot tell.
+    swap: Option<bool>,
+    core_limit_zero: bool,
+    dumpable: bool,
+    memory_locked: bool,
+    locked_kib: u64,
+    lock_note: Option<String>,
+    /// Unix seconds.
+    now: u64,
+    rng_ok: bool,
+}
+
+fn check(level: Level, name: &'static str, detail: impl Into<String>) -> Check {
+    Check {
+        level,
+        name,
+        detail: detail.into(),
+    }
+}
+
+/// The judgement of `preflight`, one check per fact.
+fn judge(f: &Facts) -> Vec<Check> {
+    vec![
+        network_check(f),
+        swap_check(f),
+        core_check(f),
+        memory_check(f),
+        clock_check(f),
+        rng_check(f),
+    ]
+}
+
+/// No interface up but loopback.
+fn network_check(f: &Facts) -> Check {
+    if f.interfaces_up.is_empty() {
+        check(
+            Level::Pass,
+            "network",
+            "no network interface is up besides loopback",
+        )
+    } else {
+        check(
+            Level::Fail,
+            "network",
+            format!(
+                "interfaces up: {} (a ceremony machine must be offline: unplug, disable Wi-Fi)",
+                f.interfaces_up.join(", ")
+            ),
+        )
+    }
+}
+
+/// No swap (secrets could reach the disk).
+fn swap_check(f: &Facts) -> Check {
+    match f.swap {
+        Some(false) => check(Level::Pass, "swap", "no swap is active"),
+        Some(true) => check(
+            Level::Warn,
+            "swap",
+            "swap is active: secrets could be written to disk (swapoff -a)",
+        ),
+        None => check(Level::Warn, "swap", "cannot tell whether swap is active"),
+    }
+}
+
+/// No core dumps, and the process not dumpable.
+fn core_check(f: &Facts) -> Check {
+    check(
+        if f.core_limit_zero && !f.dumpable {
             Level::Pass
         } else {
             Level::Warn
         },
-        name: "core dumps",
-        detail: format!(
+        "core dumps",
+        format!(
             "core dumps {}, process {}",
-            if st.core_limit_zero {
+            if f.core_limit_zero {
                 "disabled"
             } else {
                 "NOT disabled"
             },
-            if st.dumpable {
+            if f.dumpable {
                 "DUMPABLE"
             } else {
                 "non-dumpable"
             }
         ),
-    });
-    v.push(Check {
-        level: if h.memory_locked && st.locked_kib > 0 {
+    )
+}
+
+/// All memory locked.
+fn memory_check(f: &Facts) -> Check {
+    check(
+        if f.memory_locked && f.locked_kib > 0 {
             Level::Pass
         } else {
             Level::Warn
         },
-        name: "memory lock",
-        detail: if h.memory_locked {
+        "memory lock",
+        if f.memory_locked {
             format!(
                 "all memory is locked ({} KiB now; no swapping)",
-                st.locked_kib
+                f.locked_kib
             )
         } else {
-            h.lock_note
+            f.lock_note
                 .clone()
                 .unwrap_or_else(|| "memory is not locked".into())
         },
-    });
-    let now = super::unix_now();
+    )
+}
+
+/// A plausible clock (sheets and TOTP codes use it).
+fn clock_check(f: &Facts) -> Check {
+    let date = breakglass_core::document::iso_date(f.now);
     // 2025-01-01 .. 2100-01-01: a clock outside is surely wrong (dates on sheets, TOTP codes).
-    v.push(if (1_735_689_600..4_102_444_800).contains(&now) {
-        Check {
-            level: Level::Pass,
-            name: "clock",
-            detail: format!(
-                "{} UTC (check it against a watch: sheets and TOTP codes use it)",
-                breakglass_core::document::iso_date(now)
-            ),
-        }
+    if (1_735_689_600..4_102_444_800).contains(&f.now) {
+        check(
+            Level::Pass,
+            "clock",
+            format!("{date} UTC (check it against a watch: sheets and TOTP codes use it)"),
+        )
     } else {
-        Check {
-            level: Level::Fail,
-            name: "clock",
-            detail: format!(
-                "the clock says {}: set the date before a ceremony",
-                breakglass_core::document::iso_date(now)
-            ),
-        }
-    });
-    let mut probe = [0u8; 64];
-    let rng_ok = rand::TryRng::try_fill_bytes(&mut rand::rngs::SysRng, &mut probe).is_ok()
-        && probe.iter().any(|&b| b != 0);
-    v.push(Check {
-        level: if rng_ok { Level::Pass } else { Level::Fail },
-        name: "random source",
-        detail: if rng_ok {
-            "the operating system's random source works".into()
-        } else {
-            "the operating system's random source failed".into()
-        },
-    });
-    v
+        check(
+            Level::Fail,
+            "clock",
+            format!("the clock says {date}: set the date before a ceremony"),
+        )
+    }
+}
+
+/// A working random source.
+fn rng_check(f: &Facts) -> Check {
+    if f.rng_ok {
+        check(
+            Level::Pass,
+            "random source",
+            "the operating system's random source works",
+        )
+    } else {
+        check(
+            Level::Fail,
+            "random source",
+            "the operating system's random source failed",
+        )
+    }
 }
 
 /// One line per check: `  [pass] name  detail`.
@@ -239,6 +296,107 @@ fn recovery_lines(checks: &[Check]) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A machine fit for a ceremony on 2026-01-01.
+    fn fit() -> Facts {
+        Facts {
+            interfaces_up: Vec::new(),
+            swap: Some(false),
+            core_limit_zero: true,
+            dumpable: false,
+            memory_locked: true,
+            locked_kib: 1024,
+            lock_note: None,
+            now: 1_767_225_600,
+            rng_ok: true,
+        }
+    }
+
+    fn levels(f: &Facts) -> Vec<(&'static str, Level)> {
+        judge(f).iter().map(|c| (c.name, c.level)).collect()
+    }
+
+    #[test]
+    fn a_fit_machine_passes_every_check() {
+        assert!(judge(&fit()).iter().all(|c| c.level == Level::Pass));
+        assert_eq!(
+            judge(&fit())[4].detail,
+            "2026-01-01 UTC (check it against a watch: sheets and TOTP codes use it)"
+        );
+    }
+
+    #[test]
+    fn a_network_up_a_wrong_clock_or_no_randomness_fail_and_the_rest_warn() {
+        let online = Facts {
+            interfaces_up: vec!["eth0".into(), "wlan0".into()],
+            ..fit()
+        };
+        assert_eq!(levels(&online)[0], ("network", Level::Fail));
+        assert!(
+            judge(&online)[0]
+                .detail
+                .starts_with("interfaces up: eth0, wlan0")
+        );
+        for now in [0, 1_735_689_599, 4_102_444_800] {
+            assert_eq!(
+                levels(&Facts { now, ..fit() })[4],
+                ("clock", Level::Fail),
+                "{now}"
+            );
+        }
+        assert_eq!(
+            levels(&Facts {
+                now: 1_735_689_600,
+                ..fit()
+            })[4]
+                .1,
+            Level::Pass
+        );
+        assert_eq!(
+            levels(&Facts {
+                rng_ok: false,
+                ..fit()
+            })[5],
+            ("random source", Level::Fail)
+        );
+        for warned in [
+            Facts {
+                swap: Some(true),
+                ..fit()
+            },
+            Facts {
+                swap: None,
+                ..fit()
+            },
+            Facts {
+                dumpable: true,
+                ..fit()
+            },
+            Facts {
+                core_limit_zero: false,
+                ..fit()
+            },
+            Facts {
+                memory_locked: false,
+                lock_note: Some("RLIMIT_MEMLOCK too low".into()),
+                ..fit()
+            },
+            Facts {
+                locked_kib: 0,
+                ..fit()
+            },
+        ] {
+            let l = levels(&warned);
+            assert_eq!(l.iter().filter(|(_, l)| *l == Level::Warn).count(), 1);
+            assert!(l.iter().all(|(_, l)| *l != Level::Fail));
+        }
+        let unlocked = judge(&Facts {
+            memory_locked: false,
+            lock_note: None,
+            ..fit()
+        });
+        assert_eq!(unlocked[3].detail, "memory is not locked");
+    }
 
     #[test]
     fn recovery_shows_a_network_up_as_a_warning_it_may_go_on_with() {

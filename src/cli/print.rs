@@ -26,6 +26,9 @@ pub struct Args {
 pub fn run(args: Args) -> CliResult {
     let mut g = inputs::from_files(&args.files);
     inputs::report(&mut g);
+    // README "Exit codes": an input that cannot be read (or a share without its vault copy,
+    // which cannot be laid out) makes the exit 3 once the others are written, as in `inspect`.
+    let mut unreadable = !g.problems.is_empty();
     let paper = sheets::paper(args.paper, None);
     let mut out = Vec::new();
     for s in &g.shares {
@@ -38,6 +41,7 @@ pub fn run(args: Args) -> CliResult {
                 "warning: {}: no vault copy beside the share; cannot print it",
                 super::visible(&s.source)
             );
+            unreadable = true;
             continue;
         };
         let doc = ShareDocument::new(&s.item, &v.item)?;
@@ -73,6 +77,10 @@ pub fn run(args: Args) -> CliResult {
     files::prepare_out_dir(&args.out, &names, true)?;
     for p in files::write_all_atomically(&args.out, &out, args.force)? {
         outln!("{}", super::shown_path(&p))?;
+    }
+    if unreadable {
+        return Err(Failure::BadInput
+            .because("some files could not be printed (see above): the others were written"));
     }
     Ok(())
 }

@@ -8,10 +8,11 @@
 use super::harden::Hardening;
 use super::{CliResult, Failure, enroll, opening, preflight, sheets, warn_unlocked};
 use breakglass_core::contents::{Entry, VaultContents};
-use breakglass_core::kdf::KdfParams;
 use breakglass_core::password::{self, PasswordPolicy};
-use breakglass_core::seal::{self, SealParams};
-use breakglass_core::vault::ShareLabel;
+use breakglass_core::recover::Recovered;
+use breakglass_core::seal::{self, SealParams, Sealed};
+use breakglass_core::secret::Passphrase;
+use breakglass_core::vault::{ShareLabel, VaultHeader};
 use std::path::PathBuf;
 
 /// What rekey, rotate and expand all take: the old sheets and where the new ones go.
@@ -195,20 +196,68 @@ fn rotated<R: rand::CryptoRng + ?Sized>(
     Ok((VaultContents { entries }, weakest))
 }
 
-pub fn run(args: Job, mode: Mode, hardening: &Hardening) -> CliResult {
-    warn_unlocked(hardening);
-    if mode == Mode::Expand && (args.shares.len() != 1 || args.threshold.is_some()) {
+/// Refuses, before any sheet is read (typing them takes half an hour), what cannot be done.
+fn check_job(job: &Job, mode: Mode) -> CliResult {
+    if mode == Mode::Expand && (job.shares.len() != 1 || job.threshold.is_some()) {
         return Err(Failure::Usage.because(
             "expand issues exactly one new share: give one --share LOCATION[=CUSTODIAN] (and no --threshold)",
         ));
     }
-    if let Some(length) = args.password_length {
+    if let Some(length) = job.password_length {
         PasswordPolicy {
             length,
             ..PasswordPolicy::default()
         }
         .validate()?;
     }
+    Ok(())
+}
+
+/// The new generation's threshold and share labels: the old ones unless the job gives others.
+fn new_shape(old: &VaultHeader, job: &Job) -> CliResult<(u8, Vec<ShareLabel>)> {
+    let labels: Vec<ShareLabel> = if job.shares.is_empty() {
+        old.labels.clone()
+    } else {
+        let labels: Vec<ShareLabel> = job.shares.iter().map(|s| super::parse_share(s)).collect();
+        super::check_share_labels(&labels)?;
+        labels
+    };
+    Ok((job.threshold.unwrap_or(old.threshold), labels))
+}
+
+/// `expand`: the one new share's label and index, and every label once it is added.
+fn expanded(old: &VaultHeader, share: &str) -> CliResult<(ShareLabel, u8, Vec<ShareLabel>)> {
+    let label = super::parse_share(share);
+    super::check_share_labels(std::slice::from_ref(&label))?;
+    let mut labels = old.labels.clone();
+    labels.push(label.clone());
+    Ok((label, old.share_count() + 1, labels))
+}
+
+/// The sealing of the next generation: same vault id, tenant and drill interval, made now
+/// (`created`), with the new shape; a passphrase keeps its Argon2id cost.
+fn next_generation(
+    old: &VaultHeader,
+    (threshold, labels): (u8, Vec<ShareLabel>),
+    created: u64,
+    passphrase: Option<Passphrase>,
+) -> SealParams {
+    let kdf = old.passphrase.map(|k| k.params).unwrap_or_default();
+    SealParams {
+        vault_id: Some(old.vault_id),
+        generation: old.generation + 1,
+        tenant: old.tenant.clone(),
+        created,
+        drill_interval_days: old.drill_interval_days,
+        threshold,
+        labels,
+        passphrase: passphrase.map(|p| (p, kdf)),
+    }
+}
+
+pub fn run(args: Job, mode: Mode, hardening: &Hardening) -> CliResult {
+    warn_unlocked(hardening);
+    check_job(&args, mode)?;
     // Before the sheets are read (typing them takes half an hour): where will the new ones show?
     let display = match mode {
         Mode::Rotate => Some(enroll::Display::choose(args.print_credentials, "rotate")?),
@@ -220,57 +269,13 @@ pub fn run(args: Job, mode: Mode, hardening: &Hardening) -> CliResult {
         args.passphrase_file.as_deref(),
         args.generation,
     )?;
+    if mode == Mode::Expand {
+        return run_expand(&args, &r, passphrase);
+    }
     let old = r.header.clone();
     let mut rng = super::rng::os_rng()?;
     let paper = sheets::paper(args.sheets.paper, None);
-
-    if mode == Mode::Expand {
-        let label = super::parse_share(&args.shares[0]);
-        super::check_share_labels(std::slice::from_ref(&label))?;
-        let index = old.share_count() + 1;
-        sheets::prepare(
-            &args.sheets.out,
-            &[(index, label.location.as_str())],
-            args.sheets.force,
-        )?;
-        let mut labels = old.labels.clone();
-        labels.push(label.clone());
-        super::placement::check(
-            old.threshold,
-            &labels,
-            args.sheets.allow_single_location_recovery,
-        )?;
-        let sealed = seal::expand(&r, label, passphrase.as_ref(), &mut rng)?;
-        let pdfs = sheets::write(
-            &args.sheets.out,
-            &sealed.shares,
-            &sealed.vault,
-            paper,
-            args.sheets.force,
-        )?;
-        outln!(
-            "Vault {}: issued share {index} (generation {}, same key). Any {} of the {} shares recover it.",
-            old.vault_id,
-            old.generation,
-            old.threshold,
-            index
-        )?;
-        sheets::print_written(&sealed.vault, &pdfs, &sealed.shares)?;
-        outln!()?;
-        outln!(
-            "Every old sheet stays valid. If this replaces a LOST sheet, the lost one still counts as a share for whoever finds it: when a sheet is lost or a custodian leaves on bad terms, run `breakglass rekey` instead, which retires every old sheet."
-        )?;
-        return Ok(());
-    }
-
-    let labels: Vec<ShareLabel> = if args.shares.is_empty() {
-        old.labels.clone()
-    } else {
-        let labels: Vec<ShareLabel> = args.shares.iter().map(|s| super::parse_share(s)).collect();
-        super::check_share_labels(&labels)?;
-        labels
-    };
-    let threshold = args.threshold.unwrap_or(old.threshold);
+    let (threshold, labels) = new_shape(&old, &args)?;
     super::placement::check(
         threshold,
         &labels,
@@ -291,20 +296,7 @@ pub fn run(args: Job, mode: Mode, hardening: &Hardening) -> CliResult {
     if let Some(d) = &display {
         d.check_fits(&enrollment, "rotate")?;
     }
-    let kdf = old
-        .passphrase
-        .map(|k| k.params)
-        .unwrap_or_else(KdfParams::default);
-    let plan = SealParams {
-        vault_id: Some(old.vault_id),
-        generation: old.generation + 1,
-        tenant: old.tenant.clone(),
-        created: super::unix_now(),
-        drill_interval_days: old.drill_interval_days,
-        threshold,
-        labels,
-        passphrase: passphrase.map(|p| (p, kdf)),
-    };
+    let plan = next_generation(&old, (threshold, labels), super::unix_now(), passphrase);
     super::progress::sealing(plan.passphrase.as_ref().map(|(_, k)| k));
     let sealed = seal::seal(&plan, &contents, &mut rng)?;
     let pdfs = sheets::write(
@@ -314,18 +306,9 @@ pub fn run(args: Job, mode: Mode, hardening: &Hardening) -> CliResult {
         paper,
         args.sheets.force,
     )?;
-    let h = &sealed.vault.header;
-    outln!(
-        "Vault {}: generation {} written; {} of {} shares recover it. Generation {} is retired: destroy its sheets once the new ones are in place.",
-        h.vault_id,
-        h.generation,
-        h.threshold,
-        h.share_count(),
-        old.generation
-    )?;
-    sheets::print_written(&sealed.vault, &pdfs, &sealed.shares)?;
-    outln!()?;
+    print_new_generation(&sealed, &pdfs, old.generation)?;
     if let Some(display) = display {
+        let h = &sealed.vault.header;
         if let Some(path) = &args.enrollment_sheet {
             enroll::write_sheet(path, &h.tenant, h.created, &enrollment, paper)?;
         }
@@ -337,9 +320,178 @@ pub fn run(args: Job, mode: Mode, hardening: &Hardening) -> CliResult {
     Ok(())
 }
 
+/// `expand`: one more share of the same secret, same generation.
+fn run_expand(args: &Job, r: &Recovered, passphrase: Option<Passphrase>) -> CliResult {
+    let old = &r.header;
+    let (label, index, labels) = expanded(old, &args.shares[0])?;
+    sheets::prepare(
+        &args.sheets.out,
+        &[(index, label.location.as_str())],
+        args.sheets.force,
+    )?;
+    super::placement::check(
+        old.threshold,
+        &labels,
+        args.sheets.allow_single_location_recovery,
+    )?;
+    let mut rng = super::rng::os_rng()?;
+    let sealed = seal::expand(r, label, passphrase.as_ref(), &mut rng)?;
+    let pdfs = sheets::write(
+        &args.sheets.out,
+        &sealed.shares,
+        &sealed.vault,
+        sheets::paper(args.sheets.paper, None),
+        args.sheets.force,
+    )?;
+    outln!(
+        "Vault {}: issued share {index} (generation {}, same key). Any {} of the {} shares recover it.",
+        old.vault_id,
+        old.generation,
+        old.threshold,
+        index
+    )?;
+    sheets::print_written(&sealed.vault, &pdfs, &sealed.shares)?;
+    outln!()?;
+    outln!(
+        "Every old sheet stays valid. If this replaces a LOST sheet, the lost one still counts as a share for whoever finds it: when a sheet is lost or a custodian leaves on bad terms, run `breakglass rekey` instead, which retires every old sheet."
+    )?;
+    Ok(())
+}
+
+/// What a new generation wrote, and that the old one is retired.
+fn print_new_generation(sealed: &Sealed, pdfs: &[PathBuf], old_generation: u32) -> CliResult {
+    let h = &sealed.vault.header;
+    outln!(
+        "Vault {}: generation {} written; {} of {} shares recover it. Generation {} is retired: destroy its sheets once the new ones are in place.",
+        h.vault_id,
+        h.generation,
+        h.threshold,
+        h.share_count(),
+        old_generation
+    )?;
+    sheets::print_written(&sealed.vault, pdfs, &sealed.shares)?;
+    outln!()?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use breakglass_core::testkit;
+    use clap::Parser;
+    use rand::SeedableRng;
+    use rand::rngs::ChaCha20Rng;
+
+    #[derive(Parser)]
+    struct Rekey {
+        #[command(flatten)]
+        args: RekeyArgs,
+    }
+
+    #[derive(Parser)]
+    struct Rotate {
+        #[command(flatten)]
+        args: RotateArgs,
+    }
+
+    #[derive(Parser)]
+    struct Expand {
+        #[command(flatten)]
+        args: ExpandArgs,
+    }
+
+    fn job<P: Parser>(flags: &[&str]) -> P {
+        P::try_parse_from(["breakglass", "-o", "new"].iter().chain(flags)).expect("flags parse")
+    }
+
+    fn exit<T>(r: CliResult<T>) -> u8 {
+        r.map_or_else(|e| Failure::of(&e).code(), |_| 0)
+    }
+
+    /// The header of the sample 2-of-3 vault, generation 1.
+    fn old() -> VaultHeader {
+        testkit::ceremony(&mut ChaCha20Rng::seed_from_u64(1))
+            .vault
+            .header
+    }
+
+    #[test]
+    fn a_rekey_keeps_the_threshold_and_the_sheets_unless_given_others() {
+        let old = old();
+        let same: Job = job::<Rekey>(&[]).args.into();
+        assert_eq!(new_shape(&old, &same).unwrap(), (2, old.labels.clone()));
+        let other: Job = job::<Rekey>(&[
+            "-k", "3", "--share", "A=Ann", "--share", "B", "--share", "C",
+        ])
+        .args
+        .into();
+        let (k, labels) = new_shape(&old, &other).unwrap();
+        assert_eq!(k, 3);
+        let names: Vec<(&str, &str)> = labels
+            .iter()
+            .map(|l| (l.location.as_str(), l.custodian.as_str()))
+            .collect();
+        assert_eq!(names, [("A", "Ann"), ("B", ""), ("C", "")]);
+    }
+
+    #[test]
+    fn the_next_generation_keeps_the_vault_and_its_passphrase_cost() {
+        let mut old = old();
+        let p = next_generation(&old, (2, old.labels.clone()), 42, None);
+        assert_eq!(p.vault_id, Some(old.vault_id));
+        assert_eq!((p.generation, p.created), (2, 42));
+        assert_eq!(
+            (p.tenant.as_str(), p.drill_interval_days),
+            (testkit::TENANT, 90)
+        );
+        assert!(p.passphrase.is_none());
+        old.passphrase = Some(breakglass_core::vault::PassphraseKdf {
+            params: testkit::SMALL_KDF,
+            salt: [7; breakglass_core::kdf::SALT_BYTES],
+        });
+        let p = next_generation(
+            &old,
+            (2, old.labels.clone()),
+            42,
+            Some(testkit::passphrase()),
+        );
+        assert_eq!(p.passphrase.map(|(_, k)| k), Some(testkit::SMALL_KDF));
+    }
+
+    #[test]
+    fn expand_adds_one_share_after_the_last_and_nothing_else() {
+        let old = old();
+        let (label, index, labels) = expanded(&old, "Bank box=Dana").unwrap();
+        assert_eq!(
+            (label.location.as_str(), label.custodian.as_str()),
+            ("Bank box", "Dana")
+        );
+        assert_eq!(index, 4);
+        assert_eq!(labels.len(), 4);
+        assert_eq!(labels[..3], old.labels[..]);
+        let one: Job = job::<Expand>(&["--share", "X"]).args.into();
+        assert_eq!(exit(check_job(&one, Mode::Expand)), 0);
+        let mut two = one;
+        two.shares.push("Y".into());
+        assert_eq!(exit(check_job(&two, Mode::Expand)), 2);
+        let with_k = Job {
+            threshold: Some(2),
+            ..job::<Expand>(&["--share", "X"]).args.into()
+        };
+        assert_eq!(exit(check_job(&with_k, Mode::Expand)), 2);
+    }
+
+    #[test]
+    fn a_password_length_out_of_range_is_refused_before_any_sheet_is_read() {
+        let short: Job = job::<Rotate>(&["--password-length", "12"]).args.into();
+        assert_eq!(exit(check_job(&short, Mode::Rotate)), 2);
+        let fine: Job = job::<Rotate>(&["--password-length", "40"]).args.into();
+        assert_eq!(exit(check_job(&fine, Mode::Rotate)), 0);
+        assert_eq!(
+            exit(check_job(&job::<Rekey>(&[]).args.into(), Mode::Rekey)),
+            0
+        );
+    }
 
     #[test]
     fn a_rotation_keeps_each_passwords_length_unless_one_is_given() {

@@ -249,32 +249,9 @@ pub fn audit_folder(
         None => most_excluded_group(&export.policies),
     };
     if let Some(g) = &chosen {
-        let file = ExportFile::ExclusionGroup;
-        let group: Group = reader.single(&file)?;
-        if !group
-            .id
-            .as_deref()
-            .is_some_and(|id| id.eq_ignore_ascii_case(&g.id))
-        {
-            return Err(ExportError::OtherGroup {
-                file: file.name(),
-                found: group.id.unwrap_or_default(),
-                expected: g.id.clone(),
-            }
-            .into());
-        }
-        export.exclusion_group = Some(group);
-        export.exclusion_group_members =
-            reader.items::<DirectoryObject>(&ExportFile::ExclusionGroupMembers)?;
+        read_exclusion_group(&mut reader, g, &mut export)?;
     }
-    let file = ExportFile::AlertRule;
-    if dir.join(file.name()).exists() {
-        let doc: ArmDocument = reader.parse(&file)?;
-        if !breakglass_core::tenant::audit::has_alert_rule(&doc) {
-            return Err(ExportError::NoAlertRule { file: file.name() }.into());
-        }
-        export.alert_rule = Some(doc);
-    }
+    read_alert_rule(&mut reader, &mut export)?;
     let inputs = Inputs {
         accounts: resolved,
         unresolved,
@@ -297,6 +274,41 @@ pub fn audit_folder(
         report,
         read: reader.read,
     })
+}
+
+/// The exclusion group's own file, which must be the group chosen, and its members.
+fn read_exclusion_group(reader: &mut Reader, g: &ChosenGroup, export: &mut Export) -> CliResult {
+    let file = ExportFile::ExclusionGroup;
+    let group: Group = reader.single(&file)?;
+    if !group
+        .id
+        .as_deref()
+        .is_some_and(|id| id.eq_ignore_ascii_case(&g.id))
+    {
+        return Err(ExportError::OtherGroup {
+            file: file.name(),
+            found: group.id.unwrap_or_default(),
+            expected: g.id.clone(),
+        }
+        .into());
+    }
+    export.exclusion_group = Some(group);
+    export.exclusion_group_members =
+        reader.items::<DirectoryObject>(&ExportFile::ExclusionGroupMembers)?;
+    Ok(())
+}
+
+/// The alert rule's ARM export, when the folder holds one: it must hold the rule.
+fn read_alert_rule(reader: &mut Reader, export: &mut Export) -> CliResult {
+    let file = ExportFile::AlertRule;
+    if reader.dir.join(file.name()).exists() {
+        let doc: ArmDocument = reader.parse(&file)?;
+        if !breakglass_core::tenant::audit::has_alert_rule(&doc) {
+            return Err(ExportError::NoAlertRule { file: file.name() }.into());
+        }
+        export.alert_rule = Some(doc);
+    }
+    Ok(())
 }
 
 /// Reads the export's files: bounded, by name, each checked before it is used.

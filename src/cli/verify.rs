@@ -35,7 +35,7 @@ pub struct Args {
 }
 
 /// `verify-print --json` (FORMAT.md §12.4).
-#[derive(Serialize, Default)]
+#[derive(Serialize)]
 struct Json {
     #[serde(flatten)]
     header: Option<json::Header>,
@@ -266,24 +266,100 @@ struct SheetState {
     problems: Vec<String>,
 }
 
-pub fn run(args: Args) -> CliResult {
-    let reference = match &args.sheets {
-        Some(dir) => Some(read_reference(dir)?),
-        None => None,
-    };
-    let inputs = read_inputs(&args.images, &args.report);
-    let text = args.report.text();
-    // Prints a line of the human report (not with --json or -q).
-    macro_rules! say {
-        ($($t:tt)*) => { if text { outln!($($t)*)?; } };
-    }
-    let mut j = Json {
-        header: Some(json::Header::v1("breakglass-verify-print")),
-        sheets_folder: args.sheets.as_ref().map(|d| d.display().to_string()),
-        ..Json::default()
-    };
+/// Where an expected sheet stands (`verify-print --json`'s `status`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Status {
+    /// Read back whole (share and vault text) and matching.
+    Ok,
+    /// Something read for it does not match.
+    Mismatch,
+    /// Its share was read, not its vault text.
+    ShareOnly,
+    /// Nothing was read for it.
+    NotRead,
+}
 
-    // Sheets of another vault: named, and nothing else is judged.
+impl Status {
+    fn name(self) -> &'static str {
+        match self {
+            Status::Ok => "ok",
+            Status::Mismatch => "mismatch",
+            Status::ShareOnly => "share-only",
+            Status::NotRead => "not-read",
+        }
+    }
+}
+
+/// The verdict on one expected sheet.
+struct SheetVerdict {
+    index: u8,
+    location: String,
+    status: Status,
+    /// The inputs it was read from (whole, else share only).
+    read_from: Vec<String>,
+    problems: Vec<String>,
+}
+
+/// What `verify-print` decided from the inputs and the ceremony's files, before anything is
+/// printed: every mode (text, `--json`, `-q`) reports this and exits by it.
+struct Judgement {
+    /// The vault the sheets are of (the folder's, else the copy most scans carry).
+    main: Vault,
+    /// Without `--sheets`: how many different vault texts were read when none is carried by
+    /// most (a warning).
+    disagree: Option<usize>,
+    /// Vault texts not tied to one sheet that differ from the expected one.
+    stray: Vec<String>,
+    /// Sheets read back that are not expected here (and with nothing else wrong).
+    unexpected: Vec<u8>,
+    /// One verdict per expected sheet, by index.
+    sheets: Vec<SheetVerdict>,
+    /// Problems of sheets not expected here: (sheet, problem).
+    unexpected_problems: Vec<(u8, String)>,
+    /// Shares that check, one per index, for proving the vault opens.
+    verified_shares: Vec<Sourced<Share>>,
+}
+
+impl Judgement {
+    /// Every sheet matches, and nothing read belongs elsewhere.
+    fn matches(&self) -> bool {
+        self.stray.is_empty()
+            && self.unexpected.is_empty()
+            && self.unexpected_problems.is_empty()
+            && self.sheets.iter().all(|s| s.status != Status::Mismatch)
+    }
+
+    /// The expected sheets not read back whole.
+    fn missing(&self) -> Vec<u8> {
+        self.sheets
+            .iter()
+            .filter(|s| matches!(s.status, Status::ShareOnly | Status::NotRead))
+            .map(|s| s.index)
+            .collect()
+    }
+
+    /// The exit, once the opening was tried: 3 when anything does not match (or the vault did
+    /// not open), else 4 when a sheet was not read back.
+    fn verdict(&self, opens: &str) -> CliResult {
+        if !self.matches() || opens == "not-opened" {
+            return Err(Failure::BadInput.because(
+                "some sheets do not match: do not seal them; reprint them from the ceremony's files and verify again",
+            ));
+        }
+        let missing = self.missing();
+        if !missing.is_empty() {
+            let list: Vec<String> = missing.iter().map(u8::to_string).collect();
+            return Err(Failure::Shares.because(format!(
+                "not every sheet was read back: sheet(s) {} missing; scan page 1 of each and run verify-print again",
+                list.join(", ")
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// Refuses inputs (and sheet files) of more than one vault: named, and nothing else judged.
+fn one_vault(inputs: &[Input], reference: Option<&BTreeMap<u8, RefSheet>>) -> CliResult {
     let mut groups: BTreeMap<breakglass_core::VaultId, Vec<String>> = BTreeMap::new();
     for r in reference.iter().flat_map(|r| r.values()) {
         groups
@@ -291,7 +367,7 @@ pub fn run(args: Args) -> CliResult {
             .or_default()
             .push(r.file.clone());
     }
-    for i in &inputs {
+    for i in inputs {
         let ids: BTreeSet<breakglass_core::VaultId> = i
             .shares
             .iter()
@@ -309,141 +385,113 @@ pub fn run(args: Args) -> CliResult {
             .collect();
         return Err(RecoverError::MixedVaults(g).into());
     }
+    Ok(())
+}
 
-    if let (Some(r), Some(dir)) = (&reference, &args.sheets) {
-        generations_agree(r, &inputs, dir)?;
-    }
+/// What each sheet is checked against: the ceremony's files, else the scans' majority copy.
+struct Against<'a> {
+    reference: Option<&'a BTreeMap<u8, RefSheet>>,
+    majority: Option<Vault>,
+}
 
-    let (scanned_majority, distinct) = majority(&inputs);
-    // The vault copy sheet `i` must carry.
-    let expected_vault = |i: Option<u8>| -> Option<Vault> {
-        match (&reference, i) {
+impl Against<'_> {
+    /// The vault copy sheet `i` must carry (`None`: an input of no one sheet).
+    fn vault(&self, i: Option<u8>) -> Option<Vault> {
+        match (self.reference, i) {
             (Some(r), Some(i)) => r.get(&i).map(|s| s.vault.clone()),
-            (Some(r), None)
-                if r.values()
-                    .all(|s| s.vault == r.values().next().unwrap().vault) =>
-            {
-                r.values().next().map(|s| s.vault.clone())
+            (Some(r), None) => {
+                let first = r.values().next().map(|s| &s.vault);
+                r.values()
+                    .all(|s| Some(&s.vault) == first)
+                    .then(|| first.cloned())
+                    .flatten()
             }
-            (Some(_), None) => None,
-            (None, _) => scanned_majority.clone(),
+            (None, _) => self.majority.clone(),
         }
-    };
-    let Some(main) = reference
-        .as_ref()
-        .and_then(|r| r.values().next().map(|s| s.vault.clone()))
-        .or_else(|| scanned_majority.clone())
-        .or_else(|| inputs.iter().flat_map(|i| &i.vaults).next().cloned())
-    else {
-        return Err(Failure::BadInput
-            .because("no vault code could be read from these scans: scan page 1 of each sheet"));
-    };
-    let h = &main.header;
-    let n = h.share_count();
-    j.vault_id = h.vault_id.to_string();
-    j.tenant = h.tenant.clone();
-    j.generation = h.generation;
-    j.threshold = h.threshold;
-    j.share_count = n;
-    say!(
-        "Vault {} of {} (generation {}): {} of {} shares recover it.",
-        h.vault_id,
-        super::visible(&h.tenant),
-        h.generation,
-        h.threshold,
-        n
-    );
-    let expected: BTreeSet<u8> = match &reference {
-        Some(r) => r.keys().copied().collect(),
-        None => (1..=n).collect(),
-    };
-    if reference.is_none() && distinct > 1 && scanned_majority.is_none() {
-        eprintln!(
-            "warning: the scanned sheets carry {distinct} different vault texts and none is carried by most: each is named below; compare them with the ceremony's files (--sheets DIR)"
-        );
     }
 
+    /// Why share `s` read from `src` does not check, if it does not.
+    fn share_problem(&self, src: &str, s: &Share) -> Option<String> {
+        let i = s.index();
+        match self.reference.map(|r| r.get(&i)) {
+            Some(Some(rs)) if !same_share(s, &rs.share) => Some(format!(
+                "{src}: its share differs from {}: it may have been altered or misprinted",
+                rs.file
+            )),
+            Some(Some(rs)) if !rs.vault.header.commits_to(s) => Some(format!(
+                "{src}: its share does not check against the vault in {}",
+                rs.file
+            )),
+            Some(Some(_)) => None,
+            Some(None) => Some(format!(
+                "{src}: share {i} is not one of the sheets in the ceremony's folder"
+            )),
+            None => match self.vault(Some(i)) {
+                Some(v) if v.header.commits_to(s) => None,
+                Some(_) => Some(format!(
+                    "{src}: share {i} does not match this vault (recovery would leave it out)"
+                )),
+                None => Some(format!(
+                    "{src}: share {i} cannot be checked: the vault texts read disagree"
+                )),
+            },
+        }
+    }
+
+    /// What a vault text read for `sheet` is compared with, in words.
+    fn vault_source(&self, sheet: Option<u8>) -> String {
+        match (self.reference, sheet) {
+            (Some(r), Some(i)) => r
+                .get(&i)
+                .map(|s| s.file.clone())
+                .unwrap_or_else(|| "the ceremony's sheet files".into()),
+            (Some(_), None) => "the ceremony's sheet files".into(),
+            (None, _) => "the other sheets".into(),
+        }
+    }
+}
+
+/// What was read back for each sheet, the vault texts of no one sheet that differ, and the
+/// shares that check (one per index; a second, different one is a problem of its sheet).
+fn read_back(
+    inputs: &[Input],
+    against: &Against,
+) -> (BTreeMap<u8, SheetState>, Vec<String>, Vec<Sourced<Share>>) {
     let mut sheets: BTreeMap<u8, SheetState> = BTreeMap::new();
     let mut stray: Vec<String> = Vec::new();
-    let mut verified_shares: Vec<Sourced<Share>> = Vec::new();
-    for input in &inputs {
+    let mut verified: Vec<Sourced<Share>> = Vec::new();
+    for input in inputs {
         let sheet = input.sheet();
         let src = &input.source;
         for s in &input.shares {
             let i = s.index();
             let state = sheets.entry(i).or_default();
-            let matches = match &reference {
-                Some(r) => match r.get(&i) {
-                    Some(rs) => {
-                        if !same_share(s, &rs.share) {
-                            state.problems.push(format!(
-                                "{src}: its share differs from {}: it may have been altered or misprinted",
-                                rs.file
-                            ));
-                            false
-                        } else if !rs.vault.header.commits_to(s) {
-                            state.problems.push(format!(
-                                "{src}: its share does not check against the vault in {}",
-                                rs.file
-                            ));
-                            false
-                        } else {
-                            true
-                        }
-                    }
-                    None => {
-                        state.problems.push(format!(
-                            "{src}: share {i} is not one of the sheets in the ceremony's folder"
-                        ));
-                        false
-                    }
-                },
-                None => match expected_vault(Some(i)) {
-                    Some(v) if v.header.commits_to(s) => true,
-                    Some(_) => {
-                        state.problems.push(format!(
-                            "{src}: share {i} does not match this vault (recovery would leave it out)"
-                        ));
-                        false
-                    }
-                    None => {
-                        state.problems.push(format!(
-                            "{src}: share {i} cannot be checked: the vault texts read disagree"
-                        ));
-                        false
-                    }
-                },
-            };
-            if matches {
-                if let Some(first) = verified_shares.iter().find(|v| v.item.index() == i) {
-                    if !same_share(&first.item, s) {
-                        state.problems.push(format!(
-                            "{src}: share {i} differs from the one read from {}",
-                            first.source
-                        ));
-                    }
-                } else {
-                    verified_shares.push(Sourced::new(src.clone(), s.clone()));
+            if let Some(p) = against.share_problem(src, s) {
+                state.problems.push(p);
+            } else if let Some(first) = verified.iter().find(|v| v.item.index() == i) {
+                if !same_share(&first.item, s) {
+                    state.problems.push(format!(
+                        "{src}: share {i} differs from the one read from {}",
+                        first.source
+                    ));
                 }
+            } else {
+                verified.push(Sourced::new(src.clone(), s.clone()));
             }
         }
+        let expected = against.vault(sheet);
         let mut vault_ok = !input.vaults.is_empty();
         for v in &input.vaults {
-            let good = expected_vault(sheet).is_some_and(|e| e.to_bytes() == v.to_bytes());
-            if good {
+            if expected
+                .as_ref()
+                .is_some_and(|e| e.to_bytes() == v.to_bytes())
+            {
                 continue;
             }
             vault_ok = false;
-            let against = match (&reference, sheet) {
-                (Some(r), Some(i)) => r
-                    .get(&i)
-                    .map(|s| s.file.clone())
-                    .unwrap_or_else(|| "the ceremony's sheet files".into()),
-                (Some(_), None) => "the ceremony's sheet files".into(),
-                (None, _) => "the other sheets".into(),
-            };
             let msg = format!(
-                "{src}: its vault text differs from {against}: it may have been altered or misprinted"
+                "{src}: its vault text differs from {}: it may have been altered or misprinted",
+                against.vault_source(sheet)
             );
             match sheet {
                 Some(i) => sheets.entry(i).or_default().problems.push(msg),
@@ -459,107 +507,213 @@ pub fn run(args: Args) -> CliResult {
             }
         }
     }
+    (sheets, stray, verified)
+}
 
-    let mut ok = stray.is_empty();
-    let mut missing = Vec::new();
-    for msg in &stray {
-        say!("  {}", super::visible(msg));
+/// The judgement of `verify-print`: every input against the ceremony's sheet files (`reference`,
+/// read from its folder) or, without them, against the copy most scans carry.
+fn judge(
+    inputs: &[Input],
+    reference: Option<(&Path, &BTreeMap<u8, RefSheet>)>,
+) -> CliResult<Judgement> {
+    let files = reference.map(|(_, r)| r);
+    one_vault(inputs, files)?;
+    if let Some((dir, r)) = reference {
+        generations_agree(r, inputs, dir)?;
     }
-    j.other_problems.extend(stray.iter().cloned());
-    let label = |i: u8| {
+    let (majority, distinct) = majority(inputs);
+    let Some(main) = files
+        .and_then(|r| r.values().next().map(|s| s.vault.clone()))
+        .or_else(|| majority.clone())
+        .or_else(|| inputs.iter().flat_map(|i| &i.vaults).next().cloned())
+    else {
+        return Err(Failure::BadInput
+            .because("no vault code could be read from these scans: scan page 1 of each sheet"));
+    };
+    let expected: BTreeSet<u8> = match files {
+        Some(r) => r.keys().copied().collect(),
+        None => (1..=main.header.share_count()).collect(),
+    };
+    let disagree = (files.is_none() && distinct > 1 && majority.is_none()).then_some(distinct);
+    let against = Against {
+        reference: files,
+        majority,
+    };
+    let (mut states, stray, verified_shares) = read_back(inputs, &against);
+    let unexpected = states
+        .iter()
+        .filter(|(i, s)| !expected.contains(i) && s.problems.is_empty())
+        .map(|(&i, _)| i)
+        .collect();
+    let location = |i: u8| {
         main.header
             .label(i)
             .map(|l| l.location.clone())
             .unwrap_or_else(|| "?".into())
     };
-    for (&i, state) in &sheets {
-        if !expected.contains(&i) && state.problems.is_empty() {
-            say!("  sheet {i}: not one of the sheets expected here");
-            j.other_problems
-                .push(format!("sheet {i}: not one of the sheets expected here"));
-            ok = false;
-        }
-    }
-    for &i in &expected {
-        let state = sheets.remove(&i).unwrap_or_default();
-        let shown = super::visible(&label(i)).into_owned();
-        let status = if !state.problems.is_empty() {
-            say!("  sheet {i} of {n} ({shown}): DOES NOT MATCH");
-            for p in &state.problems {
-                say!("    {}", super::visible(p));
-            }
-            ok = false;
-            "mismatch"
-        } else if !state.read_whole.is_empty() {
-            say!(
-                "  sheet {i} of {n} ({shown}): OK (read from {})",
-                super::visible(&state.read_whole.join(", "))
-            );
-            "ok"
-        } else if !state.share_only.is_empty() {
-            say!(
-                "  sheet {i} of {n} ({shown}): share read, but not its vault text (from {}): scan page 1 again",
-                super::visible(&state.share_only.join(", "))
-            );
-            missing.push(i);
-            "share-only"
+    let sheets = expected
+        .iter()
+        .map(|&i| verdict_of(i, location(i), states.remove(&i).unwrap_or_default()))
+        .collect();
+    let unexpected_problems = states
+        .into_iter()
+        .flat_map(|(i, s)| s.problems.into_iter().map(move |p| (i, p)))
+        .collect();
+    Ok(Judgement {
+        main,
+        disagree,
+        stray,
+        unexpected,
+        sheets,
+        unexpected_problems,
+        verified_shares,
+    })
+}
+
+/// The verdict on expected sheet `index` from what was read for it.
+fn verdict_of(index: u8, location: String, state: SheetState) -> SheetVerdict {
+    let status = if !state.problems.is_empty() {
+        Status::Mismatch
+    } else if !state.read_whole.is_empty() {
+        Status::Ok
+    } else if !state.share_only.is_empty() {
+        Status::ShareOnly
+    } else {
+        Status::NotRead
+    };
+    SheetVerdict {
+        index,
+        location,
+        status,
+        read_from: if state.read_whole.is_empty() {
+            state.share_only
         } else {
-            say!("  sheet {i} of {n} ({shown}): NOT READ BACK");
-            missing.push(i);
-            "not-read"
-        };
-        j.sheets.push(JsonSheet {
-            index: i,
-            location: label(i),
-            status,
-            read_from: if state.read_whole.is_empty() {
-                state.share_only
-            } else {
-                state.read_whole
-            },
-            problems: state.problems,
-        });
+            state.read_whole
+        },
+        problems: state.problems,
     }
-    for (i, state) in sheets {
-        for p in state.problems {
-            say!("  sheet {i}: {}", super::visible(&p));
-            j.other_problems.push(format!("sheet {i}: {p}"));
-            ok = false;
+}
+
+/// The human report of a judgement (not with `--json` or `-q`), up to the opening.
+fn print_text(j: &Judgement, sheets_dir: Option<&Path>) -> CliResult {
+    let h = &j.main.header;
+    let n = h.share_count();
+    for msg in &j.stray {
+        outln!("  {}", super::visible(msg))?;
+    }
+    for i in &j.unexpected {
+        outln!("  sheet {i}: not one of the sheets expected here")?;
+    }
+    for s in &j.sheets {
+        let (i, shown) = (s.index, super::visible(&s.location));
+        let from = super::visible(&s.read_from.join(", ")).into_owned();
+        match s.status {
+            Status::Mismatch => {
+                outln!("  sheet {i} of {n} ({shown}): DOES NOT MATCH")?;
+                for p in &s.problems {
+                    outln!("    {}", super::visible(p))?;
+                }
+            }
+            Status::Ok => outln!("  sheet {i} of {n} ({shown}): OK (read from {from})")?,
+            Status::ShareOnly => outln!(
+                "  sheet {i} of {n} ({shown}): share read, but not its vault text (from {from}): scan page 1 again"
+            )?,
+            Status::NotRead => outln!("  sheet {i} of {n} ({shown}): NOT READ BACK")?,
         }
     }
-    if ok && missing.is_empty() {
-        match &args.sheets {
-            Some(d) => say!(
+    for (i, p) in &j.unexpected_problems {
+        outln!("  sheet {i}: {}", super::visible(p))?;
+    }
+    if j.matches() && j.missing().is_empty() {
+        match sheets_dir {
+            Some(d) => outln!(
                 "All {} sheets read back and match the vault and the sheet files in {}.",
-                expected.len(),
+                j.sheets.len(),
                 super::shown_path(d)
-            ),
-            None => say!(
+            )?,
+            None => outln!(
                 "All {} sheets read back and match the vault.",
-                expected.len()
-            ),
+                j.sheets.len()
+            )?,
         }
-    }
-    let opens = prove_opens(&args, &main, &verified_shares)?;
-    ok &= opens != "not-opened";
-    if args.report.json {
-        j.opens = opens;
-        j.verified = ok && missing.is_empty();
-        json::print(&j)?;
-    }
-    if !ok {
-        return Err(Failure::BadInput.because(
-            "some sheets do not match: do not seal them; reprint them from the ceremony's files and verify again",
-        ));
-    }
-    if !missing.is_empty() {
-        let list: Vec<String> = missing.iter().map(u8::to_string).collect();
-        return Err(Failure::Shares.because(format!(
-            "not every sheet was read back: sheet(s) {} missing; scan page 1 of each and run verify-print again",
-            list.join(", ")
-        )));
     }
     Ok(())
+}
+
+/// `verify-print --json` of a judgement and the opening's outcome.
+fn print_json(j: &Judgement, sheets_dir: Option<&Path>, opens: &'static str) -> CliResult {
+    let h = &j.main.header;
+    let other_problems = j
+        .stray
+        .iter()
+        .cloned()
+        .chain(
+            j.unexpected
+                .iter()
+                .map(|i| format!("sheet {i}: not one of the sheets expected here")),
+        )
+        .chain(
+            j.unexpected_problems
+                .iter()
+                .map(|(i, p)| format!("sheet {i}: {p}")),
+        )
+        .collect();
+    json::print(&Json {
+        header: Some(json::Header::v1("breakglass-verify-print")),
+        vault_id: h.vault_id.to_string(),
+        tenant: h.tenant.clone(),
+        generation: h.generation,
+        threshold: h.threshold,
+        share_count: h.share_count(),
+        sheets_folder: sheets_dir.map(|d| d.display().to_string()),
+        sheets: j
+            .sheets
+            .iter()
+            .map(|s| JsonSheet {
+                index: s.index,
+                location: s.location.clone(),
+                status: s.status.name(),
+                read_from: s.read_from.clone(),
+                problems: s.problems.clone(),
+            })
+            .collect(),
+        other_problems,
+        opens,
+        verified: j.matches() && opens != "not-opened" && j.missing().is_empty(),
+    })
+}
+
+pub fn run(args: Args) -> CliResult {
+    let reference = match &args.sheets {
+        Some(dir) => Some(read_reference(dir)?),
+        None => None,
+    };
+    let inputs = read_inputs(&args.images, &args.report);
+    let j = judge(&inputs, args.sheets.as_deref().zip(reference.as_ref()))?;
+    let h = &j.main.header;
+    if args.report.text() {
+        outln!(
+            "Vault {} of {} (generation {}): {} of {} shares recover it.",
+            h.vault_id,
+            super::visible(&h.tenant),
+            h.generation,
+            h.threshold,
+            h.share_count()
+        )?;
+    }
+    if let Some(distinct) = j.disagree {
+        eprintln!(
+            "warning: the scanned sheets carry {distinct} different vault texts and none is carried by most: each is named below; compare them with the ceremony's files (--sheets DIR)"
+        );
+    }
+    if args.report.text() {
+        print_text(&j, args.sheets.as_deref())?;
+    }
+    let opens = prove_opens(&args, &j.main, &j.verified_shares)?;
+    if args.report.json {
+        print_json(&j, args.sheets.as_deref(), opens)?;
+    }
+    j.verdict(opens)
 }
 
 /// With k verified shares, proves the vault copy opens without showing anything. A vault with
@@ -618,5 +772,211 @@ fn prove_opens(args: &Args, vault: &Vault, shares: &[Sourced<Share>]) -> CliResu
             }
             Ok("not-opened")
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use breakglass_core::seal::{self, SealParams, Sealed};
+    use breakglass_core::testkit;
+    use rand::SeedableRng;
+    use rand::rngs::ChaCha20Rng;
+
+    /// A 2-of-3 sample ceremony; `like`: another sealing of the same vault id (a forgery or a
+    /// misprint that keeps the id), at `generation`.
+    fn sealed(seed: u64, like: Option<&Sealed>, generation: u32) -> Sealed {
+        let params = SealParams {
+            vault_id: like.map(|s| s.vault.header.vault_id),
+            generation,
+            ..testkit::params(2, 3)
+        };
+        let mut rng = ChaCha20Rng::seed_from_u64(seed);
+        seal::seal(&params, &testkit::contents(), &mut rng).expect("the sample seals")
+    }
+
+    /// The ceremony's folder: share-N.txt of every sheet.
+    fn folder(s: &Sealed) -> BTreeMap<u8, RefSheet> {
+        s.shares
+            .iter()
+            .map(|share| {
+                let file = format!("sheets/share-{}.txt", share.index());
+                let sheet = RefSheet {
+                    file,
+                    share: share.clone(),
+                    vault: s.vault.clone(),
+                };
+                (share.index(), sheet)
+            })
+            .collect()
+    }
+
+    /// A scan of sheet `i` of `s`: its share and its vault text.
+    fn scan(s: &Sealed, i: u8, source: &str) -> Input {
+        Input {
+            source: source.into(),
+            shares: vec![s.shares[usize::from(i - 1)].clone()],
+            vaults: vec![s.vault.clone()],
+        }
+    }
+
+    fn with_folder(inputs: &[Input], s: &Sealed) -> CliResult<Judgement> {
+        judge(inputs, Some((Path::new("sheets"), &folder(s))))
+    }
+
+    fn statuses(j: &Judgement) -> Vec<&'static str> {
+        j.sheets.iter().map(|s| s.status.name()).collect()
+    }
+
+    fn exit(r: CliResult) -> u8 {
+        r.map_or_else(|e| Failure::of(&e).code(), |()| 0)
+    }
+
+    #[test]
+    fn matching_sheets_are_ok_with_and_without_the_folder() {
+        let s = sealed(1, None, 1);
+        let inputs: Vec<Input> = (1..=3).map(|i| scan(&s, i, &format!("scan{i}"))).collect();
+        for j in [
+            with_folder(&inputs, &s).unwrap(),
+            judge(&inputs, None).unwrap(),
+        ] {
+            assert_eq!(statuses(&j), ["ok", "ok", "ok"]);
+            assert_eq!(j.sheets[1].read_from, ["scan2"]);
+            assert_eq!(j.sheets[0].location, "Safe A (HQ)");
+            assert_eq!(j.verified_shares.len(), 3);
+            assert_eq!(exit(j.verdict("opened")), 0);
+            assert_eq!(exit(j.verdict("not-opened")), 3);
+        }
+    }
+
+    #[test]
+    fn an_altered_share_or_vault_text_is_a_mismatch_named_by_file() {
+        let s = sealed(1, None, 1);
+        let other = sealed(2, Some(&s), 1);
+        let mut altered = scan(&s, 2, "scan2");
+        altered.shares = vec![other.shares[1].clone()];
+        let mut reprinted = scan(&s, 3, "scan3");
+        reprinted.vaults = vec![other.vault.clone()];
+        let inputs = [scan(&s, 1, "scan1"), altered, reprinted];
+        let j = with_folder(&inputs, &s).unwrap();
+        assert_eq!(statuses(&j), ["ok", "mismatch", "mismatch"]);
+        assert_eq!(
+            j.sheets[1].problems,
+            [
+                "scan2: its share differs from sheets/share-2.txt: it may have been altered or misprinted"
+            ]
+        );
+        assert_eq!(
+            j.sheets[2].problems,
+            [
+                "scan3: its vault text differs from sheets/share-3.txt: it may have been altered or misprinted"
+            ]
+        );
+        assert_eq!(exit(j.verdict("not-tried")), 3);
+        // Without the folder, the altered share does not check against the vault most carry.
+        let j = judge(&inputs, None).unwrap();
+        assert_eq!(statuses(&j), ["ok", "mismatch", "mismatch"]);
+        assert!(j.sheets[1].problems[0].contains("does not match this vault"));
+    }
+
+    #[test]
+    fn sheets_of_another_generation_are_refused_as_such() {
+        let s = sealed(1, None, 1);
+        let next = sealed(2, Some(&s), 2);
+        let inputs: Vec<Input> = (1..=3).map(|i| scan(&s, i, "old")).collect();
+        let e = with_folder(&inputs, &next).err().expect("refused");
+        assert_eq!(Failure::of(&e).code(), 3);
+        assert!(e.to_string().contains("the generations differ"), "{e}");
+        assert!(e.to_string().contains("Old printouts were retired"), "{e}");
+    }
+
+    #[test]
+    fn a_sheet_of_another_vault_is_named_and_nothing_judged() {
+        let s = sealed(1, None, 1);
+        let stranger = sealed(2, None, 1);
+        let inputs = [scan(&s, 1, "scan1"), scan(&stranger, 2, "stranger")];
+        let e = judge(&inputs, None).err().expect("refused");
+        assert_eq!(Failure::of(&e).code(), 4);
+        assert!(e.to_string().contains("stranger") || format!("{e:?}").contains("stranger"));
+    }
+
+    #[test]
+    fn a_missing_sheet_or_a_missing_vault_text_is_not_verified() {
+        let s = sealed(1, None, 1);
+        let mut share_only = scan(&s, 2, "scan2");
+        share_only.vaults.clear();
+        let j = with_folder(&[scan(&s, 1, "scan1"), share_only], &s).unwrap();
+        assert_eq!(statuses(&j), ["ok", "share-only", "not-read"]);
+        assert_eq!(j.missing(), [2, 3]);
+        assert!(j.matches());
+        let e = j.verdict("opened").expect_err("not verified");
+        assert_eq!(Failure::of(&e).code(), 4);
+        assert!(e.to_string().contains("sheet(s) 2, 3 missing"), "{e}");
+    }
+
+    #[test]
+    fn a_duplicate_scan_counts_once_and_a_different_duplicate_is_a_mismatch() {
+        let s = sealed(1, None, 1);
+        let inputs = [
+            scan(&s, 1, "a"),
+            scan(&s, 1, "b"),
+            scan(&s, 2, "c"),
+            scan(&s, 3, "d"),
+        ];
+        let j = with_folder(&inputs, &s).unwrap();
+        assert_eq!(statuses(&j), ["ok", "ok", "ok"]);
+        assert_eq!(j.sheets[0].read_from, ["a", "b"]);
+        assert_eq!(j.verified_shares.len(), 3, "one share per index");
+        // Without the folder, a second sheet 1 whose share still checks but differs from the
+        // first (two sealings share no points, so this one comes from a forged copy).
+        let other = sealed(2, Some(&s), 1);
+        let mut forged = scan(&s, 1, "e");
+        forged.shares = vec![other.shares[0].clone()];
+        let j = judge(&[scan(&s, 1, "a"), forged, scan(&s, 2, "c")], None).unwrap();
+        assert_eq!(j.sheets[0].status, Status::Mismatch);
+    }
+
+    #[test]
+    fn a_sheet_not_in_the_folder_is_not_expected_here() {
+        let s = sealed(1, None, 1);
+        let mut two = folder(&s);
+        two.remove(&3);
+        let inputs: Vec<Input> = (1..=3).map(|i| scan(&s, i, &format!("scan{i}"))).collect();
+        let j = judge(&inputs, Some((Path::new("sheets"), &two))).unwrap();
+        assert_eq!(statuses(&j), ["ok", "ok"]);
+        assert!(!j.matches());
+        // Its share is not the folder's, nor is its vault copy one the folder holds for it.
+        let problems: Vec<&str> = j
+            .unexpected_problems
+            .iter()
+            .map(|(i, p)| {
+                assert_eq!(*i, 3);
+                p.as_str()
+            })
+            .collect();
+        assert_eq!(
+            problems,
+            [
+                "scan3: share 3 is not one of the sheets in the ceremony's folder",
+                "scan3: its vault text differs from the ceremony's sheet files: it may have been altered or misprinted"
+            ]
+        );
+    }
+
+    #[test]
+    fn without_a_majority_copy_the_warning_is_due() {
+        let s = sealed(1, None, 1);
+        let other = sealed(2, Some(&s), 1);
+        let mut b = scan(&s, 2, "b");
+        b.vaults = vec![other.vault.clone()];
+        let j = judge(&[scan(&s, 1, "a"), b], None).unwrap();
+        assert_eq!(j.disagree, Some(2));
+        let j = judge(&[scan(&s, 1, "a"), scan(&s, 2, "b")], None).unwrap();
+        assert_eq!(j.disagree, None);
+        assert_eq!(
+            exit(judge(&[], None).map(|_| ())),
+            3,
+            "no vault code read at all"
+        );
     }
 }

@@ -861,3 +861,106 @@ fn mixed_generations_say_which_is_current_and_what_to_bring() {
     unique.dedup();
     assert_eq!(reasons, unique, "a reason given twice: {error}");
 }
+
+/// `monitoring -o FILE` writes what standard output would receive, whole, and never over a
+/// file without `--force`; `-o -` is standard output, as `plan new -` is.
+#[test]
+fn monitoring_writes_its_file_whole_and_never_over_one_without_force() {
+    let dir = tempfile::tempdir().unwrap();
+    let flags = [
+        "monitoring",
+        "--upn",
+        "bg1@c.onmicrosoft.com",
+        "--object-id",
+        "11111111-2222-3333-4444-555555555555",
+        "--format",
+        "sentinel-arm",
+    ];
+    let stdout = run(&flags);
+    assert_eq!(stdout.code, 0, "{}", stdout.all());
+    let out = dir.path().join("alerts.json");
+    let r = run(&[&flags[..], &["-o", p(&out)]].concat());
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), stdout.stdout);
+    assert!(r.stdout.contains("alerts.json"), "{}", r.stdout);
+
+    // A second run refuses to replace it, and leaves it and the folder as they were.
+    let kql = [&flags[..5], &["--out", p(&out)]].concat();
+    let again = run(&kql);
+    assert_eq!(again.code, 6, "{}", again.all());
+    assert!(again.stderr.contains("--force"), "{}", again.stderr);
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), stdout.stdout);
+    let names = |d: &Path| -> Vec<String> {
+        let mut n: Vec<String> = std::fs::read_dir(d)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        n.sort();
+        n
+    };
+    assert_eq!(names(dir.path()), ["alerts.json"], "no temporary file left");
+    let forced = run(&[&kql[..], &["--force"]].concat());
+    assert_eq!(forced.code, 0, "{}", forced.all());
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert!(text.contains("// Checklist:"), "{text}");
+    assert_eq!(names(dir.path()), ["alerts.json"]);
+
+    // A folder is not a file; `-` is standard output, and no file named `-` is made.
+    let folder = run(&[&flags[..], &["-o", p(dir.path())]].concat());
+    assert_eq!(folder.code, 6, "{}", folder.all());
+    let dash = run_in(dir.path(), &[&flags[..], &["-o", "-"]].concat());
+    assert_eq!(dash.code, 0, "{}", dash.all());
+    assert_eq!(dash.stdout, stdout.stdout);
+    assert!(!dir.path().join("-").exists());
+    assert_eq!(run(&[&flags[..], &["-o", ""]].concat()).code, 2);
+    assert_eq!(
+        run(&[&flags[..], &["--force"]].concat()).code,
+        2,
+        "--force without --out"
+    );
+}
+
+/// `print` follows the rule of `inspect` and `status` (README "Exit codes"): the sheets it can
+/// read are printed, and an input it cannot read or print makes the exit 3, not 0.
+#[test]
+fn print_writes_the_rest_and_exits_3_for_an_input_it_cannot_print() {
+    let dir = tempfile::tempdir().unwrap();
+    let (sheets, _) = common::ceremony(dir.path(), &[]);
+    let missing = dir.path().join("absent.txt");
+    let out = dir.path().join("again");
+    let r = run(&["print", p(&sheets[0]), p(&missing), "-o", p(&out)]);
+    assert_eq!(r.code, 3, "{}", r.all());
+    assert!(r.stderr.contains("absent.txt"), "{}", r.stderr);
+    let written: Vec<_> = std::fs::read_dir(&out).unwrap().collect();
+    assert_eq!(written.len(), 1, "the readable sheet is printed");
+    // A share without its vault copy cannot be laid out: the same rule.
+    let text = std::fs::read_to_string(&sheets[1]).unwrap();
+    let share_only: String = text
+        .lines()
+        .take_while(|l| !l.starts_with("BG1-V"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let lone = dir.path().join("share-only.txt");
+    std::fs::write(&lone, share_only).unwrap();
+    let r = run(&[
+        "print",
+        p(&sheets[0]),
+        p(&lone),
+        "-o",
+        p(&dir.path().join("b")),
+    ]);
+    assert_eq!(r.code, 3, "{}", r.all());
+    assert!(
+        r.stderr.contains("no vault copy beside the share"),
+        "{}",
+        r.stderr
+    );
+    let r = run(&[
+        "print",
+        p(&sheets[0]),
+        p(&sheets[1]),
+        "-o",
+        p(&dir.path().join("c")),
+    ]);
+    assert_eq!(r.code, 0, "{}", r.all());
+}
