@@ -174,72 +174,10 @@ impl<'a> Enrollment<'a> {
                 upn,
                 display_name,
                 password,
-            } => {
-                let pw = password.expose_secret();
-                rows.push(Row::Text(format!(
-                    "Account {} ({})",
-                    shown(upn),
-                    shown(display_name)
-                )));
-                rows.push(Row::secret("password:", pw, "", String::new()));
-                let count = pw.chars().count();
-                rows.push(Row::secret(
-                    "grouped:",
-                    pw,
-                    " ",
-                    match self.entropy_bits {
-                        Some(bits) => format!("({count} characters, about {bits:.0} bits)"),
-                        None => format!("({count} characters)"),
-                    },
-                ));
-                for row in phonetic::spelled_groups(pw) {
-                    rows.push(Row::Fixed(Zeroizing::new(format!("      {row}"))));
-                }
-            }
-            Entry::Fido2 { label, pin } => {
-                rows.push(Row::Text(format!("FIDO2 key {}", shown(label))));
-                let pin = pin.expose_secret();
-                let grouped = |p: &str| format!("grouped: {}", phonetic::groups_of_four(p));
-                match self.current_pin(label) {
-                    Some(old) => {
-                        rows.push(Row::secret("current PIN:", old, "", grouped(old)));
-                        rows.push(Row::secret("new PIN:", pin, "", grouped(pin)));
-                        rows.push(Row::Text(
-                            "  (the key asks for its current PIN before it takes the new one)"
-                                .into(),
-                        ));
-                    }
-                    None => rows.push(Row::secret("PIN:", pin, "", grouped(pin))),
-                }
-            }
+            } => self.account_rows(upn, display_name, password.expose_secret(), rows),
+            Entry::Fido2 { label, pin } => self.key_rows(label, pin.expose_secret(), rows),
             Entry::Totp { label, uri } => match self.recovered_at {
-                Some(now) => {
-                    rows.push(Row::Text(format!("TOTP {}", shown(label))));
-                    let uri = uri.expose_secret();
-                    match Totp::from_uri(uri) {
-                        Ok(t) => {
-                            let c = t.code_at(now);
-                            rows.push(Row::secret(
-                                "code now:",
-                                &c.code,
-                                "",
-                                format!(
-                                    "(valid {} s more, by this computer's clock, which must be right)",
-                                    c.seconds_left
-                                ),
-                            ));
-                        }
-                        Err(e) => {
-                            rows.push(Row::Text(format!("  no code: {}", shown(&e.to_string()))))
-                        }
-                    }
-                    rows.push(Row::secret(
-                        "seed URI:",
-                        &super::visible(uri),
-                        "",
-                        String::new(),
-                    ));
-                }
+                Some(now) => totp_rows(label, uri.expose_secret(), now, rows),
                 None => rows.push(Row::Text(format!(
                     "TOTP {}: sealed in the vault, not shown here",
                     shown(label)
@@ -262,6 +200,71 @@ impl<'a> Enrollment<'a> {
             },
         }
     }
+
+    /// The name, the password plain and in groups, and each group spelled.
+    fn account_rows(&self, upn: &str, display_name: &str, pw: &str, rows: &mut Vec<Row>) {
+        rows.push(Row::Text(format!(
+            "Account {} ({})",
+            shown(upn),
+            shown(display_name)
+        )));
+        rows.push(Row::secret("password:", pw, "", String::new()));
+        let count = pw.chars().count();
+        rows.push(Row::secret(
+            "grouped:",
+            pw,
+            " ",
+            match self.entropy_bits {
+                Some(bits) => format!("({count} characters, about {bits:.0} bits)"),
+                None => format!("({count} characters)"),
+            },
+        ));
+        for row in phonetic::spelled_groups(pw) {
+            rows.push(Row::Fixed(Zeroizing::new(format!("      {row}"))));
+        }
+    }
+
+    /// The key's PIN; for `rotate`, its current PIN beside the new one.
+    fn key_rows(&self, label: &str, pin: &str, rows: &mut Vec<Row>) {
+        rows.push(Row::Text(format!("FIDO2 key {}", shown(label))));
+        let grouped = |p: &str| format!("grouped: {}", phonetic::groups_of_four(p));
+        match self.current_pin(label) {
+            Some(old) => {
+                rows.push(Row::secret("current PIN:", old, "", grouped(old)));
+                rows.push(Row::secret("new PIN:", pin, "", grouped(pin)));
+                rows.push(Row::Text(
+                    "  (the key asks for its current PIN before it takes the new one)".into(),
+                ));
+            }
+            None => rows.push(Row::secret("PIN:", pin, "", grouped(pin))),
+        }
+    }
+}
+
+/// A recovered TOTP seed: the code at `now` and the seed itself.
+fn totp_rows(label: &str, uri: &str, now: u64, rows: &mut Vec<Row>) {
+    rows.push(Row::Text(format!("TOTP {}", shown(label))));
+    match Totp::from_uri(uri) {
+        Ok(t) => {
+            let c = t.code_at(now);
+            rows.push(Row::secret(
+                "code now:",
+                &c.code,
+                "",
+                format!(
+                    "(valid {} s more, by this computer's clock, which must be right)",
+                    c.seconds_left
+                ),
+            ));
+        }
+        Err(e) => rows.push(Row::Text(format!("  no code: {}", shown(&e.to_string())))),
+    }
+    rows.push(Row::secret(
+        "seed URI:",
+        &super::visible(uri),
+        "",
+        String::new(),
+    ));
 }
 
 /// Labels come from plans and sheets: shown through the one display filter.
