@@ -1,8 +1,9 @@
 //! `breakglass ceremony`: generate credentials, seal, split, write one sheet per share.
 
-use super::harden::Hardening;
-use super::{
-    Classify, CliResult, Failure, enroll, files, preflight, progress, prompt, sheets, warn_unlocked,
+use super::preflight;
+use crate::plumbing::harden::Hardening;
+use crate::plumbing::{
+    Classify, CliResult, Failure, credential_pages, files, progress, prompt, sheets, warn_unlocked,
 };
 use breakglass_core::contents::{Entry, VaultContents};
 use breakglass_core::credentials::{self, AccountCredentials, Fido2Key, Wanted};
@@ -46,7 +47,7 @@ pub struct Args {
         long = "share",
         value_name = "LOCATION[=CUSTODIAN]",
         required_unless_present = "plan",
-        value_parser = super::share_arg
+        value_parser = crate::plumbing::args::share_arg
     )]
     shares: Vec<String>,
     /// Password length (30–256).
@@ -59,7 +60,7 @@ pub struct Args {
     #[arg(long)]
     include_ambiguous: bool,
     /// A FIDO2 security key (label and serial); a PIN is generated for it. Repeatable.
-    #[arg(long = "fido2", value_name = "LABEL", value_parser = super::label_arg)]
+    #[arg(long = "fido2", value_name = "LABEL", value_parser = crate::plumbing::args::label_arg)]
     fido2: Vec<String>,
     /// Length of generated FIDO2 PINs (4–63; default 8).
     #[arg(long)]
@@ -93,7 +94,7 @@ pub struct Args {
     #[arg(long)]
     print_credentials: bool,
     /// Also write the new credentials to this PDF, marked DESTROY AFTER ENROLLMENT (only on request).
-    #[arg(long, value_name = "FILE.pdf", value_parser = super::out_file_arg)]
+    #[arg(long, value_name = "FILE.pdf", value_parser = crate::plumbing::args::out_file_arg)]
     enrollment_sheet: Option<PathBuf>,
     #[command(flatten)]
     sheets: sheets::SheetArgs,
@@ -156,7 +157,7 @@ fn spec_from_plan(path: &Path, args: &Args) -> CliResult<Spec> {
         .validate()
         .map_err(|e| Failure::about(path.display(), e))?;
     for w in warnings {
-        eprintln!("warning: {}", super::visible(&w));
+        eprintln!("warning: {}", crate::plumbing::visible(&w));
     }
     let base = path.parent().unwrap_or(Path::new("."));
     let spec = plan_spec(&plan, base)?;
@@ -184,9 +185,9 @@ fn plan_spec(plan: &Plan, base: &Path) -> CliResult<Spec> {
         {
             return Err(Failure::Usage.because(format!(
                 "the plan's totp_uri_file {} (account {}) does not exist: paths in a plan are relative to the plan's folder ({}); fix the path or create the file",
-                super::visible(f),
-                super::visible(&a.user),
-                super::shown_path(base)
+                crate::plumbing::visible(f),
+                crate::plumbing::visible(&a.user),
+                crate::plumbing::shown_path(base)
             )));
         }
         accounts.push(AccountSpec {
@@ -231,7 +232,7 @@ fn spec_from_flags(args: &Args) -> CliResult<Spec> {
             if !entra::is_onmicrosoft(d) {
                 eprintln!(
                     "warning: {} is not an onmicrosoft.com domain. Microsoft advises cloud-only emergency accounts on the tenant's *.onmicrosoft.com domain, so they work when federation or DNS does not.",
-                    super::visible(d)
+                    crate::plumbing::visible(d)
                 );
             }
             d.to_ascii_lowercase()
@@ -278,7 +279,11 @@ fn spec_from_flags(args: &Args) -> CliResult<Spec> {
             },
         });
     }
-    let labels: Vec<ShareLabel> = args.shares.iter().map(|s| super::parse_share(s)).collect();
+    let labels: Vec<ShareLabel> = args
+        .shares
+        .iter()
+        .map(|s| crate::plumbing::args::parse_share(s))
+        .collect();
     if labels.len() > breakglass_core::MAX_SHARES {
         return Err(Failure::Usage.because(format!(
             "{} shares were asked for: at most 255 are possible",
@@ -349,7 +354,7 @@ pub fn read_note(path: &Path) -> CliResult<Entry> {
 /// checked by its own validation, naming its keys; notes and TOTP files once they are read).
 fn check_fields(spec: &Spec) -> CliResult {
     use breakglass_core::untrusted::check_field;
-    super::check_share_labels(&spec.labels)?;
+    crate::plumbing::args::check_share_labels(&spec.labels)?;
     for a in spec.accounts.iter().map(|a| &a.credentials) {
         check_field(&a.display_name, || format!("the display name of {}", a.upn))?;
         for (j, key) in (1..).zip(&a.fido2) {
@@ -490,13 +495,13 @@ pub fn run(args: Args, hardening: &Hardening) -> CliResult {
         parallelism: 1,
     };
     check_spec(&spec, kdf)?;
-    super::placement::check(spec.threshold, &spec.labels, spec.allow_single_location)?;
+    crate::plumbing::placement::check(spec.threshold, &spec.labels, spec.allow_single_location)?;
     let planned: Vec<(u8, &str)> = (1..=u8::MAX)
         .zip(spec.labels.iter().map(|l| l.location.as_str()))
         .collect();
     sheets::prepare(&args.sheets.out, &planned, args.sheets.force)?;
-    enroll::check_target(args.enrollment_sheet.as_deref())?;
-    let display = enroll::Display::choose(args.print_credentials, "ceremony")?;
+    credential_pages::check_target(args.enrollment_sheet.as_deref())?;
+    let display = credential_pages::Display::choose(args.print_credentials, "ceremony")?;
     preflight::before_secrets(hardening, args.sheets.allow_online)?;
 
     // Files first, then the size check, then the secrets: a vault too large for the format is
@@ -513,10 +518,10 @@ pub fn run(args: Args, hardening: &Hardening) -> CliResult {
         .collect::<CliResult<Vec<_>>>()?;
     check_vault_size(&spec, &totp, &notes)?;
 
-    let mut rng = super::rng::os_rng()?;
+    let mut rng = crate::plumbing::rng::os_rng()?;
     let entries = generate_entries(&spec, totp, notes, &mut rng)?;
     display.check_fits(
-        &enroll::Enrollment::new(&entries, spec.policy.entropy_bits()),
+        &credential_pages::Enrollment::new(&entries, spec.policy.entropy_bits()),
         "ceremony",
     )?;
     let passphrase = if spec.passphrase {
@@ -527,12 +532,13 @@ pub fn run(args: Args, hardening: &Hardening) -> CliResult {
     } else {
         None
     };
-    let plan = seal_params(&spec, super::unix_now(), passphrase);
+    let plan = seal_params(&spec, crate::plumbing::unix_now(), passphrase);
     let contents = VaultContents { entries };
     contents.check_fields().fails_as(Failure::BadInput)?;
     progress::sealing(plan.passphrase.as_ref().map(|(_, k)| k));
     let sealed = seal::seal(&plan, &contents, &mut rng)?;
-    let enrollment = enroll::Enrollment::new(&contents.entries, spec.policy.entropy_bits());
+    let enrollment =
+        credential_pages::Enrollment::new(&contents.entries, spec.policy.entropy_bits());
     let pdfs = write_outputs(&args, &sealed, &enrollment, spec.paper)?;
     print_written(&sealed, &pdfs)?;
     display.show(&enrollment, args.enrollment_sheet.as_deref())?;
@@ -544,12 +550,12 @@ pub fn run(args: Args, hardening: &Hardening) -> CliResult {
 fn write_outputs(
     args: &Args,
     sealed: &Sealed,
-    enrollment: &enroll::Enrollment,
+    enrollment: &credential_pages::Enrollment,
     paper: Paper,
 ) -> CliResult<Vec<PathBuf>> {
     let h = &sealed.vault.header;
     if let Some(path) = &args.enrollment_sheet {
-        enroll::write_sheet(path, &h.tenant, h.created, enrollment, paper)?;
+        credential_pages::write_sheet(path, &h.tenant, h.created, enrollment, paper)?;
     }
     sheets::write(
         &args.sheets.out,
@@ -576,7 +582,7 @@ fn print_written(sealed: &Sealed, pdfs: &[PathBuf]) -> CliResult {
     outln!(
         "Vault {} for {}: {} of {} shares recover it{}.",
         h.vault_id,
-        super::visible(&h.tenant),
+        crate::plumbing::visible(&h.tenant),
         h.threshold,
         h.share_count(),
         if h.passphrase.is_some() {
@@ -597,10 +603,10 @@ fn print_alert_and_checklist(spec: &Spec, out: &Path) -> CliResult {
     outln!()?;
     out!(
         "{}",
-        super::visible_text(&entra::sentinel_query(&upns, &ids))
+        crate::plumbing::visible_text(&entra::sentinel_query(&upns, &ids))
     )?;
     if let Some(w) = entra::missing_object_id_warning(&without_id) {
-        outln!("// warning: {}", super::visible(&w))?;
+        outln!("// warning: {}", crate::plumbing::visible(&w))?;
     }
     outln!()?;
     // Wrapped at the terminal's width on spaces, never inside a word.

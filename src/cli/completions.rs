@@ -2,7 +2,7 @@
 //! manual pages generated from the clap definitions, so they never drift from `--help`.
 //! Neither touches a secret; the man pages are plain documentation files.
 
-use super::{CliResult, files, shown_path};
+use crate::plumbing::{CliResult, files, shown_path};
 use clap::CommandFactory;
 use std::path::PathBuf;
 
@@ -26,7 +26,7 @@ pub struct CompletionsArgs {
 #[derive(clap::Args, Debug)]
 pub struct ManArgs {
     /// Folder for the pages (created if missing), e.g. ~/.local/share/man/man1.
-    #[arg(long, short = 'o', value_name = "DIR", value_parser = super::out_dir_arg)]
+    #[arg(long, short = 'o', value_name = "DIR", value_parser = crate::plumbing::args::out_dir_arg)]
     out: PathBuf,
     /// Replace pages already there.
     #[arg(long)]
@@ -41,7 +41,7 @@ pub fn completions(args: CompletionsArgs) -> CliResult {
         let text = String::from_utf8(script).expect("clap_complete writes UTF-8");
         script = bash_completes_files(&cmd, text).into_bytes();
     }
-    super::stdout::write_all(&script)
+    crate::plumbing::stdout::write_all(&script)
 }
 
 /// clap_complete's bash script offers only the flags where a subcommand takes file names
@@ -318,7 +318,7 @@ mod tests {
 
     #[test]
     fn bash_lists_files_where_a_command_takes_scans_and_flags_after_a_dash() {
-        let mut cmd = super::super::Cli::command();
+        let mut cmd = crate::cli::Cli::command();
         let mut paths = Vec::new();
         takes_files(&cmd, &mut Vec::new(), &mut paths);
         for want in ["recover", "drill", "inspect", "verify-print", "plan check"] {
@@ -380,6 +380,6 @@ mod tests {
 
     #[test]
     fn the_clap_definitions_are_consistent() {
-        super::super::Cli::command().debug_assert();
+        crate::cli::Cli::command().debug_assert();
     }
 }

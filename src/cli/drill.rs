@@ -1,10 +1,10 @@
 //! `breakglass drill`: prove the quorum still works without showing any secret, keep a log of
 //! it (which `breakglass status` reads), and optionally audit the tenant export alongside.
 
-use super::drill_log::{self, Record};
-use super::harden::Hardening;
 use super::tenant;
-use super::{CliResult, Failure, inputs, json, opening, output, visible};
+use crate::plumbing::drill_log::{self, Record};
+use crate::plumbing::harden::Hardening;
+use crate::plumbing::{CliResult, Failure, inputs, json, open_vault, report, visible};
 use breakglass_core::Entry;
 use breakglass_core::tenant::{Account, ExpectedKey, GroupSource};
 use breakglass_core::vault::VaultHeader;
@@ -37,7 +37,7 @@ pub struct DrillArgs {
     #[arg(long, value_name = "ID", requires = "tenant_export")]
     group: Option<String>,
     #[command(flatten)]
-    report: output::Report,
+    report: report::Report,
 }
 
 /// `drill --json` (FORMAT.md §12.3): the record the log receives, and where it went.
@@ -169,7 +169,7 @@ fn report_record(args: &DrillArgs, rec: &Record, passed: bool) -> CliResult {
     if let Some(log) = &args.log {
         drill_log::append(log, rec)?;
         if passed && args.report.text() {
-            outln!("  logged to:   {}", super::shown_path(log))?;
+            outln!("  logged to:   {}", crate::plumbing::shown_path(log))?;
         }
     }
     if args.report.json {
@@ -179,8 +179,8 @@ fn report_record(args: &DrillArgs, rec: &Record, passed: bool) -> CliResult {
 }
 
 pub fn run_drill(args: DrillArgs, hardening: &Hardening) -> CliResult {
-    super::warn_unlocked(hardening);
-    match opening::open_sheets(
+    crate::plumbing::warn_unlocked(hardening);
+    match open_vault::open_sheets(
         &args.files,
         args.passphrase_file.as_deref(),
         args.generation,

@@ -1,6 +1,6 @@
 //! `breakglass inspect`: what a sheet is, from that sheet alone.
 
-use super::{CliResult, Failure, inputs, json, output, visible};
+use crate::plumbing::{CliResult, Failure, inputs, json, report, visible};
 use breakglass_core::document::SheetFacts;
 use breakglass_core::vault::VaultHeader;
 use serde::Serialize;
@@ -12,7 +12,7 @@ pub struct Args {
     #[arg(required = true)]
     files: Vec<PathBuf>,
     #[command(flatten)]
-    report: output::Report,
+    report: report::Report,
 }
 
 /// `inspect --json` (FORMAT.md §12.1): one entry per share read, then vault texts read alone.

@@ -5,8 +5,8 @@
 //! are meant to be copied next to every sheet and into the documentation, so the files are
 //! readable by all (0644), unlike sheets.
 
-use super::files::{self, OutFile};
-use super::{CliResult, sheets};
+use crate::plumbing::files::{self, OutFile};
+use crate::plumbing::{CliResult, sheets};
 use breakglass_paper::{kit, page};
 use std::path::PathBuf;
 
@@ -14,7 +14,7 @@ use std::path::PathBuf;
 pub struct Args {
     /// Folder for recover.py, recover.html, the paper decoder and recovery-kit.pdf (created if
     /// missing).
-    #[arg(long, short = 'o', value_name = "DIR", value_parser = super::out_dir_arg)]
+    #[arg(long, short = 'o', value_name = "DIR", value_parser = crate::plumbing::args::out_dir_arg)]
     out: PathBuf,
     /// Replace a kit already in the folder.
     #[arg(long)]
@@ -44,7 +44,7 @@ pub fn run(args: Args) -> CliResult {
         bytes: zeroize::Zeroizing::new(page::RECOVER_HTML.as_bytes().to_vec()),
     });
     for p in files::write_public(&args.out, &out, args.force)? {
-        outln!("{}", super::shown_path(&p))?;
+        outln!("{}", crate::plumbing::shown_path(&p))?;
     }
     outln!(
         "SHA-256 of {}: {}",

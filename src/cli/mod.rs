@@ -21,15 +21,7 @@ mod verify;
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
-// The plumbing the subcommands share, named here so each reads `super::files` and the like.
-pub(crate) use crate::plumbing::args::{
-    check_share_labels, label_arg, out_dir_arg, out_file_arg, parse_share, share_arg,
-};
-pub(crate) use crate::plumbing::{
-    Classify, CliResult, Failure, args, drill_log, enroll, exit, failure, files, harden, inputs,
-    interactive, json, opening, output, placement, progress, prompt, rng, sheets, shown_path,
-    stdout, terminal, unix_now, visible, visible_text, warn_unlocked,
-};
+use crate::plumbing::{Failure, exit, failure, harden, visible_text};
 
 const AFTER_HELP: &str = "\
 Examples:

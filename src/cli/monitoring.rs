@@ -7,7 +7,8 @@
 //! the warnings and writes the bytes, never over an existing file without `--force`, and never
 //! half a file (FORMAT.md §12.7 for the JSON).
 
-use super::{CliResult, Failure, alerts, files, json, shown_path, visible, visible_text};
+use super::alerts;
+use crate::plumbing::{CliResult, Failure, files, json, shown_path, visible, visible_text};
 use breakglass_core::entra;
 use breakglass_core::plan::Plan;
 use std::fmt::Write as _;
@@ -30,7 +31,7 @@ pub enum MonitoringFormat {
 #[derive(clap::Args, Debug)]
 pub struct MonitoringArgs {
     #[command(flatten)]
-    targets: super::args::AccountTargets,
+    targets: crate::plumbing::args::AccountTargets,
     /// Resource id of an action group the Azure Monitor rules notify (required for
     /// azure-monitor-arm). Repeatable.
     #[arg(long = "action-group", value_name = "RESOURCE_ID")]
@@ -297,7 +298,7 @@ pub fn run(args: MonitoringArgs) -> CliResult {
             outln!("Wrote {}.", shown_path(path))?;
             Ok(())
         }
-        _ => super::stdout::write_all(&bytes),
+        _ => crate::plumbing::stdout::write_all(&bytes),
     }
 }
 

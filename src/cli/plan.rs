@@ -1,7 +1,7 @@
 //! `breakglass plan new|check`: write a commented plan template, and check a plan as the
 //! ceremony would before generating anything.
 
-use super::{CliResult, Failure, files, json, output, shown_path, visible};
+use crate::plumbing::{CliResult, Failure, files, json, report, shown_path, visible};
 use breakglass_core::plan::{Plan, TEMPLATE};
 use std::path::{Path, PathBuf};
 
@@ -31,7 +31,7 @@ pub enum PlanCommand {
         #[arg(value_name = "FILE")]
         file: PathBuf,
         #[command(flatten)]
-        report: output::Report,
+        report: report::Report,
     },
 }
 
@@ -60,7 +60,7 @@ pub fn run(cmd: PlanCommand) -> CliResult {
     match cmd {
         PlanCommand::New { file } => {
             if file.as_os_str() == "-" {
-                return super::stdout::write_all(TEMPLATE.as_bytes());
+                return crate::plumbing::stdout::write_all(TEMPLATE.as_bytes());
             }
             if file.exists() {
                 return Err(

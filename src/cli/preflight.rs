@@ -1,14 +1,14 @@
 //! `breakglass preflight`: is this machine fit for a ceremony? Network, swap, core dumps,
 //! clock, random source. Also run at the start of the commands that handle secrets.
 
-use super::harden::Hardening;
-use super::{CliResult, Failure, json, output};
+use crate::plumbing::harden::Hardening;
+use crate::plumbing::{CliResult, Failure, json, report};
 use serde::Serialize;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
     #[command(flatten)]
-    report: output::Report,
+    report: report::Report,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -55,7 +55,7 @@ fn swap_active() -> Option<bool> {
 
 /// Runs every check: gathers the facts, and [`judge`]s each.
 pub fn checks(h: &Hardening) -> Vec<Check> {
-    let st = super::harden::state();
+    let st = crate::plumbing::harden::state();
     let mut probe = [0u8; 64];
     let rng_ok = rand::TryRng::try_fill_bytes(&mut rand::rngs::SysRng, &mut probe).is_ok()
         && probe.iter().any(|&b| b != 0);
@@ -67,7 +67,7 @@ pub fn checks(h: &Hardening) -> Vec<Check> {
         memory_locked: h.memory_locked,
         locked_kib: st.locked_kib,
         lock_note: h.lock_note.clone(),
-        now: super::unix_now(),
+        now: crate::plumbing::unix_now(),
         rng_ok,
     })
 }

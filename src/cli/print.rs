@@ -1,8 +1,8 @@
 //! `breakglass print`: lay out the PDF of a sheet again from its share file, e.g. on other
 //! paper or after a spoiled print. The same sheet always gives the same PDF bytes.
 
-use super::files::{self, OutFile};
-use super::{CliResult, Failure, inputs, sheets};
+use crate::plumbing::files::{self, OutFile};
+use crate::plumbing::{CliResult, Failure, inputs, sheets};
 use breakglass_core::document::ShareDocument;
 use breakglass_paper::sheet::{self, ShareSheet};
 use std::path::PathBuf;
@@ -13,7 +13,7 @@ pub struct Args {
     #[arg(required = true)]
     files: Vec<PathBuf>,
     /// Folder for the PDFs.
-    #[arg(long, short = 'o', value_name = "DIR", value_parser = super::out_dir_arg)]
+    #[arg(long, short = 'o', value_name = "DIR", value_parser = crate::plumbing::args::out_dir_arg)]
     out: PathBuf,
     /// Replace PDFs already there.
     #[arg(long)]
@@ -39,7 +39,7 @@ pub fn run(args: Args) -> CliResult {
         else {
             eprintln!(
                 "warning: {}: no vault copy beside the share; cannot print it",
-                super::visible(&s.source)
+                crate::plumbing::visible(&s.source)
             );
             unreadable = true;
             continue;
@@ -70,13 +70,13 @@ pub fn run(args: Args) -> CliResult {
     if !existing.is_empty() && !args.force {
         return Err(Failure::Output.because(format!(
             "{} already holds {}: choose another folder, or pass --force to replace it with this reprint (the same share, laid out again; sheets already printed stay valid)",
-            super::shown_path(&args.out),
+            crate::plumbing::shown_path(&args.out),
             existing.join(", ")
         )));
     }
     files::prepare_out_dir(&args.out, &names, true)?;
     for p in files::write_all_atomically(&args.out, &out, args.force)? {
-        outln!("{}", super::shown_path(&p))?;
+        outln!("{}", crate::plumbing::shown_path(&p))?;
     }
     if unreadable {
         return Err(Failure::BadInput

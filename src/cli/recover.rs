@@ -6,11 +6,11 @@
 //! text there, since that output is what the user asked for. One paragraph of advice follows on
 //! standard error.
 
-use super::drill_log::{self, Purpose};
-use super::enroll::{self, Enrollment, Frame};
-use super::harden::Hardening;
-use super::terminal::Tty;
-use super::{CliResult, opening, prompt, warn_unlocked};
+use crate::plumbing::credential_pages::{self, Enrollment, Frame};
+use crate::plumbing::drill_log::{self, Purpose};
+use crate::plumbing::harden::Hardening;
+use crate::plumbing::terminal::Tty;
+use crate::plumbing::{CliResult, open_vault, prompt, warn_unlocked};
 use breakglass_core::contents::Entry;
 use breakglass_core::recover::Recovered;
 use breakglass_core::totp::Totp;
@@ -54,15 +54,15 @@ pub fn run(args: Args, hardening: &Hardening) -> CliResult {
     super::preflight::warn_only(hardening);
     let purpose = match args.purpose {
         Some(p) => p,
-        None if super::interactive() => prompt::purpose()?,
+        None if crate::plumbing::interactive() => prompt::purpose()?,
         None => Purpose::Unstated,
     };
-    let report = crate::plumbing::output::Report {
+    let report = crate::plumbing::report::Report {
         json: args.json,
         quiet: args.quiet,
         verbose: args.verbose,
     };
-    let r = match opening::open_sheets_reporting(
+    let r = match open_vault::open_sheets_reporting(
         &args.files,
         args.passphrase_file.as_deref(),
         args.generation,
@@ -82,18 +82,18 @@ pub fn run(args: Args, hardening: &Hardening) -> CliResult {
             &drill_log::record(&r, purpose.name(), "opened: credentials shown"),
         )?;
     }
-    let paged = if !args.json && super::stdout::is_terminal() {
+    let paged = if !args.json && crate::plumbing::stdout::is_terminal() {
         Tty::open().ok()
     } else {
         None
     };
     if let Some(mut tty) = paged {
-        let credentials = Enrollment::recovered(&r.contents.entries, super::unix_now());
-        let warning = opening::generations_notice(&r);
+        let credentials = Enrollment::recovered(&r.contents.entries, crate::plumbing::unix_now());
+        let warning = open_vault::generations_notice(&r);
         let frame = Frame::recovery(&vault_line(&r), &shares_line(&r), warning.as_deref());
-        enroll::show_recovered(&mut tty, &credentials, &frame)?;
+        credential_pages::show_recovered(&mut tty, &credentials, &frame)?;
     } else {
-        super::stdout::with(|mut out| {
+        crate::plumbing::stdout::with(|mut out| {
             if args.json {
                 print_json(&mut out, &r)
             } else {
@@ -134,7 +134,7 @@ fn advice(purpose: Purpose, files: &[PathBuf]) -> String {
     } else {
         let names: Vec<String> = files
             .iter()
-            .map(|f| shell_word(&super::shown_path(f)))
+            .map(|f| shell_word(&crate::plumbing::shown_path(f)))
             .collect();
         format!(" {}", names.join(" "))
     };
@@ -170,7 +170,7 @@ fn advice(purpose: Purpose, files: &[PathBuf]) -> String {
 fn program_name() -> String {
     std::env::args_os()
         .next()
-        .map(|a| shell_word(&super::shown_path(std::path::Path::new(&a))))
+        .map(|a| shell_word(&crate::plumbing::shown_path(std::path::Path::new(&a))))
         .filter(|a| !a.is_empty())
         .unwrap_or_else(|| "breakglass".into())
 }
@@ -193,14 +193,14 @@ fn print_text(out: &mut impl Write, r: &Recovered) -> std::io::Result<()> {
         out,
         "Vault {} of {} (generation {}) opened with {} of {} shares: {}",
         h.vault_id,
-        super::visible(&h.tenant),
+        crate::plumbing::visible(&h.tenant),
         h.generation,
         r.used.len(),
         h.share_count(),
-        super::visible(&r.used.join(", "))
+        crate::plumbing::visible(&r.used.join(", "))
     )?;
-    if let Some(w) = opening::generations_notice(r) {
-        writeln!(out, "WARNING: {}", super::visible(&w))?;
+    if let Some(w) = open_vault::generations_notice(r) {
+        writeln!(out, "WARNING: {}", crate::plumbing::visible(&w))?;
     }
     writeln!(out)?;
     for e in &r.contents.entries {
@@ -210,24 +210,35 @@ fn print_text(out: &mut impl Write, r: &Recovered) -> std::io::Result<()> {
                 display_name,
                 password,
             } => {
-                let (upn, name) = (super::visible(upn), super::visible(display_name));
+                let (upn, name) = (
+                    crate::plumbing::visible(upn),
+                    crate::plumbing::visible(display_name),
+                );
                 writeln!(out, "Account:   {upn}  ({name})")?;
                 writeln!(
                     out,
                     "Password:  {}",
-                    super::visible(password.expose_secret())
+                    crate::plumbing::visible(password.expose_secret())
                 )?;
             }
             Entry::Fido2 { label, pin } => {
-                writeln!(out, "FIDO2 key: {}", super::visible(label))?;
-                writeln!(out, "PIN:       {}", super::visible(pin.expose_secret()))?;
+                writeln!(out, "FIDO2 key: {}", crate::plumbing::visible(label))?;
+                writeln!(
+                    out,
+                    "PIN:       {}",
+                    crate::plumbing::visible(pin.expose_secret())
+                )?;
             }
             Entry::Totp { label, uri } => {
-                writeln!(out, "TOTP:      {}", super::visible(label))?;
-                writeln!(out, "URI:       {}", super::visible(uri.expose_secret()))?;
+                writeln!(out, "TOTP:      {}", crate::plumbing::visible(label))?;
+                writeln!(
+                    out,
+                    "URI:       {}",
+                    crate::plumbing::visible(uri.expose_secret())
+                )?;
                 match Totp::from_uri(uri.expose_secret()) {
                     Ok(t) => {
-                        let c = t.code_at(super::unix_now());
+                        let c = t.code_at(crate::plumbing::unix_now());
                         writeln!(
                             out,
                             "Code now:  {}  (valid {} s more; computed from this computer's clock, which must be right)",
@@ -237,14 +248,14 @@ fn print_text(out: &mut impl Write, r: &Recovered) -> std::io::Result<()> {
                     Err(e) => writeln!(
                         out,
                         "Code now:  cannot compute ({})",
-                        super::visible(&e.to_string())
+                        crate::plumbing::visible(&e.to_string())
                     )?,
                 }
             }
             Entry::Note { label, text } => {
-                writeln!(out, "Note:      {}", super::visible(label))?;
+                writeln!(out, "Note:      {}", crate::plumbing::visible(label))?;
                 for l in text.expose_secret().lines() {
-                    writeln!(out, "  {}", super::visible_text(l))?;
+                    writeln!(out, "  {}", crate::plumbing::visible_text(l))?;
                 }
             }
         }
@@ -319,7 +330,7 @@ fn print_json(out: &mut impl Write, r: &Recovered) -> std::io::Result<()> {
             Entry::Totp { label, uri } => {
                 let code = Totp::from_uri(uri.expose_secret())
                     .ok()
-                    .map(|t| t.code_at(super::unix_now()));
+                    .map(|t| t.code_at(crate::plumbing::unix_now()));
                 JsonEntry::Totp {
                     label,
                     uri: uri.expose_secret(),
@@ -350,6 +361,6 @@ fn print_json(out: &mut impl Write, r: &Recovered) -> std::io::Result<()> {
             .collect(),
         entries,
     };
-    super::json::to_writer_pretty(&mut *out, &j)?;
+    crate::plumbing::json::to_writer_pretty(&mut *out, &j)?;
     writeln!(out)
 }

@@ -5,8 +5,9 @@
 //! PINs, shown for enrollment. expand: one more share of the same secret for a new custodian or
 //! a lost sheet; every old sheet stays valid.
 
-use super::harden::Hardening;
-use super::{CliResult, Failure, enroll, opening, preflight, sheets, warn_unlocked};
+use super::preflight;
+use crate::plumbing::harden::Hardening;
+use crate::plumbing::{CliResult, Failure, credential_pages, open_vault, sheets, warn_unlocked};
 use breakglass_core::contents::{Entry, VaultContents};
 use breakglass_core::password::{self, PasswordPolicy};
 use breakglass_core::recover::Recovered;
@@ -39,7 +40,7 @@ pub struct RekeyArgs {
     #[arg(long, short = 'k')]
     threshold: Option<u8>,
     /// New share list, in order: `LOCATION` or `LOCATION=CUSTODIAN` (default: unchanged).
-    #[arg(long = "share", value_name = "LOCATION[=CUSTODIAN]", value_parser = super::share_arg)]
+    #[arg(long = "share", value_name = "LOCATION[=CUSTODIAN]", value_parser = crate::plumbing::args::share_arg)]
     shares: Vec<String>,
 }
 
@@ -51,7 +52,7 @@ pub struct RotateArgs {
     #[arg(long, short = 'k')]
     threshold: Option<u8>,
     /// New share list, in order: `LOCATION` or `LOCATION=CUSTODIAN` (default: unchanged).
-    #[arg(long = "share", value_name = "LOCATION[=CUSTODIAN]", value_parser = super::share_arg)]
+    #[arg(long = "share", value_name = "LOCATION[=CUSTODIAN]", value_parser = crate::plumbing::args::share_arg)]
     shares: Vec<String>,
     /// Length of the new passwords (30–256); by default each account keeps the length of its
     /// current password.
@@ -62,7 +63,7 @@ pub struct RotateArgs {
     #[arg(long)]
     print_credentials: bool,
     /// Also write the new credentials to this PDF, marked DESTROY AFTER ENROLLMENT (only on request).
-    #[arg(long, value_name = "FILE.pdf", value_parser = super::out_file_arg)]
+    #[arg(long, value_name = "FILE.pdf", value_parser = crate::plumbing::args::out_file_arg)]
     enrollment_sheet: Option<PathBuf>,
 }
 
@@ -71,7 +72,7 @@ pub struct ExpandArgs {
     #[command(flatten)]
     old: OldSheets,
     /// The one new share: `LOCATION` or `LOCATION=CUSTODIAN`.
-    #[arg(long = "share", value_name = "LOCATION[=CUSTODIAN]", required = true, value_parser = super::share_arg)]
+    #[arg(long = "share", value_name = "LOCATION[=CUSTODIAN]", required = true, value_parser = crate::plumbing::args::share_arg)]
     share: String,
 }
 
@@ -218,8 +219,12 @@ fn new_shape(old: &VaultHeader, job: &Job) -> CliResult<(u8, Vec<ShareLabel>)> {
     let labels: Vec<ShareLabel> = if job.shares.is_empty() {
         old.labels.clone()
     } else {
-        let labels: Vec<ShareLabel> = job.shares.iter().map(|s| super::parse_share(s)).collect();
-        super::check_share_labels(&labels)?;
+        let labels: Vec<ShareLabel> = job
+            .shares
+            .iter()
+            .map(|s| crate::plumbing::args::parse_share(s))
+            .collect();
+        crate::plumbing::args::check_share_labels(&labels)?;
         labels
     };
     Ok((job.threshold.unwrap_or(old.threshold), labels))
@@ -227,8 +232,8 @@ fn new_shape(old: &VaultHeader, job: &Job) -> CliResult<(u8, Vec<ShareLabel>)> {
 
 /// `expand`: the one new share's label and index, and every label once it is added.
 fn expanded(old: &VaultHeader, share: &str) -> CliResult<(ShareLabel, u8, Vec<ShareLabel>)> {
-    let label = super::parse_share(share);
-    super::check_share_labels(std::slice::from_ref(&label))?;
+    let label = crate::plumbing::args::parse_share(share);
+    crate::plumbing::args::check_share_labels(std::slice::from_ref(&label))?;
     let mut labels = old.labels.clone();
     labels.push(label.clone());
     Ok((label, old.share_count() + 1, labels))
@@ -260,11 +265,14 @@ pub fn run(args: Job, mode: Mode, hardening: &Hardening) -> CliResult {
     check_job(&args, mode)?;
     // Before the sheets are read (typing them takes half an hour): where will the new ones show?
     let display = match mode {
-        Mode::Rotate => Some(enroll::Display::choose(args.print_credentials, "rotate")?),
+        Mode::Rotate => Some(credential_pages::Display::choose(
+            args.print_credentials,
+            "rotate",
+        )?),
         _ => None,
     };
     preflight::before_secrets(hardening, args.sheets.allow_online)?;
-    let (r, passphrase) = opening::open_sheets(
+    let (r, passphrase) = open_vault::open_sheets(
         &args.files,
         args.passphrase_file.as_deref(),
         args.generation,
@@ -273,10 +281,10 @@ pub fn run(args: Job, mode: Mode, hardening: &Hardening) -> CliResult {
         return run_expand(&args, &r, passphrase);
     }
     let old = r.header.clone();
-    let mut rng = super::rng::os_rng()?;
+    let mut rng = crate::plumbing::rng::os_rng()?;
     let paper = sheets::paper(args.sheets.paper, None);
     let (threshold, labels) = new_shape(&old, &args)?;
-    super::placement::check(
+    crate::plumbing::placement::check(
         threshold,
         &labels,
         args.sheets.allow_single_location_recovery,
@@ -285,19 +293,24 @@ pub fn run(args: Job, mode: Mode, hardening: &Hardening) -> CliResult {
         .zip(labels.iter().map(|l| l.location.as_str()))
         .collect();
     sheets::prepare(&args.sheets.out, &planned, args.sheets.force)?;
-    enroll::check_target(args.enrollment_sheet.as_deref())?;
+    credential_pages::check_target(args.enrollment_sheet.as_deref())?;
     let (contents, entropy_bits) = if mode == Mode::Rotate {
         rotated(&r.contents, args.password_length, &mut rng)?
     } else {
         (r.contents.clone(), PasswordPolicy::default().entropy_bits())
     };
-    let enrollment =
-        enroll::Enrollment::new(&contents.entries, entropy_bits).replacing(&r.contents.entries);
+    let enrollment = credential_pages::Enrollment::new(&contents.entries, entropy_bits)
+        .replacing(&r.contents.entries);
     if let Some(d) = &display {
         d.check_fits(&enrollment, "rotate")?;
     }
-    let plan = next_generation(&old, (threshold, labels), super::unix_now(), passphrase);
-    super::progress::sealing(plan.passphrase.as_ref().map(|(_, k)| k));
+    let plan = next_generation(
+        &old,
+        (threshold, labels),
+        crate::plumbing::unix_now(),
+        passphrase,
+    );
+    crate::plumbing::progress::sealing(plan.passphrase.as_ref().map(|(_, k)| k));
     let sealed = seal::seal(&plan, &contents, &mut rng)?;
     let pdfs = sheets::write(
         &args.sheets.out,
@@ -310,7 +323,7 @@ pub fn run(args: Job, mode: Mode, hardening: &Hardening) -> CliResult {
     if let Some(display) = display {
         let h = &sealed.vault.header;
         if let Some(path) = &args.enrollment_sheet {
-            enroll::write_sheet(path, &h.tenant, h.created, &enrollment, paper)?;
+            credential_pages::write_sheet(path, &h.tenant, h.created, &enrollment, paper)?;
         }
         display.show(&enrollment, args.enrollment_sheet.as_deref())?;
         outln!(
@@ -329,12 +342,12 @@ fn run_expand(args: &Job, r: &Recovered, passphrase: Option<Passphrase>) -> CliR
         &[(index, label.location.as_str())],
         args.sheets.force,
     )?;
-    super::placement::check(
+    crate::plumbing::placement::check(
         old.threshold,
         &labels,
         args.sheets.allow_single_location_recovery,
     )?;
-    let mut rng = super::rng::os_rng()?;
+    let mut rng = crate::plumbing::rng::os_rng()?;
     let sealed = seal::expand(r, label, passphrase.as_ref(), &mut rng)?;
     let pdfs = sheets::write(
         &args.sheets.out,

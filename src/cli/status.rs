@@ -5,8 +5,8 @@
 //! printers (text, `--json`, `-q`) only format that judgement. It reads no secret and combines
 //! no shares: a schedule read from one sheet is what that sheet claims.
 
-use super::drill_log::{self, Record};
-use super::{CliResult, Failure, inputs, json, output, visible};
+use crate::plumbing::drill_log::{self, Record};
+use crate::plumbing::{CliResult, Failure, inputs, json, report, visible};
 use breakglass_core::document::{SECONDS_PER_DAY, iso_date, next_drill_date, next_drill_due};
 use breakglass_core::recover::Sourced;
 use breakglass_core::vault::{Vault, VaultHeader};
@@ -22,7 +22,7 @@ pub struct StatusArgs {
     #[arg(long, value_name = "FILE")]
     log: Option<PathBuf>,
     #[command(flatten)]
-    report: output::Report,
+    report: report::Report,
 }
 
 /// `status --json` (FORMAT.md §12.2).
@@ -312,7 +312,7 @@ pub fn run(args: StatusArgs) -> CliResult {
             .note_read(log, &format!("drill log, {} line(s)", records.len()));
         add_log(&mut vaults, records, !args.files.is_empty());
     }
-    let j = judge(vaults, super::unix_now(), unreadable);
+    let j = judge(vaults, crate::plumbing::unix_now(), unreadable);
     if args.report.json {
         print_json(&j)?;
     } else if args.report.text() {

@@ -4,8 +4,9 @@
 //! `export-script` and `setup-script` print scripts to review (`tenant_scripts`). Nothing here
 //! touches the network.
 
-use super::drill_log::{self, Record};
-use super::{CliResult, Failure, files, json, output, tenant_scripts, visible};
+use super::tenant_scripts;
+use crate::plumbing::drill_log::{self, Record};
+use crate::plumbing::{CliResult, Failure, files, json, report, visible};
 use breakglass_core::entra::is_guid;
 use breakglass_core::plan::Plan;
 use breakglass_core::tenant::graph::{
@@ -57,12 +58,12 @@ pub struct AuditArgs {
     #[arg(value_name = "EXPORT_DIR")]
     export: PathBuf,
     #[command(flatten)]
-    targets: super::args::AccountTargets,
+    targets: crate::plumbing::args::AccountTargets,
     /// The drill log: the last sign-ins are checked against its drills (rule 7).
     #[arg(long, value_name = "FILE")]
     log: Option<PathBuf>,
     #[command(flatten)]
-    report: output::Report,
+    report: report::Report,
 }
 
 pub fn run(cmd: TenantCommand) -> CliResult {
@@ -257,7 +258,7 @@ pub fn audit_folder(
         unresolved,
         group: chosen,
         log: log.map(log_events),
-        now: super::unix_now(),
+        now: crate::plumbing::unix_now(),
     };
     let report = audit(&export, &inputs);
     Ok(Audited {
@@ -384,7 +385,7 @@ fn source_words(g: &ChosenGroup) -> String {
 
 fn print_text(d: &Audited) -> CliResult {
     let r = &d.report;
-    outln!("TENANT AUDIT of {}", super::shown_path(&d.export))?;
+    outln!("TENANT AUDIT of {}", crate::plumbing::shown_path(&d.export))?;
     for a in &d.inputs.accounts {
         outln!(
             "  account:          {} ({})",

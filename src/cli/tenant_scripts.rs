@@ -11,7 +11,7 @@
 //! group, unifiedRoleAssignmentScheduleInstance / …Request, unifiedRoleEligibilityScheduleInstance,
 //! authentication methods. The export folder's layout is FORMAT.md's "tenant export folder".
 
-use super::{CliResult, Failure, files, visible};
+use crate::plumbing::{CliResult, Failure, files, visible};
 use breakglass_core::entra::GLOBAL_ADMINISTRATOR_ROLE_ID;
 use breakglass_core::entra::is_guid;
 use breakglass_core::plan::Plan;
@@ -74,7 +74,7 @@ pub enum Shell {
 #[derive(clap::Args, Debug)]
 pub struct ExportArgs {
     #[command(flatten)]
-    targets: super::args::AccountTargets,
+    targets: crate::plumbing::args::AccountTargets,
     /// Which script to print: powershell, az, or both sections.
     #[arg(long, value_enum, default_value_t)]
     shell: Shell,
@@ -398,7 +398,7 @@ pub fn run_setup(args: SetupArgs) -> CliResult {
 }
 
 fn print_script(text: &str) -> CliResult {
-    super::stdout::write_all(text.as_bytes())
+    crate::plumbing::stdout::write_all(text.as_bytes())
 }
 
 const EXPORT_PS_PRELUDE: &str = r#"# Usage: pwsh ./export-tenant.ps1 [-OutDir FOLDER]   (default: breakglass-export; it must not exist or be empty)

@@ -7,7 +7,7 @@
 //! recovery uses. Success means every sheet was read back: a sheet not scanned is listed, never
 //! assumed. It shows no secret.
 
-use super::{CliResult, Failure, files, inputs, json, output, prompt};
+use crate::plumbing::{CliResult, Failure, files, inputs, json, prompt, report};
 use breakglass_core::document;
 use breakglass_core::recover::{self, RecoverError, Sourced};
 use breakglass_core::share::Share;
@@ -31,7 +31,7 @@ pub struct Args {
     #[arg(long, value_name = "FILE")]
     passphrase_file: Option<PathBuf>,
     #[command(flatten)]
-    report: output::Report,
+    report: report::Report,
 }
 
 /// `verify-print --json` (FORMAT.md §12.4).
@@ -145,7 +145,7 @@ fn is_image(path: &Path) -> bool {
 
 /// Reads every input on its own, so each vault copy stays tied to the sheet it came from: a
 /// file of several sheets (a copier batch) is one input per sheet, as FORMAT.md §7.1 cuts it.
-fn read_inputs(paths: &[PathBuf], report: &output::Report) -> Vec<Input> {
+fn read_inputs(paths: &[PathBuf], report: &report::Report) -> Vec<Input> {
     let mut out = Vec::new();
     for p in paths {
         let mut g = inputs::from_files(std::slice::from_ref(p));
@@ -157,7 +157,7 @@ fn read_inputs(paths: &[PathBuf], report: &output::Report) -> Vec<Input> {
         if nothing && p.as_os_str() != "-" && is_image(p) {
             eprintln!(
                 "note: nothing usable was read from {}. Page 2 of a sheet has no codes and needs no scan; if this is page 1, see the warning above and scan it again (flat, well lit, 150 dpi or more).",
-                super::shown_path(p)
+                crate::plumbing::shown_path(p)
             );
         }
         let mut file: Vec<Input> = Vec::new();
@@ -246,7 +246,7 @@ fn generations_agree(
     Err(Failure::BadInput.because(format!(
         "the generations differ: the scans are generation {} of this vault and {} holds generation {}. {}",
         other.join(" and "),
-        super::shown_path(dir),
+        crate::plumbing::shown_path(dir),
         folder.join(" and "),
         if newer {
             "Verify these printouts against the folder their generation was written to."
@@ -599,19 +599,19 @@ fn print_text(j: &Judgement, sheets_dir: Option<&Path>) -> CliResult {
     let h = &j.main.header;
     let n = h.share_count();
     for msg in &j.stray {
-        outln!("  {}", super::visible(msg))?;
+        outln!("  {}", crate::plumbing::visible(msg))?;
     }
     for i in &j.unexpected {
         outln!("  sheet {i}: not one of the sheets expected here")?;
     }
     for s in &j.sheets {
-        let (i, shown) = (s.index, super::visible(&s.location));
-        let from = super::visible(&s.read_from.join(", ")).into_owned();
+        let (i, shown) = (s.index, crate::plumbing::visible(&s.location));
+        let from = crate::plumbing::visible(&s.read_from.join(", ")).into_owned();
         match s.status {
             Status::Mismatch => {
                 outln!("  sheet {i} of {n} ({shown}): DOES NOT MATCH")?;
                 for p in &s.problems {
-                    outln!("    {}", super::visible(p))?;
+                    outln!("    {}", crate::plumbing::visible(p))?;
                 }
             }
             Status::Ok => outln!("  sheet {i} of {n} ({shown}): OK (read from {from})")?,
@@ -622,14 +622,14 @@ fn print_text(j: &Judgement, sheets_dir: Option<&Path>) -> CliResult {
         }
     }
     for (i, p) in &j.unexpected_problems {
-        outln!("  sheet {i}: {}", super::visible(p))?;
+        outln!("  sheet {i}: {}", crate::plumbing::visible(p))?;
     }
     if j.matches() && j.missing().is_empty() {
         match sheets_dir {
             Some(d) => outln!(
                 "All {} sheets read back and match the vault and the sheet files in {}.",
                 j.sheets.len(),
-                super::shown_path(d)
+                crate::plumbing::shown_path(d)
             )?,
             None => outln!(
                 "All {} sheets read back and match the vault.",
@@ -695,7 +695,7 @@ pub fn run(args: Args) -> CliResult {
         outln!(
             "Vault {} of {} (generation {}): {} of {} shares recover it.",
             h.vault_id,
-            super::visible(&h.tenant),
+            crate::plumbing::visible(&h.tenant),
             h.generation,
             h.threshold,
             h.share_count()
@@ -763,7 +763,7 @@ fn prove_opens(args: &Args, vault: &Vault, shares: &[Sourced<Share>]) -> CliResu
             // An error, so shown even with -q or --json (on standard error then).
             let msg = format!(
                 "The vault does NOT open with these shares: {}",
-                super::visible(&e.to_string())
+                crate::plumbing::visible(&e.to_string())
             );
             if text {
                 outln!("{msg}")?;

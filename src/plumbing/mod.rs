@@ -8,18 +8,18 @@
 pub mod stdout;
 
 pub mod args;
+pub mod credential_pages;
 pub mod drill_log;
-pub mod enroll;
 pub mod failure;
 pub mod files;
 pub mod harden;
 pub mod inputs;
 pub mod json;
-pub mod opening;
-pub mod output;
+pub mod open_vault;
 pub mod placement;
 pub mod progress;
 pub mod prompt;
+pub mod report;
 pub mod rng;
 pub mod sheets;
 pub mod signals;

@@ -22,7 +22,7 @@ pub fn open_sheets(
         files,
         passphrase_file,
         generation,
-        &super::output::Report::default(),
+        &super::report::Report::default(),
     )
 }
 
@@ -31,7 +31,7 @@ pub fn open_sheets_reporting(
     files: &[PathBuf],
     passphrase_file: Option<&std::path::Path>,
     generation: Option<u32>,
-    report: &super::output::Report,
+    report: &super::report::Report,
 ) -> CliResult<(Recovered, Option<Passphrase>)> {
     let mut g = if files.is_empty() {
         inputs::typed()?
