@@ -181,24 +181,34 @@ fn the_booklet_lists_the_paper_decoder_with_line_checks_and_page_hashes() {
             "{paper}: linecheck.py's SHA-256"
         );
 
-        // linecheck.py is printed whole, without numbers: each of its lines is a row.
-        let fixed = pdftotext(&pdf, &["-fixed", "4.80"]);
+        // linecheck.py is printed whole on the first page, without numbers: each of its
+        // lines is a row of page 1. The checker typed from page 1 is the kit's, byte for
+        // byte, and it is the one that checks the listings below.
+        let fixed = pdftotext(&pdf, &["-fixed", "4.80", "-f", "1", "-l", "1"]);
+        assert!(
+            fixed.contains("START WITH linecheck.py"),
+            "{paper}: page 1 introduces the checker"
+        );
         let rows: Vec<&str> = fixed.lines().collect();
         let checker = std::fs::read_to_string(&lc).unwrap();
+        assert!(
+            checker.lines().count() <= 36,
+            "{paper}: the checker is short"
+        );
         let first = checker.lines().next().unwrap();
         let at = rows
             .iter()
             .position(|r| r.trim_start() == first)
-            .expect("linecheck.py is printed");
+            .expect("linecheck.py is printed on page 1");
         let indent = rows[at].len() - first.len();
-        for (i, line) in checker.lines().enumerate() {
-            let row = rows[at + i];
-            assert_eq!(
-                row.get(indent..).unwrap_or(""),
-                line,
-                "{paper}: linecheck.py row {i}"
-            );
-        }
+        let from_page_1: String = rows[at..at + checker.lines().count()]
+            .iter()
+            .map(|row| format!("{}\n", row.get(indent..).unwrap_or("")))
+            .collect();
+        assert_eq!(from_page_1, checker, "{paper}: linecheck.py from page 1");
+        let typed_kit = dir.path().join(format!("{paper}-typed"));
+        std::fs::create_dir(&typed_kit).unwrap();
+        std::fs::write(typed_kit.join("linecheck.py"), &from_page_1).unwrap();
 
         for name in ["recover-paper.py", "argon2id.py"] {
             // The command the booklet gives for the listing's pages.
@@ -220,7 +230,7 @@ fn the_booklet_lists_the_paper_decoder_with_line_checks_and_page_hashes() {
             };
             let listing = pdftotext(&pdf, &["-fixed", pitch, "-f", from, "-l", to]);
             let typed = dir.path().join(format!("{paper}-{name}"));
-            let said = linecheck(&out, &typed, listing.as_bytes());
+            let said = linecheck(&typed_kit, &typed, listing.as_bytes());
             let want = std::fs::read(out.join(name)).unwrap();
             assert!(
                 std::fs::read(&typed).unwrap() == want,
