@@ -37,6 +37,9 @@ pub struct Gathered {
     /// The blocks typed so far, to find a line of one typed into another (read from the
     /// other sheet).
     typed_blocks: Vec<Block>,
+    /// Typed blocks whose lines all check but whose whole does not, with no line named yet:
+    /// checked again each time another block is read.
+    aside: Vec<prompt::Pending>,
 }
 
 /// The source of typed blocks; their labels say the share number ("typed share 3").
@@ -70,6 +73,42 @@ impl Gathered {
             };
             self.vaults.push(Sourced::new(name, v));
         }
+    }
+
+    /// The share blocks read so far, to compare a typed block whose whole does not check with:
+    /// those typed, and those of the shares read from files (scans, photos, share files), by
+    /// the name of their input.
+    fn known_blocks(&self) -> Vec<prompt::Known> {
+        let mut known: Vec<prompt::Known> = self
+            .typed_blocks
+            .iter()
+            .map(|b| prompt::Known {
+                label: format!("a {} block typed before", b.header.kind.noun()),
+                block: b.clone(),
+            })
+            .collect();
+        for s in &self.shares {
+            if s.source.starts_with(TYPED) {
+                continue;
+            }
+            let bytes = s.item.to_bytes();
+            let Some(block) = text::TextForm::encode(Kind::Share, bytes.expose_secret())
+                .ok()
+                .and_then(|f| text::parse_blocks(&f.to_qr()).ok())
+                .and_then(|mut v| v.pop())
+            else {
+                continue;
+            };
+            known.push(prompt::Known {
+                label: format!(
+                    "share {} (read from {})",
+                    s.item.index(),
+                    super::visible(&s.source)
+                ),
+                block,
+            });
+        }
+        known
     }
 
     /// Takes in what another reading gathered.
@@ -585,22 +624,49 @@ pub fn typed() -> CliResult<Gathered> {
 fn type_more(g: &mut Gathered) -> CliResult {
     let wipe = super::terminal::Wipe::install();
     super::wrap::eprintln_wrapped(&how_to_type());
-    let lost = loop {
-        match prompt::typed_entry(g.enough(), &g.typed_blocks)? {
+    let lost = 'typing: loop {
+        let known = g.known_blocks();
+        match prompt::typed_entry(g.enough(), &known, &mut g.aside)? {
             prompt::Entry::Block(b) => take_typed(g, vec![b]),
             prompt::Entry::Pasted(blocks) => take_typed(g, blocks),
             prompt::Entry::File(path) => g.absorb(from_files(&[path])),
+            prompt::Entry::Aside(p) => {
+                g.aside.push(p);
+                continue;
+            }
+            prompt::Entry::Forgotten => continue,
             prompt::Entry::Finish if g.enough() => break None,
             prompt::Entry::Finish => {
                 eprintln!("Not yet: {}.", g.tally());
+                for p in &g.aside {
+                    eprintln!(
+                        "The {} block kept aside ({}) is checked again when another block is read; or type its header line again.",
+                        p.noun(),
+                        p.header()
+                    );
+                }
                 eprintln!("Type the next block or give a file, or type `stop` to stop.");
                 continue;
             }
             prompt::Entry::Stop(lost) => break lost,
         }
+        // Another block is in: the blocks kept aside are compared with it.
+        for p in std::mem::take(&mut g.aside) {
+            let known = g.known_blocks();
+            match prompt::recheck(p, &known)? {
+                prompt::Entry::Block(b) => take_typed(g, vec![b]),
+                prompt::Entry::Aside(p) => g.aside.push(p),
+                prompt::Entry::Stop(lost) => break 'typing lost,
+                _ => {}
+            }
+        }
         g.show_problems();
         eprintln!("{}.", g.tally());
     };
+    let unused: Vec<String> = std::mem::take(&mut g.aside)
+        .iter()
+        .map(prompt::Pending::not_used)
+        .collect();
     g.done_typing = true;
     if wipe.finish() {
         eprintln!(
@@ -609,6 +675,9 @@ fn type_more(g: &mut Gathered) -> CliResult {
     }
     if let Some(l) = lost {
         eprintln!("{l}");
+    }
+    for u in unused {
+        eprintln!("{u}");
     }
     eprintln!("{}.", g.tally());
     Ok(())

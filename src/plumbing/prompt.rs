@@ -54,6 +54,48 @@ pub enum Entry {
     /// `stop`, or the end of input; with what a block given up half typed loses, to be said
     /// once the typed lines are wiped.
     Stop(Option<String>),
+    /// A block whose lines all check but whose whole does not, with no line to name yet: kept
+    /// aside, to be checked again against the next block read ([`recheck`]).
+    Aside(Pending),
+    /// `restart` in a block taken up again from aside: it is forgotten, to be typed anew.
+    Forgotten,
+}
+
+/// A block read before, to compare a block whose whole does not check with: a line of the one
+/// identical to a line of the other was likely read from that other sheet.
+pub struct Known {
+    /// How the messages name it: "a share block typed before", "share 2 (read from s2.txt)".
+    pub label: String,
+    pub block: Block,
+}
+
+/// A typed block kept aside: every line checks, the whole does not match the header, and no
+/// line could be named (no block read before shares one of its lines). It is checked again
+/// each time another block is read; its lines are never asked for again unless named.
+pub struct Pending {
+    block: Block,
+    whole: WholeCheck,
+}
+
+impl Pending {
+    /// Its header line, as typed.
+    pub fn header(&self) -> String {
+        self.block.header.render()
+    }
+
+    /// "share" or "vault".
+    pub fn noun(&self) -> &'static str {
+        self.block.header.kind.noun()
+    }
+
+    /// What giving it up loses, said when typing ends with it still aside.
+    pub fn not_used(&self) -> String {
+        format!(
+            "The {} block kept aside ({}) still does not match its header line and was not used.",
+            self.block.header.kind.noun(),
+            self.header()
+        )
+    }
 }
 
 /// The words understood at every line prompt, as the typing introduction lists them.
@@ -123,8 +165,10 @@ fn as_existing_path(t: &str) -> Option<PathBuf> {
 /// a pasted QR payload, a pasted share file (its `#` comments are skipped), Enter or `stop` are
 /// understood too. The header's own syntax is checked the moment it is typed. `enough` says
 /// that what was read already opens the vault (the prompt then asks whether to open it);
-/// `others` are the blocks typed before, to find a line read from another sheet.
-pub fn typed_entry(enough: bool, others: &[Block]) -> CliResult<Entry> {
+/// `others` are the blocks read before (typed or from files), to find a line read from another
+/// sheet. A header typed again for a block kept aside takes that block up again, its lines
+/// kept: the same header says a line is wrong, a header that makes its whole check corrects it.
+pub fn typed_entry(enough: bool, others: &[Known], aside: &mut Vec<Pending>) -> CliResult<Entry> {
     let stdin = std::io::stdin();
     let mut input = stdin.lock();
     loop {
@@ -180,9 +224,29 @@ pub fn typed_entry(enough: bool, others: &[Block]) -> CliResult<Entry> {
                 continue;
             }
         };
+        if let Some(at) = aside.iter().position(|p| p.block.header == header) {
+            let mut p = aside.remove(at);
+            eprintln!(
+                "  that is the header of the {} block kept aside, as typed before: it is right, so one of its lines is wrong",
+                header.kind.noun()
+            );
+            p.whole.header_confirmed = true;
+            return again(&mut input, p, others);
+        }
+        if let Some(at) = aside.iter().position(|p| fits(&p.block, &header)) {
+            let mut p = aside.remove(at);
+            p.block.rebase(header).expect("fits() checked the kind");
+            eprintln!(
+                "  with this header line the {} block kept aside checks: it was the header that was misread; every line is kept",
+                p.block.header.kind.noun()
+            );
+            return Ok(Entry::Block(p.block));
+        }
         let mut block = Block::new(header);
-        match type_lines(&mut input, &mut block, others)? {
+        let mut whole = WholeCheck::default();
+        match type_lines(&mut input, &mut block, others, &mut whole, true)? {
             Ended::Complete => return Ok(Entry::Block(block)),
+            Ended::Aside => return Ok(Entry::Aside(Pending { block, whole })),
             Ended::Restart => {
                 eprintln!(
                     "  Starting this block over: its lines are forgotten. Type its header line."
@@ -192,6 +256,52 @@ pub fn typed_entry(enough: bool, others: &[Block]) -> CliResult<Entry> {
             Ended::EndOfInput => return Ok(Entry::Stop(lost(&block, "Input ended"))),
         }
     }
+}
+
+/// Whether `header` over the lines of `block` (kept aside) makes its whole check: the header
+/// then was what was misread.
+fn fits(block: &Block, header: &Header) -> bool {
+    let mut b = block.clone();
+    header.kind == block.header.kind
+        && header.line_count == block.header.line_count
+        && b.rebase(header.clone()).is_ok()
+        && b.decode().is_ok()
+}
+
+/// Takes up a block kept aside again: checks its whole against `others` and asks for what it
+/// names, or for its header.
+fn again(input: &mut impl BufRead, mut p: Pending, others: &[Known]) -> CliResult<Entry> {
+    Ok(
+        match type_lines(input, &mut p.block, others, &mut p.whole, true)? {
+            Ended::Complete => Entry::Block(p.block),
+            Ended::Aside => Entry::Aside(p),
+            Ended::Restart => {
+                eprintln!(
+                    "  The block kept aside is forgotten: type it again from its header line."
+                );
+                Entry::Forgotten
+            }
+            Ended::Stop => Entry::Stop(lost(&p.block, "Stopped")),
+            Ended::EndOfInput => Entry::Stop(lost(&p.block, "Input ended")),
+        },
+    )
+}
+
+/// Checks a block kept aside again, now that another block has been read: when a line of it
+/// is the same as a line of one of `others`, that line is named and asked for alone (and the
+/// block comes back complete, or aside again); otherwise it stays aside, and nothing is asked.
+pub fn recheck(p: Pending, others: &[Known]) -> CliResult<Entry> {
+    if shared_lines(&p.block, others, &p.whole).is_empty() {
+        return Ok(Entry::Aside(p));
+    }
+    eprintln!(
+        "Back to the {} block kept aside ({}):",
+        p.block.header.kind.noun(),
+        p.header()
+    );
+    let stdin = std::io::stdin();
+    let mut input = stdin.lock();
+    again(&mut input, p, others)
 }
 
 /// What a block given up half typed loses, and what is kept; `None` when nothing was typed.
@@ -216,6 +326,8 @@ enum Ended {
     Stop,
     /// Ctrl-D, or the end of piped input.
     EndOfInput,
+    /// Every line checks, the whole does not, no line can be named yet: kept aside.
+    Aside,
 }
 
 /// What one word at a prompt did.
@@ -227,15 +339,22 @@ enum Done {
 }
 
 /// Asks for the lines of `block` until it is complete and its whole checks; every line typed
-/// right is kept through a retyped header, a wrong line found by the whole, or a word.
-fn type_lines(input: &mut impl BufRead, block: &mut Block, others: &[Block]) -> CliResult<Ended> {
+/// right is kept through a retyped header, a wrong line found by the whole, or a word. With
+/// `can_set_aside`, a block whose whole fails with no line to name may be kept aside
+/// ([`Ended::Aside`]) until another block can name it.
+fn type_lines(
+    input: &mut impl BufRead,
+    block: &mut Block,
+    others: &[Known],
+    whole: &mut WholeCheck,
+    can_set_aside: bool,
+) -> CliResult<Ended> {
     let mut typed: Vec<usize> = Vec::new();
     let mut wanted: Option<usize> = None;
-    let mut whole = WholeCheck::default();
     loop {
         let missing = block.missing();
         let Some(&first) = missing.first() else {
-            match check_whole(block, others, &mut whole) {
+            match check_whole(block, others, whole) {
                 Verdict::Good => return Ok(Ended::Complete),
                 Verdict::Retype(lines) => {
                     for n in lines {
@@ -245,7 +364,7 @@ fn type_lines(input: &mut impl BufRead, block: &mut Block, others: &[Block]) -> 
                 }
                 Verdict::AskHeader => {}
             }
-            match ask_header_again(input, block, &mut whole, &mut typed, &mut wanted)? {
+            match ask_header_again(input, block, whole, &mut typed, &mut wanted, can_set_aside)? {
                 Done::Continue => continue,
                 Done::End(e) => return Ok(e),
             }
@@ -280,7 +399,7 @@ fn type_lines(input: &mut impl BufRead, block: &mut Block, others: &[Block]) -> 
             }
         }
         if let Ok(h) = Header::parse(t) {
-            new_header(block, h, &mut whole);
+            new_header(block, h, whole);
             continue;
         }
         match take_line(block, next, t) {
@@ -432,28 +551,23 @@ enum Verdict {
 /// Checks the whole of a complete block. On a checksum failure it names the likely lines (one
 /// identical to a line of a block typed before: read from the other sheet) and asks for just
 /// those; a line is suspected so only once, so this never loops.
-fn check_whole(block: &Block, others: &[Block], whole: &mut WholeCheck) -> Verdict {
+fn check_whole(block: &Block, others: &[Known], whole: &mut WholeCheck) -> Verdict {
     let width = block.header.number_width();
-    let noun = block.header.kind.noun();
     match block.decode() {
         Ok(_) => Verdict::Good,
         Err(TextError::Checksum) => {
-            let shared: Vec<(usize, usize)> = others
-                .iter()
-                .flat_map(|o| block.lines_shared_with(o))
-                .filter(|(n, _)| !whole.suspected.contains(n))
-                .collect();
+            let shared = shared_lines(block, others, whole);
             if shared.is_empty() {
                 return Verdict::AskHeader;
             }
-            let mut lines: Vec<usize> = shared.iter().map(|(n, _)| *n).collect();
+            let mut lines: Vec<usize> = shared.iter().map(|(n, _, _)| *n).collect();
             lines.sort_unstable();
             lines.dedup();
             whole.suspected.extend(&lines);
             let which: Vec<String> = shared
                 .iter()
-                .map(|(n, m)| {
-                    format!("line {n:0width$} is the same as line {m:0width$} of a {noun} block typed before")
+                .map(|(n, m, label)| {
+                    format!("line {n:0width$} is the same as line {m:0width$} of {label}")
                 })
                 .collect();
             eprintln!(
@@ -481,6 +595,25 @@ fn check_whole(block: &Block, others: &[Block], whole: &mut WholeCheck) -> Verdi
     }
 }
 
+/// The lines of `block` identical to a line of a block read before (read from that other
+/// sheet), as (its line, the other's line, the other's name), leaving out lines already asked
+/// for again on that ground; a block read twice (the same header) is no evidence.
+fn shared_lines<'a>(
+    block: &Block,
+    others: &'a [Known],
+    whole: &WholeCheck,
+) -> Vec<(usize, usize, &'a str)> {
+    let mut out: Vec<(usize, usize, &str)> = Vec::new();
+    for o in others {
+        for (n, m) in block.lines_shared_with(&o.block) {
+            if !whole.suspected.contains(&n) && !out.iter().any(|&(a, b, _)| (a, b) == (n, m)) {
+                out.push((n, m, o.label.as_str()));
+            }
+        }
+    }
+    out
+}
+
 /// Every line checks but the whole does not match the header and no line can be named: the
 /// header is the likely typo (8 read as B), unless it was typed the same twice. Asks for the
 /// header again, or a word (`retype NN` for a doubted line); keeps every line.
@@ -490,27 +623,49 @@ fn ask_header_again(
     whole: &mut WholeCheck,
     typed: &mut Vec<usize>,
     wanted: &mut Option<usize>,
+    can_set_aside: bool,
 ) -> CliResult<Done> {
     let last = block.header.line_count;
     let width = block.header.number_width();
+    const ASIDE: &str = "press Enter to keep this block aside and type the next block (another sheet's, or give a file): when it is in, the two are compared and the wrong line is asked for alone";
     if whole.header_confirmed {
         eprintln!(
-            "  The header line is right (typed the same twice), so one of the lines is wrong, most likely read from another sheet (only line 01 is the same on every sheet). Compare each line with this sheet: type `show` to list them, then `retype NN` for the wrong one. Your lines are kept."
+            "  The header line is right (typed the same twice), so one of the lines is wrong, most likely read from another sheet (only line 01 is the same on every sheet). {}Your lines are kept.",
+            if can_set_aside {
+                format!(
+                    "To find it, {ASIDE}; or compare each line with this sheet: type `show` to list them, then `retype NN` for the wrong one. "
+                )
+            } else {
+                "Compare each line with this sheet: type `show` to list them, then `retype NN` for the wrong one. ".into()
+            }
         );
     } else {
         eprintln!(
-            "  Every line checks, but together they do not match the header line's checksum (its last 7 characters). Most likely a character of the header was misread (B for 8, S for 5, D for 0, Z for 2); or a line comes from another sheet (only line 01 is the same on every sheet). Your lines are kept."
+            "  Every line checks, but together they do not match the header line's checksum (its last 7 characters). Most likely a character of the header was misread (B for 8, S for 5, D for 0, Z for 2); or a line comes from another sheet (only line 01 is the same on every sheet). Your lines are kept.{}",
+            if can_set_aside {
+                format!(" If the header is right, {ASIDE}.")
+            } else {
+                String::new()
+            }
         );
     }
+    let prompt = if can_set_aside {
+        "  Retype the header line, Enter to keep this block aside, or a word (retype NN, show, restart, stop): "
+    } else {
+        "  Retype the header line, or a word (retype NN, show, restart, stop): "
+    };
     loop {
-        let Some(line) = ask(
-            input,
-            "  Retype the header line, or a word (retype NN, show, restart, stop): ",
-        )?
-        else {
+        let Some(line) = ask(input, prompt)? else {
             return Ok(Done::End(Ended::EndOfInput));
         };
         let t = line.as_str();
+        if t.is_empty() && can_set_aside {
+            eprintln!(
+                "  This {} block is kept aside with its {last} lines: type the next block (or give a file); it is checked against them.",
+                block.header.kind.noun()
+            );
+            return Ok(Done::End(Ended::Aside));
+        }
         if t.is_empty() {
             eprintln!(
                 "  type the header line printed above this block again (all of it: BG1-…), or a word: {WORDS}"
@@ -531,7 +686,12 @@ fn ask_header_again(
                 new_header(block, h, whole);
                 if same && whole.header_confirmed {
                     eprintln!(
-                        "  So a line is wrong: type `show` to list them, then `retype NN` for the one that differs from this sheet (lines 01 to {last:0width$})."
+                        "  So a line is wrong: {}type `show` to list them, then `retype NN` for the one that differs from this sheet (lines 01 to {last:0width$}).",
+                        if can_set_aside {
+                            "press Enter to keep this block aside until the next block can name it, or "
+                        } else {
+                            ""
+                        }
                     );
                     continue;
                 }
@@ -684,8 +844,14 @@ fn line_problem(header: &Header, e: &TextError) -> String {
 pub fn complete_block(mut block: Block) -> CliResult<Block> {
     let stdin = std::io::stdin();
     let mut input = stdin.lock();
-    match type_lines(&mut input, &mut block, &[])? {
-        Ended::Complete => {}
+    match type_lines(
+        &mut input,
+        &mut block,
+        &[],
+        &mut WholeCheck::default(),
+        false,
+    )? {
+        Ended::Complete | Ended::Aside => {}
         Ended::Restart => eprintln!(
             "  these vault lines came from a scan: to start over, give the file again or type the whole vault block at the next header prompt"
         ),
@@ -805,6 +971,44 @@ mod tests {
                 assert!(e.contains("03"), "{e}");
             }
         }
+    }
+
+    #[test]
+    fn a_line_of_a_known_share_is_named_once_and_a_right_header_is_recognised() {
+        let (h1, l1) = share(5);
+        let (h2, l2) = share(6);
+        let mut wrong = Block::new(h2.clone());
+        for (i, l) in l2.iter().enumerate() {
+            let l = if i == 2 { &l1[2] } else { l };
+            wrong.add_line(l).unwrap();
+        }
+        let mut first = Block::new(h1);
+        for l in &l1 {
+            first.add_line(l).unwrap();
+        }
+        let known = [Known {
+            label: "share 1 (read from s1.txt)".into(),
+            block: first,
+        }];
+        let mut whole = WholeCheck::default();
+        assert_eq!(
+            shared_lines(&wrong, &known, &whole),
+            [(3, 3, "share 1 (read from s1.txt)")]
+        );
+        // Asked for once: never named again, so a second failure asks for the header.
+        whole.suspected.push(3);
+        assert!(shared_lines(&wrong, &known, &whole).is_empty());
+        // Right lines under a misread header: the right header makes the whole check.
+        let mut right = Block::new(h2.clone());
+        for l in &l2 {
+            right.add_line(l).unwrap();
+        }
+        let misread = Header::parse(&known[0].block.header.render()).unwrap();
+        let mut under = right.clone();
+        under.rebase(misread.clone()).unwrap();
+        assert!(under.decode().is_err());
+        assert!(fits(&under, &h2));
+        assert!(!fits(&wrong, &h2));
     }
 
     #[test]

@@ -181,24 +181,34 @@ fn the_booklet_lists_the_paper_decoder_with_line_checks_and_page_hashes() {
             "{paper}: linecheck.py's SHA-256"
         );
 
-        // linecheck.py is printed whole, without numbers: each of its lines is a row.
-        let fixed = pdftotext(&pdf, &["-fixed", "4.80"]);
+        // linecheck.py is printed whole on the first page, without numbers: each of its
+        // lines is a row of page 1. The checker typed from page 1 is the kit's, byte for
+        // byte, and it is the one that checks the listings below.
+        let fixed = pdftotext(&pdf, &["-fixed", "4.80", "-f", "1", "-l", "1"]);
+        assert!(
+            fixed.contains("START WITH linecheck.py"),
+            "{paper}: page 1 introduces the checker"
+        );
         let rows: Vec<&str> = fixed.lines().collect();
         let checker = std::fs::read_to_string(&lc).unwrap();
+        assert!(
+            checker.lines().count() <= 36,
+            "{paper}: the checker is short"
+        );
         let first = checker.lines().next().unwrap();
         let at = rows
             .iter()
             .position(|r| r.trim_start() == first)
-            .expect("linecheck.py is printed");
+            .expect("linecheck.py is printed on page 1");
         let indent = rows[at].len() - first.len();
-        for (i, line) in checker.lines().enumerate() {
-            let row = rows[at + i];
-            assert_eq!(
-                row.get(indent..).unwrap_or(""),
-                line,
-                "{paper}: linecheck.py row {i}"
-            );
-        }
+        let from_page_1: String = rows[at..at + checker.lines().count()]
+            .iter()
+            .map(|row| format!("{}\n", row.get(indent..).unwrap_or("")))
+            .collect();
+        assert_eq!(from_page_1, checker, "{paper}: linecheck.py from page 1");
+        let typed_kit = dir.path().join(format!("{paper}-typed"));
+        std::fs::create_dir(&typed_kit).unwrap();
+        std::fs::write(typed_kit.join("linecheck.py"), &from_page_1).unwrap();
 
         for name in ["recover-paper.py", "argon2id.py"] {
             // The command the booklet gives for the listing's pages.
@@ -220,7 +230,7 @@ fn the_booklet_lists_the_paper_decoder_with_line_checks_and_page_hashes() {
             };
             let listing = pdftotext(&pdf, &["-fixed", pitch, "-f", from, "-l", to]);
             let typed = dir.path().join(format!("{paper}-{name}"));
-            let said = linecheck(&out, &typed, listing.as_bytes());
+            let said = linecheck(&typed_kit, &typed, listing.as_bytes());
             let want = std::fs::read(out.join(name)).unwrap();
             assert!(
                 std::fs::read(&typed).unwrap() == want,
@@ -562,4 +572,114 @@ fn recover_py_checks_each_typed_line_at_once_and_keeps_the_right_ones() {
         "typing recover.py:\n{stdout}\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// The (header, rows) blocks of a vector file, as printed.
+fn vector_blocks(name: &str) -> Vec<(String, Vec<String>)> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/vectors")
+        .join(name);
+    let mut blocks: Vec<(String, Vec<String>)> = Vec::new();
+    for row in std::fs::read_to_string(path).unwrap().lines() {
+        if row.starts_with("BG1-") {
+            blocks.push((row.to_string(), Vec::new()));
+        } else if !row.is_empty() && !row.starts_with('#') {
+            blocks.last_mut().unwrap().1.push(row.to_string());
+        }
+    }
+    blocks
+}
+
+/// recover.py typed at a real terminal (tmux, `cols`×`rows`), its output to a file: when
+/// typing ends — Enter at the header prompt, or Ctrl-C in a half-typed block — the screen and
+/// the scrollback are wiped and it says so; no typed share line is left in the window. After
+/// Enter the vault opens (its credentials in the file only).
+#[cfg(unix)]
+fn recover_py_wipes_the_typed_lines(cols: u16, rows: u16, end: &str) {
+    use common::tmux::{Tmux, script, sh_quote, tmux_or_skip};
+    if !python_or_skip() || !tmux_or_skip() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let blocks = vector_blocks("ok-2of3-plain.txt");
+    let [(h1, s1), (h2, s2), _, (hv, vl)] = &blocks[..] else {
+        panic!("three shares and the vault");
+    };
+    let script_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("crates/paper/kit/recover.py");
+    let command = format!(
+        "python3 -I {} > {}",
+        sh_quote(p(&script_path)),
+        sh_quote(p(&dir.path().join("out.txt")))
+    );
+    let t = Tmux::start(
+        dir.path(),
+        cols,
+        rows,
+        "xterm-256color",
+        &script("BEFORE-RECOVERY", &command),
+    );
+    let when_done = "or Enter when done: ";
+    t.wait_for_times(when_done, 1);
+    let mut typed: Vec<&String> = Vec::new();
+    if end == "Enter" {
+        for (i, (h, lines)) in [(h1, s1), (h2, s2), (hv, vl)].into_iter().enumerate() {
+            t.wait_for_times(when_done, i + 1);
+            t.line(h);
+            for l in lines {
+                t.line(l);
+            }
+        }
+        typed.extend(s1.iter().chain(s2));
+        t.wait_for_times(when_done, 4);
+        t.line("");
+        t.wait_for("EXIT=");
+        assert_eq!(t.exit_status(), 0, "{}", t.everything());
+        let out = std::fs::read_to_string(dir.path().join("out.txt")).unwrap();
+        assert!(out.contains("breakglass1@contoso.onmicrosoft.com"), "{out}");
+    } else {
+        t.line(h1);
+        t.line(&s1[0]);
+        t.line(&s1[1]);
+        t.wait_for("share line 03 of 5: ");
+        typed.extend(&s1[..2]);
+        t.keys(end);
+        t.wait_for("EXIT=");
+        assert_ne!(t.exit_status(), 0, "{}", t.everything());
+    }
+    let all = t.everything();
+    assert!(
+        all.contains("The typed lines were wiped from this window"),
+        "{all}"
+    );
+    // Line 01 is the same on every sheet and the vault block is not secret: the share lines
+    // 02 to 05 are what must go.
+    for l in typed.iter().filter(|l| !l.starts_with("01")) {
+        let data = l.split_once("  ").unwrap().1;
+        assert!(
+            !all.contains(data),
+            "a typed share line stayed in the window after {end}:\n{all}"
+        );
+    }
+    assert!(
+        !all.contains("BEFORE-RECOVERY"),
+        "the scrollback was not wiped:\n{all}"
+    );
+}
+
+#[test]
+#[cfg(unix)]
+fn recover_py_wipes_the_typed_lines_when_typing_ends_at_80x24() {
+    recover_py_wipes_the_typed_lines(80, 24, "Enter");
+}
+
+#[test]
+#[cfg(unix)]
+fn recover_py_wipes_the_typed_lines_when_typing_ends_at_200x50() {
+    recover_py_wipes_the_typed_lines(200, 50, "Enter");
+}
+
+#[test]
+#[cfg(unix)]
+fn recover_py_wipes_the_typed_lines_at_ctrl_c_at_80x24() {
+    recover_py_wipes_the_typed_lines(80, 24, "C-c");
 }

@@ -766,3 +766,141 @@ fn xterm_80x24_words_at_a_line_prompt() {
 fn xterm_200x50_words_at_a_line_prompt() {
     words_at_a_line_prompt(200, 50, "C-d");
 }
+
+/// How many times each share line prompt `share line NN of` was shown, for lines 01 to 05.
+fn asked(s: &str) -> Vec<usize> {
+    (1..=5)
+        .map(|i| s.matches(&format!("share line {i:02} of")).count())
+        .collect()
+}
+
+/// The common route at 3 a.m.: one sheet given as a file (scanned, or its share-N.txt), the
+/// other's share block typed, with its line 03 read from the first sheet's share block (the
+/// same numbered line, so its check character fits). The first block typed is compared with
+/// the share read from the file: line 03 is named and asked for alone, the header is not asked
+/// for, no right line is asked for again, and the vault opens.
+fn a_line_from_the_sheet_read_from_a_file_is_named_in_the_first_block(cols: u16, rows: u16) {
+    if !tmux_or_skip() {
+        return;
+    }
+    let sealed = plain();
+    let dir = tempfile::tempdir().unwrap();
+    let sheets = sealed.sheets_in(dir.path());
+    let (_, l1) = block(&sealed.documents[0], "BG1-S-");
+    let (h2, l2) = block(&sealed.documents[1], "BG1-S-");
+    assert_eq!(l2.len(), 5);
+    assert_ne!(l1[2], l2[2]);
+    let t = recover_in(
+        dir.path(),
+        cols,
+        rows,
+        "xterm-256color",
+        &["--purpose", "drill", "--json", p(&sheets[0])],
+        "> out.json",
+    );
+    t.wait_for_times(HEADER_PROMPT, 1);
+    t.line(&h2);
+    t.line(&l2[0]);
+    t.line(&l2[1]);
+    t.line(&l1[2]);
+    t.line(&l2[3]);
+    t.line(&l2[4]);
+    let s = flat(&t.wait_for_times("share line 03 of", 2));
+    assert!(
+        s.contains("line 03 is the same as line 03 of share 1 (read from"),
+        "{s}"
+    );
+    t.line(&l2[2]);
+    t.wait_for_times("that is enough to open the vault", 1);
+    let s = t.everything();
+    assert!(!s.contains("Retype the header line"), "{s}");
+    assert_eq!(
+        asked(&s),
+        [1, 1, 2, 1, 1],
+        "a right line asked for again:\n{s}"
+    );
+    t.line("");
+    let out = assert_opened(dir.path(), &t, &sealed.passwords);
+    assert!(out.contains("typed share 2"), "{out}");
+    assert_wiped(&t, &l2);
+}
+
+#[test]
+fn xterm_80x24_a_line_from_the_sheet_read_from_a_file_is_named_in_the_first_block() {
+    a_line_from_the_sheet_read_from_a_file_is_named_in_the_first_block(80, 24);
+}
+
+#[test]
+fn xterm_200x50_a_line_from_the_sheet_read_from_a_file_is_named_in_the_first_block() {
+    a_line_from_the_sheet_read_from_a_file_is_named_in_the_first_block(200, 50);
+}
+
+/// Nothing read before the first block typed, whose line 03 is read from the other sheet:
+/// nothing can name it yet, so Enter keeps the block aside (its lines kept); once the other
+/// sheet's block is typed, the two are compared, line 03 of the block kept aside is named and
+/// asked for alone, and the vault opens. No right line is asked for again, nothing loops.
+fn a_wrong_line_in_the_first_block_is_named_by_the_next(cols: u16, rows: u16) {
+    if !tmux_or_skip() {
+        return;
+    }
+    let sealed = plain();
+    let dir = tempfile::tempdir().unwrap();
+    let vault = only_block(dir.path(), "vault.txt", &sealed.documents[0], "BG1-V-");
+    let (h1, l1) = block(&sealed.documents[0], "BG1-S-");
+    let (h2, l2) = block(&sealed.documents[1], "BG1-S-");
+    let t = recover_in(
+        dir.path(),
+        cols,
+        rows,
+        "xterm-256color",
+        &["--purpose", "drill", "--json", p(&vault)],
+        "> out.json",
+    );
+    t.wait_for_times(HEADER_PROMPT, 1);
+    t.line(&h1);
+    t.line(&l1[0]);
+    t.line(&l1[1]);
+    t.line(&l2[2]);
+    t.line(&l1[3]);
+    t.line(&l1[4]);
+    let s = flat(&t.wait_for_times("Enter to keep this block aside", 1));
+    assert!(s.contains("the two are compared"), "{s}");
+    t.line("");
+    t.wait_for_times("This share block is kept aside with its 5 lines", 1);
+    t.wait_for_times(HEADER_PROMPT, 2);
+    t.line(&h2);
+    for l in &l2 {
+        t.line(l);
+    }
+    let s = flat(&t.wait_for_times("share line 03 of", 3));
+    assert!(s.contains("Back to the share block kept aside"), "{s}");
+    assert!(
+        s.contains("line 03 is the same as line 03 of a share block typed before"),
+        "{s}"
+    );
+    t.line(&l1[2]);
+    t.wait_for_times("that is enough to open the vault", 1);
+    let s = t.everything();
+    // Once per block; line 03 once more, for the block kept aside.
+    assert_eq!(
+        asked(&s),
+        [2, 2, 3, 2, 2],
+        "a right line asked for again:\n{s}"
+    );
+    assert_eq!(s.matches("Retype the header line").count(), 1, "{s}");
+    t.line("");
+    let out = assert_opened(dir.path(), &t, &sealed.passwords);
+    assert!(out.contains("typed share 1"), "{out}");
+    assert_wiped(&t, &l1);
+    assert_wiped(&t, &l2);
+}
+
+#[test]
+fn xterm_80x24_a_wrong_line_in_the_first_block_is_named_by_the_next() {
+    a_wrong_line_in_the_first_block_is_named_by_the_next(80, 24);
+}
+
+#[test]
+fn xterm_200x50_a_wrong_line_in_the_first_block_is_named_by_the_next() {
+    a_wrong_line_in_the_first_block_is_named_by_the_next(200, 50);
+}

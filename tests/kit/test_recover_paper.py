@@ -119,7 +119,7 @@ def linecheck_rows(kit, name):
     with open(os.path.join(kit, "linecheck.py")) as f:
         source = f.read()
     scope = {}
-    exec(source[:source.index("open(sys.argv[1]")], scope)  # its check(), not its loop
+    exec(source[:source.index("f = sys.argv[1]")], scope)  # its check(), not its loop
     with open(os.path.join(kit, name)) as f:
         lines = f.read().split("\n")[:-1]
     return ["%3d  %-79s  %s" % (i, line, scope["check"](i, line))

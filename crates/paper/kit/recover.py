@@ -33,6 +33,7 @@ import hmac
 import json
 import os
 import re
+import signal
 import struct
 import sys
 import time
@@ -438,7 +439,8 @@ TYPING_INTRO = (
     "costs that line only. A QR app's text can be pasted as one row. Words at any prompt: back "
     "(drop the last line kept), show (what this block has and lacks), restart (drop this block), "
     "done (stop typing and open the vault with what was kept). Enter at a header prompt is done "
-    "too. Type the share blocks of k sheets and one vault block.")
+    "too. Type the share blocks of k sheets and one vault block. What you type is wiped from "
+    "this window (the screen and its scrollback) when typing ends, even at Ctrl-C.")
 
 
 class Typed:
@@ -481,12 +483,78 @@ def ordinal(n):
                                                                                        "th"))
 
 
-def typed_text(ask, say):
+def typed_text(ask, say, wipe=lambda: False):
     """Typing at a terminal (no files given): every row is checked the moment it is typed, with
     breakglass's messages, and only what checks is kept, so a slip costs one row, never the
     rows typed right. ask(prompt) gives the next row, None at the end of input (Ctrl-D); say
-    writes a message. Returns the kept text, read afterwards as standard input would be."""
-    blocks, pasted, cur = [], [], None
+    writes a message; wipe() clears the typed rows from the window when typing ends, however
+    it ends (True if it did). Returns the kept text, read afterwards as standard input would
+    be."""
+    blocks, pasted = [], []
+    try:
+        typing(ask, say, blocks, pasted)
+    except BaseException:  # Ctrl-C, SIGTERM, SIGHUP: wiped all the same
+        if wipe():
+            say(WIPED)
+        raise
+    if wipe():
+        say(WIPED)
+    elif any(b.h.kind == b"S" for b in blocks) or pasted:
+        say("The share blocks typed above stay on this terminal's screen and in its scrollback, "
+            "and together they open the vault: close this terminal window when you are done.")
+    for b in blocks:
+        missing = b.missing()
+        if missing and b.h.kind == b"S":
+            say("left out: %s lacks line%s %s (the other blocks are used)" % (
+                b.name(), "s" if len(missing) > 1 else "", ", ".join(map(b.line, missing))))
+    return "".join(b.text() for b in blocks if b.h.kind == b"V" or not b.missing()) + "".join(
+        r + "\n" for r in pasted)
+
+
+# Home the cursor, erase the screen, erase the scrollback: what breakglass writes.
+WIPE = "\x1b[H\x1b[2J\x1b[3J"
+WIPED = ("The typed lines were wiped from this window (screen and scrollback): close this "
+         "terminal window when you are done.")
+
+
+def wipe_terminal():
+    """Clears the screen and its scrollback of the terminal the rows were typed at (standard
+    error, else standard output, when one is a terminal; never a file or a pipe). On Windows
+    the console is first asked to read these sequences (Windows 10 and later); where it cannot,
+    `cls` clears the console's buffer. True when a terminal was cleared."""
+    stream = next((s for s in (sys.stderr, sys.stdout) if s.isatty()), None)
+    if stream is None:
+        return False
+    try:
+        if os.name == "nt" and not windows_vt(stream):
+            stream.flush()
+            return os.system("cls") == 0
+        stream.write(WIPE)
+        stream.flush()
+        return True
+    except OSError:  # the terminal is gone (SIGHUP): nothing is left to wipe
+        return False
+
+
+def windows_vt(stream):
+    """Turns on the console's reading of escape sequences (ENABLE_VIRTUAL_TERMINAL_PROCESSING)
+    for `stream`; False where the console has none (before Windows 10)."""
+    try:
+        import ctypes
+        import msvcrt
+        kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)
+        handle = msvcrt.get_osfhandle(stream.fileno())
+        mode = ctypes.c_uint32()
+        if not kernel32.GetConsoleMode(ctypes.c_void_p(handle), ctypes.byref(mode)):
+            return False
+        return bool(kernel32.SetConsoleMode(ctypes.c_void_p(handle), mode.value | 0x0004))
+    except (ImportError, OSError, AttributeError, ValueError):
+        return False
+
+
+def typing(ask, say, blocks, pasted):
+    """The rows typed, into `blocks` and `pasted` as they check."""
+    cur = None
     say(TYPING_INTRO)
     while True:
         missing = cur.missing() if cur else []
@@ -543,16 +611,6 @@ def typed_text(ask, say):
             say("  type the header line first: the row starting BG1-S- or BG1-V- above the block")
             continue
         typed_line(blocks, cur, row, missing, say)
-    for b in blocks:
-        missing = b.missing()
-        if missing and b.h.kind == b"S":
-            say("left out: %s lacks line%s %s (the other blocks are used)" % (
-                b.name(), "s" if len(missing) > 1 else "", ", ".join(map(b.line, missing))))
-    if any(b.h.kind == b"S" for b in blocks) or pasted:
-        say("The share blocks typed above stay on this terminal's screen and in its scrollback, "
-            "and together they open the vault: close this terminal window when you are done.")
-    return "".join(b.text() for b in blocks if b.h.kind == b"V" or not b.missing()) + "".join(
-        r + "\n" for r in pasted)
 
 
 def new_header(blocks, cur, h, row, say):
@@ -1825,6 +1883,20 @@ def ask_row(prompt):
     return row if row else None
 
 
+def typed_at_terminal():
+    """typed_text at this terminal: the window is wiped when typing ends, also at Ctrl-C, at
+    SIGTERM and at SIGHUP (each then ends the program as it would have)."""
+    def ended(signum, frame):
+        raise SystemExit(128 + signum)
+    caught = [getattr(signal, n) for n in ("SIGTERM", "SIGHUP") if hasattr(signal, n)]
+    before = [(n, signal.signal(n, ended)) for n in caught]
+    try:
+        return typed_text(ask_row, lambda m: sys.stderr.write(m + "\n"), wipe_terminal)
+    finally:
+        for n, handler in before:
+            signal.signal(n, handler)
+
+
 def main(argv):
     parser = argparse.ArgumentParser(
         prog="recover.py", description="Open a breakglass vault from k share sheets, without "
@@ -1848,7 +1920,7 @@ def main(argv):
     try:
         typed = None
         if "-" in names and sys.stdin.isatty():  # typed at the terminal, checked as typed
-            typed = typed_text(ask_row, lambda m: sys.stderr.write(m + "\n"))
+            typed = typed_at_terminal()
         g = gather(names, args.strict, typed)
         for p in g.problems:
             sys.stderr.write("warning: skipped %s\n" % shown(p))

@@ -25,7 +25,7 @@ pub const RECOVER_PY: &str = include_str!("../kit/recover.py");
 pub const RECOVER_PAPER_PY: &str = include_str!("../kit/recover-paper.py");
 /// Argon2id for the short decoder, listed in the booklet's appendix.
 pub const ARGON2ID_PY: &str = include_str!("../kit/argon2id.py");
-/// The line checker, printed in full on the first page of the listings.
+/// The line checker, printed in full on the booklet's first page.
 pub const LINECHECK_PY: &str = include_str!("../kit/linecheck.py");
 
 /// File names inside the kit folder.
@@ -203,6 +203,7 @@ fn layout(
     let sha = recover_py_sha256();
     let mut c = Canvas::new(paper);
     title(&mut c);
+    checker(&mut c, listed);
     section(&mut c, "WHAT THE SHEETS ARE", WHAT_SHEETS_ARE);
     steps(&mut c, "RECOVER WITH BREAKGLASS", WITH_BREAKGLASS);
     steps(
@@ -231,7 +232,6 @@ fn layout(
         "NO COPY OF THE PROGRAM LEFT? TYPE IT FROM THIS BOOKLET",
         &from_paper(listed),
     );
-    checker(&mut c);
     let mut got = Vec::new();
     for (i, (name, source)) in listings.iter().enumerate() {
         let heading = if i == 0 {
@@ -357,13 +357,27 @@ fn steps<S: AsRef<str>>(c: &mut Canvas, heading: &str, items: &[S]) {
     c.y += 6.0;
 }
 
-/// The line checker in full, without line numbers (it is read by eye, not checked), and its
-/// SHA-256.
-fn checker(c: &mut Canvas) {
+/// The line checker in full on the first page, without line numbers (it is read by eye, not
+/// checked), with what it is for and its SHA-256: typed first, it checks every other line.
+fn checker(c: &mut Canvas, listed: &[Listed]) {
     let x = c.left();
     let lh = LISTING_SIZE * 1.2;
     let lines: Vec<&str> = LINECHECK_PY.lines().collect();
-    c.ensure(lines.len() as f32 * lh + 40.0);
+    c.ensure(lines.len() as f32 * lh + 70.0);
+    c.heading("NO PROGRAM LEFT? START WITH linecheck.py, BELOW", 30.0);
+    let decoder = &listed[0];
+    let said = format!(
+        "Type these {} lines by hand into a file named {LINECHECK_NAME}, reading them by eye against the page (indents are 4 spaces a level): it then checks every line of the short decoder {} (pages {} to {}) as it is typed, and shows each page's hash. The steps are under \"No copy of the program left?\", just before that listing.",
+        lines.len(),
+        decoder.name,
+        decoder.pages.0,
+        decoder.pages.1,
+    );
+    for line in wrap(&said, Face::Sans, 9.5, c.width()) {
+        c.text(x, c.y + 9.0, Face::Sans, 9.5, &line);
+        c.y += 12.0;
+    }
+    c.y += 4.0;
     c.text(
         x,
         c.y + 9.0,
@@ -433,7 +447,7 @@ fn listing(c: &mut Canvas, heading: &str, name: &str, source: &str) {
 const WHAT_SHEETS_ARE: &[&str] = &[
     "A breakglass vault holds the credentials of an organisation's emergency (break-glass) administrator accounts: user names, passwords, FIDO2 key PINs, TOTP secrets and notes. The vault is encrypted, and its key is split into n key shares, any k of which rebuild it (Shamir's secret sharing); fewer than k reveal nothing. Each custodian keeps one share sheet, sealed, in a separate place.",
     "Every sheet carries its own share (the BG1-S block and the small QR code: SECRET) and a full copy of the encrypted vault (the BG1-V block and the larger QR codes: not secret alone). All sheets of one set show the same vault fingerprint and generation; a rekey or rotation makes a new generation and retires the old sheets. A vault may also need a passphrase, which is never printed.",
-    "This booklet holds no secret. It explains how to recover with breakglass, with recover.py (a single file that needs only Python), and in principle by hand. If no copy of any program survives, it lists a short decoder, recover-paper.py, to type in: every printed line has a check character and every page a hash, and the 46-line linecheck.py, typed first, checks each line as it is typed.",
+    "This booklet holds no secret. It explains how to recover with breakglass, with recover.py (a single file that needs only Python), and in principle by hand. If no copy of any program survives, it lists a short decoder, recover-paper.py, to type in: every printed line has a check character and every page a hash, and the short linecheck.py on page 1, typed first, checks each line as it is typed.",
 ];
 
 const WITH_BREAKGLASS: &[&str] = &[
@@ -480,7 +494,7 @@ fn from_paper(listed: &[Listed]) -> Vec<String> {
     let [decoder, argon] = [&listed[0], &listed[1]];
     vec![
         format!(
-            "1. Type {LINECHECK_NAME}, below, by hand into a file of that name: {} lines, read by eye against the page (indents are 4 spaces a level). It checks the rest.",
+            "1. Type {LINECHECK_NAME}, printed on page 1, by hand into a file of that name: {} lines, read by eye against the page (indents are 4 spaces a level). It checks the rest.",
             LINECHECK_PY.lines().count()
         ),
         format!(
