@@ -596,9 +596,15 @@ fn pool_vault_parts(g: &mut Gathered, pooled: Vec<(String, Block)>) {
 
 /// How to type, said once before the first prompt: exactly what the parser forgives, the
 /// words understood at every line prompt, and what becomes of the typed lines.
-fn how_to_type() -> String {
+fn how_to_type(vault_read: bool) -> String {
+    // A custodian who scanned one sheet was told to type a vault block already read.
+    let what = if vault_read {
+        "The vault was read already: type only the share block (BG1-S-…, 5 lines under SHARE) of each sheet still needed"
+    } else {
+        "Type each share block (BG1-S-…) and one vault block (BG1-V-…) from the sheets"
+    };
     format!(
-        "Type each share block (BG1-S-…) and one vault block (BG1-V-…) from the sheets: the header line first, then its numbered lines. A line may be typed with or without its line number; spaces, dashes and lower case make no difference, and I, L, O count as 1, 1, 0. Type the last character of each line too: it is the line's check character and catches a typo at once. The last line of a block is shorter than the others.
+        "{what}: the header line first, then its numbered lines. A line may be typed with or without its line number; spaces, dashes and lower case make no difference, and I, L, O count as 1, 1, 0. Type the last character of each line too: it is the line's check character and catches a typo at once. The last line of a block is shorter than the others.
 At every line prompt these words work: {}. A header line typed again at any time replaces the first one and keeps every line typed.
 At a header prompt you may also give a file name (share-N.txt, or a scan or photo of page 1 of a sheet) or paste a whole share-N.txt. Enter on an empty header prompt opens the vault once enough is in.
 What you type is wiped from this window (the screen and its scrollback) when typing ends, even at Ctrl-C; close the window afterwards too.",
@@ -623,7 +629,7 @@ pub fn typed() -> CliResult<Gathered> {
 /// window when this ends (on every exit path), then what was read is said again.
 fn type_more(g: &mut Gathered) -> CliResult {
     let wipe = super::terminal::Wipe::install();
-    super::wrap::eprintln_wrapped(&how_to_type());
+    super::wrap::eprintln_wrapped(&how_to_type(!g.vaults.is_empty()));
     let lost = 'typing: loop {
         let known = g.known_blocks();
         match prompt::typed_entry(g.enough(), &known, &mut g.aside)? {

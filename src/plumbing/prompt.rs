@@ -351,6 +351,8 @@ fn type_lines(
 ) -> CliResult<Ended> {
     let mut typed: Vec<usize> = Vec::new();
     let mut wanted: Option<usize> = None;
+    // `stop` with lines typed asks once: a custodian who typed `quit` mid-block lost them.
+    let mut stop_asked = false;
     loop {
         let missing = block.missing();
         let Some(&first) = missing.first() else {
@@ -392,6 +394,16 @@ fn type_lines(
             );
             continue;
         }
+        let have = block.header.line_count - missing.len();
+        if word(t) == Some(Word::Stop) && have > 0 && !stop_asked {
+            stop_asked = true;
+            eprintln!(
+                "  Stop typing? The {have} line{} typed of this {noun} block would be lost. Type `stop` again to stop; or type line {next:0width$} to go on.",
+                if have == 1 { "" } else { "s" }
+            );
+            continue;
+        }
+        stop_asked = false;
         if let Some(w) = word(t) {
             match on_word(w, block, &mut typed, &mut wanted) {
                 Done::Continue => continue,
@@ -756,7 +768,7 @@ fn take_line(block: &mut Block, next: usize, t: &str) -> Result<usize, String> {
             None => "fewer characters than the others, then its check character".into(),
         };
         return Err(format!(
-            "{noun} line {n:0width$} is the short last line: it has {expect}; what you typed has {} after the number, so it is likely another line. Type line {n:0width$} exactly as printed, every character including the last one. The other lines are kept.",
+            "{noun} line {n:0width$} is the short last line: it has {expect}; what you typed has {} after the number, so it is likely another line. Type line {n:0width$} exactly as printed, every character including the last one. If the sheet shows more lines than {n:0width$}, the header's line count was misread: type the header line again. The other lines are kept.",
             data.len() + 1
         ));
     }
@@ -792,7 +804,7 @@ fn line_problem(header: &Header, e: &TextError) -> String {
                     ),
                 };
                 format!(
-                    "{noun} line {line:0width$} is the short last line: it has {expect}; what you typed has {typed} after the number. Type it exactly as printed, every character including the last one."
+                    "{noun} line {line:0width$} is the short last line: it has {expect}; what you typed has {typed} after the number. Type it exactly as printed, every character including the last one. If the sheet shows more lines than {line:0width$}, the header's line count was misread: type the header line again (every line typed is kept)."
                 )
             } else if typed == text::LINE_CHARS {
                 format!(
@@ -801,7 +813,7 @@ fn line_problem(header: &Header, e: &TextError) -> String {
                 )
             } else if typed < full {
                 format!(
-                    "{noun} line {line:0width$} has {typed} characters after its number, not {full} ({} and its check character): {} missing. Retype line {line:0width$}.",
+                    "{noun} line {line:0width$} has {typed} characters after its number, not {full} ({} and its check character): {} missing. Retype line {line:0width$}; if it is the short last line on the sheet, the header's line count was misread: type the header line again (every line typed is kept).",
                     text::LINE_CHARS,
                     if full - typed == 1 {
                         "a character is".to_string()
@@ -910,6 +922,32 @@ mod tests {
         let mut lines: Vec<String> = f.display_lines().iter().map(|l| l.to_string()).collect();
         let h = Header::parse(&lines.remove(0)).unwrap();
         (h, lines)
+    }
+
+    #[test]
+    fn a_line_that_fits_a_misread_line_count_points_at_the_header() {
+        // A custodian read a 5-line block's header as 6 lines: the real last line, typed at
+        // line 05, was blamed alone.
+        let (mut h, _) = share(7);
+        h.line_count = 6;
+        let short = TextError::BadLineLength {
+            kind: "share",
+            line: 5,
+            expected: "20".into(),
+            found: 12,
+        };
+        let m = line_problem(&h, &short);
+        assert!(m.contains("header's line count was misread"), "{m}");
+        // Read as 3: a full line at the short last line's place.
+        h.line_count = 3;
+        let full = TextError::BadLineLength {
+            kind: "share",
+            line: 3,
+            expected: "1 to 20".into(),
+            found: 20,
+        };
+        let m = line_problem(&h, &full);
+        assert!(m.contains("header's line count was misread"), "{m}");
     }
 
     #[test]

@@ -744,6 +744,13 @@ fn words_at_a_line_prompt(cols: u16, rows: u16, end: &str) {
             1,
         );
     } else {
+        // The first `quit` with lines typed only asks: a custodian lost a block to it.
+        t.line(end);
+        t.wait_for_times(
+            "Stop typing? The 2 lines typed of this share block would be lost",
+            1,
+        );
+        assert!(!t.everything().contains("Stopped: the share block"));
         t.line(end);
         t.wait_for_times(
             "Stopped: the share block being typed (2 of 5 lines) is not kept",
