@@ -1,8 +1,14 @@
 #!/usr/bin/env bash
-# Benchmarks recover.html in headless Chromium against the breakglass binary, in the same run:
-# opening from two share files, from two 300-dpi scans (pdftoppm of page 1 of the sheets), and
-# Argon2id at the default cost (512 MiB, 3 passes); plus the page's size. Medians of 3 runs, in
-# ms. Needs node, chromium, pdftoppm and `scripts/build-page.sh` run once (node_modules).
+# Benchmarks recover.html in a headless browser (PAGE_BROWSER=chromium, the default, firefox or
+# webkit: tests/page/launch.mjs) against the breakglass binary, in the same run: opening from two
+# share files, from two 300-dpi scans (pdftoppm of page 1 of the sheets), and Argon2id at the
+# default cost (512 MiB, 3 passes); plus the page's size. Medians of 3 runs, in ms: the page's
+# column is the driver's time (choosing the files to the credentials shown), the part after
+# pressing Open, and the page's own time measured inside it (files read + opening, without the
+# driver's round trips). With DEGRADED=DIR (degraded scans kept by
+# `BREAKGLASS_DEGRADATION_KEEP=DIR cargo test --test e2e degradation`), also the page's and the
+# binary's decode rate on them. Needs node, the browser, pdftoppm and `scripts/build-page.sh`
+# run once (node_modules).
 #   scripts/bench_page.sh [BINARY]    (default target/release/breakglass, else target/debug)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -14,6 +20,7 @@ if [ -z "$bin" ]; then
 fi
 page="$root/crates/paper/kit/recover.html"
 modules="$root/crates/paper/kit/page"
+degraded="${DEGRADED:+$(cd "$DEGRADED" && pwd)}"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
@@ -30,7 +37,7 @@ median_ms() { # runs "$@" 3 times, prints the median wall time in ms
 }
 page_ms() { node "$root/tests/page/bench.mjs" --page "$page" --modules "$modules" "$@"; }
 
-echo "binary: $bin"
+echo "binary: $bin; browser: ${PAGE_BROWSER:-chromium}; load: $(uptime | sed 's/.*load average: //')"
 echo "page size: $(wc -c <"$page") bytes ($(gzip -9 -c "$page" | wc -c) gzipped)"
 
 "$bin" ceremony --allow-online --print-credentials --tenant contoso --threshold 2 \
@@ -44,16 +51,20 @@ for n in 1 2; do
 done
 
 cd "$work"
-printf "%-40s %10s %24s\n" "" "binary ms" "page ms"
-printf "%-40s %10s %24s\n" "two share files" \
+printf "%-40s %10s %48s\n" "" "binary ms" "page ms"
+printf "%-40s %10s %48s\n" "two share files" \
   "$(median_ms "$bin" recover --json plain/share-1.txt plain/share-2.txt)" \
   "$(page_ms plain/share-1.txt plain/share-2.txt)"
-printf "%-40s %10s %24s\n" "two 300-dpi scans (PNG)" \
+printf "%-40s %10s %48s\n" "two 300-dpi scans (PNG)" \
   "$(median_ms "$bin" recover --json scan-1.png scan-2.png)" \
   "$(page_ms scan-1.png scan-2.png)"
-printf "%-40s %10s %24s\n" "two share files, Argon2id 512 MiB t=3" \
+printf "%-40s %10s %48s\n" "two share files, Argon2id 512 MiB t=3" \
   "$(median_ms "$bin" recover --json --passphrase-file pw pass/share-1.txt pass/share-2.txt)" \
   "$(page_ms --passphrase 'bench passphrase' pass/share-1.txt pass/share-2.txt)"
+
+if [ -n "$degraded" ]; then
+  node "$root/tests/page/degraded_rate.mjs" --page "$page" --modules "$modules" --binary "$bin" "$degraded"
+fi
 
 # Decode rate of the page's QR decoder on the ZXing black-box sets, when they are beside the repo.
 blackbox="$root/../shared/qr-blackbox"

@@ -4,7 +4,10 @@
 //! of it at once), and the vault is recovered from the two degraded images through the real
 //! binary. zbarimg reads the same images as an independent reference.
 //!
-//! `cargo test --test degradation -- --nocapture` prints the decode-rate table.
+//! `cargo test --test degradation -- --nocapture` prints the decode-rate table;
+//! with `BREAKGLASS_DEGRADATION_KEEP=DIR` the degraded pages are kept in DIR (`jobN-sheetS.png`
+//! or `.jpg`, and `jobs.tsv`: job, degradation, dpi, the codes on each page) for
+//! `tests/page/degraded_rate.mjs`, which reads them with recover.html and the binary.
 
 use crate::common;
 
@@ -412,6 +415,9 @@ fn degraded_scans_of_two_sheets_recover_the_vault() {
     // below 300 dpi unless asked for).
     let full_table = std::env::var_os("BREAKGLASS_DEGRADATION_FULL").is_some();
 
+    if let Some(keep) = std::env::var_os("BREAKGLASS_DEGRADATION_KEEP") {
+        std::fs::create_dir_all(keep).unwrap();
+    }
     let rows: Mutex<Vec<(usize, Row)>> = Mutex::new(Vec::new());
     let next = Mutex::new(0usize);
     let work = dir.path();
@@ -456,6 +462,10 @@ fn degraded_scans_of_two_sheets_recover_the_vault() {
                                     + ours.iter().filter(|t| wanted.contains(t.as_str())).count(),
                             );
                         }
+                        if let Some(keep) = std::env::var_os("BREAKGLASS_DEGRADATION_KEEP") {
+                            let name = path.file_name().unwrap();
+                            std::fs::copy(&path, Path::new(&keep).join(name)).unwrap();
+                        }
                         files.push(path);
                     }
                     let t = Instant::now();
@@ -488,6 +498,22 @@ fn degraded_scans_of_two_sheets_recover_the_vault() {
 
     let mut rows = rows.into_inner().unwrap();
     rows.sort_by_key(|(j, _)| *j);
+    if let Some(keep) = std::env::var_os("BREAKGLASS_DEGRADATION_KEEP") {
+        let tsv: String = rows
+            .iter()
+            .map(|(j, r)| {
+                let wanted = |i: usize| pages[jobs[*j].2].2[i].len();
+                format!(
+                    "job{j}\t{}\t{}\t{}\t{}\n",
+                    r.label,
+                    r.dpi,
+                    wanted(0),
+                    wanted(1)
+                )
+            })
+            .collect();
+        std::fs::write(Path::new(&keep).join("jobs.tsv"), tsv).unwrap();
+    }
     eprintln!();
     eprintln!(
         "| degradation (sheets 1 + 3, page 1) | dpi | codes read: zbarimg | codes read: breakglass scan | breakglass recover | recover s |"

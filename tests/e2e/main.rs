@@ -30,6 +30,7 @@ mod typed_recovery;
 mod degradation;
 mod kit;
 mod page;
+mod page_browsers;
 mod paper;
 mod scan_formats;
 mod scan_inputs;

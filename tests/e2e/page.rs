@@ -19,7 +19,7 @@ use std::process::Command;
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
-fn page_dir() -> PathBuf {
+pub(crate) fn page_dir() -> PathBuf {
     Path::new(ROOT).join("crates/paper/kit/page")
 }
 
@@ -34,7 +34,7 @@ fn chromium() -> Option<PathBuf> {
 }
 
 /// What is missing to run the page tests, if anything.
-fn missing(need_browser: bool) -> Option<String> {
+pub(crate) fn missing(need_browser: bool) -> Option<String> {
     if Command::new("node").arg("--version").output().is_err() {
         return Some("node is not installed (apt-get install nodejs npm)".into());
     }
@@ -86,6 +86,13 @@ fn recover_html_from_the_kit_agrees_with_breakglass_in_chromium() {
     if !ready(true) {
         return;
     }
+    agrees_with_breakglass("Chromium", &[("PAGE_BROWSER", "chromium".as_ref())]);
+}
+
+/// Runs tests/page/run.mjs on the kit's page in the browser `env` names (PAGE_BROWSER, and
+/// PAGE_BROWSER_PATH when not the default; see tests/page/launch.mjs), and asserts it passed
+/// every check and compared every vector.
+pub(crate) fn agrees_with_breakglass(browser: &str, env: &[(&str, &std::ffi::OsStr)]) {
     let dir = tempfile::tempdir().unwrap();
     let kit = dir.path().join("kit");
     assert_eq!(run(&["kit", "--out", p(&kit)]).code, 0);
@@ -105,7 +112,9 @@ fn recover_html_from_the_kit_agrees_with_breakglass_in_chromium() {
         .arg("--modules")
         .arg(page_dir())
         .arg("--chromium")
-        .arg(chromium().unwrap())
+        .arg(chromium().unwrap_or_default())
+        .env_remove("PAGE_BROWSER_PATH")
+        .envs(env.iter().copied())
         .output()
         .expect("run node tests/page/run.mjs");
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -113,7 +122,7 @@ fn recover_html_from_the_kit_agrees_with_breakglass_in_chromium() {
     eprint!("{}", String::from_utf8_lossy(&out.stderr));
     assert!(
         out.status.success(),
-        "recover.html failed in Chromium:\n{stdout}"
+        "recover.html failed in {browser}:\n{stdout}"
     );
     let vectors = std::fs::read_dir(Path::new(ROOT).join("tests/vectors"))
         .unwrap()

@@ -1,5 +1,6 @@
-// recover.html in a real browser (headless Chromium driven by puppeteer-core), held to what
-// `breakglass recover` does with the same files. Run by tests/e2e/page.rs:
+// recover.html in a real browser (headless Chromium driven by puppeteer-core; PAGE_BROWSER=firefox
+// or webkit for the others, see launch.mjs), held to what `breakglass recover` does with the
+// same files. Run by tests/e2e/page.rs and tests/e2e/page_browsers.rs:
 //
 //   node tests/page/run.mjs --page recover.html --binary breakglass --vectors tests/vectors
 //        --modules crates/paper/kit/page [--chromium /usr/bin/chromium] [--only NAME]
@@ -8,7 +9,6 @@
 // console error (a CSP violation is one) and any uncaught exception. Prints one line per
 // failure and exits 1 if there was any.
 
-import { createRequire } from 'node:module';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, readdirSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,6 +16,7 @@ import { join, resolve, basename } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { all } from './vectors.mjs';
+import { launch, browserName } from './launch.mjs';
 
 const { values: opt } = parseArgs({
   options: {
@@ -29,8 +30,6 @@ const { values: opt } = parseArgs({
     hostile: { type: 'string' },
   },
 });
-const require = createRequire(join(resolve(opt.modules), 'package.json'));
-const puppeteer = (await import(pathToFileURL(require.resolve('puppeteer-core')).href)).default;
 
 const pageUrl = pathToFileURL(resolve(opt.page)).href;
 const tmp = mkdtempSync(join(tmpdir(), 'bg-page-'));
@@ -57,16 +56,14 @@ function shown(s, layout = false) {
 }
 
 const EXTRA_ARGS = process.env.BG_PAGE_CHROMIUM_ARGS ? process.env.BG_PAGE_CHROMIUM_ARGS.split(' ') : [];
-const browser = await puppeteer.launch({
-  executablePath: opt.chromium,
-  headless: true,
-  args: ['--no-sandbox', '--disable-gpu', '--use-fake-ui-for-media-stream', ...EXTRA_ARGS],
-});
+const browser = await launch({ modules: opt.modules, chromium: opt.chromium, args: ['--use-fake-ui-for-media-stream', ...EXTRA_ARGS] });
+console.log(`browser: ${await browser.version()}`);
 
 /** A fresh page with the guards installed. */
 async function freshPage(what) {
   const page = await browser.newPage();
-  page.on('request', (r) => check(r.url() === pageUrl, `${what}: a request left the page: ${r.url().slice(0, 120)}`));
+  // A data: URL never leaves the computer (Firefox loads its list-bullet font from one).
+  page.on('request', (r) => check(r.url() === pageUrl || r.url().startsWith('data:'), `${what}: a request left the page: ${r.url().slice(0, 120)}`));
   page.on('console', (m) => check(m.type() !== 'error', `${what}: console error: ${m.text()}`));
   page.on('pageerror', (e) => check(false, `${what}: uncaught: ${e.message}`));
   page.on('dialog', async (d) => {
@@ -213,7 +210,7 @@ async function ceremonies() {
       check(got.text.includes(s), `the page does not show ${s} as text`);
     }
     check(/\b\d{6}\s+\(valid \d+ s more/.test(got.text), 'a TOTP code from the clock');
-    check(got.online, 'the online warning (headless Chromium says it is online)');
+    check(got.online, 'the online warning (the headless browsers say they are online)');
     check(/UPPER [A-Z]+|lower [a-z]+/.test(got.text), 'the phonetic spelling');
   }
   // One file holding two sheets' text one after the other (§7.1: cut into two inputs).
@@ -295,6 +292,10 @@ function y4m(pngs, out) {
 }
 
 async function camera() {
+  if (browserName() !== 'chromium') {
+    console.log(`SKIPPED camera: only Chromium takes a video file as a fake camera`);
+    return;
+  }
   if (spawnSync('convert', ['-version']).error || spawnSync('pdftoppm', ['-v']).error) {
     check(process.env.CI !== 'true', 'convert (imagemagick) or pdftoppm is missing');
     console.log('SKIPPED camera: convert or pdftoppm not found');
@@ -310,10 +311,10 @@ async function camera() {
   }
   const video = join(dir, 'sheets.y4m');
   y4m(pngs, video);
-  const cam = await puppeteer.launch({
-    executablePath: opt.chromium,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-video-capture=${video}`],
+  const cam = await launch({
+    modules: opt.modules,
+    chromium: opt.chromium,
+    args: ['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-video-capture=${video}`],
   });
   try {
     const page = await cam.newPage();

@@ -6,7 +6,7 @@ import { argon2id } from 'hash-wasm';
 import { Failure, textOf, parseBlocks, blockHeader, normalize, isBidi, isControl, Header, displayVaultId, decodeBlocks } from './format.js';
 import { Gathered, recover, generationsNotice, isoDate, costQuestion } from './recover.js';
 import { totpNow, groupsOfFour, spelledGroups } from './totp.js';
-import { decodeImageData, MAX_SIDE } from './qr.js';
+import { decodeImageData, prepare as prepareDecoder, MAX_SIDE } from './qr.js';
 
 const $ = (id) => document.getElementById(id);
 const MAX_INPUT_BYTES = 64 << 20; // as breakglass: no sheet, scan or share file is larger
@@ -609,6 +609,8 @@ function wire() {
   $('ask-none').addEventListener('click', () => answer?.(null));
   $('purpose').addEventListener('change', showAdvice);
   document.body.dataset.ready = '1';
+  // The QR decoder's WebAssembly is compiled while the person picks the files, not after.
+  setTimeout(() => prepareDecoder().catch(() => {}), 0);
 }
 
 wire();
