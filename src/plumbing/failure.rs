@@ -210,6 +210,7 @@ impl<T, E: Into<anyhow::Error>> Classify<T> for Result<T, E> {
 mod tests {
     use super::*;
     use anyhow::Context;
+    use breakglass_core::ErrorKind;
 
     const ALL: [Failure; 8] = [
         Failure::Other,

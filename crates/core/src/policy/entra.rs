@@ -253,17 +253,11 @@ pub fn ceremony_checklist(drill_interval_days: u16) -> Vec<String> {
     ]
 }
 
-impl NameError {
-    /// This error's name in FORMAT.md §9 (`Kdf/TooExpensive`): frozen, like the format itself,
-    /// so tests, vectors and other decoders can match on it. Never rename one.
-    pub fn kind(&self) -> String {
-        match self {
-            Self::BadTenant { .. } => "BadTenant".into(),
-            Self::BadDomain { .. } => "BadDomain".into(),
-            Self::BadUserPart { .. } => "BadUserPart".into(),
-        }
-    }
-}
+crate::error_kinds! { NameError {
+    BadTenant => "BadTenant",
+    BadDomain => "BadDomain",
+    BadUserPart => "BadUserPart",
+} }
 
 /// True for an object id in the form Entra ID shows it (8-4-4-4-12 hex digits).
 pub fn is_guid(s: &str) -> bool {

@@ -186,30 +186,19 @@ pub fn uniform_index<R: rand_core::CryptoRng + ?Sized>(rng: &mut R, n: usize) ->
     }
 }
 
-impl PolicyError {
-    /// This error's name in FORMAT.md §9 (`Kdf/TooExpensive`): frozen, like the format itself,
-    /// so tests, vectors and other decoders can match on it. Never rename one.
-    pub fn kind(&self) -> String {
-        match self {
-            Self::TooShort { .. } => "TooShort".into(),
-            Self::TooLong { .. } => "TooLong".into(),
-        }
-    }
-}
+crate::error_kinds! { PolicyError {
+    TooShort => "TooShort",
+    TooLong => "TooLong",
+} }
 
-impl PinError {
-    /// This error's name in FORMAT.md §9 (`Kdf/TooExpensive`): frozen, like the format itself,
-    /// so tests, vectors and other decoders can match on it. Never rename one.
-    pub fn kind(&self) -> String {
-        match self {
-            Self::BadLength { .. } => "BadLength".into(),
-        }
-    }
-}
+crate::error_kinds! { PinError {
+    BadLength => "BadLength",
+} }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ErrorKind;
     use rand::SeedableRng;
     use rand::rngs::ChaCha20Rng;
 

@@ -793,26 +793,20 @@ fn open_with(
     Ok(VaultContents::from_bytes(&plaintext))
 }
 
-impl RecoverError {
-    /// This error's name in FORMAT.md §9 (`Kdf/TooExpensive`): frozen, like the format itself,
-    /// so tests, vectors and other decoders can match on it. Never rename one.
-    pub fn kind(&self) -> String {
-        match self {
-            Self::CostDeclined { .. } => "CostDeclined".into(),
-            Self::NoShares { .. } => "NoShares".into(),
-            Self::NoVault { .. } => "NoVault".into(),
-            Self::MixedVaults { .. } => "MixedVaults".into(),
-            Self::NotEnoughShares { .. } => "NotEnoughShares".into(),
-            Self::PassphraseRequired { .. } => "PassphraseRequired".into(),
-            Self::PassphraseNotUsed { .. } => "PassphraseNotUsed".into(),
-            Self::Kdf(e) => format!("Kdf/{}", e.kind()),
-            Self::WrongPassphraseOrAltered { .. } => "WrongPassphraseOrAltered".into(),
-            Self::Altered { .. } => "Altered".into(),
-            Self::Contents(e) => format!("Contents/{}", e.kind()),
-            Self::GenerationNotGiven { .. } => "GenerationNotGiven".into(),
-        }
-    }
-}
+crate::error_kinds! { RecoverError {
+    CostDeclined => "CostDeclined",
+    NoShares => "NoShares",
+    NoVault => "NoVault",
+    MixedVaults => "MixedVaults",
+    NotEnoughShares => "NotEnoughShares",
+    PassphraseRequired => "PassphraseRequired",
+    PassphraseNotUsed => "PassphraseNotUsed",
+    Kdf(inner) => "Kdf" / inner,
+    WrongPassphraseOrAltered => "WrongPassphraseOrAltered",
+    Altered => "Altered",
+    Contents(inner) => "Contents" / inner,
+    GenerationNotGiven => "GenerationNotGiven",
+} }
 
 #[cfg(test)]
 mod tests {
