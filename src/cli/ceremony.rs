@@ -2,7 +2,8 @@
 
 use super::harden::Hardening;
 use super::{
-    Classify, CliResult, Failure, enroll, files, preflight, progress, prompt, sheets, warn_unlocked,
+    Classify, CliResult, Failure, enroll, files, preflight, progress, prompt, remedy, sheets,
+    warn_unlocked,
 };
 use breakglass_core::contents::{Entry, VaultContents};
 use breakglass_core::credentials::{self, AccountCredentials, Fido2Key, Wanted};
@@ -553,7 +554,7 @@ pub fn run(args: Args, hardening: &Hardening) -> CliResult {
         "{}",
         super::visible_text(&entra::sentinel_query(&upns, &ids))
     )?;
-    if let Some(w) = entra::missing_object_id_warning(&without_id) {
+    if let Some(w) = remedy::object_id_warning(&without_id, remedy::Flags::current()) {
         outln!("// warning: {}", super::visible(&w))?;
     }
     outln!()?;

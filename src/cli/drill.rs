@@ -206,7 +206,7 @@ pub fn run_drill(args: DrillArgs, hardening: &Hardening) -> CliResult {
                             .as_deref()
                             .map(|d| d.display().to_string())
                             .unwrap_or_default(),
-                        result: format!("FAILED: {e}"),
+                        result: format!("FAILED: {}", super::failure::message(e.as_ref())),
                         findings: 0,
                         high: 0,
                     },

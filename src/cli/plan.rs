@@ -1,6 +1,8 @@
 //! `breakglass plan new|check` and `breakglass monitoring`.
 
-use super::{CliResult, Failure, alerts, files, json, output, shown_path, visible, visible_text};
+use super::{
+    CliResult, Failure, alerts, files, json, output, remedy, shown_path, visible, visible_text,
+};
 use breakglass_core::entra;
 use breakglass_core::plan::{Plan, TEMPLATE};
 use std::path::{Path, PathBuf};
@@ -280,7 +282,7 @@ pub fn monitoring(args: MonitoringArgs) -> CliResult {
         return Err(Failure::Usage
             .because("name the accounts: --plan PLAN.toml, or --upn UPN (repeatable)"));
     }
-    let warnings: Vec<String> = entra::missing_object_id_warning(&without_id)
+    let warnings: Vec<String> = remedy::object_id_warning(&without_id, remedy::Flags::current())
         .into_iter()
         .chain(group.is_none().then(|| {
             "no exclusion group is known: the audit alert watches the accounts but not who is added to the group Conditional Access policies exclude; give --group GROUP_ID or exclusion_group = \"GUID\" in the plan".to_string()

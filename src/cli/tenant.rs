@@ -282,7 +282,12 @@ pub fn audit_folder(
         log: log.map(log_events),
         now: super::unix_now(),
     };
-    let report = audit(&export, &inputs);
+    let mut report = audit(&export, &inputs);
+    // Where this command takes what a rule went without (`--log`, `--group`), every printer and
+    // the drill record say so.
+    for s in &mut report.skipped {
+        s.reason = super::remedy::skipped(s, super::remedy::Flags::current());
+    }
     Ok(Audited {
         export: dir.to_path_buf(),
         group_name: export

@@ -20,6 +20,7 @@ pub mod output;
 pub mod placement;
 pub mod progress;
 pub mod prompt;
+pub mod remedy;
 pub mod rng;
 pub mod sheets;
 pub mod signals;

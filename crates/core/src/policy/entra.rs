@@ -206,7 +206,7 @@ pub fn audit_query(upns: &[String], object_ids: &[String], group: Option<&str>) 
 
 /// Where to find an account's object id, and where to put it: said whenever the alert has to
 /// match by UPN alone (a renamed account would escape it).
-pub const OBJECT_ID_HELP: &str = "find it in the Microsoft Entra admin center (Identity > Users > All users > the account > Overview > Object ID) or with Microsoft Graph PowerShell: (Get-MgUser -UserId 'UPN').Id; write it in the plan as object_id = \"GUID\" under that [[account]] (or pass --object-id GUID)";
+pub const OBJECT_ID_HELP: &str = "find it in the Microsoft Entra admin center (Identity > Users > All users > the account > Overview > Object ID) or with Microsoft Graph PowerShell: (Get-MgUser -UserId 'UPN').Id; write it in the plan as object_id = \"GUID\" under that [[account]]";
 
 /// The warning for accounts whose object id is not known (`None` when every one is known).
 pub fn missing_object_id_warning(upns_without_id: &[String]) -> Option<String> {

@@ -50,7 +50,7 @@ impl Default for PasswordPolicy {
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum PolicyError {
     #[error(
-        "a password of {length} characters is too short: break-glass passwords need at least {min} (pass --allow-short-passwords to go down to 8)"
+        "a password of {length} characters is too short: break-glass passwords need at least {min}"
     )]
     TooShort { length: usize, min: usize },
     #[error("a password of {length} characters is too long: Entra ID accepts at most {max}")]

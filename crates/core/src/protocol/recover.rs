@@ -64,10 +64,9 @@ pub enum Rejection {
         "it belongs to another set of generation {generation} sheets whose vault text differs from the one that opened: one of the two sets was forged; keep the sheets your custodians were given"
     )]
     OtherSet { generation: u32 },
-    /// Another generation that opened too; the one shown is the newest unless asked otherwise.
-    #[error(
-        "generation {generation} opened too, from these sheets; generation {shown} is shown (--generation {generation} shows the other)"
-    )]
+    /// Another generation that opened too; the one shown is the newest unless asked otherwise
+    /// (a caller that can open another one says how).
+    #[error("generation {generation} opened too, from these sheets; generation {shown} is shown")]
     AlsoOpened { generation: u32, shown: u32 },
     /// Left untried because another generation was asked for (`--generation`).
     #[error("this sheet is generation {generation}; generation {chosen} was asked for")]
@@ -127,7 +126,8 @@ pub enum RecoverError {
         given: usize,
         rejected: Vec<Rejected>,
     },
-    #[error("this vault is also protected by a passphrase: give it (--passphrase)")]
+    /// A caller that takes a passphrase says how to give it.
+    #[error("this vault is also protected by a passphrase: give it")]
     PassphraseRequired,
     #[error("this vault has no passphrase, but one was given: leave it out")]
     PassphraseNotUsed,

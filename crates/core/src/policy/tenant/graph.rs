@@ -149,7 +149,7 @@ pub enum ExportError {
     #[error("{file} has no `value` list: it must hold the collection returned by {request}")]
     NoValue { file: String, request: String },
     #[error(
-        "{file} describes group {found}, but the exclusion group is {expected}: export the right group (or give --group)"
+        "{file} describes group {found}, but the exclusion group is {expected}: export the right group"
     )]
     OtherGroup {
         file: String,
