@@ -51,20 +51,20 @@ pub trait ErrorKind {
 ///
 /// ```
 /// # #[derive(Debug)] enum KdfError { TooExpensive { required: u32 }, Failed }
-/// # #[derive(Debug)] enum OpenError { Kdf(KdfError), Altered, Tampered }
+/// # #[derive(Debug)] enum UnlockError { Kdf(KdfError), Altered, Tampered }
 /// breakglass_core::error_kinds! { KdfError {
 ///     TooExpensive => "TooExpensive",
 ///     Failed => "Failed",
 /// } }
-/// breakglass_core::error_kinds! { OpenError {
+/// breakglass_core::error_kinds! { UnlockError {
 ///     Kdf(inner) => "Kdf" / inner,
 ///     Altered | Tampered => "Altered",
 /// } }
 /// use breakglass_core::ErrorKind;
-/// let e = OpenError::Kdf(KdfError::TooExpensive { required: 2 });
+/// let e = UnlockError::Kdf(KdfError::TooExpensive { required: 2 });
 /// assert_eq!(e.kind(), "Kdf/TooExpensive");
 /// assert_eq!(e.own_kind(), "Kdf");
-/// assert_eq!(OpenError::Tampered.kind(), "Altered");
+/// assert_eq!(UnlockError::Tampered.kind(), "Altered");
 /// ```
 #[macro_export]
 macro_rules! error_kinds {
