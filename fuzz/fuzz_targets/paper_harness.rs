@@ -12,6 +12,7 @@
 // Each fuzz target uses one of these functions; the others are dead code there.
 #![allow(dead_code)]
 
+use breakglass_core::ErrorKind;
 use breakglass_paper::raster::{self, PageContent, RasterError, RasterLimits};
 use breakglass_paper::scan::{self, ScanError, ScanLimits};
 use breakglass_paper::testkit;

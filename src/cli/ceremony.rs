@@ -3,7 +3,8 @@
 use super::preflight;
 use crate::plumbing::harden::Hardening;
 use crate::plumbing::{
-    Classify, CliResult, Failure, credential_pages, files, progress, prompt, sheets, warn_unlocked,
+    Classify, CliResult, Failure, credential_pages, files, progress, prompt, remedy, sheets,
+    warn_unlocked,
 };
 use breakglass_core::contents::{Entry, VaultContents};
 use breakglass_core::credentials::{self, AccountCredentials, Fido2Key, Wanted};
@@ -605,7 +606,7 @@ fn print_alert_and_checklist(spec: &Spec, out: &Path) -> CliResult {
         "{}",
         crate::plumbing::visible_text(&entra::sentinel_query(&upns, &ids))
     )?;
-    if let Some(w) = entra::missing_object_id_warning(&without_id) {
+    if let Some(w) = remedy::object_id_warning(&without_id, remedy::Flags::current()) {
         outln!("// warning: {}", crate::plumbing::visible(&w))?;
     }
     outln!()?;

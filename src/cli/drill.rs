@@ -152,7 +152,7 @@ fn passed_record(
                     .as_deref()
                     .map(|d| d.display().to_string())
                     .unwrap_or_default(),
-                result: format!("FAILED: {e}"),
+                result: format!("FAILED: {}", crate::plumbing::failure::message(e.as_ref())),
                 findings: 0,
                 high: 0,
             },

@@ -18,10 +18,10 @@ mod tenant;
 mod tenant_scripts;
 mod verify;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use std::process::ExitCode;
 
-use crate::plumbing::{Failure, exit, failure, harden, visible_text};
+use crate::plumbing::{Failure, exit, failure, harden, remedy, visible_text};
 
 const AFTER_HELP: &str = "\
 Examples:
@@ -156,8 +156,18 @@ pub fn main() -> ExitCode {
         crate::plumbing::terminal::on_fatal_signal,
         crate::plumbing::files::on_fatal_signal,
     ]);
-    let cli = match Cli::try_parse() {
-        Ok(c) => c,
+    let mut definition = Cli::command();
+    let parsed = definition
+        .try_get_matches_from_mut(std::env::args_os())
+        .and_then(|matches| {
+            let cli = Cli::from_arg_matches(&matches).map_err(|e| e.format(&mut Cli::command()))?;
+            Ok((cli, matches))
+        });
+    let cli = match parsed {
+        Ok((c, matches)) => {
+            remedy::set_command_flags(flags_of(&definition, &matches));
+            c
+        }
         Err(e) => {
             let _ = e.print();
             return ExitCode::from(if e.use_stderr() {
@@ -193,11 +203,52 @@ pub fn main() -> ExitCode {
                 return ExitCode::from(exit::OK);
             }
             // Errors quote file names, labels and parser messages: shown through the filter.
-            eprintln!("error: {}", visible_text(&e.to_string()));
+            eprintln!("error: {}", visible_text(&failure::message(e.as_ref())));
             for cause in e.chain().skip(1) {
-                eprintln!("  because: {}", visible_text(&cause.to_string()));
+                eprintln!("  because: {}", visible_text(&failure::message(cause)));
             }
             ExitCode::from(Failure::of(&e).code())
         }
+    }
+}
+
+/// The long flags of the (sub)command the command line chose, from clap's definition: the only
+/// flags a remedy may name (`plumbing::remedy`).
+fn flags_of(definition: &clap::Command, matches: &clap::ArgMatches) -> remedy::Flags {
+    let (mut command, mut matches) = (definition, matches);
+    while let Some((name, sub)) = matches.subcommand() {
+        let Some(c) = command.find_subcommand(name) else {
+            break;
+        };
+        (command, matches) = (c, sub);
+    }
+    remedy::Flags::new(command.get_arguments().filter_map(|a| a.get_long()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn flags(args: &[&str]) -> remedy::Flags {
+        let mut definition = Cli::command();
+        let matches = definition
+            .try_get_matches_from_mut(std::iter::once("breakglass").chain(args.iter().copied()))
+            .unwrap();
+        flags_of(&definition, &matches)
+    }
+
+    /// A remedy is given the flags of the command that runs, a nested one's included.
+    #[test]
+    fn the_flags_are_those_of_the_command_chosen() {
+        let recover = flags(&["recover", "share-1.txt"]);
+        assert!(recover.has("generation") && recover.has("passphrase-file"));
+        assert!(!recover.has("passphrase") && !recover.has("allow-short-passwords"));
+        let verify = flags(&["verify-print", "scan.png"]);
+        assert!(verify.has("passphrase") && !verify.has("generation"));
+        let audit = flags(&["tenant", "audit", "export/"]);
+        assert!(audit.has("log") && audit.has("group") && audit.has("plan"));
+        assert!(!audit.has("generation"));
+        let check = flags(&["plan", "check", "plan.toml"]);
+        assert!(!check.has("allow-short-passwords") && !check.has("plan"));
     }
 }

@@ -8,7 +8,7 @@
 //! half a file (FORMAT.md §12.7 for the JSON).
 
 use super::alerts;
-use crate::plumbing::{CliResult, Failure, files, json, shown_path, visible, visible_text};
+use crate::plumbing::{CliResult, Failure, files, json, remedy, shown_path, visible, visible_text};
 use breakglass_core::entra;
 use breakglass_core::plan::Plan;
 use std::fmt::Write as _;
@@ -173,7 +173,7 @@ fn judge(args: &MonitoringArgs, plan: Option<(&Path, &Plan)>) -> CliResult<Watch
         return Err(Failure::Usage
             .because("name the accounts: --plan PLAN.toml, or --upn UPN (repeatable)"));
     }
-    let warnings = entra::missing_object_id_warning(&without_id)
+    let warnings = remedy::object_id_warning(&without_id, remedy::Flags::current())
         .into_iter()
         .chain(group.is_none().then(|| {
             "no exclusion group is known: the audit alert watches the accounts but not who is added to the group Conditional Access policies exclude; give --group GROUP_ID or exclusion_group = \"GUID\" in the plan".to_string()

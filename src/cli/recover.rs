@@ -349,7 +349,7 @@ fn print_json(out: &mut impl Write, r: &Recovered) -> std::io::Result<()> {
         tenant: &r.header.tenant,
         generation: r.header.generation,
         shares_used: &r.used,
-        rejected: r.rejected.iter().map(ToString::to_string).collect(),
+        rejected: crate::plumbing::remedy::all_rejected(&r.rejected),
         also_opened: r
             .also_opened
             .iter()

@@ -260,7 +260,12 @@ pub fn audit_folder(
         log: log.map(log_events),
         now: crate::plumbing::unix_now(),
     };
-    let report = audit(&export, &inputs);
+    let mut report = audit(&export, &inputs);
+    // Where this command takes what a rule went without (`--log`, `--group`), every printer and
+    // the drill record say so.
+    for s in &mut report.skipped {
+        s.reason = crate::plumbing::remedy::skipped(s, crate::plumbing::remedy::Flags::current());
+    }
     Ok(Audited {
         export: dir.to_path_buf(),
         group_name: export

@@ -120,7 +120,7 @@ pub fn record(r: &Recovered, purpose: &str, result: &str) -> Record {
         people: String::new(),
         drill_interval_days: h.drill_interval_days,
         next_due: next_drill_date(t, h.drill_interval_days),
-        rejected: r.rejected.iter().map(ToString::to_string).collect(),
+        rejected: super::remedy::all_rejected(&r.rejected),
         tenant_audit: None,
     }
 }

@@ -7,8 +7,10 @@
 //! wrong on its own ([`Failure::because`]), and the same error meaning different things by where
 //! its data came from ([`Classify::fails_as`]: a field from a flag is a usage error, the same
 //! field from a file is bad input). Files are classed where they are read and written
-//! (`files`), so a path never needs classing at a call site.
+//! (`files`), so a path never needs classing at a call site. What is shown adds the remedy the
+//! command at hand has ([`message`], `remedy`).
 
+use super::remedy;
 use super::stdout::StdoutError;
 use breakglass_core::entra::NameError;
 use breakglass_core::password::{PinError, PolicyError};
@@ -91,7 +93,7 @@ impl Failure {
     /// laid out), classed as the error's own type is.
     pub fn about(subject: impl fmt::Display, error: impl Into<anyhow::Error>) -> anyhow::Error {
         let error = error.into();
-        Failure::of(&error).because(format!("{subject}: {error}"))
+        Failure::of(&error).because(format!("{subject}: {}", message(error.as_ref())))
     }
 
     /// What an error is about: the class given closest to `main` wins, then the first typed
@@ -104,6 +106,19 @@ impl Failure {
             })
             .unwrap_or(Failure::Other)
     }
+}
+
+/// An error's message as it is shown: its own, then the remedy the command being run has for
+/// it (a flag, [`remedy::for_error`]), found through any class given to it.
+pub fn message(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut typed = e;
+    while let Some(c) = typed.downcast_ref::<Classed>() {
+        typed = c.error.as_ref();
+    }
+    remedy::with(
+        e.to_string(),
+        remedy::for_error(typed, remedy::Flags::current()),
+    )
 }
 
 /// A closed pipe on standard output (`breakglass … | head`) is not a failure: the reader had
@@ -210,6 +225,7 @@ impl<T, E: Into<anyhow::Error>> Classify<T> for Result<T, E> {
 mod tests {
     use super::*;
     use anyhow::Context;
+    use breakglass_core::ErrorKind;
 
     const ALL: [Failure; 8] = [
         Failure::Other,

@@ -19,6 +19,7 @@ pub mod open_vault;
 pub mod placement;
 pub mod progress;
 pub mod prompt;
+pub mod remedy;
 pub mod report;
 pub mod rng;
 pub mod sheets;

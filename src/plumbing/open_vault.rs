@@ -91,8 +91,8 @@ pub fn open_sheets_reporting(
             _ => generations_advice(e, &given),
         }
     })?;
-    for rej in &r.rejected {
-        eprintln!("warning: {}", super::visible(&rej.to_string()));
+    for rej in super::remedy::all_rejected(&r.rejected) {
+        eprintln!("warning: {}", super::visible(&rej));
     }
     if let Some(n) = generations_notice(&r) {
         eprintln!("warning: {}", super::visible(&n));

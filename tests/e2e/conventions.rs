@@ -964,3 +964,68 @@ fn print_writes_the_rest_and_exits_3_for_an_input_it_cannot_print() {
     ]);
     assert_eq!(r.code, 0, "{}", r.all());
 }
+
+/// A remedy that names a flag names one the command at hand has: the libraries say what is
+/// wrong and the binary adds the flag, so `ceremony` still offers `--allow-short-passwords`,
+/// while `rotate` and `plan check`, which have no such flag, do not; and `ceremony`, which has
+/// no `--object-id`, does not offer it in its alert's warning (`monitoring` does).
+#[test]
+fn a_remedy_names_only_a_flag_the_command_has() {
+    let dir = tempfile::tempdir().unwrap();
+    let short = "a password of 20 characters is too short: break-glass passwords need at least 30";
+    let out = dir.path().join("sheets");
+    let r = quick_ceremony(p(&out), &["--password-length", "20"]);
+    assert_eq!(r.code, 2, "{}", r.all());
+    assert!(
+        r.stderr.contains(&format!(
+            "{short} (pass --allow-short-passwords to go down to 8)"
+        )),
+        "{}",
+        r.stderr
+    );
+    // `rotate` refuses the length before reading any sheet.
+    let new = dir.path().join("new");
+    let r = run(&[
+        "rotate",
+        "--password-length",
+        "20",
+        "-o",
+        p(&new),
+        "share-1.txt",
+    ]);
+    assert_eq!(r.code, 2, "{}", r.all());
+    assert!(r.stderr.contains(short), "{}", r.stderr);
+    assert!(
+        !r.stderr.contains("--allow-short-passwords"),
+        "{}",
+        r.stderr
+    );
+    // A plan's length: `plan check` has no such flag (and `ceremony --plan` checks the plan
+    // before its flags apply).
+    let plan = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/plan-v1.toml"),
+    )
+    .unwrap()
+    .replace("password_length = 32", "password_length = 20");
+    let file = dir.path().join("plan.toml");
+    std::fs::write(&file, plan).unwrap();
+    for check in [
+        &["plan", "check", p(&file)][..],
+        &["plan", "check", "--json", p(&file)],
+    ] {
+        let r = run(check);
+        assert_eq!(r.code, 2, "{}", r.all());
+        assert!(r.all().contains(short), "{}", r.all());
+        assert!(!r.all().contains("--allow-short-passwords"), "{}", r.all());
+    }
+    // The ceremony's alert for accounts made now, whose object ids nobody knows yet.
+    let out = dir.path().join("made");
+    let r = quick_ceremony(p(&out), &[]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(
+        r.stdout.contains("// warning: no object id is known"),
+        "{}",
+        r.stdout
+    );
+    assert!(!r.stdout.contains("--object-id"), "{}", r.stdout);
+}

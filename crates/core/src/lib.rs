@@ -15,6 +15,7 @@
 //!               · untrusted (which characters a field may hold, and how to show the rest)
 //!   primitives/ aead (§4) · kdf (Argon2id) · shamir (GF(2^8), blahaj)
 //!   secret      zeroize-on-drop newtypes for every secret
+//!   error_kind  the frozen name of every error (ErrorKind, error_kinds!)
 //! ```
 //!
 //! An arrow only points down: formats use primitives and `secret`, the protocol uses formats,
@@ -27,6 +28,7 @@
 // (The unit tests build their fixtures with small literal counts and keep their casts.)
 #![cfg_attr(not(test), deny(clippy::cast_possible_truncation))]
 
+pub mod error_kind;
 pub mod format;
 pub mod policy;
 pub mod primitives;
@@ -40,6 +42,8 @@ pub use format::{contents, document, share, text, untrusted, vault, vault_id};
 pub use policy::{credentials, entra, password, phonetic, placement, plan, tenant, totp};
 pub use primitives::{aead, kdf, shamir};
 pub use protocol::{recover, seal};
+
+pub use error_kind::ErrorKind;
 
 pub use contents::{ContentsError, Entry, VaultContents};
 pub use document::{DocumentError, MAX_VAULT_QR_PARTS, ShareDocument, SheetWording};

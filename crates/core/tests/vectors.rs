@@ -4,6 +4,7 @@
 //! (ignored) writes vectors that do not exist yet and never touches existing ones;
 //! `positive_vectors_are_reproduced` pins the encoder (fixed secret and RNG → fixed text).
 
+use breakglass_core::ErrorKind;
 use breakglass_core::contents::{Entry, VaultContents};
 use breakglass_core::recover::{self, Sourced};
 use breakglass_core::seal::{SealParams, Sealed, seal_with_secret};

@@ -200,23 +200,18 @@ pub enum RasterError {
     },
 }
 
-impl RasterError {
-    /// This error's name, stable for tests and `--json` consumers: never rename one.
-    pub fn kind(&self) -> &'static str {
-        match self {
-            Self::NotAnImage => "NotAnImage",
-            Self::NeedsConversion { .. } => "NeedsConversion",
-            Self::Corrupt { .. } => "Corrupt",
-            Self::TooLarge { .. } => "TooLarge",
-            Self::TooManyPages { .. } => "TooManyPages",
-            Self::TooMuchData { .. } => "TooMuchData",
-            Self::Encrypted => "Encrypted",
-            Self::ReaderCrashed => "ReaderCrashed",
-            Self::PdfImageFormat { .. } => "PdfImageFormat",
-            Self::TimedOut { .. } => "TimedOut",
-        }
-    }
-}
+breakglass_core::error_kinds! { RasterError {
+    NotAnImage => "NotAnImage",
+    NeedsConversion => "NeedsConversion",
+    Corrupt => "Corrupt",
+    TooLarge => "TooLarge",
+    TooManyPages => "TooManyPages",
+    TooMuchData => "TooMuchData",
+    Encrypted => "Encrypted",
+    ReaderCrashed => "ReaderCrashed",
+    PdfImageFormat => "PdfImageFormat",
+    TimedOut => "TimedOut",
+} }
 
 /// The format of `bytes`, told by its first bytes (magic numbers), or `None`.
 pub fn detect(bytes: &[u8]) -> Option<Format> {

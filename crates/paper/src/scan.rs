@@ -927,22 +927,16 @@ fn decode_rqrr(img: &GrayImage) -> Option<Vec<String>> {
     })
 }
 
-impl ScanError {
-    /// This error's name in FORMAT.md §9 (`Kdf/TooExpensive`): frozen, like the format itself,
-    /// so tests, vectors and other decoders can match on it. Never rename one.
-    pub fn kind(&self) -> String {
-        match self {
-            Self::DecoderBusy { .. } => "DecoderBusy".into(),
-            Self::NotAnImage { .. } => "NotAnImage".into(),
-            Self::Corrupt { .. } => "Corrupt".into(),
-            Self::TooLarge { .. } => "TooLarge".into(),
-            Self::NoCodeFound { .. } => "NoCodeFound".into(),
-            Self::DecoderCrashed { .. } => "DecoderCrashed".into(),
-            Self::TimedOut { .. } => "TimedOut".into(),
-            Self::Raster(e) => e.kind().into(),
-        }
-    }
-}
+breakglass_core::error_kinds! { ScanError {
+    DecoderBusy => "DecoderBusy",
+    NotAnImage => "NotAnImage",
+    Corrupt => "Corrupt",
+    TooLarge => "TooLarge",
+    NoCodeFound => "NoCodeFound",
+    DecoderCrashed => "DecoderCrashed",
+    TimedOut => "TimedOut",
+    Raster(inner) => inner,
+} }
 
 #[cfg(test)]
 mod tests {

@@ -238,19 +238,13 @@ impl VaultContents {
     }
 }
 
-impl ContentsError {
-    /// This error's name in FORMAT.md §9 (`Kdf/TooExpensive`): frozen, like the format itself,
-    /// so tests, vectors and other decoders can match on it. Never rename one.
-    pub fn kind(&self) -> String {
-        match self {
-            Self::NewerVersion { .. } => "NewerVersion".into(),
-            Self::Malformed { .. } => "Malformed".into(),
-            Self::UnknownEntry { .. } => "UnknownEntry".into(),
-            Self::FieldTooLong { .. } => "FieldTooLong".into(),
-            Self::Empty { .. } => "Empty".into(),
-        }
-    }
-}
+crate::error_kinds! { ContentsError {
+    NewerVersion => "NewerVersion",
+    Malformed => "Malformed",
+    UnknownEntry => "UnknownEntry",
+    FieldTooLong => "FieldTooLong",
+    Empty => "Empty",
+} }
 
 /// The raw URI, then its percent-decoded label and query parameters (an issuer `%1B[2J` is
 /// an escape sequence once an authenticator app or a terminal decodes it). The secret's value

@@ -324,21 +324,16 @@ pub fn decode_text(input: &str) -> Result<Decoded, DocumentError> {
     Ok(d)
 }
 
-impl DocumentError {
-    /// This error's name in FORMAT.md §9 (`Kdf/TooExpensive`): frozen, like the format itself,
-    /// so tests, vectors and other decoders can match on it. Never rename one.
-    pub fn kind(&self) -> String {
-        match self {
-            Self::Text(e) => format!("Text/{}", e.kind()),
-            Self::Share(e) => format!("Share/{}", e.kind()),
-            Self::Vault(e) => format!("Vault/{}", e.kind()),
-        }
-    }
-}
+crate::error_kinds! { DocumentError {
+    Text(inner) => "Text" / inner,
+    Share(inner) => "Share" / inner,
+    Vault(inner) => "Vault" / inner,
+} }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ErrorKind;
     use crate::contents::{Entry, VaultContents};
     use crate::seal::{SealParams, seal};
     use crate::secret::SecretString;

@@ -130,19 +130,13 @@ impl Share {
     }
 }
 
-impl ShareError {
-    /// This error's name in FORMAT.md §9 (`Kdf/TooExpensive`): frozen, like the format itself,
-    /// so tests, vectors and other decoders can match on it. Never rename one.
-    pub fn kind(&self) -> String {
-        match self {
-            Self::NewerVersion { .. } => "NewerVersion".into(),
-            Self::BadVersion { .. } => "BadVersion".into(),
-            Self::BadLength { .. } => "BadLength".into(),
-            Self::BadThreshold { .. } => "BadThreshold".into(),
-            Self::BadIndex { .. } => "BadIndex".into(),
-        }
-    }
-}
+crate::error_kinds! { ShareError {
+    NewerVersion => "NewerVersion",
+    BadVersion => "BadVersion",
+    BadLength => "BadLength",
+    BadThreshold => "BadThreshold",
+    BadIndex => "BadIndex",
+} }
 
 #[cfg(test)]
 mod tests {

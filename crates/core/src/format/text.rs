@@ -1044,30 +1044,24 @@ pub fn merge_blocks(blocks: Vec<Block>) -> Result<Vec<Block>, TextError> {
     Ok(out)
 }
 
-impl TextError {
-    /// This error's name in FORMAT.md §9 (`Kdf/TooExpensive`): frozen, like the format itself,
-    /// so tests, vectors and other decoders can match on it. Never rename one.
-    pub fn kind(&self) -> String {
-        match self {
-            Self::NoHeader { .. } => "NoHeader".into(),
-            Self::NewerVersion { .. } => "NewerVersion".into(),
-            Self::BadHeader { .. } => "BadHeader".into(),
-            Self::BadLineCount { .. } => "BadLineCount".into(),
-            Self::BadLineNumber { .. } => "BadLineNumber".into(),
-            Self::LineOutOfRange { .. } => "LineOutOfRange".into(),
-            Self::BadLineLength { .. } => "BadLineLength".into(),
-            Self::BadCharacter { .. } => "BadCharacter".into(),
-            Self::LineCheck { .. } => "LineCheck".into(),
-            Self::CheckCharacterTypo { .. } => "CheckCharacterTypo".into(),
-            Self::ConflictingLine { .. } => "ConflictingLine".into(),
-            Self::MissingLines { .. } => "MissingLines".into(),
-            Self::Checksum { .. } => "Checksum".into(),
-            Self::NonCanonical { .. } => "NonCanonical".into(),
-            Self::EmptyPayload { .. } => "EmptyPayload".into(),
-            Self::TooLong { .. } => "TooLong".into(),
-        }
-    }
-}
+crate::error_kinds! { TextError {
+    NoHeader => "NoHeader",
+    NewerVersion => "NewerVersion",
+    BadHeader => "BadHeader",
+    BadLineCount => "BadLineCount",
+    BadLineNumber => "BadLineNumber",
+    LineOutOfRange => "LineOutOfRange",
+    BadLineLength => "BadLineLength",
+    BadCharacter => "BadCharacter",
+    LineCheck => "LineCheck",
+    CheckCharacterTypo => "CheckCharacterTypo",
+    ConflictingLine => "ConflictingLine",
+    MissingLines => "MissingLines",
+    Checksum => "Checksum",
+    NonCanonical => "NonCanonical",
+    EmptyPayload => "EmptyPayload",
+    TooLong => "TooLong",
+} }
 
 #[cfg(test)]
 mod tests {

@@ -94,17 +94,15 @@ pub struct FieldError {
     pub position: usize,
 }
 
-impl FieldError {
-    /// The frozen name of what was found (FORMAT.md §9): `Control`, `Bidi`, `Separator` or
-    /// `LineBreak`.
-    pub fn kind(&self) -> String {
+impl crate::ErrorKind for FieldError {
+    /// What was found: `Control`, `Bidi`, `Separator` or `LineBreak`.
+    fn own_kind(&self) -> &'static str {
         match self.problem {
             Problem::Control => "Control",
             Problem::Bidi => "Bidi",
             Problem::Separator => "Separator",
             Problem::LineBreak => "LineBreak",
         }
-        .into()
     }
 }
 

@@ -369,25 +369,19 @@ impl<'a> Reader<'a> {
     }
 }
 
-impl VaultError {
-    /// This error's name in FORMAT.md §9 (`Kdf/TooExpensive`): frozen, like the format itself,
-    /// so tests, vectors and other decoders can match on it. Never rename one.
-    pub fn kind(&self) -> String {
-        match self {
-            Self::NewerVersion { .. } => "NewerVersion".into(),
-            Self::BadVersion { .. } => "BadVersion".into(),
-            Self::Truncated { .. } => "Truncated".into(),
-            Self::TrailingBytes { .. } => "TrailingBytes".into(),
-            Self::TooLarge { .. } => "TooLarge".into(),
-            Self::BadThreshold { .. } => "BadThreshold".into(),
-            Self::UnknownKdf { .. } => "UnknownKdf".into(),
-            Self::Kdf(e) => format!("Kdf/{}", e.kind()),
-            Self::BadLabel { .. } => "BadLabel".into(),
-            Self::LabelTooLong { .. } => "LabelTooLong".into(),
-            Self::CiphertextTooShort { .. } => "CiphertextTooShort".into(),
-        }
-    }
-}
+crate::error_kinds! { VaultError {
+    NewerVersion => "NewerVersion",
+    BadVersion => "BadVersion",
+    Truncated => "Truncated",
+    TrailingBytes => "TrailingBytes",
+    TooLarge => "TooLarge",
+    BadThreshold => "BadThreshold",
+    UnknownKdf => "UnknownKdf",
+    Kdf(inner) => "Kdf" / inner,
+    BadLabel => "BadLabel",
+    LabelTooLong => "LabelTooLong",
+    CiphertextTooShort => "CiphertextTooShort",
+} }
 
 #[cfg(test)]
 mod tests {

@@ -206,7 +206,7 @@ pub fn audit_query(upns: &[String], object_ids: &[String], group: Option<&str>) 
 
 /// Where to find an account's object id, and where to put it: said whenever the alert has to
 /// match by UPN alone (a renamed account would escape it).
-pub const OBJECT_ID_HELP: &str = "find it in the Microsoft Entra admin center (Identity > Users > All users > the account > Overview > Object ID) or with Microsoft Graph PowerShell: (Get-MgUser -UserId 'UPN').Id; write it in the plan as object_id = \"GUID\" under that [[account]] (or pass --object-id GUID)";
+pub const OBJECT_ID_HELP: &str = "find it in the Microsoft Entra admin center (Identity > Users > All users > the account > Overview > Object ID) or with Microsoft Graph PowerShell: (Get-MgUser -UserId 'UPN').Id; write it in the plan as object_id = \"GUID\" under that [[account]]";
 
 /// The warning for accounts whose object id is not known (`None` when every one is known).
 pub fn missing_object_id_warning(upns_without_id: &[String]) -> Option<String> {
@@ -253,17 +253,11 @@ pub fn ceremony_checklist(drill_interval_days: u16) -> Vec<String> {
     ]
 }
 
-impl NameError {
-    /// This error's name in FORMAT.md §9 (`Kdf/TooExpensive`): frozen, like the format itself,
-    /// so tests, vectors and other decoders can match on it. Never rename one.
-    pub fn kind(&self) -> String {
-        match self {
-            Self::BadTenant { .. } => "BadTenant".into(),
-            Self::BadDomain { .. } => "BadDomain".into(),
-            Self::BadUserPart { .. } => "BadUserPart".into(),
-        }
-    }
-}
+crate::error_kinds! { NameError {
+    BadTenant => "BadTenant",
+    BadDomain => "BadDomain",
+    BadUserPart => "BadUserPart",
+} }
 
 /// True for an object id in the form Entra ID shows it (8-4-4-4-12 hex digits).
 pub fn is_guid(s: &str) -> bool {

@@ -50,7 +50,7 @@ impl Default for PasswordPolicy {
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum PolicyError {
     #[error(
-        "a password of {length} characters is too short: break-glass passwords need at least {min} (pass --allow-short-passwords to go down to 8)"
+        "a password of {length} characters is too short: break-glass passwords need at least {min}"
     )]
     TooShort { length: usize, min: usize },
     #[error("a password of {length} characters is too long: Entra ID accepts at most {max}")]
@@ -186,30 +186,19 @@ pub fn uniform_index<R: rand_core::CryptoRng + ?Sized>(rng: &mut R, n: usize) ->
     }
 }
 
-impl PolicyError {
-    /// This error's name in FORMAT.md §9 (`Kdf/TooExpensive`): frozen, like the format itself,
-    /// so tests, vectors and other decoders can match on it. Never rename one.
-    pub fn kind(&self) -> String {
-        match self {
-            Self::TooShort { .. } => "TooShort".into(),
-            Self::TooLong { .. } => "TooLong".into(),
-        }
-    }
-}
+crate::error_kinds! { PolicyError {
+    TooShort => "TooShort",
+    TooLong => "TooLong",
+} }
 
-impl PinError {
-    /// This error's name in FORMAT.md §9 (`Kdf/TooExpensive`): frozen, like the format itself,
-    /// so tests, vectors and other decoders can match on it. Never rename one.
-    pub fn kind(&self) -> String {
-        match self {
-            Self::BadLength { .. } => "BadLength".into(),
-        }
-    }
-}
+crate::error_kinds! { PinError {
+    BadLength => "BadLength",
+} }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ErrorKind;
     use rand::SeedableRng;
     use rand::rngs::ChaCha20Rng;
 

@@ -174,7 +174,7 @@ pub struct Plan {
 }
 
 /// Why a plan was refused: one variant per rule, so a caller (and a test) can tell them apart.
-/// Their [`kind`](PlanError::kind)s are three frozen classes: `Syntax`, `Invalid`, `Placement`.
+/// Their [kinds](crate::ErrorKind::kind) are three frozen classes: `Syntax`, `Invalid`, `Placement`.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum PlanError {
     #[error("line {line}: {message}")]
@@ -645,40 +645,20 @@ impl Plan {
     }
 }
 
-impl PlanError {
-    /// This error's name in FORMAT.md §9 (`Kdf/TooExpensive`): frozen, like the format itself,
-    /// so tests, vectors and other decoders can match on it. Never rename one.
-    pub fn kind(&self) -> String {
-        match self {
-            Self::Syntax { .. } => "Syntax".into(),
-            Self::Placement(_) => "Placement".into(),
-            Self::NewerVersion { .. }
-            | Self::Field(_)
-            | Self::Name(_)
-            | Self::ForeignDomain { .. }
-            | Self::ExclusionGroupNotAGuid(_)
-            | Self::ObjectIdNotAGuid { .. }
-            | Self::NoAccount
-            | Self::SingleAccount
-            | Self::DuplicateAccount(_)
-            | Self::NoCredential(_)
-            | Self::Fido2WithoutLabel(_)
-            | Self::PinLength { .. }
-            | Self::Password(_)
-            | Self::ShareCount(_)
-            | Self::Threshold { .. }
-            | Self::NoLocation
-            | Self::Label(_)
-            | Self::Paper(_)
-            | Self::Contents(_)
-            | Self::VaultTooLarge { .. } => "Invalid".into(),
-        }
-    }
-}
+crate::error_kinds! { PlanError {
+    Syntax => "Syntax",
+    Placement => "Placement",
+    // Every other refusal of a plan's content is one kind: the message says which.
+    NewerVersion | Field | Name | ForeignDomain | ExclusionGroupNotAGuid | ObjectIdNotAGuid
+        | NoAccount | SingleAccount | DuplicateAccount | NoCredential | Fido2WithoutLabel
+        | PinLength | Password | ShareCount | Threshold | NoLocation | Label | Paper | Contents
+        | VaultTooLarge => "Invalid",
+} }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ErrorKind;
 
     #[test]
     fn template_is_a_valid_plan() {

@@ -173,23 +173,18 @@ fn mac<M: Mac + KeyInit>(key: &[u8], msg: &[u8]) -> Vec<u8> {
     m.finalize().into_bytes().to_vec()
 }
 
-impl TotpError {
-    /// This error's name in FORMAT.md §9 (`Kdf/TooExpensive`): frozen, like the format itself,
-    /// so tests, vectors and other decoders can match on it. Never rename one.
-    pub fn kind(&self) -> String {
-        match self {
-            Self::NotTotp { .. } => "NotTotp".into(),
-            Self::NoSecret { .. } => "NoSecret".into(),
-            Self::BadSecret { .. } => "BadSecret".into(),
-            Self::BadAlgorithm { .. } => "BadAlgorithm".into(),
-            Self::BadParameters { .. } => "BadParameters".into(),
-        }
-    }
-}
+crate::error_kinds! { TotpError {
+    NotTotp => "NotTotp",
+    NoSecret => "NoSecret",
+    BadSecret => "BadSecret",
+    BadAlgorithm => "BadAlgorithm",
+    BadParameters => "BadParameters",
+} }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ErrorKind;
 
     /// RFC 6238 Appendix B: the test keys are the ASCII strings below, 8 digits.
     #[test]
@@ -391,7 +386,7 @@ mod tests {
             TotpError::BadParameters,
         ]
         .iter()
-        .map(TotpError::kind)
+        .map(ErrorKind::kind)
         .collect();
         assert_eq!(
             kinds,

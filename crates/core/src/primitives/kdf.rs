@@ -147,17 +147,11 @@ impl KdfParams {
     }
 }
 
-impl KdfError {
-    /// This error's name in FORMAT.md §9 (`Kdf/TooExpensive`): frozen, like the format itself,
-    /// so tests, vectors and other decoders can match on it. Never rename one.
-    pub fn kind(&self) -> String {
-        match self {
-            Self::TooExpensive { .. } => "TooExpensive".into(),
-            Self::TooWeak { .. } => "TooWeak".into(),
-            Self::Failed { .. } => "Failed".into(),
-        }
-    }
-}
+crate::error_kinds! { KdfError {
+    TooExpensive => "TooExpensive",
+    TooWeak => "TooWeak",
+    Failed => "Failed",
+} }
 
 #[cfg(test)]
 mod tests {

@@ -181,19 +181,13 @@ impl<R: rand_core::CryptoRng + ?Sized> rand_core::TryRng for RngRef<'_, R> {
 }
 impl<R: rand_core::CryptoRng + ?Sized> rand_core::TryCryptoRng for RngRef<'_, R> {}
 
-impl ShamirError {
-    /// This error's name in FORMAT.md §9 (`Kdf/TooExpensive`): frozen, like the format itself,
-    /// so tests, vectors and other decoders can match on it. Never rename one.
-    pub fn kind(&self) -> String {
-        match self {
-            Self::ThresholdTooLow { .. } => "ThresholdTooLow".into(),
-            Self::ThresholdAboveCount { .. } => "ThresholdAboveCount".into(),
-            Self::IndexZero { .. } => "IndexZero".into(),
-            Self::DuplicateIndex { .. } => "DuplicateIndex".into(),
-            Self::NotEnough { .. } => "NotEnough".into(),
-        }
-    }
-}
+crate::error_kinds! { ShamirError {
+    ThresholdTooLow => "ThresholdTooLow",
+    ThresholdAboveCount => "ThresholdAboveCount",
+    IndexZero => "IndexZero",
+    DuplicateIndex => "DuplicateIndex",
+    NotEnough => "NotEnough",
+} }
 
 #[cfg(test)]
 mod tests {

@@ -64,10 +64,9 @@ pub enum Rejection {
         "it belongs to another set of generation {generation} sheets whose vault text differs from the one that opened: one of the two sets was forged; keep the sheets your custodians were given"
     )]
     OtherSet { generation: u32 },
-    /// Another generation that opened too; the one shown is the newest unless asked otherwise.
-    #[error(
-        "generation {generation} opened too, from these sheets; generation {shown} is shown (--generation {generation} shows the other)"
-    )]
+    /// Another generation that opened too; the one shown is the newest unless asked otherwise
+    /// (a caller that can open another one says how).
+    #[error("generation {generation} opened too, from these sheets; generation {shown} is shown")]
     AlsoOpened { generation: u32, shown: u32 },
     /// Left untried because another generation was asked for (`--generation`).
     #[error("this sheet is generation {generation}; generation {chosen} was asked for")]
@@ -127,7 +126,8 @@ pub enum RecoverError {
         given: usize,
         rejected: Vec<Rejected>,
     },
-    #[error("this vault is also protected by a passphrase: give it (--passphrase)")]
+    /// A caller that takes a passphrase says how to give it.
+    #[error("this vault is also protected by a passphrase: give it")]
     PassphraseRequired,
     #[error("this vault has no passphrase, but one was given: leave it out")]
     PassphraseNotUsed,
@@ -793,26 +793,20 @@ fn open_with(
     Ok(VaultContents::from_bytes(&plaintext))
 }
 
-impl RecoverError {
-    /// This error's name in FORMAT.md §9 (`Kdf/TooExpensive`): frozen, like the format itself,
-    /// so tests, vectors and other decoders can match on it. Never rename one.
-    pub fn kind(&self) -> String {
-        match self {
-            Self::CostDeclined { .. } => "CostDeclined".into(),
-            Self::NoShares { .. } => "NoShares".into(),
-            Self::NoVault { .. } => "NoVault".into(),
-            Self::MixedVaults { .. } => "MixedVaults".into(),
-            Self::NotEnoughShares { .. } => "NotEnoughShares".into(),
-            Self::PassphraseRequired { .. } => "PassphraseRequired".into(),
-            Self::PassphraseNotUsed { .. } => "PassphraseNotUsed".into(),
-            Self::Kdf(e) => format!("Kdf/{}", e.kind()),
-            Self::WrongPassphraseOrAltered { .. } => "WrongPassphraseOrAltered".into(),
-            Self::Altered { .. } => "Altered".into(),
-            Self::Contents(e) => format!("Contents/{}", e.kind()),
-            Self::GenerationNotGiven { .. } => "GenerationNotGiven".into(),
-        }
-    }
-}
+crate::error_kinds! { RecoverError {
+    CostDeclined => "CostDeclined",
+    NoShares => "NoShares",
+    NoVault => "NoVault",
+    MixedVaults => "MixedVaults",
+    NotEnoughShares => "NotEnoughShares",
+    PassphraseRequired => "PassphraseRequired",
+    PassphraseNotUsed => "PassphraseNotUsed",
+    Kdf(inner) => "Kdf" / inner,
+    WrongPassphraseOrAltered => "WrongPassphraseOrAltered",
+    Altered => "Altered",
+    Contents(inner) => "Contents" / inner,
+    GenerationNotGiven => "GenerationNotGiven",
+} }
 
 #[cfg(test)]
 mod tests {

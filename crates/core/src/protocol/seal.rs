@@ -203,26 +203,21 @@ pub fn expand<R: rand_core::CryptoRng + ?Sized>(
     })
 }
 
-impl SealError {
-    /// This error's name in FORMAT.md §9 (`Kdf/TooExpensive`): frozen, like the format itself,
-    /// so tests, vectors and other decoders can match on it. Never rename one.
-    pub fn kind(&self) -> String {
-        match self {
-            Self::BadShareCount { .. } => "BadShareCount".into(),
-            Self::Shamir(e) => format!("Shamir/{}", e.kind()),
-            Self::Vault(e) => format!("Vault/{}", e.kind()),
-            Self::Kdf(e) => format!("Kdf/{}", e.kind()),
-            Self::Contents(e) => format!("Contents/{}", e.kind()),
-            Self::TooLarge { .. } => "TooLarge".into(),
-            Self::PassphraseNeeded { .. } => "PassphraseNeeded".into(),
-            Self::PassphraseUnused { .. } => "PassphraseUnused".into(),
-        }
-    }
-}
+crate::error_kinds! { SealError {
+    BadShareCount => "BadShareCount",
+    Shamir(inner) => "Shamir" / inner,
+    Vault(inner) => "Vault" / inner,
+    Kdf(inner) => "Kdf" / inner,
+    Contents(inner) => "Contents" / inner,
+    TooLarge => "TooLarge",
+    PassphraseNeeded => "PassphraseNeeded",
+    PassphraseUnused => "PassphraseUnused",
+} }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ErrorKind;
     use crate::contents::Entry;
     use crate::recover::{self, Sourced};
     use crate::secret::SecretString;

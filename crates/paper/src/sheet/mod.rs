@@ -87,21 +87,15 @@ pub enum SheetError {
     Pdf(String),
 }
 
-impl SheetError {
-    /// This error's name in FORMAT.md §9 (`Kdf/TooExpensive`): frozen, like the format itself,
-    /// so tests, vectors and other decoders can match on it. Never rename one.
-    pub fn kind(&self) -> String {
-        match self {
-            Self::VaultCodesMismatch { .. } => "VaultCodesMismatch".into(),
-            Self::QrTooLarge { .. } => "QrTooLarge".into(),
-            Self::QrNotAlphanumeric { .. } => "QrNotAlphanumeric".into(),
-            Self::QrEmpty { .. } => "QrEmpty".into(),
-            Self::Unprintable { .. } => "Unprintable".into(),
-            Self::VaultPartCount { .. } => "VaultPartCount".into(),
-            Self::InvalidDate { .. } => "InvalidDate".into(),
-            Self::DoesNotFit { .. } => "DoesNotFit".into(),
-            Self::Qr { .. } => "Qr".into(),
-            Self::Pdf { .. } => "Pdf".into(),
-        }
-    }
-}
+breakglass_core::error_kinds! { SheetError {
+    VaultCodesMismatch => "VaultCodesMismatch",
+    QrTooLarge => "QrTooLarge",
+    QrNotAlphanumeric => "QrNotAlphanumeric",
+    QrEmpty => "QrEmpty",
+    Unprintable => "Unprintable",
+    VaultPartCount => "VaultPartCount",
+    InvalidDate => "InvalidDate",
+    DoesNotFit => "DoesNotFit",
+    Qr => "Qr",
+    Pdf => "Pdf",
+} }

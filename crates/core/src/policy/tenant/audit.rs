@@ -281,6 +281,19 @@ pub struct NotApplicable {
 pub struct Skipped {
     pub rule: u8,
     pub reason: String,
+    /// The input that was not given and would let the rule run, when that is why: the caller
+    /// says how its users give it (a flag, a plan key).
+    #[serde(skip)]
+    pub missing: Option<AuditInput>,
+}
+
+/// An input of the audit beside the export that a caller may not have been given.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AuditInput {
+    /// The exclusion group (rule 4).
+    ExclusionGroup,
+    /// The drill log (rule 7).
+    DrillLog,
 }
 
 /// The audit's judgement: what every printer formats.
@@ -688,7 +701,8 @@ fn rule4_group(export: &Export, inputs: &Inputs, r: &mut AuditReport) {
     let Some(chosen) = &inputs.group else {
         r.skipped.push(Skipped {
             rule: 4,
-            reason: "no exclusion group: no policy excludes a group and none was named (plan exclusion_group or --group)".into(),
+            reason: "no exclusion group: no policy excludes a group and none was named".into(),
+            missing: Some(AuditInput::ExclusionGroup),
         });
         return;
     };
@@ -908,7 +922,8 @@ fn rule7_sign_ins(export: &Export, inputs: &Inputs, r: &mut AuditReport) {
     let Some(log) = &inputs.log else {
         r.skipped.push(Skipped {
             rule: 7,
-            reason: "no drill log given (--log)".into(),
+            reason: "no drill log given".into(),
+            missing: Some(AuditInput::DrillLog),
         });
         return;
     };
@@ -928,6 +943,7 @@ fn rule7_sign_ins(export: &Export, inputs: &Inputs, r: &mut AuditReport) {
             r.skipped.push(Skipped {
                 rule: 7,
                 reason: format!("{}: users.json has no signInActivity (it needs AuditLog.Read.All and Entra ID P1)", a.upn),
+                missing: None,
             });
             continue;
         };
@@ -1037,6 +1053,7 @@ fn rule8_alert(export: &Export, inputs: &Inputs, r: &mut AuditReport) {
         r.skipped.push(Skipped {
             rule: 8,
             reason: "no alert-rule.json in the export".into(),
+            missing: None,
         });
         return;
     };

@@ -149,7 +149,7 @@ pub enum ExportError {
     #[error("{file} has no `value` list: it must hold the collection returned by {request}")]
     NoValue { file: String, request: String },
     #[error(
-        "{file} describes group {found}, but the exclusion group is {expected}: export the right group (or give --group)"
+        "{file} describes group {found}, but the exclusion group is {expected}: export the right group"
     )]
     OtherGroup {
         file: String,
@@ -164,25 +164,19 @@ pub enum ExportError {
     TooManyAccounts { count: usize, max: usize },
 }
 
-impl ExportError {
-    /// This error's frozen name (FORMAT.md §13), for tests and scripts. Never rename one.
-    pub fn kind(&self) -> String {
-        match self {
-            Self::Missing { .. } => "Export/Missing",
-            Self::TooLarge { .. } => "Export/TooLarge",
-            Self::NotJson { .. } => "Export/NotJson",
-            Self::GraphError { .. } => "Export/GraphError",
-            Self::NextLink { .. } => "Export/NextLink",
-            Self::NoContext { .. } => "Export/NoContext",
-            Self::WrongContext { .. } => "Export/WrongContext",
-            Self::NoValue { .. } => "Export/NoValue",
-            Self::OtherGroup { .. } => "Export/OtherGroup",
-            Self::NoAlertRule { .. } => "Export/NoAlertRule",
-            Self::TooManyAccounts { .. } => "Export/TooManyAccounts",
-        }
-        .into()
-    }
-}
+crate::error_kinds! { ExportError {
+    Missing => "Export/Missing",
+    TooLarge => "Export/TooLarge",
+    NotJson => "Export/NotJson",
+    GraphError => "Export/GraphError",
+    NextLink => "Export/NextLink",
+    NoContext => "Export/NoContext",
+    WrongContext => "Export/WrongContext",
+    NoValue => "Export/NoValue",
+    OtherGroup => "Export/OtherGroup",
+    NoAlertRule => "Export/NoAlertRule",
+    TooManyAccounts => "Export/TooManyAccounts",
+} }
 
 /// The `error` object of a failed Graph request.
 #[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]

@@ -6,8 +6,8 @@ pub mod audit;
 pub mod graph;
 
 pub use audit::{
-    Account, AuditReport, ChosenGroup, Evidence, ExpectedKey, Export, Finding, Fix, GroupSource,
-    Inputs, LogEvent, NotApplicable, Resolved, Severity, Skipped, Unresolved, audit,
+    Account, AuditInput, AuditReport, ChosenGroup, Evidence, ExpectedKey, Export, Finding, Fix,
+    GroupSource, Inputs, LogEvent, NotApplicable, Resolved, Severity, Skipped, Unresolved, audit,
     most_excluded_group, resolve_accounts,
 };
 pub use graph::{ExportError, ExportFile};
