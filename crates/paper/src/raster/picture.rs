@@ -14,6 +14,11 @@ pub(crate) fn decode_image(
     format: ImageFormat,
     limits: &RasterLimits,
 ) -> Result<GrayImage, RasterError> {
+    if format == ImageFormat::Jpeg
+        && let Some(grey) = jpeg_luma(bytes, limits)
+    {
+        return grey;
+    }
     let stripped = without_icc_profile(bytes);
     let bytes: &[u8] = &stripped;
     let reader = || {
@@ -47,6 +52,52 @@ pub(crate) fn decode_image(
         .decode()
         .map_err(|e| map_image_error(e, too_large(width, height)))?;
     Ok(to_grey(decoded))
+}
+
+/// A YCbCr or grey JPEG decoded straight to 8-bit grey: the decoder decodes the luma channel
+/// only, skipping the chroma channels and the conversion to RGB (grey is then the JPEG's own
+/// Y, BT.601). `None` for any other JPEG (CMYK, YCCK, unreadable header), which `image`
+/// decodes as before. The size is checked against the limits before a pixel is decoded.
+fn jpeg_luma(bytes: &[u8], limits: &RasterLimits) -> Option<Result<GrayImage, RasterError>> {
+    use zune_core::bytestream::ZCursor;
+    use zune_core::colorspace::ColorSpace;
+    use zune_core::options::DecoderOptions;
+    // As `image` configures it: lenient, as viewers are, and sizes checked here.
+    let options = DecoderOptions::default()
+        .set_strict_mode(false)
+        .set_max_width(usize::MAX)
+        .set_max_height(usize::MAX)
+        .jpeg_set_out_colorspace(ColorSpace::Luma);
+    let mut decoder = zune_jpeg::JpegDecoder::new_with_options(ZCursor::new(bytes), options);
+    decoder.decode_headers().ok()?;
+    if !matches!(
+        decoder.input_colorspace()?,
+        ColorSpace::YCbCr | ColorSpace::Luma
+    ) {
+        return None;
+    }
+    let (width, height) = decoder.dimensions()?;
+    let (width, height) = (u32::try_from(width).ok()?, u32::try_from(height).ok()?);
+    if u64::from(width) * u64::from(height) > limits.max_pixels {
+        return Some(Err(RasterError::TooLarge {
+            width: width.into(),
+            height: height.into(),
+            max_pixels: limits.max_pixels,
+        }));
+    }
+    if width == 0 || height == 0 {
+        return Some(Err(RasterError::Corrupt {
+            detail: "the image has no pixels".into(),
+        }));
+    }
+    Some(match decoder.decode() {
+        Ok(grey) => GrayImage::from_raw(width, height, grey).ok_or_else(|| RasterError::Corrupt {
+            detail: "the JPEG decoder gave fewer pixels than the image's size".into(),
+        }),
+        Err(e) => Err(RasterError::Corrupt {
+            detail: format!("JPEG: {e}"),
+        }),
+    })
 }
 
 /// 8-bit grey from decoded pixels in integer arithmetic: grey is taken as it is, 16-bit grey
@@ -169,6 +220,58 @@ mod tests {
                 assert!(a.abs_diff(*b) <= 1, "{a} against {b}");
             }
         }
+    }
+
+    #[test]
+    fn a_colour_jpeg_is_decoded_straight_to_its_luma_channel() {
+        use image::{ImageBuffer, Rgb};
+        // A page photographed under warm light: grey levels with a tint (the luma weights of
+        // BT.601, the JPEG's own Y, and BT.709, what `image` uses, differ on saturated colours
+        // only).
+        let rgb = ImageBuffer::from_fn(96, 64, |x, y| {
+            let v = ((x * 2 + y * 3) % 256) as u8;
+            Rgb([v.saturating_add(9), v, v.saturating_sub(14)])
+        });
+        let mut jpeg = Cursor::new(Vec::new());
+        DynamicImage::ImageRgb8(rgb)
+            .write_to(&mut jpeg, ImageFormat::Jpeg)
+            .unwrap();
+        let jpeg = jpeg.into_inner();
+        let ours = decode_image(&jpeg, ImageFormat::Jpeg, &RasterLimits::default()).unwrap();
+        // The decoder's luma channel, as it is: no RGB in between.
+        let options = zune_core::options::DecoderOptions::default()
+            .jpeg_set_out_colorspace(zune_core::colorspace::ColorSpace::Luma);
+        let luma = zune_jpeg::JpegDecoder::new_with_options(
+            zune_core::bytestream::ZCursor::new(&jpeg[..]),
+            options,
+        )
+        .decode()
+        .unwrap();
+        assert_eq!(ours.as_raw(), &luma);
+        // And the grey levels are those `image` gives the colour picture, within JPEG noise.
+        let theirs = image::load_from_memory(&jpeg).unwrap().to_luma8();
+        assert_eq!(ours.dimensions(), theirs.dimensions());
+        let worst = ours
+            .as_raw()
+            .iter()
+            .zip(theirs.as_raw())
+            .map(|(a, b)| a.abs_diff(*b))
+            .max()
+            .unwrap();
+        assert!(worst <= 4, "{worst}");
+        // Its size is still checked before its pixels are decoded.
+        let small = RasterLimits {
+            max_pixels: 96 * 64 - 1,
+            ..RasterLimits::default()
+        };
+        assert!(matches!(
+            decode_image(&jpeg, ImageFormat::Jpeg, &small),
+            Err(RasterError::TooLarge {
+                width: 96,
+                height: 64,
+                ..
+            })
+        ));
     }
 
     #[test]
