@@ -27,6 +27,7 @@ pub fn raster_limits() -> RasterLimits {
         max_pixels: 1 << 16,
         max_pages: 8,
         max_unpacked_bytes: 1 << 20,
+        image_time_budget: std::time::Duration::from_secs(2),
     }
 }
 

@@ -83,6 +83,19 @@ pub enum RasterError {
         /// "JPEG 2000" or "CCITT Group 3".
         format: &'static str,
     },
+    /// One image of a PDF page took longer than [`super::RasterLimits::image_time_budget`]
+    /// to decode (a JBIG2 symbol dictionary's work is coded, so it cannot be checked first).
+    #[error(
+        "page {page}: took too long to decode (more than {seconds} s); it is not a plain scan: \
+         rescan the sheet, or save that page as a PNG or JPEG image",
+        seconds = *limit_ms as f64 / 1000.0
+    )]
+    ImageTookTooLong {
+        /// The page (1-based) the image is on.
+        page: usize,
+        /// The limit in force, in milliseconds.
+        limit_ms: u64,
+    },
     /// The deadline passed before every page was read.
     #[error(
         "ran out of time after {done} of {pages} pages: give the pages as separate files, or \
@@ -110,6 +123,7 @@ impl RasterError {
             Self::ReaderCrashed => "ReaderCrashed",
             Self::PdfImageFormat { .. } => "PdfImageFormat",
             Self::TimedOut { .. } => "TimedOut",
+            Self::ImageTookTooLong { .. } => "ImageTookTooLong",
         }
     }
 }

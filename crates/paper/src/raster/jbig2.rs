@@ -309,19 +309,6 @@ mod tests {
 
     use std::time::Duration;
 
-    /// An embedded JBIG2 page (T.88 Annex D.3): page information, then one immediate lossless
-    /// generic region with MMR = 1, whose data is CCITT Group 4 (§6.2.6): the simplest stream
-    /// an encoder writes.
-    fn jbig2_mmr_page(w: u16, h: u16, black: impl Fn(u16, u16) -> bool) -> Vec<u8> {
-        let (w32, h32) = (u32::from(w), u32::from(h));
-        let mut region = jbig2::region(w32, h32);
-        region.push(0x01); // MMR
-        region.extend(g4(w, h, black));
-        let mut page = jbig2::segment(0, 48, 1, &[], &jbig2::page_information(w32, h32));
-        page.extend(jbig2::segment(1, 39, 1, &[], &region));
-        page
-    }
-
     fn jbig2_pdf(dict: &str, data: &[u8], extra: Vec<Vec<u8>>) -> Vec<u8> {
         let image = stream(
             &format!("/Type /XObject /Subtype /Image /Filter /JBIG2Decode {dict}"),

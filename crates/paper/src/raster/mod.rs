@@ -21,11 +21,12 @@
 //!   limits (it also reads the objects: the images a page draws, dictionary entries). Each
 //!   page is either breakglass's own sheet, whose typed blocks `sheet_text` reads, or a
 //!   scan, whose images `pdf_image` decodes (raw samples and JPEG itself; CCITT Group 4 in
-//!   `ccitt`, JBIG2 in `jbig2`).
+//!   `ccitt`, JBIG2 in `jbig2`). `image_worker` runs a compressed image's decode on a worker
+//!   thread under [`RasterLimits::image_time_budget`].
 //!
 //! [`RasterError`] (in `error`) is every reader's error.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use image::GrayImage;
 use zeroize::Zeroizing;
@@ -33,6 +34,7 @@ use zeroize::Zeroizing;
 mod ccitt;
 mod error;
 mod format;
+mod image_worker;
 mod jbig2;
 mod pdf;
 mod pdf_image;
@@ -58,6 +60,9 @@ pub struct RasterLimits {
     pub max_pages: usize,
     /// Bytes that the compressed streams of one PDF may unpack to, in total.
     pub max_unpacked_bytes: u64,
+    /// Wall-clock time one compressed image of a PDF page (JBIG2, CCITT, JPEG) may take to
+    /// decode; past it the image is refused and the other pages are read.
+    pub image_time_budget: Duration,
 }
 
 impl Default for RasterLimits {
@@ -67,6 +72,8 @@ impl Default for RasterLimits {
             // Sixteen two-page sheets in one copier run.
             max_pages: 32,
             max_unpacked_bytes: 512 << 20,
+            // A 600-dpi copier page decodes in well under a second.
+            image_time_budget: Duration::from_secs(10),
         }
     }
 }

@@ -4,12 +4,13 @@
 //! ([`super::pdf_object`]).
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
 use std::time::Instant;
 
 use lopdf::ObjectId;
 use zeroize::Zeroizing;
 
-use super::pdf_image::decode_pdf_image;
+use super::image_worker::decode_page_image;
 use super::pdf_object::{check_pdf_limits, load_pdf, page_images};
 use super::sheet_text::{is_block_header, is_share_header, sheet_lines};
 use super::{Page, PageContent, RasterError, RasterLimits};
@@ -36,7 +37,8 @@ fn pdf_pages_inner(
     deadline: Instant,
     page: &mut dyn FnMut(Page) -> bool,
 ) -> Result<usize, RasterError> {
-    let doc = load_pdf(bytes, limits)?;
+    // Shared with a worker that decodes one image at a time (and may outlive this call).
+    let doc = Arc::new(load_pdf(bytes, limits)?);
     check_pdf_limits(&doc, limits)?;
     let ids: Vec<ObjectId> = doc.get_pages().into_values().collect();
     let pages = ids.len();
@@ -91,8 +93,10 @@ fn pdf_pages_inner(
             continue;
         }
         in_sheet = false;
-        for stream in page_images(&doc, id) {
-            match decode_pdf_image(&doc, stream, limits) {
+        for image in page_images(&doc, id) {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let budget = limits.image_time_budget.min(left);
+            match decode_page_image(&doc, image, limits, number, budget) {
                 Ok(pixels) => {
                     if !page(Page {
                         number,

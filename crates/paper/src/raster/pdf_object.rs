@@ -4,7 +4,7 @@
 
 use std::io::Read;
 
-use lopdf::{Dictionary, Document, LoadOptions, Object, ObjectId, Stream};
+use lopdf::{Dictionary, Document, LoadOptions, Object, ObjectId};
 
 use super::{RasterError, RasterLimits};
 
@@ -69,7 +69,7 @@ pub(super) fn dict_entry<'a>(
 }
 
 /// The image XObjects a page draws, directly or through Form XObjects, each once.
-pub(super) fn page_images(doc: &Document, page_id: ObjectId) -> Vec<&Stream> {
+pub(super) fn page_images(doc: &Document, page_id: ObjectId) -> Vec<ObjectId> {
     let mut resources: Vec<&Dictionary> = Vec::new();
     if let Ok((inline, ids)) = doc.get_page_resources(page_id) {
         resources.extend(inline);
@@ -83,12 +83,12 @@ pub(super) fn page_images(doc: &Document, page_id: ObjectId) -> Vec<&Stream> {
     out
 }
 
-fn collect_images<'a>(
-    doc: &'a Document,
-    resources: &'a Dictionary,
+fn collect_images(
+    doc: &Document,
+    resources: &Dictionary,
     depth: usize,
     seen: &mut Vec<ObjectId>,
-    out: &mut Vec<&'a Stream>,
+    out: &mut Vec<ObjectId>,
 ) {
     let Some(Object::Dictionary(xobjects)) = dict_entry(doc, resources, b"XObject") else {
         return;
@@ -108,7 +108,7 @@ fn collect_images<'a>(
             continue;
         };
         match stream.dict.get(b"Subtype").and_then(Object::as_name) {
-            Ok(b"Image") => out.push(stream),
+            Ok(b"Image") => out.push(*id),
             Ok(b"Form") if depth < MAX_FORM_DEPTH => {
                 if let Some(Object::Dictionary(inner)) = dict_entry(doc, &stream.dict, b"Resources")
                 {
