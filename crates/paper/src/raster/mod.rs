@@ -8,8 +8,10 @@
 //!
 //! The module does no file I/O and prints nothing; pages are handed to a callback one at a time
 //! so that only one decoded page is held at once. A panic in the PDF reader (lopdf, on untrusted
-//! bytes) is caught on the caller's thread and becomes [`RasterError::ReaderCrashed`]: that
-//! needs `panic = "unwind"`, and the process's panic hook still prints the panic to stderr.
+//! bytes) is caught on the caller's thread, and one in a PDF page image's decoder on its worker
+//! thread (`breakglass-pdf-image`, see `image_worker`), and becomes
+//! [`RasterError::ReaderCrashed`]: that needs `panic = "unwind"`, and the process's panic hook
+//! still prints the panic to stderr.
 //!
 //! # How the files fit
 //!
