@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Times the paper side of the release binary: a 2-of-3 ceremony (PDF sheets included; the PDF
 # work cannot be timed apart from the rest), the size of each sheet, and scanning 300-dpi page
-# images with `breakglass recover`, against the time just to decode the PNG. Then runs the
+# images with `breakglass recover`, against the time just to decode the PNG, and the same pages
+# saved as JPEG (quality 85, as a phone or a scanner's "photo" mode saves them). Then runs the
 # compare_decoders example on the same pages and on ../shared/qr-blackbox.
 # Recovery from the two 300-dpi pages has two targets, timed in the same run:
 #   - at most 1.5x the decode floor (the decode_floor example: the same two PNGs decoded to
@@ -65,6 +66,14 @@ for n in (1, 3):
     subprocess.run(["pdftoppm", "-r", "300", "-png", "-f", "1", "-l", "1", "-singlefile", pdf, out], check=True)
     render.append(time.perf_counter() - t)
     pages.append(out + ".png")
+# The same pages as JPEG (a phone's or a scanner's photo mode).
+jpegs = []
+for n in (1, 3):
+    pdf = next(p for p in pdfs if os.path.basename(p).startswith(f"share-{n}-"))
+    out = f"{work}/jpage{n}"
+    subprocess.run(["pdftoppm", "-r", "300", "-jpeg", "-jpegopt", "quality=85", "-f", "1", "-l", "1",
+                    "-singlefile", pdf, out], check=True)
+    jpegs.append(out + ".jpg")
 
 def png_info(path):
     data = open(path, "rb").read()
@@ -83,11 +92,15 @@ rec_png, out = timed([bg, "recover", *pages], runs)
 if "Password:" not in out.stdout.decode():
     sys.exit("recover from the page images printed no password")
 rec_txt, _ = timed([bg, "recover", *txt_pair], runs)
+rec_jpg, out = timed([bg, "recover", *jpegs], runs)
+if "Password:" not in out.stdout.decode():
+    sys.exit("recover from the JPEG page images printed no password")
 # Interleaved with recover's runs' conditions as far as one script can: right after them.
 floor, _ = timed([floor_bin, *pages], runs)
 zbar = None
 if shutil.which("zbarimg"):
     zbar, _ = timed(["zbarimg", "--nodbus", "-q", *pages], runs)
+    zbar_jpg, _ = timed(["zbarimg", "--nodbus", "-q", *jpegs], runs)
 
 # 4. Just decoding the PNG: zlib inflate of the pixel data (Python's zlib is C; the PNG row
 # filters are not undone, so this is a lower bound), and ImageMagick's full decode if installed.
@@ -124,6 +137,7 @@ print(f"| recover from 2 text sheets (process, parse, decrypt) | {rec_txt*1000:.
 print(f"| recover from 2 page images, 300 dpi | {rec_png*1000:.0f} ms |")
 print(f"| = scan time per 300-dpi page (recover on 2 images / 2) | {rec_png/2*1000:.0f} ms |")
 print(f"| = scan time per page beyond text recovery ((images - text) / 2) | {(rec_png-rec_txt)/2*1000:.0f} ms |")
+print(f"| recover from the same 2 pages as JPEG (quality 85, {sum(map(os.path.getsize, jpegs))/2e6:.2f} MB each) | {rec_jpg*1000:.0f} ms |")
 print(f"| PNG inflate only (Python zlib, lower bound of a decode) | {statistics.mean(inflate)*1000:.0f} ms / page |")
 if magick is not None:
     print(f"| PNG decode to grey, ImageMagick convert (process included) | {magick*1000:.0f} ms / page |")
@@ -132,6 +146,7 @@ else:
 print(f"| decode floor: both PNGs to grey, png crate, one process (decode_floor) | {floor*1000:.0f} ms |")
 if zbar is not None:
     print(f"| zbarimg on both PNGs | {zbar*1000:.0f} ms |")
+    print(f"| zbarimg on both JPEGs | {zbar_jpg*1000:.0f} ms |")
 print()
 print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} cores")
 targets = [("recover from 2 page images at most 1.5x the decode floor", rec_png <= 1.5 * floor,
