@@ -599,7 +599,7 @@ fn pool_vault_parts(g: &mut Gathered, pooled: Vec<(String, Block)>) {
 fn how_to_type(vault_read: bool) -> String {
     // A custodian who scanned one sheet was told to type a vault block already read.
     let what = if vault_read {
-        "The vault was read already: type only the share block (BG1-S-…, 5 lines under SHARE) of each sheet still needed"
+        "The vault was read already: type only the share block of each sheet still needed (under SHARE: its header line BG1-S-…, then lines 01 to 05)"
     } else {
         "Type each share block (BG1-S-…) and one vault block (BG1-V-…) from the sheets"
     };

@@ -626,6 +626,22 @@ fn shared_lines<'a>(
     out
 }
 
+/// Whether a share block's last line is as long as its first: a share's last line is always
+/// short, so the header's line count, which made a full line the last, is the likely
+/// misreading. (A vault's last line may be full: not said for vaults.)
+fn last_is_full(block: &Block) -> bool {
+    if block.header.kind != text::Kind::Share {
+        return false;
+    }
+    let last = block.header.line_count;
+    let len = |n| {
+        block
+            .display_line(n)
+            .map(|l| l.chars().filter(|c| !c.is_whitespace()).count())
+    };
+    last > 1 && len(last).is_some() && len(last) == len(1)
+}
+
 /// Every line checks but the whole does not match the header and no line can be named: the
 /// header is the likely typo (8 read as B), unless it was typed the same twice. Asks for the
 /// header again, or a word (`retype NN` for a doubted line); keeps every line.
@@ -651,9 +667,13 @@ fn ask_header_again(
                 "Compare each line with this sheet: type `show` to list them, then `retype NN` for the wrong one. ".into()
             }
         );
+    } else if last_is_full(block) {
+        eprintln!(
+            "  Line {last:0width$} is as long as the others, but the header line says it is the last, shorter one: the header's line count was likely misread (the sheet shows more lines). Type the header line again; every line typed is kept."
+        );
     } else {
         eprintln!(
-            "  Every line checks, but together they do not match the header line's checksum (its last 7 characters). Most likely a character of the header was misread (B for 8, S for 5, D for 0, Z for 2); or a line comes from another sheet (only line 01 is the same on every sheet). Your lines are kept.{}",
+            "  Every line checks, but together they do not match the header line's checksum (its last 7 characters). Most likely a character of the header was misread (B for 8, S for 5, D for 0, Z for 2); or a line comes from another sheet (only line 01 is the same on every sheet): type `show` to list the lines and compare each with the sheet. Your lines are kept.{}",
             if can_set_aside {
                 format!(" If the header is right, {ASIDE}.")
             } else {
@@ -745,6 +765,21 @@ fn take_line(block: &mut Block, next: usize, t: &str) -> Result<usize, String> {
         Ok(r) => r,
         Err(e) => {
             let mut said = line_problem(&header, &e);
+            // A full line at the short last line's prompt is a length slip, not a typo.
+            if next == header.line_count
+                && let Some(c) = header.last_line_chars()
+            {
+                let typed: usize = t
+                    .chars()
+                    .filter(|ch| !matches!(ch, ' ' | '-' | '\t'))
+                    .count();
+                let full = text::LINE_CHARS + 1;
+                if c < text::LINE_CHARS && (typed == full || typed == full + width) {
+                    said = format!(
+                        "{noun} line {next:0width$} is the short last line: it has {c} characters, then its check character; what you typed is a full line ({full} characters), so it is likely another line. Type line {next:0width$} exactly as printed. If the sheet shows more lines than {next:0width$}, the header's line count was misread: type the header line again (every line typed is kept)."
+                    );
+                }
+            }
             // A line without its number whose check fits another line: it was likely that one.
             let elsewhere: Vec<usize> = header
                 .numbers_that_fit(t)
@@ -948,6 +983,47 @@ mod tests {
         };
         let m = line_problem(&h, &full);
         assert!(m.contains("header's line count was misread"), "{m}");
+    }
+
+    #[test]
+    fn a_full_line_at_the_short_last_line_is_named_a_length_slip_not_a_typo() {
+        let (h, lines) = share(3);
+        let (_, other) = share(9);
+        let mut block = Block::new(h.clone());
+        for l in &lines[..4] {
+            block.add_line(l).unwrap();
+        }
+        // A full line whose check character fits no line of this block: nothing else to name.
+        let data: String = other[1]
+            .split_whitespace()
+            .skip(1)
+            .collect::<Vec<_>>()
+            .concat();
+        let base = &data[..data.len() - 1];
+        let typed = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+            .chars()
+            .map(|c| format!("{base}{c}"))
+            .find(|t| h.numbers_that_fit(t).is_empty())
+            .expect("a check character that fits no line");
+        let e = take_line(&mut block, 5, &typed).unwrap_err();
+        assert!(e.contains("what you typed is a full line"), "{e}");
+        assert!(e.contains("header's line count was misread"), "{e}");
+    }
+
+    #[test]
+    fn a_share_block_ending_on_a_full_line_points_at_the_line_count() {
+        let (mut h, lines) = share(5);
+        let mut whole = Block::new(h.clone());
+        for l in &lines {
+            whole.add_line(l).unwrap();
+        }
+        assert!(!last_is_full(&whole), "a share's last line is short");
+        h.line_count = 4; // 5 read as 4
+        let mut short = Block::new(h);
+        for l in &lines[..4] {
+            short.add_line(l).unwrap();
+        }
+        assert!(last_is_full(&short));
     }
 
     #[test]
