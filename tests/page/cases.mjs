@@ -21,6 +21,7 @@ import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { check, end, jsonEntries, shown } from './common.mjs';
 
 const { values: opt } = parseArgs({
   options: {
@@ -36,28 +37,8 @@ const require = createRequire(join(resolve(opt.modules), 'package.json'));
 const puppeteer = (await import(pathToFileURL(require.resolve('puppeteer-core')).href)).default;
 const pageUrl = pathToFileURL(resolve(opt.page)).href;
 
-const failures = [];
-let checks = 0;
-function check(ok, what) {
-  checks += 1;
-  if (!ok) {
-    failures.push(what);
-    console.log('FAIL', what);
-  }
-}
 const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
 
-/** The page's display filter (main.js `shown`), to compare the DOM with the binary's JSON. */
-function shown(s, layout = false) {
-  let out = '';
-  for (const c of s) {
-    const cp = c.codePointAt(0);
-    const hidden = cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) || cp === 0x061c || cp === 0x200e || cp === 0x200f ||
-      (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069) || cp === 0x2028 || cp === 0x2029;
-    out += (layout && (c === '\n' || c === '\t')) || !hidden ? c : `\\u{${cp.toString(16).toUpperCase()}}`;
-  }
-  return out;
-}
 
 /** A reason as both readers word it: how to open the other generation is each one's own. */
 const reason = (r) => r.replace(/ \((--generation \d+|the button "open generation \d+ instead") shows the other\)$/, '');
@@ -151,11 +132,6 @@ function binary(dir, names, passphrase, generation) {
   return { exit: r.status, json: r.status === 0 ? JSON.parse(r.stdout) : null, skipped, stderr: r.stderr };
 }
 
-const jsonEntries = (json) =>
-  json.entries.map((e) => {
-    const fields = Object.entries(e).filter(([k]) => !['kind', 'code', 'seconds_left'].includes(k));
-    return [e.kind, ...fields.map(([k, v]) => shown(v, e.kind === 'note' && k === 'text'))];
-  });
 
 function compare(what, got, want) {
   check(got.exit === want.exit, `${what}: the page ${got.exit} (${got.message}), the binary ${want.exit} (${want.stderr.trim().split('\n').pop()})`);
@@ -222,5 +198,4 @@ try {
   await browser.close();
 }
 console.log(`cases: ${n} compared with the binary in ${((Date.now() - started) / 1000).toFixed(0)} s`);
-console.log(`${checks} checks, ${failures.length} failed`);
-process.exit(failures.length ? 1 : 0);
+end();

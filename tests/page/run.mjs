@@ -17,6 +17,7 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { all } from './vectors.mjs';
 import { launch, browserName } from './launch.mjs';
+import { check, end, jsonEntries, shown } from './common.mjs';
 
 const { values: opt } = parseArgs({
   options: {
@@ -33,27 +34,7 @@ const { values: opt } = parseArgs({
 
 const pageUrl = pathToFileURL(resolve(opt.page)).href;
 const tmp = mkdtempSync(join(tmpdir(), 'bg-page-'));
-const failures = [];
-let checks = 0;
-function check(ok, what) {
-  checks += 1;
-  if (!ok) {
-    failures.push(what);
-    console.log('FAIL', what);
-  }
-}
 
-/** The page's display filter (main.js `shown`), to compare the DOM with the binary's JSON. */
-function shown(s, layout = false) {
-  let out = '';
-  for (const c of s) {
-    const cp = c.codePointAt(0);
-    const hidden = cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) || cp === 0x061c || cp === 0x200e || cp === 0x200f ||
-      (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069) || cp === 0x2028 || cp === 0x2029;
-    out += (layout && (c === '\n' || c === '\t')) || !hidden ? c : `\\u{${cp.toString(16).toUpperCase()}}`;
-  }
-  return out;
-}
 
 const EXTRA_ARGS = process.env.BG_PAGE_CHROMIUM_ARGS ? process.env.BG_PAGE_CHROMIUM_ARGS.split(' ') : [];
 const browser = await launch({ modules: opt.modules, chromium: opt.chromium, args: ['--use-fake-ui-for-media-stream', ...EXTRA_ARGS] });
@@ -140,11 +121,6 @@ function binary(dir, files, passphrase) {
   return { exit: r.status, json: r.status === 0 ? JSON.parse(r.stdout) : null, skipped, stderr: r.stderr };
 }
 
-const jsonEntries = (json) =>
-  json.entries.map((e) => {
-    const fields = Object.entries(e).filter(([k]) => !['kind', 'code', 'seconds_left'].includes(k));
-    return [e.kind, ...fields.map(([k, v]) => shown(v, e.kind === 'note' && k === 'text'))];
-  });
 
 /** The page and the binary agree on the same files: exit code, inputs left out, and when it
  * opened the entries and the rejected sources. */
@@ -383,5 +359,4 @@ try {
   await browser.close();
   if (!opt.keep) rmSync(tmp, { recursive: true, force: true });
 }
-console.log(`${checks} checks, ${failures.length} failed`);
-process.exit(failures.length ? 1 : 0);
+end();
