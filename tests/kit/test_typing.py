@@ -214,6 +214,27 @@ def test_ctrl_d_keeps_the_complete_blocks(recover, blocks):
     opened(s, code, "Ctrl-D with a half-typed block")
 
 
+def test_the_files_read_are_said_and_enough_is_announced(recover, blocks):
+    """A custodian gave the vault's QR text as a file and typed two share blocks: nothing said
+    the file was read, nor when enough was in."""
+    import tempfile
+    (h1, s1), (h2, s2), _, (hv, vl) = blocks
+    with tempfile.TemporaryDirectory() as d:
+        vault = os.path.join(d, "vault.txt")
+        with open(vault, "w", encoding="utf-8") as f:
+            f.write(hv + "\n" + "".join(r + "\n" for r in vl))
+        s = Session(recover, [vault, "-"])
+        s.expect("Read from the files: the vault (any 2 of its 3 shares open it), from ")
+        check("That is enough" not in s.seen, "enough before any share: " + s.seen[-300:])
+        type_block(s, h1, s1, "share")
+        type_block(s, h2, s2, "share")
+        s.expect("That is enough to open the vault: press Enter")
+        s.expect("when done: ")
+        s.type("")
+        opened(s, s.finish(), "a vault file and two typed shares")
+        check(s.seen.count("That is enough") == 1, "said once: " + s.seen[-600:])
+
+
 if __name__ == "__main__":
     ap = argparse.ArgumentParser()
     ap.add_argument("--recover", required=True)
@@ -222,7 +243,8 @@ if __name__ == "__main__":
     recover = os.path.abspath(a.recover)
     blocks = vector_blocks(os.path.join(a.vectors, "ok-2of3-plain.txt"))
     for test in (test_typo_is_caught_at_once_and_costs_one_line,
-                 test_line_from_another_sheet_is_named, test_ctrl_d_keeps_the_complete_blocks):
+                 test_line_from_another_sheet_is_named, test_ctrl_d_keeps_the_complete_blocks,
+                 test_the_files_read_are_said_and_enough_is_announced):
         try:
             test(recover, blocks)
         except (TimeoutError, OSError) as e:

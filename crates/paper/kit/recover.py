@@ -483,7 +483,7 @@ def ordinal(n):
                                                                                        "th"))
 
 
-def typed_text(ask, say, wipe=lambda: False):
+def typed_text(ask, say, wipe=lambda: False, before=None):
     """Typing at a terminal (no files given): every row is checked the moment it is typed, with
     breakglass's messages, and only what checks is kept, so a slip costs one row, never the
     rows typed right. ask(prompt) gives the next row, None at the end of input (Ctrl-D); say
@@ -492,7 +492,7 @@ def typed_text(ask, say, wipe=lambda: False):
     be."""
     blocks, pasted = [], []
     try:
-        typing(ask, say, blocks, pasted)
+        typing(ask, say, blocks, pasted, before)
     except BaseException:  # Ctrl-C, SIGTERM, SIGHUP: wiped all the same
         if wipe():
             say(WIPED)
@@ -552,11 +552,18 @@ def windows_vt(stream):
         return False
 
 
-def typing(ask, say, blocks, pasted):
-    """The rows typed, into `blocks` and `pasted` as they check."""
+def typing(ask, say, blocks, pasted, before=None):
+    """The rows typed, into `blocks` and `pasted` as they check. `before`: what the files given
+    beside - gave (a Gathered), said first, and counted toward "enough"."""
     cur = None
     say(TYPING_INTRO)
+    if before is not None and (before.vaults or before.shares):
+        say(read_before(before))
+    announced = False
     while True:
+        if not announced and enough(blocks, before):
+            announced = True
+            say("That is enough to open the vault: press Enter (or type done) to open it.")
         missing = cur.missing() if cur else []
         if missing:
             prompt = "  %s line %s of %d: " % (cur.h.noun, cur.line(missing[0]), cur.h.line_count)
@@ -689,6 +696,43 @@ def typed_line(blocks, cur, row, missing, say):
             cur.line(number), cur.line(missing[0])))
     cur.keep(number, n)
     finish(blocks, cur, say)
+
+
+def read_before(before):
+    """What the files given beside - gave, in a custodian's words: a custodian could not tell
+    whether the vault file was read."""
+    said = []
+    if before.vaults:
+        v = before.vaults[0][1]
+        said.append("the vault (any %d of its %d shares open it), from %s" % (
+            v.threshold, v.count, shown(before.vaults[0][0])))
+    for source, sh in before.shares:
+        said.append("share %d, from %s" % (sh.index, shown(source)))
+    need = ("type the share blocks still needed" if before.vaults
+            else "type the share blocks still needed and one vault block")
+    return "Read from the files: %s. Now %s." % ("; ".join(said), need)
+
+
+def enough(blocks, before):
+    """Whether the complete share blocks typed and the shares read reach a vault's k: then
+    Enter opens it (the opening checks everything again)."""
+    k, numbers = None, set()
+    for _, v in (before.vaults if before else []):
+        k = v.threshold
+    for _, sh in (before.shares if before else []):
+        numbers.add(sh.index)
+        k = k or sh.threshold
+    typed_shares = [b for b in blocks if b.h.kind == b"S" and not b.missing()]
+    for b in typed_shares:
+        try:
+            sh = Share(b.decode())
+        except Failure:
+            continue
+        numbers.add(sh.index)
+        k = k or sh.threshold
+    has_vault = bool(before and before.vaults) or any(
+        b.h.kind == b"V" and not b.missing() for b in blocks)
+    return bool(typed_shares) and has_vault and k is not None and len(numbers) >= k
 
 
 def finish(blocks, cur, say):
@@ -1883,7 +1927,7 @@ def ask_row(prompt):
     return row if row else None
 
 
-def typed_at_terminal():
+def typed_at_terminal(read=None):
     """typed_text at this terminal: the window is wiped when typing ends, also at Ctrl-C, at
     SIGTERM and at SIGHUP (each then ends the program as it would have)."""
     def ended(signum, frame):
@@ -1891,7 +1935,7 @@ def typed_at_terminal():
     caught = [getattr(signal, n) for n in ("SIGTERM", "SIGHUP") if hasattr(signal, n)]
     before = [(n, signal.signal(n, ended)) for n in caught]
     try:
-        return typed_text(ask_row, lambda m: sys.stderr.write(m + "\n"), wipe_terminal)
+        return typed_text(ask_row, lambda m: sys.stderr.write(m + "\n"), wipe_terminal, read)
     finally:
         for n, handler in before:
             signal.signal(n, handler)
@@ -1920,7 +1964,8 @@ def main(argv):
     try:
         typed = None
         if "-" in names and sys.stdin.isatty():  # typed at the terminal, checked as typed
-            typed = typed_at_terminal()
+            files = [n for n in names if n != "-"]
+            typed = typed_at_terminal(gather(files) if files else None)
         g = gather(names, args.strict, typed)
         for p in g.problems:
             sys.stderr.write("warning: skipped %s\n" % shown(p))
