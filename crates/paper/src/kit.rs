@@ -306,6 +306,13 @@ fn title(c: &mut Canvas) {
         c.text(x, c.y + 9.0, Face::Sans, 11.0, &line);
         c.y += 14.0;
     }
+    // A custodian read past the checker's listing to find their route: say it first.
+    let route = "Which route? With the breakglass program: RECOVER WITH BREAKGLASS. With Python 3: RECOVER WITH recover.py. On Windows or a Mac: recover.html in a browser. Only with no program left at all: linecheck.py, below.";
+    c.y += 2.0;
+    for line in wrap(route, Face::SansBold, 9.5, w) {
+        c.text(x, c.y + 9.0, Face::SansBold, 9.5, &line);
+        c.y += 12.0;
+    }
     c.y += 4.0;
     c.line(x, c.y, x + w, c.y, 1.2);
     c.y += 10.0;
@@ -467,7 +474,7 @@ fn with_python(sha256: &str) -> Vec<String> {
         "must print this SHA-256 (certutil prints it without spaces too):".into(),
         format!("$ {sha256}"),
         "2. Which codes are needed: from each of k sheets, its share (the 5-line BG1-S block, or the small QR code: SECRET); from one sheet only, the vault (the BG1-V block, or all of the larger QR codes, its parts: not secret).".into(),
-        "3. Reading them: scan only the vault codes with a phone (any QR app), and type each sheet's 5-line share block on the offline computer itself, which takes 2 minutes a sheet. Do not scan a share code with a phone: QR apps keep a history, and phones back it up and sync it online. If a phone must read one anyway, put it in flight mode first, delete the code from the app's history afterwards, and count the phone as holding that share until then.".into(),
+        "3. Reading them: scan only the vault codes with a phone (any QR app), and type each sheet's 5-line share block on the offline computer itself, which takes 2 minutes a sheet. A QR app reads every code it sees: cover the SHARE code (above the vault codes) with a sheet of paper before pointing the phone at the page. Do not scan a share code with a phone: QR apps keep a history, and phones back it up and sync it online. If a phone must read one anyway, put it in flight mode first, delete the code from the app's history afterwards, and count the phone as holding that share until then.".into(),
         "4. Getting the vault text to the offline computer: in the QR app, copy each vault code's text into one note, one code per row (the order does not matter), and move it on a USB stick or as a file; it is not secret, and every line of it is checked, so a transfer that changes it is caught. Or type the vault block from the sheet (every line is checked as it is typed). Never bring the shares through the phone or a network.".into(),
         "5. Run it with the vault text file and - (standard input), and type the share blocks when it asks; with no file, type everything. It checks each line as it is typed and keeps what is right: a typo costs that line only. Share files (share-N.txt) are read directly. recover.py does not read images.".into(),
         "$ python3 recover.py vault.txt -".into(),
