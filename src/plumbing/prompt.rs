@@ -682,7 +682,7 @@ fn ask_header_again(
         );
     }
     let prompt = if can_set_aside {
-        "  Retype the header line, Enter to keep this block aside, or a word (retype NN, show, restart, stop): "
+        "  Retype the header line; or Enter: set this block aside, its lines kept, and type the next block (the two are then compared); or a word (retype NN, show, restart, stop): "
     } else {
         "  Retype the header line, or a word (retype NN, show, restart, stop): "
     };

@@ -870,7 +870,7 @@ fn a_wrong_line_in_the_first_block_is_named_by_the_next(cols: u16, rows: u16) {
     t.line(&l2[2]);
     t.line(&l1[3]);
     t.line(&l1[4]);
-    let s = flat(&t.wait_for_times("Enter to keep this block aside", 1));
+    let s = flat(&t.wait_for_times("Enter: set this block aside, its lines kept", 1));
     assert!(s.contains("the two are compared"), "{s}");
     t.line("");
     t.wait_for_times("This share block is kept aside with its 5 lines", 1);

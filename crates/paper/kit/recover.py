@@ -439,7 +439,8 @@ TYPING_INTRO = (
     "costs that line only. A QR app's text can be pasted as one row. Words at any prompt: back "
     "(drop the last line kept), show (what this block has and lacks), restart (drop this block), "
     "done (stop typing and open the vault with what was kept). Enter at a header prompt is done "
-    "too. Type the share blocks of k sheets and one vault block. What you type is wiped from "
+    "too. Type the share block of as many sheets as the vault needs (each sheet says: \"any 2 "
+    "shares recover ...\") and one vault block. What you type is wiped from "
     "this window (the screen and its scrollback) when typing ends, even at Ctrl-C.")
 
 
