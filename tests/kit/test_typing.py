@@ -233,6 +233,9 @@ def test_the_files_read_are_said_and_enough_is_announced(recover, blocks):
         s.type("")
         opened(s, s.finish(), "a vault file and two typed shares")
         check(s.seen.count("That is enough") == 1, "said once: " + s.seen[-600:])
+        # "opened with 2 of 3 shares: - part 1, - part 2" named nothing a custodian knew.
+        check("shares: share 1" in s.seen and "(typed)" in s.seen and "- part" not in s.seen,
+              "the shares are named by number and as typed: " + s.seen[-900:])
 
 
 if __name__ == "__main__":

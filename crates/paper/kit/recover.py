@@ -1774,7 +1774,19 @@ def open_vault(shares, candidates, unlock, pure_argon2=False, wanted=None):
     trial = {"also": [o["generation"] for o in also], "declined": declined, "wanted": wanted}
     return {"vault": c.vault, "entries": contents,
             "used": [src for src, _ in c.used()], "also_opened": also,
+            "numbers": [sh.index for _, sh in c.used()],
             "rejected": left_out(shares, candidates, best, trial)}
+
+
+def share_named(v, number, source):
+    """A share as the sheets name it: its number, place and custodian, then where it was read
+    ("- part 1" meant nothing to a custodian who had typed it)."""
+    place = [x for x in (v.labels[number - 1] if 0 < number <= len(v.labels) else ()) if x]
+    if source == "-" or source.startswith("- part "):
+        source = "typed" if sys.stdin.isatty() else "from standard input"
+    else:
+        source = "from " + source
+    return "share %d%s (%s)" % (number, " of " + ", ".join(place) if place else "", source)
 
 
 def generations_notice(r):
@@ -1856,7 +1868,7 @@ def print_text(r, now):
     v, w = r["vault"], sys.stdout.write
     w("Vault %s of %s (generation %d) opened with %d of %d shares: %s\n\n" % (
         display_vault_id(v.vault_id), shown(v.tenant), v.generation, len(r["used"]), v.count,
-        shown(", ".join(r["used"]))))
+        shown("; ".join(share_named(v, n, src) for n, src in zip(r["numbers"], r["used"])))))
     notice = generations_notice(r)
     if notice:
         w("WARNING: %s\n\n" % shown(notice))
