@@ -398,8 +398,9 @@ fn type_lines(
         if word(t) == Some(Word::Stop) && have > 0 && !stop_asked {
             stop_asked = true;
             eprintln!(
-                "  Stop typing? The {have} line{} typed of this {noun} block would be lost. Type `stop` again to stop; or type line {next:0width$} to go on.",
-                if have == 1 { "" } else { "s" }
+                "  Stop typing? The {have} line{} typed of this {noun} block would be lost. Type `{}` again to stop; or type line {next:0width$} to go on.",
+                if have == 1 { "" } else { "s" },
+                t.trim().to_lowercase()
             );
             continue;
         }
