@@ -214,13 +214,7 @@ fn check_jbig2_bitmap(
     if !region && height == u64::from(u32::MAX) {
         return Ok(());
     }
-    if width * height > limits.max_pixels {
-        return Err(RasterError::TooLarge {
-            width,
-            height,
-            max_pixels: limits.max_pixels,
-        });
-    }
+    within_pixels(width, height, limits)?;
     if region {
         *region_bytes += width.div_ceil(32) * 4 * height;
         // A halftone region's grid (T.88 §7.4.5.1.2, after the region information and one
@@ -230,20 +224,32 @@ fn check_jbig2_bitmap(
         {
             let width = u64::from(u32::from_be_bytes([grid[0], grid[1], grid[2], grid[3]]));
             let height = u64::from(u32::from_be_bytes([grid[4], grid[5], grid[6], grid[7]]));
-            if width * height > limits.max_pixels {
-                return Err(RasterError::TooLarge {
-                    width,
-                    height,
-                    max_pixels: limits.max_pixels,
-                });
-            }
+            within_pixels(width, height, limits)?;
             *region_bytes += width * height * 5;
         }
-        if *region_bytes > limits.max_unpacked_bytes {
-            return Err(RasterError::TooMuchData {
-                max_bytes: limits.max_unpacked_bytes,
-            });
-        }
+        within_bytes(*region_bytes, limits)?;
+    }
+    Ok(())
+}
+
+/// A declared bitmap held to the pixel limit before anything is decoded.
+fn within_pixels(width: u64, height: u64, limits: &RasterLimits) -> Result<(), RasterError> {
+    if width * height > limits.max_pixels {
+        return Err(RasterError::TooLarge {
+            width,
+            height,
+            max_pixels: limits.max_pixels,
+        });
+    }
+    Ok(())
+}
+
+/// The bytes the regions and patterns declared so far, held to the unpacked-bytes limit.
+fn within_bytes(region_bytes: u64, limits: &RasterLimits) -> Result<(), RasterError> {
+    if region_bytes > limits.max_unpacked_bytes {
+        return Err(RasterError::TooMuchData {
+            max_bytes: limits.max_unpacked_bytes,
+        });
     }
     Ok(())
 }
@@ -262,20 +268,9 @@ fn check_jbig2_patterns(
     let patterns = u64::from(u32::from_be_bytes([g0, g1, g2, g3])) + 1;
     let width = u64::from(pattern_width) * patterns;
     let height = u64::from(pattern_height);
-    if width * height > limits.max_pixels {
-        return Err(RasterError::TooLarge {
-            width,
-            height,
-            max_pixels: limits.max_pixels,
-        });
-    }
+    within_pixels(width, height, limits)?;
     *region_bytes += width.div_ceil(32) * 4 * height;
-    if *region_bytes > limits.max_unpacked_bytes {
-        return Err(RasterError::TooMuchData {
-            max_bytes: limits.max_unpacked_bytes,
-        });
-    }
-    Ok(())
+    within_bytes(*region_bytes, limits)
 }
 
 /// The data length of an immediate generic region declared as unknown (T.88 §7.2.7), found
