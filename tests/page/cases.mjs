@@ -21,7 +21,7 @@ import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { check, end, jsonEntries, shown } from './common.mjs';
+import { check, end, guardedPage, jsonEntries, shown } from './common.mjs';
 
 const { values: opt } = parseArgs({
   options: {
@@ -51,17 +51,7 @@ const browser = await puppeteer.launch({
 });
 
 async function freshPage(what) {
-  const page = await browser.newPage();
-  page.on('request', (r) => check(r.url() === pageUrl, `${what}: a request left the page: ${r.url().slice(0, 120)}`));
-  page.on('console', (m) => check(m.type() !== 'error', `${what}: console error: ${m.text()}`));
-  page.on('pageerror', (e) => check(false, `${what}: uncaught: ${e.message}`));
-  page.on('dialog', async (d) => {
-    check(false, `${what}: a dialog opened: ${d.message()}`);
-    await d.dismiss();
-  });
-  await page.goto(pageUrl);
-  await page.waitForSelector('body[data-ready]', { timeout: 10000 });
-  return page;
+  return guardedPage(browser, pageUrl, what);
 }
 
 /** Presses `button` and waits for the recovery it starts to end, answering the page's

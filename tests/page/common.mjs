@@ -37,3 +37,20 @@ export const jsonEntries = (json) =>
     const fields = Object.entries(e).filter(([k]) => !['kind', 'code', 'seconds_left'].includes(k));
     return [e.kind, ...fields.map(([k, v]) => shown(v, e.kind === 'note' && k === 'text'))];
   });
+
+/** A new page of `browser` on `pageUrl` with the guards every page test holds it to: any
+ * request leaving the page, console error, uncaught error or dialog is a failed check. A data:
+ * URL never leaves the computer (Firefox loads its list-bullet font from one). */
+export async function guardedPage(browser, pageUrl, what) {
+  const page = await browser.newPage();
+  page.on('request', (r) => check(r.url() === pageUrl || r.url().startsWith('data:'), `${what}: a request left the page: ${r.url().slice(0, 120)}`));
+  page.on('console', (m) => check(m.type() !== 'error', `${what}: console error: ${m.text()}`));
+  page.on('pageerror', (e) => check(false, `${what}: uncaught: ${e.message}`));
+  page.on('dialog', async (d) => {
+    check(false, `${what}: a dialog opened: ${d.message()}`);
+    await d.dismiss();
+  });
+  await page.goto(pageUrl);
+  await page.waitForSelector('body[data-ready]', { timeout: 10000 });
+  return page;
+}

@@ -17,7 +17,7 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { all } from './vectors.mjs';
 import { launch, browserName } from './launch.mjs';
-import { check, end, jsonEntries, shown } from './common.mjs';
+import { check, end, guardedPage, jsonEntries, shown } from './common.mjs';
 
 const { values: opt } = parseArgs({
   options: {
@@ -42,18 +42,7 @@ console.log(`browser: ${await browser.version()}`);
 
 /** A fresh page with the guards installed. */
 async function freshPage(what) {
-  const page = await browser.newPage();
-  // A data: URL never leaves the computer (Firefox loads its list-bullet font from one).
-  page.on('request', (r) => check(r.url() === pageUrl || r.url().startsWith('data:'), `${what}: a request left the page: ${r.url().slice(0, 120)}`));
-  page.on('console', (m) => check(m.type() !== 'error', `${what}: console error: ${m.text()}`));
-  page.on('pageerror', (e) => check(false, `${what}: uncaught: ${e.message}`));
-  page.on('dialog', async (d) => {
-    check(false, `${what}: a dialog opened: ${d.message()}`);
-    await d.dismiss();
-  });
-  await page.goto(pageUrl);
-  await page.waitForSelector('body[data-ready]', { timeout: 10000 });
-  return page;
+  return guardedPage(browser, pageUrl, what);
 }
 
 /** Gives the files (in order), the typed blocks and the passphrase, presses Open, and reads
