@@ -752,13 +752,10 @@ fn inspect_and_status_report_the_rest_and_exit_3_for_an_unreadable_file() {
     }
 }
 
-/// The old printouts checked against a rekeyed folder are "the generations differ", with what
-/// to do, not "altered or misprinted" on every sheet.
-#[test]
-fn verify_print_of_old_sheets_against_a_new_generation_says_the_generations_differ() {
-    let dir = tempfile::tempdir().unwrap();
-    let (sheets, _) = common::ceremony(dir.path(), &[]);
-    let new = dir.path().join("generation-2");
+/// A ceremony in `dir` and its rekey into `dir/generation-2`: the old sheets and the new folder.
+fn rekeyed(dir: &std::path::Path) -> (Vec<std::path::PathBuf>, std::path::PathBuf) {
+    let (sheets, _) = common::ceremony(dir, &[]);
+    let new = dir.join("generation-2");
     let r = run(&[
         "rekey",
         "--allow-online",
@@ -768,6 +765,15 @@ fn verify_print_of_old_sheets_against_a_new_generation_says_the_generations_diff
         p(&sheets[1]),
     ]);
     assert_eq!(r.code, 0, "{}", r.all());
+    (sheets, new)
+}
+
+/// The old printouts checked against a rekeyed folder are "the generations differ", with what
+/// to do, not "altered or misprinted" on every sheet.
+#[test]
+fn verify_print_of_old_sheets_against_a_new_generation_says_the_generations_differ() {
+    let dir = tempfile::tempdir().unwrap();
+    let (sheets, new) = rekeyed(dir.path());
     let v = run(&[
         "verify-print",
         "--sheets",
@@ -830,17 +836,7 @@ fn long_steps_report_progress_one_line_each_without_a_terminal() {
 #[test]
 fn mixed_generations_say_which_is_current_and_what_to_bring() {
     let dir = tempfile::tempdir().unwrap();
-    let (sheets, _) = common::ceremony(dir.path(), &[]);
-    let new = dir.path().join("generation-2");
-    let r = run(&[
-        "rekey",
-        "--allow-online",
-        "-o",
-        p(&new),
-        p(&sheets[0]),
-        p(&sheets[1]),
-    ]);
-    assert_eq!(r.code, 0, "{}", r.all());
+    let (sheets, new) = rekeyed(dir.path());
     let mixed = run(&[
         "recover",
         "--purpose",
